@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of the `rally` command. Rally's sources are TypeScript run through tsx, so a fresh
+// clone runs after `npm install` with no build step.
+import { register } from "tsx/esm/api";
+
+register();
+await import("../src/main.ts");
