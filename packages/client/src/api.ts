@@ -1,0 +1,237 @@
+/**
+ * The client's public face: what the `rally` CLI and the web app call. One `RallyClient` per
+ * device home (a SQLite file in Node, IndexedDB in the browser). Every method persists what it
+ * changed before it resolves; network sends go through the durable outbox, so a method that
+ * "sends" resolves once the message is safely queued, not once a relay answered.
+ *
+ * Ids given to callers are strings in plain shapes: group ids are hex, people are npubs.
+ */
+
+/** Hex id of a group as the client knows it locally (never sent to a relay). */
+export type GroupRef = string;
+/** bech32 `npub1…` of a person. */
+export type Npub = string;
+
+export interface AccountInfo {
+  npub: Npub;
+  pubkey: string;
+  name: string;
+  relays: string[];
+}
+
+export interface GroupSummary {
+  id: GroupRef;
+  name: string;
+  description: string;
+  members: number;
+  admin: boolean;
+  relays: string[];
+  unread: number;
+  lastActivity: number | null;
+}
+
+export interface Member {
+  npub: Npub;
+  pubkey: string;
+  name: string;
+  admin: boolean;
+}
+
+export interface PendingInvite {
+  id: string;
+  group: string;
+  from: Npub;
+  fromName: string;
+  receivedAt: number;
+}
+
+export type SendState = "pending" | "sent" | "failed";
+
+export interface ChatMessage {
+  id: string;
+  author: Npub;
+  authorName: string;
+  text: string;
+  /** Unix seconds. */
+  createdAt: number;
+  replyTo: string | null;
+  reactions: { emoji: string; authors: Npub[] }[];
+  deleted: boolean;
+  state: SendState;
+}
+
+export type RsvpStatus = "going" | "maybe" | "declined";
+
+export interface EventInput {
+  title: string;
+  /** ISO 8601 date-time (or YYYY-MM-DD when allDay). */
+  start: string;
+  end?: string;
+  tz?: string;
+  allDay?: boolean;
+  location?: string;
+  description?: string;
+  image?: string;
+  tags?: string[];
+  capacity?: number;
+  hostsOnlyRsvps?: boolean;
+  hosts?: Npub[];
+}
+
+export interface EventView {
+  id: string;
+  title: string;
+  start: string;
+  end: string | null;
+  tz: string | null;
+  allDay: boolean;
+  location: string;
+  description: string;
+  image: string | null;
+  tags: string[];
+  status: "confirmed" | "cancelled";
+  capacity: number | null;
+  hostsOnlyRsvps: boolean;
+  author: Npub;
+  hosts: Npub[];
+  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[]; waitlist: Npub[] };
+  guests: Record<Npub, number>;
+  myRsvp: RsvpStatus | null;
+  canEdit: boolean;
+}
+
+export interface PollView {
+  id: string;
+  question: string;
+  dates: boolean;
+  multiple: boolean;
+  author: Npub;
+  createdAt: number;
+  options: { id: string; label: string; votes: Npub[] }[];
+  myVote: string[];
+}
+
+export interface InviteLinkOptions {
+  uses?: number;
+  /** Seconds from now. */
+  expiresIn?: number;
+  approve?: boolean;
+}
+
+export interface InviteLinkInfo {
+  id: string;
+  url: string;
+  uses: number | null;
+  used: number;
+  expiresAt: number | null;
+  approve: boolean;
+  revoked: boolean;
+}
+
+export type JoinState =
+  | { state: "waiting"; group: string | null }
+  | { state: "joined"; groupId: GroupRef; name: string }
+  | { state: "refused"; reason: string };
+
+export interface SyncReport {
+  received: number;
+  sent: number;
+  pendingOutbox: number;
+  relays: { url: string; connected: boolean; error?: string }[];
+}
+
+export type ConnectionState = "online" | "connecting" | "offline";
+
+/** Emitted after any local state change, so a UI can re-read what it shows. */
+export type ChangeListener = (what: {
+  group?: GroupRef;
+  kind: "account" | "groups" | "chat" | "events" | "polls" | "invites" | "connection";
+}) => void;
+
+export interface PendingJoin {
+  id: string;
+  name: string;
+  requestedAt: number;
+}
+
+/**
+ * Everything a person can do. Group arguments are `GroupRef`s (the CLI resolves unique names to
+ * ids before calling). Methods throw `RallyError` with a plain-words message on bad input.
+ */
+export interface RallyClient {
+  // account
+  account(): Promise<AccountInfo | null>;
+  createAccount(input: { name: string; relays?: string[] }): Promise<AccountInfo>;
+  recoverAccount(input: { words: string; relays?: string[]; name?: string }): Promise<AccountInfo>;
+  recoveryWords(): Promise<string>;
+  setName(name: string): Promise<void>;
+  setRelays(relays: string[]): Promise<void>;
+  /** Encrypts the stored key with NIP-49 under this passphrase (null removes it). */
+  setPassphrase(passphrase: string | null): Promise<void>;
+  /** An encrypted backup (ncryptsec + settings) as a JSON string. */
+  exportBackup(passphrase: string): Promise<string>;
+
+  // network
+  /** One round: publish the outbox, fetch and process everything pending, then return. */
+  sync(): Promise<SyncReport>;
+  /** Live mode: keep subscriptions open and process as things arrive (web app). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  connection(): ConnectionState;
+  onChange(listener: ChangeListener): () => void;
+
+  // groups
+  groups(): Promise<GroupSummary[]>;
+  createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary>;
+  updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void>;
+  members(group: GroupRef): Promise<Member[]>;
+  invite(group: GroupRef, npub: Npub): Promise<void>;
+  remove(group: GroupRef, npub: Npub): Promise<void>;
+  leave(group: GroupRef): Promise<void>;
+  invites(): Promise<PendingInvite[]>;
+  acceptInvite(id: string): Promise<GroupSummary>;
+  declineInvite(id: string): Promise<void>;
+
+  // invite links
+  createInviteLink(group: GroupRef, options: InviteLinkOptions): Promise<InviteLinkInfo>;
+  inviteLinks(group: GroupRef): Promise<InviteLinkInfo[]>;
+  revokeInviteLink(group: GroupRef, linkId: string): Promise<void>;
+  join(link: string): Promise<JoinState>;
+  pendingJoins(group: GroupRef): Promise<PendingJoin[]>;
+  approveJoin(group: GroupRef, requestId: string): Promise<void>;
+
+  // chat
+  sendChat(group: GroupRef, text: string, options?: { replyTo?: string }): Promise<ChatMessage>;
+  chat(group: GroupRef, options?: { limit?: number; before?: number }): Promise<ChatMessage[]>;
+  react(group: GroupRef, messageId: string, emoji: string): Promise<void>;
+  deleteMessage(group: GroupRef, messageId: string): Promise<void>;
+  markRead(group: GroupRef): Promise<void>;
+
+  // events
+  createEvent(group: GroupRef, input: EventInput): Promise<EventView>;
+  editEvent(group: GroupRef, eventId: string, patch: Partial<EventInput>): Promise<EventView>;
+  cancelEvent(group: GroupRef, eventId: string): Promise<void>;
+  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<void>;
+  events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]>;
+  eventIcs(group: GroupRef, eventId?: string): Promise<string>;
+  importIcs(group: GroupRef, ics: string): Promise<EventView[]>;
+
+  // polls
+  createPoll(
+    group: GroupRef,
+    input: { question: string; options: string[]; dates?: boolean; multiple?: boolean },
+  ): Promise<PollView>;
+  vote(group: GroupRef, pollId: string, optionIds: string[]): Promise<void>;
+  polls(group: GroupRef): Promise<PollView[]>;
+}
+
+/** An error whose message is meant for the person using Rally, in plain words. */
+export class RallyError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = "error",
+  ) {
+    super(message);
+    this.name = "RallyError";
+  }
+}
