@@ -1,0 +1,48 @@
+/**
+ * The key layout of the `kv` and `blobs` collections, in one place so that every part of the
+ * client names records the same way and a prefix lists exactly one kind of record.
+ *
+ * Runs in: Node and browsers (pure).
+ */
+import type { GroupKey } from "./store.ts";
+
+export const keys = {
+  /** The account: key material (possibly NIP-49 encrypted), name, relays. */
+  account: "account",
+  /** Device settings. */
+  settings: "settings",
+
+  /** A group's metadata (name, relays, read marker, …). List all with `groupPrefix`. */
+  group: (group: GroupKey) => `group/${group}`,
+  groupPrefix: "group/",
+
+  /** A received invite (a welcome not yet accepted). */
+  invite: (id: string) => `invite/${id}`,
+  invitePrefix: "invite/",
+
+  /** The private part of one of our key packages, by key-package reference/event id. */
+  keyPackage: (id: string) => `keypackage/${id}`,
+  keyPackagePrefix: "keypackage/",
+
+  /** An invite link a group admin made. */
+  inviteLink: (group: GroupKey, id: string) => `link/${group}/${id}`,
+  inviteLinkPrefix: (group: GroupKey) => `link/${group}/`,
+
+  /** Events that arrived before they could be processed (e.g. for an epoch not reached yet). */
+  pendingEvent: (group: GroupKey, id: string) => `pending/${group}/${id}`,
+  pendingEventPrefix: (group: GroupKey) => `pending/${group}/`,
+
+  /** Where a subscription got to on one relay (e.g. the newest `created_at` seen). */
+  cursor: (relay: string, subscription: string) => `cursor/${relay} ${subscription}`,
+  cursorPrefix: "cursor/",
+} as const;
+
+export const blobKeys = {
+  /** The MLS epoch state: rewritten only when the epoch changes. */
+  groupEpoch: (group: GroupKey) => `mls/${group}/epoch`,
+  /** The MLS per-message state (secret-tree ratchets): small, rewritten per message. */
+  groupMessages: (group: GroupKey) => `mls/${group}/messages`,
+  /** Past epochs kept for late messages, by epoch number. */
+  groupPastEpoch: (group: GroupKey, epoch: bigint | number) => `mls/${group}/past/${epoch}`,
+  groupPrefix: (group: GroupKey) => `mls/${group}/`,
+} as const;
