@@ -1,0 +1,237 @@
+/**
+ * Dates and times for events. An event is stored as an instant plus the time zone it was planned
+ * in (NIP-52 `start` + `start_tzid`); people enter wall-clock times in that zone. These helpers
+ * convert between the two with `Intl` only (no date library: the browser knows every zone).
+ */
+
+/** "YYYY-MM-DDTHH:mm" as a datetime-local input gives it. */
+export type WallTime = string;
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when the browser knows this IANA zone name. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    partsFormatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall-clock fields of an instant in a zone. */
+function zonedFields(
+  ms: number,
+  timeZone: string,
+): { y: number; mo: number; d: number; h: number; mi: number } {
+  const get = (parts: Intl.DateTimeFormatPart[], type: string) =>
+    Number(parts.find((p) => p.type === type)?.value ?? "0");
+  const parts = partsFormatter(timeZone).formatToParts(new Date(ms));
+  return {
+    y: get(parts, "year"),
+    mo: get(parts, "month"),
+    d: get(parts, "day"),
+    h: get(parts, "hour"),
+    mi: get(parts, "minute"),
+  };
+}
+
+/** Milliseconds the zone is ahead of UTC at that instant. */
+function zoneOffset(ms: number, timeZone: string): number {
+  const f = zonedFields(ms, timeZone);
+  const asUtc = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi);
+  return asUtc - Math.floor(ms / 60_000) * 60_000;
+}
+
+/**
+ * The instant at which clocks in `timeZone` show `wall`. In a spring-forward gap (a time that
+ * does not exist) this lands just after the gap; in a fall-back overlap it picks the first one.
+ */
+export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
+  const m = WALL.exec(wall);
+  if (!m) throw new Error(`Not a date and time: "${wall}"`);
+  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  // Offsets a day either side cover any transition near this time (they are never closer).
+  const before = zoneOffset(guess - 86_400_000, timeZone);
+  const offsets = [before, zoneOffset(guess, timeZone), zoneOffset(guess + 86_400_000, timeZone)];
+  const matching = offsets
+    .map((offset) => guess - offset)
+    .filter((candidate) => {
+      const f = zonedFields(candidate, timeZone);
+      return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi) === guess;
+    });
+  // Earliest match: a repeated hour resolves to its first occurrence. No match: a skipped time,
+  // read with the offset from before the jump, lands as far past the gap as it was into it.
+  return new Date(matching.length > 0 ? Math.min(...matching) : guess - before);
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** What clocks in `timeZone` show at `instant`, as "YYYY-MM-DDTHH:mm". */
+export function instantToWallTime(instant: Date, timeZone: string): WallTime {
+  const f = zonedFields(instant.getTime(), timeZone);
+  return `${f.y}-${pad(f.mo)}-${pad(f.d)}T${pad(f.h)}:${pad(f.mi)}`;
+}
+
+/** "YYYY-MM-DD" of a day as a local calendar date (no time zone involved). */
+export type DayKey = string;
+
+export function dayKey(year: number, month: number, day: number): DayKey {
+  return `${year}-${pad(month)}-${pad(day)}`;
+}
+
+/** The day an event falls on for someone in `viewerZone`: all-day events keep their date. */
+export function eventDayKey(event: { start: string; allDay: boolean }, viewerZone: string): DayKey | null {
+  if (event.allDay) {
+    const d = DAY.exec(event.start.slice(0, 10));
+    return d ? event.start.slice(0, 10) : null;
+  }
+  const ms = Date.parse(event.start);
+  if (Number.isNaN(ms)) return null;
+  return instantToWallTime(new Date(ms), viewerZone).slice(0, 10);
+}
+
+export interface MonthCell {
+  key: DayKey;
+  day: number;
+  inMonth: boolean;
+}
+
+/**
+ * The weeks shown for a month (1-12), Monday first, each week 7 cells, including the days of the
+ * neighbouring months that fill the first and last week.
+ */
+export function monthGrid(year: number, month: number): MonthCell[][] {
+  const first = new Date(Date.UTC(year, month - 1, 1));
+  const lead = (first.getUTCDay() + 6) % 7; // Monday = 0
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const weeks: MonthCell[][] = [];
+  const cells = Math.ceil((lead + daysInMonth) / 7) * 7;
+  for (let i = 0; i < cells; i++) {
+    const date = new Date(Date.UTC(year, month - 1, 1 - lead + i));
+    const cell: MonthCell = {
+      key: dayKey(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()),
+      day: date.getUTCDate(),
+      inMonth: date.getUTCMonth() === month - 1,
+    };
+    if (i % 7 === 0) weeks.push([]);
+    weeks[weeks.length - 1]!.push(cell);
+  }
+  return weeks;
+}
+
+/** Month arithmetic on (year, month 1-12). */
+export function addMonths(year: number, month: number, delta: number): { year: number; month: number } {
+  const index = year * 12 + (month - 1) + delta;
+  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
+}
+
+/** The zone this browser is in (falls back to UTC where Intl cannot tell). */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Every zone the browser knows, for the event form's picker. */
+export function allTimeZones(): string[] {
+  const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
+  const zones = supported ? supported("timeZone") : [];
+  return zones.includes("UTC") ? zones : ["UTC", ...zones];
+}
+
+export interface EventTimeInput {
+  start: string;
+  end: string | null;
+  tz: string | null;
+  allDay: boolean;
+}
+
+/**
+ * "Sat 3 May 2026, 18:00 – 20:00" in the event's own zone, plus the viewer's clock when the two
+ * differ ("17:00 – 19:00 your time"), so nobody misses a meeting across a border.
+ */
+export function describeEventTime(
+  event: EventTimeInput,
+  viewerZone: string,
+  locale?: string,
+): { main: string; local: string | null } {
+  if (event.allDay) {
+    const startDay = event.start.slice(0, 10);
+    const endDay = event.end?.slice(0, 10) ?? null;
+    const fmt = new Intl.DateTimeFormat(locale, {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      timeZone: "UTC",
+    });
+    const show = (d: string) => fmt.format(new Date(`${d}T00:00:00Z`));
+    const main = endDay && endDay !== startDay ? `${show(startDay)} – ${show(endDay)}` : show(startDay);
+    return { main: `${main} (all day)`, local: null };
+  }
+  const start = new Date(event.start);
+  const end = event.end ? new Date(event.end) : null;
+  const zone = event.tz && isTimeZone(event.tz) ? event.tz : viewerZone;
+  const describe = (timeZone: string) => {
+    const day = new Intl.DateTimeFormat(locale, {
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      timeZone,
+    });
+    const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone });
+    let text = `${day.format(start)}, ${time.format(start)}`;
+    if (end && !Number.isNaN(end.getTime())) {
+      const sameDay =
+        instantToWallTime(start, timeZone).slice(0, 10) === instantToWallTime(end, timeZone).slice(0, 10);
+      text += sameDay ? ` – ${time.format(end)}` : ` – ${day.format(end)}, ${time.format(end)}`;
+    }
+    return text;
+  };
+  if (Number.isNaN(start.getTime())) return { main: event.start, local: null };
+  const main = zone === viewerZone ? describe(zone) : `${describe(zone)} (${zone.replaceAll("_", " ")})`;
+  const differs =
+    zone !== viewerZone && zoneOffset(start.getTime(), zone) !== zoneOffset(start.getTime(), viewerZone);
+  return { main, local: differs ? `${describe(viewerZone)} your time` : null };
+}
+
+/** Relative day labels for chat separators and lists: "Today", "Yesterday", or a date. */
+export function dayLabel(unixSeconds: number, now: Date = new Date(), locale?: string): string {
+  const d = new Date(unixSeconds * 1000);
+  const startOf = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((startOf(now) - startOf(d)) / 86_400_000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: d.getFullYear() === now.getFullYear() ? undefined : "numeric",
+  }).format(d);
+}
+
+export function clockTime(unixSeconds: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(
+    new Date(unixSeconds * 1000),
+  );
+}
