@@ -1,0 +1,327 @@
+/**
+ * Calendar events as NIP-52 inner messages: kind 31923 (time-based: `start`/`end` Unix seconds with
+ * `start_tzid`/`end_tzid`) and kind 31922 (all-day: `start`/`end` as YYYY-MM-DD, `end` exclusive).
+ * Common tags: `d`, `title`, `summary`, `image`, `location`, `t`, `r`, and `p` with a role; content
+ * is the description.
+ *
+ * Rally additions (docs/PROTOCOL.md, "Group application state"): `rally_capacity`, `rally_status`
+ * (cancelled), `rally_rsvp_visibility` (hosts) and `rally_owner`. An event is addressed by
+ * (owner, d) whatever its kind, so an edit may turn a timed event into an all-day one. The owner is
+ * the rumor's author, except in an admin's edit of someone else's event, which names the owner in
+ * `rally_owner` (inside a group nobody can sign as someone else, so the edit cannot reuse the
+ * owner's pubkey as public NIP-52 replacement would).
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, randomBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+import {
+  HOST_ROLE,
+  KIND_DATE_EVENT,
+  KIND_TIME_EVENT,
+  TAG_CAPACITY,
+  TAG_OWNER,
+  TAG_RSVP_VISIBILITY,
+  TAG_STATUS,
+} from "./kinds.ts";
+import {
+  fail,
+  InvalidInputError,
+  isHex64,
+  makeRumor,
+  ok,
+  type Parsed,
+  type Rumor,
+  tagsNamed,
+  tagValue,
+} from "./rumor.ts";
+import { addDays, isIsoDate, isoToUnix, isValidTimeZone, parseIso } from "./time.ts";
+
+export const MAX_TITLE_LENGTH = 512;
+export const MAX_D_LENGTH = 256;
+export const MAX_CAPACITY = 1_000_000;
+
+export type EventTime =
+  | { allDay: false; start: number; end: number | null; tz: string | null; endTz: string | null }
+  | { allDay: true; start: string; end: string | null };
+
+export interface CalendarEventFields {
+  title: string;
+  time: EventTime;
+  description: string;
+  summary: string | null;
+  location: string | null;
+  image: string | null;
+  hashtags: string[];
+  links: string[];
+  /** Co-hosts (`p` tags with role "host"); the owner is always a host too. */
+  hosts: string[];
+  /** Seats including guests; null means no limit. */
+  capacity: number | null;
+  cancelled: boolean;
+  /** RSVPs travel sealed to the hosts (see seal.ts). */
+  hostsOnlyRsvps: boolean;
+}
+
+export interface ParsedCalendarEvent extends CalendarEventFields {
+  owner: string;
+  d: string;
+}
+
+export type CalendarEventInput = Partial<Omit<CalendarEventFields, "title" | "time">> & {
+  title: string;
+  time: EventTime;
+};
+
+/** A fresh random `d` identifier (16 random bytes, hex). */
+export function newEventIdentifier(random: Uint8Array = randomBytes(16)): string {
+  if (random.length < 16) throw new InvalidInputError("random", "need at least 16 random bytes");
+  return bytesToHex(random);
+}
+
+/** The stable id Rally shows for an event: SHA-256 of `owner:d`, hex. It does not change on edits. */
+export function calendarEventId(owner: string, d: string): string {
+  return bytesToHex(sha256(utf8ToBytes(`${owner}:${d}`)));
+}
+
+/** NIP-01 address `<kind>:<owner>:<d>` used in RSVP `a` tags. */
+export function eventAddress(kind: number, owner: string, d: string): string {
+  return `${kind}:${owner}:${d}`;
+}
+
+export function parseEventAddress(value: string): Parsed<{ kind: number; owner: string; d: string }> {
+  const first = value.indexOf(":");
+  const second = value.indexOf(":", first + 1);
+  if (first < 0 || second < 0) return fail("address is not <kind>:<pubkey>:<d>");
+  const kind = Number(value.slice(0, first));
+  const owner = value.slice(first + 1, second);
+  const d = value.slice(second + 1);
+  if (kind !== KIND_TIME_EVENT && kind !== KIND_DATE_EVENT)
+    return fail("address does not point at a calendar event");
+  if (!isHex64(owner)) return fail("address pubkey is not 64 hex characters");
+  if (d.length === 0 || d.length > MAX_D_LENGTH)
+    return fail("address has an empty or oversized d identifier");
+  return ok({ kind, owner, d });
+}
+
+function checkTime(time: EventTime): string | null {
+  if (time.allDay) {
+    if (!isIsoDate(time.start)) return "all-day start must be a date written YYYY-MM-DD";
+    if (time.end !== null) {
+      if (!isIsoDate(time.end)) return "all-day end must be a date written YYYY-MM-DD";
+      if (time.end <= time.start) return "all-day end must be after the start (the end date is exclusive)";
+    }
+    return null;
+  }
+  if (!Number.isSafeInteger(time.start) || time.start < 0) return "start must be Unix seconds";
+  if (time.end !== null) {
+    if (!Number.isSafeInteger(time.end) || time.end < 0) return "end must be Unix seconds";
+    if (time.end <= time.start) return "end must be after start";
+  }
+  if (time.tz !== null && !isValidTimeZone(time.tz)) return `unknown time zone "${time.tz}"`;
+  if (time.endTz !== null && !isValidTimeZone(time.endTz)) return `unknown time zone "${time.endTz}"`;
+  return null;
+}
+
+/** Builds a calendar event rumor (31922 when `time.allDay`, else 31923). Throws InvalidInputError. */
+export function buildCalendarEvent(
+  input: CalendarEventInput & { pubkey: string; createdAt: number; d: string; owner?: string },
+): Rumor {
+  const title = input.title.trim();
+  if (title.length === 0) throw new InvalidInputError("title", "an event needs a title");
+  if (title.length > MAX_TITLE_LENGTH) throw new InvalidInputError("title", "title is too long");
+  if (input.d.length === 0 || input.d.length > MAX_D_LENGTH)
+    throw new InvalidInputError("d", "bad event identifier");
+  const timeError = checkTime(input.time);
+  if (timeError) throw new InvalidInputError("time", timeError);
+  const capacity = input.capacity ?? null;
+  if (capacity !== null && (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY)) {
+    throw new InvalidInputError("capacity", `capacity must be a whole number from 1 to ${MAX_CAPACITY}`);
+  }
+  const owner = input.owner ?? input.pubkey;
+  if (!isHex64(owner)) throw new InvalidInputError("owner", "owner is not a pubkey");
+  const hosts = [...new Set(input.hosts ?? [])].filter((h) => h !== owner);
+  if (!hosts.every(isHex64)) throw new InvalidInputError("hosts", "a host is not a pubkey");
+
+  const t = input.time;
+  const tags: string[][] = [
+    ["d", input.d],
+    ["title", title],
+  ];
+  if (t.allDay) {
+    tags.push(["start", t.start]);
+    if (t.end !== null) tags.push(["end", t.end]);
+  } else {
+    tags.push(["start", String(t.start)]);
+    if (t.end !== null) tags.push(["end", String(t.end)]);
+    if (t.tz !== null) tags.push(["start_tzid", t.tz]);
+    if (t.endTz !== null && t.endTz !== t.tz) tags.push(["end_tzid", t.endTz]);
+  }
+  if (input.summary) tags.push(["summary", input.summary]);
+  if (input.image) tags.push(["image", input.image]);
+  if (input.location) tags.push(["location", input.location]);
+  for (const h of hosts) tags.push(["p", h, "", HOST_ROLE]);
+  for (const tag of new Set(input.hashtags ?? [])) if (tag) tags.push(["t", tag]);
+  for (const link of new Set(input.links ?? [])) if (link) tags.push(["r", link]);
+  if (capacity !== null) tags.push([TAG_CAPACITY, String(capacity)]);
+  if (input.cancelled) tags.push([TAG_STATUS, "cancelled"]);
+  if (input.hostsOnlyRsvps) tags.push([TAG_RSVP_VISIBILITY, "hosts"]);
+  if (owner !== input.pubkey) tags.push([TAG_OWNER, owner]);
+  return makeRumor({
+    pubkey: input.pubkey,
+    createdAt: input.createdAt,
+    kind: t.allDay ? KIND_DATE_EVENT : KIND_TIME_EVENT,
+    tags,
+    content: input.description ?? "",
+  });
+}
+
+/** A new version of an event with some fields changed, by `pubkey` (the owner or an admin). */
+export function buildEventEdit(
+  current: ParsedCalendarEvent,
+  patch: Partial<CalendarEventFields>,
+  by: { pubkey: string; createdAt: number },
+): Rumor {
+  const { owner, d, ...fields } = current;
+  return buildCalendarEvent({ ...fields, ...patch, owner, d, pubkey: by.pubkey, createdAt: by.createdAt });
+}
+
+/** Cancelling keeps the event and marks it cancelled (a later edit may restore it). */
+export function buildEventCancel(
+  current: ParsedCalendarEvent,
+  by: { pubkey: string; createdAt: number },
+): Rumor {
+  return buildEventEdit(current, { cancelled: true }, by);
+}
+
+const DIGITS = /^\d{1,15}$/;
+
+export function parseCalendarEvent(rumor: Rumor): Parsed<ParsedCalendarEvent> {
+  if (rumor.kind !== KIND_TIME_EVENT && rumor.kind !== KIND_DATE_EVENT) {
+    return fail(`expected kind ${KIND_TIME_EVENT} or ${KIND_DATE_EVENT}, got ${rumor.kind}`);
+  }
+  const d = tagValue(rumor, "d");
+  if (d === undefined || d.length === 0 || d.length > MAX_D_LENGTH)
+    return fail("calendar event has no `d` tag");
+  // NIP-52: `name` is the deprecated spelling of `title`.
+  const title = (tagValue(rumor, "title") ?? tagValue(rumor, "name") ?? "").trim();
+  if (title.length === 0) return fail("calendar event has no title");
+  if (title.length > MAX_TITLE_LENGTH) return fail("calendar event title is too long");
+
+  const start = tagValue(rumor, "start");
+  const end = tagValue(rumor, "end");
+  let time: EventTime;
+  if (rumor.kind === KIND_DATE_EVENT) {
+    if (!isIsoDate(start)) return fail("all-day event `start` is not a YYYY-MM-DD date");
+    if (end !== undefined && !isIsoDate(end)) return fail("all-day event `end` is not a YYYY-MM-DD date");
+    time = { allDay: true, start, end: end ?? null };
+  } else {
+    if (start === undefined || !DIGITS.test(start)) return fail("timed event `start` is not Unix seconds");
+    if (end !== undefined && !DIGITS.test(end)) return fail("timed event `end` is not Unix seconds");
+    // An unknown zone name does not make the time wrong (Unix seconds are absolute): it is dropped.
+    const tz = tagValue(rumor, "start_tzid");
+    const endTz = tagValue(rumor, "end_tzid");
+    const startZone = tz !== undefined && isValidTimeZone(tz) ? tz : null;
+    time = {
+      allDay: false,
+      start: Number(start),
+      end: end === undefined ? null : Number(end),
+      tz: startZone,
+      // NIP-52: a missing end_tzid means the start's zone.
+      endTz: endTz !== undefined && isValidTimeZone(endTz) ? endTz : startZone,
+    };
+  }
+  const timeError = checkTime(time);
+  if (timeError) return fail(timeError);
+
+  let capacity: number | null = null;
+  const capacityText = tagValue(rumor, TAG_CAPACITY);
+  if (capacityText !== undefined) {
+    capacity = DIGITS.test(capacityText) ? Number(capacityText) : Number.NaN;
+    if (!(capacity >= 1 && capacity <= MAX_CAPACITY))
+      return fail("`rally_capacity` is not a whole number ≥ 1");
+  }
+  const status = tagValue(rumor, TAG_STATUS);
+  if (status !== undefined && status !== "cancelled" && status !== "confirmed") {
+    return fail("`rally_status` must be cancelled or confirmed");
+  }
+  const visibility = tagValue(rumor, TAG_RSVP_VISIBILITY);
+  if (visibility !== undefined && visibility !== "hosts" && visibility !== "group") {
+    return fail("`rally_rsvp_visibility` must be hosts or group");
+  }
+  const ownerTag = tagValue(rumor, TAG_OWNER);
+  if (ownerTag !== undefined && !isHex64(ownerTag)) return fail("`rally_owner` is not a pubkey");
+  const owner = ownerTag ?? rumor.pubkey;
+
+  const hosts = new Set<string>();
+  for (const p of tagsNamed(rumor, "p")) {
+    if (isHex64(p[1]) && (p[3] ?? "").toLowerCase() === HOST_ROLE && p[1] !== owner) hosts.add(p[1]);
+  }
+  const values = (name: string) =>
+    [...new Set(tagsNamed(rumor, name).map((t) => t[1] ?? ""))].filter(Boolean);
+  return ok({
+    owner,
+    d,
+    title,
+    time,
+    description: rumor.content,
+    summary: tagValue(rumor, "summary") || null,
+    // NIP-52 allows several `location` tags; Rally shows them joined.
+    location: values("location").join(", ") || null,
+    image: tagValue(rumor, "image") || null,
+    hashtags: values("t"),
+    links: values("r"),
+    hosts: [...hosts].sort(),
+    capacity,
+    cancelled: status === "cancelled",
+    hostsOnlyRsvps: visibility === "hosts",
+  });
+}
+
+/**
+ * Event time from what a person types: ISO 8601 `start`/`end` and an optional IANA zone.
+ * A date alone (`2025-06-01`) makes an all-day event, whose `end` date is exclusive as in NIP-52 —
+ * except that an end equal to the start is read as "that one day". A local date-time is read in
+ * `tz` (UTC when none); one with `Z` or an offset is taken as written. Throws InvalidInputError.
+ */
+export function eventTimeFromIso(input: {
+  start: string;
+  end?: string | null;
+  tz?: string | null;
+  allDay?: boolean;
+}): EventTime {
+  const tz = input.tz ?? null;
+  if (tz !== null && !isValidTimeZone(tz)) throw new InvalidInputError("tz", `unknown time zone "${tz}"`);
+  let start: ReturnType<typeof parseIso>;
+  let end: ReturnType<typeof parseIso> | null = null;
+  try {
+    start = parseIso(input.start);
+  } catch (e) {
+    throw new InvalidInputError("start", (e as Error).message);
+  }
+  try {
+    if (input.end !== undefined && input.end !== null && input.end !== "") end = parseIso(input.end);
+  } catch (e) {
+    throw new InvalidInputError("end", (e as Error).message);
+  }
+  if (start.kind === "date" || input.allDay) {
+    if (start.kind !== "date")
+      throw new InvalidInputError("start", "an all-day event starts on a date such as 2025-06-01");
+    if (end !== null && end.kind !== "date")
+      throw new InvalidInputError("end", "an all-day event ends on a date");
+    let endDate = end?.date ?? null;
+    if (endDate !== null && endDate === start.date) endDate = addDays(start.date, 1);
+    const time: EventTime = { allDay: true, start: start.date, end: endDate };
+    const error = checkTime(time);
+    if (error) throw new InvalidInputError("end", error);
+    return time;
+  }
+  if (end !== null && end.kind === "date")
+    throw new InvalidInputError("end", "end needs a time, like the start");
+  const zone = tz ?? "UTC";
+  const startUnix = isoToUnix(input.start, zone);
+  const endUnix = end === null ? null : isoToUnix(input.end as string, zone);
+  const time: EventTime = { allDay: false, start: startUnix, end: endUnix, tz, endTz: tz };
+  const error = checkTime(time);
+  if (error) throw new InvalidInputError(error.startsWith("end") ? "end" : "start", error);
+  return time;
+}

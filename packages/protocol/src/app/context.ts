@@ -1,0 +1,57 @@
+/**
+ * What the group layer tells the application reducer about membership and admin rights.
+ *
+ * Admin rights are judged per MLS epoch: a rumor carried in epoch E is allowed what an admin may do
+ * if its sender was an admin in E. Epoch admin sets come from the group-data extension, which only
+ * admin commits change and which every member agrees on once commits are ordered, so the answer does
+ * not depend on the order in which messages arrive — and demoting an admin later does not undo edits
+ * they made while they were one. A rumor without an epoch (or whose epoch is not listed) is judged by
+ * the current admin set.
+ *
+ * Membership: answers (RSVPs, poll votes, sealed answers) count only from current members when
+ * `members` is given, so a person who left or was removed holds no seat and casts no vote. A former
+ * member's rumors created at or after the removing commit's created_at (`removedAt`) are ignored
+ * altogether: only late keys for an old epoch could carry them, and they were written when the
+ * person no longer belonged. People who are members again must not be listed in `removedAt`.
+ */
+
+export interface GroupContext {
+  /** Current admins (hex pubkeys). */
+  admins: Iterable<string>;
+  /** Admins in force in each epoch. */
+  adminsByEpoch?: ReadonlyMap<number, Iterable<string>>;
+  /** Current members (hex pubkeys); when absent, everyone's answers count. */
+  members?: Iterable<string>;
+  /** Former members → Unix seconds of the commit that removed them. */
+  removedAt?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+}
+
+export interface ResolvedContext {
+  admins: ReadonlySet<string>;
+  isAdmin(pubkey: string, epoch: number | undefined): boolean;
+  isMember(pubkey: string): boolean;
+  removedAt(pubkey: string): number | undefined;
+}
+
+export function resolveContext(context: GroupContext): ResolvedContext {
+  const admins = new Set(context.admins);
+  const byEpoch = new Map<number, ReadonlySet<string>>();
+  for (const [epoch, set] of context.adminsByEpoch ?? []) byEpoch.set(epoch, new Set(set));
+  const members = context.members === undefined ? null : new Set(context.members);
+  const removed = new Map<string, number>(
+    context.removedAt instanceof Map ? context.removedAt : Object.entries(context.removedAt ?? {}),
+  );
+  return {
+    admins,
+    isAdmin(pubkey, epoch) {
+      const set = epoch === undefined ? undefined : byEpoch.get(epoch);
+      return (set ?? admins).has(pubkey);
+    },
+    isMember(pubkey) {
+      return members === null || members.has(pubkey);
+    },
+    removedAt(pubkey) {
+      return removed.get(pubkey);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Kinds and tag names of the inner messages that make up a group's application state.
+ *
+ * Standard shapes come from NIP-C7 (kind 9 chat), NIP-25 (kind 7 reactions), NIP-09 (kind 5
+ * deletions), NIP-52 (kinds 31922/31923 calendar events, 31925 RSVPs) and NIP-88 (kinds 1068 polls,
+ * 1018 responses). Rally adds a few tags, all prefixed `rally_` so that no other Nostr client mistakes
+ * them for a standard tag, and one kind of its own: the sealed inner message used for hosts-only
+ * RSVPs. Every Rally addition is described in docs/PROTOCOL.md, "Group application state".
+ */
+
+export const KIND_DELETION = 5;
+export const KIND_REACTION = 7;
+export const KIND_CHAT = 9;
+export const KIND_POLL_RESPONSE = 1018;
+export const KIND_POLL = 1068;
+/** Rally: an inner message encrypted (NIP-44) to a few members of the group, e.g. hosts-only RSVPs. */
+export const KIND_SEALED = 1925;
+export const KIND_DATE_EVENT = 31922;
+export const KIND_TIME_EVENT = 31923;
+export const KIND_RSVP = 31925;
+
+/** `["rally_capacity", "<positive integer>"]` on 31922/31923: seats, counting guests. */
+export const TAG_CAPACITY = "rally_capacity";
+/** `["rally_status", "cancelled"]` on 31922/31923: the event is cancelled but kept. */
+export const TAG_STATUS = "rally_status";
+/** `["rally_rsvp_visibility", "hosts"]` on 31922/31923: RSVPs go sealed to the hosts only. */
+export const TAG_RSVP_VISIBILITY = "rally_rsvp_visibility";
+/** `["rally_owner", "<pubkey>"]` on 31922/31923: an admin's edit of an event that another member owns. */
+export const TAG_OWNER = "rally_owner";
+/** `["rally_guests", "<integer>"]` on 31925: people coming along with the one who answers. */
+export const TAG_GUESTS = "rally_guests";
+/** `["rally_dates", "true"]` on 1068: a pick-a-date poll whose option labels are ISO 8601 dates. */
+export const TAG_DATES = "rally_dates";
+
+/** Role written in a host's `p` tag on a calendar event. */
+export const HOST_ROLE = "host";

@@ -1,0 +1,392 @@
+/**
+ * The group application state reducer (DESIGN.md, "Group application state"; docs/PROTOCOL.md):
+ * a pure function from the *set* of inner rumors a member holds, plus what the group layer knows
+ * about admins and membership, to the state every screen shows.
+ *
+ * Order independence is by construction: rumors are first collected into a set keyed by id (a
+ * duplicate is the same rumor; among copies the one from the lowest epoch is kept), and every rule
+ * below is then a function of that set with explicit tie-breaks — newest wins by (created_at, id),
+ * queues order by (created_at, id) — never of arrival order. Property tests shuffle and duplicate
+ * inputs and compare states.
+ *
+ * Rules, in the words of issue 4 and DESIGN.md:
+ * - a rumor counts only if its pubkey is its MLS sender; a former member's rumors made at or after
+ *   their removal are ignored (context.ts);
+ * - chat: messages by (created_at, id); reactions grouped by emoji, one per person per emoji;
+ *   deletions (kind 5) by the target's author or an admin turn messages into tombstones and remove
+ *   reactions, polls or poll responses;
+ * - calendar events: versions addressed by (owner, d); only the owner or an admin (in the epoch that
+ *   carried the edit) may write a version; co-hosts may not (their rights would come from the event
+ *   itself, which its editors could change — a cycle); newest permitted version wins; cancelled is a
+ *   status, the event stays;
+ * - RSVPs: newest per (person, event) among members; capacity and waitlist in waitlist.ts;
+ * - polls: newest counted response per member (before `endsAt`); single choice keeps one option.
+ */
+
+import {
+  type CalendarEventFields,
+  calendarEventId,
+  eventAddress,
+  type ParsedCalendarEvent,
+  parseCalendarEvent,
+  parseEventAddress,
+} from "./calendar.ts";
+import { parseChatMessage, parseDeletion, parseReaction } from "./chat.ts";
+import { type GroupContext, type ResolvedContext, resolveContext } from "./context.ts";
+import {
+  KIND_CHAT,
+  KIND_DATE_EVENT,
+  KIND_DELETION,
+  KIND_POLL,
+  KIND_POLL_RESPONSE,
+  KIND_REACTION,
+  KIND_RSVP,
+  KIND_SEALED,
+  KIND_TIME_EVENT,
+} from "./kinds.ts";
+import { type PollFields, parsePoll, parsePollResponse } from "./poll.ts";
+import { parseRsvp, type RsvpFields } from "./rsvp.ts";
+import { compareByTimeThenId, isNewer, parseRumor, type Rumor, type RumorEntry } from "./rumor.ts";
+import { parseSealed } from "./seal.ts";
+import type {
+  CalendarEventState,
+  ChatMessageState,
+  GroupAppState,
+  IgnoredRumor,
+  PollState,
+  ReactionGroup,
+  RsvpState,
+} from "./state.ts";
+import { type QueuedParty, seat } from "./waitlist.ts";
+
+interface Accepted {
+  rumor: Rumor;
+  epoch: number | undefined;
+}
+
+/** Picks one copy among duplicates: the one from the lowest epoch (unknown epoch last). */
+function preferCopy(a: Accepted, b: Accepted): Accepted {
+  if (a.epoch === undefined) return b;
+  if (b.epoch === undefined) return a;
+  return a.epoch <= b.epoch ? a : b;
+}
+
+const byTime = (a: Accepted, b: Accepted) => compareByTimeThenId(a.rumor, b.rumor);
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function reduceGroup(entries: Iterable<RumorEntry>, context: GroupContext): GroupAppState {
+  const ctx = resolveContext(context);
+  const ignored: IgnoredRumor[] = [];
+  const ignore = (rumor: { id?: unknown; kind?: unknown }, sender: string, reason: string) => {
+    ignored.push({
+      id: typeof rumor.id === "string" ? rumor.id : "",
+      kind: typeof rumor.kind === "number" ? rumor.kind : -1,
+      sender,
+      reason,
+    });
+  };
+
+  // 1. The set: valid, authentic rumors keyed by id.
+  const set = new Map<string, Accepted>();
+  for (const entry of entries) {
+    const parsed = parseRumor(entry.rumor);
+    const sender = typeof entry.sender === "string" ? entry.sender : "";
+    if (!parsed.ok) {
+      ignore(entry.rumor ?? {}, sender, parsed.error);
+      continue;
+    }
+    const rumor = parsed.value;
+    if (rumor.pubkey !== sender) {
+      ignore(rumor, sender, "the rumor's author is not the member who sent it");
+      continue;
+    }
+    const removedAt = ctx.removedAt(sender);
+    if (removedAt !== undefined && rumor.created_at >= removedAt) {
+      ignore(rumor, sender, "written after its author was removed from the group");
+      continue;
+    }
+    const copy: Accepted = { rumor, epoch: Number.isSafeInteger(entry.epoch) ? entry.epoch : undefined };
+    const existing = set.get(rumor.id);
+    set.set(rumor.id, existing ? preferCopy(existing, copy) : copy);
+  }
+
+  // 2. Classify and parse.
+  const messages: Accepted[] = [];
+  const reactions: { a: Accepted; target: string; emoji: string }[] = [];
+  const deletions: { a: Accepted; targets: string[] }[] = [];
+  const versions = new Map<string, { a: Accepted; event: ParsedCalendarEvent }[]>();
+  const rsvps: { a: Accepted; rsvp: RsvpFields }[] = [];
+  const sealed: { a: Accepted; key: string }[] = [];
+  const polls: { a: Accepted; poll: PollFields }[] = [];
+  const responses: { a: Accepted; poll: string; choices: string[] }[] = [];
+
+  for (const a of [...set.values()].sort(byTime)) {
+    const { rumor } = a;
+    switch (rumor.kind) {
+      case KIND_CHAT: {
+        const p = parseChatMessage(rumor);
+        if (p.ok) messages.push(a);
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_REACTION: {
+        const p = parseReaction(rumor);
+        if (p.ok) reactions.push({ a, ...p.value });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_DELETION: {
+        const p = parseDeletion(rumor);
+        if (p.ok) deletions.push({ a, targets: p.value.targets });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_TIME_EVENT:
+      case KIND_DATE_EVENT: {
+        const p = parseCalendarEvent(rumor);
+        if (!p.ok) {
+          ignore(rumor, rumor.pubkey, p.error);
+          break;
+        }
+        const { owner } = p.value;
+        if (owner !== rumor.pubkey && !ctx.isAdmin(rumor.pubkey, a.epoch)) {
+          ignore(rumor, rumor.pubkey, "only the event's owner or a group admin may edit it");
+          break;
+        }
+        const key = `${owner}:${p.value.d}`;
+        const list = versions.get(key) ?? [];
+        list.push({ a, event: p.value });
+        versions.set(key, list);
+        break;
+      }
+      case KIND_RSVP: {
+        const p = parseRsvp(rumor);
+        if (p.ok) rsvps.push({ a, rsvp: p.value });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_SEALED: {
+        const p = parseSealed(rumor);
+        if (!p.ok) {
+          ignore(rumor, rumor.pubkey, p.error);
+          break;
+        }
+        const address = p.value.address === null ? null : parseEventAddress(p.value.address);
+        if (p.value.innerKind === KIND_RSVP && address?.ok) {
+          sealed.push({ a, key: `${address.value.owner}:${address.value.d}` });
+        }
+        break;
+      }
+      case KIND_POLL: {
+        const p = parsePoll(rumor);
+        if (p.ok) polls.push({ a, poll: p.value });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_POLL_RESPONSE: {
+        const p = parsePollResponse(rumor);
+        if (p.ok) responses.push({ a, ...p.value });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      default:
+        ignore(rumor, rumor.pubkey, `kind ${rumor.kind} is not part of a group's application state`);
+    }
+  }
+
+  // 3. Deletions: which targets are really deleted, and by whom (the earliest valid deletion).
+  const deletedBy = new Map<string, string>();
+  for (const { a, targets } of deletions) {
+    for (const target of targets) {
+      const t = set.get(target);
+      if (t === undefined || deletedBy.has(target)) continue;
+      const deletable = [KIND_CHAT, KIND_REACTION, KIND_POLL, KIND_POLL_RESPONSE].includes(t.rumor.kind);
+      if (!deletable) {
+        ignore(
+          a.rumor,
+          a.rumor.pubkey,
+          `kind ${t.rumor.kind} cannot be deleted (events are cancelled instead)`,
+        );
+      } else if (t.rumor.pubkey === a.rumor.pubkey || ctx.isAdmin(a.rumor.pubkey, a.epoch)) {
+        deletedBy.set(target, a.rumor.pubkey);
+      } else {
+        ignore(a.rumor, a.rumor.pubkey, "only the author or a group admin may delete a message");
+      }
+    }
+  }
+
+  const state: GroupAppState = {
+    messages: chatState(messages, reactions, deletedBy),
+    events: eventsState(versions, rsvps, sealed, ctx),
+    polls: pollsState(polls, responses, deletedBy, ctx),
+    admins: [...ctx.admins].sort(byString),
+    ignored: dedupeIgnored(ignored),
+  };
+  return state;
+}
+
+function dedupeIgnored(list: IgnoredRumor[]): IgnoredRumor[] {
+  const seen = new Map<string, IgnoredRumor>();
+  for (const i of list) seen.set(`${i.id}\u0000${i.sender}\u0000${i.reason}`, i);
+  return [...seen.entries()].sort((x, y) => byString(x[0], y[0])).map(([, v]) => v);
+}
+
+function chatState(
+  messages: Accepted[],
+  reactions: { a: Accepted; target: string; emoji: string }[],
+  deletedBy: Map<string, string>,
+): ChatMessageState[] {
+  // Reactions arrive sorted by (created_at, id), so groups and authors come out in a fixed order.
+  const byMessage = new Map<string, ReactionGroup[]>();
+  for (const r of reactions) {
+    if (deletedBy.has(r.a.rumor.id)) continue;
+    const groups = byMessage.get(r.target) ?? [];
+    let group = groups.find((g) => g.emoji === r.emoji);
+    if (!group) {
+      group = { emoji: r.emoji, authors: [] };
+      groups.push(group);
+    }
+    if (!group.authors.includes(r.a.rumor.pubkey)) group.authors.push(r.a.rumor.pubkey);
+    byMessage.set(r.target, groups);
+  }
+  return messages.map(({ rumor }) => {
+    const fields = parseChatMessage(rumor);
+    const deleter = deletedBy.get(rumor.id) ?? null;
+    return {
+      id: rumor.id,
+      author: rumor.pubkey,
+      createdAt: rumor.created_at,
+      text: deleter === null && fields.ok ? fields.value.text : "",
+      replyTo: fields.ok ? fields.value.replyTo : null,
+      reactions: deleter === null ? (byMessage.get(rumor.id) ?? []) : [],
+      deleted: deleter !== null,
+      deletedBy: deleter,
+    };
+  });
+}
+
+function startKey(fields: CalendarEventFields): number {
+  return fields.time.allDay ? Date.parse(`${fields.time.start}T00:00:00Z`) / 1000 : fields.time.start;
+}
+
+function eventsState(
+  versions: Map<string, { a: Accepted; event: ParsedCalendarEvent }[]>,
+  rsvps: { a: Accepted; rsvp: RsvpFields }[],
+  sealed: { a: Accepted; key: string }[],
+  ctx: ResolvedContext,
+): CalendarEventState[] {
+  // Answers per event, per person, oldest first (the input lists are already in (created_at, id) order).
+  const answers = new Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }[]>>();
+  for (const r of rsvps) {
+    if (!ctx.isMember(r.a.rumor.pubkey)) continue;
+    const key = `${r.rsvp.owner}:${r.rsvp.d}`;
+    const perEvent = answers.get(key) ?? new Map();
+    const list = perEvent.get(r.a.rumor.pubkey) ?? [];
+    list.push(r);
+    perEvent.set(r.a.rumor.pubkey, list);
+    answers.set(key, perEvent);
+  }
+  const sealedBy = new Map<string, Set<string>>();
+  for (const s of sealed) {
+    if (!ctx.isMember(s.a.rumor.pubkey)) continue;
+    const set = sealedBy.get(s.key) ?? new Set();
+    set.add(s.a.rumor.pubkey);
+    sealedBy.set(s.key, set);
+  }
+
+  const out: CalendarEventState[] = [];
+  for (const [key, list] of versions) {
+    let winner = list[0]!;
+    for (const v of list) if (isNewer(v.a.rumor, winner.a.rumor)) winner = v;
+    const { owner, d, ...fields } = winner.event;
+    const counted: RsvpState[] = [];
+    const queue: QueuedParty[] = [];
+    for (const [pubkey, history] of answers.get(key) ?? []) {
+      const newest = history[history.length - 1]!;
+      counted.push({
+        pubkey,
+        status: newest.rsvp.status,
+        guests: newest.rsvp.guests,
+        note: newest.rsvp.note,
+        id: newest.a.rumor.id,
+        createdAt: newest.a.rumor.created_at,
+      });
+      if (newest.rsvp.status === "going") {
+        // The person's place in line: the first "going" of the unbroken run that ends now.
+        let first = newest;
+        for (let i = history.length - 1; i >= 0 && history[i]!.rsvp.status === "going"; i--)
+          first = history[i]!;
+        queue.push({
+          pubkey,
+          guests: newest.rsvp.guests,
+          since: first.a.rumor.created_at,
+          sinceId: first.a.rumor.id,
+        });
+      }
+    }
+    counted.sort((x, y) => byString(x.pubkey, y.pubkey));
+    const seating = seat(queue, fields.capacity);
+    const createdAt = Math.min(...list.map((v) => v.a.rumor.created_at));
+    out.push({
+      ...fields,
+      id: calendarEventId(owner, d),
+      owner,
+      d,
+      kind: winner.a.rumor.kind,
+      address: eventAddress(winner.a.rumor.kind, owner, d),
+      versionId: winner.a.rumor.id,
+      createdAt,
+      updatedAt: winner.a.rumor.created_at,
+      updatedBy: winner.a.rumor.pubkey,
+      rsvps: counted,
+      going: seating.seated.map((p) => p.pubkey),
+      waitlist: seating.waitlist.map((p) => p.pubkey),
+      maybe: counted.filter((r) => r.status === "maybe").map((r) => r.pubkey),
+      declined: counted.filter((r) => r.status === "declined").map((r) => r.pubkey),
+      seatsTaken: seating.seatsTaken,
+      sealedAnswers: [...(sealedBy.get(key) ?? [])].sort(byString),
+    });
+  }
+  return out.sort((x, y) => startKey(x) - startKey(y) || byString(x.id, y.id));
+}
+
+function pollsState(
+  polls: { a: Accepted; poll: PollFields }[],
+  responses: { a: Accepted; poll: string; choices: string[] }[],
+  deletedBy: Map<string, string>,
+  ctx: ResolvedContext,
+): PollState[] {
+  // Newest counted response per (poll, person). Responses are in (created_at, id) order already.
+  const newest = new Map<string, Map<string, { a: Accepted; choices: string[] }>>();
+  const endsAt = new Map(polls.map((p) => [p.a.rumor.id, p.poll.endsAt]));
+  for (const r of responses) {
+    if (deletedBy.has(r.a.rumor.id) || !ctx.isMember(r.a.rumor.pubkey)) continue;
+    const end = endsAt.get(r.poll);
+    if (end !== undefined && end !== null && r.a.rumor.created_at > end) continue;
+    const perPoll = newest.get(r.poll) ?? new Map();
+    perPoll.set(r.a.rumor.pubkey, r);
+    newest.set(r.poll, perPoll);
+  }
+  return polls.map(({ a, poll }) => {
+    const options = poll.options.map((o) => ({ ...o, votes: [] as string[] }));
+    const perPoll = [...(newest.get(a.rumor.id)?.values() ?? [])].sort((x, y) => byTime(x.a, y.a));
+    for (const r of perPoll) {
+      let chosen = r.choices.filter((c) => options.some((o) => o.id === c));
+      // NIP-88: a single-choice poll reads only the first response.
+      if (!poll.multiple) chosen = chosen.slice(0, 1);
+      for (const c of chosen) options.find((o) => o.id === c)!.votes.push(r.a.rumor.pubkey);
+    }
+    return {
+      id: a.rumor.id,
+      author: a.rumor.pubkey,
+      createdAt: a.rumor.created_at,
+      question: poll.question,
+      options,
+      multiple: poll.multiple,
+      dates: poll.dates,
+      endsAt: poll.endsAt,
+      deleted: deletedBy.has(a.rumor.id),
+      voters: perPoll.length,
+    };
+  });
+}

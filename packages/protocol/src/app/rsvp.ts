@@ -1,0 +1,107 @@
+/**
+ * RSVPs as NIP-52 kind 31925 inner messages: `a` = the calendar event's address, `d`, `status`
+ * accepted / tentative / declined, optional `e` (the version answered) and `p` (the event's owner),
+ * plus Rally's `rally_guests` ("+N guests", counted only with accepted). In Rally's words:
+ * accepted = going, tentative = maybe, declined = can't go.
+ */
+
+import { eventAddress, parseEventAddress } from "./calendar.ts";
+import { KIND_RSVP, TAG_GUESTS } from "./kinds.ts";
+import {
+  fail,
+  findTag,
+  InvalidInputError,
+  isHex64,
+  makeRumor,
+  ok,
+  type Parsed,
+  type Rumor,
+  tagValue,
+} from "./rumor.ts";
+
+export type RsvpStatus = "going" | "maybe" | "declined";
+export const MAX_GUESTS = 100;
+
+const TO_NIP52: Record<RsvpStatus, string> = { going: "accepted", maybe: "tentative", declined: "declined" };
+const FROM_NIP52: Record<string, RsvpStatus> = {
+  accepted: "going",
+  tentative: "maybe",
+  declined: "declined",
+};
+
+export interface RsvpFields {
+  /** Address key of the event: `owner:d` (kind left out, see calendar.ts). */
+  owner: string;
+  d: string;
+  status: RsvpStatus;
+  guests: number;
+  note: string;
+}
+
+export function buildRsvp(input: {
+  pubkey: string;
+  createdAt: number;
+  event: { kind: number; owner: string; d: string; versionId?: string };
+  status: RsvpStatus;
+  guests?: number;
+  note?: string;
+}): Rumor {
+  const status = TO_NIP52[input.status];
+  if (status === undefined) throw new InvalidInputError("status", "answer must be going, maybe or declined");
+  const guests = input.guests ?? 0;
+  if (!Number.isSafeInteger(guests) || guests < 0 || guests > MAX_GUESTS) {
+    throw new InvalidInputError("guests", `guests must be a whole number from 0 to ${MAX_GUESTS}`);
+  }
+  if (guests > 0 && input.status !== "going") {
+    throw new InvalidInputError("guests", "guests can only come along with a going answer");
+  }
+  const { kind, owner, d } = input.event;
+  const address = eventAddress(kind, owner, d);
+  if (!parseEventAddress(address).ok) throw new InvalidInputError("event", "not a calendar event address");
+  const tags: string[][] = [
+    ["a", address],
+    // One RSVP slot per person per event, as NIP-52 replaceable semantics would give.
+    ["d", `${owner}:${d}`],
+    ["status", status],
+  ];
+  if (input.event.versionId !== undefined) {
+    if (!isHex64(input.event.versionId))
+      throw new InvalidInputError("event", "version id is not an event id");
+    tags.push(["e", input.event.versionId]);
+  }
+  tags.push(["p", owner]);
+  if (guests > 0) tags.push([TAG_GUESTS, String(guests)]);
+  return makeRumor({
+    pubkey: input.pubkey,
+    createdAt: input.createdAt,
+    kind: KIND_RSVP,
+    tags,
+    content: input.note ?? "",
+  });
+}
+
+export function parseRsvp(rumor: Rumor): Parsed<RsvpFields> {
+  if (rumor.kind !== KIND_RSVP) return fail(`expected kind ${KIND_RSVP}, got ${rumor.kind}`);
+  const a = findTag(rumor, "a")?.[1];
+  if (a === undefined) return fail("RSVP has no `a` tag");
+  const address = parseEventAddress(a);
+  if (!address.ok) return fail(`RSVP \`a\` tag: ${address.error}`);
+  const statusText = tagValue(rumor, "status");
+  const status = statusText === undefined ? undefined : FROM_NIP52[statusText];
+  if (status === undefined) return fail("RSVP status must be accepted, tentative or declined");
+  const guestsText = tagValue(rumor, TAG_GUESTS);
+  let guests = 0;
+  if (guestsText !== undefined) {
+    guests = /^\d{1,3}$/.test(guestsText) ? Number(guestsText) : -1;
+    if (guests < 0 || guests > MAX_GUESTS)
+      return fail(`\`rally_guests\` must be a whole number from 0 to ${MAX_GUESTS}`);
+  }
+  // Guests only come with "going"; on other answers the tag is ignored.
+  return ok({
+    owner: address.value.owner,
+    d: address.value.d,
+    status,
+    guests: status === "going" ? guests : 0,
+    note: rumor.content,
+  });
+}

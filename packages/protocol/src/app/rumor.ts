@@ -1,0 +1,163 @@
+/**
+ * Inner messages ("rumors"): unsigned Nostr events (NIP-01 shape with an `id` but no `sig`).
+ *
+ * Inside a group, authenticity comes from MLS, not from a Schnorr signature: the rumor's `pubkey`
+ * must equal the MLS sender's identity, which the reducer checks. The `id` is still the NIP-01 hash
+ * (nostr-tools `getEventHash`), so that replies, reactions, deletions and votes can point at a rumor
+ * and so that duplicates collapse. Validation here refuses anything that is not exactly that shape.
+ */
+
+import { getEventHash } from "nostr-tools/pure";
+
+export interface Rumor {
+  id: string;
+  pubkey: string;
+  created_at: number;
+  kind: number;
+  tags: string[][];
+  content: string;
+}
+
+/** A rumor as it comes out of the group layer: who sent it (MLS credential) and in which epoch. */
+export interface RumorEntry {
+  rumor: Rumor;
+  /** Hex pubkey of the MLS sender. A rumor whose `pubkey` differs is ignored. */
+  sender: string;
+  /** MLS epoch of the message that carried it; decides whose admin rights apply (see GroupContext). */
+  epoch?: number;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+export const fail = <T = never>(error: string): Parsed<T> => ({ ok: false, error });
+
+/** Thrown by builders given input they cannot turn into a valid rumor. */
+export class InvalidInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "InvalidInputError";
+  }
+}
+
+/** Size caps: an inner message travels in one MLS application message, so these stay generous. */
+export const MAX_CONTENT_LENGTH = 64 * 1024;
+export const MAX_TAGS = 1000;
+export const MAX_TAG_ITEMS = 16;
+export const MAX_TAG_ITEM_LENGTH = 8 * 1024;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export function isHex64(value: unknown): value is string {
+  return typeof value === "string" && HEX64.test(value);
+}
+
+export function isUnixSeconds(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Builds a rumor from its parts, computing the NIP-01 id. */
+export function makeRumor(input: {
+  pubkey: string;
+  createdAt: number;
+  kind: number;
+  tags: string[][];
+  content: string;
+}): Rumor {
+  if (!isHex64(input.pubkey))
+    throw new InvalidInputError("pubkey", "pubkey must be 64 lowercase hex characters");
+  if (!isUnixSeconds(input.createdAt)) {
+    throw new InvalidInputError("createdAt", "createdAt must be a non-negative whole number of seconds");
+  }
+  const unsigned = {
+    pubkey: input.pubkey,
+    created_at: input.createdAt,
+    kind: input.kind,
+    tags: input.tags.map((t) => [...t]),
+    content: input.content,
+  };
+  const rumor: Rumor = { id: getEventHash(unsigned), ...unsigned };
+  const checked = parseRumor(rumor);
+  if (!checked.ok) throw new InvalidInputError("rumor", checked.error);
+  return rumor;
+}
+
+/**
+ * Checks that an unknown value is a well-formed rumor whose id is its NIP-01 hash. Returns a copy
+ * holding only the six rumor fields (a stray `sig` or other field is dropped, never trusted).
+ */
+export function parseRumor(value: unknown): Parsed<Rumor> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return fail("rumor is not an object");
+  const v = value as Record<string, unknown>;
+  if (!isHex64(v.id)) return fail("rumor id must be 64 lowercase hex characters");
+  if (!isHex64(v.pubkey)) return fail("rumor pubkey must be 64 lowercase hex characters");
+  if (!isUnixSeconds(v.created_at)) return fail("rumor created_at must be a non-negative integer");
+  if (typeof v.kind !== "number" || !Number.isInteger(v.kind) || v.kind < 0 || v.kind > 65535) {
+    return fail("rumor kind must be an integer between 0 and 65535");
+  }
+  if (typeof v.content !== "string") return fail("rumor content must be a string");
+  if (v.content.length > MAX_CONTENT_LENGTH)
+    return fail(`rumor content is longer than ${MAX_CONTENT_LENGTH}`);
+  if (!Array.isArray(v.tags)) return fail("rumor tags must be an array");
+  if (v.tags.length > MAX_TAGS) return fail(`rumor has more than ${MAX_TAGS} tags`);
+  const tags: string[][] = [];
+  for (const tag of v.tags) {
+    if (!Array.isArray(tag) || tag.length === 0 || tag.length > MAX_TAG_ITEMS) {
+      return fail(`each tag must be an array of 1 to ${MAX_TAG_ITEMS} strings`);
+    }
+    for (const item of tag) {
+      if (typeof item !== "string") return fail("tag items must be strings");
+      if (item.length > MAX_TAG_ITEM_LENGTH) return fail(`a tag item is longer than ${MAX_TAG_ITEM_LENGTH}`);
+    }
+    tags.push([...(tag as string[])]);
+  }
+  const rumor: Rumor = {
+    id: v.id,
+    pubkey: v.pubkey,
+    created_at: v.created_at,
+    kind: v.kind,
+    tags,
+    content: v.content,
+  };
+  if (getEventHash(rumor) !== rumor.id) return fail("rumor id does not match its contents");
+  return ok(rumor);
+}
+
+/** First tag with this name, or undefined. */
+export function findTag(rumor: Rumor, name: string): string[] | undefined {
+  return rumor.tags.find((t) => t[0] === name);
+}
+
+/** Value (second item) of the first tag with this name. */
+export function tagValue(rumor: Rumor, name: string): string | undefined {
+  return findTag(rumor, name)?.[1];
+}
+
+export function tagsNamed(rumor: Rumor, name: string): string[][] {
+  return rumor.tags.filter((t) => t[0] === name);
+}
+
+/** Total order used everywhere a tie must be broken the same way on every device. */
+export function compareByTimeThenId(
+  a: { created_at: number; id: string },
+  b: { created_at: number; id: string },
+): number {
+  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * "Newest wins, ties by lowest id": true when `a` should replace `b`. Lowest id on equal
+ * timestamps follows NIP-01's rule for replaceable events.
+ */
+export function isNewer(
+  a: { created_at: number; id: string },
+  b: { created_at: number; id: string },
+): boolean {
+  if (a.created_at !== b.created_at) return a.created_at > b.created_at;
+  return a.id < b.id;
+}

@@ -1,0 +1,101 @@
+/**
+ * The shape of a group's application state: what `reduceGroup` returns. Plain, JSON-serialisable
+ * data with every list in a defined order, so two members holding the same rumors hold equal states
+ * (deep equality), whatever order the rumors came in.
+ */
+
+import type { CalendarEventFields } from "./calendar.ts";
+import type { PollOption } from "./poll.ts";
+import type { RsvpStatus } from "./rsvp.ts";
+
+export interface ReactionGroup {
+  emoji: string;
+  /** Hex pubkeys, in the order their reactions were made. */
+  authors: string[];
+}
+
+export interface ChatMessageState {
+  id: string;
+  author: string;
+  createdAt: number;
+  /** Empty once deleted: a tombstone keeps only who wrote it, when, and what it answered. */
+  text: string;
+  replyTo: string | null;
+  reactions: ReactionGroup[];
+  deleted: boolean;
+  deletedBy: string | null;
+}
+
+export interface RsvpState {
+  pubkey: string;
+  status: RsvpStatus;
+  guests: number;
+  note: string;
+  /** The answer that counts (newest). */
+  id: string;
+  createdAt: number;
+}
+
+export interface CalendarEventState extends CalendarEventFields {
+  /** Stable id: SHA-256 of `owner:d` (see calendarEventId). */
+  id: string;
+  owner: string;
+  d: string;
+  kind: number;
+  /** NIP-01 address of the current version, for RSVP `a` tags. */
+  address: string;
+  /** Id of the version that won (newest created_at, ties lowest id). */
+  versionId: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string;
+  /** Counted answers, one per person, ordered by pubkey. */
+  rsvps: RsvpState[];
+  /** Seated "going" people in queue order; waitlist in queue order; then maybe and declined by pubkey. */
+  going: string[];
+  waitlist: string[];
+  maybe: string[];
+  declined: string[];
+  seatsTaken: number;
+  /** Members who sent an answer sealed to the hosts (whether or not this device can read it). */
+  sealedAnswers: string[];
+}
+
+export interface PollOptionState extends PollOption {
+  /** Hex pubkeys whose newest counted response chose this option, in response order. */
+  votes: string[];
+}
+
+export interface PollState {
+  id: string;
+  author: string;
+  createdAt: number;
+  question: string;
+  options: PollOptionState[];
+  multiple: boolean;
+  dates: boolean;
+  endsAt: number | null;
+  deleted: boolean;
+  /** How many people's newest response counts (including empty responses, which clear a vote). */
+  voters: number;
+}
+
+export interface IgnoredRumor {
+  id: string;
+  kind: number;
+  sender: string;
+  reason: string;
+}
+
+export interface GroupAppState {
+  /** Ordered by (created_at, id). */
+  messages: ChatMessageState[];
+  /** Ordered by start, then id. */
+  events: CalendarEventState[];
+  /** Ordered by (created_at, id). */
+  polls: PollState[];
+  /** Current admins, sorted. */
+  admins: string[];
+  /** Rumors that had no effect and why, ordered by id then reason — for diagnostics. */
+  ignored: IgnoredRumor[];
+}

@@ -1,0 +1,221 @@
+/**
+ * Views of the application state for one person: the shapes the CLI prints and the web app draws
+ * (issue 4's `rally event list`, polls, chat). People are hex pubkeys here; the client turns them into
+ * npubs and names. Times are ISO 8601 strings: an all-day event's `start`/`end` are dates
+ * (YYYY-MM-DD, `end` exclusive as in NIP-52 and iCalendar), a timed event's are date-times written in
+ * the event's time zone with their UTC offset (or in UTC, `Z`, when it has none).
+ */
+
+import type { RsvpStatus } from "./rsvp.ts";
+import type { CalendarEventState, ChatMessageState, GroupAppState, PollState } from "./state.ts";
+import { unixToIso, unixToZonedIso } from "./time.ts";
+
+export interface EventView {
+  id: string;
+  address: string;
+  kind: number;
+  d: string;
+  title: string;
+  start: string;
+  end: string | null;
+  tz: string | null;
+  allDay: boolean;
+  location: string;
+  description: string;
+  summary: string | null;
+  image: string | null;
+  tags: string[];
+  links: string[];
+  status: "confirmed" | "cancelled";
+  capacity: number | null;
+  seatsTaken: number;
+  hostsOnlyRsvps: boolean;
+  /** The event's owner. */
+  author: string;
+  /** Owner first, then co-hosts. */
+  hosts: string[];
+  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[] };
+  /** Guests brought by each "going" person who brings any. */
+  guests: Record<string, number>;
+  /**
+   * True when RSVPs are for hosts only and `me` is not a host: the lists then hold only `me`'s own
+   * answer, and `answers` how many people answered.
+   */
+  rsvpsHidden: boolean;
+  answers: number;
+  myRsvp: RsvpStatus | null;
+  myGuests: number;
+  /** Whether `me` has a seat, is waiting, or (hidden lists, or no "going" answer) unknown. */
+  myPlace: "seated" | "waitlist" | null;
+  canEdit: boolean;
+  createdAt: number;
+  updatedAt: number;
+  versionId: string;
+}
+
+function timeStrings(e: CalendarEventState): { start: string; end: string | null; tz: string | null } {
+  const t = e.time;
+  if (t.allDay) return { start: t.start, end: t.end, tz: null };
+  const write = (unix: number, tz: string | null) => (tz ? unixToZonedIso(unix, tz) : unixToIso(unix));
+  return {
+    start: write(t.start, t.tz),
+    end: t.end === null ? null : write(t.end, t.endTz ?? t.tz),
+    tz: t.tz,
+  };
+}
+
+export function eventView(state: GroupAppState, e: CalendarEventState, me: string | null): EventView {
+  const hosts = [e.owner, ...e.hosts.filter((h) => h !== e.owner)];
+  const isHost = me !== null && hosts.includes(me);
+  const hidden = e.hostsOnlyRsvps && !isHost;
+  const mine = me === null ? undefined : e.rsvps.find((r) => r.pubkey === me);
+  const only = (list: string[]) => (hidden ? list.filter((p) => p === me) : list);
+  const guests: Record<string, number> = {};
+  for (const r of e.rsvps) {
+    if (r.status === "going" && r.guests > 0 && (!hidden || r.pubkey === me)) guests[r.pubkey] = r.guests;
+  }
+  const answered = new Set([...e.rsvps.map((r) => r.pubkey), ...e.sealedAnswers]);
+  const going = only(e.going);
+  const waitlist = only(e.waitlist);
+  let myPlace: EventView["myPlace"] = null;
+  if (!hidden && me !== null)
+    myPlace = e.going.includes(me) ? "seated" : e.waitlist.includes(me) ? "waitlist" : null;
+  return {
+    id: e.id,
+    address: e.address,
+    kind: e.kind,
+    d: e.d,
+    title: e.title,
+    ...timeStrings(e),
+    allDay: e.time.allDay,
+    location: e.location ?? "",
+    description: e.description,
+    summary: e.summary,
+    image: e.image,
+    tags: e.hashtags,
+    links: e.links,
+    status: e.cancelled ? "cancelled" : "confirmed",
+    capacity: e.capacity,
+    seatsTaken: hidden ? 0 : e.seatsTaken,
+    hostsOnlyRsvps: e.hostsOnlyRsvps,
+    author: e.owner,
+    hosts,
+    // When hidden, one's own "going" shows as going: only the hosts can tell seat from waitlist.
+    rsvps: hidden
+      ? {
+          going: only([...e.going, ...e.waitlist]),
+          maybe: only(e.maybe),
+          declined: only(e.declined),
+          waitlist: [],
+        }
+      : { going, maybe: e.maybe, declined: e.declined, waitlist },
+    guests,
+    rsvpsHidden: hidden,
+    answers: answered.size,
+    myRsvp: mine?.status ?? null,
+    myGuests: mine?.guests ?? 0,
+    myPlace,
+    canEdit: me !== null && (me === e.owner || state.admins.includes(me)),
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+    versionId: e.versionId,
+  };
+}
+
+/**
+ * Every event, soonest first. With `upcomingAfter` (Unix seconds), only events that have not ended
+ * by then (an event without an end lasts until its start, an all-day one until the end of its day in UTC).
+ */
+export function eventViews(
+  state: GroupAppState,
+  me: string | null,
+  options: { upcomingAfter?: number } = {},
+): EventView[] {
+  return state.events
+    .filter((e) => options.upcomingAfter === undefined || eventEnd(e) > options.upcomingAfter)
+    .map((e) => eventView(state, e, me));
+}
+
+function eventEnd(e: CalendarEventState): number {
+  const t = e.time;
+  if (t.allDay) return Date.parse(`${t.end ?? t.start}T00:00:00Z`) / 1000 + (t.end === null ? 86400 : 0);
+  return t.end ?? t.start;
+}
+
+/** Finds an event by its id, or by a unique prefix of at least 6 characters. */
+export function findEvent(state: GroupAppState, idOrPrefix: string): CalendarEventState | undefined {
+  const exact = state.events.find((e) => e.id === idOrPrefix);
+  if (exact || idOrPrefix.length < 6) return exact;
+  const matches = state.events.filter((e) => e.id.startsWith(idOrPrefix));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+export interface PollView {
+  id: string;
+  question: string;
+  dates: boolean;
+  multiple: boolean;
+  author: string;
+  createdAt: number;
+  endsAt: number | null;
+  closed: boolean;
+  options: { id: string; label: string; votes: string[] }[];
+  myVote: string[];
+  voters: number;
+  canDelete: boolean;
+}
+
+export function pollViews(
+  state: GroupAppState,
+  me: string | null,
+  options: { now?: number } = {},
+): PollView[] {
+  return state.polls.filter((p) => !p.deleted).map((p) => pollView(state, p, me, options.now));
+}
+
+export function pollView(state: GroupAppState, p: PollState, me: string | null, now?: number): PollView {
+  return {
+    id: p.id,
+    question: p.question,
+    dates: p.dates,
+    multiple: p.multiple,
+    author: p.author,
+    createdAt: p.createdAt,
+    endsAt: p.endsAt,
+    closed: p.endsAt !== null && now !== undefined && now > p.endsAt,
+    options: p.options.map((o) => ({ id: o.id, label: o.label, votes: [...o.votes] })),
+    myVote: me === null ? [] : p.options.filter((o) => o.votes.includes(me)).map((o) => o.id),
+    voters: p.voters,
+    canDelete: me !== null && (me === p.author || state.admins.includes(me)),
+  };
+}
+
+export interface ChatView {
+  id: string;
+  author: string;
+  text: string;
+  createdAt: number;
+  replyTo: string | null;
+  reactions: { emoji: string; authors: string[] }[];
+  deleted: boolean;
+  mine: boolean;
+  canDelete: boolean;
+}
+
+export function chatViews(state: GroupAppState, me: string | null): ChatView[] {
+  return state.messages.map((m) => chatView(state, m, me));
+}
+
+export function chatView(state: GroupAppState, m: ChatMessageState, me: string | null): ChatView {
+  return {
+    id: m.id,
+    author: m.author,
+    text: m.text,
+    createdAt: m.createdAt,
+    replyTo: m.replyTo,
+    reactions: m.reactions.map((r) => ({ emoji: r.emoji, authors: [...r.authors] })),
+    deleted: m.deleted,
+    mine: me === m.author,
+    canDelete: !m.deleted && me !== null && (me === m.author || state.admins.includes(me)),
+  };
+}
