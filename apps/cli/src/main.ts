@@ -1,1 +1,46 @@
-console.log("rally");
+/**
+ * The `rally` command: global options, the list of command groups, and error handling. Each group
+ * lives in `commands/<group>.ts` and exports `register(program)`.
+ */
+import { Command, CommanderError } from "commander";
+import { defaultHome, reportError } from "./cli/output.ts";
+import * as relay from "./commands/relay.ts";
+
+/** Command groups, in the order `rally --help` lists them. */
+const commandGroups: { register(program: Command): void }[] = [relay];
+
+export function buildProgram(): Command {
+  const program = new Command("rally")
+    .description(
+      "Rally: private organising for groups — encrypted chat, events, RSVPs and polls over Nostr relays",
+    )
+    .option("--home <dir>", "where this device keeps Rally's data", defaultHome())
+    .option("--json", 'print results as JSON on stdout (errors as {"error": ...})')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const group of commandGroups) group.register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the command line; resolves to the exit code (the process stays up for long-running commands). */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes("--json");
+  // Commander prints its own usage errors to stderr; with --json we add the JSON error on stdout.
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(s),
+  });
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      if (json) process.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, "") })}\n`);
+      return error.exitCode || 1;
+    }
+    return reportError(error, json);
+  }
+}

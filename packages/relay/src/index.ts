@@ -1,1 +1,35 @@
-export {};
+/**
+ * `@rally/relay`: a Nostr relay library for Rally — server, policies, storage port and adapters.
+ */
+export { BatchWriter } from "./batchWriter.ts";
+export { type CompiledFilter, compileFilter, matchCompiled } from "./compiledFilter.ts";
+export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
+export { type Log, silentLog, stderrLog } from "./log.ts";
+export { type RelayInfoOptions, relayInformation, SUPPORTED_NIPS } from "./nip11.ts";
+export { refuseAuthEvents, requireAuth } from "./policies/auth.ts";
+export { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
+export { maxEventSize, maxFutureCreatedAt } from "./policies/eventLimits.ts";
+export { refuseExpired } from "./policies/expiration.ts";
+export { privateInbox } from "./policies/privateInbox.ts";
+export { protectedEvents } from "./policies/protectedEvents.ts";
+export {
+  checkFilter,
+  type EventContext,
+  type FilterDecision,
+  type PolicyContext,
+  type RelayPolicy,
+  rejectEvent,
+} from "./policies/types.ts";
+export { TokenBucket } from "./rateLimit.ts";
+export {
+  Connection,
+  RelayCore,
+  type RelayCoreOptions,
+  type RelayStats,
+  type Transport,
+} from "./relayCore.ts";
+export { type RelayServer, type RelayServerOptions, startRelayServer } from "./server.ts";
+export { LATEST_VERSION, MIGRATIONS, type Migration, migrate } from "./store/migrations.ts";
+export { openSqliteEventStore, SqliteEventStore, type SqliteEventStoreOptions } from "./store/sqlite.ts";
+export type { EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./store/types.ts";
+export { SubscriptionIndex } from "./subscriptionIndex.ts";

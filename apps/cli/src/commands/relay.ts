@@ -1,0 +1,123 @@
+/**
+ * `rally relay`: runs a Nostr relay for Rally on SQLite. Prints the URL it listens on
+ * (`ws://HOST:PORT`, the real port when `--port 0`) and stops cleanly on SIGINT/SIGTERM, after
+ * committing every event it has acknowledged.
+ */
+import path from "node:path";
+import { startRelayServer } from "@rally/relay";
+import type { Command } from "commander";
+import { globalOptions, info, portNumber, positiveInt, printResult } from "../cli/output.ts";
+
+interface RelayOptions {
+  port: number;
+  host: string;
+  data?: string;
+  maxMessageBytes?: number;
+  maxEventBytes?: number;
+  maxSubscriptions?: number;
+  maxFilters?: number;
+  maxLimit?: number;
+  eventsPerSecond?: number;
+  reqsPerSecond?: number;
+  authRequired?: boolean;
+  publicUrl?: string;
+  name?: string;
+  description?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("relay")
+    .description("run a Nostr relay that stores and forwards Rally's encrypted messages")
+    .option("--port <port>", "TCP port (0 picks a free one)", portNumber, 7447)
+    .option("--host <host>", "interface to listen on (0.0.0.0 for every network)", "127.0.0.1")
+    .option("--data <dir>", "directory for the relay's database (default: <home>/relay)")
+    .option(
+      "--max-message-bytes <n>",
+      "largest message accepted, in bytes (default 262144)",
+      positiveInt("--max-message-bytes"),
+    )
+    .option(
+      "--max-event-bytes <n>",
+      "largest event accepted, in bytes (default 262144)",
+      positiveInt("--max-event-bytes"),
+    )
+    .option(
+      "--max-subscriptions <n>",
+      "open subscriptions per connection (default 200)",
+      positiveInt("--max-subscriptions"),
+    )
+    .option("--max-filters <n>", "filters per request (default 20)", positiveInt("--max-filters"))
+    .option(
+      "--max-limit <n>",
+      "most stored events sent per filter (default 5000)",
+      positiveInt("--max-limit"),
+    )
+    .option(
+      "--events-per-second <n>",
+      "events each connection may send per second (default 100)",
+      positiveInt("--events-per-second"),
+    )
+    .option(
+      "--reqs-per-second <n>",
+      "requests each connection may send per second (default 50)",
+      positiveInt("--reqs-per-second"),
+    )
+    .option("--auth-required", "serve only clients that authenticate (NIP-42)")
+    .option("--public-url <url>", "the ws:// or wss:// URL people use, if behind a proxy")
+    .option("--name <name>", "relay name shown to clients (NIP-11)")
+    .option("--description <text>", "relay description shown to clients (NIP-11)")
+    .action(async (opts: RelayOptions, cmd: Command) => {
+      const { home } = globalOptions(cmd);
+      const dataDir = path.resolve(opts.data ?? path.join(home, "relay"));
+      const limits = {
+        maxMessageBytes: opts.maxMessageBytes,
+        maxEventBytes: opts.maxEventBytes,
+        maxSubscriptions: opts.maxSubscriptions,
+        maxFilters: opts.maxFilters,
+        maxLimit: opts.maxLimit,
+        ...(opts.eventsPerSecond
+          ? { eventsPerSecond: opts.eventsPerSecond, eventBurst: opts.eventsPerSecond * 5 }
+          : {}),
+        ...(opts.reqsPerSecond
+          ? { reqsPerSecond: opts.reqsPerSecond, reqBurst: opts.reqsPerSecond * 4 }
+          : {}),
+      };
+      const server = await startRelayServer({
+        port: opts.port,
+        host: opts.host,
+        dataDir,
+        limits,
+        authRequired: opts.authRequired === true,
+        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        info: {
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.description ? { description: opts.description } : {}),
+        },
+      });
+      printResult(cmd, { url: server.url, port: server.port, host: server.host, dataDir }, [
+        `Rally relay listening on ${server.url}`,
+        `Data: ${dataDir}`,
+      ]);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            // A second signal: the person wants out now.
+            process.exit(130);
+          }
+          stopping = true;
+          info(cmd, `Stopping (${signal})…`);
+          server.close().then(resolve, (error: unknown) => {
+            process.stderr.write(
+              `rally: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+            );
+            resolve();
+          });
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      info(cmd, "Relay stopped.");
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * The relay's limits, with defaults close to strfry's (200 subscriptions per connection) but a
+ * larger event size: Rally's MLS welcomes and key packages are bigger than social posts.
+ */
+export interface RelayLimits {
+  /** Largest WebSocket message (frame) accepted, in bytes. Larger ones get `invalid:`. */
+  maxMessageBytes: number;
+  /** Largest event (its JSON), in bytes. */
+  maxEventBytes: number;
+  /** Most open subscriptions per connection. */
+  maxSubscriptions: number;
+  /** Most filters in one REQ or COUNT. */
+  maxFilters: number;
+  /** Most values in one filter list (`ids`, `authors`, `kinds`, `#x`). */
+  maxFilterValues: number;
+  /** Largest `limit` honoured; a REQ without `limit` gets this many stored events at most. */
+  maxLimit: number;
+  /** NIP-01: subscription ids are at most 64 characters. */
+  maxSubIdLength: number;
+  /** Most tags in one event. */
+  maxEventTags: number;
+  /** How far in the future `created_at` may be, in seconds (clock skew allowance). */
+  maxFutureSeconds: number;
+  /** EVENT token bucket: sustained events per second and burst size, per connection. */
+  eventsPerSecond: number;
+  eventBurst: number;
+  /** REQ/COUNT token bucket: sustained requests per second and burst size, per connection. */
+  reqsPerSecond: number;
+  reqBurst: number;
+  /** Bytes queued to a client above which its reading is paused (backpressure). */
+  highWaterBytes: number;
+  /** Bytes queued to a client above which it is disconnected as too slow. */
+  maxQueuedBytes: number;
+  /** Most events committed in one write transaction. */
+  maxBatch: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxMessageBytes: 256 * 1024,
+  maxEventBytes: 256 * 1024,
+  maxSubscriptions: 200,
+  maxFilters: 20,
+  maxFilterValues: 1000,
+  maxLimit: 5000,
+  maxSubIdLength: 64,
+  maxEventTags: 2500,
+  maxFutureSeconds: 15 * 60,
+  eventsPerSecond: 100,
+  eventBurst: 500,
+  reqsPerSecond: 50,
+  reqBurst: 200,
+  highWaterBytes: 4 * 1024 * 1024,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  maxBatch: 4096,
+};
+
+/** Sizes and counts must be positive integers; rates may be `Infinity` (no limit). */
+export function resolveLimits(partial: Partial<RelayLimits> = {}): RelayLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(partial) as [keyof RelayLimits, number | undefined][]) {
+    if (v === undefined) continue;
+    if (typeof v !== "number" || Number.isNaN(v) || v <= 0 || (!Number.isInteger(v) && v !== Infinity))
+      throw new RangeError(`relay limit ${k} must be a positive integer, got ${v}`);
+    out[k] = v;
+  }
+  return out;
+}

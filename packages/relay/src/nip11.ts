@@ -1,0 +1,50 @@
+/**
+ * NIP-11 relay information document, served over HTTP to `Accept: application/nostr+json`.
+ * https://github.com/nostr-protocol/nips/blob/master/11.md
+ */
+import type { RelayLimits } from "./limits.ts";
+
+export interface RelayInfoOptions {
+  name?: string;
+  description?: string;
+  /** Operator's hex public key. */
+  pubkey?: string;
+  contact?: string;
+}
+
+export const SUPPORTED_NIPS = [1, 9, 11, 40, 42, 45, 70] as const;
+export const SOFTWARE = "rally";
+export const VERSION = "0.1.0";
+
+export function relayInformation(
+  info: RelayInfoOptions,
+  limits: RelayLimits,
+  authRequired: boolean,
+): Record<string, unknown> {
+  return {
+    name: info.name ?? "Rally relay",
+    description:
+      info.description ??
+      "A Nostr relay for Rally: it stores and forwards end-to-end encrypted group messages it cannot read.",
+    ...(info.pubkey ? { pubkey: info.pubkey } : {}),
+    ...(info.contact ? { contact: info.contact } : {}),
+    supported_nips: [...SUPPORTED_NIPS],
+    software: SOFTWARE,
+    version: VERSION,
+    limitation: {
+      max_message_length: limits.maxMessageBytes,
+      max_subscriptions: limits.maxSubscriptions,
+      max_filters: limits.maxFilters,
+      max_limit: limits.maxLimit,
+      default_limit: limits.maxLimit,
+      max_subid_length: limits.maxSubIdLength,
+      max_event_tags: limits.maxEventTags,
+      max_content_length: limits.maxEventBytes,
+      min_pow_difficulty: 0,
+      auth_required: authRequired,
+      payment_required: false,
+      restricted_writes: authRequired,
+      created_at_upper_limit: limits.maxFutureSeconds,
+    },
+  };
+}

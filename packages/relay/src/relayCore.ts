@@ -1,0 +1,411 @@
+/**
+ * The relay's protocol engine, independent of sockets: NIP-01 message handling per connection,
+ * policies, NIP-42 AUTH, NIP-45 COUNT, the batched writer and live fan-out. `server.ts` binds it to
+ * HTTP and WebSockets through the small `Transport` interface.
+ *
+ * Flow of an EVENT (NIP-01 "From client to relay"): parse and validate shape → per-connection rate
+ * limit → policies (size, clock, NIP-40, NIP-70, auth) → id hash and signature → ephemeral kinds
+ * are forwarded at once; others are queued to the writer and answered `OK` after their batch commits,
+ * then forwarded to matching live subscriptions.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  type ClientMessageLimits,
+  checkAuthEvent,
+  computeEventId,
+  type EventVerifier,
+  eventMessageFromJson,
+  eventToJson,
+  type Filter,
+  isEmptyFilter,
+  isEphemeralKind,
+  type NostrEvent,
+  type PubkeyHex,
+  parseClientMessage,
+  reason,
+  serializeRelayMessage,
+} from "@rally/protocol/nostr/index.ts";
+import { BatchWriter } from "./batchWriter.ts";
+import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
+import type { RelayLimits } from "./limits.ts";
+import type { Log } from "./log.ts";
+import { checkFilter, type RelayPolicy, rejectEvent } from "./policies/types.ts";
+import { TokenBucket } from "./rateLimit.ts";
+import type { EventStore, SaveOutcome } from "./store/types.ts";
+import { SubscriptionIndex } from "./subscriptionIndex.ts";
+
+/** What the engine needs of a client connection. */
+export interface Transport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** `host[:port]` the client connected to (its HTTP Host header), for the NIP-42 relay tag check. */
+  readonly host: string | undefined;
+}
+
+export interface RelayCoreOptions {
+  store: EventStore;
+  limits: RelayLimits;
+  policies: readonly RelayPolicy[];
+  verifier: EventVerifier;
+  /** Hosts (`host[:port]`) this relay is reached under, besides each connection's Host header. */
+  relayHosts: readonly string[];
+  log: Log;
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+export interface RelayStats {
+  connections: number;
+  subscriptions: number;
+  eventsReceived: number;
+  eventsSaved: number;
+  eventsRejected: number;
+  batches: number;
+}
+
+class Subscription {
+  /** Live events that arrived while the stored ones were being sent: id → message. */
+  pending: Map<string, string> | undefined = new Map();
+  constructor(
+    readonly conn: Connection,
+    readonly id: string,
+  ) {}
+}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+export class RelayCore {
+  readonly index = new SubscriptionIndex<Subscription>();
+  readonly writer: BatchWriter;
+  readonly connections = new Set<Connection>();
+  readonly messageLimits: ClientMessageLimits;
+  readonly now: () => number;
+  readonly counters = { eventsReceived: 0, eventsSaved: 0, eventsRejected: 0 };
+
+  constructor(readonly options: RelayCoreOptions) {
+    const l = options.limits;
+    this.writer = new BatchWriter(options.store, l.maxBatch);
+    this.now = options.now ?? unixNow;
+    this.messageLimits = {
+      maxMessageBytes: l.maxMessageBytes,
+      maxSubIdLength: l.maxSubIdLength,
+      maxFilters: l.maxFilters,
+      filter: { maxValues: l.maxFilterValues, maxTagValueLength: 1024 },
+      event: { maxTags: l.maxEventTags, maxTagElements: 100 },
+    };
+  }
+
+  connect(transport: Transport): Connection {
+    const conn = new Connection(this, transport);
+    this.connections.add(conn);
+    conn.start();
+    return conn;
+  }
+
+  /** Sends a stored or ephemeral event to every live subscription it matches. */
+  fanOut(event: NostrEvent, json: string): void {
+    for (const sub of this.index.match(event)) {
+      const msg = eventMessageFromJson(sub.id, json);
+      if (sub.pending) sub.pending.set(event.id, msg);
+      else sub.conn.send(msg);
+    }
+  }
+
+  stats(): RelayStats {
+    return {
+      connections: this.connections.size,
+      subscriptions: this.index.size,
+      ...this.counters,
+      batches: this.writer.batches,
+    };
+  }
+
+  /** Stops taking events, commits what is queued. Connections are closed by the server. */
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+}
+
+export class Connection {
+  readonly authed = new Set<PubkeyHex>();
+  readonly challenge = randomBytes(16).toString("hex");
+  readonly subs = new Map<string, Subscription>();
+  private readonly eventBucket: TokenBucket;
+  private readonly reqBucket: TokenBucket;
+  private closed = false;
+
+  constructor(
+    private readonly core: RelayCore,
+    private readonly transport: Transport,
+  ) {
+    const l = core.options.limits;
+    this.eventBucket = new TokenBucket(l.eventsPerSecond, l.eventBurst);
+    this.reqBucket = new TokenBucket(l.reqsPerSecond, l.reqBurst);
+  }
+
+  start(): void {
+    // NIP-42: the relay may send a challenge at any time; sending it up front lets clients answer
+    // before their first restricted request instead of after a refusal.
+    this.send(serializeRelayMessage({ type: "AUTH", challenge: this.challenge }));
+  }
+
+  send(text: string): void {
+    if (!this.closed) this.transport.send(text);
+  }
+
+  private ok(id: string, accepted: boolean, message: string): void {
+    this.send(JSON.stringify(["OK", id, accepted, message]));
+  }
+
+  private closedSub(subId: string, message: string): void {
+    this.send(JSON.stringify(["CLOSED", subId, message]));
+  }
+
+  private notice(message: string): void {
+    this.send(JSON.stringify(["NOTICE", message]));
+  }
+
+  /** Handles one client message; `bytes` is its size on the wire. Never throws. */
+  handle(text: string, bytes: number): void {
+    const parsed = parseClientMessage(text, this.core.messageLimits, bytes);
+    if (!parsed.ok) {
+      const e = parsed.error;
+      if (e.type === "EVENT" && e.eventId) {
+        this.core.counters.eventsRejected++;
+        this.ok(e.eventId, false, e.reason);
+      } else if (e.type === "AUTH" && e.eventId) this.ok(e.eventId, false, e.reason);
+      else if ((e.type === "REQ" || e.type === "COUNT") && e.subId) this.closedSub(e.subId, e.reason);
+      else this.notice(e.reason);
+      return;
+    }
+    const m = parsed.value;
+    switch (m.type) {
+      case "EVENT":
+        this.onEvent(m.event);
+        return;
+      case "REQ":
+        void this.onReq(m.subId, m.filters);
+        return;
+      case "COUNT":
+        void this.onCount(m.subId, m.filters);
+        return;
+      case "CLOSE":
+        this.unsubscribe(m.subId);
+        return;
+      case "AUTH":
+        this.onAuth(m.event);
+        return;
+    }
+  }
+
+  private onEvent(event: NostrEvent): void {
+    const core = this.core;
+    core.counters.eventsReceived++;
+    const refuse = (why: string) => {
+      core.counters.eventsRejected++;
+      this.ok(event.id, false, why);
+    };
+    if (!this.eventBucket.take()) {
+      refuse(
+        reason("rate-limited", `slow down: at most ${core.options.limits.eventsPerSecond} events per second`),
+      );
+      return;
+    }
+    const json = eventToJson(event);
+    const bytes = Buffer.byteLength(json);
+    const rejection = rejectEvent(core.options.policies, event, {
+      authed: this.authed,
+      now: core.now(),
+      bytes,
+    });
+    if (rejection !== undefined) {
+      refuse(rejection);
+      return;
+    }
+    if (computeEventId(event) !== event.id) {
+      refuse(reason("invalid", "event id does not match the event's content"));
+      return;
+    }
+    if (!core.options.verifier.verify(event)) {
+      refuse(reason("invalid", "bad signature"));
+      return;
+    }
+    if (isEphemeralKind(event.kind)) {
+      // NIP-01: ephemeral events are not expected to be stored, only forwarded.
+      core.fanOut(event, json);
+      this.ok(event.id, true, "");
+      return;
+    }
+    core.writer.write(event).then(
+      (outcome) => this.answerSave(event, outcome),
+      (error: unknown) => {
+        core.options.log(
+          `storage error while saving an event: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        refuse(reason("error", "could not save the event; try again"));
+      },
+    );
+  }
+
+  private answerSave(event: NostrEvent, outcome: SaveOutcome): void {
+    switch (outcome.status) {
+      case "saved":
+        this.core.counters.eventsSaved++;
+        this.ok(event.id, true, "");
+        this.core.fanOut(event, outcome.json);
+        return;
+      case "duplicate":
+        this.ok(event.id, true, reason("duplicate", "already have this event"));
+        return;
+      case "superseded":
+        this.ok(event.id, true, reason("duplicate", "a newer version of this event is already stored"));
+        return;
+      case "deleted":
+        this.core.counters.eventsRejected++;
+        this.ok(event.id, false, reason("blocked", "its author has deleted this event"));
+        return;
+    }
+  }
+
+  /** Policy decisions for each filter, or the reason to refuse the request. */
+  private decide(filters: readonly Filter[]): { hide: number[][] } | { reject: string } {
+    const ctx = { authed: this.authed, now: this.core.now() };
+    const hide: number[][] = [];
+    for (const f of filters) {
+      const d = checkFilter(this.core.options.policies, f, ctx);
+      if ("reject" in d) return d;
+      hide.push(d.hideKinds);
+    }
+    return { hide };
+  }
+
+  private async onReq(subId: string, filters: Filter[]): Promise<void> {
+    const core = this.core;
+    const limits = core.options.limits;
+    if (!this.reqBucket.take()) {
+      this.unsubscribe(subId);
+      this.closedSub(
+        subId,
+        reason("rate-limited", `slow down: at most ${limits.reqsPerSecond} requests per second`),
+      );
+      return;
+    }
+    if (!this.subs.has(subId) && this.subs.size >= limits.maxSubscriptions) {
+      this.closedSub(
+        subId,
+        reason("blocked", `too many open subscriptions (limit ${limits.maxSubscriptions}); close one first`),
+      );
+      return;
+    }
+    const decision = this.decide(filters);
+    if ("reject" in decision) {
+      this.unsubscribe(subId);
+      this.closedSub(subId, decision.reject);
+      return;
+    }
+    // NIP-01: a REQ with an id already in use replaces that subscription.
+    this.unsubscribe(subId);
+    const sub = new Subscription(this, subId);
+    const compiled: CompiledFilter[] = [];
+    filters.forEach((f, i) => {
+      if (!isEmptyFilter(f)) compiled.push(compileFilter(f, decision.hide[i]));
+    });
+    this.subs.set(subId, sub);
+    // Live first, then stored: nothing committed in between is missed; duplicates are dropped below.
+    core.index.add(sub, compiled);
+
+    const sent = new Set<string>();
+    try {
+      for (let i = 0; i < filters.length; i++) {
+        const f = filters[i]!;
+        const limit = Math.min(f.limit ?? limits.maxLimit, limits.maxLimit);
+        if (limit === 0 || isEmptyFilter(f)) continue;
+        const rows = await core.options.store.query(
+          { ...f, limit },
+          { now: core.now(), hideKinds: decision.hide[i]! },
+        );
+        if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
+        for (const row of rows) {
+          if (sent.has(row.id)) continue;
+          sent.add(row.id);
+          this.send(eventMessageFromJson(subId, row.json));
+        }
+      }
+    } catch (error) {
+      core.options.log(
+        `storage error while querying: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      if (this.subs.get(subId) === sub) {
+        this.unsubscribe(subId);
+        this.closedSub(subId, reason("error", "could not read stored events; try again"));
+      }
+      return;
+    }
+    const pending = sub.pending;
+    sub.pending = undefined;
+    if (pending) for (const [id, msg] of pending) if (!sent.has(id)) this.send(msg);
+    this.send(JSON.stringify(["EOSE", subId]));
+  }
+
+  private async onCount(subId: string, filters: Filter[]): Promise<void> {
+    const core = this.core;
+    if (!this.reqBucket.take()) {
+      this.closedSub(
+        subId,
+        reason("rate-limited", `slow down: at most ${core.options.limits.reqsPerSecond} requests per second`),
+      );
+      return;
+    }
+    const decision = this.decide(filters);
+    if ("reject" in decision) {
+      this.closedSub(subId, decision.reject);
+      return;
+    }
+    const live = filters.filter((f) => !isEmptyFilter(f));
+    try {
+      const count = await core.options.store.count(live, {
+        now: core.now(),
+        hideKinds: [...new Set(decision.hide.flat())],
+      });
+      this.send(JSON.stringify(["COUNT", subId, { count }]));
+    } catch (error) {
+      core.options.log(
+        `storage error while counting: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      this.closedSub(subId, reason("error", "could not count stored events; try again"));
+    }
+  }
+
+  private onAuth(event: NostrEvent): void {
+    const core = this.core;
+    const hosts = this.transport.host
+      ? [this.transport.host, ...core.options.relayHosts]
+      : core.options.relayHosts;
+    const check = checkAuthEvent(event, { challenge: this.challenge, relayHosts: hosts, now: core.now() });
+    if (!check.ok) {
+      this.ok(event.id, false, reason("invalid", check.error));
+      return;
+    }
+    if (computeEventId(event) !== event.id || !core.options.verifier.verify(event)) {
+      this.ok(event.id, false, reason("invalid", "bad signature"));
+      return;
+    }
+    this.authed.add(event.pubkey);
+    this.ok(event.id, true, "");
+  }
+
+  private unsubscribe(subId: string): void {
+    const sub = this.subs.get(subId);
+    if (!sub) return;
+    this.core.index.remove(sub);
+    this.subs.delete(subId);
+  }
+
+  /** The socket went away: drop its subscriptions. Writes it queued still commit. */
+  dispose(): void {
+    this.closed = true;
+    for (const sub of this.subs.values()) this.core.index.remove(sub);
+    this.subs.clear();
+    this.core.connections.delete(this);
+  }
+}

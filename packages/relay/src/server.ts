@@ -1,0 +1,231 @@
+/**
+ * `startRelayServer`: the relay on one HTTP server — WebSocket upgrades for Nostr, NIP-11 for
+ * `Accept: application/nostr+json`, and an optional fallback handler so the same port can serve
+ * other HTTP (the web app, in `rally serve`).
+ *
+ * Backpressure (as strfry does for slow readers): when more than `highWaterBytes` are queued to a
+ * client, the relay stops reading from it until the queue drains; past `maxQueuedBytes` the client
+ * is disconnected rather than buffered without bound. Nothing about clients is logged.
+ */
+
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type EventVerifier, loadVerifier, relayHost } from "@rally/protocol/nostr/index.ts";
+import { type WebSocket, WebSocketServer } from "ws";
+import { type RelayLimits, resolveLimits } from "./limits.ts";
+import { type Log, stderrLog } from "./log.ts";
+import { type RelayInfoOptions, relayInformation } from "./nip11.ts";
+import { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
+import type { RelayPolicy } from "./policies/types.ts";
+import { RelayCore, type RelayStats, type Transport } from "./relayCore.ts";
+import { openSqliteEventStore, SqliteEventStore } from "./store/sqlite.ts";
+import type { EventStore } from "./store/types.ts";
+
+export interface RelayServerOptions extends DefaultPolicyOptions {
+  /** TCP port; 0 picks a free one. Default 7447. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Directory of the SQLite database. Without it (and without `store`), events live in memory. */
+  dataDir?: string;
+  /** A storage backend to use instead of SQLite in `dataDir`; the caller closes it. */
+  store?: EventStore;
+  limits?: Partial<RelayLimits>;
+  /** Replaces the default policy list (see `defaultPolicies`). */
+  policies?: RelayPolicy[];
+  info?: RelayInfoOptions;
+  /** The URL clients use when it differs from the listening one (a proxy); for NIP-42. */
+  publicUrl?: string;
+  /** Other HTTP requests: return true when handled. */
+  http?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Signature backend; default: WASM when it loads, else pure JS. */
+  verifier?: EventVerifier | "wasm" | "js";
+  /** How often expired (NIP-40) events are purged, in seconds. Default 60. */
+  purgeIntervalSeconds?: number;
+  log?: Log;
+  /** Clock in unix seconds (tests). */
+  now?: () => number;
+}
+
+export interface RelayServer {
+  /** `ws://host:port` */
+  url: string;
+  port: number;
+  host: string;
+  stats(): RelayStats;
+  /** Stops listening, commits queued events, closes every connection and the store it opened. */
+  close(): Promise<void>;
+}
+
+function acceptsNostrJson(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? "").toLowerCase().includes("application/nostr+json");
+}
+
+const CORS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Headers": "*",
+  "Access-Control-Allow-Methods": "GET, OPTIONS",
+};
+
+export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
+  const limits = resolveLimits(options.limits);
+  const log = options.log ?? stderrLog;
+  const ownStore = options.store === undefined;
+  const store: EventStore =
+    options.store ??
+    (options.dataDir ? openSqliteEventStore(options.dataDir) : new SqliteEventStore(":memory:"));
+  const verifier =
+    typeof options.verifier === "object" ? options.verifier : await loadVerifier(options.verifier ?? "wasm");
+  const policies = options.policies ?? defaultPolicies(limits, options);
+  const publicHost = options.publicUrl ? relayHost(options.publicUrl) : undefined;
+  const relayHosts: string[] = publicHost ? [publicHost] : [];
+  const core = new RelayCore({
+    store,
+    limits,
+    policies,
+    verifier,
+    relayHosts,
+    log,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const info = JSON.stringify(relayInformation(options.info ?? {}, limits, options.authRequired === true));
+
+  const server = http.createServer((req, res) => {
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS).end();
+      return;
+    }
+    if ((req.method === "GET" || req.method === "HEAD") && acceptsNostrJson(req)) {
+      res
+        .writeHead(200, { ...CORS, "Content-Type": "application/nostr+json" })
+        .end(req.method === "GET" ? info : undefined);
+      return;
+    }
+    if (options.http?.(req, res)) return;
+    if (req.method === "GET" && (req.url === "/" || req.url === "")) {
+      res
+        .writeHead(200, { "Content-Type": "text/plain; charset=utf-8" })
+        .end(`Rally relay. Connect with a Nostr client at ${url}\n`);
+      return;
+    }
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
+  });
+
+  // Frames above our limit are still read (up to this cap) to answer them with OK/CLOSED; beyond
+  // it, `ws` closes the connection with 1009 (message too big).
+  const hardCap = limits.maxMessageBytes * 2 + 64 * 1024;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: hardCap, perMessageDeflate: false });
+  const sockets = new Set<WebSocket>();
+
+  server.on("upgrade", (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      attach(ws, req);
+    });
+  });
+
+  function attach(ws: WebSocket, req: IncomingMessage): void {
+    let paused = false;
+    const resumeWhenDrained = () => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount <= limits.highWaterBytes / 2) {
+        paused = false;
+        ws.resume();
+      } else {
+        // The ping callback runs once everything queued before it has been written out.
+        ws.ping(undefined, undefined, resumeWhenDrained);
+      }
+    };
+    const transport: Transport = {
+      host: req.headers.host?.toLowerCase(),
+      send(text) {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(text);
+        const queued = ws.bufferedAmount;
+        if (queued > limits.maxQueuedBytes) {
+          ws.close(1008, "too slow: too many unread messages");
+          ws.terminate();
+        } else if (!paused && queued > limits.highWaterBytes) {
+          paused = true;
+          ws.pause();
+          ws.ping(undefined, undefined, resumeWhenDrained);
+        }
+      },
+      close(code, why) {
+        ws.close(code, why);
+      },
+    };
+    const conn = core.connect(transport);
+    ws.on("message", (data, isBinary) => {
+      const buf = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      void isBinary;
+      try {
+        conn.handle(buf.toString("utf8"), buf.length);
+      } catch (error) {
+        // A bug must not take the relay down for everyone: answer and keep going.
+        log(`error handling a message: ${error instanceof Error ? error.message : String(error)}`);
+        transport.send(JSON.stringify(["NOTICE", "error: internal error"]));
+      }
+    });
+    ws.on("error", () => {
+      // e.g. a frame over the hard cap; `ws` closes the socket itself.
+    });
+    ws.on("close", () => {
+      sockets.delete(ws);
+      conn.dispose();
+    });
+  }
+
+  const port = options.port ?? 7447;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const url = `ws://${urlHost}:${actualPort}`;
+  relayHosts.push(`${urlHost}:${actualPort}`.toLowerCase());
+
+  const purgeEvery = (options.purgeIntervalSeconds ?? 60) * 1000;
+  const purge = async () => {
+    try {
+      await store.purgeExpired(core.now());
+    } catch (error) {
+      log(
+        `storage error while purging expired events: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+  const purgeTimer = setInterval(() => void purge(), purgeEvery);
+  purgeTimer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: actualPort,
+    host,
+    stats: () => core.stats(),
+    close() {
+      closing ??= (async () => {
+        clearInterval(purgeTimer);
+        wss.close();
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        // Commit every event already queued so each one that got (or will get) OK is on disk.
+        await core.close();
+        for (const ws of sockets) ws.close(1001, "relay shutting down");
+        server.closeAllConnections();
+        await stopped;
+        if (ownStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * SQLite adapter of the `EventStore` port, on `better-sqlite3` in WAL mode.
+ *
+ * Durability: `synchronous = FULL`, so a committed batch is on disk (the WAL is fsynced at every
+ * commit) before `saveBatch` resolves and the relay answers `OK true`; batching makes that one fsync
+ * for many events. Queries pick a driving index by filter shape — `ids`, else a tag condition
+ * through `tags`, else `events` by author/kind/time — always in `created_at DESC` order so `LIMIT`
+ * stops early. `better-sqlite3` is synchronous; the promise interface is for other backends.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import {
+  deletionTargets,
+  type EventId,
+  eventAddress,
+  eventToJson,
+  type Filter,
+  KIND_DELETION,
+  type NostrEvent,
+  readExpiration,
+  replacementKey,
+  supersedes,
+  tagConditions,
+} from "@rally/protocol/nostr/index.ts";
+import Database from "better-sqlite3";
+import { migrate } from "./migrations.ts";
+import type { EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+
+export interface SqliteEventStoreOptions {
+  /** `FULL` (default) fsyncs every commit; `NORMAL` survives process crashes but not power loss. */
+  synchronous?: "FULL" | "NORMAL";
+}
+
+type Param = string | number;
+
+interface Built {
+  sql: string;
+  params: Param[];
+  /** Rows per event the query can return (a tag join yields one row per matching value). */
+  fanout: number;
+  /** The created_at column of the driving index, to ORDER BY. */
+  timeColumn: string;
+}
+
+const SELECT_COLUMNS =
+  "e.seq AS seq, e.id AS id, e.pubkey AS pubkey, e.kind AS kind, e.created_at AS created_at, e.json AS json";
+
+const placeholders = (n: number): string => new Array(n).fill("?").join(",");
+
+/** Conditions on the `events` row `e` for everything in the filter except the driving tag. */
+function eventConditions(
+  filter: Filter,
+  options: QueryOptions,
+  skipTag: string | undefined,
+  timeColumn: string,
+): { where: string[]; params: Param[] } {
+  const where: string[] = [];
+  const params: Param[] = [];
+  if (filter.ids) {
+    where.push(`e.id IN (${placeholders(filter.ids.length)})`);
+    params.push(...filter.ids);
+  }
+  if (filter.authors) {
+    where.push(`e.pubkey IN (${placeholders(filter.authors.length)})`);
+    params.push(...filter.authors);
+  }
+  if (filter.kinds) {
+    where.push(`${skipTag === undefined ? "e" : "t"}.kind IN (${placeholders(filter.kinds.length)})`);
+    params.push(...filter.kinds);
+  }
+  if (filter.since !== undefined) {
+    where.push(`${timeColumn} >= ?`);
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push(`${timeColumn} <= ?`);
+    params.push(filter.until);
+  }
+  for (const [letter, values] of tagConditions(filter)) {
+    if (letter === skipTag) continue;
+    where.push(
+      `EXISTS (SELECT 1 FROM tags t2 WHERE t2.seq = e.seq AND t2.name = ? AND t2.value IN (${placeholders(values.length)}))`,
+    );
+    params.push(letter, ...values);
+  }
+  if (options.hideKinds && options.hideKinds.length > 0) {
+    where.push(`e.kind NOT IN (${placeholders(options.hideKinds.length)})`);
+    params.push(...options.hideKinds);
+  }
+  where.push("(e.expires_at IS NULL OR e.expires_at > ?)");
+  params.push(options.now);
+  return { where, params };
+}
+
+/** The SELECT for one filter, without ORDER BY / LIMIT. */
+function buildSelect(filter: Filter, options: QueryOptions, columns: string): Built {
+  const tags = tagConditions(filter);
+  if (!filter.ids && tags.length > 0) {
+    // Drive from the tag with the fewest values: each value is one index range in created_at order.
+    let driving = tags[0]!;
+    for (const t of tags) if (t[1].length < driving[1].length) driving = t;
+    const [letter, values] = driving;
+    const { where, params } = eventConditions(filter, options, letter, "t.created_at");
+    return {
+      sql: `SELECT ${columns} FROM tags t JOIN events e ON e.seq = t.seq WHERE t.name = ? AND t.value IN (${placeholders(values.length)}) AND ${where.join(" AND ")}`,
+      params: [letter, ...values, ...params],
+      fanout: values.length,
+      timeColumn: "t.created_at",
+    };
+  }
+  const { where, params } = eventConditions(filter, options, undefined, "e.created_at");
+  return {
+    sql: `SELECT ${columns} FROM events e WHERE ${where.join(" AND ")}`,
+    params,
+    fanout: 1,
+    timeColumn: "e.created_at",
+  };
+}
+
+export class SqliteEventStore implements EventStore {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly save: (events: readonly NostrEvent[]) => SaveOutcome[];
+  private readonly purge: (now: number) => number;
+
+  constructor(file: string, options: SqliteEventStoreOptions = {}) {
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+    this.db.pragma("temp_store = MEMORY");
+    this.db.pragma("cache_size = -32000");
+    this.db.pragma("busy_timeout = 5000");
+    migrate(this.db);
+
+    const db = this.db;
+    const byId = db.prepare<[string], { seq: number; pubkey: string; kind: number }>(
+      "SELECT seq, pubkey, kind FROM events WHERE id = ?",
+    );
+    const byKey = db.prepare<[string, number, string], { seq: number; id: EventId; created_at: number }>(
+      "SELECT seq, id, created_at FROM events WHERE pubkey = ? AND kind = ? AND d = ?",
+    );
+    const deletedById = db.prepare<[string, string], { one: number }>(
+      `SELECT 1 AS one FROM tags t JOIN events e ON e.seq = t.seq
+       WHERE t.name = 'e' AND t.value = ? AND t.kind = ${KIND_DELETION} AND e.pubkey = ? LIMIT 1`,
+    );
+    const deletedByAddress = db.prepare<[string, string, number], { one: number }>(
+      `SELECT 1 AS one FROM tags t JOIN events e ON e.seq = t.seq
+       WHERE t.name = 'a' AND t.value = ? AND t.kind = ${KIND_DELETION} AND e.pubkey = ? AND e.created_at >= ? LIMIT 1`,
+    );
+    const versionsUpTo = db.prepare<[string, number, string, number], { seq: number }>(
+      "SELECT seq FROM events WHERE pubkey = ? AND kind = ? AND d = ? AND created_at <= ?",
+    );
+    const deleteEvent = db.prepare<[number]>("DELETE FROM events WHERE seq = ?");
+    const deleteTags = db.prepare<[number]>("DELETE FROM tags WHERE seq = ?");
+    const insertEvent = db.prepare<[string, string, number, number, string | null, number | null, string]>(
+      "INSERT INTO events (id, pubkey, kind, created_at, d, expires_at, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insertTag = db.prepare<[number, string, string, number, number]>(
+      "INSERT INTO tags (seq, name, value, kind, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const remove = (seq: number) => {
+      deleteTags.run(seq);
+      deleteEvent.run(seq);
+    };
+
+    const saveOne = (event: NostrEvent): SaveOutcome => {
+      if (byId.get(event.id)) return { status: "duplicate" };
+      const key = replacementKey(event);
+      if (event.kind !== KIND_DELETION) {
+        // NIP-09: a relay should stop publishing what its author asked to delete, also if re-sent.
+        if (deletedById.get(event.id, event.pubkey)) return { status: "deleted" };
+        if (key && deletedByAddress.get(eventAddress(event), event.pubkey, event.created_at))
+          return { status: "deleted" };
+      }
+      if (key) {
+        const existing = byKey.get(event.pubkey, key.kind, key.d);
+        if (existing) {
+          if (!supersedes(event, existing)) return { status: "superseded" };
+          remove(existing.seq);
+        }
+      }
+      if (event.kind === KIND_DELETION) {
+        const targets = deletionTargets(event);
+        for (const id of targets.ids) {
+          const target = byId.get(id);
+          // Only the author's own events; "publishing a deletion request event against a deletion
+          // request has no effect".
+          if (target && target.pubkey === event.pubkey && target.kind !== KIND_DELETION) remove(target.seq);
+        }
+        for (const a of targets.addresses)
+          for (const row of versionsUpTo.all(event.pubkey, a.kind, a.d, a.until)) remove(row.seq);
+      }
+      const expiration = readExpiration(event);
+      const json = eventToJson(event);
+      const seq = Number(
+        insertEvent.run(
+          event.id,
+          event.pubkey,
+          event.kind,
+          event.created_at,
+          key ? key.d : null,
+          expiration.ok && expiration.value !== undefined ? expiration.value : null,
+          json,
+        ).lastInsertRowid,
+      );
+      const seen = new Set<string>();
+      for (const tag of event.tags) {
+        const name = tag[0];
+        const value = tag[1];
+        if (name === undefined || name.length !== 1 || value === undefined) continue;
+        const k = `${name}\u0000${value}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        insertTag.run(seq, name, value, event.kind, event.created_at);
+      }
+      return { status: "saved", json };
+    };
+
+    this.save = db.transaction((events: readonly NostrEvent[]) => events.map(saveOne));
+    const purgeTags = db.prepare<[number]>(
+      "DELETE FROM tags WHERE seq IN (SELECT seq FROM events WHERE expires_at IS NOT NULL AND expires_at <= ?)",
+    );
+    const purgeEvents = db.prepare<[number]>(
+      "DELETE FROM events WHERE expires_at IS NOT NULL AND expires_at <= ?",
+    );
+    this.purge = db.transaction((now: number) => {
+      purgeTags.run(now);
+      return purgeEvents.run(now).changes;
+    });
+  }
+
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      // Filter shapes repeat (clients send the same REQs); keep the compiled statements, bounded.
+      if (this.statements.size >= 500) this.statements.clear();
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  async saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]> {
+    return this.saveSync(events);
+  }
+
+  /** Synchronous form of `saveBatch`, for callers on the same thread. */
+  saveSync(events: readonly NostrEvent[]): SaveOutcome[] {
+    if (events.length === 0) return [];
+    return this.save(events);
+  }
+
+  async query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]> {
+    return this.querySync(filter, options);
+  }
+
+  querySync(filter: Filter, options: QueryOptions): StoredEvent[] {
+    const built = buildSelect(filter, options, SELECT_COLUMNS);
+    const limit = filter.limit;
+    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC`;
+    const params = [...built.params];
+    if (limit !== undefined) {
+      sql += " LIMIT ?";
+      params.push(Math.min(limit * built.fanout, Number.MAX_SAFE_INTEGER));
+    }
+    const rows = this.statement(sql).all(...params) as (StoredEvent & { seq: number })[];
+    const out: StoredEvent[] = [];
+    const seen = built.fanout > 1 ? new Set<number>() : undefined;
+    for (const row of rows) {
+      if (seen) {
+        if (seen.has(row.seq)) continue;
+        seen.add(row.seq);
+      }
+      out.push({
+        id: row.id,
+        pubkey: row.pubkey,
+        kind: row.kind,
+        created_at: row.created_at,
+        json: row.json,
+      });
+      if (limit !== undefined && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async count(filters: readonly Filter[], options: QueryOptions): Promise<number> {
+    if (filters.length === 0) return 0;
+    const parts = filters.map((f) => buildSelect(f, options, "e.seq AS seq"));
+    const sql = `SELECT COUNT(*) AS n FROM (${parts.map((p) => p.sql).join(" UNION ")})`;
+    const row = this.statement(sql).get(...parts.flatMap((p) => p.params)) as { n: number };
+    return row.n;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    return this.purge(now);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens (creating and migrating when needed) the relay database `events.sqlite` in `dataDir`. */
+export function openSqliteEventStore(
+  dataDir: string,
+  options: SqliteEventStoreOptions = {},
+): SqliteEventStore {
+  return new SqliteEventStore(path.join(dataDir, "events.sqlite"), options);
+}

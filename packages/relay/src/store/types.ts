@@ -1,0 +1,53 @@
+/**
+ * The relay's storage port (after khatru's eventstore): a handful of methods every backend
+ * implements — SQLite now, PostgreSQL later — and one conformance suite (`conformance.ts`) that each
+ * runs. The NIP-01/09/40 storage rules live behind this port so that a batch is applied atomically.
+ */
+import type { EventId, Filter, NostrEvent, PubkeyHex } from "@rally/protocol/nostr/index.ts";
+
+/** What happened to one event of a batch. */
+export type SaveOutcome =
+  /** Stored and committed. `json` is the event as stored (and as it should be sent). */
+  | { status: "saved"; json: string }
+  /** An event with this id is already stored. */
+  | { status: "duplicate" }
+  /** Replaceable or addressable: a newer version (NIP-01 tie-break) is already stored. */
+  | { status: "superseded" }
+  /** Its author already asked to delete it (NIP-09); it is not stored again. */
+  | { status: "deleted" };
+
+/** A stored event as queries return it: enough to answer without parsing `json`. */
+export interface StoredEvent {
+  id: EventId;
+  pubkey: PubkeyHex;
+  kind: number;
+  created_at: number;
+  /** The event's JSON, sent to clients as is. */
+  json: string;
+}
+
+export interface QueryOptions {
+  /** Unix seconds: events with a NIP-40 expiration at or before this are not returned. */
+  now: number;
+  /** Kinds to leave out of the results (read policies, e.g. others' gift wraps). */
+  hideKinds?: readonly number[];
+}
+
+export interface EventStore {
+  /**
+   * Applies events in order in one atomic, durable transaction and resolves after it commits.
+   * Rules: an existing id is a `duplicate`; a replaceable (0, 3, 10000–19999) or addressable
+   * (30000–39999, keyed by `d`) event replaces an older version of the same key and is `superseded`
+   * by a newer one; a kind-5 request deletes the author's own events it names by `e` id and by `a`
+   * address (versions up to its `created_at`), and those are then refused as `deleted`; an event's
+   * NIP-40 expiration is recorded. Ephemeral events are never given to the store.
+   */
+  saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]>;
+  /** Events matching the filter, newest first (`created_at` descending), at most `filter.limit`. */
+  query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]>;
+  /** How many distinct events match any of the filters (`limit` ignored). */
+  count(filters: readonly Filter[], options: QueryOptions): Promise<number>;
+  /** Deletes events whose NIP-40 expiration is at or before `now`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  close(): Promise<void>;
+}
