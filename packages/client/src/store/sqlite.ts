@@ -1,0 +1,358 @@
+/**
+ * The `Store` port over SQLite (`better-sqlite3`), one file per device home: `<home>/rally.db`.
+ *
+ * Durability: WAL journal with `synchronous=FULL`. In WAL mode NORMAL only risks the last
+ * transactions on power loss (not on a process crash), but those are exactly the ones that matter
+ * here: an outbox entry the person was told is queued, or an MLS state whose commit may already be
+ * on a relay — losing the state after its commit went out breaks the group for this device. A
+ * client writes a few transactions per second at most, so the extra fsync per commit is cheap.
+ * `busy_timeout` lets the CLI and a running `rally serve` share one home without spurious errors.
+ *
+ * Runs in: Node.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { LATEST_VERSION, MIGRATIONS } from "./sqliteMigrations.ts";
+import {
+  type OutboxRow,
+  type RumorQuery,
+  type Store,
+  type StoredRumor,
+  StoreError,
+  type WriteOp,
+} from "./store.ts";
+import {
+  checkBytes,
+  checkEventId,
+  checkKey,
+  checkQuery,
+  checkRumor,
+  checkTimestamp,
+  decodeValue,
+  encodeValue,
+  prefixUpperBound,
+} from "./validate.ts";
+
+type DB = Database.Database;
+
+/** The store's file inside a home directory. */
+export function storePath(home: string): string {
+  return join(home, "rally.db");
+}
+
+/** Opens (creating if needed) `<home>/rally.db`, creating `home` too. */
+export function openHomeStore(home: string): Store {
+  try {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new StoreError(`Cannot create the Rally folder ${home}: ${(e as Error).message}`, "io");
+  }
+  return openSqliteStore(storePath(home));
+}
+
+/** Opens a store file and brings its schema up to date (or to `migrateTo`, for tests). */
+export function openSqliteStore(file: string, options: { migrateTo?: number } = {}): Store {
+  let db: DB;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw new StoreError(`Cannot open the Rally database ${file}: ${(e as Error).message}`, "io");
+  }
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    migrate(db, options.migrateTo ?? LATEST_VERSION, file);
+  } catch (e) {
+    db.close();
+    if (e instanceof StoreError) throw e;
+    const msg = (e as Error).message;
+    if (/not a database|malformed/i.test(msg)) {
+      throw new StoreError(`${file} is not a Rally database, or it is damaged (${msg})`, "io");
+    }
+    throw new StoreError(`Cannot open the Rally database ${file}: ${msg}`, "io");
+  }
+  return new SqliteStore(db);
+}
+
+/** Applies every migration above the database's version, each in its own transaction. */
+export function migrate(db: DB, target: number = LATEST_VERSION, label = "the database"): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > LATEST_VERSION) {
+    throw new StoreError(
+      `${label} was written by a newer version of Rally (schema ${current}; this one knows up to ${LATEST_VERSION}). Update Rally to open it.`,
+      "version",
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+const SEEN_CHUNK = 500;
+
+class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  private readonly db: DB;
+  private open = true;
+  private readonly s;
+
+  constructor(db: DB) {
+    this.db = db;
+    this.s = {
+      get: db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?"),
+      list: db.prepare<[string, string, number], { key: string; value: string }>(
+        "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?",
+      ),
+      put: db.prepare(
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      ),
+      del: db.prepare("DELETE FROM kv WHERE key = ?"),
+      delPrefix: db.prepare("DELETE FROM kv WHERE key >= ? AND key < ?"),
+      getBlob: db.prepare<[string], { data: Buffer }>("SELECT data FROM blobs WHERE key = ?"),
+      putBlob: db.prepare(
+        "INSERT INTO blobs (key, data) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data",
+      ),
+      delBlob: db.prepare("DELETE FROM blobs WHERE key = ?"),
+      delBlobPrefix: db.prepare("DELETE FROM blobs WHERE key >= ? AND key < ?"),
+      markSeen: db.prepare("INSERT OR IGNORE INTO seen (grp, id, at) VALUES (?, ?, ?)"),
+      getRumor: db.prepare<[string, string], StoredRumor & { grp: string }>(
+        "SELECT grp, id, kind, created_at, pubkey, json FROM rumors WHERE grp = ? AND id = ?",
+      ),
+      putRumor: db.prepare(
+        `INSERT INTO rumors (grp, id, kind, created_at, pubkey, json) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(grp, id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at,
+           pubkey = excluded.pubkey, json = excluded.json`,
+      ),
+      delRumor: db.prepare("DELETE FROM rumors WHERE grp = ? AND id = ?"),
+      dropRumors: db.prepare("DELETE FROM rumors WHERE grp = ?"),
+      dropSeen: db.prepare("DELETE FROM seen WHERE grp = ?"),
+      outbox: db.prepare<[], { id: string; seq: number; value: string }>(
+        "SELECT id, seq, value FROM outbox ORDER BY seq",
+      ),
+      putOutbox: db.prepare(
+        "INSERT INTO outbox (id, value) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value",
+      ),
+      delOutbox: db.prepare("DELETE FROM outbox WHERE id = ?"),
+    };
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    this.check();
+    checkKey(key);
+    const row = this.s.get.get(key);
+    return row ? decodeValue<T>(row.value) : undefined;
+  }
+
+  async list<T = unknown>(
+    prefix: string,
+    options: { limit?: number } = {},
+  ): Promise<{ key: string; value: T }[]> {
+    this.check();
+    checkKey(prefix, "prefix");
+    const limit = options.limit ?? -1; // SQLite: a negative LIMIT means no limit
+    return this.s.list
+      .all(prefix, prefixUpperBound(prefix), limit)
+      .map((r) => ({ key: r.key, value: decodeValue<T>(r.value) }));
+  }
+
+  async getBlob(key: string): Promise<Uint8Array | undefined> {
+    this.check();
+    checkKey(key);
+    const row = this.s.getBlob.get(key);
+    // Copy out of the Buffer so callers get a plain Uint8Array that owns its bytes.
+    return row ? new Uint8Array(row.data) : undefined;
+  }
+
+  async seen(group: string, ids: string[]): Promise<Set<string>> {
+    this.check();
+    checkKey(group, "group");
+    const out = new Set<string>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += SEEN_CHUNK) {
+      const chunk = unique.slice(i, i + SEEN_CHUNK);
+      const rows = this.db
+        .prepare<string[], { id: string }>(
+          `SELECT id FROM seen WHERE grp = ? AND id IN (${chunk.map(() => "?").join(",")})`,
+        )
+        .all(group, ...chunk);
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  }
+
+  async getRumor(group: string, id: string): Promise<StoredRumor | undefined> {
+    this.check();
+    checkKey(group, "group");
+    const row = this.s.getRumor.get(group, id);
+    return row ? toRumor(row) : undefined;
+  }
+
+  async rumors(query: RumorQuery): Promise<StoredRumor[]> {
+    this.check();
+    checkQuery(query);
+    const w = where(query);
+    if (!w) return [];
+    let sql = `SELECT grp, id, kind, created_at, pubkey, json FROM rumors WHERE ${w.sql} ORDER BY created_at DESC, id DESC`;
+    if (query.limit !== undefined) {
+      sql += " LIMIT ?";
+      w.params.push(query.limit);
+    }
+    return this.db
+      .prepare<unknown[], StoredRumor & { grp: string }>(sql)
+      .all(...w.params)
+      .map(toRumor);
+  }
+
+  async countRumors(query: RumorQuery): Promise<number> {
+    this.check();
+    checkQuery(query);
+    const w = where(query);
+    if (!w) return 0;
+    const row = this.db
+      .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM rumors WHERE ${w.sql}`)
+      .get(...w.params);
+    return row?.n ?? 0;
+  }
+
+  async outbox(): Promise<OutboxRow[]> {
+    this.check();
+    return this.s.outbox.all().map((r) => ({ id: r.id, seq: r.seq, value: decodeValue(r.value) }));
+  }
+
+  async batch(ops: WriteOp[]): Promise<void> {
+    this.check();
+    if (!Array.isArray(ops)) throw new StoreError("batch expects a list of operations");
+    const run = this.db.transaction((list: WriteOp[]) => {
+      // Operations are checked as they are applied, inside the transaction: a bad one anywhere in
+      // the list throws, and better-sqlite3 rolls back everything before it.
+      for (const op of list) this.apply(op);
+    });
+    try {
+      run.immediate(ops);
+    } catch (e) {
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(`Could not save to the Rally database: ${(e as Error).message}`, "io");
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    this.db.close();
+  }
+
+  private apply(op: WriteOp): void {
+    switch (op?.op) {
+      case "put": {
+        const key = checkKey(op.key);
+        this.s.put.run(key, encodeValue(key, op.value));
+        return;
+      }
+      case "delete":
+        this.s.del.run(checkKey(op.key));
+        return;
+      case "deletePrefix": {
+        const p = checkKey(op.prefix, "prefix");
+        this.s.delPrefix.run(p, prefixUpperBound(p));
+        return;
+      }
+      case "putBlob": {
+        const key = checkKey(op.key);
+        this.s.putBlob.run(key, checkBytes(op.data, key));
+        return;
+      }
+      case "deleteBlob":
+        this.s.delBlob.run(checkKey(op.key));
+        return;
+      case "deleteBlobPrefix": {
+        const p = checkKey(op.prefix, "prefix");
+        this.s.delBlobPrefix.run(p, prefixUpperBound(p));
+        return;
+      }
+      case "markSeen": {
+        const group = checkKey(op.group, "group");
+        const at = checkTimestamp(op.at, "at");
+        if (!Array.isArray(op.ids)) throw new StoreError("markSeen ids must be a list");
+        for (const id of op.ids) this.s.markSeen.run(group, checkEventId(id), at);
+        return;
+      }
+      case "putRumor": {
+        const r = checkRumor(op.rumor);
+        this.s.putRumor.run(r.group, r.id, r.kind, r.created_at, r.pubkey, r.json);
+        return;
+      }
+      case "deleteRumor":
+        this.s.delRumor.run(checkKey(op.group, "group"), op.id);
+        return;
+      case "dropGroup": {
+        const group = checkKey(op.group, "group");
+        this.s.dropRumors.run(group);
+        this.s.dropSeen.run(group);
+        return;
+      }
+      case "putOutbox": {
+        const id = checkKey(op.id, "outbox id");
+        this.s.putOutbox.run(id, encodeValue(id, op.value));
+        return;
+      }
+      case "deleteOutbox":
+        this.s.delOutbox.run(checkKey(op.id, "outbox id"));
+        return;
+      default:
+        throw new StoreError(`unknown store operation ${JSON.stringify((op as { op?: unknown })?.op)}`);
+    }
+  }
+
+  private check(): void {
+    if (!this.open) throw new StoreError("The Rally database is closed", "closed");
+  }
+}
+
+function toRumor(row: StoredRumor & { grp: string }): StoredRumor {
+  return {
+    id: row.id,
+    group: row.grp,
+    kind: row.kind,
+    created_at: row.created_at,
+    pubkey: row.pubkey,
+    json: row.json,
+  };
+}
+
+/** The WHERE clause of a rumor query, or null when it can match nothing (an empty `kinds`). */
+function where(q: RumorQuery): { sql: string; params: unknown[] } | null {
+  const parts = ["grp = ?"];
+  const params: unknown[] = [q.group];
+  const inList = (col: string, values: readonly unknown[], not = false) => {
+    parts.push(`${col} ${not ? "NOT IN" : "IN"} (${values.map(() => "?").join(",")})`);
+    params.push(...values);
+  };
+  if (q.kinds) {
+    if (q.kinds.length === 0) return null;
+    inList("kind", q.kinds);
+  }
+  if (q.authors) {
+    if (q.authors.length === 0) return null;
+    inList("pubkey", q.authors);
+  }
+  if (q.excludeAuthors && q.excludeAuthors.length > 0) inList("pubkey", q.excludeAuthors, true);
+  if (q.since !== undefined) {
+    parts.push("created_at >= ?");
+    params.push(q.since);
+  }
+  if (q.until !== undefined) {
+    parts.push("created_at <= ?");
+    params.push(q.until);
+  }
+  if (q.before) {
+    parts.push("(created_at < ? OR (created_at = ? AND id < ?))");
+    params.push(q.before.created_at, q.before.created_at, q.before.id);
+  }
+  return { sql: parts.join(" AND "), params };
+}

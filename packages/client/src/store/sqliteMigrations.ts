@@ -1,0 +1,48 @@
+/**
+ * The SQLite store's schema as numbered, forward-only migrations. `PRAGMA user_version` holds the
+ * number of the last one applied; each runs in its own transaction together with the version bump,
+ * so a crash mid-upgrade leaves the previous version intact. Each has a test that upgrades a
+ * database holding data in the previous shape (`test/store/sqliteMigrations.test.ts`).
+ *
+ * Never edit a migration once released: add the next one.
+ *
+ * Runs in: Node.
+ */
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "kv records, blobs, processed event ids, inner messages",
+    sql: `
+      CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE seen (grp TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (grp, id)) WITHOUT ROWID;
+      CREATE TABLE rumors (
+        grp TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        pubkey TEXT NOT NULL,
+        json TEXT NOT NULL,
+        PRIMARY KEY (grp, id)
+      );
+      CREATE INDEX rumors_by_time ON rumors (grp, created_at, id);
+      CREATE INDEX rumors_by_kind_time ON rumors (grp, kind, created_at, id);
+    `,
+  },
+  {
+    version: 2,
+    description: "durable outbox, in first-written order",
+    sql: `
+      CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, value TEXT NOT NULL);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

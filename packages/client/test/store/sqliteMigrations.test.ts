@@ -1,0 +1,151 @@
+// Each numbered migration of the SQLite store, upgrading a database that holds data in the
+// previous shape (written with raw SQL, as the older Rally wrote it), plus the refusals around it.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { migrate, openHomeStore, openSqliteStore, storePath } from "../../src/store/sqlite.ts";
+import { LATEST_VERSION, MIGRATIONS } from "../../src/store/sqliteMigrations.ts";
+import { StoreError } from "../../src/store/store.ts";
+
+const root = mkdtempSync(join(tmpdir(), "rally-sqlite-migrations-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(root, `m${++n}.db`);
+
+function tables(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all()
+      .map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}
+
+function version(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma("user_version", { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
+
+const G = "ab".repeat(16);
+const ID = "cd".repeat(32);
+const PK = "ef".repeat(32);
+
+describe("SQLite store migrations", () => {
+  it("are numbered 1, 2, … without gaps", () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(LATEST_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it("1: creates kv, blobs, seen and rumors on an empty file", () => {
+    const file = fresh();
+    const db = new Database(file);
+    migrate(db, 1);
+    db.close();
+    expect(version(file)).toBe(1);
+    expect(tables(file)).toEqual(["blobs", "kv", "rumors", "seen"]);
+  });
+
+  it("2: adds the outbox to a version-1 database and keeps its data", async () => {
+    const file = fresh();
+    const db = new Database(file);
+    migrate(db, 1);
+    // Data in the version-1 shape, written the way version 1 wrote it.
+    db.prepare("INSERT INTO kv (key, value) VALUES (?, ?)").run("account", JSON.stringify({ name: "Ana" }));
+    db.prepare("INSERT INTO blobs (key, data) VALUES (?, ?)").run(`mls/${G}/epoch`, Buffer.from([1, 2, 3]));
+    db.prepare("INSERT INTO seen (grp, id, at) VALUES (?, ?, ?)").run(G, ID, 1700000000);
+    db.prepare("INSERT INTO rumors (grp, id, kind, created_at, pubkey, json) VALUES (?, ?, ?, ?, ?, ?)").run(
+      G,
+      ID,
+      9,
+      1700000000,
+      PK,
+      '{"content":"hello"}',
+    );
+    db.close();
+
+    const store = openSqliteStore(file);
+    try {
+      expect(version(file)).toBe(2);
+      expect(tables(file)).toContain("outbox");
+      expect(await store.get("account")).toEqual({ name: "Ana" });
+      expect(await store.getBlob(`mls/${G}/epoch`)).toEqual(Uint8Array.from([1, 2, 3]));
+      expect(await store.seen(G, [ID])).toEqual(new Set([ID]));
+      expect(await store.rumors({ group: G, kinds: [9] })).toEqual([
+        { id: ID, group: G, kind: 9, created_at: 1700000000, pubkey: PK, json: '{"content":"hello"}' },
+      ]);
+      await store.batch([{ op: "putOutbox", id: "e", value: { ok: 1 } }]);
+      expect((await store.outbox()).map((r) => r.value)).toEqual([{ ok: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a failed migration leaves the database at its previous version", () => {
+    const file = fresh();
+    const db = new Database(file);
+    migrate(db, 1);
+    // Something in the way of migration 2: it must fail as a whole, not half-apply.
+    db.exec("CREATE TABLE outbox (x INTEGER)");
+    db.prepare("INSERT INTO kv (key, value) VALUES ('k', '1')").run();
+    db.close();
+    expect(() => openSqliteStore(file)).toThrow(StoreError);
+    expect(version(file)).toBe(1);
+  });
+
+  it("refuses a database from a newer Rally, in plain words", () => {
+    const file = fresh();
+    const db = new Database(file);
+    db.pragma(`user_version = ${LATEST_VERSION + 5}`);
+    db.close();
+    let err: unknown;
+    try {
+      openSqliteStore(file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe("version");
+    expect((err as StoreError).message).toMatch(/newer version of Rally/);
+    expect(version(file)).toBe(LATEST_VERSION + 5);
+  });
+
+  it("refuses a file that is not a database", () => {
+    const file = fresh();
+    writeFileSync(file, "this is a text file, not SQLite ".repeat(200));
+    expect(() => openSqliteStore(file)).toThrow(/not a Rally database/);
+  });
+
+  it("says so when the folder does not exist, and openHomeStore creates it", async () => {
+    expect(() => openSqliteStore(join(root, "no", "such", "dir", "rally.db"))).toThrow(StoreError);
+    const home = join(root, "home-a", "nested");
+    const store = openHomeStore(home);
+    await store.batch([{ op: "put", key: "k", value: 1 }]);
+    await store.close();
+    expect(version(storePath(home))).toBe(LATEST_VERSION);
+    const blocker = join(root, "blocker");
+    writeFileSync(blocker, "x");
+    expect(() => openHomeStore(join(blocker, "home"))).toThrow(/Cannot create the Rally folder/);
+  });
+
+  it("keeps the file in WAL mode", async () => {
+    const dir = join(root, "wal");
+    mkdirSync(dir);
+    const store = openHomeStore(dir);
+    await store.batch([{ op: "put", key: "k", value: 1 }]);
+    const db = new Database(storePath(dir), { readonly: true });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+    await store.close();
+  });
+});
