@@ -1,0 +1,268 @@
+/**
+ * iCalendar import (RFC 5545) with ical.js: VEVENTs from files as Google Calendar, Apple Calendar,
+ * Outlook and Thunderbird write them — CRLF or LF, folded lines, all-day DATE values, UTC `Z` times,
+ * TZID parameters resolved through the file's own VTIMEZONE (Outlook's Windows zone names included)
+ * or, when the file defines none, as IANA names through Intl; floating times are read in the
+ * calendar's X-WR-TIMEZONE or the caller's default zone.
+ *
+ * A file that is not iCalendar, or has no event, is refused with an IcsError saying why. Within a
+ * readable file, an event that cannot be used (no start, unknown zone) is skipped with its reason,
+ * and lossy conversions (a repeating event keeps only its first occurrence, an over-long title is
+ * cut) are reported as warnings on the event, so nothing is dropped silently.
+ */
+
+import ICAL from "ical.js";
+import { type EventTime, MAX_TITLE_LENGTH } from "../app/calendar.ts";
+import { MAX_CONTENT_LENGTH } from "../app/rumor.ts";
+import { addDays, isValidTimeZone, zonedToUnix } from "../app/time.ts";
+import { IcsError } from "./errors.ts";
+
+export const MAX_ICS_LENGTH = 5 * 1024 * 1024;
+export const MAX_IMPORTED_EVENTS = 2000;
+
+export interface ImportedEvent {
+  uid: string | null;
+  title: string;
+  time: EventTime;
+  description: string;
+  location: string | null;
+  hashtags: string[];
+  links: string[];
+  cancelled: boolean;
+  organizer: { name: string | null; uri: string } | null;
+  warnings: string[];
+}
+
+export interface IcsImport {
+  events: ImportedEvent[];
+  skipped: { index: number; uid: string | null; reason: string }[];
+}
+
+type IcalTime = InstanceType<typeof ICAL.Time>;
+type IcalProperty = InstanceType<typeof ICAL.Property>;
+type IcalComponent = InstanceType<typeof ICAL.Component>;
+
+/** A problem with one event: it is skipped, the rest of the file is still read. */
+class EventProblem extends Error {}
+
+type Instant = { kind: "date"; date: string } | { kind: "time"; unix: number; tz: string | null };
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+function readInstant(prop: IcalProperty, defaultTz: string, label: string): Instant {
+  const value = prop.getFirstValue();
+  if (!(value instanceof ICAL.Time)) throw new EventProblem(`its ${label} is not a date or date-time`);
+  const t = value as IcalTime;
+  if (
+    ![t.year, t.month, t.day].every(Number.isFinite) ||
+    t.month < 1 ||
+    t.month > 12 ||
+    t.day < 1 ||
+    t.day > 31
+  ) {
+    throw new EventProblem(`its ${label} is not a valid date`);
+  }
+  if (t.isDate) return { kind: "date", date: `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}` };
+  const param = prop.getParameter("tzid");
+  const tzid = Array.isArray(param) ? param[0] : param;
+  const fields = {
+    year: t.year,
+    month: t.month,
+    day: t.day,
+    hour: t.hour,
+    minute: t.minute,
+    second: t.second,
+  };
+  const zone = t.zone?.tzid;
+  if (typeof tzid === "string" && tzid.length > 0) {
+    const iana = isValidTimeZone(tzid) ? tzid : null;
+    // Resolved by ical.js through a VTIMEZONE in the file: its rules are what the sender meant.
+    if (zone !== undefined && zone !== "floating") return { kind: "time", unix: t.toUnixTime(), tz: iana };
+    if (iana !== null) return { kind: "time", unix: zonedToUnix(fields, iana), tz: iana };
+    throw new EventProblem(`its ${label} uses the time zone "${tzid}", which the file does not define`);
+  }
+  if (zone === "UTC") return { kind: "time", unix: t.toUnixTime(), tz: null };
+  // Floating time: "the same hour wherever you are" — read in the calendar's zone.
+  return { kind: "time", unix: zonedToUnix(fields, defaultTz), tz: defaultTz === "UTC" ? null : defaultTz };
+}
+
+function text(component: IcalComponent, name: string): string | null {
+  const v = component.getFirstPropertyValue(name);
+  return typeof v === "string" && v.trim().length > 0 ? v : null;
+}
+
+function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
+  const warnings: string[] = [];
+  if (vevent.hasProperty("recurrence-id")) {
+    throw new EventProblem(
+      "it changes one occurrence of a repeating event, which Rally does not import separately",
+    );
+  }
+  let title = text(vevent, "summary")?.trim() ?? "";
+  if (title.length === 0) {
+    title = "Untitled event";
+    warnings.push("the event had no title");
+  }
+  if (title.length > MAX_TITLE_LENGTH) {
+    title = title.slice(0, MAX_TITLE_LENGTH);
+    warnings.push("the title was shortened");
+  }
+  let description = text(vevent, "description") ?? "";
+  if (description.length > MAX_CONTENT_LENGTH) {
+    description = description.slice(0, MAX_CONTENT_LENGTH);
+    warnings.push("the description was shortened");
+  }
+
+  const startProp = vevent.getFirstProperty("dtstart");
+  if (!startProp) throw new EventProblem("it has no start (DTSTART)");
+  const start = readInstant(startProp, defaultTz, "start");
+  const endProp = vevent.getFirstProperty("dtend");
+  let end: Instant | null = endProp ? readInstant(endProp, defaultTz, "end") : null;
+  if (end === null && vevent.hasProperty("duration")) {
+    const duration = vevent.getFirstPropertyValue("duration");
+    if (!(duration instanceof ICAL.Duration)) throw new EventProblem("its DURATION is not a duration");
+    const seconds = duration.toSeconds();
+    end =
+      start.kind === "date"
+        ? { kind: "date", date: addDays(start.date, Math.max(1, Math.round(seconds / 86400))) }
+        : { kind: "time", unix: start.unix + seconds, tz: start.tz };
+  }
+
+  let time: EventTime;
+  if (start.kind === "date") {
+    let endDate = end?.kind === "date" ? end.date : null;
+    if (end !== null && end.kind !== "date")
+      warnings.push("the end was a time on an all-day event and was dropped");
+    if (endDate !== null && endDate <= start.date) endDate = null;
+    // RFC 5545: an all-day event without DTEND lasts that one day; so does NIP-52's without `end`.
+    if (endDate === addDays(start.date, 1)) endDate = null;
+    time = { allDay: true, start: start.date, end: endDate };
+  } else {
+    if (start.unix < 0) throw new EventProblem("it starts before 1970");
+    let endUnix: number | null = null;
+    let endTz: string | null = start.tz;
+    if (end?.kind === "time") {
+      endUnix = end.unix;
+      endTz = end.tz;
+    } else if (end?.kind === "date") warnings.push("the end was a date on a timed event and was dropped");
+    if (endUnix !== null && endUnix <= start.unix) {
+      if (endUnix < start.unix) warnings.push("the end was before the start and was dropped");
+      endUnix = null;
+    }
+    time = {
+      allDay: false,
+      start: start.unix,
+      end: endUnix,
+      tz: start.tz,
+      endTz: endUnix === null ? start.tz : endTz,
+    };
+  }
+  if (vevent.hasProperty("rrule") || vevent.hasProperty("rdate")) {
+    warnings.push("the event repeats; only its first occurrence was imported");
+  }
+
+  const hashtags: string[] = [];
+  for (const prop of vevent.getAllProperties("categories")) {
+    for (const v of prop.getValues()) if (typeof v === "string" && v.trim()) hashtags.push(v.trim());
+  }
+  const links: string[] = [];
+  for (const prop of vevent.getAllProperties("url")) {
+    const v = prop.getFirstValue();
+    if (typeof v === "string" && v.trim()) links.push(v.trim());
+  }
+  const organizerProp = vevent.getFirstProperty("organizer");
+  let organizer: ImportedEvent["organizer"] = null;
+  if (organizerProp) {
+    const uri = organizerProp.getFirstValue();
+    const cn = organizerProp.getParameter("cn");
+    if (typeof uri === "string") organizer = { uri, name: typeof cn === "string" ? cn : null };
+  }
+  const status = text(vevent, "status")?.toUpperCase() ?? null;
+  return {
+    uid: text(vevent, "uid"),
+    title,
+    time,
+    description,
+    location: text(vevent, "location"),
+    hashtags: [...new Set(hashtags)],
+    links: [...new Set(links)],
+    cancelled: status === "CANCELLED",
+    organizer,
+    warnings,
+  };
+}
+
+/**
+ * Reads the events of an .ics file. `defaultTz` (an IANA name, default UTC) is used for floating
+ * times when the calendar has no X-WR-TIMEZONE. Throws IcsError when the file cannot be used at all.
+ */
+export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): IcsImport {
+  if (typeof ics !== "string") throw new IcsError("expected the text of an .ics file");
+  if (ics.length > MAX_ICS_LENGTH) throw new IcsError("the calendar file is too large (more than 5 MiB)");
+  const textIn = ics.replace(/^\uFEFF/, "");
+  if (!/^\s*BEGIN:VCALENDAR\s*$/im.test(textIn.split(/\r\n|\n|\r/).find((l) => l.trim() !== "") ?? "")) {
+    throw new IcsError("this is not an iCalendar (.ics) file: it does not begin with BEGIN:VCALENDAR");
+  }
+  const defaultTz = options.defaultTz ?? "UTC";
+  if (!isValidTimeZone(defaultTz)) throw new IcsError(`unknown time zone "${defaultTz}"`);
+  let jcal: unknown;
+  try {
+    jcal = ICAL.parse(textIn);
+  } catch (e) {
+    throw new IcsError(`the calendar file is malformed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const roots = (Array.isArray(jcal) && typeof jcal[0] === "string" ? [jcal] : (jcal as unknown[])) ?? [];
+  const calendars: IcalComponent[] = [];
+  try {
+    for (const root of roots) {
+      const component = new ICAL.Component(root as unknown[]);
+      if (component.name === "vcalendar") calendars.push(component);
+    }
+  } catch (e) {
+    throw new IcsError(`the calendar file is malformed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (calendars.length === 0) throw new IcsError("the file holds no VCALENDAR");
+
+  const result: IcsImport = { events: [], skipped: [] };
+  let index = 0;
+  for (const calendar of calendars) {
+    const wrTz = text(calendar, "x-wr-timezone");
+    const calendarTz = wrTz !== null && isValidTimeZone(wrTz.trim()) ? wrTz.trim() : defaultTz;
+    for (const vevent of calendar.getAllSubcomponents("vevent")) {
+      index++;
+      if (index > MAX_IMPORTED_EVENTS)
+        throw new IcsError(`the file has more than ${MAX_IMPORTED_EVENTS} events`);
+      try {
+        result.events.push(readEvent(vevent, calendarTz));
+      } catch (e) {
+        if (!(e instanceof EventProblem) && !(e instanceof Error)) throw e;
+        const uid = (() => {
+          try {
+            return text(vevent, "uid");
+          } catch {
+            return null;
+          }
+        })();
+        const name = (() => {
+          try {
+            return text(vevent, "summary");
+          } catch {
+            return null;
+          }
+        })();
+        result.skipped.push({
+          index,
+          uid,
+          reason: `event ${index}${name ? ` ("${name}")` : ""} was not imported: ${e.message}`,
+        });
+      }
+    }
+  }
+  if (index === 0) throw new IcsError("the calendar file has no events (no VEVENT)");
+  if (result.events.length === 0) {
+    throw new IcsError(
+      `no event in the file could be imported: ${result.skipped.map((s) => s.reason).join("; ")}`,
+    );
+  }
+  return result;
+}
