@@ -11,11 +11,20 @@ import { utf8ToBytes } from "@noble/hashes/utils.js";
 export const CRLF = "\r\n";
 export const MAX_LINE_OCTETS = 75;
 
+/** Drops control characters (RFC 5545 CONTROL) except those listed in `keep`. */
+function dropControls(value: string, keep: string): string {
+  let out = "";
+  for (const ch of value) {
+    const c = ch.codePointAt(0)!;
+    if ((c < 0x20 || c === 0x7f) && !keep.includes(ch)) continue;
+    out += ch;
+  }
+  return out;
+}
+
 /** TEXT value escaping: backslash, semicolon, comma and line breaks; other control characters dropped. */
 export function escapeText(value: string): string {
-  return value
-    .replace(/\r\n|\r/g, "\n")
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+  return dropControls(value.replace(/\r\n|\r/g, "\n"), "\t\n")
     .replace(/\\/g, "\\\\")
     .replace(/;/g, "\\;")
     .replace(/,/g, "\\,")
@@ -24,7 +33,7 @@ export function escapeText(value: string): string {
 
 /** A parameter value, quoted when it holds `:`, `;` or `,`; DQUOTE and control characters cannot appear. */
 export function paramValue(value: string): string {
-  const clean = value.replace(/["\u0000-\u001f\u007f]/g, "");
+  const clean = dropControls(value, "").replaceAll('"', "");
   return /[:;,]/.test(clean) ? `"${clean}"` : clean;
 }
 
