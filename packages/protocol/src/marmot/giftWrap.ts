@@ -1,0 +1,164 @@
+/**
+ * NIP-59 gift wraps as Rally uses them for welcomes and join requests: rumor (unsigned) → seal
+ * (kind 13, signed by the sender, NIP-44 to the recipient) → gift wrap (kind 1059, signed by a
+ * one-time key, NIP-44 to the recipient, one `p` tag). Wrapping is `nostr-tools/nip59`; opening is
+ * done layer by layer here on `nostr-tools/nip44` because nip59's `unwrapEvent` neither checks the
+ * outer signature, the `p` tag nor the rumor id, and reports every failure the same way.
+ */
+
+import { getConversationKey, decrypt as nip44Decrypt, v2 as nip44v2 } from "nostr-tools/nip44";
+import { wrapEvent } from "nostr-tools/nip59";
+import type { NostrEvent } from "nostr-tools/pure";
+import { getPublicKey } from "nostr-tools/pure";
+import { isPubkeyHex, nowSeconds } from "../identity/keys.ts";
+import { base64Length, eventFrameBytes, utf8Encode } from "./bytes.ts";
+import { fail, MarmotError } from "./errors.ts";
+import { checkRumor, checkSignedEvent, defaultVerify, type Rumor, type VerifyEvent } from "./eventShape.ts";
+import { KIND_GIFT_WRAP, KIND_SEAL } from "./kinds.ts";
+
+/** The frame limit Rally keeps every event under (a relay's default maximum message size). */
+export const RELAY_FRAME_LIMIT = 262_144;
+
+export interface GiftWrapInput {
+  kind: number;
+  content: string;
+  tags: string[][];
+  /** The rumor's (canonical) time; the seal and wrap get NIP-59's randomised past times. */
+  now?: number;
+  senderSecretKey: Uint8Array;
+  recipientPubkey: string;
+  what: string;
+}
+
+/** Seals and gift-wraps a rumor; throws `too-large` if the wrap's frame would exceed the limit. */
+export function giftWrap(input: GiftWrapInput): NostrEvent {
+  if (!isPubkeyHex(input.recipientPubkey))
+    return fail("bad-parameter", "The recipient's public key is not valid.");
+  let wrap: NostrEvent;
+  try {
+    wrap = wrapEvent(
+      { kind: input.kind, content: input.content, tags: input.tags, created_at: input.now ?? nowSeconds() },
+      input.senderSecretKey,
+      input.recipientPubkey,
+    );
+  } catch {
+    return fail("bad-parameter", `The ${input.what} could not be sealed: check the sender's key.`);
+  }
+  const size = eventFrameBytes(wrap);
+  if (size > RELAY_FRAME_LIMIT) {
+    return fail(
+      "too-large",
+      `The ${input.what} would be ${size} bytes on the wire; relays take ${RELAY_FRAME_LIMIT}.`,
+    );
+  }
+  return wrap;
+}
+
+/** Length of a NIP-44 v2 payload (base64) for `n` plaintext bytes: version, nonce, length prefix, padding, MAC. */
+export function nip44PayloadLength(n: number): number {
+  const prefix = n >= 65_536 ? 6 : 2;
+  return base64Length(1 + 32 + prefix + nip44v2.utils.calcPaddedLen(n) + 32);
+}
+
+const HEX = (n: number) => "0".repeat(n);
+// JSON around the content of a seal and of a wrap's EVENT frame, as nostr-tools lays them out
+// (created_at has 10 digits until the year 2286).
+const SEAL_OVERHEAD = utf8Encode(
+  JSON.stringify({
+    kind: KIND_SEAL,
+    content: "",
+    created_at: 1e9,
+    tags: [],
+    pubkey: HEX(64),
+    id: HEX(64),
+    sig: HEX(128),
+  }),
+).length;
+const WRAP_FRAME_OVERHEAD = utf8Encode(
+  JSON.stringify([
+    "EVENT",
+    {
+      kind: KIND_GIFT_WRAP,
+      content: "",
+      created_at: 1e9,
+      tags: [["p", HEX(64)]],
+      pubkey: HEX(64),
+      id: HEX(64),
+      sig: HEX(128),
+    },
+  ]),
+).length;
+
+/**
+ * Exact bytes of the `["EVENT", wrap]` frame for a rumor whose JSON is `rumorJsonBytes` long: what
+ * a sender checks against `RELAY_FRAME_LIMIT` before doing any cryptography.
+ */
+export function giftWrapFrameBytes(rumorJsonBytes: number): number {
+  const sealBytes = SEAL_OVERHEAD + nip44PayloadLength(rumorJsonBytes);
+  return WRAP_FRAME_OVERHEAD + nip44PayloadLength(sealBytes);
+}
+
+export interface OpenedGiftWrap {
+  rumor: Rumor;
+  /** The checked outer event (its id is what a client records as seen). */
+  wrap: NostrEvent;
+}
+
+function decryptLayer(payload: string, secretKey: Uint8Array, senderPubkey: string, what: string): unknown {
+  let json: string;
+  try {
+    json = nip44Decrypt(payload, getConversationKey(secretKey, senderPubkey));
+  } catch {
+    return fail("decrypt-failed", `The ${what} does not decrypt with this key: not for us, or damaged.`);
+  }
+  try {
+    return JSON.parse(json);
+  } catch {
+    return fail("bad-encoding", `The ${what} does not hold JSON.`);
+  }
+}
+
+/**
+ * Opens a gift wrap addressed to `recipientSecretKey`: checks the wrap (kind, size, one `p` tag
+ * naming us, signature), decrypts and checks the seal (kind 13, no tags, signature), decrypts and
+ * checks the rumor (shape, id), and requires rumor author = seal signer.
+ */
+export function openGiftWrap(
+  value: unknown,
+  recipientSecretKey: Uint8Array,
+  what: string,
+  verify: VerifyEvent = defaultVerify,
+): OpenedGiftWrap {
+  const raw = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof raw.content === "string" && raw.content.length > RELAY_FRAME_LIMIT) {
+    fail("too-large", `The ${what} is larger than a relay frame.`);
+  }
+  let me: string;
+  try {
+    me = getPublicKey(recipientSecretKey);
+  } catch {
+    return fail("bad-parameter", "The recipient's secret key is not valid.");
+  }
+  const wrap = checkSignedEvent(value, KIND_GIFT_WRAP, what, verify);
+  const p = wrap.tags.filter((t) => t[0] === "p");
+  if (p.length !== 1 || p[0]!.length < 2) fail("bad-tag", `The ${what} must name exactly one recipient.`);
+  if (p[0]![1] !== me) fail("not-for-me", `The ${what} is addressed to someone else.`);
+
+  const sealValue = decryptLayer(wrap.content, recipientSecretKey, wrap.pubkey, what);
+  let seal: NostrEvent;
+  try {
+    seal = checkSignedEvent(sealValue, KIND_SEAL, `${what} seal`, verify);
+  } catch (e) {
+    if (e instanceof MarmotError && e.code === "bad-signature") throw e;
+    return fail("malformed", `The ${what} does not hold a valid seal.`);
+  }
+  // NIP-59: "tags MUST be empty" on the seal, so nothing about the recipient leaks from it.
+  if (seal.tags.length !== 0) fail("bad-tag", `The ${what}'s seal must have no tags.`);
+
+  const rumorValue = decryptLayer(seal.content, recipientSecretKey, seal.pubkey, `${what} seal`);
+  const rumor = checkRumor(rumorValue, what);
+  if (rumor.pubkey !== seal.pubkey) {
+    fail("sender-mismatch", `The ${what} claims an author other than the one who sealed it.`);
+  }
+  return { rumor, wrap };
+}

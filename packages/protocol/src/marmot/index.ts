@@ -1,0 +1,107 @@
+/**
+ * Rally's Nostr wire formats for groups, after the Marmot protocol (MLS over Nostr) with Rally's
+ * privacy changes: key package events (30443), inbox relays (10050), group messages (445) with
+ * per-epoch routing tags, gift-wrapped welcomes (444) and ratchet trees sent beside them, inner
+ * messages, invite links and join requests. Pure functions; time and randomness are parameters.
+ * The profile is written down in docs/PROTOCOL.md.
+ */
+
+export { eventFrameBytes } from "./bytes.ts";
+export { MarmotError, type MarmotErrorCode } from "./errors.ts";
+export { checkRumor, checkSignedEvent, defaultVerify, type Rumor, type VerifyEvent } from "./eventShape.ts";
+export { giftWrapFrameBytes, nip44PayloadLength, RELAY_FRAME_LIMIT } from "./giftWrap.ts";
+export {
+  deriveGroupMessageKeys,
+  type GroupMessageKeys,
+  groupMessageFilter,
+  MAX_GROUP_MESSAGE_BYTES,
+  MAX_GROUP_MESSAGE_PADDED,
+  routingTag,
+  type SignEvent,
+  type UnwrapGroupMessageOptions,
+  unwrapGroupMessage,
+  type WrapGroupMessageInput,
+  wrapGroupMessage,
+} from "./groupMessage.ts";
+export {
+  buildInboxRelaysEvent,
+  inboxRelaysFilter,
+  MAX_INBOX_RELAYS,
+  parseInboxRelaysEvent,
+  type ReceivedInboxRelays,
+} from "./inboxRelays.ts";
+export {
+  checkRumorSender,
+  createInnerRumor,
+  decodeInnerRumor,
+  encodeInnerRumor,
+  INNER_KINDS,
+  type InnerRumor,
+  type InnerRumorInput,
+  MAX_INNER_RUMOR_BYTES,
+} from "./innerRumor.ts";
+export {
+  createInviteLink,
+  encodeInviteLink,
+  INVITE_LINK_VERSION,
+  type InviteLink,
+  inviteLinkId,
+  inviteLinkUrl,
+  isInviteLinkExpired,
+  LINK_SECRET_BYTES,
+  MAX_LINK_NAME_BYTES,
+  MAX_LINK_RELAYS,
+  type NewInviteLink,
+  parseInviteLink,
+} from "./inviteLink.ts";
+export {
+  JOIN_REQUEST_GRACE_SECONDS,
+  type JoinRequest,
+  joinProof,
+  joinRequestFilter,
+  openJoinRequest,
+  wrapJoinRequest,
+} from "./joinRequest.ts";
+export {
+  buildKeyPackageEvent,
+  DEFAULT_CIPHERSUITE,
+  formatMlsId,
+  type KeyPackageEventInput,
+  keyPackageFilter,
+  MAX_KEY_PACKAGE_BYTES,
+  MLS_PROTOCOL_VERSION,
+  newKeyPackageSlot,
+  parseKeyPackageEvent,
+  type ReceivedKeyPackage,
+} from "./keyPackageEvent.ts";
+export * from "./kinds.ts";
+export { PADDING_BUCKETS, PADDING_STEP, paddedSize } from "./padding.ts";
+export {
+  MAX_RATCHET_TREE_CHUNKS,
+  MAX_RATCHET_TREE_PADDED,
+  openRatchetTree,
+  parseRatchetTreeTag,
+  RATCHET_TREE_CHUNK_BYTES,
+  RATCHET_TREE_TTL_SECONDS,
+  type RatchetTreeRef,
+  ratchetTreeTag,
+  type SealedRatchetTree,
+  sealRatchetTree,
+} from "./ratchetTree.ts";
+export {
+  checkRelayUrl,
+  MAX_RELAY_URL_BYTES,
+  normalizeRelayList,
+  normalizeRelayUrl,
+  type RelayUrl,
+} from "./relayUrl.ts";
+export {
+  buildWelcomeRumor,
+  MAX_WELCOME_BYTES,
+  parseWelcomeRumor,
+  type ReceivedWelcome,
+  unwrapWelcome,
+  type WelcomeInput,
+  welcomeWrapBytes,
+  wrapWelcome,
+} from "./welcome.ts";

@@ -1,0 +1,223 @@
+/**
+ * Invite links (docs/PROTOCOL.md "Invite links"): `https://<origin>/#join=<payload>`, also
+ * `rally:join=<payload>`, `rally:<payload>` or the bare payload. The payload is base64url (no
+ * padding) of a small binary record:
+ *
+ *   u8  version = 1
+ *   u8  flags               bit 0: an admin approves each request; other bits zero
+ *   32  link pubkey         x-only secp256k1 key; its secret is held by the group's admins
+ *   16  link secret         the joiner proves knowledge of it in the join request
+ *   u32 expires_at          unix seconds, big-endian; 0 = no expiry
+ *   u8  relay count (1–4), then per relay: u8 length (1–255) ‖ URL bytes
+ *   u8  name length (0–100), then the group's display name in UTF-8
+ *
+ * Everything secret is in the URL fragment, which browsers never send to a server. Decoding is
+ * canonical: no trailing bytes, no unknown flags, valid relay URLs, valid UTF-8 without control
+ * characters.
+ */
+
+import { bytesToHex, hexToBytes, randomBytes } from "@noble/hashes/utils.js";
+import { getPublicKey } from "nostr-tools/pure";
+import { generateSecretKey, isPubkeyHex, nowSeconds, type PubkeyHex } from "../identity/keys.ts";
+import { decodeBase64Url, encodeBase64Url, hasUnsafeChars, utf8Decode, utf8Encode } from "./bytes.ts";
+import { fail } from "./errors.ts";
+import { checkRelayUrl, normalizeRelayList, type RelayUrl } from "./relayUrl.ts";
+
+export const INVITE_LINK_VERSION = 1;
+export const LINK_SECRET_BYTES = 16;
+export const MAX_LINK_RELAYS = 4;
+export const MAX_LINK_NAME_BYTES = 100;
+/** Largest payload: header, four 255-byte relays and a full name. */
+const MAX_PAYLOAD_BYTES =
+  2 + 32 + LINK_SECRET_BYTES + 4 + 1 + MAX_LINK_RELAYS * 256 + 1 + MAX_LINK_NAME_BYTES;
+const FLAG_APPROVAL = 1;
+const MAX_U32 = 0xffff_ffff;
+
+export interface InviteLink {
+  /** Relays where the link key reads join requests. */
+  relays: RelayUrl[];
+  /** Where join requests are gift-wrapped to; also the link's id. */
+  linkPubkey: PubkeyHex;
+  /** 16 random bytes; the joiner proves knowledge of them. */
+  linkSecret: Uint8Array;
+  /** The group's display name, shown before joining (not authenticated: the welcome is). */
+  name: string | null;
+  /** Unix seconds after which the link no longer works; null for never. */
+  expiresAt: number | null;
+  /** Whether an admin approves each request (shown as "waiting for approval"). */
+  approval: boolean;
+}
+
+/** What the admin who makes a link keeps in the group's data. */
+export interface NewInviteLink {
+  link: InviteLink;
+  /** Secret key of `link.linkPubkey`: opens the join requests. Share only with admins. */
+  linkSecretKey: Uint8Array;
+}
+
+function checkName(name: string | null | undefined): string | null {
+  if (name === null || name === undefined || name === "") return null;
+  if (typeof name !== "string" || hasUnsafeChars(name)) {
+    return fail("bad-parameter", "The group name in a link must be plain text without control characters.");
+  }
+  if (utf8Encode(name).length > MAX_LINK_NAME_BYTES) {
+    return fail("too-large", `The group name in a link may be at most ${MAX_LINK_NAME_BYTES} bytes.`);
+  }
+  return name;
+}
+
+function checkExpiry(expiresAt: number | null | undefined): number | null {
+  if (expiresAt === null || expiresAt === undefined) return null;
+  if (!Number.isInteger(expiresAt) || expiresAt < 1 || expiresAt > MAX_U32) {
+    return fail("bad-parameter", "A link's expiry must be a time in unix seconds.");
+  }
+  return expiresAt;
+}
+
+/** Makes a new link and its key. */
+export function createInviteLink(input: {
+  relays: readonly string[];
+  name?: string | null;
+  expiresAt?: number | null;
+  approval?: boolean;
+  random?: (n: number) => Uint8Array;
+}): NewInviteLink {
+  const random = input.random ?? randomBytes;
+  const linkSecretKey = generateSecretKey(random);
+  const link: InviteLink = {
+    relays: normalizeRelayList(input.relays, "link's relay list", 1, MAX_LINK_RELAYS),
+    linkPubkey: getPublicKey(linkSecretKey) as PubkeyHex,
+    linkSecret: random(LINK_SECRET_BYTES),
+    name: checkName(input.name),
+    expiresAt: checkExpiry(input.expiresAt),
+    approval: input.approval === true,
+  };
+  encodeInviteLink(link);
+  return { link, linkSecretKey };
+}
+
+/** The link's id: its pubkey in hex. */
+export function inviteLinkId(link: InviteLink): string {
+  return link.linkPubkey;
+}
+
+/** The base64url payload of a link. */
+export function encodeInviteLink(link: InviteLink): string {
+  if (!isPubkeyHex(link.linkPubkey)) return fail("bad-parameter", "The link key is not a valid public key.");
+  if (!(link.linkSecret instanceof Uint8Array) || link.linkSecret.length !== LINK_SECRET_BYTES) {
+    return fail("bad-parameter", `The link secret must be ${LINK_SECRET_BYTES} bytes.`);
+  }
+  if (link.relays.length < 1 || link.relays.length > MAX_LINK_RELAYS) {
+    return fail("bad-parameter", `A link names 1 to ${MAX_LINK_RELAYS} relays.`);
+  }
+  const relays = link.relays.map((r) => utf8Encode(checkRelayUrl(r)));
+  if (relays.some((r) => r.length > 255))
+    return fail("too-large", "A relay address in a link is over 255 bytes.");
+  const name = utf8Encode(checkName(link.name) ?? "");
+  const expiry = checkExpiry(link.expiresAt) ?? 0;
+  const size =
+    2 + 32 + LINK_SECRET_BYTES + 4 + 1 + relays.reduce((n, r) => n + 1 + r.length, 0) + 1 + name.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  out[at++] = INVITE_LINK_VERSION;
+  out[at++] = link.approval ? FLAG_APPROVAL : 0;
+  out.set(hexToBytes(link.linkPubkey), at);
+  at += 32;
+  out.set(link.linkSecret, at);
+  at += LINK_SECRET_BYTES;
+  view.setUint32(at, expiry, false);
+  at += 4;
+  out[at++] = relays.length;
+  for (const r of relays) {
+    out[at++] = r.length;
+    out.set(r, at);
+    at += r.length;
+  }
+  out[at++] = name.length;
+  out.set(name, at);
+  return encodeBase64Url(out);
+}
+
+/** `https://<origin>/#join=<payload>`; `origin` like "https://rally.example.org" (a path is kept). */
+export function inviteLinkUrl(link: InviteLink, origin: string): string {
+  if (!/^https?:\/\/[^\s#?]+$/i.test(origin))
+    return fail("bad-parameter", "The link's origin must be an http(s) address.");
+  const base = origin.endsWith("/") ? origin : `${origin}/`;
+  return `${base}#join=${encodeInviteLink(link)}`;
+}
+
+function payloadOf(text: string): string {
+  const t = text.trim();
+  const fragment = /^https?:\/\/[^\s#]*#join=([A-Za-z0-9_-]+)$/i.exec(t);
+  if (fragment) return fragment[1]!;
+  if (/^https?:\/\//i.test(t))
+    return fail("malformed", "This web address is not a Rally invite link (no #join= part).");
+  const scheme = /^rally:(?:join=)?([A-Za-z0-9_-]+)$/i.exec(t);
+  if (scheme) return scheme[1]!;
+  if (/^[A-Za-z0-9_-]+$/.test(t)) return t;
+  return fail("malformed", "This is not an invite link.");
+}
+
+/** Decodes a link (any accepted spelling). With `now`, an expired link throws `expired`. */
+export function parseInviteLink(
+  text: string,
+  options: { now?: number; ignoreExpiry?: boolean } = {},
+): InviteLink {
+  if (typeof text !== "string") return fail("malformed", "An invite link must be text.");
+  const bytes = decodeBase64Url(payloadOf(text), MAX_PAYLOAD_BYTES, "invite link");
+  const damaged = (): never =>
+    fail("malformed", "This invite link is damaged: it was probably not copied completely.");
+  if (bytes.length < 2) damaged();
+  if (bytes[0] !== INVITE_LINK_VERSION) {
+    fail("malformed", "This invite link was made by a newer version of Rally. Update Rally and try again.");
+  }
+  const flags = bytes[1]!;
+  if ((flags & ~FLAG_APPROVAL) !== 0)
+    fail("malformed", "This invite link has options this version does not know.");
+  let at = 2;
+  const take = (n: number): Uint8Array => {
+    if (at + n > bytes.length) damaged();
+    const part = bytes.subarray(at, at + n);
+    at += n;
+    return part;
+  };
+  const linkPubkey = bytesToHex(take(32));
+  if (!isPubkeyHex(linkPubkey)) fail("malformed", "This invite link's key is not valid.");
+  const linkSecret = Uint8Array.from(take(LINK_SECRET_BYTES));
+  const expiryBytes = take(4);
+  const expiry = new DataView(expiryBytes.buffer, expiryBytes.byteOffset, 4).getUint32(0, false);
+  const relayCount = take(1)[0]!;
+  if (relayCount < 1 || relayCount > MAX_LINK_RELAYS)
+    fail("malformed", "This invite link names no usable relays.");
+  const relays: RelayUrl[] = [];
+  for (let i = 0; i < relayCount; i++) {
+    const length = take(1)[0]!;
+    if (length === 0) damaged();
+    const url = checkRelayUrl(utf8Decode(take(length), "relay address"));
+    if (relays.includes(url)) fail("malformed", "This invite link names the same relay twice.");
+    relays.push(url);
+  }
+  const nameLength = take(1)[0]!;
+  if (nameLength > MAX_LINK_NAME_BYTES) damaged();
+  const nameText = utf8Decode(take(nameLength), "group name");
+  if (at !== bytes.length) damaged();
+  if (hasUnsafeChars(nameText)) fail("malformed", "This invite link's group name has control characters.");
+  const link: InviteLink = {
+    relays,
+    linkPubkey: linkPubkey as PubkeyHex,
+    linkSecret,
+    name: nameText === "" ? null : nameText,
+    expiresAt: expiry === 0 ? null : expiry,
+    approval: (flags & FLAG_APPROVAL) !== 0,
+  };
+  if (!options.ignoreExpiry && isInviteLinkExpired(link, options.now ?? nowSeconds())) {
+    fail("expired", "This invite link has expired. Ask the group for a new one.");
+  }
+  return link;
+}
+
+/** True when the link's expiry has passed at `now`. */
+export function isInviteLinkExpired(link: InviteLink, now: number = nowSeconds()): boolean {
+  return link.expiresAt !== null && now > link.expiresAt;
+}

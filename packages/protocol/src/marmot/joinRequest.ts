@@ -1,0 +1,193 @@
+/**
+ * Join requests through an invite link (docs/PROTOCOL.md "Invite links"). The joiner seals a
+ * kind 1448 rumor with their own key and gift-wraps it (NIP-59: outer layer signed by a one-time
+ * key) to the link's pubkey, on the link's relays. Only admins hold the link's secret key, so only
+ * they can open it; the relay sees a gift wrap to a key that names no person and no group.
+ *
+ *   content = JSON { "v": 1, "name": "…", "keyPackage": <signed kind 30443 event>,
+ *                    "inbox": [relay…], "proof": hex(HMAC-SHA256(link secret,
+ *                    "rally/v1 join-request" ‖ link pubkey ‖ joiner pubkey ‖ key package event id)) }
+ *   tags    = []
+ *
+ * The proof shows the joiner had the whole link (the link pubkey alone is visible to relays as the
+ * wrap's recipient) and binds it to this joiner and this key package, so it cannot be replayed
+ * for someone else.
+ */
+
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
+import type { NostrEvent } from "nostr-tools/pure";
+import { getPublicKey } from "nostr-tools/pure";
+import { nowSeconds, type PubkeyHex } from "../identity/keys.ts";
+import { equalBytes, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
+import { fail, MarmotError } from "./errors.ts";
+import type { VerifyEvent } from "./eventShape.ts";
+import { giftWrap, openGiftWrap } from "./giftWrap.ts";
+import { type InviteLink, isInviteLinkExpired } from "./inviteLink.ts";
+import { parseKeyPackageEvent, type ReceivedKeyPackage } from "./keyPackageEvent.ts";
+import { KIND_JOIN_REQUEST } from "./kinds.ts";
+import { checkRelayList, normalizeRelayList, type RelayUrl } from "./relayUrl.ts";
+
+export const JOIN_REQUEST_VERSION = 1;
+/** Requests made before expiry are still honoured this long after it (admins may be offline). */
+export const JOIN_REQUEST_GRACE_SECONDS = 7 * 24 * 3600;
+/** How far in the future a request's time may be (clock skew). */
+export const JOIN_REQUEST_MAX_SKEW_SECONDS = 600;
+export const MAX_JOINER_NAME_BYTES = 100;
+const MAX_INBOX = 8;
+const PROOF_LABEL = utf8Encode("rally/v1 join-request");
+const WHAT = "join request";
+
+/** HMAC proof that the joiner holds the link secret, bound to the joiner and the key package. */
+export function joinProof(
+  linkSecret: Uint8Array,
+  linkPubkey: string,
+  joinerPubkey: string,
+  keyPackageEventId: string,
+) {
+  if (!isHex64(linkPubkey) || !isHex64(joinerPubkey) || !isHex64(keyPackageEventId)) {
+    return fail("bad-parameter", "The proof needs two 64-hex keys and a 64-hex event id.");
+  }
+  const message = concatBytes(
+    PROOF_LABEL,
+    hexToBytes(linkPubkey),
+    hexToBytes(joinerPubkey),
+    hexToBytes(keyPackageEventId),
+  );
+  return hmac(sha256, linkSecret, message);
+}
+
+function checkJoinerName(name: unknown): string {
+  if (typeof name !== "string" || name.trim() === "" || hasUnsafeChars(name)) {
+    return fail("malformed", "A join request needs a name in plain text.");
+  }
+  if (utf8Encode(name).length > MAX_JOINER_NAME_BYTES) {
+    return fail("too-large", `A name may be at most ${MAX_JOINER_NAME_BYTES} bytes.`);
+  }
+  return name.trim();
+}
+
+/** Seals and gift-wraps a join request to the link's key. */
+export function wrapJoinRequest(input: {
+  link: InviteLink;
+  joinerSecretKey: Uint8Array;
+  /** The joiner's signed kind 30443 event (the admin adds this key package). */
+  keyPackageEvent: NostrEvent;
+  name: string;
+  /** Where the welcome should go (the joiner's inbox relays). */
+  inboxRelays: readonly string[];
+  now?: number;
+}): NostrEvent {
+  const now = input.now ?? nowSeconds();
+  if (isInviteLinkExpired(input.link, now))
+    fail("expired", "This invite link has expired. Ask the group for a new one.");
+  let joiner: string;
+  try {
+    joiner = getPublicKey(input.joinerSecretKey);
+  } catch {
+    return fail("bad-parameter", "The joiner's secret key is not valid.");
+  }
+  const keyPackage = parseKeyPackageEvent(input.keyPackageEvent);
+  if (keyPackage.author !== joiner) fail("sender-mismatch", "The key package belongs to someone else.");
+  const content = JSON.stringify({
+    v: JOIN_REQUEST_VERSION,
+    name: checkJoinerName(input.name),
+    keyPackage: input.keyPackageEvent,
+    inbox: normalizeRelayList(input.inboxRelays, "inbox relay list", 1, MAX_INBOX),
+    proof: bytesToHex(joinProof(input.link.linkSecret, input.link.linkPubkey, joiner, keyPackage.eventId)),
+  });
+  return giftWrap({
+    kind: KIND_JOIN_REQUEST,
+    content,
+    tags: [],
+    now,
+    senderSecretKey: input.joinerSecretKey,
+    recipientPubkey: input.link.linkPubkey,
+    what: WHAT,
+  });
+}
+
+export interface JoinRequest {
+  /** The person asking to join (seal signer = rumor author = key package author). */
+  joiner: PubkeyHex;
+  name: string;
+  keyPackage: ReceivedKeyPackage;
+  keyPackageEvent: NostrEvent;
+  inboxRelays: RelayUrl[];
+  /** The joiner's claimed time of the request. */
+  requestedAt: number;
+  /** Rumor id: the same request re-wrapped keeps it; use it to de-duplicate. */
+  requestId: string;
+  wrapId: string;
+}
+
+/**
+ * Opens and checks a join request with the link's secret key and secret: NIP-59 layers, rumor
+ * shape, the proof (constant-time), the key package (signature, author = joiner), and the time
+ * (made before the link expired; handled within the grace period).
+ */
+export function openJoinRequest(
+  wrap: unknown,
+  link: { linkSecretKey: Uint8Array; linkSecret: Uint8Array; expiresAt: number | null },
+  options: { now?: number; verify?: VerifyEvent } = {},
+): JoinRequest {
+  const { rumor, wrap: checked } = openGiftWrap(wrap, link.linkSecretKey, WHAT, options.verify);
+  if (rumor.kind !== KIND_JOIN_REQUEST)
+    fail("wrong-kind", `Expected a join request, got kind ${rumor.kind}.`);
+  if (rumor.tags.length !== 0) fail("bad-tag", "A join request carries no tags.");
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(rumor.content);
+  } catch {
+    return fail("bad-encoding", "The join request is not JSON.");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    fail("malformed", "The join request is not an object.");
+  const keys = Object.keys(body).sort().join(",");
+  if (keys !== "inbox,keyPackage,name,proof,v")
+    fail("malformed", "The join request has missing or unknown fields.");
+  if (body.v !== JOIN_REQUEST_VERSION)
+    fail("malformed", "The join request comes from an unknown version of Rally.");
+  const name = checkJoinerName(body.name);
+  const inboxRelays = checkRelayList(body.inbox, "inbox relay list", 1, MAX_INBOX);
+  let keyPackage: ReceivedKeyPackage;
+  try {
+    keyPackage = parseKeyPackageEvent(body.keyPackage, { verify: options.verify });
+  } catch (e) {
+    if (e instanceof MarmotError) fail(e.code, `The join request's key package is not valid: ${e.message}`);
+    throw e;
+  }
+  if (keyPackage.author !== rumor.pubkey)
+    fail("sender-mismatch", "The join request carries someone else's key package.");
+  if (typeof body.proof !== "string" || !isHex64(body.proof))
+    fail("bad-proof", "The join request has no valid proof.");
+  const linkPubkey = getPublicKey(link.linkSecretKey);
+  const expected = joinProof(link.linkSecret, linkPubkey, rumor.pubkey, keyPackage.eventId);
+  if (!equalBytes(expected, hexToBytes(body.proof as string))) {
+    fail("bad-proof", "The join request does not prove knowledge of this link.");
+  }
+  const now = options.now ?? nowSeconds();
+  if (rumor.created_at > now + JOIN_REQUEST_MAX_SKEW_SECONDS)
+    fail("malformed", "The join request is dated in the future.");
+  if (link.expiresAt !== null) {
+    if (rumor.created_at > link.expiresAt || now > link.expiresAt + JOIN_REQUEST_GRACE_SECONDS) {
+      fail("expired", "This join request came after the invite link expired.");
+    }
+  }
+  return {
+    joiner: rumor.pubkey,
+    name,
+    keyPackage,
+    keyPackageEvent: body.keyPackage as NostrEvent,
+    inboxRelays,
+    requestedAt: rumor.created_at,
+    requestId: rumor.id,
+    wrapId: checked.id,
+  };
+}
+
+/** The relay filter an admin uses to read a link's requests. */
+export function joinRequestFilter(linkPubkeys: readonly string[]): { kinds: number[]; "#p": string[] } {
+  return { kinds: [1059], "#p": [...linkPubkeys] };
+}
