@@ -285,9 +285,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   async count(filters: readonly Filter[], options: QueryOptions): Promise<number> {
+    return this.countSync(filters, options);
+  }
+
+  countSync(filters: readonly Filter[], options: QueryOptions): number {
     if (filters.length === 0) return 0;
     const parts = filters.map((f) => buildSelect(f, options, "e.seq AS seq"));
-    const sql = `SELECT COUNT(*) AS n FROM (${parts.map((p) => p.sql).join(" UNION ")})`;
+    const sql = `SELECT COUNT(DISTINCT seq) AS n FROM (${parts.map((p) => p.sql).join(" UNION ALL ")})`;
     const row = this.statement(sql).get(...parts.flatMap((p) => p.params)) as { n: number };
     return row.n;
   }
