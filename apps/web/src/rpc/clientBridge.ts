@@ -37,8 +37,8 @@ export function serveClient(client: RallyClient | Promise<RallyClient>, endpoint
   );
 }
 
-/** Page side: a `RallyClient` whose work happens behind `endpoint`. */
-export function remoteClient(endpoint: Endpoint): RallyClient {
+/** Page side: a `RallyClient` whose work happens behind `endpoint`, and a way to fail it. */
+export function remoteClient(endpoint: Endpoint): { client: RallyClient; close(reason?: string): void } {
   const handle = remote<RallyClient>(endpoint);
   const listeners = new Set<ChangeListener>();
   let connection: ConnectionState = "connecting";
@@ -56,10 +56,18 @@ export function remoteClient(endpoint: Endpoint): RallyClient {
     },
     connection: () => connection,
   };
-  return new Proxy(handle.api as unknown as RallyClient, {
+  const client = new Proxy(handle.api as unknown as RallyClient, {
     get(target, property, receiver) {
       if (property === "onChange" || property === "connection") return local[property];
       return Reflect.get(target, property, receiver);
     },
   });
+  return {
+    client,
+    close(reason) {
+      handle.close(reason);
+      connection = "offline";
+      for (const listener of listeners) listener({ kind: "connection" });
+    },
+  };
 }

@@ -1,0 +1,71 @@
+/**
+ * The top of the app: first-run onboarding until an account exists (and its recovery words were
+ * shown), then the main shell. An invite link (`#join=…`) is taken out of the address bar at once,
+ * kept until answered, and followed after onboarding.
+ */
+import { useEffect, useState } from "react";
+import { prefs } from "../lib/prefs.ts";
+import { Onboarding } from "../screens/onboarding/Onboarding.tsx";
+import { Shell } from "../screens/Shell.tsx";
+import { ErrorNote, Loading } from "../ui/Notice.tsx";
+import { useClient, useLive } from "./client.tsx";
+import { navigate, useRoute } from "./router.ts";
+
+export function App({ fatal }: { fatal: string | null }) {
+  const client = useClient();
+  const route = useRoute();
+  const account = useLive((c) => c.account(), ["account"], []);
+  // Onboarding stays open while a setup step is remembered, even once the account exists.
+  const [, setFinished] = useState(0);
+  const setupOpen = prefs.setupStep() !== null;
+
+  // Take an invite link's secret out of the address bar and history as soon as it arrives.
+  useEffect(() => {
+    if (route.name !== "join") return;
+    prefs.setPendingJoin(`${window.location.origin}/#join=${route.payload}`);
+    navigate("#/joining", { replace: true });
+  }, [route]);
+
+  const ready = account.data != null && !setupOpen;
+  useEffect(() => {
+    if (!ready) return;
+    void client.start().catch((e: unknown) => console.error("Rally could not go online:", e));
+  }, [ready, client]);
+
+  if (fatal) return <ErrorScreen message={fatal} />;
+  if (account.error && account.data === undefined) return <ErrorScreen message={account.error.message} />;
+  if (account.loading && account.data === undefined) {
+    return (
+      <main className="onboarding" id="main">
+        <Loading what="Rally" />
+      </main>
+    );
+  }
+  if (!account.data || setupOpen) {
+    return (
+      <Onboarding
+        invited={prefs.pendingJoin() !== null}
+        onDone={() => {
+          setFinished((n) => n + 1);
+          account.reload();
+          navigate(prefs.pendingJoin() ? "#/joining" : "#/");
+        }}
+      />
+    );
+  }
+  return <Shell account={account.data} />;
+}
+
+function ErrorScreen({ message }: { message: string }) {
+  return (
+    <main className="onboarding" id="main">
+      <div className="onboarding-card">
+        <h1>Something went wrong</h1>
+        <ErrorNote>{message}</ErrorNote>
+        <button type="button" className="primary wide" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * Following an invite link. The request goes to the group at once; an admin's device has to be
+ * online to let the person in, which may take a while — the screen says so calmly, keeps asking in
+ * the background, and opens the group the moment it is in.
+ */
+import type { JoinState } from "@rally/client/api.ts";
+import { useEffect, useState } from "react";
+import { useClient } from "../app/client.tsx";
+import { navigate } from "../app/router.ts";
+import { groupHash } from "../app/routes.ts";
+import { prefs } from "../lib/prefs.ts";
+import { ErrorNote } from "../ui/Notice.tsx";
+
+const RETRY_MS = 15_000;
+
+export function JoinScreen() {
+  const client = useClient();
+  const [link] = useState(() => prefs.pendingJoin());
+  const [state, setState] = useState<JoinState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!link) return;
+    let alive = true;
+    let running = false;
+    const ask = async () => {
+      if (running) return;
+      running = true;
+      try {
+        const next = await client.join(link);
+        if (!alive) return;
+        setState(next);
+        setError(null);
+        if (next.state !== "waiting") prefs.setPendingJoin(null);
+      } catch (e) {
+        if (alive) setError(e instanceof Error ? e.message : String(e));
+      } finally {
+        running = false;
+      }
+    };
+    void ask();
+    const off = client.onChange((what) => {
+      if (what.kind === "groups" || what.kind === "invites") void ask();
+    });
+    const timer = setInterval(() => void ask(), RETRY_MS);
+    return () => {
+      alive = false;
+      off();
+      clearInterval(timer);
+    };
+  }, [client, link]);
+
+  useEffect(() => {
+    if (state?.state !== "joined") return;
+    const timer = setTimeout(() => navigate(groupHash(state.groupId), { replace: true }), 1200);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  if (!link) {
+    return (
+      <div className="screen narrow">
+        <h1>No invitation open</h1>
+        <p className="muted">
+          Open the invite link you were sent, or <a href="#/">go to your groups</a>.
+        </p>
+      </div>
+    );
+  }
+  const groupName = state?.state === "waiting" ? state.group : state?.state === "joined" ? state.name : null;
+  return (
+    <div className="screen narrow join">
+      <h1>{groupName ? `Joining ${groupName}` : "Joining a group"}</h1>
+      {error && (
+        <>
+          <ErrorNote>{error}</ErrorNote>
+          <p className="muted">Rally keeps trying. If the link is old, ask for a new one.</p>
+          <button
+            type="button"
+            className="quiet"
+            onClick={() => {
+              prefs.setPendingJoin(null);
+              navigate("#/");
+            }}
+          >
+            Forget this link
+          </button>
+        </>
+      )}
+      {!error && state === null && (
+        <p className="loading" role="status">
+          Sending your request…
+        </p>
+      )}
+      {state?.state === "waiting" && (
+        <div className="waiting" role="status">
+          <div className="pulse" aria-hidden="true" />
+          <h2>Waiting for the group to let you in</h2>
+          <p>
+            Your request is on its way. Someone who runs the group has to be online to let you in — this can
+            take a moment, or longer if they are away.
+          </p>
+          <p className="muted">You can close Rally; you will be in the group when you come back.</p>
+        </div>
+      )}
+      {state?.state === "joined" && (
+        <div className="joined" role="status">
+          <h2>You're in!</h2>
+          <p>
+            <a href={groupHash(state.groupId)}>Open {state.name}</a>
+          </p>
+        </div>
+      )}
+      {state?.state === "refused" && (
+        <div role="alert">
+          <h2>This link did not work</h2>
+          <p>{state.reason}</p>
+          <p className="muted">Ask the person who sent it for a new invite link.</p>
+          <a className="button secondary" href="#/">
+            Go to your groups
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * One event: when and where, who is going (with guests, places left and the waitlist), the
+ * reader's own answer, "Add to calendar", and — for its hosts and the group's admins — edit and
+ * cancel.
+ */
+import type { EventView, RsvpStatus } from "@rally/client/api.ts";
+import { useState } from "react";
+import { type Live, useAction, useClient } from "../../app/client.tsx";
+import { groupHash } from "../../app/routes.ts";
+import { downloadText, fileSlug } from "../../lib/download.ts";
+import { describeEventTime, localTimeZone } from "../../lib/time.ts";
+import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
+import { ErrorNote, Loading } from "../../ui/Notice.tsx";
+import type { GroupContext } from "../group/GroupView.tsx";
+import { EventForm } from "./EventForm.tsx";
+
+const ANSWERS: { status: RsvpStatus; label: string }[] = [
+  { status: "going", label: "Going" },
+  { status: "maybe", label: "Maybe" },
+  { status: "declined", label: "Can't go" },
+];
+
+export function EventDetail({
+  context,
+  eventId,
+  events,
+}: {
+  context: GroupContext;
+  eventId: string;
+  events: Live<(EventView & { group: string })[]>;
+}) {
+  const client = useClient();
+  const groupId = context.group.id;
+  const [editing, setEditing] = useState(false);
+  const event = events.data?.find((e) => e.id === eventId);
+  const cancel = useAction(async () => client.cancelEvent(groupId, eventId));
+  const ics = useAction(async () => {
+    if (!event) return;
+    downloadText(
+      `${fileSlug(event.title, "event")}.ics`,
+      await client.eventIcs(groupId, eventId),
+      "text/calendar",
+    );
+  });
+
+  if (events.error) return <ErrorNote>{events.error.message}</ErrorNote>;
+  if (!events.data) return <Loading what="the event" />;
+  const back = (
+    <a className="back" href={groupHash(groupId, "events")}>
+      ‹ Events
+    </a>
+  );
+  if (!event) {
+    return (
+      <div className="screen narrow">
+        {back}
+        <h2>Event not found</h2>
+        <p className="muted">It may not have reached this device yet.</p>
+      </div>
+    );
+  }
+  if (editing) {
+    return (
+      <div className="screen narrow">
+        {back}
+        <h2>Edit event</h2>
+        <EventForm
+          initial={event}
+          submitLabel="Save changes"
+          onCancel={() => setEditing(false)}
+          onSubmit={async (input) => {
+            await client.editEvent(groupId, eventId, input);
+            setEditing(false);
+          }}
+        />
+      </div>
+    );
+  }
+
+  const when = describeEventTime(event, localTimeZone());
+  const cancelled = event.status === "cancelled";
+  return (
+    <article className="screen narrow event-detail" aria-labelledby="event-title">
+      {back}
+      {cancelled && (
+        <p className="banner cancelled-banner" role="status">
+          This event was cancelled.
+        </p>
+      )}
+      <h2 id="event-title" className="event-heading">
+        {event.title}
+      </h2>
+      <dl className="event-facts">
+        <dt>When</dt>
+        <dd>
+          {when.main}
+          {when.local && <span className="muted block">{when.local}</span>}
+        </dd>
+        {event.location && (
+          <>
+            <dt>Where</dt>
+            <dd>{event.location}</dd>
+          </>
+        )}
+        <dt>Hosted by</dt>
+        <dd>{(event.hosts.length > 0 ? event.hosts : [event.author]).map(context.nameOf).join(", ")}</dd>
+        {event.capacity !== null && (
+          <>
+            <dt>Places</dt>
+            <dd>{placesText(event)}</dd>
+          </>
+        )}
+      </dl>
+      {event.description && <p className="event-description">{event.description}</p>}
+
+      {!cancelled && <RsvpPanel event={event} groupId={groupId} meNpub={context.me.npub} />}
+
+      <Attendees event={event} nameOf={context.nameOf} />
+
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void ics.run()} disabled={ics.busy}>
+          Add to calendar
+        </button>
+        {event.canEdit && !cancelled && (
+          <>
+            <button type="button" className="secondary" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            <ConfirmButton
+              label="Cancel event"
+              question="Cancel this event for everyone?"
+              confirmLabel="Cancel event"
+              busy={cancel.busy}
+              onConfirm={() => void cancel.run()}
+            />
+          </>
+        )}
+      </div>
+      <ErrorNote>{ics.error ?? cancel.error}</ErrorNote>
+    </article>
+  );
+}
+
+function countWithGuests(event: EventView, people: readonly string[]): number {
+  return people.reduce((sum, npub) => sum + 1 + (event.guests[npub] ?? 0), 0);
+}
+
+export function placesText(event: EventView): string {
+  if (event.capacity === null) return "";
+  const taken = countWithGuests(event, event.rsvps.going);
+  const waiting = event.rsvps.waitlist.length;
+  const left = Math.max(0, event.capacity - taken);
+  const base =
+    left === 0
+      ? `Full — ${taken} of ${event.capacity} places taken`
+      : `${taken} of ${event.capacity} places taken, ${left} left`;
+  return waiting > 0 ? `${base}; ${waiting} waiting` : base;
+}
+
+function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: string; meNpub: string }) {
+  const client = useClient();
+  const [guests, setGuests] = useState(event.guests[meNpub] ?? 0);
+  const answer = useAction(async (status: RsvpStatus) => client.rsvp(groupId, event.id, status, guests));
+  const waitPosition = event.rsvps.waitlist.indexOf(meNpub);
+  return (
+    <section className="rsvp card" aria-labelledby="rsvp-heading">
+      <h3 id="rsvp-heading">Are you going?</h3>
+      <fieldset className="segmented rsvp-buttons">
+        <legend className="visually-hidden">Your answer</legend>
+        {ANSWERS.map((a) => (
+          <button
+            type="button"
+            key={a.status}
+            aria-pressed={event.myRsvp === a.status}
+            disabled={answer.busy}
+            onClick={() => void answer.run(a.status)}
+          >
+            {a.label}
+          </button>
+        ))}
+      </fieldset>
+      <div className="field guests">
+        <label htmlFor="rsvp-guests">Guests you're bringing</label>
+        <input
+          id="rsvp-guests"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={20}
+          value={guests}
+          onChange={(e) => setGuests(Math.max(0, Math.min(20, Math.trunc(Number(e.target.value) || 0))))}
+        />
+        {event.myRsvp && guests !== (event.guests[meNpub] ?? 0) && (
+          <button type="button" className="quiet small" onClick={() => void answer.run(event.myRsvp!)}>
+            Update guests
+          </button>
+        )}
+      </div>
+      {waitPosition >= 0 && (
+        <p className="banner" role="status">
+          The event is full. You are number {waitPosition + 1} on the waitlist and move up when someone can't
+          make it.
+        </p>
+      )}
+      {event.hostsOnlyRsvps && <p className="muted">Only the hosts see who answered.</p>}
+      <ErrorNote>{answer.error}</ErrorNote>
+    </section>
+  );
+}
+
+function Attendees({ event, nameOf }: { event: EventView; nameOf: (npub: string) => string }) {
+  const groups: { title: string; people: string[] }[] = [
+    { title: "Going", people: event.rsvps.going },
+    { title: "Waitlist", people: event.rsvps.waitlist },
+    { title: "Maybe", people: event.rsvps.maybe },
+    { title: "Can't go", people: event.rsvps.declined },
+  ];
+  const any = groups.some((g) => g.people.length > 0);
+  if (!any) return event.hostsOnlyRsvps ? null : <p className="muted">No answers yet.</p>;
+  return (
+    <section className="attendees" aria-label="Answers">
+      {groups
+        .filter((g) => g.people.length > 0)
+        .map((g) => (
+          <div key={g.title} className="attendee-group">
+            <h3>
+              {g.title} ({g.title === "Going" ? countWithGuests(event, g.people) : g.people.length})
+            </h3>
+            <ul className={g.title === "Waitlist" ? "ordered" : undefined}>
+              {g.people.map((npub) => (
+                <li key={npub}>
+                  {nameOf(npub)}
+                  {(event.guests[npub] ?? 0) > 0 && <span className="muted"> +{event.guests[npub]}</span>}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+    </section>
+  );
+}

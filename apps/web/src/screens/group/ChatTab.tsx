@@ -1,0 +1,153 @@
+/**
+ * A group's conversation. History loads a page at a time (older pages as the reader scrolls up)
+ * into a windowed list, so ten thousand messages scroll as smoothly as ten. Messages typed while
+ * offline show as waiting and go out on their own when the connection is back.
+ */
+import type { ChatMessage } from "@rally/client/api.ts";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useClient } from "../../app/client.tsx";
+import { dayLabel } from "../../lib/time.ts";
+import { ErrorNote } from "../../ui/Notice.tsx";
+import { VirtualList } from "../../ui/VirtualList.tsx";
+import { Composer } from "./Composer.tsx";
+import { type ChatRow, chatRows, mergeMessages } from "./chatRows.ts";
+import type { GroupContext } from "./GroupView.tsx";
+import { MessageRow } from "./MessageRow.tsx";
+
+const PAGE = 200;
+
+export function ChatTab({ context }: { context: GroupContext }) {
+  const client = useClient();
+  const groupId = context.group.id;
+  const [messages, setMessages] = useState<ChatMessage[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
+  const olderState = useRef<{ loading: boolean; done: boolean }>({ loading: false, done: false });
+
+  // Newest page now and after every change in this group's chat; merged into what is loaded.
+  useEffect(() => {
+    let alive = true;
+    let running = false;
+    let again = false;
+    const refresh = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      do {
+        again = false;
+        try {
+          const fresh = await client.chat(groupId, { limit: PAGE });
+          if (!alive) return;
+          setMessages((loaded) => {
+            if (loaded === null && fresh.length < PAGE) olderState.current.done = true;
+            return mergeMessages(loaded ?? [], fresh);
+          });
+          setError(null);
+        } catch (e) {
+          if (alive) setError(e instanceof Error ? e.message : String(e));
+        }
+      } while (again && alive);
+      running = false;
+    };
+    void refresh();
+    const off = client.onChange((what) => {
+      if (what.kind === "chat" && (what.group === undefined || what.group === groupId)) void refresh();
+    });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [client, groupId]);
+
+  const loadOlder = useCallback(async () => {
+    const state = olderState.current;
+    const oldest = messages?.[0];
+    if (state.loading || state.done || !oldest) return;
+    state.loading = true;
+    try {
+      const page = await client.chat(groupId, { limit: PAGE, before: oldest.createdAt });
+      if (page.length < PAGE) state.done = true;
+      setMessages((loaded) => mergeMessages(loaded ?? [], page));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      state.loading = false;
+    }
+  }, [client, groupId, messages]);
+
+  // Reading the chat marks it read, also when new messages arrive while it is open.
+  const newest = messages?.[messages.length - 1]?.id;
+  useEffect(() => {
+    if (newest === undefined || document.visibilityState !== "visible") return;
+    void client.markRead(groupId).catch(() => {});
+  }, [client, groupId, newest]);
+
+  const rows = useMemo(() => chatRows(messages ?? []), [messages]);
+  const byId = useMemo(() => new Map((messages ?? []).map((m) => [m.id, m])), [messages]);
+
+  const renderRow = useCallback(
+    (row: ChatRow) =>
+      row.kind === "day" ? (
+        <div className="day-separator">
+          <span>{dayLabel(new Date(`${row.day}T12:00:00`).getTime() / 1000)}</span>
+        </div>
+      ) : (
+        <MessageRow
+          message={row.message}
+          showAuthor={row.showAuthor}
+          mine={row.message.author === context.me.npub}
+          repliedTo={row.message.replyTo ? (byId.get(row.message.replyTo) ?? null) : null}
+          nameOf={context.nameOf}
+          admin={context.group.admin}
+          onReply={() => setReplyTo(row.message)}
+          onReact={(emoji) => client.react(groupId, row.message.id, emoji)}
+          onDelete={() => client.deleteMessage(groupId, row.message.id)}
+        />
+      ),
+    [byId, client, groupId, context.me.npub, context.nameOf, context.group.admin],
+  );
+
+  return (
+    <div className="chat">
+      {error && <ErrorNote>{error}</ErrorNote>}
+      {messages === null && !error && <p className="loading chat-loading">Loading messages…</p>}
+      {messages !== null && messages.length === 0 && (
+        <div className="empty chat-empty">
+          <p>No messages yet. Say hello — only the members of {context.group.name} can read this.</p>
+        </div>
+      )}
+      {messages !== null && messages.length > 0 && (
+        <VirtualList
+          className="messages"
+          label={`Messages in ${context.group.name}`}
+          items={rows}
+          itemKey={rowKey}
+          renderItem={renderRow}
+          estimateHeight={estimateRow}
+          onNearTop={() => void loadOlder()}
+        />
+      )}
+      <Composer
+        groupName={context.group.name}
+        replyTo={replyTo}
+        replyName={replyTo ? context.nameOf(replyTo.author) : ""}
+        onCancelReply={() => setReplyTo(null)}
+        onSend={async (text) => {
+          const sent = await client.sendChat(groupId, text, replyTo ? { replyTo: replyTo.id } : undefined);
+          setReplyTo(null);
+          setMessages((loaded) => mergeMessages(loaded ?? [], [sent]));
+        }}
+      />
+    </div>
+  );
+}
+
+const rowKey = (row: ChatRow) => row.key;
+
+function estimateRow(row: ChatRow): number {
+  if (row.kind === "day") return 44;
+  const lines = Math.ceil(Math.max(1, row.message.text.length) / 48);
+  return (row.showAuthor ? 30 : 8) + 24 * lines + (row.message.reactions.length > 0 ? 34 : 0) + 16;
+}

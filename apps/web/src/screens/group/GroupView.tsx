@@ -1,0 +1,91 @@
+/** One group: its name and four sections — Chat, Events, Polls, Members — as tabs in the address. */
+import type { AccountInfo, GroupSummary, Member } from "@rally/client/api.ts";
+import { useLive } from "../../app/client.tsx";
+import { type GroupTab, groupHash } from "../../app/routes.ts";
+import { ErrorNote, Loading } from "../../ui/Notice.tsx";
+import { EventsTab } from "../events/EventsTab.tsx";
+import { PollsTab } from "../polls/PollsTab.tsx";
+import { ChatTab } from "./ChatTab.tsx";
+import { MembersTab } from "./MembersTab.tsx";
+
+const TAB_LABELS: Record<GroupTab, string> = {
+  chat: "Chat",
+  events: "Events",
+  polls: "Polls",
+  members: "Members",
+};
+
+export interface GroupContext {
+  group: GroupSummary;
+  members: Member[];
+  me: AccountInfo;
+  /** Display name for a person, "You" for the reader. */
+  nameOf: (npub: string) => string;
+}
+
+export function GroupView({
+  group: id,
+  tab,
+  item,
+  account,
+}: {
+  group: string;
+  tab: GroupTab;
+  item: string | null;
+  account: AccountInfo;
+}) {
+  const groups = useLive((c) => c.groups(), ["groups"], []);
+  const members = useLive((c) => c.members(id), ["groups"], [id], id);
+  const group = groups.data?.find((g) => g.id === id);
+
+  if (groups.error) return <ErrorNote>{groups.error.message}</ErrorNote>;
+  if (!groups.data) return <Loading what="the group" />;
+  if (!group) {
+    return (
+      <div className="screen">
+        <a className="back" href="#/">
+          ‹ Groups
+        </a>
+        <h1>This group is not here</h1>
+        <p>You may have left it or been removed, or it was never on this device.</p>
+      </div>
+    );
+  }
+  const names = new Map((members.data ?? []).map((m) => [m.npub, m.name]));
+  const context: GroupContext = {
+    group,
+    members: members.data ?? [],
+    me: account,
+    nameOf: (npub) => (npub === account.npub ? "You" : names.get(npub) || "Someone who left"),
+  };
+
+  return (
+    <div className={`group-view tab-${tab}`}>
+      <header className="group-head">
+        <a className="back" href="#/">
+          ‹ Groups
+        </a>
+        <div className="group-title">
+          <h1>{group.name}</h1>
+          <p className="group-meta">
+            {group.members} {group.members === 1 ? "member" : "members"}
+            {group.admin ? " · you are an admin" : ""}
+          </p>
+        </div>
+      </header>
+      <nav className="tabs" aria-label="Group sections">
+        {(Object.keys(TAB_LABELS) as GroupTab[]).map((t) => (
+          <a key={t} href={groupHash(id, t)} aria-current={t === tab ? "page" : undefined}>
+            {TAB_LABELS[t]}
+          </a>
+        ))}
+      </nav>
+      <div className="tab-body">
+        {tab === "chat" && <ChatTab context={context} />}
+        {tab === "events" && <EventsTab context={context} item={item} />}
+        {tab === "polls" && <PollsTab context={context} />}
+        {tab === "members" && <MembersTab context={context} />}
+      </div>
+    </div>
+  );
+}
