@@ -9,10 +9,15 @@ import { normalizeURL } from "nostr-tools/utils";
 /** Normalises a relay URL (lower-case host, no default port or trailing slash); throws in plain words. */
 export function normalizeRelayUrl(url: string): string {
   const bad = () => new Error(`"${url}" is not a relay address (expected ws://… or wss://…)`);
-  if (typeof url !== "string" || url.trim() === "") throw bad();
+  if (typeof url !== "string") throw bad();
+  const text = url.trim();
+  // A bare host ("relay.example.org") means wss://; anything else must name its scheme, and no
+  // address has spaces in it.
+  if (text === "" || /\s/.test(text)) throw bad();
+  if (!text.includes("://") && !/^[a-z0-9.-]+(:\d+)?(\/\S*)?$/i.test(text)) throw bad();
   let out: string;
   try {
-    out = normalizeURL(url.trim());
+    out = normalizeURL(text);
   } catch {
     throw bad();
   }
