@@ -2,8 +2,13 @@
  * A raw NIP-01 test client over a real WebSocket: sends frames as given (valid or not) and waits
  * for specific relay messages, so tests can see exactly what the relay answers.
  */
-import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { finalizeEvent, setNostrWasm } from "nostr-tools/wasm";
+import { initNostrWasm } from "nostr-wasm";
 import WebSocket from "ws";
+
+// Sign with libsecp256k1 in WASM: tests that need thousands of events stay quick.
+setNostrWasm(await initNostrWasm());
 
 export type RelayMsg = [string, ...unknown[]];
 

@@ -1,0 +1,220 @@
+/**
+ * Bad input and abuse against the real relay process: malformed JSON, wrong shapes, bad ids and
+ * signatures, oversized frames, too many subscriptions and filters, floods. Each gets a clear
+ * NIP-01 answer; the connection and the relay keep working for everyone; nothing is logged about
+ * clients or what they sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayHandle, startRelay } from "../helpers/relay.ts";
+import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
+
+const MARKER = "secret-content-marker-7d1f";
+let relay: RelayHandle;
+let s: NostrSocket;
+
+beforeAll(async () => {
+  relay = await startRelay({
+    args: [
+      "--max-message-bytes",
+      "4000",
+      "--max-event-bytes",
+      "2000",
+      "--max-subscriptions",
+      "3",
+      "--max-filters",
+      "2",
+    ],
+  });
+  s = await NostrSocket.open(relay.url);
+});
+afterAll(async () => {
+  await s?.close();
+  await relay?.stop();
+});
+
+async function stillWorks(sock: NostrSocket) {
+  const e = newSigner().sign({ kind: 1, content: `${MARKER} check` });
+  expect(await sock.publish(e)).toEqual(["OK", e.id, true, ""]);
+}
+
+const notice = (sock: NostrSocket) => sock.next((m) => m[0] === "NOTICE");
+
+describe("malformed messages", () => {
+  it("answers text that is not JSON with NOTICE invalid: and keeps the connection", async () => {
+    s.send("this is not json");
+    expect(await notice(s)).toEqual(["NOTICE", "invalid: message is not valid JSON"]);
+    s.send('["EVENT", {"id": ');
+    expect((await notice(s))[1]).toMatch(/^invalid: /);
+    await stillWorks(s);
+  });
+
+  it("answers JSON of the wrong shape with NOTICE invalid:", async () => {
+    for (const frame of ["{}", "[]", "[1,2]", '["HELLO"]', "null", '"EVENT"', '["CLOSE"]', '["REQ"]']) {
+      s.send(frame);
+      expect((await notice(s))[1]).toMatch(/^invalid: /);
+    }
+    await stillWorks(s);
+  });
+
+  it("answers malformed events with OK false invalid: when their id is readable", async () => {
+    const good = newSigner().sign({ kind: 1, content: MARKER });
+    const cases: Record<string, unknown>[] = [
+      { ...good, kind: "1" },
+      { ...good, kind: 70000 },
+      { ...good, kind: 1.5 },
+      { ...good, created_at: -1 },
+      { ...good, created_at: "now" },
+      { ...good, tags: "none" },
+      { ...good, tags: [["p", 5]] },
+      { ...good, content: 42 },
+      { ...good, pubkey: good.pubkey.toUpperCase() },
+      { ...good, sig: "00" },
+      { ...good, content: `${MARKER} changed` },
+    ];
+    for (const bad of cases) {
+      const r = await s.publish(bad as { id: string });
+      expect(r[2]).toBe(false);
+      expect(r[3]).toMatch(/^invalid: /);
+    }
+    s.send(["EVENT", { ...good, id: "nope" }]);
+    expect((await notice(s))[1]).toMatch(/^invalid: id/);
+    s.send(["EVENT", good, "extra"]);
+    expect((await s.ok(good.id))[3]).toMatch(/^invalid: /);
+    await stillWorks(s);
+  });
+
+  it("answers bad filters with CLOSED invalid:", async () => {
+    const bad: unknown[] = [
+      { authors: ["abc"] },
+      { ids: "x" },
+      { kinds: [-1] },
+      { limit: -5 },
+      { since: 1.5 },
+      { "#hashtag": ["x"] },
+      { search: "words" },
+      { "#e": [1] },
+      "not an object",
+    ];
+    for (const [i, f] of bad.entries()) {
+      const r = await s.req(`bad${i}`, f as object);
+      expect(r.closed).toMatch(/^invalid: /);
+    }
+    s.send(["REQ", "x".repeat(65), {}]);
+    expect((await notice(s))[1]).toMatch(/^invalid: subscription id/);
+    s.send(["REQ", "", {}]);
+    expect((await notice(s))[1]).toMatch(/^invalid: subscription id/);
+    await stillWorks(s);
+  });
+});
+
+describe("limits", () => {
+  it("refuses frames over --max-message-bytes with an answer that names the event", async () => {
+    const e = newSigner().sign({ kind: 1, content: `${MARKER}${"x".repeat(4100)}` });
+    const r = await s.publish(e);
+    expect(r[2]).toBe(false);
+    expect(r[3]).toMatch(/^invalid: message too large/);
+    const req = await s.req("big", {
+      "#t": ["y".repeat(1000), "z".repeat(1000), "w".repeat(1000), "v".repeat(1000)],
+    });
+    expect(req.closed).toMatch(/^invalid: message too large/);
+    await stillWorks(s);
+  });
+
+  it("refuses events over --max-event-bytes", async () => {
+    const e = newSigner().sign({ kind: 1, content: "x".repeat(2500) });
+    const r = await s.publish(e);
+    expect(r[2]).toBe(false);
+    expect(r[3]).toMatch(/^invalid: event too large/);
+  });
+
+  it("closes a connection that sends a frame far beyond the limit, and nobody else notices", async () => {
+    const other = await NostrSocket.open(relay.url);
+    const victim = await NostrSocket.open(relay.url);
+    victim.send(`["EVENT",{"content":"${"x".repeat(200_000)}"}]`);
+    const closed = await victim.waitClosed();
+    expect(closed.code).toBe(1009);
+    await stillWorks(other);
+    await other.close();
+  });
+
+  it("refuses events dated too far in the future", async () => {
+    const e = newSigner().sign({ kind: 1, created_at: Math.floor(Date.now() / 1000) + 3600 });
+    const r = await s.publish(e);
+    expect(r[2]).toBe(false);
+    expect(r[3]).toMatch(/^invalid: created_at/);
+    const ok = newSigner().sign({ kind: 1, created_at: Math.floor(Date.now() / 1000) + 60 });
+    expect((await s.publish(ok))[2]).toBe(true);
+  });
+
+  it("refuses a REQ with more filters than --max-filters", async () => {
+    expect((await s.req("two", { kinds: [1] }, { kinds: [2] })).closed).toBeUndefined();
+    expect((await s.req("three", { kinds: [1] }, { kinds: [2] }, { kinds: [3] })).closed).toMatch(
+      /^invalid: too many filters/,
+    );
+    s.send(["CLOSE", "two"]);
+  });
+
+  it("refuses subscriptions beyond --max-subscriptions until one is closed", async () => {
+    const c = await NostrSocket.open(relay.url);
+    for (const id of ["s1", "s2", "s3"])
+      expect((await c.req(id, { kinds: [1], limit: 1 })).closed).toBeUndefined();
+    expect((await c.req("s4", { kinds: [1], limit: 1 })).closed).toMatch(
+      /^blocked: too many open subscriptions/,
+    );
+    expect((await c.req("s3", { kinds: [2], limit: 1 })).closed).toBeUndefined(); // reusing an id is fine
+    c.send(["CLOSE", "s1"]);
+    expect((await c.req("s4", { kinds: [1], limit: 1 })).closed).toBeUndefined();
+    await c.close();
+  });
+});
+
+describe("floods", () => {
+  let flood: RelayHandle;
+  beforeAll(async () => {
+    flood = await startRelay({ args: ["--events-per-second", "5", "--reqs-per-second", "5"] });
+  });
+  afterAll(async () => flood?.stop());
+
+  it("rate-limits a flooding connection's events and requests, others unaffected, then recovers", async () => {
+    const a = newSigner();
+    const flooder = await NostrSocket.open(flood.url);
+    const events = Array.from({ length: 60 }, (_, i) => a.sign({ kind: 1, content: `${MARKER} ${i}` }));
+    for (const e of events) flooder.send(["EVENT", e]);
+    const answers = await Promise.all(events.map((e) => flooder.ok(e.id)));
+    const limited = answers.filter((r) => r[2] === false);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expect(r[3]).toMatch(/^rate-limited: /);
+    expect(answers.filter((r) => r[2] === true).length).toBeGreaterThan(0);
+
+    for (let i = 0; i < 40; i++) flooder.send(["REQ", `q${i}`, { ids: [] }]);
+    const reqAnswers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        flooder.next((m) => (m[0] === "EOSE" || m[0] === "CLOSED") && m[1] === `q${i}`),
+      ),
+    );
+    const closed = reqAnswers.filter((m) => m[0] === "CLOSED");
+    expect(closed.length).toBeGreaterThan(0);
+    for (const m of closed) expect(m[2]).toMatch(/^rate-limited: /);
+
+    const bystander = await NostrSocket.open(flood.url);
+    await stillWorks(bystander);
+    await bystander.close();
+
+    await new Promise((r) => setTimeout(r, 1500));
+    await stillWorks(flooder);
+    await flooder.close();
+  });
+});
+
+describe("privacy and robustness", () => {
+  it("is still up, and its log holds no client addresses and no event content", async () => {
+    const fresh = await NostrSocket.open(relay.url);
+    await stillWorks(fresh);
+    await fresh.close();
+    const out = relay.output();
+    expect(out).not.toContain(MARKER);
+    // The only address in the log is the relay's own listening URL.
+    expect(out.replaceAll(relay.url, "")).not.toMatch(/\d+\.\d+\.\d+\.\d+/);
+    expect(out).not.toMatch(/Error:|at .*\.ts:\d+/);
+  });
+});
