@@ -177,7 +177,9 @@ export class Outbox {
     } finally {
       if (!wasRunning) await this.stop();
     }
-    return this.report();
+    const report = this.report();
+    await this.tidy();
+    return report;
   }
 
   /** Every entry, oldest first (from memory once started, else from the store). */
@@ -300,28 +302,31 @@ export class Outbox {
     );
   }
 
+  /** Rewrites entries whose dependency failed, removes finished ones. */
+  private tidy(): Promise<void> {
+    return this.serial(async () => {
+      const hk = housekeeping([...this.entries.values()], this.now(), this.rules);
+      if (!hk.updated.length && !hk.removed.length) return;
+      const ops: WriteOp[] = [
+        ...hk.updated.map((e): WriteOp => ({ op: "putOutbox", id: e.id, value: e })),
+        ...hk.removed.map((id): WriteOp => ({ op: "deleteOutbox", id })),
+      ];
+      await this.store.batch(ops);
+      for (const e of hk.updated) {
+        this.entries.set(e.id, e);
+        this.emit({ entry: e, removed: false });
+      }
+      for (const id of hk.removed) {
+        this.entries.delete(id);
+        this.emit({ id, removed: true });
+      }
+    });
+  }
+
   /** One round: housekeeping, then start every due send, then sleep until the next one is due. */
   private async pump(): Promise<void> {
     if (!this.running) return;
-    await this.serial(async () => {
-      const now = this.now();
-      const hk = housekeeping([...this.entries.values()], now, this.rules);
-      if (hk.updated.length || hk.removed.length) {
-        const ops: WriteOp[] = [
-          ...hk.updated.map((e): WriteOp => ({ op: "putOutbox", id: e.id, value: e })),
-          ...hk.removed.map((id): WriteOp => ({ op: "deleteOutbox", id })),
-        ];
-        await this.store.batch(ops);
-        for (const e of hk.updated) {
-          this.entries.set(e.id, e);
-          this.emit({ entry: e, removed: false });
-        }
-        for (const id of hk.removed) {
-          this.entries.delete(id);
-          this.emit({ id, removed: true });
-        }
-      }
-    });
+    await this.tidy();
     if (!this.running) return;
     const now = this.now();
     const lookup = (id: string) => this.entries.get(id);
