@@ -1,0 +1,243 @@
+/**
+ * Sending and receiving group messages (RFC 9420 §6.3 PrivateMessage, §12.4.2 processing a commit).
+ *
+ * `process` enforces the group rules through ts-mls's accept/reject callback, so a forbidden commit
+ * never changes the state, and reports what happened in Rally's terms (people, not leaves).
+ *
+ * ts-mls does not report which leaf sent an application message. The sender is the leaf whose
+ * application ratchet in the secret tree moved (RFC 9420 §9: each message consumes one generation
+ * of its sender's ratchet, and ts-mls returns a new tree node for exactly that leaf); the message
+ * was signed with that leaf's key, which ts-mls verified, so the attribution is authenticated.
+ */
+
+import {
+  type ClientState,
+  contentTypes,
+  createApplicationMessage,
+  encode,
+  type IncomingMessageAction,
+  mlsMessageEncoder,
+  processMessage,
+  type RatchetTree,
+  type SecretTree,
+  wireformats,
+} from "ts-mls";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { bytesEqual } from "./bytes.ts";
+import { engineContext } from "./context.ts";
+import { fail, fromMlsLibraryError, MlsEngineError } from "./errors.ts";
+import { RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
+import { groupView } from "./inspect.ts";
+import { leafMap, leafPubkey } from "./members.ts";
+import { decodeMlsMessage } from "./mlsCodec.ts";
+import { checkCommit, checkProposal, type ProposalView, type Verdict, viewProposal } from "./permissions.ts";
+import { type GroupState, unwrapState, wrapState } from "./state.ts";
+
+/** Largest application plaintext: keeps one kind 445 event under common relay limits. */
+export const MAX_PLAINTEXT_BYTES = 64 * 1024;
+
+/** What the caller must save after a transition (see `persist.ts`). */
+export type PersistHint = "message" | "all";
+
+export async function encrypt(
+  state: GroupState,
+  plaintext: Uint8Array,
+): Promise<{ state: GroupState; message: Uint8Array; persist: PersistHint }> {
+  const { mls } = await engineContext();
+  const client = unwrapState(state);
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) fail("bad-parameter", "This message is too long to send.");
+  if (client.groupActiveState.kind !== "active") fail("not-member", "This device is no longer in the group.");
+  try {
+    const res = await createApplicationMessage({ context: mls, state: client, message: plaintext });
+    return {
+      state: wrapState(res.newState),
+      message: encode(mlsMessageEncoder, res.message),
+      persist: "message",
+    };
+  } catch (e) {
+    throw fromMlsLibraryError(e, "encrypting a message");
+  }
+}
+
+export type ProcessResult =
+  | {
+      kind: "application";
+      sender: PubkeyHex;
+      senderLeafIndex: number;
+      plaintext: Uint8Array;
+      /** Epoch the message was sent in (may be a retained past epoch). */
+      epoch: number;
+    }
+  | {
+      kind: "commit";
+      committer: PubkeyHex;
+      /** People who were not in the group before. */
+      added: PubkeyHex[];
+      /** People no longer in the group. */
+      removed: PubkeyHex[];
+      groupDataChanged: boolean;
+      /** This device was removed: the state can no longer send or read new epochs. */
+      removedSelf: boolean;
+      /** The new epoch. */
+      epoch: number;
+    }
+  | {
+      kind: "proposal";
+      sender: PubkeyHex;
+      proposal: ProposalView["type"];
+      /** A person asking to remove their own device: any member may commit it. */
+      selfRemoval: boolean;
+    };
+
+export interface ProcessOutput {
+  state: GroupState;
+  result: ProcessResult;
+  persist: PersistHint;
+}
+
+/** Leaf index whose ratchet node changed between two secret trees (nodes are keyed by node index). */
+function movedLeaf(before: SecretTree, after: SecretTree): number | undefined {
+  let found: number | undefined;
+  for (const [key, node] of Object.entries(after.leafNodes)) {
+    if (before.leafNodes[Number(key)] !== node) {
+      if (found !== undefined) return undefined;
+      found = Number(key) / 2;
+    }
+  }
+  return found;
+}
+
+function people(tree: RatchetTree): Set<PubkeyHex> {
+  return new Set(leafMap(tree).values());
+}
+
+function extensionBytes(client: ClientState): Uint8Array | undefined {
+  const ext = client.groupContext.extensions.find((e) => e.extensionType === RALLY_GROUP_DATA_EXTENSION);
+  return ext && ext.extensionData instanceof Uint8Array ? ext.extensionData : undefined;
+}
+
+/**
+ * Processes one MLS message of this group. Throws `MlsEngineError` with codes a caller branches on:
+ * `future-epoch` (apply missing commits first), `already-processed` / `old-epoch` (ignore),
+ * `forbidden` (a member broke the group rules; ignore), `wrong-group`, `decrypt-failed`, `malformed`.
+ */
+export async function process(state: GroupState, message: Uint8Array): Promise<ProcessOutput> {
+  const { mls } = await engineContext();
+  const client = unwrapState(state);
+  const msg = decodeMlsMessage(message);
+  // Rally sends every handshake and application message encrypted (PrivateMessage).
+  if (msg.wireformat !== wireformats.mls_private_message) {
+    fail("malformed", "Group messages must be MLS private messages.");
+  }
+  const pm = msg.privateMessage;
+  if (!bytesEqual(pm.groupId, client.groupContext.groupId))
+    fail("wrong-group", "This message is for another group.");
+  const current = client.groupContext.epoch;
+  if (pm.epoch > current) {
+    fail(
+      "future-epoch",
+      `This message is from a later state of the group (epoch ${pm.epoch}, here ${current}).`,
+    );
+  }
+  if (pm.epoch < current && pm.contentType !== contentTypes.application) {
+    fail("old-epoch", "This change belongs to an earlier state of the group.");
+  }
+  if (client.groupActiveState.kind !== "active" && pm.epoch === current) {
+    fail("not-member", "This device is no longer in the group.");
+  }
+
+  const view = groupView(client);
+  let verdict: Verdict = { ok: true };
+  let committerLeaf: number | undefined;
+  let proposalSeen: ProposalView | undefined;
+  const callback = (
+    incoming: Parameters<NonNullable<Parameters<typeof processMessage>[0]["callback"]>>[0],
+  ) => {
+    let action: IncomingMessageAction = "accept";
+    if (incoming.kind === "commit") {
+      committerLeaf = incoming.senderLeafIndex;
+      verdict = checkCommit(view, incoming.senderLeafIndex, incoming.proposals.map(viewProposal));
+    } else {
+      proposalSeen = viewProposal(incoming.proposal);
+      verdict = checkProposal(view, proposalSeen);
+    }
+    if (!verdict.ok) action = "reject";
+    return action;
+  };
+
+  let res: Awaited<ReturnType<typeof processMessage>>;
+  try {
+    res = await processMessage({ context: mls, state: client, message: msg, callback });
+  } catch (e) {
+    throw fromMlsLibraryError(e, "reading a group message");
+  }
+  const finalVerdict = verdict as Verdict;
+  if (!finalVerdict.ok) throw new MlsEngineError("forbidden", finalVerdict.reason);
+  const next = res.newState;
+
+  if (res.kind === "applicationMessage") {
+    const epoch = pm.epoch;
+    const [beforeTree, afterTree, ratchetTree] =
+      epoch === current
+        ? [client.secretTree, next.secretTree, client.ratchetTree]
+        : [
+            client.historicalReceiverData.get(epoch)?.secretTree,
+            next.historicalReceiverData.get(epoch)?.secretTree,
+            client.historicalReceiverData.get(epoch)?.ratchetTree,
+          ];
+    const leaf = beforeTree && afterTree ? movedLeaf(beforeTree, afterTree) : undefined;
+    const sender =
+      leaf === undefined || ratchetTree === undefined ? undefined : leafPubkey(ratchetTree, leaf);
+    if (leaf === undefined || sender === undefined) fail("internal", "Could not tell who sent this message.");
+    return {
+      state: wrapState(next),
+      result: {
+        kind: "application",
+        sender,
+        senderLeafIndex: leaf,
+        plaintext: res.message,
+        epoch: Number(epoch),
+      },
+      persist: "message",
+    };
+  }
+
+  if (pm.contentType === contentTypes.commit) {
+    if (committerLeaf === undefined) fail("internal", "A commit was processed without its committer.");
+    const committer = leafPubkey(client.ratchetTree, committerLeaf);
+    if (committer === undefined) fail("internal", "A commit came from an unknown leaf.");
+    const before = people(client.ratchetTree);
+    const after = people(next.ratchetTree);
+    const oldData = extensionBytes(client);
+    const newData = extensionBytes(next);
+    return {
+      state: wrapState(next),
+      result: {
+        kind: "commit",
+        committer,
+        added: [...after].filter((p) => !before.has(p)),
+        removed: [...before].filter((p) => !after.has(p)),
+        groupDataChanged: !(oldData && newData && bytesEqual(oldData, newData)),
+        removedSelf: next.groupActiveState.kind === "removedFromGroup",
+        epoch: Number(next.groupContext.epoch),
+      },
+      persist: "all",
+    };
+  }
+
+  const seen = proposalSeen as ProposalView | undefined;
+  if (seen === undefined || seen.senderLeaf === undefined)
+    fail("internal", "A proposal was processed without its sender.");
+  const sender = leafPubkey(client.ratchetTree, seen.senderLeaf);
+  if (sender === undefined) fail("internal", "A proposal came from an unknown leaf.");
+  return {
+    state: wrapState(next),
+    result: {
+      kind: "proposal",
+      sender,
+      proposal: seen.type,
+      selfRemoval: seen.type === "remove" && leafPubkey(client.ratchetTree, seen.removedLeaf) === sender,
+    },
+    persist: "all",
+  };
+}
