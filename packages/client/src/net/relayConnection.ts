@@ -129,6 +129,8 @@ export class RelayConnection {
   private closed = false;
   private attempts = 0;
   private openedAt = 0;
+  /** When the relay last sent anything on the current socket (ms). */
+  private lastFrameAt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subs = new Map<string, SubEntry>();
@@ -231,6 +233,7 @@ export class RelayConnection {
    */
   publish(event: NostrEvent, timeoutMs: number): Promise<PublishOutcome> {
     if (this.closed) return Promise.resolve(unreachable("closed by the client"));
+    const startedAt = Date.now();
     return new Promise((resolve) => {
       let entry = this.publishes.get(event.id);
       const timer = setTimeout(() => {
@@ -243,6 +246,12 @@ export class RelayConnection {
           status: "timeout",
           message: `error: no answer from the relay in ${timeoutMs} ms`,
         });
+        // Not one frame since we sent: the socket looks open but is dead (a phone changed
+        // networks, a NAT forgot us). Browsers cannot ping, so start a fresh connection instead
+        // of showing "online" while nothing goes through.
+        if (this.ws && this.state === "online" && this.lastFrameAt < startedAt) {
+          this.onSocketGone(this.ws, "connection stalled: the relay stopped answering", true);
+        }
       }, timeoutMs);
       const waiter = (o: PublishOutcome) => {
         clearTimeout(timer);
@@ -321,6 +330,7 @@ export class RelayConnection {
   }
 
   private onData(data: unknown): void {
+    this.lastFrameAt = Date.now();
     const parsed = parseRelayFrame(data, this.opts.maxFrameChars);
     if (!parsed.ok) {
       this.opts.log({ relay: this.url, level: "warn", message: `dropped a frame: ${parsed.reason}` });

@@ -6,7 +6,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { type LogEntry, RelayPool } from "../../src/net/relayPool.ts";
-import { signed } from "./helpers.ts";
+import { signed, waitFor } from "./helpers.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -119,6 +119,28 @@ describe("RelayPool with a hostile relay", () => {
     expect(fine).toMatchObject({ ok: true, status: "ok" });
     expect(connections).toBe(2);
     expect(logs.some((l) => /not JSON/.test(l.message))).toBe(true);
+  });
+
+  it("starts a fresh connection when an open one goes silent", async () => {
+    let silent = true;
+    const url = await hostile((ws, msg) => {
+      if (msg[0] !== "EVENT" || silent) return;
+      ws.send(JSON.stringify(["OK", (msg[1] as { id: string }).id, true, ""]));
+    });
+    const p = pool([]);
+    let onlines = 0;
+    const errors: string[] = [];
+    p.onStatus((s) => {
+      if (s.state === "online") onlines++;
+      if (s.error) errors.push(s.error);
+    });
+    const [first] = await p.publish(signed(1, "into the void"), [url]);
+    expect(first).toMatchObject({ ok: false, status: "timeout" });
+    await waitFor(() => onlines === 2, "a second connection");
+    expect(new Set(errors)).toEqual(new Set(["connection stalled: the relay stopped answering"]));
+    silent = false;
+    const [second] = await p.publish(signed(1, "heard"), [url]);
+    expect(second).toMatchObject({ ok: true });
   });
 
   it("waits for a challenge when a relay wants AUTH but sends none, then gives up with a reason", async () => {
