@@ -11,6 +11,8 @@ export const keys = {
   account: "account",
   /** Device settings. */
   settings: "settings",
+  /** This device's MLS identity and key package slot. */
+  device: "device",
 
   /** A group's metadata (name, relays, read marker, …). List all with `groupPrefix`. */
   group: (group: GroupKey) => `group/${group}`,
@@ -27,6 +29,14 @@ export const keys = {
   /** An invite link a group admin made. */
   inviteLink: (group: GroupKey, id: string) => `link/${group}/${id}`,
   inviteLinkPrefix: (group: GroupKey) => `link/${group}/`,
+
+  /** A join request this device sent through an invite link, by the link's pubkey. */
+  joinSent: (linkPubkey: string) => `join/${linkPubkey}`,
+  joinSentPrefix: "join/",
+
+  /** A join request that arrived through one of a group's invite links, by request id. */
+  joinRequest: (group: GroupKey, id: string) => `joinreq/${group}/${id}`,
+  joinRequestPrefix: (group: GroupKey) => `joinreq/${group}/`,
 
   /** Events that arrived before they could be processed (e.g. for an epoch not reached yet). */
   pendingEvent: (group: GroupKey, id: string) => `pending/${group}/${id}`,
