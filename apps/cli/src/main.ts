@@ -5,9 +5,10 @@
 import { Command, CommanderError } from "commander";
 import { defaultHome, reportError } from "./cli/output.ts";
 import * as relay from "./commands/relay.ts";
+import * as serve from "./commands/serve.ts";
 
 /** Command groups, in the order `rally --help` lists them. */
-const commandGroups: { register(program: Command): void }[] = [relay];
+const commandGroups: { register(program: Command): void }[] = [serve, relay];
 
 export function buildProgram(): Command {
   const program = new Command("rally")

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import type { Plugin, ResolvedConfig } from "vite";
 
 export const SERVICE_WORKER_FILE = "sw.js";
@@ -50,7 +50,7 @@ export function precachePlugin(): Plugin {
       config = resolved;
     },
     closeBundle() {
-      const outDir = join(config.root, config.build.outDir);
+      const outDir = resolve(config.root, config.build.outDir);
       const swPath = join(outDir, SERVICE_WORKER_FILE);
       const source = readFileSync(swPath, "utf8");
       if (!source.includes(PLACEHOLDER)) {

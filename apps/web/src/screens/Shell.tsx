@@ -7,6 +7,7 @@ import type { AccountInfo } from "@rally/client/api.ts";
 import { useEffect, useRef } from "react";
 import { useRoute } from "../app/router.ts";
 import { ConnectionBadge } from "../ui/ConnectionBadge.tsx";
+import { CalendarIcon, ChatIcon, SettingsIcon } from "../ui/icons.tsx";
 import { CalendarScreen } from "./CalendarScreen.tsx";
 import { CreateGroup } from "./CreateGroup.tsx";
 import { GroupList } from "./GroupList.tsx";
@@ -46,21 +47,15 @@ export function Shell({ account }: { account: AccountInfo }) {
       </header>
       <nav className="places" aria-label="Places">
         <a href="#/" aria-current={section === "groups" ? "page" : undefined}>
-          <span aria-hidden="true" className="place-icon">
-            💬
-          </span>
+          <ChatIcon />
           Groups
         </a>
         <a href="#/calendar" aria-current={section === "calendar" ? "page" : undefined}>
-          <span aria-hidden="true" className="place-icon">
-            📅
-          </span>
+          <CalendarIcon />
           Calendar
         </a>
         <a href="#/settings" aria-current={section === "settings" ? "page" : undefined}>
-          <span aria-hidden="true" className="place-icon">
-            ⚙️
-          </span>
+          <SettingsIcon />
           Settings
         </a>
       </nav>

@@ -109,7 +109,7 @@ function Welcome({
         I already have an account
       </button>
       <p className="fine-print">
-        Your account lives on this device. Nobody — not us, not the people who run the servers Rally uses —
+        Your account lives on this device. Nobody else — not even the people who run the servers Rally uses —
         can read your groups.
       </p>
     </>

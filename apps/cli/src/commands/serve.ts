@@ -1,0 +1,104 @@
+/**
+ * `rally serve`: Rally in one process — the web app and a relay on the same port. People open
+ * `http://HOST:PORT` in a browser; the app's default relay is that same address (`ws://HOST:PORT`),
+ * so a community runs its whole node with this one command. Builds the app first when the build is
+ * missing or older than its sources. Stops cleanly on SIGINT/SIGTERM.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { type RelayServer, type RelayServerOptions, startRelayServer } from "@rally/relay";
+import type { Command } from "commander";
+import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
+import { staticFileHandler } from "../serve/staticFiles.ts";
+import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  data?: string;
+  build: boolean;
+  rebuild?: boolean;
+  publicUrl?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("run Rally's web app and a relay together on one port (the usual way to run a Rally node)")
+    .option("--port <port>", "TCP port (0 picks a free one)", portNumber, 7447)
+    .option("--host <host>", "interface to listen on (0.0.0.0 for every network)", "127.0.0.1")
+    .option("--data <dir>", "directory for the relay's database (default: <home>/relay)")
+    .option("--no-build", "serve the existing build even if the sources are newer")
+    .option("--rebuild", "build the web app even if the build looks current")
+    .option("--public-url <url>", "the ws:// or wss:// URL people use, if behind a proxy")
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const { home } = globalOptions(cmd);
+      const dataDir = path.resolve(opts.data ?? path.join(home, "relay"));
+      if (opts.build || opts.rebuild) {
+        try {
+          await ensureWebBuild({ force: opts.rebuild === true, log: (line) => info(cmd, line) });
+        } catch (error) {
+          throw new CliError(`could not build the web app: ${errorMessage(error)}`);
+        }
+      }
+      if (!fs.existsSync(path.join(WEB_DIST, "index.html"))) {
+        throw new CliError(`the web app is not built (${WEB_DIST}); run without --no-build`);
+      }
+      const server = await start(dataDir, {
+        port: opts.port,
+        host: opts.host,
+        dataDir,
+        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        http: staticFileHandler({ root: WEB_DIST }),
+      });
+      const web = server.url.replace(/^ws:/, "http:");
+      printResult(cmd, { url: web, relay: server.url, port: server.port, host: server.host, dataDir }, [
+        `Rally is running at ${web}`,
+        `Relay: ${server.url}`,
+        `Data: ${dataDir}`,
+      ]);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) process.exit(130);
+          stopping = true;
+          info(cmd, `Stopping (${signal})…`);
+          server.close().then(resolve, (error: unknown) => {
+            process.stderr.write(`rally: error while stopping: ${errorMessage(error)}\n`);
+            resolve();
+          });
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      info(cmd, "Rally stopped.");
+    });
+}
+
+async function start(dataDir: string, options: RelayServerOptions): Promise<RelayServer> {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (error) {
+    throw new CliError(
+      `cannot use ${dataDir} for the relay's data (${errorMessage(error)}); choose another with --data`,
+    );
+  }
+  try {
+    return await startRelayServer({ ...options, dataDir });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === "EADDRINUSE")
+      throw new CliError(`${where} is already in use; choose another port with --port`);
+    if (code === "EACCES")
+      throw new CliError(`not allowed to listen on ${where}; choose a port above 1023 with --port`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new CliError(`cannot listen on ${options.host}: no such address on this machine; check --host`);
+    if (typeof code === "string" && code.startsWith("SQLITE_"))
+      throw new CliError(
+        `the relay database in ${dataDir} cannot be opened (${errorMessage(error)}); move it away or choose another --data`,
+      );
+    throw error;
+  }
+}
