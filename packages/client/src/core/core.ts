@@ -1,0 +1,100 @@
+/**
+ * The shared heart of one Rally device: its store, its relay transport, the unlocked account (in
+ * memory only), a change emitter for UIs, the clock, and one lock that serialises every change to
+ * group state — MLS states are values that must be read, advanced and written back in order.
+ *
+ * Runs in: Node and browsers.
+ */
+
+import type { AccountRecord, AccountSecrets } from "../account/accountRecord.ts";
+import type { ChangeListener } from "../api.ts";
+import type { WebSocketConstructor } from "../net/websocket.ts";
+import type { Store } from "../store/store.ts";
+import { rallyError } from "./errors.ts";
+import { Transport } from "./transport.ts";
+
+export interface CoreOptions {
+  store: Store;
+  WebSocket: WebSocketConstructor;
+  /** Opens a passphrase-protected account at start. */
+  passphrase?: string | null;
+  /** Base of invite link URLs (`https://host/`); default: the http(s) form of the group's first relay. */
+  origin?: string;
+  /** Unix milliseconds; tests may pass a fixed clock. */
+  nowMs?: () => number;
+  /** How long one fetch waits for relays (ms). */
+  fetchTimeoutMs?: number;
+}
+
+export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
+
+export class Core {
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly options: CoreOptions;
+  account: AccountRecord | null = null;
+  secrets: AccountSecrets | null = null;
+  private readonly listeners = new Set<ChangeListener>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CoreOptions) {
+    this.options = options;
+    this.store = options.store;
+    this.transport = new Transport({
+      store: options.store,
+      WebSocket: options.WebSocket,
+      secretKey: () => this.secrets?.secretKey ?? null,
+      ...(options.fetchTimeoutMs ? { eoseTimeoutMs: options.fetchTimeoutMs } : {}),
+    });
+  }
+
+  /** Unix seconds. */
+  now(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  nowMs(): number {
+    return (this.options.nowMs ?? Date.now)();
+  }
+
+  /** The account, or a plain-words error when this device has none yet. */
+  requireAccount(): AccountRecord {
+    if (!this.account) {
+      throw rallyError(
+        "no-account",
+        'There is no account on this device yet. Create one with "rally account create --name NAME".',
+      );
+    }
+    return this.account;
+  }
+
+  /** The unlocked secrets (throws when the account is missing or locked). */
+  requireSecrets(): AccountSecrets {
+    this.requireAccount();
+    if (!this.secrets)
+      throw rallyError("locked", "This account is protected by a passphrase: unlock it first.");
+    return this.secrets;
+  }
+
+  /** Runs `fn` after every earlier exclusive task has finished (one writer of group state at a time). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(kind: ChangeKind, group?: string): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(group === undefined ? { kind } : { kind, group });
+      } catch {
+        // A UI listener's failure must not break the engine.
+      }
+    }
+  }
+}

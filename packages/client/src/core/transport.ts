@@ -1,0 +1,142 @@
+/**
+ * How a Rally device talks to relays. Three kinds of connection, kept apart on purpose so a relay
+ * cannot link what it sees on one to the other:
+ *
+ * - `anonymous`: group messages (kind 445), ratchet-tree chunks, welcomes and join requests (gift
+ *   wraps). Never authenticates (NIP-42), so a relay does not learn which person reads or writes a
+ *   routing tag.
+ * - `identity`: what only the person may do — publish their NIP-70 protected key packages and
+ *   read gift wraps addressed to them (relays serve kind 1059 only to the authenticated recipient).
+ *   Authenticates with the person's key, on demand.
+ * - one pool per invite link key, authenticated as that key, for admins reading join requests.
+ *
+ * Sends go through one durable outbox whose publisher routes each event to the right pool.
+ *
+ * Runs in: Node and browsers (the WebSocket constructor is a parameter).
+ */
+
+import { signAuthEvent } from "@rally/protocol/identity/index.ts";
+import type { NostrEvent } from "nostr-tools/core";
+import { Outbox, type Publisher } from "../net/outbox.ts";
+import { type EoseReport, type FilterSource, type PublishResult, RelayPool } from "../net/relayPool.ts";
+import type { WebSocketConstructor } from "../net/websocket.ts";
+import type { Store } from "../store/store.ts";
+
+export interface TransportOptions {
+  store: Store;
+  WebSocket: WebSocketConstructor;
+  /** The person's secret key, when unlocked (AUTH needs it). */
+  secretKey: () => Uint8Array | null;
+  verifyEvent?: (event: NostrEvent) => boolean;
+  /** How long one fetch waits for every relay's EOSE. */
+  eoseTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  publishTimeoutMs?: number;
+}
+
+export interface FetchResult {
+  events: NostrEvent[];
+  report: EoseReport;
+}
+
+/** NIP-70 protected events must be published by their authenticated author. */
+function needsIdentity(event: NostrEvent): boolean {
+  return event.tags.some((t) => t.length === 1 && t[0] === "-");
+}
+
+export class Transport {
+  readonly anonymous: RelayPool;
+  readonly identity: RelayPool;
+  readonly outbox: Outbox;
+  private readonly linkPools = new Map<string, RelayPool>();
+  private readonly opts: TransportOptions;
+
+  constructor(opts: TransportOptions) {
+    this.opts = opts;
+    const common = {
+      WebSocket: opts.WebSocket,
+      ...(opts.verifyEvent ? { verifyEvent: opts.verifyEvent } : {}),
+      connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
+      publishTimeoutMs: opts.publishTimeoutMs ?? 8_000,
+      eoseTimeoutMs: opts.eoseTimeoutMs ?? 10_000,
+      log: () => {},
+    };
+    this.anonymous = new RelayPool(common);
+    this.identity = new RelayPool({
+      ...common,
+      signAuth: async (template) => {
+        const key = opts.secretKey();
+        if (!key) throw new Error("the account is locked");
+        const relay = template.tags.find((t) => t[0] === "relay")?.[1] ?? "";
+        const challenge = template.tags.find((t) => t[0] === "challenge")?.[1] ?? "";
+        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key });
+      },
+    });
+    const router: Publisher = {
+      publish: (event, relays, options) =>
+        (needsIdentity(event) ? this.identity : this.anonymous).publish(event, relays, options),
+    };
+    this.outbox = new Outbox({
+      store: opts.store,
+      pool: router,
+      publishTimeoutMs: opts.publishTimeoutMs ?? 8_000,
+    });
+  }
+
+  /** A pool authenticated as an invite link's key (for reading its join requests). */
+  linkPool(linkSecretKey: Uint8Array, linkPubkey: string): RelayPool {
+    let pool = this.linkPools.get(linkPubkey);
+    if (pool) return pool;
+    const key = Uint8Array.from(linkSecretKey);
+    pool = new RelayPool({
+      WebSocket: this.opts.WebSocket,
+      ...(this.opts.verifyEvent ? { verifyEvent: this.opts.verifyEvent } : {}),
+      connectTimeoutMs: this.opts.connectTimeoutMs ?? 5_000,
+      eoseTimeoutMs: this.opts.eoseTimeoutMs ?? 10_000,
+      log: () => {},
+      signAuth: async (template) => {
+        const relay = template.tags.find((t) => t[0] === "relay")?.[1] ?? "";
+        const challenge = template.tags.find((t) => t[0] === "challenge")?.[1] ?? "";
+        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key });
+      },
+    });
+    this.linkPools.set(linkPubkey, pool);
+    return pool;
+  }
+
+  /** One round of stored events: subscribe, collect until every relay sent EOSE (or failed), close. */
+  fetch(
+    pool: RelayPool,
+    relays: readonly string[],
+    filters: FilterSource,
+    timeoutMs?: number,
+  ): Promise<FetchResult> {
+    if (relays.length === 0 || (Array.isArray(filters) && filters.length === 0)) {
+      return Promise.resolve({ events: [], report: { relays: [], any: false } });
+    }
+    const events: NostrEvent[] = [];
+    const sub = pool.subscribe(
+      relays,
+      filters,
+      { onEvent: (e) => events.push(e) },
+      timeoutMs === undefined ? {} : { eoseTimeoutMs: timeoutMs },
+    );
+    return sub.eose.then((report) => {
+      sub.close();
+      return { events, report };
+    });
+  }
+
+  /** Publishes now, without the outbox (for events that are worthless if not sent at once). */
+  publishNow(event: NostrEvent, relays: readonly string[]): Promise<PublishResult[]> {
+    return (needsIdentity(event) ? this.identity : this.anonymous).publish(event, relays);
+  }
+
+  async close(): Promise<void> {
+    await this.outbox.stop();
+    this.anonymous.close();
+    this.identity.close();
+    for (const p of this.linkPools.values()) p.close();
+    this.linkPools.clear();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * From the inner messages a device stored for a group to what the person sees: the rumors are
+ * folded by the protocol's order-independent reducer (`reduceGroup`, DESIGN.md "Group application
+ * state"), hosts-only answers this device may read are unsealed first, and the protocol's views
+ * (hex pubkeys) become the API's shapes (npubs and names).
+ *
+ * Runs in: Node and browsers (pure).
+ */
+import {
+  type ChatView,
+  type GroupAppState,
+  type GroupContext,
+  type EventView as ProtocolEventView,
+  type PollView as ProtocolPollView,
+  type Rumor,
+  type RumorEntry,
+  reduceGroup,
+  withUnsealed,
+} from "@rally/protocol/app/index.ts";
+import type { ChatMessage, EventView, PollView, SendState } from "../api.ts";
+import { toNpub } from "../core/people.ts";
+import type { StoredRumor } from "../store/store.ts";
+
+/** What the store's `json` column holds for one inner message. */
+export interface RumorEnvelope {
+  /** The rumor. */
+  r: Rumor;
+  /** MLS epoch of the message that carried it. */
+  e: number;
+  /** For our own messages: the id of the kind 445 event carrying it (its outbox entry). */
+  o?: string;
+}
+
+export function envelopeOf(row: StoredRumor): RumorEnvelope | null {
+  try {
+    const env = JSON.parse(row.json) as RumorEnvelope;
+    if (typeof env !== "object" || env === null || typeof env.r !== "object") return null;
+    return env;
+  } catch {
+    return null;
+  }
+}
+
+/** Rumor entries for the reducer; every stored rumor passed the sender check when it was stored. */
+export function entriesOf(rows: readonly StoredRumor[]): RumorEntry[] {
+  const out: RumorEntry[] = [];
+  for (const row of rows) {
+    const env = envelopeOf(row);
+    if (env) out.push({ rumor: env.r, sender: row.pubkey, epoch: env.e });
+  }
+  return out;
+}
+
+/** Who may do what, as the group layer knows it (see the protocol's context.ts). */
+export interface MembershipFacts {
+  admins: string[];
+  adminsByEpoch: Record<string, string[]>;
+  members: string[];
+  removedAt: Record<string, number>;
+}
+
+export function groupContext(facts: MembershipFacts): GroupContext {
+  return {
+    admins: facts.admins,
+    adminsByEpoch: new Map(Object.entries(facts.adminsByEpoch).map(([e, a]) => [Number(e), a])),
+    members: facts.members,
+    removedAt: facts.removedAt,
+  };
+}
+
+/** Reduces a group's stored rumors, unsealing what `secretKey` may read. */
+export function reduceStored(
+  rows: readonly StoredRumor[],
+  facts: MembershipFacts,
+  secretKey: Uint8Array | null,
+): GroupAppState {
+  const entries = entriesOf(rows);
+  return reduceGroup(secretKey ? withUnsealed(entries, secretKey) : entries, groupContext(facts));
+}
+
+export type NameOf = (pubkey: string) => string;
+
+export function toChatMessage(
+  v: ChatView,
+  nameOf: NameOf,
+  state: SendState,
+): ChatMessage & { mine: boolean; canDelete: boolean } {
+  return {
+    id: v.id,
+    author: toNpub(v.author),
+    authorName: nameOf(v.author),
+    text: v.text,
+    createdAt: v.createdAt,
+    replyTo: v.replyTo,
+    reactions: v.reactions.map((r) => ({ emoji: r.emoji, authors: r.authors.map(toNpub) })),
+    deleted: v.deleted,
+    state,
+    mine: v.mine,
+    canDelete: v.canDelete,
+  };
+}
+
+/** The API's event: issue 4's `event list` fields plus what the web app shows. */
+export function toEventView(v: ProtocolEventView): EventView & {
+  seatsTaken: number;
+  rsvpsHidden: boolean;
+  answers: number;
+  myGuests: number;
+  myPlace: "seated" | "waitlist" | null;
+  summary: string | null;
+  createdAt: number;
+  updatedAt: number;
+} {
+  const guests: Record<string, number> = {};
+  for (const [pk, n] of Object.entries(v.guests)) guests[toNpub(pk)] = n;
+  return {
+    id: v.id,
+    title: v.title,
+    start: v.start,
+    end: v.end,
+    tz: v.tz,
+    allDay: v.allDay,
+    location: v.location,
+    description: v.description,
+    image: v.image,
+    tags: v.tags,
+    status: v.status,
+    capacity: v.capacity,
+    hostsOnlyRsvps: v.hostsOnlyRsvps,
+    author: toNpub(v.author),
+    hosts: v.hosts.map(toNpub),
+    rsvps: {
+      going: v.rsvps.going.map(toNpub),
+      maybe: v.rsvps.maybe.map(toNpub),
+      declined: v.rsvps.declined.map(toNpub),
+      waitlist: v.rsvps.waitlist.map(toNpub),
+    },
+    guests,
+    myRsvp: v.myRsvp,
+    canEdit: v.canEdit,
+    seatsTaken: v.seatsTaken,
+    rsvpsHidden: v.rsvpsHidden,
+    answers: v.answers,
+    myGuests: v.myGuests,
+    myPlace: v.myPlace,
+    summary: v.summary,
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+  };
+}
+
+export function toPollView(v: ProtocolPollView): PollView & { voters: number; closed: boolean } {
+  return {
+    id: v.id,
+    question: v.question,
+    dates: v.dates,
+    multiple: v.multiple,
+    author: toNpub(v.author),
+    createdAt: v.createdAt,
+    options: v.options.map((o) => ({ id: o.id, label: o.label, votes: o.votes.map(toNpub) })),
+    myVote: v.myVote,
+    voters: v.voters,
+    closed: v.closed,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * What a device keeps about each group besides its MLS state (kv `group/<id>`): a cache of the group
+ * data (name, description, admins, relays) and members read from the MLS state, the routing keys of
+ * the current and a few past epochs, the facts the application reducer needs (admins per epoch,
+ * when people were removed), read markers, and the commit this device proposed that is not settled
+ * yet.
+ *
+ * The id is the hex MLS group id: every member's device uses the same one, and it never reaches a
+ * relay (it exists only inside MLS ciphertext, which the kind 445 layer encrypts again).
+ *
+ * Runs in: Node and browsers (pure).
+ */
+import type { NostrEvent } from "nostr-tools/core";
+
+export type GroupStatus = "invited" | "active" | "left" | "removed";
+
+/** One epoch's transport keys: the exporter secret (hex) and the routing tag derived from it. */
+export interface EpochKey {
+  epoch: number;
+  tag: string;
+  secret: string;
+}
+
+/** Someone to add: their key package event and where their welcome goes. */
+export interface Invitee {
+  pubkey: string;
+  keyPackageEvent: NostrEvent;
+  inbox: string[];
+  /** Set when they asked through an invite link (link id and request id). */
+  via?: { link: string; request: string };
+}
+
+/** A change this device wants in the group; kept so it can be proposed again if another commit wins. */
+export type Intent =
+  | { type: "add"; invitees: Invitee[] }
+  | { type: "remove"; pubkeys: string[] }
+  | { type: "data"; patch: { name?: string; description?: string } }
+  | { type: "proposals" };
+
+/** A commit this device published and has not yet seen win on a relay. */
+export interface PendingCommit {
+  /** Id of the kind 445 event carrying the commit. */
+  eventId: string;
+  createdAt: number;
+  /** The epoch the commit builds on. */
+  baseEpoch: number;
+  intent: Intent;
+  /** Gift-wrapped welcomes, sent once the commit has won (MIP-02: never before a relay holds it). */
+  welcomes: { event: NostrEvent; relays: string[]; pubkey: string }[];
+  /** Encrypted ratchet tree chunks, sent with the welcomes when the tree is not inside them. */
+  treeChunks: NostrEvent[];
+}
+
+export interface GroupRecord {
+  v: 1;
+  id: string;
+  status: GroupStatus;
+  name: string;
+  description: string;
+  admins: string[];
+  relays: string[];
+  /** Hex pubkeys of current members. */
+  members: string[];
+  epoch: number;
+  /** Newest first: current epoch, then retained past epochs. */
+  keys: EpochKey[];
+  adminsByEpoch: Record<string, string[]>;
+  /** Former members → unix seconds of the commit that removed them. */
+  removedAt: Record<string, number>;
+  /** Unix seconds. */
+  joinedAt: number;
+  lastActivity: number | null;
+  /** created_at of the newest message the person has seen (unread counts). */
+  lastRead: number;
+  pending: PendingCommit | null;
+  /** Set while the group is a pending invite. */
+  invite: { id: string; from: string; receivedAt: number } | null;
+  /** Why the group ended for this device, when it did. */
+  endedAt: number | null;
+}
+
+/** Past epochs whose keys are kept, as the MLS engine keeps their secrets (late messages still open). */
+export const RETAINED_EPOCHS = 3;
+
+/** The keys list after moving to a new epoch. */
+export function withEpochKey(keys: readonly EpochKey[], next: EpochKey): EpochKey[] {
+  return [next, ...keys.filter((k) => k.epoch !== next.epoch)]
+    .sort((a, b) => b.epoch - a.epoch)
+    .slice(0, RETAINED_EPOCHS + 1);
+}
+
+export function isLive(record: GroupRecord): boolean {
+  return record.status === "active" || record.status === "invited";
+}

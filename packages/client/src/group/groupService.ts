@@ -1,0 +1,426 @@
+/**
+ * The group service (DESIGN.md "How data flows"): creates groups, sends inner messages, and makes
+ * the commits that change a group — adding people, removing them, changing the group data,
+ * committing others' requests to leave — after Marmot MIP-02/03 with Rally's transport:
+ *
+ * 1. The commit is built on the current state; the state it leads to is kept *beside* the current
+ *    one (pending), and the kind 445 event carrying it goes to every group relay through the
+ *    durable outbox — state and outbox entry in one atomic write.
+ * 2. When a later fetch finds the commit stored on a relay and no earlier commit for the same epoch
+ *    (the engine's ordering rule: earliest created_at, then lowest id), the pending state becomes
+ *    the current one and only then are the welcomes queued (gift-wrapped to each invitee's inbox
+ *    relays): an invitee never joins a state that might lose.
+ * 3. If another commit for that epoch wins, the pending state is dropped, the winner is applied,
+ *    and the change is proposed again on top of it (`receive.ts`).
+ *
+ * The caller holds `core.exclusive` around every method that changes state.
+ *
+ * Runs in: Node and browsers.
+ */
+import {
+  encodeInnerRumor,
+  inboxRelaysFilter,
+  keyPackageFilter,
+  MarmotError,
+  parseInboxRelaysEvent,
+  parseKeyPackageEvent,
+  type Rumor,
+  sealRatchetTree,
+  wrapGroupMessage,
+  wrapWelcome,
+} from "@rally/protocol/marmot/index.ts";
+import {
+  addMembers,
+  type CommitOutput,
+  commitPendingProposals,
+  createGroup,
+  encrypt,
+  type GroupState,
+  groupData,
+  groupId,
+  isMlsEngineError,
+  members as mlsMembers,
+  parseKeyPackage,
+  proposeLeave,
+  removeMembers,
+  updateGroupData,
+  type Welcome,
+} from "@rally/protocol/mls/index.ts";
+import type { NostrEvent } from "nostr-tools/core";
+import type { AccountService } from "../account/accountService.ts";
+import type { Core } from "../core/core.ts";
+import { asRallyError, rallyError } from "../core/errors.ts";
+import { shortNpub, toNpub } from "../core/people.ts";
+import { Outbox } from "../net/outbox.ts";
+import { keys } from "../store/keys.ts";
+import type { WriteOp } from "../store/store.ts";
+import type { RumorEnvelope } from "./appViews.ts";
+import {
+  type GroupRecord,
+  type Intent,
+  type Invitee,
+  isLive,
+  type PendingCommit,
+  withEpochKey,
+} from "./groupRecord.ts";
+import { dropStateOps, epochKey, loadState, pendingStateOps, secretOf, stateOps } from "./mlsStore.ts";
+import { RALLY_INNER_KINDS } from "./names.ts";
+
+/** Up to this many members after an add, the ratchet tree travels inside the welcome. */
+const INLINE_TREE_MEMBERS = 100;
+
+export class GroupService {
+  constructor(
+    readonly core: Core,
+    readonly account: AccountService,
+  ) {}
+
+  // --- records ---
+
+  async records(): Promise<GroupRecord[]> {
+    const rows = await this.core.store.list<GroupRecord>(keys.groupPrefix);
+    return rows.map((r) => r.value);
+  }
+
+  async record(id: string): Promise<GroupRecord> {
+    const rec = await this.core.store.get<GroupRecord>(keys.group(id));
+    if (!rec) throw rallyError("unknown-group", `There is no group "${id}" on this device.`);
+    return rec;
+  }
+
+  /** An active group (the only kind one can change or send to). */
+  async activeRecord(id: string): Promise<GroupRecord> {
+    const rec = await this.record(id);
+    if (rec.status === "invited") {
+      throw rallyError(
+        "not-member",
+        `You have not accepted the invitation to "${rec.name}" yet (rally invites).`,
+      );
+    }
+    if (rec.status !== "active") {
+      const why = rec.status === "removed" ? "you were removed from it" : "you left it";
+      throw rallyError("not-member", `You are no longer in "${rec.name}": ${why}.`);
+    }
+    return rec;
+  }
+
+  putRecord(rec: GroupRecord): WriteOp {
+    return { op: "put", key: keys.group(rec.id), value: rec };
+  }
+
+  me(): string {
+    return this.core.requireAccount().pubkey;
+  }
+
+  /** The record brought up to date with a state's group data, members and epoch keys. */
+  async refreshed(rec: GroupRecord, state: GroupState): Promise<GroupRecord> {
+    const data = groupData(state);
+    const key = await epochKey(state);
+    const admins = [...data.admins].sort();
+    return {
+      ...rec,
+      name: data.name,
+      description: data.description,
+      admins,
+      relays: data.relays.length > 0 ? data.relays : rec.relays,
+      members: mlsMembers(state).map((m) => m.pubkey),
+      epoch: key.epoch,
+      keys: withEpochKey(rec.keys, key),
+      adminsByEpoch: { ...rec.adminsByEpoch, [String(key.epoch)]: admins },
+    };
+  }
+
+  // --- creating ---
+
+  async create(input: { name: string; description?: string; relays?: string[] }): Promise<GroupRecord> {
+    const account = this.core.requireAccount();
+    const device = await this.account.keyPackages.identity();
+    const relays = input.relays && input.relays.length > 0 ? input.relays : account.relays;
+    let state: GroupState;
+    try {
+      state = await createGroup(device, {
+        name: input.name.trim(),
+        description: input.description ?? "",
+        relays,
+      });
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+    const now = this.core.now();
+    const base: GroupRecord = {
+      v: 1,
+      id: groupId(state),
+      status: "active",
+      name: "",
+      description: "",
+      admins: [],
+      relays,
+      members: [],
+      epoch: 0,
+      keys: [],
+      adminsByEpoch: {},
+      removedAt: {},
+      joinedAt: now,
+      lastActivity: now,
+      lastRead: now,
+      pending: null,
+      invite: null,
+      endedAt: null,
+    };
+    const rec = await this.refreshed(base, state);
+    await this.core.store.batch([...stateOps(rec.id, state, "all"), this.putRecord(rec)]);
+    this.core.emit("groups", rec.id);
+    return rec;
+  }
+
+  // --- sending inner messages ---
+
+  /** Encrypts one inner message for the group and queues it; returns the kind 445 event id. */
+  async sendRumor(id: string, rumor: Rumor): Promise<string> {
+    const rec = await this.activeRecord(id);
+    const state = await loadState(this.core.store, id);
+    const key = rec.keys[0];
+    if (!key) throw rallyError("internal", "This group has no keys for its current state.");
+    let out: Awaited<ReturnType<typeof encrypt>>;
+    try {
+      out = await encrypt(state, encodeInnerRumor(rumor, RALLY_INNER_KINDS));
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+    const event = wrapGroupMessage({
+      exporterSecret: secretOf(key),
+      mlsMessage: out.message,
+      now: this.core.now(),
+    });
+    const envelope: RumorEnvelope = { r: rumor, e: rec.epoch, o: event.id };
+    const ops: WriteOp[] = [
+      ...stateOps(id, out.state, out.persist),
+      {
+        op: "putRumor",
+        rumor: {
+          id: rumor.id,
+          group: id,
+          kind: rumor.kind,
+          created_at: rumor.created_at,
+          pubkey: rumor.pubkey,
+          json: JSON.stringify(envelope),
+        },
+      },
+      { op: "markSeen", group: id, ids: [event.id], at: this.core.now() },
+      Outbox.prepare(event, rec.relays, { label: `group ${id}`, now: this.core.nowMs() }).op,
+      this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) }),
+    ];
+    await this.core.store.batch(ops);
+    void this.core.transport.outbox.wake();
+    this.core.emit(rumor.kind === 9 || rumor.kind === 7 || rumor.kind === 5 ? "chat" : "events", id);
+    return event.id;
+  }
+
+  // --- commits ---
+
+  /** Finds a person's newest key package and inbox relays on the group's and our relays. */
+  async fetchInvitee(rec: GroupRecord, pubkey: string): Promise<Invitee> {
+    const relays = [...new Set([...rec.relays, ...this.core.requireAccount().relays])];
+    const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, relays, [
+      keyPackageFilter([pubkey]),
+      inboxRelaysFilter([pubkey]),
+    ]);
+    if (!report.any) {
+      throw rallyError(
+        "unreachable",
+        `Could not reach any relay (${relays.join(", ")}) to find ${shortNpub(pubkey)}. Check that a relay is running, then try again.`,
+      );
+    }
+    let best: { event: NostrEvent; createdAt: number } | undefined;
+    let inbox: string[] | undefined;
+    let inboxAt = -1;
+    for (const e of events) {
+      if (e.pubkey !== pubkey) continue;
+      try {
+        if (e.kind === 10050) {
+          const parsed = parseInboxRelaysEvent(e);
+          if (parsed.createdAt > inboxAt) {
+            inbox = parsed.relays;
+            inboxAt = parsed.createdAt;
+          }
+          continue;
+        }
+        const kp = parseKeyPackageEvent(e);
+        const info = await parseKeyPackage(kp.keyPackage);
+        if (info.pubkey !== pubkey) continue; // a key package must bind its author's own key
+        if (info.notAfter < this.core.now()) continue;
+        if (!best || kp.createdAt > best.createdAt) best = { event: e, createdAt: kp.createdAt };
+      } catch {
+        // Someone else's malformed event: skip it, another may be fine.
+      }
+    }
+    if (!best) {
+      throw rallyError(
+        "no-key-package",
+        `${toNpub(pubkey)} has no Rally account on ${relays.join(", ")} yet. Ask them to create one with one of these relays (rally account create --relay …) and try again.`,
+      );
+    }
+    const kpRelays = parseKeyPackageEvent(best.event).relays;
+    return { pubkey, keyPackageEvent: best.event, inbox: inbox ?? kpRelays };
+  }
+
+  /**
+   * Builds the commit for `intent` on the current state and queues it; the welcomes wait in the
+   * pending record until the commit wins. Throws when another commit of ours is still unsettled.
+   */
+  async propose(id: string, intent: Intent): Promise<PendingCommit> {
+    const rec = await this.activeRecord(id);
+    if (rec.pending) {
+      throw rallyError(
+        "forbidden",
+        `An earlier change to "${rec.name}" has not reached a relay yet. Run "rally sync" when a relay is reachable, then try again.`,
+      );
+    }
+    const { secretKey } = this.core.requireSecrets();
+    const state = await loadState(this.core.store, id);
+    const key = rec.keys[0];
+    if (!key) throw rallyError("internal", "This group has no keys for its current state.");
+    const now = this.core.now();
+    let out: CommitOutput & { welcomes?: Welcome[]; ratchetTree?: Uint8Array };
+    let inline = true;
+    try {
+      switch (intent.type) {
+        case "add": {
+          inline = rec.members.length + intent.invitees.length <= INLINE_TREE_MEMBERS;
+          const packages = intent.invitees.map((i) => parseKeyPackageEvent(i.keyPackageEvent).keyPackage);
+          out = await addMembers(state, packages, { ratchetTreeInWelcome: inline });
+          break;
+        }
+        case "remove":
+          out = await removeMembers(state, intent.pubkeys as Parameters<typeof removeMembers>[1]);
+          break;
+        case "data":
+          out = await updateGroupData(state, intent.patch);
+          break;
+        case "proposals":
+          out = await commitPendingProposals(state);
+          break;
+      }
+    } catch (e) {
+      if (isMlsEngineError(e, "not-admin")) {
+        throw rallyError("not-admin", `Only an admin of "${rec.name}" can do that. ${e.message}`);
+      }
+      throw asRallyError(e, "bad-input");
+    }
+    const commitEvent = wrapGroupMessage({ exporterSecret: secretOf(key), mlsMessage: out.commit, now });
+    const welcomes: PendingCommit["welcomes"] = [];
+    let treeChunks: NostrEvent[] = [];
+    if (intent.type === "add" && out.welcomes) {
+      const tree = !inline && out.ratchetTree ? sealRatchetTree({ tree: out.ratchetTree, now }) : undefined;
+      treeChunks = tree?.events ?? [];
+      for (const w of out.welcomes) {
+        const invitee = intent.invitees.find((i) => i.pubkey === w.pubkey);
+        if (!invitee) continue;
+        const wrap = wrapWelcome({
+          welcome: w.welcome,
+          keyPackageEventId: invitee.keyPackageEvent.id,
+          relays: rec.relays,
+          ...(tree ? { ratchetTree: tree.ref } : {}),
+          inviterSecretKey: secretKey,
+          inviteePubkey: w.pubkey,
+          now,
+        });
+        welcomes.push({ event: wrap, relays: invitee.inbox, pubkey: w.pubkey });
+      }
+    }
+    const pending: PendingCommit = {
+      eventId: commitEvent.id,
+      createdAt: now,
+      baseEpoch: rec.epoch,
+      intent,
+      welcomes,
+      treeChunks,
+    };
+    await this.core.store.batch([
+      ...pendingStateOps(id, out.state),
+      this.putRecord({ ...rec, pending }),
+      Outbox.prepare(commitEvent, rec.relays, { label: `group ${id} commit`, now: this.core.nowMs() }).op,
+    ]);
+    void this.core.transport.outbox.wake();
+    return pending;
+  }
+
+  /** Outbox writes that send a won commit's ratchet tree and welcomes (welcomes after the tree). */
+  welcomeOps(rec: GroupRecord, pending: PendingCommit): WriteOp[] {
+    const nowMs = this.core.nowMs();
+    const ops: WriteOp[] = [];
+    const chunkIds: string[] = [];
+    for (const chunk of pending.treeChunks) {
+      ops.push(Outbox.prepare(chunk, rec.relays, { label: `group ${rec.id} tree`, now: nowMs }).op);
+      chunkIds.push(chunk.id);
+    }
+    for (const w of pending.welcomes) {
+      ops.push(
+        Outbox.prepare(w.event, w.relays, {
+          label: `welcome ${w.pubkey}`,
+          after: [pending.eventId, ...chunkIds],
+          now: nowMs,
+        }).op,
+      );
+    }
+    return ops;
+  }
+
+  /** Leaves a group: a request to be removed (committed by another member), then forgets its keys. */
+  async leave(id: string): Promise<void> {
+    const rec = await this.record(id);
+    if (rec.status === "left" || rec.status === "removed") return;
+    if (rec.status === "active" || rec.status === "invited") {
+      try {
+        const state = await loadState(this.core.store, id);
+        const key = rec.keys[0];
+        if (key && rec.members.length > 1) {
+          const { proposal } = await proposeLeave(state);
+          const event = wrapGroupMessage({
+            exporterSecret: secretOf(key),
+            mlsMessage: proposal,
+            now: this.core.now(),
+          });
+          await this.core.store.batch([
+            Outbox.prepare(event, rec.relays, { label: `group ${id} leave`, now: this.core.nowMs() }).op,
+            { op: "markSeen", group: id, ids: [event.id], at: this.core.now() },
+          ]);
+        }
+      } catch (e) {
+        if (!(e instanceof MarmotError) && !isMlsEngineError(e)) throw asRallyError(e);
+      }
+    }
+    await this.core.store.batch([
+      ...dropStateOps(id),
+      this.putRecord({ ...rec, status: "left", keys: [], pending: null, endedAt: this.core.now() }),
+    ]);
+    void this.core.transport.outbox.wake();
+    this.core.emit("groups", id);
+  }
+
+  /** A group by id, or by a unique name (case-insensitive); lists ids when a name is ambiguous. */
+  async resolve(ref: string): Promise<GroupRecord> {
+    const text = ref.trim();
+    const all = (await this.records()).filter((r) => r.status !== "invited" || r.id === text);
+    const byId = all.find((r) => r.id === text.toLowerCase());
+    if (byId) return byId;
+    const prefixed = /^[0-9a-f]{8,}$/i.test(text)
+      ? all.filter((r) => r.id.startsWith(text.toLowerCase()))
+      : [];
+    if (prefixed.length === 1) return prefixed[0]!;
+    const named = all.filter((r) => r.name.toLowerCase() === text.toLowerCase());
+    const live = named.filter(isLive);
+    const candidates = live.length > 0 ? live : named;
+    if (candidates.length === 1) return candidates[0]!;
+    if (candidates.length > 1) {
+      throw rallyError(
+        "ambiguous-group",
+        `More than one group is called "${text}": use its id instead — ${candidates.map((r) => `${r.id} (${r.members.length} members)`).join(", ")}.`,
+      );
+    }
+    throw rallyError(
+      "unknown-group",
+      `There is no group "${text}" on this device. "rally group list" shows your groups.`,
+    );
+  }
+}
