@@ -147,6 +147,8 @@ export class RelayPool {
     options: SubscribeOptions = {},
   ): PoolSubscription {
     const id = options.id ?? `rally-${++this.subCounter}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+    // NIP-01: "an arbitrary, non-empty string of max length 64 chars".
+    if (id.length === 0 || id.length > 64) throw new Error("a subscription id must have 1 to 64 characters");
     const delivered = new Set<string>(options.skip ?? []);
     const states = new Map<string, { state: EoseState | "pending"; message?: string }>();
     const conns: RelayConnection[] = [];

@@ -187,6 +187,9 @@ describe("RelayPool over real relays", () => {
     const res = await p.publish(ev, ["not a relay", "ws://127.0.0.1:1", "ws://127.0.0.1:1/"]);
     expect(res.map((r) => r.status)).toEqual(["unreachable", "unreachable"]);
     expect(res[0]?.message).toMatch(/not a relay address/);
+    expect(() =>
+      p.subscribe(["ws://127.0.0.1:1"], [{}], { onEvent: () => {} }, { id: "x".repeat(65) }),
+    ).toThrow(/1 to 64 characters/);
     p.close();
     expect((await p.publish(ev, ["ws://127.0.0.1:1"]))[0]?.message).toMatch(/closed/);
     const sub = p.subscribe(["ws://127.0.0.1:1"], [{ kinds: [1] }], { onEvent: () => {} });
