@@ -17,6 +17,8 @@
  *
  * Runs in: Node and browsers.
  */
+
+import type { Rumor as AppRumor } from "@rally/protocol/app/index.ts";
 import {
   encodeInnerRumor,
   inboxRelaysFilter,
@@ -24,8 +26,8 @@ import {
   MarmotError,
   parseInboxRelaysEvent,
   parseKeyPackageEvent,
-  type Rumor,
   sealRatchetTree,
+  type Rumor as WireRumor,
   wrapGroupMessage,
   wrapWelcome,
 } from "@rally/protocol/marmot/index.ts";
@@ -176,14 +178,14 @@ export class GroupService {
   // --- sending inner messages ---
 
   /** Encrypts one inner message for the group and queues it; returns the kind 445 event id. */
-  async sendRumor(id: string, rumor: Rumor): Promise<string> {
+  async sendRumor(id: string, rumor: AppRumor): Promise<string> {
     const rec = await this.activeRecord(id);
     const state = await loadState(this.core.store, id);
     const key = rec.keys[0];
     if (!key) throw rallyError("internal", "This group has no keys for its current state.");
     let out: Awaited<ReturnType<typeof encrypt>>;
     try {
-      out = await encrypt(state, encodeInnerRumor(rumor, RALLY_INNER_KINDS));
+      out = await encrypt(state, encodeInnerRumor(rumor as WireRumor, RALLY_INNER_KINDS));
     } catch (e) {
       throw asRallyError(e, "bad-input");
     }

@@ -1,0 +1,35 @@
+/**
+ * The Node client: a `Rally` over SQLite in `<home>/rally.db` and the `ws` WebSocket. Kept apart
+ * from the package's index so a browser bundle never pulls in better-sqlite3 or `ws`.
+ *
+ * Runs in: Node.
+ */
+import WebSocket from "ws";
+import type { WebSocketConstructor } from "../net/websocket.ts";
+import { createRallyClient, type Rally } from "../rallyClient.ts";
+import { openHomeStore } from "../store/sqlite.ts";
+
+export interface NodeClientOptions {
+  /** The device's Rally folder (one per person/device). */
+  home: string;
+  /** Opens a passphrase-protected account. */
+  passphrase?: string;
+  /** Base of invite link URLs; default: the http(s) form of the group's first relay. */
+  origin?: string;
+  /** Relays for a new account when none are named. */
+  defaultRelays?: string[];
+  /** How long one fetch waits for relays (ms). */
+  fetchTimeoutMs?: number;
+}
+
+export function createNodeClient(options: NodeClientOptions): Promise<Rally> {
+  const store = openHomeStore(options.home);
+  return createRallyClient({
+    store,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    ...(options.origin !== undefined ? { origin: options.origin } : {}),
+    ...(options.defaultRelays ? { defaultRelays: options.defaultRelays } : {}),
+    ...(options.fetchTimeoutMs ? { fetchTimeoutMs: options.fetchTimeoutMs } : {}),
+  });
+}

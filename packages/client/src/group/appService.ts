@@ -1,0 +1,450 @@
+/**
+ * What people do inside a group — chat, reactions, deletions, calendar events, RSVPs, polls,
+ * iCalendar — as inner messages built by the protocol's rumor builders (NIP-C7/25/09/52/88 shapes),
+ * sent through the group service, and read back through the order-independent reducer.
+ * Hosts-only RSVPs are sealed (NIP-44) to the event's hosts inside the group message.
+ *
+ * Runs in: Node and browsers. Writers are called under `core.exclusive`.
+ */
+import {
+  buildCalendarEvent,
+  buildChatMessage,
+  buildDeletion,
+  buildEventCancel,
+  buildEventEdit,
+  buildPoll,
+  buildPollResponse,
+  buildReaction,
+  buildRsvp,
+  type CalendarEventFields,
+  type CalendarEventState,
+  calendarEventId,
+  chatViews,
+  eventTimeFromIso,
+  eventView,
+  eventViews,
+  findEvent,
+  type GroupAppState,
+  InvalidInputError,
+  newEventIdentifier,
+  pollViews,
+  type Rumor,
+  sealRumor,
+} from "@rally/protocol/app/index.ts";
+import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics/index.ts";
+import type { ChatMessage, EventInput, EventView, PollView, RsvpStatus, SendState } from "../api.ts";
+import { asRallyError, rallyError } from "../core/errors.ts";
+import { parsePerson, shortNpub } from "../core/people.ts";
+import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
+import type { GroupRecord } from "./groupRecord.ts";
+import type { GroupService } from "./groupService.ts";
+import { KIND_PROFILE, namesFromRumors } from "./names.ts";
+
+const CHAT_KINDS = new Set([5, 7, 9]);
+
+function inputError(e: unknown): Error {
+  if (e instanceof InvalidInputError)
+    return rallyError("bad-input", `The ${e.field} is not right: ${e.message}.`);
+  return asRallyError(e, "bad-input");
+}
+
+export interface GroupSnapshot {
+  rec: GroupRecord;
+  state: GroupAppState;
+  names: Map<string, string>;
+  nameOf: (pubkey: string) => string;
+  /** Own rumor id → kind 445 event id carrying it. */
+  carriers: Map<string, string>;
+}
+
+export class AppService {
+  constructor(private readonly svc: GroupService) {}
+
+  private get core() {
+    return this.svc.core;
+  }
+
+  /** The group's reduced state, names and own message carriers. */
+  async snapshot(rec: GroupRecord): Promise<GroupSnapshot> {
+    const rows = await this.core.store.rumors({ group: rec.id });
+    const names = namesFromRumors(rows);
+    const me = this.core.account?.pubkey;
+    if (me && this.core.account) names.set(me, this.core.account.name);
+    const carriers = new Map<string, string>();
+    for (const row of rows) {
+      if (row.pubkey !== me) continue;
+      const env = envelopeOf(row);
+      if (env?.o) carriers.set(row.id, env.o);
+    }
+    const state = reduceStored(
+      rows.filter((r) => r.kind !== KIND_PROFILE),
+      {
+        admins: rec.admins,
+        adminsByEpoch: rec.adminsByEpoch,
+        members: rec.members,
+        removedAt: rec.removedAt,
+      },
+      this.core.secrets?.secretKey ?? null,
+    );
+    return { rec, state, names, nameOf: (pk) => names.get(pk) ?? shortNpub(pk), carriers };
+  }
+
+  private async sendStates(carriers: Map<string, string>): Promise<Map<string, SendState>> {
+    const out = new Map<string, SendState>();
+    if (carriers.size === 0) return out;
+    const entries = new Map(
+      (await this.core.store.outbox()).map((r) => [r.id, r.value as { state?: string }]),
+    );
+    for (const [rumor, event] of carriers) {
+      const e = entries.get(event);
+      out.set(
+        rumor,
+        e === undefined ? "sent" : e.state === "failed" ? "failed" : e.state === "done" ? "sent" : "pending",
+      );
+    }
+    return out;
+  }
+
+  private me(): string {
+    return this.svc.me();
+  }
+
+  private async send(id: string, build: () => Rumor): Promise<Rumor> {
+    let rumor: Rumor;
+    try {
+      rumor = build();
+    } catch (e) {
+      throw inputError(e);
+    }
+    await this.svc.sendRumor(id, rumor);
+    return rumor;
+  }
+
+  // --- chat ---
+
+  async sendChat(id: string, text: string, replyTo?: string): Promise<ChatMessage> {
+    await this.svc.activeRecord(id);
+    let parent: { id: string; pubkey?: string } | null = null;
+    if (replyTo) {
+      const row = await this.core.store.getRumor(id, replyTo);
+      if (!row) throw rallyError("unknown-message", "The message you are replying to is not in this group.");
+      parent = { id: row.id, pubkey: row.pubkey };
+    }
+    const rumor = await this.send(id, () =>
+      buildChatMessage({ pubkey: this.me(), createdAt: this.core.now(), text, replyTo: parent }),
+    );
+    const name = this.core.account?.name ?? "";
+    return toChatMessage(
+      {
+        id: rumor.id,
+        author: rumor.pubkey,
+        text: rumor.content,
+        createdAt: rumor.created_at,
+        replyTo: parent?.id ?? null,
+        reactions: [],
+        deleted: false,
+        mine: true,
+        canDelete: true,
+      },
+      () => name,
+      "pending",
+    );
+  }
+
+  async chat(rec: GroupRecord, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
+    const snap = await this.snapshot(rec);
+    const states = await this.sendStates(snap.carriers);
+    let list = chatViews(snap.state, this.core.account?.pubkey ?? null);
+    if (options.before !== undefined) list = list.filter((m) => m.createdAt < (options.before as number));
+    if (options.limit !== undefined) list = list.slice(Math.max(0, list.length - options.limit));
+    return list.map((v) => toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"));
+  }
+
+  async react(id: string, messageId: string, emoji: string): Promise<void> {
+    await this.svc.activeRecord(id);
+    const row = await this.core.store.getRumor(id, messageId);
+    if (!row || !CHAT_KINDS.has(row.kind))
+      throw rallyError("unknown-message", "That message is not in this group.");
+    await this.send(id, () =>
+      buildReaction({
+        pubkey: this.me(),
+        createdAt: this.core.now(),
+        target: { id: row.id, pubkey: row.pubkey, kind: row.kind },
+        emoji,
+      }),
+    );
+  }
+
+  async deleteMessage(id: string, messageId: string): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    const row = await this.core.store.getRumor(id, messageId);
+    if (!row) throw rallyError("unknown-message", "That message is not in this group.");
+    if (row.pubkey !== this.me() && !rec.admins.includes(this.me())) {
+      throw rallyError("forbidden", "Only the author of a message or a group admin can delete it.");
+    }
+    await this.send(id, () =>
+      buildDeletion({
+        pubkey: this.me(),
+        createdAt: this.core.now(),
+        targets: [{ id: row.id, kind: row.kind }],
+      }),
+    );
+  }
+
+  // --- events ---
+
+  private async findEventState(
+    rec: GroupRecord,
+    eventId: string,
+  ): Promise<{ snap: GroupSnapshot; e: CalendarEventState }> {
+    const snap = await this.snapshot(rec);
+    const e = findEvent(snap.state, eventId);
+    if (!e) {
+      throw rallyError(
+        "unknown-event",
+        `There is no event "${eventId}" in "${rec.name}". "rally event list" shows the events.`,
+      );
+    }
+    return { snap, e };
+  }
+
+  private hostsHex(hosts: string[] | undefined): string[] | undefined {
+    return hosts?.map(parsePerson);
+  }
+
+  async createEvent(id: string, input: EventInput): Promise<EventView> {
+    const rec = await this.svc.activeRecord(id);
+    const d = newEventIdentifier();
+    const me = this.me();
+    await this.send(id, () => {
+      const time = eventTimeFromIso({
+        start: input.start,
+        end: input.end ?? null,
+        tz: input.tz ?? null,
+        ...(input.allDay !== undefined ? { allDay: input.allDay } : {}),
+      });
+      const hosts = this.hostsHex(input.hosts);
+      return buildCalendarEvent({
+        pubkey: me,
+        createdAt: this.core.now(),
+        d,
+        title: input.title ?? "",
+        time,
+        description: input.description ?? "",
+        location: input.location ?? null,
+        image: input.image ?? null,
+        hashtags: input.tags ?? [],
+        capacity: input.capacity ?? null,
+        hostsOnlyRsvps: input.hostsOnlyRsvps === true,
+        ...(hosts ? { hosts } : {}),
+      });
+    });
+    return this.eventById(rec, calendarEventId(me, d));
+  }
+
+  async eventById(rec: GroupRecord, eventId: string): Promise<EventView> {
+    const { snap, e } = await this.findEventState(await this.svc.record(rec.id), eventId);
+    return toEventView(eventView(snap.state, e, this.core.account?.pubkey ?? null));
+  }
+
+  async editEvent(id: string, eventId: string, patch: Partial<EventInput>): Promise<EventView> {
+    const rec = await this.svc.activeRecord(id);
+    const { snap, e } = await this.findEventState(rec, eventId);
+    const view = eventView(snap.state, e, this.me());
+    if (!view.canEdit)
+      throw rallyError("forbidden", "Only the person who made this event or a group admin can change it.");
+    await this.send(id, () => {
+      const fields: Partial<CalendarEventFields> = {};
+      if (patch.title !== undefined) fields.title = patch.title;
+      if (patch.description !== undefined) fields.description = patch.description;
+      if (patch.location !== undefined) fields.location = patch.location || null;
+      if (patch.image !== undefined) fields.image = patch.image || null;
+      if (patch.tags !== undefined) fields.hashtags = patch.tags;
+      if (patch.capacity !== undefined) fields.capacity = patch.capacity;
+      if (patch.hostsOnlyRsvps !== undefined) fields.hostsOnlyRsvps = patch.hostsOnlyRsvps;
+      if (patch.hosts !== undefined) fields.hosts = this.hostsHex(patch.hosts) ?? [];
+      if (
+        patch.start !== undefined ||
+        patch.end !== undefined ||
+        patch.tz !== undefined ||
+        patch.allDay !== undefined
+      ) {
+        fields.time = eventTimeFromIso({
+          start: patch.start ?? view.start,
+          end: patch.end !== undefined ? patch.end : view.end,
+          tz: patch.tz !== undefined ? patch.tz : view.tz,
+          allDay: patch.allDay ?? view.allDay,
+        });
+      }
+      return buildEventEdit(e, fields, { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) });
+    });
+    return this.eventById(rec, e.id);
+  }
+
+  /** A time strictly after `last`, so an edit made in the same second still wins ("newest wins"). */
+  private bumped(last: number): number {
+    return Math.max(this.core.now(), last + 1);
+  }
+
+  async cancelEvent(id: string, eventId: string): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    const { snap, e } = await this.findEventState(rec, eventId);
+    if (!eventView(snap.state, e, this.me()).canEdit) {
+      throw rallyError("forbidden", "Only the person who made this event or a group admin can cancel it.");
+    }
+    await this.send(id, () =>
+      buildEventCancel(e, { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) }),
+    );
+  }
+
+  async rsvp(id: string, eventId: string, status: RsvpStatus, guests = 0): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    if (status !== "going" && status !== "maybe" && status !== "declined") {
+      throw rallyError("bad-input", `An answer is going, maybe or declined, not "${String(status)}".`);
+    }
+    const { e } = await this.findEventState(rec, eventId);
+    const me = this.me();
+    const mine = e.rsvps.find((r) => r.pubkey === me);
+    const createdAt = mine ? Math.max(this.core.now(), mine.createdAt + 1) : this.core.now();
+    await this.send(id, () => {
+      const inner = buildRsvp({
+        pubkey: me,
+        createdAt,
+        event: { kind: e.kind, owner: e.owner, d: e.d, versionId: e.versionId },
+        status,
+        guests,
+      });
+      if (!e.hostsOnlyRsvps) return inner;
+      const hosts = [e.owner, ...e.hosts];
+      return sealRumor({
+        inner,
+        senderSecretKey: this.core.requireSecrets().secretKey,
+        recipients: hosts,
+        createdAt,
+        address: e.address,
+      });
+    });
+  }
+
+  async events(recs: GroupRecord[]): Promise<(EventView & { group: string })[]> {
+    const out: (EventView & { group: string })[] = [];
+    for (const rec of recs) {
+      const snap = await this.snapshot(rec);
+      for (const v of eventViews(snap.state, this.core.account?.pubkey ?? null)) {
+        out.push({ ...toEventView(v), group: rec.id });
+      }
+    }
+    return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+
+  async eventIcs(rec: GroupRecord, eventId?: string): Promise<string> {
+    const snap = await this.snapshot(rec);
+    const nameOf = (pk: string) => snap.names.get(pk);
+    if (eventId !== undefined) {
+      const e = findEvent(snap.state, eventId);
+      if (!e) throw rallyError("unknown-event", `There is no event "${eventId}" in "${rec.name}".`);
+      return eventToIcs(e, { nameOf });
+    }
+    return calendarToIcs(snap.state.events, { nameOf, name: rec.name, description: rec.description });
+  }
+
+  async importIcs(id: string, ics: string): Promise<EventView[]> {
+    const rec = await this.svc.activeRecord(id);
+    let parsed: ReturnType<typeof icsToEvents>;
+    try {
+      parsed = icsToEvents(ics);
+    } catch (e) {
+      throw rallyError("bad-input", `This calendar file cannot be read: ${(e as Error).message}`);
+    }
+    if (parsed.events.length === 0) {
+      const why = parsed.skipped.map((s) => s.reason).join("; ");
+      throw rallyError(
+        "bad-input",
+        `This calendar file has no event Rally can import${why ? ` (${why})` : ""}.`,
+      );
+    }
+    const me = this.me();
+    const ids: string[] = [];
+    for (const ev of parsed.events) {
+      const d = newEventIdentifier();
+      await this.send(id, () =>
+        buildCalendarEvent({
+          pubkey: me,
+          createdAt: this.core.now(),
+          d,
+          title: ev.title,
+          time: ev.time,
+          description: ev.description,
+          location: ev.location,
+          hashtags: ev.hashtags,
+          links: ev.links,
+          cancelled: ev.cancelled,
+        }),
+      );
+      ids.push(calendarEventId(me, d));
+    }
+    const out: EventView[] = [];
+    for (const eid of ids) out.push(await this.eventById(rec, eid));
+    return out;
+  }
+
+  // --- polls ---
+
+  async createPoll(
+    id: string,
+    input: { question: string; options: string[]; dates?: boolean; multiple?: boolean },
+  ): Promise<PollView> {
+    const rec = await this.svc.activeRecord(id);
+    const rumor = await this.send(id, () =>
+      buildPoll({
+        pubkey: this.me(),
+        createdAt: this.core.now(),
+        question: input.question,
+        options: input.options,
+        dates: input.dates === true,
+        multiple: input.multiple === true,
+      }),
+    );
+    const poll = (await this.polls(rec)).find((p) => p.id === rumor.id);
+    if (!poll) throw rallyError("internal", "The new poll could not be read back.");
+    return poll;
+  }
+
+  async vote(id: string, pollId: string, optionIds: string[]): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    const polls = await this.polls(rec);
+    const poll = polls.find((p) => p.id === pollId) ?? uniquePrefix(polls, pollId);
+    if (!poll) throw rallyError("unknown-poll", `There is no poll "${pollId}" in "${rec.name}".`);
+    // Options may be given by id or by their label (as a person types them).
+    const chosen = optionIds.map((o) => {
+      const found = poll.options.find((x) => x.id === o) ?? poll.options.find((x) => x.label === o);
+      if (!found) {
+        throw rallyError(
+          "bad-input",
+          `"${o}" is not an option of this poll. Options: ${poll.options.map((x) => `${x.id} (${x.label})`).join(", ")}.`,
+        );
+      }
+      return found.id;
+    });
+    if (!poll.multiple && chosen.length > 1)
+      throw rallyError("bad-input", "This poll takes one choice only.");
+    const mine = (
+      await this.core.store.rumors({ group: id, kinds: [1018], authors: [this.me()], limit: 1 })
+    )[0];
+    const createdAt = mine ? Math.max(this.core.now(), mine.created_at + 1) : this.core.now();
+    await this.send(id, () =>
+      buildPollResponse({ pubkey: this.me(), createdAt, poll: poll.id, choices: chosen }),
+    );
+  }
+
+  async polls(rec: GroupRecord): Promise<(PollView & { voters: number; closed: boolean })[]> {
+    const snap = await this.snapshot(rec);
+    return pollViews(snap.state, this.core.account?.pubkey ?? null, { now: this.core.now() }).map(toPollView);
+  }
+}
+
+function uniquePrefix<T extends { id: string }>(list: T[], prefix: string): T | undefined {
+  if (prefix.length < 6) return undefined;
+  const m = list.filter((x) => x.id.startsWith(prefix));
+  return m.length === 1 ? m[0] : undefined;
+}

@@ -1,0 +1,331 @@
+/**
+ * Invite links (docs/PROTOCOL.md "Invite links"; issue 5). The admin side keeps each link's secret
+ * key with the group on the device that made it; the secret itself travels only in the URL's
+ * fragment. A joiner gift-wraps a join request (their name, their signed key package, where their
+ * welcome should go, and a proof that they hold the whole link) to the link's one-time key, so
+ * the relay sees neither who asks nor which group. Whenever an admin device syncs, it reads the
+ * requests over a connection authenticated as the link key (never as the admin), and either adds
+ * the joiner at once or, for links that need approval, keeps them in `pendingJoins`.
+ *
+ * Runs in: Node and browsers. Writers run under `core.exclusive`.
+ */
+import {
+  createInviteLink,
+  encodeInviteLink,
+  type InviteLink,
+  inviteLinkUrl,
+  JOIN_REQUEST_GRACE_SECONDS,
+  type JoinRequest,
+  joinRequestFilter,
+  openJoinRequest,
+  parseInviteLink,
+  wrapJoinRequest,
+} from "@rally/protocol/marmot/index.ts";
+import type { NostrEvent } from "nostr-tools/core";
+import type { InviteLinkInfo, InviteLinkOptions, JoinState, PendingJoin } from "../api.ts";
+import { asRallyError, rallyError } from "../core/errors.ts";
+import { bytesToHex, hexToBytes } from "../core/hex.ts";
+import { Outbox } from "../net/outbox.ts";
+import { keys } from "../store/keys.ts";
+import type { GroupRecord, Invitee } from "./groupRecord.ts";
+import type { GroupService } from "./groupService.ts";
+import type { JoinSent } from "./welcomes.ts";
+
+export interface LinkRecord {
+  id: string;
+  group: string;
+  payload: string;
+  url: string;
+  /** The link key's secret (hex): opens join requests. */
+  secretKey: string;
+  uses: number | null;
+  used: number;
+  expiresAt: number | null;
+  approve: boolean;
+  revoked: boolean;
+  createdAt: number;
+}
+
+export interface JoinRequestRecord {
+  id: string;
+  link: string;
+  joiner: string;
+  name: string;
+  keyPackageEvent: NostrEvent;
+  inbox: string[];
+  requestedAt: number;
+  state: "pending" | "added" | "refused";
+  reason?: string;
+}
+
+/** `ws://host:port` → `http://host:port/`: `rally serve` serves the web app where its relay is. */
+export function originOf(relay: string): string {
+  const m = /^(wss?):\/\/([^/?#]+)/i.exec(relay);
+  if (!m) return "http://127.0.0.1:7447/";
+  return `${m[1]!.toLowerCase() === "wss" ? "https" : "http"}://${m[2]}/`;
+}
+
+function info(r: LinkRecord): InviteLinkInfo {
+  return {
+    id: r.id,
+    url: r.url,
+    uses: r.uses,
+    used: r.used,
+    expiresAt: r.expiresAt,
+    approve: r.approve,
+    revoked: r.revoked,
+  };
+}
+
+function usable(r: LinkRecord, now: number): boolean {
+  if (r.revoked) return false;
+  if (r.uses !== null && r.used >= r.uses) return false;
+  return r.expiresAt === null || now <= r.expiresAt + JOIN_REQUEST_GRACE_SECONDS;
+}
+
+export class InviteLinks {
+  constructor(private readonly svc: GroupService) {}
+
+  private get core() {
+    return this.svc.core;
+  }
+
+  async create(id: string, options: InviteLinkOptions): Promise<InviteLinkInfo> {
+    const rec = await this.svc.activeRecord(id);
+    if (!rec.admins.includes(this.svc.me())) {
+      throw rallyError("not-admin", `Only an admin of "${rec.name}" can make invite links.`);
+    }
+    if (options.uses !== undefined && (!Number.isSafeInteger(options.uses) || options.uses < 1)) {
+      throw rallyError("bad-input", "The number of uses must be a whole number of at least 1.");
+    }
+    if (
+      options.expiresIn !== undefined &&
+      (!Number.isSafeInteger(options.expiresIn) || options.expiresIn < 1)
+    ) {
+      throw rallyError("bad-input", "The expiry must be a positive number of seconds.");
+    }
+    const now = this.core.now();
+    const expiresAt = options.expiresIn === undefined ? null : now + options.expiresIn;
+    let made: ReturnType<typeof createInviteLink>;
+    try {
+      made = createInviteLink({
+        relays: rec.relays.slice(0, 4),
+        name: rec.name.slice(0, 60),
+        expiresAt,
+        approval: options.approve === true,
+      });
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+    const origin = this.core.options.origin ?? originOf(rec.relays[0] ?? "");
+    const record: LinkRecord = {
+      id: made.link.linkPubkey,
+      group: id,
+      payload: encodeInviteLink(made.link),
+      url: inviteLinkUrl(made.link, origin),
+      secretKey: bytesToHex(made.linkSecretKey),
+      uses: options.uses ?? null,
+      used: 0,
+      expiresAt,
+      approve: options.approve === true,
+      revoked: false,
+      createdAt: now,
+    };
+    made.linkSecretKey.fill(0);
+    await this.core.store.batch([{ op: "put", key: keys.inviteLink(id, record.id), value: record }]);
+    this.core.emit("groups", id);
+    return info(record);
+  }
+
+  async list(id: string): Promise<InviteLinkInfo[]> {
+    const rows = await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(id));
+    return rows.map((r) => info(r.value)).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async revoke(id: string, linkId: string): Promise<void> {
+    const r = await this.core.store.get<LinkRecord>(keys.inviteLink(id, linkId));
+    if (!r) throw rallyError("unknown-link", "There is no such invite link for this group.");
+    await this.core.store.batch([
+      { op: "put", key: keys.inviteLink(id, linkId), value: { ...r, revoked: true } },
+    ]);
+    this.core.emit("groups", id);
+  }
+
+  async pending(id: string): Promise<PendingJoin[]> {
+    const rows = await this.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(id));
+    return rows
+      .map((r) => r.value)
+      .filter((r) => r.state === "pending")
+      .sort((a, b) => a.requestedAt - b.requestedAt)
+      .map((r) => ({ id: r.id, name: r.name, requestedAt: r.requestedAt }));
+  }
+
+  /** Adds the person behind a waiting request (admins). */
+  async approve(id: string, requestId: string): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    const r = await this.core.store.get<JoinRequestRecord>(keys.joinRequest(id, requestId));
+    if (r?.state !== "pending") throw rallyError("unknown-invite", "There is no such request waiting.");
+    await this.add(rec, [r]);
+  }
+
+  private async add(rec: GroupRecord, requests: JoinRequestRecord[]): Promise<void> {
+    const invitees: Invitee[] = requests
+      .filter((r) => !rec.members.includes(r.joiner))
+      .map((r) => ({
+        pubkey: r.joiner,
+        keyPackageEvent: r.keyPackageEvent,
+        inbox: r.inbox,
+        via: { link: r.link, request: r.id },
+      }));
+    if (invitees.length > 0) await this.svc.propose(rec.id, { type: "add", invitees });
+    const ops = requests.map((r) => ({
+      op: "put" as const,
+      key: keys.joinRequest(rec.id, r.id),
+      value: { ...r, state: "added" },
+    }));
+    await this.core.store.batch(ops);
+  }
+
+  /** Reads new join requests for every usable link of the groups this person administers. */
+  async processRequests(): Promise<number> {
+    const now = this.core.now();
+    let handled = 0;
+    for (const rec of await this.svc.records()) {
+      if (rec.status !== "active" || !rec.admins.includes(this.svc.me())) continue;
+      const links = (await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id)))
+        .map((r) => r.value)
+        .filter((l) => usable(l, now));
+      const toAdd: JoinRequestRecord[] = [];
+      for (const link of links) {
+        const parsed = parseInviteLink(link.payload, { ignoreExpiry: true });
+        const secret = hexToBytes(link.secretKey);
+        const pool = this.core.transport.linkPool(secret, link.id);
+        const { events } = await this.core.transport.fetch(pool, parsed.relays, [
+          joinRequestFilter([link.id]),
+        ]);
+        const seenGroup = `link ${link.id}`;
+        const seen = await this.core.store.seen(
+          seenGroup,
+          events.map((e) => e.id),
+        );
+        let used = link.used;
+        for (const wrap of events) {
+          if (seen.has(wrap.id)) continue;
+          let req: JoinRequest | null = null;
+          try {
+            req = openJoinRequest(
+              wrap,
+              { linkSecretKey: secret, linkSecret: parsed.linkSecret, expiresAt: link.expiresAt },
+              { now },
+            );
+          } catch {
+            req = null; // damaged, forged, expired or replayed for someone else: ignored
+          }
+          const ops: Parameters<typeof this.core.store.batch>[0] = [
+            { op: "markSeen", group: seenGroup, ids: [wrap.id], at: now },
+          ];
+          if (req && !(await this.core.store.get(keys.joinRequest(rec.id, req.requestId)))) {
+            const full = link.uses !== null && used >= link.uses;
+            const record: JoinRequestRecord = {
+              id: req.requestId,
+              link: link.id,
+              joiner: req.joiner,
+              name: req.name,
+              keyPackageEvent: req.keyPackageEvent,
+              inbox: req.inboxRelays,
+              requestedAt: req.requestedAt,
+              state: full ? "refused" : "pending",
+              ...(full ? { reason: "the link has been used up" } : {}),
+            };
+            if (!full) used++;
+            ops.push({ op: "put", key: keys.joinRequest(rec.id, record.id), value: record });
+            if (!full && !link.approve) toAdd.push(record);
+            handled++;
+          }
+          await this.core.store.batch(ops);
+        }
+        if (used !== link.used) {
+          await this.core.store.batch([
+            { op: "put", key: keys.inviteLink(rec.id, link.id), value: { ...link, used } },
+          ]);
+        }
+      }
+      const fresh = await this.svc.record(rec.id);
+      if (toAdd.length > 0 && !fresh.pending) {
+        try {
+          await this.add(fresh, toAdd);
+        } catch {
+          // Left pending-looking ("pending" state, auto link): retried when the group is free.
+        }
+      }
+      if (handled > 0) this.core.emit("groups", rec.id);
+    }
+    return handled;
+  }
+
+  // --- the joiner's side ---
+
+  /** Sends a join request for `text` (once), or reports how an earlier one is going. */
+  async join(text: string): Promise<JoinState> {
+    let link: InviteLink;
+    try {
+      link = parseInviteLink(text, { now: this.core.now() });
+    } catch (e) {
+      const err = asRallyError(e, "bad-input");
+      if ((e as { code?: string }).code === "expired") throw rallyError("link-expired", err.message);
+      throw err;
+    }
+    const existing = await this.core.store.get<JoinSent>(keys.joinSent(link.linkPubkey));
+    if (existing) return this.stateOf(existing);
+    const account = this.core.requireAccount();
+    const { secretKey } = this.core.requireSecrets();
+    const kp = await this.svc.account.keyPackages.current();
+    const inbox = [...new Set([...account.relays, ...link.relays])].slice(0, 8);
+    let wrap: NostrEvent;
+    try {
+      wrap = wrapJoinRequest({
+        link,
+        joinerSecretKey: secretKey,
+        keyPackageEvent: kp.event,
+        name: account.name,
+        inboxRelays: inbox,
+        now: this.core.now(),
+      });
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+    const sent: JoinSent = {
+      linkPubkey: link.linkPubkey,
+      name: link.name,
+      relays: link.relays,
+      keyPackageEventId: kp.eventId,
+      requestedAt: this.core.now(),
+      state: "waiting",
+      groupId: null,
+    };
+    await this.core.store.batch([
+      { op: "put", key: keys.joinSent(link.linkPubkey), value: sent },
+      Outbox.prepare(wrap, link.relays, { label: "join request", now: this.core.nowMs() }).op,
+    ]);
+    void this.core.transport.outbox.wake();
+    return { state: "waiting", group: link.name };
+  }
+
+  async stateOf(sent: JoinSent): Promise<JoinState> {
+    if (sent.state === "joined" && sent.groupId) {
+      const rec = await this.core.store.get<GroupRecord>(keys.group(sent.groupId));
+      if (rec) return { state: "joined", groupId: rec.id, name: rec.name };
+    }
+    return { state: "waiting", group: sent.name };
+  }
+
+  async joinState(text: string): Promise<JoinState | null> {
+    try {
+      const link = parseInviteLink(text, { ignoreExpiry: true });
+      const sent = await this.core.store.get<JoinSent>(keys.joinSent(link.linkPubkey));
+      return sent ? this.stateOf(sent) : null;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * One round of catching up with the relays, for every group at once:
+ *
+ *   1. gift wraps to the person (authenticated connection) → welcomes → pending invites
+ *   2. kind 445 by the routing tags of every live group's current and retained epochs, again and
+ *      again while some group moves to a new epoch (its new tag is only known after its commit)
+ *   3. follow-ups: a lost commit is proposed again, requests to leave are committed, and after an
+ *      add that won, the names of the members are sent so newcomers see names, not keys.
+ *
+ * Runs in: Node and browsers. The caller holds `core.exclusive`.
+ */
+
+import { keys } from "../store/keys.ts";
+import type { AppService } from "./appService.ts";
+import type { GroupRecord } from "./groupRecord.ts";
+import { isLive } from "./groupRecord.ts";
+import type { GroupService } from "./groupService.ts";
+import { buildProfileRumor } from "./names.ts";
+import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
+import { INBOX, type JoinSent, processWelcomes } from "./welcomes.ts";
+
+/** NIP-59 wraps carry a created_at up to two days in the past: read back a little further. */
+const WRAP_SLACK_SECONDS = 3 * 24 * 3600;
+const MAX_ROUNDS = 32;
+
+export interface RoundReport {
+  received: number;
+  invites: number;
+  reachable: boolean;
+}
+
+/** Gift wraps addressed to the person → welcomes. */
+export async function syncInbox(svc: GroupService): Promise<{ invites: number; reachable: boolean }> {
+  const core = svc.core;
+  const account = core.requireAccount();
+  const joins = await core.store.list<JoinSent>(keys.joinSentPrefix);
+  const relays = [
+    ...new Set([
+      ...account.relays,
+      ...joins.filter((j) => j.value.state === "waiting").flatMap((j) => j.value.relays),
+    ]),
+  ];
+  const cursor = await core.store.get<number>(keys.cursor("*", INBOX));
+  const started = core.now();
+  const filter: { kinds: number[]; "#p": string[]; since?: number } = {
+    kinds: [1059],
+    "#p": [account.pubkey],
+  };
+  if (cursor !== undefined) filter.since = Math.max(0, cursor - WRAP_SLACK_SECONDS);
+  const { events, report } = await core.transport.fetch(core.transport.identity, relays, [filter]);
+  const outcome = await processWelcomes(svc, events);
+  if (report.any) await core.store.batch([{ op: "put", key: keys.cursor("*", INBOX), value: started }]);
+  return { invites: outcome.joined.length, reachable: report.any };
+}
+
+/** Fetches and processes kind 445 for every live group until no group moves. */
+export async function syncGroups(svc: GroupService, app: AppService, only?: string): Promise<RoundReport> {
+  const fetched = new Set<string>();
+  const report: RoundReport = { received: 0, invites: 0, reachable: false };
+  const followUps = new Map<string, BatchResult>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
+    const wanted = new Map<string, GroupRecord>();
+    for (const rec of recs) for (const k of rec.keys) if (!fetched.has(k.tag)) wanted.set(k.tag, rec);
+    if (wanted.size === 0) break;
+    const { relays, filters } = tagFilters(wanted);
+    const { events, report: eose } = await svc.core.transport.fetch(
+      svc.core.transport.anonymous,
+      relays,
+      filters,
+    );
+    if (eose.any) report.reachable = true;
+    for (const tag of wanted.keys()) fetched.add(tag);
+    const byGroup = new Map<string, typeof events>();
+    for (const e of events) {
+      const rec = wanted.get(e.tags[0]?.[1] ?? "");
+      if (!rec) continue;
+      const list = byGroup.get(rec.id) ?? [];
+      list.push(e);
+      byGroup.set(rec.id, list);
+    }
+    let moved = false;
+    for (const [id, list] of byGroup) {
+      const res = await processGroupEvents(svc, id, list);
+      report.received += res.received;
+      if (res.advanced) moved = true;
+      const prev = followUps.get(id);
+      followUps.set(id, merge(prev, res));
+    }
+    if (!moved) break;
+  }
+  for (const [id, res] of followUps) await followUp(svc, app, id, res);
+  return report;
+}
+
+function merge(a: BatchResult | undefined, b: BatchResult): BatchResult {
+  if (!a) return b;
+  return {
+    advanced: a.advanced || b.advanced,
+    received: a.received + b.received,
+    adopted: b.adopted ?? a.adopted,
+    repropose: b.repropose ?? a.repropose,
+    commitProposals: b.commitProposals,
+  };
+}
+
+/** What a processed batch asks this device to do next. Failures are kept quiet: the next sync retries. */
+async function followUp(svc: GroupService, app: AppService, id: string, res: BatchResult): Promise<void> {
+  let rec: GroupRecord;
+  try {
+    rec = await svc.record(id);
+  } catch {
+    return;
+  }
+  if (rec.status !== "active") return;
+  try {
+    if (res.adopted?.intent.type === "add") await sendNames(svc, app, rec);
+    if (res.repropose && !rec.pending) {
+      const again = stillWanted(res.repropose, rec);
+      if (again) await svc.propose(id, again);
+    } else if (res.commitProposals && !rec.pending) {
+      await svc.propose(id, { type: "proposals" });
+    }
+  } catch {
+    // e.g. no longer an admin after the winning commit: the change is dropped.
+  }
+}
+
+/** Sends this person's name and, as a directory for newcomers, the names of the other members. */
+export async function sendNames(svc: GroupService, app: AppService, rec: GroupRecord): Promise<void> {
+  const account = svc.core.requireAccount();
+  const snap = await app.snapshot(rec);
+  const directory = new Map<string, string>();
+  for (const pk of rec.members) {
+    const n = snap.names.get(pk);
+    if (n && pk !== account.pubkey) directory.set(pk, n);
+  }
+  await svc.sendRumor(
+    rec.id,
+    buildProfileRumor({ pubkey: account.pubkey, name: account.name, createdAt: svc.core.now(), directory }),
+  );
+}

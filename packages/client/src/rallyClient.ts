@@ -1,0 +1,640 @@
+/**
+ * `RallyClient` (api.ts) over the client's parts: the account service, the group service and its
+ * receiving side, the app service (chat, events, polls) and invite links, sharing one `Core`
+ * (store, relay transport, durable outbox). The same code runs in Node over SQLite
+ * (`core/nodeClient.ts`, `createNodeClient`) and in a browser worker over IndexedDB
+ * (`createBrowserClient`).
+ *
+ * Every method that changes state runs under the core's lock, persists before it resolves, and
+ * leaves network sends to the outbox. Methods that make an MLS commit (invite, remove, rename) also
+ * wait a little for a relay to take the commit and settle it, so the welcome can go out at once
+ * when the relays are up; otherwise the next `sync()` finishes the job.
+ *
+ * Runs in: Node and browsers.
+ */
+import { AccountService } from "./account/accountService.ts";
+import type {
+  AccountInfo,
+  ChangeListener,
+  ChatMessage,
+  ConnectionState,
+  EventInput,
+  EventView,
+  GroupRef,
+  GroupSummary,
+  InviteLinkInfo,
+  InviteLinkOptions,
+  JoinState,
+  Member,
+  Npub,
+  PendingInvite,
+  PendingJoin,
+  PollView,
+  RallyClient,
+  RsvpStatus,
+  SyncReport,
+} from "./api.ts";
+import { Core, type CoreOptions } from "./core/core.ts";
+import { asRallyError, rallyError } from "./core/errors.ts";
+import { parsePerson, shortNpub, toNpub } from "./core/people.ts";
+import { AppService } from "./group/appService.ts";
+import type { GroupRecord } from "./group/groupRecord.ts";
+import { isLive } from "./group/groupRecord.ts";
+import { GroupService } from "./group/groupService.ts";
+import { InviteLinks } from "./group/inviteLinks.ts";
+import { processGroupEvents, tagFilters } from "./group/receive.ts";
+import { sendNames, syncGroups, syncInbox } from "./group/sync.ts";
+import { overallState, type PoolSubscription } from "./net/relayPool.ts";
+import type { WebSocketConstructor } from "./net/websocket.ts";
+import { openIndexedDbStore } from "./store/indexeddb.ts";
+
+export interface RallyOptions extends CoreOptions {
+  /** Relays for a new account when the person names none. */
+  defaultRelays?: string[];
+}
+
+/** What a one-shot command learns about delivery. */
+export interface DeliveryReport {
+  sent: number;
+  pending: number;
+  failed: number;
+  /** Relays that could not be reached, with the reason. */
+  unreachable: { url: string; error: string }[];
+}
+
+const LIVE_SYNC_MS = 15_000;
+
+export class Rally implements RallyClient {
+  readonly core: Core;
+  readonly accounts: AccountService;
+  readonly groupsSvc: GroupService;
+  readonly app: AppService;
+  readonly links: InviteLinks;
+  private readonly defaultRelays: string[] | undefined;
+  private live = false;
+  private liveTimer: ReturnType<typeof setInterval> | undefined;
+  private soonTimer: ReturnType<typeof setTimeout> | undefined;
+  private liveSubs: PoolSubscription[] = [];
+  private liveTags = "";
+  private syncing: Promise<SyncReport> | null = null;
+
+  private constructor(options: RallyOptions) {
+    this.core = new Core(options);
+    this.accounts = new AccountService(this.core);
+    this.groupsSvc = new GroupService(this.core, this.accounts);
+    this.app = new AppService(this.groupsSvc);
+    this.links = new InviteLinks(this.groupsSvc);
+    this.defaultRelays = options.defaultRelays;
+    this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
+    this.core.transport.identity.onStatus(() => this.core.emit("connection"));
+  }
+
+  static async open(options: RallyOptions): Promise<Rally> {
+    const client = new Rally(options);
+    await client.accounts.load(options.passphrase ?? null);
+    return client;
+  }
+
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.core.exclusive(async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        throw asRallyError(e);
+      }
+    });
+  }
+
+  // --- account ---
+
+  async account(): Promise<AccountInfo | null> {
+    return this.accounts.info();
+  }
+
+  createAccount(input: { name: string; relays?: string[] }): Promise<AccountInfo> {
+    return this.run(() =>
+      this.accounts.create({
+        name: input.name,
+        ...(input.relays?.length
+          ? { relays: input.relays }
+          : this.defaultRelays
+            ? { relays: this.defaultRelays }
+            : {}),
+      }),
+    );
+  }
+
+  recoverAccount(input: { words: string; relays?: string[]; name?: string }): Promise<AccountInfo> {
+    return this.run(() =>
+      this.accounts.recover({
+        words: input.words,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.relays?.length
+          ? { relays: input.relays }
+          : this.defaultRelays
+            ? { relays: this.defaultRelays }
+            : {}),
+      }),
+    );
+  }
+
+  recoveryWords(): Promise<string> {
+    return this.run(() => this.accounts.words());
+  }
+
+  /** Opens a passphrase-protected account for this session. */
+  unlock(passphrase: string): Promise<void> {
+    return this.run(() => this.accounts.unlock(passphrase));
+  }
+
+  setName(name: string): Promise<void> {
+    return this.run(async () => {
+      await this.accounts.setName(name);
+      // Names travel only inside groups: tell each group.
+      for (const rec of await this.groupsSvc.records()) {
+        if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
+      }
+    });
+  }
+
+  setRelays(relays: string[]): Promise<void> {
+    return this.run(() => this.accounts.setRelays(relays));
+  }
+
+  setPassphrase(passphrase: string | null): Promise<void> {
+    return this.run(() => this.accounts.setPassphrase(passphrase));
+  }
+
+  exportBackup(passphrase: string): Promise<string> {
+    return this.run(() => this.accounts.exportBackup(passphrase));
+  }
+
+  // --- network ---
+
+  sync(): Promise<SyncReport> {
+    // Concurrent callers (a UI and the live timer) share one round.
+    this.syncing ??= this.run(() => this.syncRound()).finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  private async syncRound(): Promise<SyncReport> {
+    this.core.requireAccount();
+    const outbox = this.core.transport.outbox;
+    const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    await outbox.flush({ timeoutMs: 4_000 });
+    const inbox = await syncInbox(this.groupsSvc);
+    const groups = await syncGroups(this.groupsSvc, this.app);
+    await this.links.processRequests();
+    // Commits made just now (join requests, re-proposals) settle in the same round.
+    await this.settleAll();
+    const after = await outbox.flush({ timeoutMs: 6_000 });
+    const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const report: SyncReport = {
+      received: groups.received + inbox.invites,
+      sent: [...before].filter((id) => !still.has(id)).length,
+      pendingOutbox: after.pending,
+      relays: this.relayStatus(),
+    };
+    if (!inbox.reachable && !groups.reachable && report.relays.every((r) => !r.connected)) {
+      (report as SyncReport & { reachable: boolean }).reachable = false;
+    }
+    return report;
+  }
+
+  private relayStatus(): SyncReport["relays"] {
+    const by = new Map<string, { url: string; connected: boolean; error?: string }>();
+    for (const s of [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()]) {
+      const prev = by.get(s.url);
+      const connected = (prev?.connected ?? false) || s.state === "online";
+      const entry: { url: string; connected: boolean; error?: string } = { url: s.url, connected };
+      const error = s.error ?? prev?.error;
+      if (!connected && error !== undefined) entry.error = error;
+      by.set(s.url, entry);
+    }
+    return [...by.values()];
+  }
+
+  /** For one-shot commands: try to deliver everything queued for up to `timeoutMs`. */
+  async deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
+    const outbox = this.core.transport.outbox;
+    const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const r = await outbox.flush({ timeoutMs });
+    const entries = await outbox.list();
+    const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
+    const unreachable = new Map<string, string>();
+    for (const e of entries) {
+      if (e.state !== "pending") continue;
+      for (const [url, d] of Object.entries(e.relays)) {
+        if (d.status === "pending" && d.message) unreachable.set(url, d.message);
+      }
+    }
+    return {
+      sent: [...before].filter((id) => !still.has(id)).length,
+      pending: r.pending,
+      failed: r.failed,
+      unreachable: [...unreachable].map(([url, error]) => ({ url, error })),
+    };
+  }
+
+  /** Waits for this group's commit to reach a relay, then reads it back so it wins and its welcomes go. */
+  private async settle(id: string, timeoutMs = 8_000): Promise<void> {
+    const rec = await this.groupsSvc.record(id);
+    if (!rec.pending) return;
+    const outbox = this.core.transport.outbox;
+    await outbox.flush({ timeoutMs });
+    const entry = await outbox.get(rec.pending.eventId);
+    if (entry && entry.state === "pending") return; // no relay took it yet: `sync` finishes later
+    const current = rec.keys[0];
+    if (!current) return;
+    const wanted = new Map([[current.tag, rec]]);
+    const { relays, filters } = tagFilters(wanted);
+    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, relays, filters);
+    const res = await processGroupEvents(this.groupsSvc, id, events);
+    if (res.adopted) await outbox.flush({ timeoutMs });
+    if (res.adopted?.intent.type === "add") {
+      await sendNames(this.groupsSvc, this.app, await this.groupsSvc.record(id));
+    }
+    if (res.advanced) await syncGroups(this.groupsSvc, this.app, id);
+  }
+
+  private async settleAll(): Promise<void> {
+    for (const rec of await this.groupsSvc.records()) {
+      if (rec.pending && rec.status === "active") await this.settle(rec.id, 4_000);
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.live) return;
+    this.live = true;
+    await this.core.transport.outbox.start();
+    const tick = () => {
+      void this.sync()
+        .catch(() => undefined)
+        .then(() => this.resubscribe());
+    };
+    this.liveTimer = setInterval(tick, LIVE_SYNC_MS);
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.live = false;
+    clearInterval(this.liveTimer);
+    clearTimeout(this.soonTimer);
+    for (const s of this.liveSubs) s.close();
+    this.liveSubs = [];
+    this.liveTags = "";
+    await this.syncing?.catch(() => undefined);
+    await this.core.transport.close();
+  }
+
+  /** Keeps a live subscription on the current routing tags and the inbox; anything new triggers a sync. */
+  private async resubscribe(): Promise<void> {
+    if (!this.live || !this.core.account) return;
+    const recs = (await this.groupsSvc.records()).filter(isLive);
+    const wanted = new Map<string, GroupRecord>();
+    for (const rec of recs) {
+      const k = rec.keys[0];
+      if (k) wanted.set(k.tag, rec);
+    }
+    const signature = [...wanted.keys()].sort().join(",") + this.core.account.relays.join(",");
+    if (signature === this.liveTags) return;
+    for (const s of this.liveSubs) s.close();
+    this.liveSubs = [];
+    this.liveTags = signature;
+    const since = this.core.now();
+    const onEvent = () => this.soon();
+    if (wanted.size > 0) {
+      const { relays, filters } = tagFilters(wanted);
+      this.liveSubs.push(
+        this.core.transport.anonymous.subscribe(relays, (r) => filters(r).map((f) => ({ ...f, since })), {
+          onEvent,
+        }),
+      );
+    }
+    this.liveSubs.push(
+      this.core.transport.identity.subscribe(
+        this.core.account.relays,
+        [{ kinds: [1059], "#p": [this.core.account.pubkey], since: since - 3 * 24 * 3600 }],
+        { onEvent },
+      ),
+    );
+  }
+
+  private soon(): void {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = setTimeout(() => {
+      void this.sync()
+        .catch(() => undefined)
+        .then(() => this.resubscribe());
+    }, 300);
+  }
+
+  connection(): ConnectionState {
+    return overallState([
+      ...this.core.transport.anonymous.status(),
+      ...this.core.transport.identity.status(),
+    ]);
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    return this.core.onChange(listener);
+  }
+
+  // --- groups ---
+
+  /** A group id from an id, a unique id prefix or a unique name (the CLI's GROUP argument). */
+  async resolveGroup(ref: string): Promise<GroupRef> {
+    return (await this.groupsSvc.resolve(ref)).id;
+  }
+
+  private async summary(rec: GroupRecord): Promise<GroupSummary & { status: string; epoch: number }> {
+    const me = this.core.account?.pubkey ?? "";
+    const unread = await this.core.store.countRumors({
+      group: rec.id,
+      kinds: [9],
+      since: rec.lastRead + 1,
+      excludeAuthors: [me],
+    });
+    return {
+      id: rec.id,
+      name: rec.name,
+      description: rec.description,
+      members: rec.members.length,
+      admin: rec.admins.includes(me),
+      relays: [...rec.relays],
+      unread,
+      lastActivity: rec.lastActivity,
+      status: rec.status,
+      epoch: rec.epoch,
+    };
+  }
+
+  async groups(): Promise<GroupSummary[]> {
+    const recs = (await this.groupsSvc.records()).filter((r) => r.status !== "invited");
+    const out: GroupSummary[] = [];
+    for (const rec of recs) out.push(await this.summary(rec));
+    return out.sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0) || (a.name < b.name ? -1 : 1));
+  }
+
+  createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary> {
+    return this.run(async () => {
+      if (typeof input.name !== "string" || input.name.trim() === "") {
+        throw rallyError("bad-input", "A group needs a name.");
+      }
+      const rec = await this.groupsSvc.create(input);
+      return this.summary(rec);
+    });
+  }
+
+  updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void> {
+    return this.run(async () => {
+      await this.groupsSvc.propose(group, { type: "data", patch });
+      await this.settle(group);
+    });
+  }
+
+  async members(group: GroupRef): Promise<Member[]> {
+    const rec = await this.groupsSvc.record(group);
+    const snap = await this.app.snapshot(rec);
+    return rec.members.map((pk) => ({
+      npub: toNpub(pk),
+      pubkey: pk,
+      name: snap.names.get(pk) ?? shortNpub(pk),
+      admin: rec.admins.includes(pk),
+    }));
+  }
+
+  invite(group: GroupRef, npub: Npub): Promise<void> {
+    return this.run(async () => {
+      const pubkey = parsePerson(npub);
+      const rec = await this.groupsSvc.activeRecord(group);
+      const me = this.groupsSvc.me();
+      if (pubkey === me) throw rallyError("bad-input", "You are already in this group.");
+      if (rec.members.includes(pubkey)) {
+        throw rallyError("bad-input", `${toNpub(pubkey)} is already in "${rec.name}".`);
+      }
+      if (!rec.admins.includes(me))
+        throw rallyError("not-admin", `Only an admin of "${rec.name}" can invite people.`);
+      if (rec.pending) await this.settle(group);
+      const invitee = await this.groupsSvc.fetchInvitee(await this.groupsSvc.record(group), pubkey);
+      await this.groupsSvc.propose(group, { type: "add", invitees: [invitee] });
+      await this.settle(group);
+    });
+  }
+
+  remove(group: GroupRef, npub: Npub): Promise<void> {
+    return this.run(async () => {
+      const pubkey = parsePerson(npub);
+      const rec = await this.groupsSvc.activeRecord(group);
+      const me = this.groupsSvc.me();
+      if (!rec.admins.includes(me)) {
+        throw rallyError("not-admin", `Only an admin of "${rec.name}" can remove people.`);
+      }
+      if (pubkey === me) throw rallyError("bad-input", 'To leave a group yourself, use "rally group leave".');
+      if (!rec.members.includes(pubkey)) {
+        throw rallyError("unknown-person", `${toNpub(pubkey)} is not in "${rec.name}".`);
+      }
+      if (rec.pending) await this.settle(group);
+      await this.groupsSvc.propose(group, { type: "remove", pubkeys: [pubkey] });
+      await this.settle(group);
+    });
+  }
+
+  leave(group: GroupRef): Promise<void> {
+    return this.run(() => this.groupsSvc.leave(group));
+  }
+
+  async invites(): Promise<PendingInvite[]> {
+    const recs = (await this.groupsSvc.records()).filter((r) => r.status === "invited");
+    const out: PendingInvite[] = [];
+    for (const rec of recs) {
+      const snap = await this.app.snapshot(rec);
+      const from = rec.invite?.from ?? rec.admins[0] ?? "";
+      out.push({
+        id: rec.id,
+        group: rec.name,
+        from: from ? toNpub(from) : "",
+        fromName: from ? (snap.names.get(from) ?? shortNpub(from)) : "",
+        receivedAt: rec.invite?.receivedAt ?? rec.joinedAt,
+      });
+    }
+    return out.sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+
+  private async inviteRecord(id: string): Promise<GroupRecord> {
+    const recs = (await this.groupsSvc.records()).filter((r) => r.status === "invited");
+    const rec = recs.find((r) => r.id === id || r.invite?.id === id) ?? uniqueIdPrefix(recs, id);
+    if (!rec)
+      throw rallyError("unknown-invite", `There is no invitation "${id}". "rally invites" lists them.`);
+    return rec;
+  }
+
+  acceptInvite(id: string): Promise<GroupSummary> {
+    return this.run(async () => {
+      const rec = await this.inviteRecord(id);
+      const active: GroupRecord = { ...rec, status: "active", lastRead: this.core.now() };
+      await this.core.store.batch([this.groupsSvc.putRecord(active)]);
+      await sendNames(this.groupsSvc, this.app, active);
+      this.core.emit("groups", rec.id);
+      return this.summary(await this.groupsSvc.record(rec.id));
+    });
+  }
+
+  declineInvite(id: string): Promise<void> {
+    return this.run(async () => {
+      const rec = await this.inviteRecord(id);
+      await this.groupsSvc.leave(rec.id);
+      this.core.emit("invites", rec.id);
+    });
+  }
+
+  // --- invite links ---
+
+  createInviteLink(group: GroupRef, options: InviteLinkOptions): Promise<InviteLinkInfo> {
+    return this.run(() => this.links.create(group, options));
+  }
+
+  inviteLinks(group: GroupRef): Promise<InviteLinkInfo[]> {
+    return this.links.list(group);
+  }
+
+  revokeInviteLink(group: GroupRef, linkId: string): Promise<void> {
+    return this.run(() => this.links.revoke(group, linkId));
+  }
+
+  join(link: string): Promise<JoinState> {
+    return this.run(() => this.links.join(link));
+  }
+
+  /** How an earlier `join(link)` is going, without sending anything. */
+  joinState(link: string): Promise<JoinState | null> {
+    return this.links.joinState(link);
+  }
+
+  pendingJoins(group: GroupRef): Promise<PendingJoin[]> {
+    return this.links.pending(group);
+  }
+
+  approveJoin(group: GroupRef, requestId: string): Promise<void> {
+    return this.run(async () => {
+      await this.links.approve(group, requestId);
+      await this.settle(group);
+    });
+  }
+
+  // --- chat ---
+
+  sendChat(group: GroupRef, text: string, options: { replyTo?: string } = {}): Promise<ChatMessage> {
+    return this.run(() => this.app.sendChat(group, text, options.replyTo));
+  }
+
+  async chat(group: GroupRef, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
+    return this.app.chat(await this.groupsSvc.record(group), options);
+  }
+
+  react(group: GroupRef, messageId: string, emoji: string): Promise<void> {
+    return this.run(() => this.app.react(group, messageId, emoji));
+  }
+
+  deleteMessage(group: GroupRef, messageId: string): Promise<void> {
+    return this.run(() => this.app.deleteMessage(group, messageId));
+  }
+
+  markRead(group: GroupRef): Promise<void> {
+    return this.run(async () => {
+      const rec = await this.groupsSvc.record(group);
+      const newest = await this.core.store.rumors({ group, kinds: [9], limit: 1 });
+      const lastRead = Math.max(rec.lastRead, newest[0]?.created_at ?? 0, this.core.now());
+      await this.core.store.batch([this.groupsSvc.putRecord({ ...rec, lastRead })]);
+      this.core.emit("groups", group);
+    });
+  }
+
+  // --- events ---
+
+  createEvent(group: GroupRef, input: EventInput): Promise<EventView> {
+    return this.run(() => this.app.createEvent(group, input));
+  }
+
+  editEvent(group: GroupRef, eventId: string, patch: Partial<EventInput>): Promise<EventView> {
+    return this.run(() => this.app.editEvent(group, eventId, patch));
+  }
+
+  cancelEvent(group: GroupRef, eventId: string): Promise<void> {
+    return this.run(() => this.app.cancelEvent(group, eventId));
+  }
+
+  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<void> {
+    return this.run(() => this.app.rsvp(group, eventId, status, guests ?? 0));
+  }
+
+  async events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]> {
+    const recs =
+      group === undefined
+        ? (await this.groupsSvc.records()).filter((r) => r.status !== "invited")
+        : [await this.groupsSvc.record(group)];
+    return this.app.events(recs);
+  }
+
+  async eventIcs(group: GroupRef, eventId?: string): Promise<string> {
+    return this.app.eventIcs(await this.groupsSvc.record(group), eventId);
+  }
+
+  importIcs(group: GroupRef, ics: string): Promise<EventView[]> {
+    return this.run(() => this.app.importIcs(group, ics));
+  }
+
+  // --- polls ---
+
+  createPoll(
+    group: GroupRef,
+    input: { question: string; options: string[]; dates?: boolean; multiple?: boolean },
+  ): Promise<PollView> {
+    return this.run(() => this.app.createPoll(group, input));
+  }
+
+  vote(group: GroupRef, pollId: string, optionIds: string[]): Promise<void> {
+    return this.run(() => this.app.vote(group, pollId, optionIds));
+  }
+
+  async polls(group: GroupRef): Promise<PollView[]> {
+    return this.app.polls(await this.groupsSvc.record(group));
+  }
+
+  /** Releases connections and the store. */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.core.store.close();
+  }
+}
+
+function uniqueIdPrefix(recs: GroupRecord[], prefix: string): GroupRecord | undefined {
+  if (prefix.length < 6) return undefined;
+  const m = recs.filter((r) => r.id.startsWith(prefix.toLowerCase()));
+  return m.length === 1 ? m[0] : undefined;
+}
+
+/** A client over any store and WebSocket (tests, other hosts). */
+export function createRallyClient(options: RallyOptions): Promise<Rally> {
+  return Rally.open(options);
+}
+
+/** The browser client: IndexedDB store `dbName`, the page's WebSocket, `relays` for new accounts. */
+export async function createBrowserClient(options: {
+  relays: string[];
+  dbName: string;
+  origin?: string;
+  passphrase?: string;
+}): Promise<RallyClient> {
+  const store = await openIndexedDbStore(options.dbName);
+  const WebSocketImpl = (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
+  return Rally.open({
+    store,
+    WebSocket: WebSocketImpl,
+    defaultRelays: options.relays,
+    ...(options.origin ? { origin: options.origin } : {}),
+    ...(options.passphrase ? { passphrase: options.passphrase } : {}),
+  });
+}
