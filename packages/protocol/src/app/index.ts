@@ -9,7 +9,7 @@ export * from "./chat.ts";
 export * from "./context.ts";
 export * from "./kinds.ts";
 export * from "./poll.ts";
-export { reduceGroup } from "./reducer.ts";
+export { type ReduceOptions, reduceGroup } from "./reducer.ts";
 export * from "./rsvp.ts";
 export * from "./rumor.ts";
 export * from "./seal.ts";

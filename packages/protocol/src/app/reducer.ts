@@ -74,7 +74,19 @@ function preferCopy(a: Accepted, b: Accepted): Accepted {
 const byTime = (a: Accepted, b: Accepted) => compareByTimeThenId(a.rumor, b.rumor);
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function reduceGroup(entries: Iterable<RumorEntry>, context: GroupContext): GroupAppState {
+export interface ReduceOptions {
+  /**
+   * The caller already checked every rumor's id against its contents (the group layer does when it
+   * decodes an inner message), so the reducer need not hash them again. Shapes are still checked.
+   */
+  idsChecked?: boolean;
+}
+
+export function reduceGroup(
+  entries: Iterable<RumorEntry>,
+  context: GroupContext,
+  options: ReduceOptions = {},
+): GroupAppState {
   const ctx = resolveContext(context);
   const ignored: IgnoredRumor[] = [];
   const ignore = (rumor: { id?: unknown; kind?: unknown }, sender: string, reason: string) => {
@@ -89,7 +101,7 @@ export function reduceGroup(entries: Iterable<RumorEntry>, context: GroupContext
   // 1. The set: valid, authentic rumors keyed by id.
   const set = new Map<string, Accepted>();
   for (const entry of entries) {
-    const parsed = parseRumor(entry.rumor);
+    const parsed = parseRumor(entry.rumor, !options.idsChecked);
     const sender = typeof entry.sender === "string" ? entry.sender : "";
     if (!parsed.ok) {
       ignore(entry.rumor ?? {}, sender, parsed.error);

@@ -88,8 +88,9 @@ export function makeRumor(input: {
 /**
  * Checks that an unknown value is a well-formed rumor whose id is its NIP-01 hash. Returns a copy
  * holding only the six rumor fields (a stray `sig` or other field is dropped, never trusted).
+ * `checkId: false` skips the hash for rumors whose id the caller has just checked itself.
  */
-export function parseRumor(value: unknown): Parsed<Rumor> {
+export function parseRumor(value: unknown, checkId = true): Parsed<Rumor> {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     return fail("rumor is not an object");
   const v = value as Record<string, unknown>;
@@ -123,7 +124,7 @@ export function parseRumor(value: unknown): Parsed<Rumor> {
     tags,
     content: v.content,
   };
-  if (getEventHash(rumor) !== rumor.id) return fail("rumor id does not match its contents");
+  if (checkId && getEventHash(rumor) !== rumor.id) return fail("rumor id does not match its contents");
   return ok(rumor);
 }
 

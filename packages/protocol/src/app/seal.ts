@@ -122,31 +122,49 @@ export function parseSealed(seal: Rumor): Parsed<SealedFields> {
  * recipient, the payload was tampered with, or the inner rumor is malformed or in another's name.
  */
 export function unsealRumor(seal: Rumor, secretKey: Uint8Array): Parsed<Rumor> {
-  const header = parseSealed(seal);
-  if (!header.ok) return header;
+  return createUnsealer(secretKey)(seal);
+}
+
+/**
+ * An unsealing function for one reader that remembers the NIP-44 conversation key per sender (one
+ * ECDH per sender instead of one per seal: a host opening hundreds of answers pays for each person
+ * once). The keys live only in the returned closure; drop it to forget them.
+ */
+export function createUnsealer(secretKey: Uint8Array): (seal: Rumor) => Parsed<Rumor> {
   const me = getPublicKey(secretKey);
-  const payloads = readPayloads(seal);
-  if (!payloads.ok) return payloads;
-  const payload = payloads.value[me];
-  if (payload === undefined) return fail("this sealed message is not addressed to you");
-  if (payload.length > 2 * MAX_NIP44_PLAINTEXT) return fail("sealed payload is too large");
-  let plaintext: string;
-  try {
-    plaintext = nip44.decrypt(payload, nip44.getConversationKey(secretKey, seal.pubkey));
-  } catch (e) {
-    return fail(`sealed payload cannot be decrypted: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(plaintext);
-  } catch {
-    return fail("sealed payload is not JSON");
-  }
-  const inner = parseRumor(value);
-  if (!inner.ok) return fail(`sealed rumor: ${inner.error}`);
-  if (inner.value.pubkey !== seal.pubkey) return fail("sealed rumor claims another author");
-  if (inner.value.kind !== header.value.innerKind) return fail("sealed rumor kind differs from its `k` tag");
-  return inner;
+  const conversationKeys = new Map<string, Uint8Array>();
+  return (seal) => {
+    const header = parseSealed(seal);
+    if (!header.ok) return header;
+    const payloads = readPayloads(seal);
+    if (!payloads.ok) return payloads;
+    const payload = payloads.value[me];
+    if (payload === undefined) return fail("this sealed message is not addressed to you");
+    if (payload.length > 2 * MAX_NIP44_PLAINTEXT) return fail("sealed payload is too large");
+    let plaintext: string;
+    try {
+      let key = conversationKeys.get(seal.pubkey);
+      if (key === undefined) {
+        key = nip44.getConversationKey(secretKey, seal.pubkey);
+        conversationKeys.set(seal.pubkey, key);
+      }
+      plaintext = nip44.decrypt(payload, key);
+    } catch (e) {
+      return fail(`sealed payload cannot be decrypted: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(plaintext);
+    } catch {
+      return fail("sealed payload is not JSON");
+    }
+    const inner = parseRumor(value);
+    if (!inner.ok) return fail(`sealed rumor: ${inner.error}`);
+    if (inner.value.pubkey !== seal.pubkey) return fail("sealed rumor claims another author");
+    if (inner.value.kind !== header.value.innerKind)
+      return fail("sealed rumor kind differs from its `k` tag");
+    return inner;
+  };
 }
 
 /**
@@ -155,10 +173,11 @@ export function unsealRumor(seal: Rumor, secretKey: Uint8Array): Parsed<Rumor> {
  */
 export function withUnsealed(entries: Iterable<RumorEntry>, secretKey: Uint8Array): RumorEntry[] {
   const out: RumorEntry[] = [];
+  const unseal = createUnsealer(secretKey);
   for (const entry of entries) {
     out.push(entry);
     if (entry.rumor.kind !== KIND_SEALED || entry.rumor.pubkey !== entry.sender) continue;
-    const inner = unsealRumor(entry.rumor, secretKey);
+    const inner = unseal(entry.rumor);
     if (inner.ok) out.push({ ...entry, rumor: inner.value });
   }
   return out;
