@@ -35,15 +35,15 @@ async function relayHas(url: string, id: string): Promise<boolean> {
   return found;
 }
 
-describe("relay pool and outbox in Chromium", () => {
+describe("relay pool and outbox in Chromium", { timeout: 120_000 }, () => {
   it("publishes to a live and a dead relay and reads the event back once", async () => {
     const live = await startRelay();
     relays.push(live);
     const dead = `ws://127.0.0.1:${await freePort()}`;
-    const r = await browser.page.evaluate(
-      ([a, b]) => window.rallyNetTests.publishAndRead(a, b),
-      [live.url, dead] as const,
-    );
+    const r = await browser.page.evaluate(([a, b]) => window.rallyNetTests.publishAndRead(a, b), [
+      live.url,
+      dead,
+    ] as const);
     expect(r.results.map((x) => [x.ok, x.status])).toEqual([
       [true, "ok"],
       [false, "unreachable"],
@@ -58,7 +58,10 @@ describe("relay pool and outbox in Chromium", () => {
     const port = await freePort();
     const url = `ws://127.0.0.1:${port}`;
     const db = `rally-net-${Date.now()}`;
-    const id = await browser.page.evaluate(([d, u]) => window.rallyNetTests.enqueue(d, u), [db, url] as const);
+    const id = await browser.page.evaluate(([d, u]) => window.rallyNetTests.enqueue(d, u), [
+      db,
+      url,
+    ] as const);
     await waitFor(
       async () =>
         ((await browser.page.evaluate(() => window.rallyNetTests.outboxEntries()))[0]?.relays[`${url}/`]

@@ -18,7 +18,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe("IndexedDB store in Chromium", () => {
+describe("IndexedDB store in Chromium", { timeout: 120_000 }, () => {
   it("passes every check of the shared Store conformance suite", async () => {
     const results = await browser.page.evaluate(() => window.rallyStoreTests.conformance());
     const failed = results.filter((r) => !r.ok);

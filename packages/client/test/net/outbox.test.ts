@@ -76,7 +76,7 @@ async function relayOn(port: number) {
   return r;
 }
 
-describe("Outbox", () => {
+describe("Outbox", { timeout: 120_000 }, () => {
   it("stores an entry before sending it, and retries until its relay comes up", async () => {
     const port = await freePort();
     const url = `ws://127.0.0.1:${port}`;

@@ -43,7 +43,7 @@ function collect(p: RelayPool, relays: string[], filters: Parameters<RelayPool["
   return { sub, events, closed };
 }
 
-describe("RelayPool over real relays", () => {
+describe("RelayPool over real relays", { timeout: 120_000 }, () => {
   it("publishes to every relay, reports each answer, and loses nothing with one relay down", async () => {
     const up = await relay();
     const down = `ws://127.0.0.1:${await freePort()}`;
