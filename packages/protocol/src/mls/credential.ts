@@ -98,7 +98,10 @@ export function encodeCredentialData(binding: DeviceBinding): Uint8Array {
   return out;
 }
 
-/** Parses credential data; refuses any other length, version, or an invalid pubkey. */
+/**
+ * Parses credential data; refuses any other length or version. The pubkey's shape is checked
+ * here; that it is a curve point is implied by the signature check (`verifyDeviceBinding`).
+ */
 export function decodeCredentialData(data: Uint8Array): DeviceBinding {
   if (data.length !== CREDENTIAL_LENGTH || data[0] !== CREDENTIAL_VERSION) {
     fail("bad-credential", "This credential is not a Rally device credential.");

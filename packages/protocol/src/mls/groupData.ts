@@ -18,7 +18,9 @@
  * vectors rather than comma-joined strings.
  */
 
-import { isPubkeyHex, type PubkeyHex } from "../nostr/event.ts";
+// The identity module's check includes the curve (BIP-340 lift_x), not only the hex shape.
+import { isPubkeyHex } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
 import { bytesToHex, hexToBytes } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { TlsReader, TlsWriter } from "./tls.ts";

@@ -82,3 +82,12 @@ export {
   process,
 } from "./process.ts";
 export type { GroupState } from "./state.ts";
+export {
+  type Envelope,
+  headState,
+  receive,
+  recordOwnCommit,
+  startTimeline,
+  type Timeline,
+  type TimelineEvent,
+} from "./timeline.ts";

@@ -42,6 +42,22 @@ export interface GroupView {
   admins: readonly PubkeyHex[];
 }
 
+// Decoding validates every admin key (a curve point check), so remember results per extension
+// bytes object: the state's extension list is shared by every message of an epoch.
+const decodedData = new WeakMap<Uint8Array, GroupData | undefined>();
+
+function decodeCached(bytes: Uint8Array): GroupData | undefined {
+  if (decodedData.has(bytes)) return decodedData.get(bytes);
+  let data: GroupData | undefined;
+  try {
+    data = decodeGroupData(bytes);
+  } catch {
+    data = undefined;
+  }
+  decodedData.set(bytes, data);
+  return data;
+}
+
 /** Group data carried by a proposed extension list, or undefined if the list breaks our rules. */
 export function groupDataFromExtensions(extensions: readonly GroupContextExtension[]): GroupData | undefined {
   if (extensions.length !== 2) return undefined;
@@ -58,11 +74,11 @@ export function groupDataFromExtensions(extensions: readonly GroupContextExtensi
     return undefined;
   }
   if (!(data.extensionData instanceof Uint8Array)) return undefined;
-  try {
-    return decodeGroupData(data.extensionData);
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeCached(data.extensionData);
+  // Callers may keep the value; hand out a copy so the cached one cannot be altered.
+  return decoded === undefined
+    ? undefined
+    : { ...decoded, admins: [...decoded.admins], relays: [...decoded.relays] };
 }
 
 /** The parts of a ts-mls proposal the rules look at. */

@@ -146,7 +146,6 @@ export async function process(state: GroupState, message: Uint8Array): Promise<P
     fail("not-member", "This device is no longer in the group.");
   }
 
-  const view = groupView(client);
   let verdict: Verdict = { ok: true };
   let committerLeaf: number | undefined;
   let proposalSeen: ProposalView | undefined;
@@ -154,6 +153,7 @@ export async function process(state: GroupState, message: Uint8Array): Promise<P
     incoming: Parameters<NonNullable<Parameters<typeof processMessage>[0]["callback"]>>[0],
   ) => {
     let action: IncomingMessageAction = "accept";
+    const view = groupView(client);
     if (incoming.kind === "commit") {
       committerLeaf = incoming.senderLeafIndex;
       verdict = checkCommit(view, incoming.senderLeafIndex, incoming.proposals.map(viewProposal));

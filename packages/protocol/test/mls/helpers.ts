@@ -1,6 +1,8 @@
 /** Shared fixtures for the MLS engine tests: people with Nostr keys, devices and key packages. */
 
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { createCommit, encode, mlsMessageEncoder, type Proposal } from "ts-mls";
+import { engineContext } from "../../src/mls/context.ts";
 import {
   addMembers,
   createDeviceIdentity,
@@ -8,9 +10,12 @@ import {
   createKeyPackage,
   type DeviceIdentity,
   type GroupState,
+  isMlsEngineError,
   joinFromWelcome,
   type NewKeyPackage,
+  process,
 } from "../../src/mls/index.ts";
+import { unwrapState } from "../../src/mls/state.ts";
 import type { PubkeyHex } from "../../src/nostr/event.ts";
 
 export interface Person {
@@ -64,4 +69,25 @@ export async function groupOf(
   }
   states.set(admin.name, state);
   return { states, kps };
+}
+
+/**
+ * Builds a commit the way a modified client could, skipping the engine's own rule checks, so tests
+ * can show that every other member refuses it.
+ */
+export async function forgeCommit(state: GroupState, proposals: Proposal[]): Promise<Uint8Array> {
+  const { mls } = await engineContext();
+  const res = await createCommit({ context: mls, state: unwrapState(state), extraProposals: proposals });
+  return encode(mlsMessageEncoder, res.commit);
+}
+
+/** Processes `message` and returns the engine error code it fails with (or "ok"). */
+export async function failureCode(state: GroupState, message: Uint8Array): Promise<string> {
+  try {
+    await process(state, message);
+    return "ok";
+  } catch (e) {
+    if (isMlsEngineError(e)) return e.code;
+    throw e;
+  }
 }
