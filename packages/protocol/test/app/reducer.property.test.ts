@@ -110,10 +110,12 @@ const op = fc.oneof(
   }),
 );
 
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
 /** Every history opens with both owners creating their events, so that answers have targets. */
 const opening = fc
   .tuple(fc.constantFrom(null, 1, 2, 3), fc.constantFrom(null, 1, 2, 3))
-  .map(([capA, capB]) => [
+  .map(([capA, capB]): Op[] => [
     {
       t: "event" as const,
       by: 0,
@@ -142,8 +144,6 @@ const opening = fc
 const ops = fc
   .tuple(opening, fc.array(op, { minLength: 5, maxLength: 40, size: "max" }))
   .map(([first, rest]) => [...first, ...rest]);
-
-type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
 // Sealing costs three ECDHs, so sealed answers come from a pool made once: answers from four
 // members to both events, going with a guest or declining, at spread-out times.
