@@ -208,17 +208,17 @@ export class RelayPool {
             const oldest = delivered.values().next().value;
             if (oldest !== undefined) delivered.delete(oldest);
           }
-          handlers.onEvent(event, url);
+          this.guard(url, () => handlers.onEvent(event, url));
         },
         onEose: () => {
           if (!active) return;
           mark(url, "eose");
-          handlers.onEose?.(url);
+          this.guard(url, () => handlers.onEose?.(url));
         },
         onClosed: (reason) => {
           if (!active) return;
           mark(url, "closed", reason);
-          handlers.onClosed?.(url, reason);
+          this.guard(url, () => handlers.onClosed?.(url, reason));
         },
         onUnreachable: (reason) => {
           if (!active) return;
@@ -264,15 +264,28 @@ export class RelayPool {
     this.statusListeners.clear();
   }
 
+  /**
+   * Runs a caller's callback so that its exception cannot escape into the socket's event handler
+   * (in Node that would be an uncaught exception and end the process); it is logged instead.
+   */
+  private guard(relay: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log({ relay, level: "warn", message: `a subscriber failed: ${errMsg(e)}` });
+    }
+  }
+
+  private log(entry: LogEntry): void {
+    if (this.opts.log) this.opts.log(entry);
+    else if (entry.level === "warn") console.warn(`relay ${entry.relay}: ${entry.message}`);
+  }
+
   private connection(url: string): RelayConnection | undefined {
     if (this.closed) return undefined;
     let conn = this.connections.get(url);
     if (conn) return conn;
-    const log =
-      this.opts.log ??
-      ((e: LogEntry) => {
-        if (e.level === "warn") console.warn(`relay ${e.relay}: ${e.message}`);
-      });
+    const log = (e: LogEntry) => this.log(e);
     const connOpts: ConstructorParameters<typeof RelayConnection>[1] = {
       WebSocket: this.opts.WebSocket,
       verifyEvent: this.opts.verifyEvent ?? verifyEventPure,
@@ -284,7 +297,7 @@ export class RelayPool {
       log,
       onStatus: (status) => {
         const overall = this.state();
-        for (const l of this.statusListeners) l(status, overall);
+        for (const l of this.statusListeners) this.guard(status.url, () => l(status, overall));
       },
     };
     if (this.opts.signAuth) connOpts.signAuth = this.opts.signAuth;

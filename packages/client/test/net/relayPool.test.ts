@@ -181,6 +181,26 @@ describe("RelayPool over real relays", { timeout: 120_000 }, () => {
     expect(res?.message).toMatch(/^invalid:/);
   });
 
+  it("survives a subscriber that throws, and logs it", async () => {
+    const r = await relay();
+    const logs: string[] = [];
+    const p = pool({ log: (e) => logs.push(e.message) });
+    const evs = [signed(1, "first", [["t", "throw"]]), signed(1, "second", [["t", "throw"]])];
+    for (const ev of evs) await p.publish(ev, [r.url]);
+    const seen: string[] = [];
+    const sub = p.subscribe([r.url], [{ kinds: [1], "#t": ["throw"] }], {
+      onEvent: (e) => {
+        seen.push(e.id);
+        throw new Error("subscriber bug");
+      },
+    });
+    expect((await sub.eose).relays[0]?.state).toBe("eose");
+    sub.close();
+    expect(seen.sort()).toEqual(evs.map((e) => e.id).sort());
+    expect(logs.filter((l) => l === "a subscriber failed: subscriber bug")).toHaveLength(2);
+    expect((await p.publish(signed(), [r.url]))[0]?.ok).toBe(true);
+  });
+
   it("resolves publishes to a closed pool and bad addresses without throwing", async () => {
     const p = pool();
     const ev = signed();
