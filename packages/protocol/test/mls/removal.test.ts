@@ -1,0 +1,68 @@
+/**
+ * A removed member keeps every byte of its saved state and still reads nothing sent after its
+ * removal (RFC 9420 §16.5 "forward secrecy" / post-removal security).
+ */
+import { describe, expect, it } from "vitest";
+import {
+  decodeState,
+  encodeState,
+  encrypt,
+  exporterSecret,
+  type GroupState,
+  isActive,
+  process,
+  removeMembers,
+  selfUpdate,
+} from "../../src/mls/index.ts";
+import { unwrapState } from "../../src/mls/state.ts";
+import { failureCode, groupOf, person, text } from "./helpers.ts";
+
+describe("removal", () => {
+  it("a removed member with its full saved state cannot read anything after removal", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    let a = states.get("alice") as GroupState;
+    let c = states.get("carol") as GroupState;
+    const bob0 = states.get("bob") as GroupState;
+    // Bob saves everything he has, as an attacker would.
+    const savedBefore = encodeState(bob0);
+
+    const removal = await removeMembers(a, [bob.pubkey]);
+    a = removal.state;
+    c = (await process(c, removal.commit)).state;
+    const bobAfter = await process(bob0, removal.commit);
+    expect(bobAfter.result).toMatchObject({ kind: "commit", removedSelf: true });
+    expect(isActive(bobAfter.state)).toBe(false);
+    const savedAfter = encodeState(bobAfter.state);
+
+    // Traffic after the removal: messages, a key rotation, more messages.
+    const m1 = await encrypt(a, text("after removal 1"));
+    a = m1.state;
+    const up = await selfUpdate(c);
+    c = up.state;
+    a = (await process(a, up.commit)).state;
+    const m2 = await encrypt(a, text("after removal 2"));
+
+    for (const saved of [savedBefore, savedAfter]) {
+      const bobState = decodeState(saved.epochPart, saved.messagePart);
+      for (const msg of [m1.message, up.commit, m2.message]) {
+        const code = await failureCode(bobState, msg);
+        expect(["future-epoch", "not-member", "old-epoch", "decrypt-failed"]).toContain(code);
+      }
+      // Nor does any secret he holds match the group's current exporter secret.
+      expect(await exporterSecret(bobState)).not.toEqual(await exporterSecret(a));
+    }
+    // The bytes of the new epoch's exporter secret appear nowhere in Bob's saved state.
+    const secret = await exporterSecret(a);
+    const needle = Buffer.from(unwrapState(a).keySchedule.exporterSecret);
+    for (const saved of [savedBefore, savedAfter]) {
+      for (const part of [saved.epochPart, saved.messagePart]) {
+        expect(Buffer.from(part).includes(needle)).toBe(false);
+        expect(Buffer.from(part).includes(Buffer.from(secret))).toBe(false);
+      }
+    }
+    // Carol, still a member, reads both.
+    const r1 = await process(c, m1.message);
+    expect(r1.result.kind).toBe("application");
+  });
+});
