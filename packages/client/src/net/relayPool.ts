@@ -108,6 +108,14 @@ export class RelayPool {
     for (const url of relays) this.connection(normalizeRelayUrl(url))?.connect();
   }
 
+  /**
+   * Reconnects every relay that is down now, skipping its backoff wait — for when the device says
+   * the network is back (the browser's `online` event, a phone waking up).
+   */
+  retryNow(): void {
+    for (const c of this.connections.values()) c.connect();
+  }
+
   /** Sends `event` to every relay in `relays` and resolves with each relay's answer (never rejects). */
   async publish(
     event: NostrEvent,

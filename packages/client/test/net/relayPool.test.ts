@@ -20,6 +20,10 @@ async function relay(opts: Parameters<typeof startRelay>[0] = {}): Promise<Relay
   return r;
 }
 
+async function relayOn(port: number): Promise<Relay> {
+  return relay({ args: ["--port", String(port)] });
+}
+
 function pool(opts: Partial<RelayPoolOptions> = {}): RelayPool {
   const p = new RelayPool({
     WebSocket,
@@ -108,6 +112,8 @@ describe("RelayPool over real relays", { timeout: 120_000 }, () => {
     const second = await startRelay({ args: ["--port", String(port)], dataDir, ownData: true });
     cleanups.push(() => second.stop());
     await waitFor(() => p.state() === "online", "the pool to reconnect");
+    p.retryNow(); // harmless when already connected
+    expect(p.status().map((s) => s.state)).toEqual(["online"]);
 
     const after = signed(1, "after restart", [["t", "restart"]]);
     const other = pool();
@@ -120,6 +126,21 @@ describe("RelayPool over real relays", { timeout: 120_000 }, () => {
     expect(firstOnline).toBeGreaterThanOrEqual(0);
     expect(states.slice(firstOnline + 1)).toContain("offline");
     expect(states[states.length - 1]).toBe("online");
+  });
+
+  it("retryNow skips the backoff wait when the network comes back", async () => {
+    const port = await freePort();
+    const url = `ws://127.0.0.1:${port}`;
+    // A backoff long enough (≥ 30 s) that only retryNow can explain a quick reconnect.
+    const p = pool({ reconnect: { initialMs: 60_000, maxMs: 60_000, factor: 2, jitter: 0.5 } });
+    const { sub } = collect(p, [url], [{ kinds: [1] }]);
+    expect((await sub.eose).relays[0]?.state).toBe("unreachable");
+    expect(p.state()).toBe("offline");
+    const r = await relayOn(port);
+    p.retryNow();
+    await waitFor(() => p.state() === "online", "the reconnect", 15_000);
+    const ev = signed(1, "after retryNow");
+    expect((await p.publish(ev, [r.url]))[0]?.ok).toBe(true);
   });
 
   it("authenticates (NIP-42) when a relay requires it, and only then", async () => {
