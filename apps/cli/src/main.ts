@@ -4,11 +4,30 @@
  */
 import { Command, CommanderError } from "commander";
 import { defaultHome, reportError } from "./cli/output.ts";
+import * as account from "./commands/account.ts";
+import * as chat from "./commands/chat.ts";
+import * as event from "./commands/event.ts";
+import * as group from "./commands/group.ts";
+import * as invites from "./commands/invites.ts";
+import * as join from "./commands/join.ts";
+import * as poll from "./commands/poll.ts";
 import * as relay from "./commands/relay.ts";
 import * as serve from "./commands/serve.ts";
+import * as sync from "./commands/sync.ts";
 
 /** Command groups, in the order `rally --help` lists them. */
-const commandGroups: { register(program: Command): void }[] = [serve, relay];
+const commandGroups: { register(program: Command): void }[] = [
+  account,
+  group,
+  invites,
+  chat,
+  event,
+  poll,
+  join,
+  sync,
+  serve,
+  relay,
+];
 
 export function buildProgram(): Command {
   const program = new Command("rally")

@@ -1,0 +1,81 @@
+/**
+ * How the person commands (`account`, `group`, `chat`, `event`, `poll`, `invites`, `sync`, `join`)
+ * use the client: open the device's home (`--home`, SQLite in `<home>/rally.db`), do the work,
+ * deliver what was queued, close. Commands that change a group wait a few seconds for relays to
+ * answer and say plainly what is still waiting (it stays queued and goes out with the next command
+ * or `rally sync`); commands that read first catch up with the relays unless `--offline`.
+ */
+import type { Rally } from "@rally/client";
+import { createNodeClient } from "@rally/client/core/nodeClient.ts";
+import type { Command } from "commander";
+import { CliError, globalOptions, info } from "./output.ts";
+
+/** How long a command waits for relays to take what it queued. */
+const DELIVER_MS = 6_000;
+
+export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise<T>): Promise<T> {
+  const { home } = globalOptions(cmd);
+  const passphrase = process.env.RALLY_PASSPHRASE;
+  const origin = process.env.RALLY_ORIGIN;
+  let client: Rally;
+  try {
+    client = await createNodeClient({
+      home,
+      ...(passphrase ? { passphrase } : {}),
+      ...(origin ? { origin } : {}),
+    });
+  } catch (e) {
+    throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Tries to send everything queued; tells the person what is still waiting and why. */
+export async function deliver(cmd: Command, client: Rally): Promise<{ pending: number }> {
+  const report = await client.deliver(DELIVER_MS);
+  if (report.pending > 0) {
+    const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
+    info(
+      cmd,
+      `Saved on this device, not delivered yet${where ? `: no answer from ${where}` : ""}. ` +
+        `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
+    );
+  }
+  return { pending: report.pending };
+}
+
+/** Catches up with relays before showing something (skipped with `--offline`). */
+export async function freshen(cmd: Command, client: Rally, offline: boolean | undefined): Promise<void> {
+  if (offline) return;
+  if (!(await client.account())) return;
+  try {
+    const report = await client.sync();
+    if (report.relays.length > 0 && report.relays.every((r) => !r.connected)) {
+      info(cmd, "No relay could be reached: showing what this device already has.");
+    }
+  } catch (e) {
+    info(
+      cmd,
+      `Could not catch up with the relays (${(e as Error).message}): showing what this device already has.`,
+    );
+  }
+}
+
+/** Collects a repeatable option (`--relay A --relay B`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** A GROUP argument: id, unique id prefix or unique name. */
+export function resolveGroup(client: Rally, ref: string): Promise<string> {
+  return client.resolveGroup(ref);
+}
+
+/** Short human time for listings. */
+export function when(unix: number): string {
+  return new Date(unix * 1000).toISOString().replace("T", " ").slice(0, 16);
+}

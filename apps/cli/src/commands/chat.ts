@@ -1,0 +1,82 @@
+/**
+ * `rally chat`: send and read a group's messages (issue 3):
+ *   rally chat send GROUP TEXT   rally chat list GROUP → [{"id","author","text","createdAt"}]
+ * (`author` is the sender's npub), plus replies, reactions and deleting.
+ */
+import type { Command } from "commander";
+import { deliver, freshen, resolveGroup, when, withClient } from "../cli/client.ts";
+import { positiveInt, printResult } from "../cli/output.ts";
+
+export function register(program: Command): void {
+  const chat = program.command("chat").description("a group's messages: send, list, react, delete");
+
+  chat
+    .command("send")
+    .description("send a message to a group")
+    .argument("<group>", "group id or name")
+    .argument("<text>", "the message")
+    .option("--reply <id>", "answer this message")
+    .action(async (ref: string, text: string, opts: { reply?: string }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        const m = await client.sendChat(id, text, opts.reply ? { replyTo: opts.reply } : {});
+        const { pending } = await deliver(cmd, client);
+        const out = { ...m, state: pending === 0 ? "sent" : "pending" };
+        printResult(cmd, out, [
+          pending === 0 ? "Sent." : "Saved; it will be sent when a relay is reachable.",
+        ]);
+      });
+    });
+
+  chat
+    .command("list")
+    .description("show a group's messages, oldest first")
+    .argument("<group>", "group id or name")
+    .option("--limit <n>", "only the newest N", positiveInt("--limit"))
+    .option("--offline", "do not check the relays first")
+    .action(async (ref: string, opts: { limit?: number; offline?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const id = await resolveGroup(client, ref);
+        const list = await client.chat(id, opts.limit ? { limit: opts.limit } : {});
+        printResult(cmd, list, () =>
+          list.length === 0
+            ? ["No messages yet."]
+            : list.map((m) => {
+                const text = m.deleted ? "(deleted)" : m.text;
+                const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
+                return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${m.state === "pending" ? "  (not sent yet)" : ""}`;
+              }),
+        );
+      });
+    });
+
+  chat
+    .command("react")
+    .description("react to a message with an emoji")
+    .argument("<group>", "group id or name")
+    .argument("<message>", "message id")
+    .argument("<emoji>", "the reaction")
+    .action(async (ref: string, message: string, emoji: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        await client.react(id, message, emoji);
+        await deliver(cmd, client);
+        printResult(cmd, { group: id, message, emoji }, ["Reacted."]);
+      });
+    });
+
+  chat
+    .command("delete")
+    .description("delete one of your messages (admins may delete any)")
+    .argument("<group>", "group id or name")
+    .argument("<message>", "message id")
+    .action(async (ref: string, message: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        await client.deleteMessage(id, message);
+        await deliver(cmd, client);
+        printResult(cmd, { group: id, deleted: message }, ["Deleted."]);
+      });
+    });
+}

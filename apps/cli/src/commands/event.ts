@@ -1,0 +1,206 @@
+/**
+ * `rally event`: events inside a group (issue 4):
+ *   rally event create GROUP --title T --start ISO --end ISO [--tz ZONE] [--location L]
+ *                            [--description D] [--capacity N] [--hosts-only-rsvps]      → {"id"}
+ *   rally event list GROUP → [{"id","title","start","end","location","description","status",
+ *                              "capacity","rsvps":{"going","maybe","declined","waitlist"}}]
+ *   rally event edit GROUP EVENT [--title …] [--start …] …;  rally event cancel GROUP EVENT
+ *   rally event rsvp GROUP EVENT going|maybe|declined [--guests N]
+ *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
+ */
+import { readFileSync } from "node:fs";
+import type { EventInput, EventView, RsvpStatus } from "@rally/client";
+import type { Command } from "commander";
+import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
+import { CliError, printResult } from "../cli/output.ts";
+
+interface EventOptions {
+  title?: string;
+  start?: string;
+  end?: string;
+  tz?: string;
+  location?: string;
+  description?: string;
+  capacity?: number;
+  hostsOnlyRsvps?: boolean;
+  allDay?: boolean;
+}
+
+function capacity(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new CliError(`--capacity must be a whole number of at least 1, not "${value}".`);
+  }
+  return Number(value);
+}
+
+function guests(value: string): number {
+  if (!/^\d+$/.test(value)) throw new CliError(`--guests must be a whole number, not "${value}".`);
+  return Number(value);
+}
+
+function eventLines(e: EventView): string[] {
+  const r = e.rsvps;
+  const seats = e.capacity === null ? "" : `, ${e.capacity} places`;
+  return [
+    `${e.title}${e.status === "cancelled" ? "  [CANCELLED]" : ""}`,
+    `  when:  ${e.start}${e.end ? ` → ${e.end}` : ""}${e.tz ? ` (${e.tz})` : ""}`,
+    ...(e.location ? [`  where: ${e.location}`] : []),
+    `  going ${r.going.length}, maybe ${r.maybe.length}, can't go ${r.declined.length}${r.waitlist.length ? `, waiting ${r.waitlist.length}` : ""}${seats}`,
+    `  id:    ${e.id}`,
+  ];
+}
+
+function withFields(cmd: Command): Command {
+  return cmd
+    .option("--title <title>", "what it is called")
+    .option("--start <iso>", "start, e.g. 2026-06-01T18:00 (or a date for all-day)")
+    .option("--end <iso>", "end, e.g. 2026-06-01T20:00")
+    .option("--tz <zone>", "time zone of start/end, e.g. Europe/Berlin (default UTC)")
+    .option("--location <place>", "where")
+    .option("--description <text>", "details")
+    .option("--capacity <n>", "places (guests count too); later answers wait in a queue", capacity);
+}
+
+export function register(program: Command): void {
+  const event = program
+    .command("event")
+    .description("events in a group: create, list, edit, cancel, RSVP, calendar files");
+
+  withFields(
+    event.command("create").description("create an event in a group").argument("<group>", "group id or name"),
+  )
+    .option("--hosts-only-rsvps", "only the hosts see who answered")
+    .action(async (ref: string, opts: EventOptions, cmd: Command) => {
+      if (!opts.title) throw new CliError('An event needs a title: --title "…".');
+      if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        const input: EventInput = { title: opts.title as string, start: opts.start as string };
+        if (opts.end) input.end = opts.end;
+        if (opts.tz) input.tz = opts.tz;
+        if (opts.location) input.location = opts.location;
+        if (opts.description) input.description = opts.description;
+        if (opts.capacity !== undefined) input.capacity = opts.capacity;
+        if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
+        const e = await client.createEvent(id, input);
+        await deliver(cmd, client);
+        printResult(cmd, e, ["Event created.", ...eventLines(e)]);
+      });
+    });
+
+  event
+    .command("list")
+    .description("a group's events, soonest first")
+    .argument("<group>", "group id or name")
+    .option("--offline", "do not check the relays first")
+    .action(async (ref: string, opts: { offline?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const id = await resolveGroup(client, ref);
+        const list = (await client.events(id)).map(({ group: _g, ...e }) => e);
+        printResult(cmd, list, () => (list.length === 0 ? ["No events yet."] : list.flatMap(eventLines)));
+      });
+    });
+
+  withFields(
+    event
+      .command("edit")
+      .description("change an event (its author or a group admin)")
+      .argument("<group>", "group id or name")
+      .argument("<event>", "event id"),
+  ).action(async (ref: string, eventId: string, opts: EventOptions, cmd: Command) => {
+    await withClient(cmd, async (client) => {
+      await freshen(cmd, client, false);
+      const id = await resolveGroup(client, ref);
+      const patch: Partial<EventInput> = {};
+      for (const k of ["title", "start", "end", "tz", "location", "description"] as const) {
+        if (opts[k] !== undefined) patch[k] = opts[k];
+      }
+      if (opts.capacity !== undefined) patch.capacity = opts.capacity;
+      if (Object.keys(patch).length === 0) throw new CliError("Say what to change, e.g. --title or --start.");
+      const e = await client.editEvent(id, eventId, patch);
+      await deliver(cmd, client);
+      printResult(cmd, e, ["Event changed.", ...eventLines(e)]);
+    });
+  });
+
+  event
+    .command("cancel")
+    .description("cancel an event (it stays listed as cancelled)")
+    .argument("<group>", "group id or name")
+    .argument("<event>", "event id")
+    .action(async (ref: string, eventId: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, false);
+        const id = await resolveGroup(client, ref);
+        await client.cancelEvent(id, eventId);
+        await deliver(cmd, client);
+        printResult(cmd, { id: eventId, status: "cancelled" }, ["Event cancelled."]);
+      });
+    });
+
+  event
+    .command("rsvp")
+    .description("answer an event: going, maybe or declined")
+    .argument("<group>", "group id or name")
+    .argument("<event>", "event id")
+    .argument("<answer>", "going | maybe | declined")
+    .option("--guests <n>", "people coming with you (with going)", guests)
+    .action(async (ref: string, eventId: string, answer: string, opts: { guests?: number }, cmd: Command) => {
+      const status = answer.toLowerCase();
+      if (status !== "going" && status !== "maybe" && status !== "declined") {
+        throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
+      }
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, false);
+        const id = await resolveGroup(client, ref);
+        await client.rsvp(id, eventId, status as RsvpStatus, opts.guests ?? 0);
+        await deliver(cmd, client);
+        const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
+        const place =
+          e && (e as { myPlace?: string }).myPlace === "waitlist"
+            ? " The event is full: you are on the waiting list."
+            : "";
+        printResult(cmd, { id: eventId, rsvp: status, guests: opts.guests ?? 0, event: e ?? null }, [
+          `Answered: ${status}.${place}`,
+        ]);
+      });
+    });
+
+  event
+    .command("ics")
+    .description("iCalendar (.ics) of one event, or of the group's calendar, on stdout")
+    .argument("<group>", "group id or name")
+    .argument("[event]", "event id (default: every event of the group)")
+    .option("--offline", "do not check the relays first")
+    .action(async (ref: string, eventId: string | undefined, opts: { offline?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const id = await resolveGroup(client, ref);
+        // The calendar file itself, also with --json: it is the output calendar apps read.
+        process.stdout.write(await client.eventIcs(id, eventId));
+      });
+    });
+
+  event
+    .command("import")
+    .description("add the events of an .ics file to a group")
+    .argument("<group>", "group id or name")
+    .argument("<file>", "an .ics file, as calendar apps export them")
+    .action(async (ref: string, file: string, _opts: unknown, cmd: Command) => {
+      let ics: string;
+      try {
+        ics = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new CliError(
+          `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`,
+        );
+      }
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        const list = await client.importIcs(id, ics);
+        await deliver(cmd, client);
+        printResult(cmd, list, [`Imported ${list.length} event(s).`, ...list.flatMap(eventLines)]);
+      });
+    });
+}

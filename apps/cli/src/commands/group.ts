@@ -1,0 +1,199 @@
+/**
+ * `rally group`: create, list, members, invite, remove, leave, link (issues 3 and 5):
+ *   rally group create NAME [--relay URL]...      → {"id","name"}
+ *   rally group list                              → [{"id","name","members"}]
+ *   rally group members GROUP                     → [{"npub","name","admin"}]
+ *   rally group invite GROUP NPUB | remove GROUP NPUB | leave GROUP
+ *   rally group link GROUP [--uses N] [--expires DURATION] [--approve]   → prints the link
+ * GROUP is a group id or a unique name.
+ */
+import type { Command } from "commander";
+import { collect, deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
+import { CliError, positiveInt, printResult } from "../cli/output.ts";
+
+/** "90m", "12h", "7d", "2w" or plain seconds → seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhdw]?)$/i.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new CliError(`--expires takes a duration such as 30m, 12h, 7d or 2w, not "${text}".`);
+  }
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[(m[2] ?? "").toLowerCase()] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+interface Offline {
+  offline?: boolean;
+}
+
+export function register(program: Command): void {
+  const group = program
+    .command("group")
+    .description("groups: create, list, members, invite, remove, leave, invite links");
+
+  group
+    .command("create")
+    .description("create a group with you as its admin")
+    .argument("<name>", "the group's name (only members ever see it)")
+    .option("--description <text>", "what the group is about")
+    .option(
+      "--relay <url>",
+      "a relay for the group's messages (repeat for more; default: your relays)",
+      collect,
+    )
+    .action(async (name: string, opts: { description?: string; relay?: string[] }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const g = await client.createGroup({
+          name,
+          ...(opts.description ? { description: opts.description } : {}),
+          ...(opts.relay ? { relays: opts.relay } : {}),
+        });
+        printResult(cmd, g, [
+          `Group "${g.name}" created.`,
+          `Id: ${g.id}`,
+          `Invite people: rally group invite "${g.name}" NPUB`,
+        ]);
+      });
+    });
+
+  group
+    .command("list")
+    .description("your groups")
+    .option("--offline", "do not check the relays first")
+    .action(async (opts: Offline, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const list = await client.groups();
+        printResult(cmd, list, () =>
+          list.length === 0
+            ? ['No groups yet. Create one with "rally group create NAME", or see "rally invites".']
+            : list.map((g) => {
+                const status = (g as { status?: string }).status;
+                const extra = status && status !== "active" ? ` [${status}]` : "";
+                const unread = g.unread > 0 ? `, ${g.unread} unread` : "";
+                return `${g.name}${extra} — ${g.members} member${g.members === 1 ? "" : "s"}${unread}${g.admin ? ", you are an admin" : ""}\n  ${g.id}`;
+              }),
+        );
+      });
+    });
+
+  group
+    .command("members")
+    .description("who is in a group")
+    .argument("<group>", "group id or name")
+    .option("--offline", "do not check the relays first")
+    .action(async (ref: string, opts: Offline, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const id = await resolveGroup(client, ref);
+        const list = await client.members(id);
+        printResult(cmd, list, () => list.map((m) => `${m.name}${m.admin ? " (admin)" : ""}  ${m.npub}`));
+      });
+    });
+
+  group
+    .command("invite")
+    .description("invite someone by their address (npub); admins only")
+    .argument("<group>", "group id or name")
+    .argument("<npub>", 'the person\'s address, from their "rally account show"')
+    .action(async (ref: string, npub: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, false);
+        const id = await resolveGroup(client, ref);
+        await client.invite(id, npub);
+        const { pending } = await deliver(cmd, client);
+        printResult(cmd, { group: id, invited: npub, delivered: pending === 0 }, [
+          pending === 0
+            ? 'Invitation sent. They see it with "rally invites".'
+            : "Invitation saved; it is sent as soon as a relay is reachable.",
+        ]);
+      });
+    });
+
+  group
+    .command("remove")
+    .description("remove someone from a group; admins only")
+    .argument("<group>", "group id or name")
+    .argument("<npub>", "the person's address")
+    .action(async (ref: string, npub: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, false);
+        const id = await resolveGroup(client, ref);
+        await client.remove(id, npub);
+        const { pending } = await deliver(cmd, client);
+        printResult(cmd, { group: id, removed: npub, delivered: pending === 0 }, [
+          "Removed. They cannot read anything the group sends from now on.",
+        ]);
+      });
+    });
+
+  group
+    .command("leave")
+    .description("leave a group (this device forgets its keys)")
+    .argument("<group>", "group id or name")
+    .action(async (ref: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        await client.leave(id);
+        await deliver(cmd, client);
+        printResult(cmd, { group: id, left: true }, ["You left the group."]);
+      });
+    });
+
+  group
+    .command("link")
+    .description("make an invite link for a group; admins only")
+    .argument("<group>", "group id or name")
+    .option("--uses <n>", "how many people may join with it (default: any number)", positiveInt("--uses"))
+    .option("--expires <duration>", "how long it works: 30m, 12h, 7d, 2w (default: no expiry)")
+    .option("--approve", "an admin approves each person who asks to join")
+    .action(
+      async (ref: string, opts: { uses?: number; expires?: string; approve?: boolean }, cmd: Command) => {
+        await withClient(cmd, async (client) => {
+          const id = await resolveGroup(client, ref);
+          const link = await client.createInviteLink(id, {
+            ...(opts.uses !== undefined ? { uses: opts.uses } : {}),
+            ...(opts.expires !== undefined ? { expiresIn: parseDuration(opts.expires) } : {}),
+            ...(opts.approve ? { approve: true } : {}),
+          });
+          printResult(cmd, link, [
+            link.url,
+            "",
+            "Share this link privately: anyone who has it can ask to join.",
+            opts.approve
+              ? 'Requests wait for an admin: see them with "rally group requests GROUP".'
+              : "People are let in whenever an admin's device syncs.",
+          ]);
+        });
+      },
+    );
+
+  group
+    .command("requests")
+    .description("people waiting to join through an invite link that needs approval")
+    .argument("<group>", "group id or name")
+    .option("--offline", "do not check the relays first")
+    .action(async (ref: string, opts: Offline, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const id = await resolveGroup(client, ref);
+        const list = await client.pendingJoins(id);
+        printResult(cmd, list, () =>
+          list.length === 0 ? ["Nobody is waiting."] : list.map((r) => `${r.name}  (request ${r.id})`),
+        );
+      });
+    });
+
+  group
+    .command("approve")
+    .description("let in someone who asked through an invite link")
+    .argument("<group>", "group id or name")
+    .argument("<request>", 'request id, from "rally group requests"')
+    .action(async (ref: string, request: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        await client.approveJoin(id, request);
+        await deliver(cmd, client);
+        printResult(cmd, { group: id, approved: request }, ["Approved: they are being added to the group."]);
+      });
+    });
+}

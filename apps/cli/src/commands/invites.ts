@@ -1,0 +1,51 @@
+/**
+ * `rally invites`: invitations into groups, waiting for an answer (issue 3):
+ *   rally invites → [{"id","group","from"}];  rally invites accept ID;  rally invites decline ID
+ */
+import type { Command } from "commander";
+import { deliver, freshen, withClient } from "../cli/client.ts";
+import { printResult } from "../cli/output.ts";
+
+export function register(program: Command): void {
+  const invites = program
+    .command("invites")
+    .description("invitations into groups (accept or decline them)")
+    .option("--offline", "do not check the relays first")
+    .action(async (opts: { offline?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, opts.offline);
+        const list = await client.invites();
+        printResult(cmd, list, () =>
+          list.length === 0
+            ? ["No invitations."]
+            : list.map(
+                (i) => `"${i.group}" from ${i.fromName} (${i.from})\n  accept: rally invites accept ${i.id}`,
+              ),
+        );
+      });
+    });
+
+  invites
+    .command("accept")
+    .description("join a group you were invited to")
+    .argument("<id>", 'invitation id, from "rally invites"')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const g = await client.acceptInvite(id);
+        await deliver(cmd, client);
+        printResult(cmd, g, [`You are in "${g.name}" (${g.members} members).`, `Id: ${g.id}`]);
+      });
+    });
+
+  invites
+    .command("decline")
+    .description("say no to an invitation")
+    .argument("<id>", 'invitation id, from "rally invites"')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await client.declineInvite(id);
+        await deliver(cmd, client);
+        printResult(cmd, { id, declined: true }, ["Invitation declined."]);
+      });
+    });
+}

@@ -1,0 +1,50 @@
+/**
+ * `rally join LINK`: ask to join a group through an invite link (issue 5). The request goes to the
+ * link's relays; the group lets you in whenever one of its admins' devices is online. Run it again
+ * (or "rally sync") to see whether you are in.
+ *   → {"state":"waiting","group":NAME} or {"state":"joined","groupId":ID,"name":NAME}
+ */
+import type { Command } from "commander";
+import { deliver, withClient } from "../cli/client.ts";
+import { CliError, printResult } from "../cli/output.ts";
+
+export function register(program: Command): void {
+  program
+    .command("join")
+    .description("join a group with an invite link")
+    .argument("<link>", "the invite link (https://…#join=… or rally:…)")
+    .option("--wait <seconds>", "keep checking this long for the group to let you in", "0")
+    .action(async (link: string, opts: { wait: string }, cmd: Command) => {
+      const wait = Number(opts.wait);
+      if (!Number.isFinite(wait) || wait < 0)
+        throw new CliError(`--wait takes a number of seconds, not "${opts.wait}".`);
+      await withClient(cmd, async (client) => {
+        if (!(await client.account())) {
+          throw new CliError("Create your account first: rally account create --name NAME");
+        }
+        let state = await client.join(link);
+        await deliver(cmd, client);
+        const deadline = Date.now() + wait * 1000;
+        do {
+          try {
+            await client.sync();
+          } catch {
+            // Unreachable relays: still waiting; the request stays queued.
+          }
+          state = (await client.joinState(link)) ?? state;
+          if (state.state !== "waiting" || Date.now() >= deadline) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        } while (Date.now() < deadline);
+        printResult(cmd, state, () =>
+          state.state === "joined"
+            ? [`You are in "${state.name}".`, `Id: ${state.groupId}`]
+            : state.state === "waiting"
+              ? [
+                  `Waiting for the group${state.group ? ` "${state.group}"` : ""} to let you in.`,
+                  'Check again with "rally sync" or "rally group list".',
+                ]
+              : [`Not let in: ${state.reason}`],
+        );
+      });
+    });
+}

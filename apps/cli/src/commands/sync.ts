@@ -1,0 +1,30 @@
+/**
+ * `rally sync`: one round with the relays — send what is queued, fetch and process everything
+ * pending (invitations, group messages, join requests), and report. Exits non-zero when no relay
+ * could be reached at all (nothing is lost: everything stays queued on this device).
+ */
+import type { Command } from "commander";
+import { withClient } from "../cli/client.ts";
+import { CliError, printResult } from "../cli/output.ts";
+
+export function register(program: Command): void {
+  program
+    .command("sync")
+    .description("send what is waiting and fetch everything new from the relays")
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const report = await client.sync();
+        const reachable = report.relays.some((r) => r.connected);
+        if (!reachable && report.relays.length > 0) {
+          const why = report.relays.map((r) => `${r.url}${r.error ? ` (${r.error})` : ""}`).join(", ");
+          throw new CliError(
+            `Could not reach any relay: ${why}. Nothing is lost: ${report.pendingOutbox} item(s) stay queued on this device. Check that a relay is running, then run "rally sync" again.`,
+          );
+        }
+        printResult(cmd, report, [
+          `Received ${report.received} new item(s), sent ${report.sent}.`,
+          ...(report.pendingOutbox > 0 ? [`${report.pendingOutbox} item(s) still waiting for a relay.`] : []),
+        ]);
+      });
+    });
+}
