@@ -292,7 +292,10 @@ export class RelayConnection {
     clearTimeout(this.connectTimer);
     clearTimeout(this.authTimer);
     if (ws && closeSocket) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      // No-ops rather than null: `ws` reports closing a socket that is still connecting as an
+      // "error" event, and an error event with no listener would end the process.
+      const ignore = () => {};
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = ignore;
       try {
         ws.close();
       } catch {

@@ -1,7 +1,7 @@
 // The pool against a hostile relay (a real WebSocket server that sends malformed and forged
 // frames — the real `rally relay` never does, so this one is written to misbehave on purpose):
 // every bad frame is dropped with a logged reason, nothing throws, the good events still arrive.
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
@@ -141,6 +141,32 @@ describe("RelayPool with a hostile relay", () => {
     silent = false;
     const [second] = await p.publish(signed(1, "heard"), [url]);
     expect(second).toMatchObject({ ok: true });
+  });
+
+  it("gives up on a relay that accepts TCP but never completes the handshake", async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket); // accept and say nothing
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const p = pool([], { connectTimeoutMs: 300, publishTimeoutMs: 5000 });
+    const [res] = await p.publish(signed(1, "nobody home"), [url]);
+    expect(res).toMatchObject({
+      ok: false,
+      status: "unreachable",
+      message: "error: could not connect: timed out",
+    });
+    // Still alive and still trying, with backoff.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(["connecting", "offline"]).toContain(p.state());
   });
 
   it("waits for a challenge when a relay wants AUTH but sends none, then gives up with a reason", async () => {
