@@ -3,10 +3,19 @@
  * (`ws://HOST:PORT`, the real port when `--port 0`) and stops cleanly on SIGINT/SIGTERM, after
  * committing every event it has acknowledged.
  */
+import fs from "node:fs";
 import path from "node:path";
-import { startRelayServer } from "@rally/relay";
+import { type RelayServer, type RelayServerOptions, startRelayServer } from "@rally/relay";
 import type { Command } from "commander";
-import { globalOptions, info, portNumber, positiveInt, printResult } from "../cli/output.ts";
+import {
+  CliError,
+  errorMessage,
+  globalOptions,
+  info,
+  portNumber,
+  positiveInt,
+  printResult,
+} from "../cli/output.ts";
 
 interface RelayOptions {
   port: number;
@@ -83,7 +92,7 @@ export function register(program: Command): void {
           ? { reqsPerSecond: opts.reqsPerSecond, reqBurst: opts.reqsPerSecond * 4 }
           : {}),
       };
-      const server = await startRelayServer({
+      const server = await start(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
@@ -120,4 +129,33 @@ export function register(program: Command): void {
       });
       info(cmd, "Relay stopped.");
     });
+}
+
+/** Starts the relay, turning the usual failures into plain words that say what to do. */
+async function start(dataDir: string, options: RelayServerOptions): Promise<RelayServer> {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (error) {
+    throw new CliError(
+      `cannot use ${dataDir} for the relay's data (${errorMessage(error)}); choose another with --data`,
+    );
+  }
+  try {
+    return await startRelayServer({ ...options, dataDir });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const where = `${options.host}:${options.port}`;
+    if (code === "EADDRINUSE")
+      throw new CliError(`${where} is already in use; choose another port with --port`);
+    if (code === "EACCES")
+      throw new CliError(`not allowed to listen on ${where}; choose a port above 1023 with --port`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new CliError(`cannot listen on ${options.host}: no such address on this machine; check --host`);
+    if (typeof code === "string" && code.startsWith("SQLITE_"))
+      throw new CliError(
+        `the relay database in ${dataDir} cannot be opened (${errorMessage(error)}); move it away or choose another --data`,
+      );
+    throw error;
+  }
 }
