@@ -10,7 +10,7 @@
 import { npubEncode } from "nostr-tools/nip19";
 import type { EventTime } from "../app/calendar.ts";
 import { calendarEventId } from "../app/calendar.ts";
-import { zonedParts } from "../app/time.ts";
+import { zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
 import { contentLine, escapeText, joinLines } from "./lines.ts";
 import { formatLocalBasic, vtimezoneLines } from "./vtimezone.ts";
@@ -64,10 +64,14 @@ function veventLines(e: IcsEventSource, options: IcsOptions): string[] {
     lines.push(contentLine("DTSTART", dateBasic(t.start), { VALUE: "DATE" }));
     lines.push(contentLine("DTEND", dateBasic(t.end ?? addDay(t.start)), { VALUE: "DATE" }));
   } else {
-    const write = (name: string, unix: number, tz: string | null) =>
-      tz === null
-        ? contentLine(name, utcBasic(unix))
-        : contentLine(name, formatLocalBasic(zonedParts(unix, tz)), { TZID: tz });
+    const write = (name: string, unix: number, tz: string | null) => {
+      const local = tz === null ? null : zonedParts(unix, tz);
+      // A wall-clock time in the repeated hour of a DST change means its first occurrence
+      // (RFC 5545 §3.3.5); an instant in the second one is written in UTC so it stays exact.
+      if (tz === null || local === null || zonedToUnix(local, tz) !== unix)
+        return contentLine(name, utcBasic(unix));
+      return contentLine(name, formatLocalBasic(local), { TZID: tz });
+    };
     lines.push(write("DTSTART", t.start, t.tz));
     if (t.end !== null) lines.push(write("DTEND", t.end, t.endTz ?? t.tz));
   }

@@ -14,8 +14,9 @@
 import ICAL from "ical.js";
 import { type EventTime, MAX_TITLE_LENGTH } from "../app/calendar.ts";
 import { MAX_CONTENT_LENGTH } from "../app/rumor.ts";
-import { addDays, isValidTimeZone, zonedToUnix } from "../app/time.ts";
+import { addDays, isValidTimeZone, type LocalDateTime, zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
+import { windowsZoneToIana } from "./windowsZones.ts";
 
 export const MAX_ICS_LENGTH = 5 * 1024 * 1024;
 export const MAX_IMPORTED_EVENTS = 2000;
@@ -49,6 +50,20 @@ type Instant = { kind: "date"; date: string } | { kind: "time"; unix: number; tz
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
+/**
+ * ical.js reads a wall-clock time that occurs twice (clocks going back) as its second occurrence;
+ * RFC 5545 §3.3.5 says the first. When the zone is one the runtime knows, and the runtime agrees
+ * that ical.js's instant shows this wall-clock time, the earlier instant with the same wall-clock
+ * time (the RFC's reading, from zonedToUnix) is taken.
+ */
+function firstOccurrence(icalUnix: number, local: LocalDateTime, iana: string | null): number {
+  if (iana === null) return icalUnix;
+  const rfc = zonedToUnix(local, iana);
+  const shown = zonedParts(icalUnix, iana);
+  const same = (Object.keys(local) as (keyof LocalDateTime)[]).every((k) => shown[k] === local[k]);
+  return same && rfc < icalUnix && icalUnix - rfc <= 7200 ? rfc : icalUnix;
+}
+
 function readInstant(prop: IcalProperty, defaultTz: string, label: string): Instant {
   const value = prop.getFirstValue();
   if (!(value instanceof ICAL.Time)) throw new EventProblem(`its ${label} is not a date or date-time`);
@@ -75,9 +90,15 @@ function readInstant(prop: IcalProperty, defaultTz: string, label: string): Inst
   };
   const zone = t.zone?.tzid;
   if (typeof tzid === "string" && tzid.length > 0) {
-    const iana = isValidTimeZone(tzid) ? tzid : null;
+    const mapped = windowsZoneToIana(tzid);
+    const iana = isValidTimeZone(tzid)
+      ? tzid
+      : mapped !== undefined && isValidTimeZone(mapped)
+        ? mapped
+        : null;
     // Resolved by ical.js through a VTIMEZONE in the file: its rules are what the sender meant.
-    if (zone !== undefined && zone !== "floating") return { kind: "time", unix: t.toUnixTime(), tz: iana };
+    if (zone !== undefined && zone !== "floating")
+      return { kind: "time", unix: firstOccurrence(t.toUnixTime(), fields, iana), tz: iana };
     if (iana !== null) return { kind: "time", unix: zonedToUnix(fields, iana), tz: iana };
     throw new EventProblem(`its ${label} uses the time zone "${tzid}", which the file does not define`);
   }
