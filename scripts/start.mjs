@@ -1,0 +1,25 @@
+// `npm start`: runs Rally — for now a relay on ws://127.0.0.1:7447 with its data in ./.rally/relay.
+// Extra arguments go to `rally relay` (e.g. `npm start -- --port 8000`). Ctrl-C stops it cleanly.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const child = spawn(
+  process.execPath,
+  [
+    path.join(root, "apps/cli/bin/rally.js"),
+    "relay",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "7447",
+    "--data",
+    path.join(root, ".rally/relay"),
+    ...process.argv.slice(2),
+  ],
+  { stdio: "inherit", cwd: root },
+);
+// The terminal sends Ctrl-C to the whole process group; forward other stops to the relay.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
