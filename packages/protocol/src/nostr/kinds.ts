@@ -60,8 +60,8 @@ export function eventAddress(event: Pick<NostrEvent, "kind" | "pubkey" | "tags">
  * lexical order) should be retained". True when `a` should replace `b`.
  */
 export function supersedes(
-  a: Pick<NostrEvent, "created_at" | "id">,
-  b: Pick<NostrEvent, "created_at" | "id">,
+  a: { created_at: number; id: string },
+  b: { created_at: number; id: string },
 ): boolean {
   if (a.created_at !== b.created_at) return a.created_at > b.created_at;
   return a.id < b.id;
