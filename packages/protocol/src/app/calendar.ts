@@ -72,6 +72,16 @@ export type CalendarEventInput = Partial<Omit<CalendarEventFields, "title" | "ti
   time: EventTime;
 };
 
+/**
+ * When an event is over, in Unix seconds: its end; a timed event without an end at its start
+ * (NIP-52: it "ends instantaneously"); an all-day event at the end of its last day in UTC.
+ */
+export function eventEndsAt(time: EventTime): number {
+  if (!time.allDay) return time.end ?? time.start;
+  const lastExclusive = time.end ?? addDays(time.start, 1);
+  return Date.parse(`${lastExclusive}T00:00:00Z`) / 1000;
+}
+
 /** A fresh random `d` identifier (16 random bytes, hex). */
 export function newEventIdentifier(random: Uint8Array = randomBytes(16)): string {
   if (random.length < 16) throw new InvalidInputError("random", "need at least 16 random bytes");

@@ -6,6 +6,7 @@
  * the event's time zone with their UTC offset (or in UTC, `Z`, when it has none).
  */
 
+import { eventEndsAt } from "./calendar.ts";
 import type { RsvpStatus } from "./rsvp.ts";
 import type { CalendarEventState, ChatMessageState, GroupAppState, PollState } from "./state.ts";
 import { unixToIso, unixToZonedIso } from "./time.ts";
@@ -132,14 +133,8 @@ export function eventViews(
   options: { upcomingAfter?: number } = {},
 ): EventView[] {
   return state.events
-    .filter((e) => options.upcomingAfter === undefined || eventEnd(e) > options.upcomingAfter)
+    .filter((e) => options.upcomingAfter === undefined || eventEndsAt(e.time) > options.upcomingAfter)
     .map((e) => eventView(state, e, me));
-}
-
-function eventEnd(e: CalendarEventState): number {
-  const t = e.time;
-  if (t.allDay) return Date.parse(`${t.end ?? t.start}T00:00:00Z`) / 1000 + (t.end === null ? 86400 : 0);
-  return t.end ?? t.start;
 }
 
 /** Finds an event by its id, or by a unique prefix of at least 6 characters. */

@@ -9,7 +9,7 @@
 
 import { npubEncode } from "nostr-tools/nip19";
 import type { EventTime } from "../app/calendar.ts";
-import { calendarEventId } from "../app/calendar.ts";
+import { calendarEventId, eventEndsAt } from "../app/calendar.ts";
 import { zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
 import { contentLine, escapeText, joinLines } from "./lines.ts";
@@ -112,11 +112,16 @@ function zonesOf(events: readonly IcsEventSource[]): Map<string, { from: number;
   return zones;
 }
 
-/** A calendar of events (in the order given) with one VTIMEZONE per zone used. */
+/**
+ * A calendar of events (in the order given) with one VTIMEZONE per zone used. With `upcomingAfter`
+ * (Unix seconds), events that were over by then are left out: a group's upcoming events.
+ */
 export function calendarToIcs(
-  events: readonly IcsEventSource[],
-  options: IcsOptions & { name?: string; description?: string } = {},
+  all: readonly IcsEventSource[],
+  options: IcsOptions & { name?: string; description?: string; upcomingAfter?: number } = {},
 ): string {
+  const after = options.upcomingAfter;
+  const events = after === undefined ? all : all.filter((e) => eventEndsAt(e.time) > after);
   const lines = [
     contentLine("BEGIN", "VCALENDAR"),
     contentLine("VERSION", "2.0"),

@@ -243,6 +243,10 @@ describe("iCalendar export", () => {
     expect(handParse(named).find((l) => l.name === "ORGANIZER")!.params).toBe('CN="Jane, Organiser"');
     expect(a).not.toContain("ATTENDEE");
     const cal = calendarToIcs([base], { name: "Kiez, Süd" });
+    // Upcoming only: the all-day event ends (exclusive) at 2025-07-06T00:00Z.
+    const over = Date.parse("2025-07-06T00:00:00Z") / 1000;
+    expect(calendarToIcs([base], { upcomingAfter: over - 1 })).toContain("BEGIN:VEVENT");
+    expect(calendarToIcs([base], { upcomingAfter: over })).not.toContain("BEGIN:VEVENT");
     expect(handParse(cal).find((l) => l.name === "X-WR-CALNAME")!.value).toBe("Kiez\\, Süd");
   });
 });
