@@ -3,14 +3,10 @@
  * it had, and must read nothing sent after its removal — neither the routing tag that finds the new
  * messages nor the key that opens them — while the members who stay carry on.
  *
- * Known broken (see THREAT-MODEL.md): ts-mls 2.0.0-rc.10 builds a commit with exactly one Remove
- * proposal without an UpdatePath (its `needsUpdatePath` counts `> 1` Removes where RFC 9420 §12.4
- * requires a path for any Remove), so the commit secret is all zeros and the removed member, who
- * can read the commit, derives the next epoch. Removing two or more people at once carries a path
- * and is safe in principle — but processing such a commit as the removed member currently aborts the
- * whole process (V8 "invalid size error" inside ts-mls), so it is not exercised here. The
- * single-removal case is pinned with `it.fails` so that it turns red the day the engine or the
- * library is fixed, and the marker can come off.
+ * ts-mls 2.0.0-rc.10 as published builds a commit with exactly one Remove proposal without an
+ * UpdatePath, and aborts the process of a removed member that meets a commit with a path; both are
+ * corrected at install by scripts/patch-ts-mls.mjs (RFC 9420 §12.4, §12.4.2). These tests are
+ * what shows the correction holds: one and several people removed at once.
  */
 
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
@@ -120,20 +116,24 @@ describe("a removed member with its full saved state", () => {
     await trySavedKeys(restored[0]!, event, after);
   });
 
-  // Fails today because of the ts-mls single-Remove UpdatePath bug described above: the removed
-  // member reads the commit (sent in its epoch), processes it, and computes the new epoch.
-  it.fails("does not reach the new epoch by processing the commit that removes it", async () => {
-    const { commitEvent, event, after, restored } = await removeAndTalk(1);
-    const oldSecret = await exporterSecret(restored[0]!);
-    const processed = await process(restored[0]!, unwrapGroupMessage(commitEvent, oldSecret));
-    expect(isActive(processed.state)).toBe(false);
-    let secretAfter: Uint8Array | undefined;
-    try {
-      secretAfter = await exporterSecret(processed.state);
-    } catch {
-      secretAfter = undefined;
-    }
-    expect(secretAfter !== undefined && routingTag(secretAfter) === event.tags[0]![1]).toBe(false);
-    expect(secretAfter).not.toEqual(after);
-  });
+  // The removed member can read the commit (it was sent in its epoch) and process it: it must learn
+  // that it was removed and nothing of the new epoch.
+  for (const count of [1, 2]) {
+    it(`does not reach the new epoch by processing the commit that removes it (${count} removed)`, async () => {
+      const { commitEvent, event, after, restored } = await removeAndTalk(count);
+      for (const state of restored) {
+        const oldSecret = await exporterSecret(state);
+        const processed = await process(state, unwrapGroupMessage(commitEvent, oldSecret));
+        expect(isActive(processed.state)).toBe(false);
+        let secretAfter: Uint8Array | undefined;
+        try {
+          secretAfter = await exporterSecret(processed.state);
+        } catch {
+          secretAfter = undefined;
+        }
+        expect(secretAfter !== undefined && routingTag(secretAfter) === event.tags[0]![1]).toBe(false);
+        expect(secretAfter).not.toEqual(after);
+      }
+    });
+  }
 });

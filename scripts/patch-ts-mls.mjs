@@ -1,0 +1,71 @@
+// Applied after every install (root `postinstall`): two corrections to ts-mls 2.0.0-rc.10 that
+// Rally's removal guarantees depend on. The script refuses to continue if the code is not the exact
+// shape it knows, so a new ts-mls is checked again by hand, never patched blindly. Both are covered
+// by the removal tests in packages/protocol (test/mls/removal.test.ts, test/marmot/removal.test.ts).
+//
+// 1. clientState.js decides whether a commit needs an UpdatePath with `Object.values(list).length > 1`
+//    for Update and Remove proposals, so a commit removing exactly one member carries no path. RFC
+//    9420 §12.4 requires the path whenever a commit covers an Update or Remove proposal; without it
+//    the next epoch's secrets follow from the previous init secret alone, which the removed member
+//    holds. Corrected to `> 0`.
+// 2. processMessages.js then has the removed member decrypt the UpdatePath, which is encrypted to
+//    everyone but it; its own leaf is gone from the tree and the lookup grows an array until V8
+//    aborts the process. RFC 9420 §12.4.2: a member removed by a commit stops there. We return the
+//    state marked `removedFromGroup` before the path is touched.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// Where npm puts the copy that packages/protocol resolves (nested first, as Node resolves it).
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkgFile = [
+  join(root, "packages/protocol/node_modules/ts-mls/package.json"),
+  join(root, "node_modules/ts-mls/package.json"),
+].find((f) => existsSync(f));
+if (!pkgFile) {
+  console.error("ts-mls is not installed: run npm install");
+  process.exit(1);
+}
+const { version } = JSON.parse(readFileSync(pkgFile, "utf8"));
+const dist = join(dirname(pkgFile), "dist/src");
+
+const patches = [
+  {
+    file: "clientState.js",
+    from: `            Object.values(grouped[defaultProposalTypes.update]).length > 1 ||
+            Object.values(grouped[defaultProposalTypes.remove]).length > 1;`,
+    to: `            Object.values(grouped[defaultProposalTypes.update]).length > 0 ||
+            Object.values(grouped[defaultProposalTypes.remove]).length > 0;`,
+  },
+  {
+    file: "processMessages.js",
+    from: `    if (result.needsUpdatePath && content.commit.path === undefined)
+        throw new ValidationError("Update path is required");
+`,
+    to: `    if (result.needsUpdatePath && content.commit.path === undefined)
+        throw new ValidationError("Update path is required");
+    if (result.selfRemoved)
+        return { newState: { ...state, groupActiveState: { kind: "removedFromGroup" } }, actionTaken: action, consumed: [], aad: content.authenticatedData };
+`,
+  },
+];
+
+let failed = false;
+for (const { file, from, to } of patches) {
+  const path = join(dist, file);
+  const source = readFileSync(path, "utf8");
+  if (source.includes(to)) continue;
+  if (version !== "2.0.0-rc.10" || !source.includes(from)) {
+    console.error(`ts-mls ${version}: ${path} does not have the code Rally's removal fix expects.`);
+    failed = true;
+    continue;
+  }
+  writeFileSync(path, source.replace(from, to));
+  console.log(`ts-mls ${version}: patched ${file} (see scripts/patch-ts-mls.mjs)`);
+}
+if (failed) {
+  console.error(
+    "Check how this ts-mls handles removal commits (RFC 9420 §12.4), then update scripts/patch-ts-mls.mjs.",
+  );
+  process.exit(1);
+}
