@@ -287,7 +287,8 @@ function eventsState(
   sealed: { a: Accepted; key: string }[],
   ctx: ResolvedContext,
 ): CalendarEventState[] {
-  // Answers per event, per person, oldest first (the input lists are already in (created_at, id) order).
+  // Answers per event, per person, oldest first in the "newest wins" sense: by created_at, and
+  // on equal created_at the lowest id counts as the newer one (isNewer), so it comes last.
   const answers = new Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }[]>>();
   for (const r of rsvps) {
     if (!ctx.isMember(r.a.rumor.pubkey)) continue;
@@ -313,7 +314,8 @@ function eventsState(
     const { owner, d, ...fields } = winner.event;
     const counted: RsvpState[] = [];
     const queue: QueuedParty[] = [];
-    for (const [pubkey, history] of answers.get(key) ?? []) {
+    for (const [pubkey, unordered] of answers.get(key) ?? []) {
+      const history = [...unordered].sort((x, y) => (isNewer(x.a.rumor, y.a.rumor) ? 1 : -1));
       const newest = history[history.length - 1]!;
       counted.push({
         pubkey,
@@ -368,7 +370,7 @@ function pollsState(
   deletedBy: Map<string, string>,
   ctx: ResolvedContext,
 ): PollState[] {
-  // Newest counted response per (poll, person). Responses are in (created_at, id) order already.
+  // Newest counted response per (poll, person): highest created_at, then lowest id.
   const newest = new Map<string, Map<string, { a: Accepted; choices: string[] }>>();
   const endsAt = new Map(polls.map((p) => [p.a.rumor.id, p.poll.endsAt]));
   for (const r of responses) {
@@ -376,7 +378,8 @@ function pollsState(
     const end = endsAt.get(r.poll);
     if (end !== undefined && end !== null && r.a.rumor.created_at > end) continue;
     const perPoll = newest.get(r.poll) ?? new Map();
-    perPoll.set(r.a.rumor.pubkey, r);
+    const held = perPoll.get(r.a.rumor.pubkey);
+    if (held === undefined || isNewer(r.a.rumor, held.a.rumor)) perPoll.set(r.a.rumor.pubkey, r);
     newest.set(r.poll, perPoll);
   }
   return polls.map(({ a, poll }) => {

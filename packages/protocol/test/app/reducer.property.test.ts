@@ -312,7 +312,8 @@ function modelSeating(state: GroupAppState, entries: RumorEntry[]) {
     if (r.kind !== 31925 || r.pubkey !== e.sender || r.pubkey === dave.pk) continue;
     accepted.set(r.id, r);
   }
-  const sorted = [...accepted.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+  // Oldest first; on equal created_at the lowest id is the newer answer (newest wins, ties lowest id).
+  const sorted = [...accepted.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? 1 : -1));
   return state.events.map((ev) => {
     const people = new Map<string, { status: string; guests: number; since: number; sinceId: string }>();
     for (const r of sorted) {

@@ -290,6 +290,31 @@ describe("RSVPs, capacity and waitlist", () => {
     expect(s3.events[0]).toMatchObject({ going: [bob.pk, dave.pk, erin.pk], waitlist: [], seatsTaken: 3 });
   });
 
+  test("answers in the same second: the lowest id is the newer one, as for event versions", () => {
+    const a = rsvp(bob, 10, "going");
+    const b = rsvp(bob, 10, "declined");
+    const lowest = a.id < b.id ? a : b;
+    const s = reduceGroup(
+      [ev, a, b].map((r) => from(r)),
+      ctx,
+    );
+    expect(s.events[0]!.rsvps[0]!.id).toBe(lowest.id);
+    const votesPoll = buildPoll({ pubkey: alice.pk, createdAt: 1, question: "Q", options: ["x", "y"] });
+    const v1 = buildPollResponse({ pubkey: bob.pk, createdAt: 5, poll: votesPoll.id, choices: ["0"] });
+    const v2 = buildPollResponse({ pubkey: bob.pk, createdAt: 5, poll: votesPoll.id, choices: ["1"] });
+    const winner = v1.id < v2.id ? "0" : "1";
+    for (const order of [
+      [votesPoll, v1, v2],
+      [v2, v1, votesPoll],
+    ]) {
+      const p = reduceGroup(
+        order.map((r) => from(r)),
+        ctx,
+      ).polls[0]!;
+      expect(p.options.find((o) => o.votes.includes(bob.pk))!.id).toBe(winner);
+    }
+  });
+
   test("changing guests keeps one's place; maybe then going again goes to the back", () => {
     const base = [
       rsvp(bob, 10, "going"),
