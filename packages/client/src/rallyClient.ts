@@ -186,6 +186,11 @@ export class Rally implements RallyClient {
     await outbox.flush({ timeoutMs: 4_000 });
     const inbox = await syncInbox(this.groupsSvc);
     const groups = await syncGroups(this.groupsSvc, this.app);
+    // Joined through our own invite-link request: say who we are, now that the group is current.
+    for (const id of inbox.autoJoined) {
+      const rec = await this.groupsSvc.record(id);
+      if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
+    }
     await this.links.processRequests();
     // Commits made just now (join requests, re-proposals) settle in the same round.
     await this.settleAll();

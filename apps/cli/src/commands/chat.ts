@@ -18,6 +18,8 @@ export function register(program: Command): void {
     .option("--reply <id>", "answer this message")
     .action(async (ref: string, text: string, opts: { reply?: string }, cmd: Command) => {
       await withClient(cmd, async (client) => {
+        // Catch up first, so this goes out in the group's current state (after any removal).
+        await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         const m = await client.sendChat(id, text, opts.reply ? { replyTo: opts.reply } : {});
         const { pending } = await deliver(cmd, client);
@@ -59,6 +61,8 @@ export function register(program: Command): void {
     .argument("<emoji>", "the reaction")
     .action(async (ref: string, message: string, emoji: string, _opts: unknown, cmd: Command) => {
       await withClient(cmd, async (client) => {
+        // Catch up first, so this goes out in the group's current state (after any removal).
+        await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.react(id, message, emoji);
         await deliver(cmd, client);
@@ -73,6 +77,8 @@ export function register(program: Command): void {
     .argument("<message>", "message id")
     .action(async (ref: string, message: string, _opts: unknown, cmd: Command) => {
       await withClient(cmd, async (client) => {
+        // Catch up first, so this goes out in the group's current state (after any removal).
+        await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.deleteMessage(id, message);
         await deliver(cmd, client);

@@ -74,6 +74,8 @@ export function register(program: Command): void {
       if (!opts.title) throw new CliError('An event needs a title: --title "…".');
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
       await withClient(cmd, async (client) => {
+        // Catch up first, so this goes out in the group's current state (after any removal).
+        await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         const input: EventInput = { title: opts.title as string, start: opts.start as string };
         if (opts.end) input.end = opts.end;
@@ -197,6 +199,8 @@ export function register(program: Command): void {
         );
       }
       await withClient(cmd, async (client) => {
+        // Catch up first, so this goes out in the group's current state (after any removal).
+        await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         const list = await client.importIcs(id, ics);
         await deliver(cmd, client);

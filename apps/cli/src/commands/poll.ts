@@ -41,6 +41,8 @@ export function register(program: Command): void {
         if (!opts.option || opts.option.length < 2)
           throw new CliError("A poll needs at least two --option values.");
         await withClient(cmd, async (client) => {
+          // Catch up first, so this goes out in the group's current state (after any removal).
+          await freshen(cmd, client, false);
           const id = await resolveGroup(client, ref);
           const p = await client.createPoll(id, {
             question,

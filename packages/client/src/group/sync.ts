@@ -15,6 +15,7 @@ import type { AppService } from "./appService.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import { isLive } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
+import type { JoinRequestRecord } from "./inviteLinks.ts";
 import { buildProfileRumor } from "./names.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
 import { INBOX, type JoinSent, processWelcomes } from "./welcomes.ts";
@@ -30,7 +31,9 @@ export interface RoundReport {
 }
 
 /** Gift wraps addressed to the person → welcomes. */
-export async function syncInbox(svc: GroupService): Promise<{ invites: number; reachable: boolean }> {
+export async function syncInbox(
+  svc: GroupService,
+): Promise<{ invites: number; reachable: boolean; autoJoined: string[] }> {
   const core = svc.core;
   const account = core.requireAccount();
   const joins = await core.store.list<JoinSent>(keys.joinSentPrefix);
@@ -50,7 +53,11 @@ export async function syncInbox(svc: GroupService): Promise<{ invites: number; r
   const { events, report } = await core.transport.fetch(core.transport.identity, relays, [filter]);
   const outcome = await processWelcomes(svc, events);
   if (report.any) await core.store.batch([{ op: "put", key: keys.cursor("*", INBOX), value: started }]);
-  return { invites: outcome.joined.length, reachable: report.any };
+  return {
+    invites: outcome.joined.length,
+    reachable: report.any,
+    autoJoined: outcome.joined.filter((j) => j.autoAccepted).map((j) => j.id),
+  };
 }
 
 /** Fetches and processes kind 445 for every live group until no group moves. */
@@ -126,13 +133,20 @@ async function followUp(svc: GroupService, app: AppService, id: string, res: Bat
   }
 }
 
-/** Sends this person's name and, as a directory for newcomers, the names of the other members. */
+/**
+ * Sends this person's name and, as a directory for newcomers, the names of the other members
+ * (including what people who asked through an invite link called themselves).
+ */
 export async function sendNames(svc: GroupService, app: AppService, rec: GroupRecord): Promise<void> {
   const account = svc.core.requireAccount();
   const snap = await app.snapshot(rec);
+  const asked = new Map<string, string>();
+  for (const row of await svc.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(rec.id))) {
+    asked.set(row.value.joiner, row.value.name);
+  }
   const directory = new Map<string, string>();
   for (const pk of rec.members) {
-    const n = snap.names.get(pk);
+    const n = snap.names.get(pk) ?? asked.get(pk);
     if (n && pk !== account.pubkey) directory.set(pk, n);
   }
   await svc.sendRumor(

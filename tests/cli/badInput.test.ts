@@ -1,0 +1,159 @@
+/**
+ * Bad input and bad conditions through the `rally` command: every refusal is plain words with a
+ * non-zero exit, and nothing typed is lost when the relay is down — a message sent while the relay
+ * is unreachable is kept, `rally sync` says the relay cannot be reached, and the message reaches the
+ * group once the relay is back (same data, same address).
+ */
+import fs from "node:fs";
+import * as nip19 from "nostr-tools/nip19";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayHandle, startRelay } from "../helpers/relay.ts";
+import { Person, rally, tempRoot } from "./support.ts";
+
+let relay: RelayHandle;
+let root: string;
+let alice: Person;
+let bob: Person;
+const GROUP = "Night Shift Workers";
+
+beforeAll(async () => {
+  root = tempRoot("rally-cli-bad-");
+  relay = await startRelay({ keepData: true });
+  alice = new Person("Alice Aardvark", root);
+  bob = new Person("Bob Bumblebee", root);
+  await alice.createAccount(relay.url);
+  await bob.createAccount(relay.url);
+  await alice.ok("group", "create", GROUP);
+  await alice.ok("group", "invite", GROUP, bob.npub);
+  const invites = await bob.ok<{ id: string }[]>("invites");
+  await bob.ok("invites", "accept", invites[0]!.id);
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  fs.rmSync(relay.dataDir, { recursive: true, force: true });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("plain-words errors", () => {
+  it("an unknown group", async () => {
+    const r = await alice.fails("chat", "send", "No Such Group", "hello");
+    expect(r.error).toMatch(/no group "No Such Group"/i);
+    expect(r.stderr).toMatch(/rally group list/);
+    const list = await alice.fails("chat", "list", "No Such Group", "--offline");
+    expect(list.code).toBe(1);
+  });
+
+  it("an ambiguous group name lists the ids to choose from", async () => {
+    const a = await alice.ok<{ id: string }>("group", "create", "Twins");
+    const b = await alice.ok<{ id: string }>("group", "create", "Twins");
+    const r = await alice.fails("chat", "send", "Twins", "hi");
+    expect(r.error).toMatch(/more than one group is called "Twins"/i);
+    expect(r.error).toContain(a.id);
+    expect(r.error).toContain(b.id);
+    await alice.ok("chat", "send", a.id, "by id works");
+  });
+
+  it("a malformed npub, and a secret key pasted by mistake (never echoed)", async () => {
+    const r = await alice.fails("group", "invite", GROUP, "npub1notarealaddress");
+    expect(r.error).toMatch(/not a Rally account address/i);
+    const nsec = "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5";
+    const s = await alice.fails("group", "invite", GROUP, nsec);
+    expect(s.error).toMatch(/secret key/i);
+    expect(`${s.error}${s.stderr}`).not.toContain(nsec);
+  });
+
+  it("a home without an account", async () => {
+    const nobody = new Person("Nobody Here", root);
+    const r = await nobody.fails("group", "create", "Anything");
+    expect(r.error).toMatch(/no account on this device/i);
+    expect(r.error).toMatch(/rally account create/);
+  });
+
+  it("bad event and poll input", async () => {
+    expect((await alice.fails("event", "create", GROUP, "--start", "2027-01-01T10:00")).error).toMatch(
+      /needs a title/i,
+    );
+    expect(
+      (await alice.fails("event", "create", GROUP, "--title", "X", "--start", "tomorrow")).error,
+    ).toMatch(/start/i);
+    expect(
+      (
+        await alice.fails(
+          "event",
+          "create",
+          GROUP,
+          "--title",
+          "X",
+          "--start",
+          "2027-01-01T10:00",
+          "--tz",
+          "Mars/Olympus",
+        )
+      ).error,
+    ).toMatch(/time zone/i);
+    expect((await alice.fails("event", "rsvp", GROUP, "deadbeef", "perhaps")).error).toMatch(
+      /going, maybe or declined/,
+    );
+    expect((await alice.fails("event", "rsvp", GROUP, "f".repeat(64), "going")).error).toMatch(/no event/i);
+    expect((await alice.fails("poll", "create", GROUP, "Lunch?", "--option", "only one")).error).toMatch(
+      /two/,
+    );
+  });
+
+  it("a damaged invite link", async () => {
+    const r = await bob.fails("join", "http://127.0.0.1:7447/#join=AQCdamaged");
+    expect(r.error).toMatch(/damaged|not an invite link/i);
+  });
+
+  it("someone who is already a member, or removing someone who is not", async () => {
+    expect((await alice.fails("group", "invite", GROUP, bob.npub)).error).toMatch(/already in/i);
+    const stranger = new Person("Stranger Danger", root);
+    await stranger.createAccount(relay.url);
+    expect((await alice.fails("group", "remove", GROUP, stranger.npub)).error).toMatch(/is not in/i);
+  });
+});
+
+describe("relay unreachable: a clear error, and nothing lost", () => {
+  it("keeps a message sent while the relay is down and delivers it when it is back", async () => {
+    const port = new URL(relay.url).port;
+    const dataDir = relay.dataDir;
+    await relay.kill();
+
+    const text = "Typed while the relay was down";
+    const sent = await alice.run("chat", "send", GROUP, text);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ text, state: "pending" });
+    expect(sent.stderr).toMatch(/not delivered yet/i);
+
+    const sync = await alice.fails("sync");
+    expect(sync.error).toMatch(/could not reach any relay/i);
+    expect(sync.error).toMatch(/nothing is lost/i);
+
+    // Inviting needs the person's key package from a relay: a clear error, nothing half-done.
+    const someone = nip19.npubEncode(getPublicKey(generateSecretKey()));
+    const invite = await alice.fails("group", "invite", GROUP, someone);
+    expect(invite.error).toMatch(/could not reach any relay/i);
+
+    // Offline reading still shows what the device has, including the queued message.
+    const local = await alice.ok<{ text: string; state: string }[]>("chat", "list", GROUP, "--offline");
+    expect(local.at(-1)).toMatchObject({ text, state: "pending" });
+
+    relay = await startRelay({ dataDir, ownData: true, keepData: true, args: ["--port", port] });
+    expect(new URL(relay.url).port).toBe(port);
+
+    const report = await alice.ok<{ sent: number; pendingOutbox: number }>("sync");
+    expect(report.pendingOutbox).toBe(0);
+    const bobSees = await bob.ok<{ text: string; author: string }[]>("chat", "list", GROUP);
+    expect(bobSees.map((m) => m.text)).toContain(text);
+    const mine = await alice.ok<{ text: string; state: string }[]>("chat", "list", GROUP, "--offline");
+    expect(mine.at(-1)).toMatchObject({ text, state: "sent" });
+  });
+
+  it("without any relay at all, reading commands still answer from the device", async () => {
+    const r = await rally(["group", "list", "--home", alice.home, "--json", "--offline"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).length).toBeGreaterThan(0);
+  });
+});
