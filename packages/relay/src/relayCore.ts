@@ -38,6 +38,9 @@ import { SubscriptionIndex } from "./subscriptionIndex.ts";
 export interface Transport {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /** Hold writes until `uncork`, so a burst of messages leaves in one system call. */
+  cork?(): void;
+  uncork?(): void;
   /** `host[:port]` the client connected to (its HTTP Host header), for the NIP-42 relay tag check. */
   readonly host: string | undefined;
 }
@@ -104,11 +107,21 @@ export class RelayCore {
 
   /** Sends a stored or ephemeral event to every live subscription it matches. */
   fanOut(event: NostrEvent, json: string): void {
-    for (const sub of this.index.match(event)) {
+    const subs = this.index.match(event);
+    // A connection with several matching subscriptions gets its copies in one write.
+    const corked = subs.length > 1 ? new Set<Connection>() : undefined;
+    for (const sub of subs) {
       const msg = eventMessageFromJson(sub.id, json);
       if (sub.pending) sub.pending.set(event.id, msg);
-      else sub.conn.send(msg);
+      else {
+        if (corked && !corked.has(sub.conn)) {
+          corked.add(sub.conn);
+          sub.conn.cork();
+        }
+        sub.conn.send(msg);
+      }
     }
+    if (corked) for (const conn of corked) conn.uncork();
   }
 
   stats(): RelayStats {
@@ -151,6 +164,14 @@ export class Connection {
 
   send(text: string): void {
     if (!this.closed) this.transport.send(text);
+  }
+
+  cork(): void {
+    this.transport.cork?.();
+  }
+
+  uncork(): void {
+    this.transport.uncork?.();
   }
 
   private ok(id: string, accepted: boolean, message: string): void {
@@ -325,11 +346,13 @@ export class Connection {
           { now: core.now(), hideKinds: decision.hide[i]! },
         );
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
+        this.cork();
         for (const row of rows) {
           if (sent.has(row.id)) continue;
           sent.add(row.id);
           this.send(eventMessageFromJson(subId, row.json));
         }
+        this.uncork();
       }
     } catch (error) {
       core.options.log(

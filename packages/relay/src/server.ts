@@ -9,7 +9,7 @@
  */
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { type EventVerifier, loadVerifier, relayHost } from "@rally/protocol/nostr/index.ts";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
@@ -120,11 +120,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      attach(ws, req);
+      attach(ws, req, socket as Socket);
     });
   });
 
-  function attach(ws: WebSocket, req: IncomingMessage): void {
+  function attach(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
     let paused = false;
     const resumeWhenDrained = () => {
       if (ws.readyState !== ws.OPEN) return;
@@ -154,6 +154,9 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       close(code, why) {
         ws.close(code, why);
       },
+      // The TCP socket under this WebSocket: corking it batches the frames written meanwhile.
+      cork: () => socket.cork(),
+      uncork: () => socket.uncork(),
     };
     const conn = core.connect(transport);
     ws.on("message", (data, isBinary) => {
