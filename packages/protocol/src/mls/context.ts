@@ -12,7 +12,6 @@ import {
   type ClientConfig,
   defaultKeyPackageEqualityConfig,
   defaultLifetimeConfig,
-  defaultPaddingConfig,
   type MlsContext,
   type Rng,
 } from "ts-mls";
@@ -47,7 +46,10 @@ function clientConfig(options: MlsEngineOptions): ClientConfig {
   return {
     lifetimeConfig: defaultLifetimeConfig,
     keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
-    paddingConfig: defaultPaddingConfig,
+    // No MLS-level padding (RFC 9420 §6.3 leaves it to the application): the transport pads the
+    // whole MLS message into size buckets before encrypting it again (marmot/padding.ts), so
+    // padding here too would only cost bytes and AEAD work.
+    paddingConfig: { kind: "padUntilLength", padUntilLength: 0 },
     keyRetentionConfig: {
       retainKeysForEpochs: options.retainEpochs ?? DEFAULT_RETAIN_EPOCHS,
       retainKeysForGenerations: options.retainGenerations ?? DEFAULT_RETAIN_GENERATIONS,

@@ -147,14 +147,30 @@ async function buildCommit(
   const client = activeClient(state);
   const view = groupView(client);
   const me = client.privatePath.leafIndex;
+  const extraViews = extra.map((proposal) => viewProposal({ proposal, senderLeafIndex: me }));
+  // ts-mls 2.0.0-rc.10 encrypts an update path under the group context *before* a
+  // GroupContextExtensions proposal of the same commit, while receivers use the context after it
+  // (fixed upstream in rc.12, not yet published): such a commit cannot be read. So a commit never
+  // mixes a data change with a proposal that needs a path (Remove, Update); the others stay pending.
+  const extraChangesData = extraViews.some((p) => p.type === "group-data");
+  const extraNeedsPath = extraViews.some((p) => p.type === "remove" || p.type === "update");
+  if (extraChangesData && extraNeedsPath)
+    fail("internal", "A data change cannot share a commit with removals.");
   const pending: Record<string, ProposalWithSender> = {};
+  let pendingNeedsPath = false;
   for (const [ref, p] of Object.entries(client.unappliedProposals)) {
-    if (checkCommit(view, me, [viewProposal(p)]).ok) pending[ref] = p;
+    const v = viewProposal(p);
+    if (!checkCommit(view, me, [v]).ok) continue;
+    if (extraChangesData && (v.type === "remove" || v.type === "update")) continue;
+    pending[ref] = p;
+    if (v.type === "remove" || v.type === "update") pendingNeedsPath = true;
   }
-  const verdict = checkCommit(view, me, [
-    ...Object.values(pending).map(viewProposal),
-    ...extra.map((proposal) => viewProposal({ proposal, senderLeafIndex: me })),
-  ]);
+  if (extraNeedsPath || pendingNeedsPath || (extra.length === 0 && Object.keys(pending).length === 0)) {
+    for (const [ref, p] of Object.entries(pending)) {
+      if (viewProposal(p).type === "group-data") delete pending[ref];
+    }
+  }
+  const verdict = checkCommit(view, me, [...Object.values(pending).map(viewProposal), ...extraViews]);
   if (!verdict.ok) fail("not-admin", verdict.reason);
   try {
     const res = await createCommit({
@@ -190,9 +206,21 @@ export async function addMembers(
     seen.add(refHex);
     packages.push({ kp, ref, pubkey: credentialPubkey(kp.leafNode.credential) });
   }
+  const proposals: Proposal[] = packages.map(({ kp }) => ({
+    proposalType: defaultProposalTypes.add,
+    add: { keyPackage: kp },
+  }));
+  // Someone removed while an admin is still listed (see `removeMembers`) must not come back as one.
+  const current = activeClient(state);
+  const present = new Set(leafMap(current.ratchetTree).values());
+  const data = groupDataOf(current);
+  const stale = data.admins.filter((a) => !present.has(a));
+  if (stale.some((a) => packages.some((p) => p.pubkey === a))) {
+    proposals.push(groupDataProposal({ ...data, admins: data.admins.filter((a) => present.has(a)) }));
+  }
   const { client, commit, welcome } = await buildCommit(
     state,
-    packages.map(({ kp }) => ({ proposalType: defaultProposalTypes.add, add: { keyPackage: kp } })),
+    proposals,
     options.ratchetTreeInWelcome ? { ratchetTreeExtension: true } : {},
   );
   if (welcome === undefined) fail("internal", "Adding members produced no welcome.");
@@ -215,7 +243,12 @@ export async function addMembers(
   return { state: wrapState(client), commit, welcomes, ratchetTree: encodeTreeBlob(client) };
 }
 
-/** Removes every device of each person (admins only). Removed admins leave the admin list too. */
+/**
+ * Removes every device of each person (admins only). A removed admin's entry stays in the admin
+ * list until the next data change (`updateGroupData` drops admins who are not members), because
+ * ts-mls 2.0.0-rc.10 cannot carry a removal and a data change in one commit (see `buildCommit`);
+ * an entry for someone outside the group grants nothing, since only members can commit.
+ */
 export async function removeMembers(state: GroupState, pubkeys: PubkeyHex[]): Promise<CommitOutput> {
   const client = activeClient(state);
   if (pubkeys.length === 0) fail("bad-parameter", "Name at least one person to remove.");
@@ -231,11 +264,6 @@ export async function removeMembers(state: GroupState, pubkeys: PubkeyHex[]): Pr
     for (const removed of theirs)
       proposals.push({ proposalType: defaultProposalTypes.remove, remove: { removed } });
   }
-  const data = groupDataOf(client);
-  const admins = data.admins.filter((a) => !pubkeys.includes(a));
-  if (admins.length !== data.admins.length) {
-    proposals.push(groupDataProposal({ ...data, admins }));
-  }
   const { client: next, commit } = await buildCommit(state, proposals);
   return { state: wrapState(next), commit };
 }
@@ -247,10 +275,15 @@ function groupDataProposal(data: GroupData): Proposal {
   };
 }
 
-/** Changes name, description, admins or relays (admins only). */
+/**
+ * Changes name, description, admins or relays (admins only). Admins who are no longer members are
+ * dropped from the list on the way.
+ */
 export async function updateGroupData(state: GroupState, patch: Partial<GroupData>): Promise<CommitOutput> {
   const client = activeClient(state);
-  const next = { ...groupDataOf(client), ...patch };
+  const present = new Set(leafMap(client.ratchetTree).values());
+  const merged = { ...groupDataOf(client), ...patch };
+  const next = { ...merged, admins: merged.admins.filter((a) => present.has(a)) };
   const proposal = groupDataProposal(next);
   // Double-check the encoding we send is one every member's rules accept.
   if (groupDataFromExtensions(groupExtensions(next)) === undefined)

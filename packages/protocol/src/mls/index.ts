@@ -74,12 +74,15 @@ export {
   encodeState,
 } from "./persist.ts";
 export {
+  type BatchItem,
+  type BatchOutput,
   encrypt,
   MAX_PLAINTEXT_BYTES,
   type PersistHint,
   type ProcessOutput,
   type ProcessResult,
   process,
+  processBatch,
 } from "./process.ts";
 export type { GroupState } from "./state.ts";
 export {

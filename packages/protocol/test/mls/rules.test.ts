@@ -215,10 +215,52 @@ describe("group rules", () => {
     const c = await process(states.get("carol") as GroupState, promote.commit);
     expect(b.result).toMatchObject({ kind: "commit", groupDataChanged: true });
     expect(groupData(c.state)).toEqual(groupData(promote.state));
-    // Bob, now an admin, removes Alice: she also leaves the admin list.
+    // Bob, now an admin, removes Alice. Her admin entry grants nothing outside the group and goes
+    // at the next data change.
     const removal = await removeMembers(b.state, [alice.pubkey]);
     const c2 = await process(c.state, removal.commit);
-    expect(c2.result).toMatchObject({ kind: "commit", removed: [alice.pubkey], groupDataChanged: true });
-    expect(groupData(c2.state).admins).toEqual([bob.pubkey]);
+    expect(c2.result).toMatchObject({ kind: "commit", removed: [alice.pubkey] });
+    const rename = await updateGroupData(removal.state, { name: "Renters' union" });
+    const c3 = await process(c2.state, rename.commit);
+    expect(c3.result).toMatchObject({ kind: "commit", groupDataChanged: true });
+    expect(groupData(c3.state).admins).toEqual([bob.pubkey]);
+  });
+
+  it("a re-added former admin comes back as a plain member", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    const promote = await updateGroupData(states.get("alice") as GroupState, {
+      admins: [alice.pubkey, bob.pubkey],
+    });
+    const removal = await removeMembers(promote.state, [bob.pubkey]);
+    expect(groupData(removal.state).admins).toContain(bob.pubkey);
+    const again = await addMembers(removal.state, [(await createKeyPackage(bob.device)).keyPackage]);
+    const c = await process(
+      (await process(states.get("carol") as GroupState, promote.commit)).state,
+      removal.commit,
+    );
+    const c2 = await process(c.state, again.commit);
+    expect(c2.result).toMatchObject({ kind: "commit", added: [bob.pubkey], groupDataChanged: true });
+    expect(groupData(c2.state).admins).toEqual([alice.pubkey]);
+  });
+
+  it("a data change while a leave is pending: both reach everyone, in two commits", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    const leave = await proposeLeave(states.get("bob") as GroupState);
+    const a1 = await process(states.get("alice") as GroupState, leave.proposal);
+    const c1 = await process(states.get("carol") as GroupState, leave.proposal);
+    const rename = await updateGroupData(a1.state, { name: "Renamed" });
+    const c2 = await process(c1.state, rename.commit);
+    expect(c2.result).toMatchObject({ kind: "commit", removed: [], groupDataChanged: true });
+    // The leave was left out of the data change; Bob re-proposes in the new epoch and it is committed.
+    const bob2 = await process(leave.state, rename.commit);
+    const leave2 = await proposeLeave(bob2.state);
+    const a3 = await process(rename.state, leave2.proposal);
+    const c3 = await process(c2.state, leave2.proposal);
+    const done = await commitPendingProposals(a3.state);
+    const c4 = await process(c3.state, done.commit);
+    expect(c4.result).toMatchObject({ kind: "commit", removed: [bob.pubkey] });
+    expect(groupData(c4.state).name).toBe("Renamed");
   });
 });

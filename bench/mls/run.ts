@@ -1,0 +1,325 @@
+/**
+ * MLS engine costs at 10, 100, 1,000 and 5,000 members, next to the raw primitives measured in the
+ * same run on the same machine:
+ *
+ *   npm run bench:mls                                   # all sizes (5,000 takes several minutes)
+ *   npm run bench:mls -- --sizes=10,100 --messages=2000 # quicker
+ *
+ * For each size: building the group (key packages, one commit adding everyone), joining, adding one
+ * more member, an update commit and processing it, removing one member, application messages
+ * (encrypt; decrypt one at a time with `process` and in runs with `processBatch`), and the sizes of
+ * welcomes, the ratchet tree and the two persisted parts. Ratios compare each operation with the
+ * primitives it cannot avoid (see `floor` below). Wall-clock figures on a shared machine are noisy:
+ * read the ratios and the growth with size, not single numbers.
+ */
+
+import { gcm } from "@noble/ciphers/aes.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { schnorr } from "@noble/curves/secp256k1.js";
+import { expand } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { randomBytes } from "@noble/hashes/utils.js";
+import { generateSecretKey } from "nostr-tools/pure";
+import { bindingEvent } from "../../packages/protocol/src/mls/credential.ts";
+import {
+  addMembers,
+  createDeviceIdentity,
+  createGroup,
+  createKeyPackage,
+  type DeviceIdentity,
+  encodeEpochPart,
+  encodeMessagePart,
+  encrypt,
+  type GroupState,
+  joinFromWelcome,
+  members,
+  process,
+  processBatch,
+  removeMembers,
+  selfUpdate,
+} from "../../packages/protocol/src/mls/index.ts";
+import { loadVerifier } from "../../packages/protocol/src/nostr/verify.ts";
+
+const args = new Map(
+  globalThis.process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k, v ?? ""] as [string, string];
+  }),
+);
+const SIZES = (args.get("sizes") ?? "10,100,1000,5000").split(",").map(Number);
+const MESSAGES = Number(args.get("messages") ?? 2000);
+
+/** Mean µs per call of `f` over at least `minMs` (and at least `minRuns` calls). */
+async function micros(f: () => unknown, minRuns = 50, minMs = 400): Promise<number> {
+  for (let i = 0; i < 5; i++) await f();
+  let runs = 0;
+  const t0 = performance.now();
+  while (runs < minRuns || performance.now() - t0 < minMs) {
+    await f();
+    runs++;
+  }
+  return ((performance.now() - t0) * 1000) / runs;
+}
+
+async function once<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await f();
+  return [v, (performance.now() - t0) * 1000];
+}
+
+const fmt = (us: number): string =>
+  us >= 1e6
+    ? `${(us / 1e6).toFixed(2)} s`
+    : us >= 1e3
+      ? `${(us / 1e3).toFixed(1)} ms`
+      : `${us.toFixed(1)} µs`;
+const kb = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
+
+// ---- primitives ----------------------------------------------------------------------------
+interface Subtle {
+  importKey(f: string, k: Uint8Array, a: unknown, e: boolean, u: string[]): Promise<unknown>;
+  generateKey(a: unknown, e: boolean, u: string[]): Promise<{ publicKey: unknown; privateKey: unknown }>;
+  deriveBits(a: unknown, k: unknown, n: number): Promise<ArrayBuffer>;
+  sign(a: string, k: unknown, d: Uint8Array): Promise<ArrayBuffer>;
+  verify(a: string, k: unknown, s: Uint8Array, d: Uint8Array): Promise<boolean>;
+  decrypt(a: unknown, k: unknown, d: Uint8Array): Promise<ArrayBuffer>;
+}
+const subtle = (globalThis.crypto as unknown as { subtle: Subtle }).subtle;
+
+async function primitives() {
+  const seed = randomBytes(32);
+  const pub = ed25519.getPublicKey(seed);
+  const msg = randomBytes(300);
+  const sig = ed25519.sign(msg, seed);
+  const pkcs8 = Uint8Array.from([
+    0x30,
+    0x2e,
+    0x02,
+    0x01,
+    0x00,
+    0x30,
+    0x05,
+    0x06,
+    0x03,
+    0x2b,
+    0x65,
+    0x70,
+    0x04,
+    0x22,
+    0x04,
+    0x20,
+    ...seed,
+  ]);
+  const signKey = await subtle.importKey("pkcs8", pkcs8, "Ed25519", false, ["sign"]);
+  const verifyKey = await subtle.importKey("raw", pub, "Ed25519", false, ["verify"]);
+  const xa = await subtle.generateKey({ name: "X25519" }, false, ["deriveBits"]);
+  const xb = await subtle.generateKey({ name: "X25519" }, false, ["deriveBits"]);
+  const xs = x25519.utils.randomSecretKey();
+  const xp = x25519.getPublicKey(x25519.utils.randomSecretKey());
+  const k16 = randomBytes(16);
+  const freshKey = randomBytes(16);
+  const k32 = randomBytes(32);
+  const nonce = randomBytes(12);
+  const pt = randomBytes(256);
+  const ct = gcm(k16, nonce).encrypt(pt);
+  const cct = chacha20poly1305(k32, nonce).encrypt(pt);
+  const info = randomBytes(40);
+  const nostrSk = schnorr.utils.randomSecretKey();
+  const h32 = sha256(msg);
+  const ssig = schnorr.sign(h32, nostrSk);
+  const spub = schnorr.getPublicKey(nostrSk);
+  const verifier = await loadVerifier();
+  const someone = createDeviceIdentity(generateSecretKey());
+  const ev = bindingEvent(someone.binding, someone.signaturePublicKey);
+  return {
+    "X25519 (WebCrypto)": await micros(() =>
+      subtle.deriveBits({ name: "X25519", public: xb.publicKey }, xa.privateKey, 256),
+    ),
+    "X25519 (@noble)": await micros(() => x25519.getSharedSecret(xs, xp)),
+    "Ed25519 sign (WebCrypto, cached key)": await micros(() => subtle.sign("Ed25519", signKey, msg)),
+    "Ed25519 verify (WebCrypto, cached key)": await micros(() =>
+      subtle.verify("Ed25519", verifyKey, sig, msg),
+    ),
+    "Ed25519 verify (@noble)": await micros(() => ed25519.verify(sig, msg, pub)),
+    "AES-128-GCM seal 256 B, fresh key (@noble)": await micros(() => {
+      freshKey[0] = ((freshKey[0] ?? 0) + 1) & 0xff; // a new key each call, as for MLS message keys
+      return gcm(freshKey, nonce).encrypt(pt);
+    }, 200),
+    "AES-128-GCM open 256 B (@noble)": await micros(() => gcm(k16, nonce).decrypt(ct), 200),
+    "ChaCha20-Poly1305 open 256 B (@noble)": await micros(
+      () => chacha20poly1305(k32, nonce).decrypt(cct),
+      200,
+    ),
+    "HKDF-SHA256 expand 32 B (@noble)": await micros(() => expand(sha256, k32, info, 32), 200),
+    "Schnorr verify (@noble)": await micros(() => schnorr.verify(ssig, h32, spub)),
+    [`Schnorr verify, device binding (${verifier.backend})`]: await micros(() => verifier.verify(ev)),
+  };
+}
+
+// ---- the engine at one size ---------------------------------------------------------------
+async function device(): Promise<DeviceIdentity> {
+  return createDeviceIdentity(generateSecretKey());
+}
+
+async function atSize(n: number) {
+  const row: Record<string, string | number> = { members: n };
+  const admin = await device();
+  let group = await createGroup(admin, { name: `Bench ${n}`, relays: ["wss://relay.example.org"] });
+
+  const t0 = performance.now();
+  const others: { d: DeviceIdentity; kp: Awaited<ReturnType<typeof createKeyPackage>> }[] = [];
+  for (let i = 1; i < n; i++) {
+    const d = await device();
+    others.push({ d, kp: await createKeyPackage(d) });
+  }
+  row.keyPackagesUs = ((performance.now() - t0) * 1000) / Math.max(1, n - 1);
+
+  const [added, addAllUs] = await once(() =>
+    addMembers(
+      group,
+      others.map((o) => o.kp.keyPackage),
+    ),
+  );
+  group = added.state;
+  row.addAllUs = addAllUs;
+  row.welcomeBytes = added.welcomes[0]?.welcome.length ?? 0;
+  row.treeBytes = added.ratchetTree.length;
+  row.commitBytes = added.commit.length;
+  const last = others[others.length - 1];
+  let member: GroupState;
+  if (last) {
+    const w = added.welcomes.find((x) => x.pubkey === last.d.pubkey);
+    const [m, joinUs] = await once(() =>
+      joinFromWelcome(w?.welcome as Uint8Array, last.kp.privateKeyPackage, added.ratchetTree),
+    );
+    member = m;
+    row.joinUs = joinUs;
+  } else {
+    throw new Error("size must be at least 2");
+  }
+
+  // One more member: the commit, processing it, and the newcomer's join.
+  const extra = await device();
+  const extraKp = await createKeyPackage(extra);
+  const [addOne, addOneUs] = await once(() => addMembers(group, [extraKp.keyPackage]));
+  row.addOneUs = addOneUs;
+  const [m2, processAddUs] = await once(() => process(member, addOne.commit));
+  row.processAddUs = processAddUs;
+  member = m2.state;
+  group = addOne.state;
+
+  const [up, updateUs] = await once(() => selfUpdate(group));
+  row.updateUs = updateUs;
+  const [m3, processUpdateUs] = await once(() => process(member, up.commit));
+  row.processUpdateUs = processUpdateUs;
+  group = up.state;
+  member = m3.state;
+
+  const victim = others[0]?.d.pubkey;
+  if (victim && victim !== last.d.pubkey) {
+    const [rm, removeUs] = await once(() => removeMembers(group, [victim]));
+    row.removeUs = removeUs;
+    const [m4, processRemoveUs] = await once(() => process(member, rm.commit));
+    row.processRemoveUs = processRemoveUs;
+    group = rm.state;
+    member = m4.state;
+  }
+
+  // Application messages.
+  const count = n >= 1000 ? Math.min(MESSAGES, 500) : MESSAGES;
+  const pt = new TextEncoder().encode("x".repeat(200));
+  const sent: Uint8Array[] = [];
+  const te = performance.now();
+  for (let i = 0; i < count; i++) {
+    const m = await encrypt(group, pt);
+    group = m.state;
+    sent.push(m.message);
+  }
+  row.encryptPerSec = count / ((performance.now() - te) / 1000);
+  let seq = member;
+  const td = performance.now();
+  for (const m of sent) seq = (await process(seq, m)).state;
+  row.decryptPerSec = count / ((performance.now() - td) / 1000);
+  const tb = performance.now();
+  const batch = await processBatch(member, sent);
+  row.batchDecryptPerSec = count / ((performance.now() - tb) / 1000);
+  if (!batch.results.every((r) => r.ok)) throw new Error("a benchmark message failed to decrypt");
+
+  const [epochPart, epochEncodeUs] = await once(async () => encodeEpochPart(seq));
+  const [messagePart, messageEncodeUs] = await once(async () => encodeMessagePart(seq));
+  row.epochPartBytes = epochPart.length;
+  row.epochEncodeUs = epochEncodeUs;
+  row.messagePartBytes = messagePart.length;
+  row.messageEncodeUs = messageEncodeUs;
+  row.finalMembers = members(group).length;
+  return row;
+}
+
+// ---- report ---------------------------------------------------------------------------------
+const prim = await primitives();
+console.log("Primitives on this machine (mean per call):");
+for (const [k, v] of Object.entries(prim))
+  console.log(`  ${k.padEnd(48)} ${fmt(v).padStart(10)}   ${Math.round(1e6 / v).toLocaleString("en")} /s`);
+
+const hkdf = prim["HKDF-SHA256 expand 32 B (@noble)"];
+const aes = prim["AES-128-GCM seal 256 B, fresh key (@noble)"];
+const verify = prim["Ed25519 verify (WebCrypto, cached key)"];
+const sign = prim["Ed25519 sign (WebCrypto, cached key)"];
+const x = prim["X25519 (WebCrypto)"];
+const bindingVerify =
+  Object.entries(prim).find(([k]) => k.startsWith("Schnorr verify, device binding"))?.[1] ?? 0;
+// RFC 9420 §6.3: reading one application message needs the sender-data key and nonce (2 HKDF),
+// the sender's key, nonce and next chain secret (3 HKDF), two AEAD opens and one signature check.
+const decryptFloor = 5 * hkdf + 2 * aes + verify;
+const encryptFloor = 5 * hkdf + 2 * aes + sign;
+console.log(
+  `\nFloors: decrypt = 5 HKDF + 2 AES-GCM + 1 Ed25519 verify = ${fmt(decryptFloor)}; encrypt (sign) = ${fmt(encryptFloor)}`,
+);
+console.log(
+  `        join per member = 1 Ed25519 verify (leaf) + 1 Schnorr verify (binding) = ${fmt(verify + bindingVerify)}`,
+);
+console.log(`        commit per tree level ≈ 2 X25519 (HPKE seal) = ${fmt(2 * x)}\n`);
+
+const rows = [];
+for (const n of SIZES) {
+  const t = performance.now();
+  const r = await atSize(n);
+  rows.push(r);
+  const lg = Math.max(1, Math.ceil(Math.log2(n)));
+  const us = (k: string) => Number(r[k] ?? Number.NaN);
+  console.log(`== ${n} members (built and measured in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  console.log(`  key package (per device, incl. binding)  ${fmt(us("keyPackagesUs"))}`);
+  console.log(
+    `  add ${n - 1} in one commit                 ${fmt(us("addAllUs"))}   commit ${kb(us("commitBytes"))}, welcome ${kb(us("welcomeBytes"))} each, tree ${kb(us("treeBytes"))}`,
+  );
+  console.log(
+    `  join                                     ${fmt(us("joinUs"))}   = ${(us("joinUs") / (n * (verify + bindingVerify))).toFixed(1)}× n·(verify + binding)`,
+  );
+  console.log(
+    `  add 1 member (commit)                    ${fmt(us("addOneUs"))}   process it ${fmt(us("processAddUs"))}`,
+  );
+  console.log(
+    `  update commit                            ${fmt(us("updateUs"))}   = ${(us("updateUs") / lg / (2 * x)).toFixed(1)}× log2(n)·2·X25519; process it ${fmt(us("processUpdateUs"))}`,
+  );
+  console.log(
+    `  remove 1 member (commit)                 ${fmt(us("removeUs"))}   process it ${fmt(us("processRemoveUs"))}`,
+  );
+  console.log(
+    `  encrypt                                  ${Math.round(us("encryptPerSec")).toLocaleString("en")} msg/s = ${(1e6 / us("encryptPerSec") / encryptFloor).toFixed(2)}× floor`,
+  );
+  console.log(
+    `  decrypt, one at a time                   ${Math.round(us("decryptPerSec")).toLocaleString("en")} msg/s = ${(1e6 / us("decryptPerSec") / decryptFloor).toFixed(2)}× floor`,
+  );
+  console.log(
+    `  decrypt, processBatch                    ${Math.round(us("batchDecryptPerSec")).toLocaleString("en")} msg/s = ${(1e6 / us("batchDecryptPerSec") / decryptFloor).toFixed(2)}× floor`,
+  );
+  console.log(
+    `  saved state: epoch part ${kb(us("epochPartBytes"))} (${fmt(us("epochEncodeUs"))}), message part ${kb(us("messagePartBytes"))} (${fmt(us("messageEncodeUs"))})\n`,
+  );
+}
+const small = rows[0];
+console.log(
+  `Application decrypts at ${small?.members} members: ${Math.round(Number(small?.batchDecryptPerSec)).toLocaleString("en")}/s in batches, ${Math.round(Number(small?.decryptPerSec)).toLocaleString("en")}/s one at a time (target ≥ 5,000/s)`,
+);
