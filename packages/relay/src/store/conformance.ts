@@ -88,6 +88,18 @@ export const eventStoreConformance: ConformanceCase[] = [
     },
   },
   {
+    name: "orders events with equal created_at by lowest id first, also when a limit cuts",
+    async run(store) {
+      const tied = [0, 1, 2, 3].map((i) => ev(alice, 1, T0, [], `tie ${i}`));
+      const newer = ev(alice, 1, T0 + 1);
+      await save(store, ...tied, newer);
+      const byId = tied.map((e) => e.id).sort();
+      assert.deepEqual(await ids(store, {}), [newer.id, ...byId]);
+      assert.deepEqual(await ids(store, { limit: 3 }), [newer.id, byId[0], byId[1]]);
+      assert.deepEqual(await ids(store, { "#p": [], limit: 3 }), []);
+    },
+  },
+  {
     name: "matches ids, authors, kinds, since and until (inclusive)",
     async run(store) {
       const a1 = ev(alice, 1, T0);

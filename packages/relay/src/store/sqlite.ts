@@ -5,7 +5,7 @@
  * commit) before `saveBatch` resolves and the relay answers `OK true`; batching makes that one fsync
  * for many events. Queries pick a driving index by filter shape — `ids`, else a tag condition
  * through `tags`, else `events` by author/kind/time — always in `created_at DESC` order so `LIMIT`
- * stops early. `better-sqlite3` is synchronous; the promise interface is for other backends.
+ * stops early (only events tied on `created_at` are sorted by id). `better-sqlite3` is synchronous; the promise interface is for other backends.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -258,7 +258,9 @@ export class SqliteEventStore implements EventStore {
   querySync(filter: Filter, options: QueryOptions): StoredEvent[] {
     const built = buildSelect(filter, options, SELECT_COLUMNS);
     const limit = filter.limit;
-    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC`;
+    // NIP-01: "Newer events should appear first, and in the case of ties the event with the lowest
+    // id (first in lexical order) should be first" — also deciding which ties a limit keeps.
+    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
     const params = [...built.params];
     if (limit !== undefined) {
       sql += " LIMIT ?";
