@@ -28,6 +28,7 @@ interface RelayOptions {
   maxLimit?: number;
   eventsPerSecond?: number;
   reqsPerSecond?: number;
+  maxQueuedBytes?: number;
   authRequired?: boolean;
   publicUrl?: string;
   name?: string;
@@ -72,6 +73,11 @@ export function register(program: Command): void {
       "requests each connection may send per second (default 50)",
       positiveInt("--reqs-per-second"),
     )
+    .option(
+      "--max-queued-bytes <n>",
+      "disconnect a client that falls this many bytes behind in reading (default 67108864)",
+      positiveInt("--max-queued-bytes"),
+    )
     .option("--auth-required", "serve only clients that authenticate (NIP-42)")
     .option("--public-url <url>", "the ws:// or wss:// URL people use, if behind a proxy")
     .option("--name <name>", "relay name shown to clients (NIP-11)")
@@ -85,6 +91,12 @@ export function register(program: Command): void {
         maxSubscriptions: opts.maxSubscriptions,
         maxFilters: opts.maxFilters,
         maxLimit: opts.maxLimit,
+        ...(opts.maxQueuedBytes
+          ? {
+              maxQueuedBytes: opts.maxQueuedBytes,
+              highWaterBytes: Math.min(4 * 1024 * 1024, opts.maxQueuedBytes),
+            }
+          : {}),
         ...(opts.eventsPerSecond
           ? { eventsPerSecond: opts.eventsPerSecond, eventBurst: opts.eventsPerSecond * 5 }
           : {}),
