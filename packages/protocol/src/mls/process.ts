@@ -256,6 +256,9 @@ export interface BatchOutput {
   persist: PersistHint;
 }
 
+/** Messages whose signature checks may be in flight at once (bounds memory and the redo cost). */
+const MAX_BATCH_RUN = 128;
+
 function isApplicationMessage(msg: MlsMessage): boolean {
   return (
     msg.wireformat === wireformats.mls_private_message &&
@@ -318,7 +321,7 @@ export async function processBatch(state: GroupState, messages: readonly Uint8Ar
       },
     };
     const run: BatchItem[] = [];
-    for (; i < decoded.length; i++) {
+    for (; i < decoded.length && i - start < MAX_BATCH_RUN; i++) {
       const msg = decoded[i] as MlsMessage | MlsEngineError;
       if (msg instanceof MlsEngineError || !isApplicationMessage(msg)) break;
       try {
@@ -338,7 +341,7 @@ export async function processBatch(state: GroupState, messages: readonly Uint8Ar
         for (let j = start; j < i; j++) results.push(await strict(decoded[j] as MlsMessage));
       }
     }
-    if (i < decoded.length) {
+    if (i < decoded.length && i - start < MAX_BATCH_RUN) {
       results.push(await strict(decoded[i] as MlsMessage | MlsEngineError));
       i++;
     }

@@ -247,6 +247,7 @@ async function advance(
           events.push(r.event);
         } else {
           failed = new Map(failed).set(c.env.id, r.event.kind === "ignored" ? r.event.reason : "internal");
+          events.push(r.event);
         }
       }
       if (after !== undefined) {

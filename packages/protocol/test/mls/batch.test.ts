@@ -89,4 +89,23 @@ describe("processBatch", () => {
       code: "decrypt-failed",
     });
   });
+
+  it("long runs are cut into bounded pieces and still read everything in order", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    let a = states.get("alice") as GroupState;
+    let b = states.get("bob") as GroupState;
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 300; i++) {
+      const m = await encrypt(i % 3 ? a : b, text(`n${i}`));
+      if (i % 3) a = m.state;
+      else b = m.state;
+      sent.push(m.message);
+    }
+    const out = await processBatch(states.get("carol") as GroupState, sent);
+    expect(
+      out.results.map((r) => (r.ok && r.result.kind === "application" ? untext(r.result.plaintext) : "x")),
+    ).toEqual(sent.map((_, i) => `n${i}`));
+    expect(out.persist).toBe("message");
+  });
 });

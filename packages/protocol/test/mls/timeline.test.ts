@@ -1,0 +1,119 @@
+/** The timeline's behaviour step by step (the convergence property test covers random schedules). */
+import { describe, expect, it } from "vitest";
+import {
+  addMembers,
+  createDeviceIdentity,
+  createKeyPackage,
+  type Envelope,
+  encrypt,
+  epoch,
+  type GroupState,
+  headState,
+  members,
+  receive,
+  recordOwnCommit,
+  removeMembers,
+  selfUpdate,
+  startTimeline,
+} from "../../src/mls/index.ts";
+import { groupOf, person, text, untext } from "./helpers.ts";
+
+const env = (id: string, createdAt: number, message: Uint8Array): Envelope => ({
+  id: id.padEnd(64, "0"),
+  createdAt,
+  message,
+});
+
+describe("timeline", () => {
+  it("holds application messages of a later epoch until its commit arrives", async () => {
+    const [alice, bob] = [person("alice"), person("bob")];
+    const { states } = await groupOf(alice, [bob]);
+    const up = await selfUpdate(states.get("alice") as GroupState);
+    const m = await encrypt(up.state, text("in epoch 2"));
+    let t = startTimeline(states.get("bob") as GroupState);
+    const first = await receive(t, env("b1", 20, m.message));
+    expect(first.events).toEqual([]);
+    t = first.timeline;
+    const second = await receive(t, env("a1", 10, up.commit));
+    expect(second.events.map((e) => e.kind)).toEqual(["commit", "application"]);
+    const app = second.events[1];
+    expect(app?.kind === "application" && untext(app.plaintext)).toBe("in epoch 2");
+    // Duplicates change nothing.
+    expect((await receive(second.timeline, env("a1", 10, up.commit))).events).toEqual([]);
+    expect(epoch(headState(second.timeline))).toBe(2);
+  });
+
+  it("rolls back when an earlier commit for an epoch already left arrives", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    const late = await selfUpdate(states.get("bob") as GroupState); // created_at 5: wins
+    const early = await selfUpdate(states.get("alice") as GroupState); // created_at 9: loses
+    let t = startTimeline(states.get("carol") as GroupState);
+    t = (await receive(t, env("aa", 9, early.commit))).timeline;
+    expect(epoch(headState(t))).toBe(2);
+    const r = await receive(t, env("bb", 5, late.commit));
+    expect(r.events.map((e) => e.kind)).toEqual(["rolled-back", "commit"]);
+    const commit = r.events[1];
+    expect(commit?.kind === "commit" && commit.result.kind === "commit" && commit.result.committer).toBe(
+      bob.pubkey,
+    );
+    // Alice's timeline: her own commit loses too.
+    let ta = startTimeline(states.get("alice") as GroupState);
+    ta = (
+      await recordOwnCommit(ta, env("aa", 9, early.commit), {
+        before: states.get("alice") as GroupState,
+        after: early.state,
+      })
+    ).timeline;
+    ta = (await receive(ta, env("bb", 5, late.commit))).timeline;
+    const { exporterSecret } = await import("../../src/mls/index.ts");
+    expect(await exporterSecret(headState(ta))).toEqual(await exporterSecret(late.state));
+    expect(await exporterSecret(headState(r.timeline))).toEqual(await exporterSecret(late.state));
+  });
+
+  it("skips a forbidden commit and applies the next best", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    const { forgeCommit } = await import("./helpers.ts");
+    const { defaultProposalTypes } = await import("ts-mls");
+    const carolLeaf = members(states.get("bob") as GroupState).find((m) => m.pubkey === carol.pubkey)
+      ?.devices[0]?.leafIndex as number;
+    const forged = await forgeCommit(states.get("bob") as GroupState, [
+      { proposalType: defaultProposalTypes.remove, remove: { removed: carolLeaf } },
+    ]);
+    const honest = await selfUpdate(states.get("alice") as GroupState);
+    let t = startTimeline(states.get("carol") as GroupState);
+    const r1 = await receive(t, env("01", 1, forged));
+    expect(r1.events).toEqual([{ kind: "ignored", id: "01".padEnd(64, "0"), reason: "forbidden" }]);
+    t = r1.timeline;
+    t = (await receive(t, env("02", 2, honest.commit))).timeline;
+    expect(epoch(headState(t))).toBe(2);
+    expect(members(headState(t)).length).toBe(3);
+  });
+});
+
+describe("people with several devices", () => {
+  it("members groups devices by person; removing a person removes every device", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [carol]);
+    const bobLaptop = createDeviceIdentity(bob.secretKey);
+    const out = await addMembers(states.get("alice") as GroupState, [
+      (await createKeyPackage(bob.device)).keyPackage,
+      (await createKeyPackage(bobLaptop)).keyPackage,
+    ]);
+    expect(out.welcomes.map((w) => w.pubkey)).toEqual([bob.pubkey, bob.pubkey]);
+    const bobEntry = members(out.state).find((m) => m.pubkey === bob.pubkey);
+    expect(bobEntry?.devices.length).toBe(2);
+    const { process } = await import("../../src/mls/index.ts");
+    const c = await process(states.get("carol") as GroupState, out.commit);
+    expect(c.result).toMatchObject({ kind: "commit", added: [bob.pubkey] });
+    const removal = await removeMembers(out.state, [bob.pubkey]);
+    const c2 = await process(c.state, removal.commit);
+    expect(c2.result).toMatchObject({ kind: "commit", removed: [bob.pubkey] });
+    expect(
+      members(c2.state)
+        .map((m) => m.pubkey)
+        .sort(),
+    ).toEqual([alice.pubkey, carol.pubkey].sort());
+  });
+});
