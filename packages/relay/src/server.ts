@@ -101,7 +101,14 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
         .end(req.method === "GET" ? info : undefined);
       return;
     }
-    if (options.http?.(req, res)) return;
+    try {
+      if (options.http?.(req, res)) return;
+    } catch (error) {
+      log(`error in the HTTP handler: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Internal error\n");
+      return;
+    }
     if (req.method === "GET" && (req.url === "/" || req.url === "")) {
       res
         .writeHead(200, { "Content-Type": "text/plain; charset=utf-8" })
