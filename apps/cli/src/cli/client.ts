@@ -39,10 +39,10 @@ export async function deliver(cmd: Command, client: Rally): Promise<{ pending: n
   const report = await client.deliver(DELIVER_MS);
   if (report.pending > 0) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
-    info(
-      cmd,
-      `Saved on this device, not delivered yet${where ? `: no answer from ${where}` : ""}. ` +
-        `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
+    // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
+    process.stderr.write(
+      `rally: saved on this device, not delivered yet${where ? `: no answer from ${where}` : ""}. ` +
+        `It goes out with the next rally command or "rally sync" once a relay is reachable.\n`,
     );
   }
   return { pending: report.pending };

@@ -55,6 +55,8 @@ export interface JoinRequestRecord {
   inbox: string[];
   requestedAt: number;
   state: "pending" | "added" | "refused";
+  /** Let in without an admin's approval (the link did not ask for it). */
+  auto: boolean;
   reason?: string;
 }
 
@@ -155,7 +157,7 @@ export class InviteLinks {
     const rows = await this.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(id));
     return rows
       .map((r) => r.value)
-      .filter((r) => r.state === "pending")
+      .filter((r) => r.state === "pending" && !r.auto)
       .sort((a, b) => a.requestedAt - b.requestedAt)
       .map((r) => ({ id: r.id, name: r.name, requestedAt: r.requestedAt }));
   }
@@ -208,47 +210,67 @@ export class InviteLinks {
           seenGroup,
           events.map((e) => e.id),
         );
-        let used = link.used;
+        // Open everything first, then count uses in the order people asked (their request times;
+        // wrap times are randomised by NIP-59), ties by request id, so every admin device agrees.
+        const opened: JoinRequest[] = [];
+        const seenIds: string[] = [];
         for (const wrap of events) {
           if (seen.has(wrap.id)) continue;
-          let req: JoinRequest | null = null;
+          seenIds.push(wrap.id);
           try {
-            req = openJoinRequest(
-              wrap,
-              { linkSecretKey: secret, linkSecret: parsed.linkSecret, expiresAt: link.expiresAt },
-              { now },
+            opened.push(
+              openJoinRequest(
+                wrap,
+                { linkSecretKey: secret, linkSecret: parsed.linkSecret, expiresAt: link.expiresAt },
+                { now },
+              ),
             );
           } catch {
-            req = null; // damaged, forged, expired or replayed for someone else: ignored
+            // damaged, forged, expired or replayed for someone else: ignored
           }
-          const ops: Parameters<typeof this.core.store.batch>[0] = [
-            { op: "markSeen", group: seenGroup, ids: [wrap.id], at: now },
-          ];
-          if (req && !(await this.core.store.get(keys.joinRequest(rec.id, req.requestId)))) {
-            const full = link.uses !== null && used >= link.uses;
-            const record: JoinRequestRecord = {
-              id: req.requestId,
-              link: link.id,
-              joiner: req.joiner,
-              name: req.name,
-              keyPackageEvent: req.keyPackageEvent,
-              inbox: req.inboxRelays,
-              requestedAt: req.requestedAt,
-              state: full ? "refused" : "pending",
-              ...(full ? { reason: "the link has been used up" } : {}),
-            };
-            if (!full) used++;
-            ops.push({ op: "put", key: keys.joinRequest(rec.id, record.id), value: record });
-            if (!full && !link.approve) toAdd.push(record);
-            handled++;
-          }
-          await this.core.store.batch(ops);
         }
+        opened.sort((a, b) => a.requestedAt - b.requestedAt || (a.requestId < b.requestId ? -1 : 1));
+        let used = link.used;
+        const ops: Parameters<typeof this.core.store.batch>[0] = [];
+        if (seenIds.length > 0) ops.push({ op: "markSeen", group: seenGroup, ids: seenIds, at: now });
+        const recorded = new Set<string>();
+        for (const req of opened) {
+          if (
+            recorded.has(req.requestId) ||
+            (await this.core.store.get(keys.joinRequest(rec.id, req.requestId)))
+          ) {
+            continue;
+          }
+          recorded.add(req.requestId);
+          const full = link.uses !== null && used >= link.uses;
+          const record: JoinRequestRecord = {
+            id: req.requestId,
+            link: link.id,
+            joiner: req.joiner,
+            name: req.name,
+            keyPackageEvent: req.keyPackageEvent,
+            inbox: req.inboxRelays,
+            requestedAt: req.requestedAt,
+            state: full ? "refused" : "pending",
+            auto: !link.approve,
+            ...(full ? { reason: "the link has been used up" } : {}),
+          };
+          if (!full) used++;
+          ops.push({ op: "put", key: keys.joinRequest(rec.id, record.id), value: record });
+          if (!full && !link.approve) toAdd.push(record);
+          handled++;
+        }
+        if (ops.length > 0) await this.core.store.batch(ops);
         if (used !== link.used) {
           await this.core.store.batch([
             { op: "put", key: keys.inviteLink(rec.id, link.id), value: { ...link, used } },
           ]);
         }
+      }
+      // Requests let in automatically but not added yet (the group was busy with another change).
+      for (const row of await this.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(rec.id))) {
+        const r = row.value;
+        if (r.state === "pending" && r.auto && !toAdd.some((t) => t.id === r.id)) toAdd.push(r);
       }
       const fresh = await this.svc.record(rec.id);
       if (toAdd.length > 0 && !fresh.pending) {
