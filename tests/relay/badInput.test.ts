@@ -23,6 +23,8 @@ beforeAll(async () => {
       "3",
       "--max-filters",
       "2",
+      "--max-limit",
+      "5",
     ],
   });
   s = await NostrSocket.open(relay.url);
@@ -152,6 +154,24 @@ describe("limits", () => {
       /^invalid: too many filters/,
     );
     s.send(["CLOSE", "two"]);
+  });
+
+  it("caps stored results at --max-limit, with or without a limit in the filter", async () => {
+    const a = newSigner();
+    const t = Math.floor(Date.now() / 1000) - 100;
+    const events = Array.from({ length: 8 }, (_, i) => a.sign({ kind: 1, created_at: t + i }));
+    for (const e of events) await s.publish(e);
+    const newest5 = events
+      .slice(3)
+      .reverse()
+      .map((e) => e.id);
+    expect((await s.req("cap1", { authors: [a.pubkey], limit: 100 })).events.map((e) => e.id)).toEqual(
+      newest5,
+    );
+    expect((await s.req("cap2", { authors: [a.pubkey] })).events.map((e) => e.id)).toEqual(newest5);
+    expect((await s.req("cap3", { authors: [a.pubkey], limit: 2 })).events.map((e) => e.id)).toEqual(
+      newest5.slice(0, 2),
+    );
   });
 
   it("refuses subscriptions beyond --max-subscriptions until one is closed", async () => {
