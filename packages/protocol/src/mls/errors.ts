@@ -72,6 +72,14 @@ export function fromMlsLibraryError(e: unknown, doing: string): MlsEngineError {
   if (/Could not validate credential|Could not validate external credential/.test(text)) {
     return new MlsEngineError("bad-credential", "A member's identity could not be verified.", { cause: e });
   }
+  if (/Current time not within Lifetime/.test(text)) {
+    return new MlsEngineError("bad-parameter", "This key package has expired or is not valid yet.", {
+      cause: e,
+    });
+  }
+  if (/signature keys not unique|hpke keys not unique|already in the group/.test(text)) {
+    return new MlsEngineError("bad-parameter", "This device is already in the group.", { cause: e });
+  }
   if (/with unapplied proposals/.test(text)) {
     return new MlsEngineError("pending-proposals", "Pending changes must be committed before sending.", {
       cause: e,

@@ -76,4 +76,43 @@ describe("MLS engine: create, add, join, talk", () => {
     const r = await process(b, m.message);
     expect(r.result).toMatchObject({ kind: "application", sender: carol.pubkey });
   });
+
+  it("refuses an expired key package and a device that is already a member", async () => {
+    const [alice, bob] = [person("alice"), person("bob")];
+    const g = await createGroup(alice.device, { name: "Garden" });
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await createKeyPackage(bob.device, {
+      now: now - 200 * 86_400,
+      lifetimeSeconds: 30 * 86_400,
+    });
+    await expect(addMembers(g, [expired.keyPackage])).rejects.toMatchObject({
+      code: "bad-parameter",
+      message: expect.stringMatching(/expired/),
+    });
+    const fresh = await createKeyPackage(bob.device);
+    const added = await addMembers(g, [fresh.keyPackage]);
+    const again = await createKeyPackage(bob.device);
+    await expect(addMembers(added.state, [again.keyPackage])).rejects.toMatchObject({
+      code: "bad-parameter",
+      message: expect.stringMatching(/already in the group/),
+    });
+    await expect(addMembers(g, [fresh.keyPackage, fresh.keyPackage])).rejects.toMatchObject({
+      code: "bad-parameter",
+    });
+    await expect(addMembers(g, [new Uint8Array([1, 2, 3])])).rejects.toMatchObject({ code: "malformed" });
+  });
+
+  it("a welcome for someone else's key package is refused", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const g = await createGroup(alice.device, { name: "Choir" });
+    const kb = await createKeyPackage(bob.device);
+    const kc = await createKeyPackage(carol.device);
+    const out = await addMembers(g, [kb.keyPackage]);
+    await expect(
+      joinFromWelcome(out.welcomes[0]?.welcome as Uint8Array, kc.privateKeyPackage, out.ratchetTree),
+    ).rejects.toMatchObject({ code: "decrypt-failed" });
+    await expect(joinFromWelcome(out.commit, kb.privateKeyPackage, out.ratchetTree)).rejects.toMatchObject({
+      code: "malformed",
+    });
+  });
 });
