@@ -49,10 +49,22 @@ export class BatchWriter {
           p.resolve(outcomes[i]!);
         });
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        if (batch.length === 1) batch[0]!.reject(error);
+        // One bad event must not fail the others: retry each alone, each in its own transaction.
+        else for (const p of batch) await this.saveAlone(p);
       }
     }
     this.running = undefined;
+  }
+
+  private async saveAlone(p: Pending): Promise<void> {
+    try {
+      const [outcome] = await this.store.saveBatch([p.event]);
+      this.batches++;
+      p.resolve(outcome!);
+    } catch (error) {
+      p.reject(error);
+    }
   }
 
   /** Stops taking events and waits until everything queued is committed. */

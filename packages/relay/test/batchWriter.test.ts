@@ -52,12 +52,14 @@ describe("BatchWriter", () => {
     await store.close();
   });
 
-  it("fails every event of a batch whose commit fails, and keeps working", async () => {
-    let fail = true;
+  it("isolates an event whose save fails: the rest of its batch is still saved", async () => {
     const store = new SqliteEventStore(":memory:");
+    const poison = ev(2).id;
+    let diskFull = false;
     const flaky: EventStore = {
       saveBatch: async (events): Promise<SaveOutcome[]> => {
-        if (fail) throw new Error("disk full");
+        if (diskFull) throw new Error("disk full");
+        if (events.some((e) => e.id === poison)) throw new Error("cannot store this one");
         return store.saveBatch(events);
       },
       query: store.query.bind(store),
@@ -66,10 +68,13 @@ describe("BatchWriter", () => {
       close: store.close.bind(store),
     };
     const writer = new BatchWriter(flaky, 100);
-    const results = await Promise.allSettled([writer.write(ev(1)), writer.write(ev(2))]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
-    fail = false;
-    expect((await writer.write(ev(3))).status).toBe("saved");
+    const results = await Promise.allSettled([1, 2, 3].map((i) => writer.write(ev(i))));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(store.countSync([{}], { now: 0 })).toBe(2);
+    diskFull = true;
+    await expect(writer.write(ev(4))).rejects.toThrow("disk full");
+    diskFull = false;
+    expect((await writer.write(ev(5))).status).toBe("saved");
     await writer.close();
     await store.close();
   });
