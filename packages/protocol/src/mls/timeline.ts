@@ -108,7 +108,12 @@ export async function recordOwnCommit(
   commit: { before: GroupState; after: GroupState },
 ): Promise<{ timeline: Timeline; events: TimelineEvent[] }> {
   const own = new Map(t.own).set(env.id, { base: epochKey(commit.before), after: commit.after });
-  return receive({ ...t, own }, env);
+  // The relay may have echoed the commit before we recorded it: judge it again as our own.
+  const handshakes = new Map(t.handshakes);
+  handshakes.delete(env.id);
+  const failed = new Map(t.failed);
+  failed.delete(env.id);
+  return receive({ ...t, own, handshakes, failed }, env);
 }
 
 /** Takes one received group message (duplicates and any order are fine). */

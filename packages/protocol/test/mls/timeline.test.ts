@@ -92,6 +92,24 @@ describe("timeline", () => {
   });
 });
 
+describe("own commits", () => {
+  it("applies our own commit even when the relay echoed it before we recorded it", async () => {
+    const [alice, bob] = [person("alice"), person("bob")];
+    const { states } = await groupOf(alice, [bob]);
+    const before = states.get("alice") as GroupState;
+    const up = await selfUpdate(before);
+    let t = startTimeline(before);
+    const echo = await receive(t, env("e1", 1, up.commit));
+    expect(echo.events[0]).toMatchObject({ kind: "ignored" });
+    t = echo.timeline;
+    const mine = await recordOwnCommit(t, env("e1", 1, up.commit), { before, after: up.state });
+    expect(mine.events).toEqual([
+      { kind: "commit", id: "e1".padEnd(64, "0"), result: { kind: "own" }, epoch: 2 },
+    ]);
+    expect(epoch(headState(mine.timeline))).toBe(2);
+  });
+});
+
 describe("people with several devices", () => {
   it("members groups devices by person; removing a person removes every device", async () => {
     const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
