@@ -38,8 +38,8 @@ export function buildProgram(): Command {
     .option("--json", 'print results as JSON on stdout (errors as {"error": ...})')
     .showHelpAfterError()
     .exitOverride();
+  // Commands created after exitOverride() inherit it, so usage errors reach main() as exceptions.
   for (const group of commandGroups) group.register(program);
-  for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
 
@@ -47,16 +47,12 @@ export function buildProgram(): Command {
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
   const json = argv.includes("--json");
-  // Commander prints its own usage errors to stderr; with --json we add the JSON error on stdout.
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(s),
-  });
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Commander has already printed its usage error on stderr; --json adds the JSON form on stdout.
       if (error.exitCode === 0) return 0; // --help, --version
       if (json) process.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, "") })}\n`);
       return error.exitCode || 1;
