@@ -124,5 +124,8 @@ describe("relay messages", () => {
     for (const bad of ["x", "{}", '["OK","zz",true]', '["EVENT","s",{}]', '["COUNT","s",{}]', '["WHAT"]'])
       expect(parseRelayMessage(bad).ok).toBe(false);
     expect(parseRelayMessage('["NOTICE","x"]', 5).ok).toBe(false);
+    // 14 characters, 16 bytes: the cap counts bytes.
+    expect(parseRelayMessage('["NOTICE","éé"]', 16).ok).toBe(true);
+    expect(parseRelayMessage('["NOTICE","éé"]', 15).ok).toBe(false);
   });
 });

@@ -187,7 +187,9 @@ export function parseRelayMessage(
   maxBytes: number = 4 * 1024 * 1024,
   eventLimits: EventShapeLimits = DEFAULT_EVENT_SHAPE_LIMITS,
 ): Result<RelayMessage> {
-  if (text.length > maxBytes) return err(`relay message too large (limit ${maxBytes} bytes)`);
+  // A UTF-16 length above the cap is surely too many bytes; below a third of it surely not.
+  if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8ByteLength(text) > maxBytes))
+    return err(`relay message too large (limit ${maxBytes} bytes)`);
   let json: unknown;
   try {
     json = JSON.parse(text);
