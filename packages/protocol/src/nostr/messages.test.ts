@@ -124,8 +124,11 @@ describe("relay messages", () => {
     for (const bad of ["x", "{}", '["OK","zz",true]', '["EVENT","s",{}]', '["COUNT","s",{}]', '["WHAT"]'])
       expect(parseRelayMessage(bad).ok).toBe(false);
     expect(parseRelayMessage('["NOTICE","x"]', 5).ok).toBe(false);
-    // 14 characters, 16 bytes: the cap counts bytes.
-    expect(parseRelayMessage('["NOTICE","éé"]', 16).ok).toBe(true);
-    expect(parseRelayMessage('["NOTICE","éé"]', 15).ok).toBe(false);
+    // The cap counts bytes, not characters.
+    const accented = '["NOTICE","éé"]';
+    const bytes = Buffer.byteLength(accented);
+    expect(bytes).toBeGreaterThan(accented.length);
+    expect(parseRelayMessage(accented, bytes).ok).toBe(true);
+    expect(parseRelayMessage(accented, bytes - 1).ok).toBe(false);
   });
 });
