@@ -3,7 +3,10 @@
  * khatru/eventstore's shared test table: each case gets a fresh, empty store and checks one rule of
  * NIP-01 (filters, limit, replaceable and addressable kinds), NIP-09 (deletion) or NIP-40
  * (expiration) through the port alone. Runner-independent (node:assert), so any test runner can
- * iterate `eventStoreConformance`.
+ * iterate `eventStoreConformance`:
+ *
+ *   for (const c of eventStoreConformance)
+ *     it(c.name, async () => { const store = await openEmptyStore(); try { await c.run(store); } finally { await store.close(); } });
  */
 import assert from "node:assert/strict";
 import type { Filter, NostrEvent } from "@rally/protocol/nostr/index.ts";
