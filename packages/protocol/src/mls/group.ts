@@ -240,7 +240,7 @@ export async function addMembers(
       }),
     };
   });
-  return { state: wrapState(client), commit, welcomes, ratchetTree: encodeTreeBlob(client) };
+  return { state: wrapState(client, state), commit, welcomes, ratchetTree: encodeTreeBlob(client) };
 }
 
 /**
@@ -265,7 +265,7 @@ export async function removeMembers(state: GroupState, pubkeys: PubkeyHex[]): Pr
       proposals.push({ proposalType: defaultProposalTypes.remove, remove: { removed } });
   }
   const { client: next, commit } = await buildCommit(state, proposals);
-  return { state: wrapState(next), commit };
+  return { state: wrapState(next, state), commit };
 }
 
 function groupDataProposal(data: GroupData): Proposal {
@@ -289,7 +289,7 @@ export async function updateGroupData(state: GroupState, patch: Partial<GroupDat
   if (groupDataFromExtensions(groupExtensions(next)) === undefined)
     fail("bad-group-data", "Invalid group data.");
   const { client: after, commit } = await buildCommit(state, [proposal]);
-  return { state: wrapState(after), commit };
+  return { state: wrapState(after, state), commit };
 }
 
 /**
@@ -299,7 +299,7 @@ export async function updateGroupData(state: GroupState, patch: Partial<GroupDat
  */
 export async function selfUpdate(state: GroupState): Promise<CommitOutput> {
   const { client, commit } = await buildCommit(state, []);
-  return { state: wrapState(client), commit };
+  return { state: wrapState(client, state), commit };
 }
 
 /** Commits pending proposals (the same commit as `selfUpdate`: proposals plus a fresh path). */
@@ -321,7 +321,7 @@ export async function proposeLeave(state: GroupState): Promise<{ state: GroupSta
         remove: { removed: client.privatePath.leafIndex },
       },
     });
-    return { state: wrapState(res.newState), proposal: encode(mlsMessageEncoder, res.message) };
+    return { state: wrapState(res.newState, state), proposal: encode(mlsMessageEncoder, res.message) };
   } catch (e) {
     throw fromMlsLibraryError(e, "asking to leave");
   }

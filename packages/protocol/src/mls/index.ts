@@ -42,7 +42,9 @@ export {
 export { decodeGroupData, encodeGroupData, type GroupData, RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 export {
   epoch,
+  exporterEpochs,
   exporterSecret,
+  exporterSecretAt,
   type GroupIdHex,
   groupData,
   groupId,

@@ -13,7 +13,7 @@ import type { GroupData } from "./groupData.ts";
 import { leafMap, leafPubkey, type Member, membersOf } from "./members.ts";
 import { decodeMlsMessage } from "./mlsCodec.ts";
 import { type GroupView, groupDataFromExtensions } from "./permissions.ts";
-import { type GroupState, unwrapState } from "./state.ts";
+import { type GroupState, pastExporterSecrets, unwrapState } from "./state.ts";
 
 /** Hex of the MLS group id (private to members; never published). */
 export type GroupIdHex = string & { readonly __brand: "MlsGroupIdHex" };
@@ -90,6 +90,29 @@ export async function exporterSecret(
   const { mls } = await engineContext();
   const client = unwrapState(state);
   return mlsExporter(client.keySchedule.exporterSecret, label, context, length, mls.cipherSuite);
+}
+
+/** Epochs whose exporter secret this state can give: the current one first, then up to 3 past ones. */
+export function exporterEpochs(state: GroupState): number[] {
+  return [epoch(state), ...[...pastExporterSecrets(state).keys()].map(Number)];
+}
+
+/**
+ * `exporterSecret` for a retained past epoch (or the current one), so the transport can still
+ * open late messages of an epoch the group has left. `undefined` once the epoch is out of the window.
+ */
+export async function exporterSecretAt(
+  state: GroupState,
+  atEpoch: number,
+  label: string = TRANSPORT_EXPORTER_LABEL,
+  context: Uint8Array = new Uint8Array(0),
+  length = 32,
+): Promise<Uint8Array | undefined> {
+  if (atEpoch === epoch(state)) return exporterSecret(state, label, context, length);
+  const secret = pastExporterSecrets(state).get(BigInt(atEpoch));
+  if (secret === undefined) return undefined;
+  const { mls } = await engineContext();
+  return mlsExporter(secret, label, context, length, mls.cipherSuite);
 }
 
 /** What an MLS message is, read from its clear header (RFC 9420 §6.3: group id, epoch, content type). */

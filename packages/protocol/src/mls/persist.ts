@@ -10,7 +10,7 @@
  *   depends on how many members have sent in the epoch and how far apart their messages arrive, at
  *   most O(senders × log members), never on the whole membership.
  *
- *   epochPart   = 0x01 ‖ opaque clientState<V>
+ *   epochPart   = 0x01 ‖ opaque clientState<V> ‖ varint n ‖ n × (uint64 epoch ‖ opaque exporterSecret<V>)
  *   messagePart = 0x02 ‖ uint64 epoch ‖ opaque confirmationTag<V> ‖ SecretTree current
  *                 ‖ varint n ‖ n × (uint64 epoch ‖ SecretTree)
  *   SecretTree  = uint32 leafWidth ‖ varint n ‖ n × (uint32 node ‖ opaque secret<V>)
@@ -35,7 +35,7 @@ import {
 import { bytesEqual } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { decodeExact } from "./mlsCodec.ts";
-import { type GroupState, unwrapState, wrapState } from "./state.ts";
+import { fromParts, type GroupState, PAST_EPOCHS, pastExporterSecrets, unwrapState } from "./state.ts";
 import { TlsReader, TlsWriter } from "./tls.ts";
 
 const EPOCH_PART = 1;
@@ -76,7 +76,12 @@ export function encodeEpochPart(state: GroupState): Uint8Array {
     secretTree: emptyTree(client.secretTree),
     historicalReceiverData: historical,
   };
-  return new TlsWriter().uint8(EPOCH_PART).opaque(encode(clientStateEncoder, stripped)).finish();
+  const w = new TlsWriter().uint8(EPOCH_PART).opaque(encode(clientStateEncoder, stripped));
+  // The exporter secrets of the retained past epochs (see state.ts).
+  const past = pastExporterSecrets(state);
+  w.varint(past.size);
+  for (const [epoch, secret] of past) w.uint64(epoch).opaque(secret);
+  return w.finish();
 }
 
 /** The small part that changes with every message. */
@@ -107,6 +112,13 @@ export function decodeState(epochPart: Uint8Array, messagePart: Uint8Array): Gro
     "saved group state",
     MAX_EPOCH_PART_BYTES,
   );
+  const pastCount = er.varint();
+  if (pastCount > PAST_EPOCHS) fail("malformed", "The saved group state keeps too many past epochs.");
+  const past = new Map<bigint, Uint8Array>();
+  for (let i = 0; i < pastCount; i++) {
+    const e = er.uint64();
+    past.set(e, er.opaque(MAX_SECRET));
+  }
   er.end();
 
   const mr = new TlsReader(messagePart, "saved message keys");
@@ -129,7 +141,7 @@ export function decodeState(epochPart: Uint8Array, messagePart: Uint8Array): Gro
   }
   mr.end();
   if (n !== historical.size) fail("state-mismatch", "The saved message keys miss a retained epoch.");
-  return wrapState({ ...client, secretTree, historicalReceiverData: historical });
+  return fromParts({ ...client, secretTree, historicalReceiverData: historical }, past);
 }
 
 function writeRatchet(w: TlsWriter, g: GenerationSecret): void {

@@ -52,7 +52,7 @@ export async function encrypt(
   try {
     const res = await createApplicationMessage({ context: mls, state: client, message: plaintext });
     return {
-      state: wrapState(res.newState),
+      state: wrapState(res.newState, state),
       message: encode(mlsMessageEncoder, res.message),
       persist: "message",
     };
@@ -195,7 +195,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
       leaf === undefined || ratchetTree === undefined ? undefined : leafPubkey(ratchetTree, leaf);
     if (leaf === undefined || sender === undefined) fail("internal", "Could not tell who sent this message.");
     return {
-      state: wrapState(next),
+      state: wrapState(next, state),
       result: {
         kind: "application",
         sender,
@@ -216,7 +216,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     const oldData = extensionBytes(client);
     const newData = extensionBytes(next);
     return {
-      state: wrapState(next),
+      state: wrapState(next, state),
       result: {
         kind: "commit",
         committer,
@@ -236,7 +236,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
   const sender = leafPubkey(client.ratchetTree, seen.senderLeaf);
   if (sender === undefined) fail("internal", "A proposal came from an unknown leaf.");
   return {
-    state: wrapState(next),
+    state: wrapState(next, state),
     result: {
       kind: "proposal",
       sender,

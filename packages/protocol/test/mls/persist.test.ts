@@ -107,4 +107,26 @@ describe("persistence", () => {
       expect(codeOf(() => decodeState(longer.epochPart, longer.messagePart))).toBe("malformed");
     }
   });
+
+  it("keeps the exporter secrets of three past epochs, also across a save", async () => {
+    const { exporterEpochs, exporterSecretAt } = await import("../../src/mls/index.ts");
+    const [alice, bob] = [person("alice"), person("bob")];
+    const { states } = await groupOf(alice, [bob]);
+    let a = states.get("alice") as GroupState;
+    let b = states.get("bob") as GroupState;
+    const secrets = new Map<number, Uint8Array>([[1, await exporterSecret(b)]]);
+    for (let i = 0; i < 4; i++) {
+      const up = await selfUpdate(a);
+      a = up.state;
+      b = (await process(b, up.commit)).state;
+      secrets.set(epoch(b), await exporterSecret(b));
+    }
+    expect(exporterEpochs(b)).toEqual([5, 4, 3, 2]);
+    const saved = encodeState(b);
+    const restored = decodeState(saved.epochPart, saved.messagePart);
+    for (const state of [a, b, restored]) {
+      for (const e of [5, 4, 3, 2]) expect(await exporterSecretAt(state, e)).toEqual(secrets.get(e));
+      expect(await exporterSecretAt(state, 1)).toBeUndefined();
+    }
+  });
 });
