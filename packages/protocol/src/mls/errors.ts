@@ -25,6 +25,8 @@ export type MlsErrorCode =
   | "not-admin"
   /** Proposals are waiting to be committed; MLS forbids application messages until they are. */
   | "pending-proposals"
+  /** A message of an epoch so far ahead, or one too many waiting, that it is not kept. */
+  | "too-far-ahead"
   /** This device is no longer in the group (it was removed or left). */
   | "not-member"
   /** A pubkey, key package or other argument cannot be used. */

@@ -79,6 +79,11 @@ export type TimelineEvent =
   | { kind: "rolled-back"; toEpoch: number }
   | { kind: "ignored"; id: string; reason: MlsErrorCode };
 
+/** Furthest epoch ahead of the head a message is kept for. */
+export const MAX_EPOCHS_AHEAD = 10_000;
+/** Most messages kept waiting (future application messages plus commits and proposals). */
+export const MAX_KEPT = 50_000;
+
 export function startTimeline(state: GroupState, options: { window?: number } = {}): Timeline {
   return {
     head: state,
@@ -136,6 +141,13 @@ export async function receive(
   }
   const head = epochOf(t.head);
   const oldest = t.checkpoints[0]?.epoch ?? head;
+  // Bound what a flood of bogus future messages can make us keep.
+  if (info.epoch > head + MAX_EPOCHS_AHEAD || t.waiting.length + t.handshakes.size >= MAX_KEPT) {
+    if (info.epoch > head) {
+      events.push({ kind: "ignored", id: env.id, reason: "too-far-ahead" });
+      return { timeline: t, events };
+    }
+  }
 
   if (info.kind === "application") {
     if (info.epoch > head)

@@ -92,6 +92,26 @@ describe("timeline", () => {
   });
 });
 
+describe("timeline limits", () => {
+  it("does not keep messages claiming an absurdly distant epoch", async () => {
+    const [alice, bob] = [person("alice"), person("bob")];
+    const { states } = await groupOf(alice, [bob]);
+    const m = await encrypt(states.get("alice") as GroupState, text("x"));
+    // Same bytes with the epoch field rewritten far ahead (the clear header of a PrivateMessage).
+    const { decodeMlsMessage } = await import("../../src/mls/mlsCodec.ts");
+    const { encode, mlsMessageEncoder } = await import("ts-mls");
+    const msg = decodeMlsMessage(m.message);
+    if (!("privateMessage" in msg)) throw new Error("expected a private message");
+    const far = encode(mlsMessageEncoder, {
+      ...msg,
+      privateMessage: { ...msg.privateMessage, epoch: 1_000_000n },
+    });
+    const r = await receive(startTimeline(states.get("bob") as GroupState), env("ff", 1, far));
+    expect(r.events).toEqual([{ kind: "ignored", id: "ff".padEnd(64, "0"), reason: "too-far-ahead" }]);
+    expect(r.timeline.waiting.length).toBe(0);
+  });
+});
+
 describe("own commits", () => {
   it("applies our own commit even when the relay echoed it before we recorded it", async () => {
     const [alice, bob] = [person("alice"), person("bob")];
