@@ -14,7 +14,7 @@ import {
   removeMembers,
   selfUpdate,
 } from "../../src/mls/index.ts";
-import { unwrapState } from "../../src/mls/state.ts";
+import { unwrapState, wrapState } from "../../src/mls/state.ts";
 import { failureCode, groupOf, person, text } from "./helpers.ts";
 
 describe("removal", () => {
@@ -43,22 +43,30 @@ describe("removal", () => {
     a = (await process(a, up.commit)).state;
     const m2 = await encrypt(a, text("after removal 2"));
 
+    const epochAfterRemoval = await exporterSecret(removal.state);
     for (const saved of [savedBefore, savedAfter]) {
       const bobState = decodeState(saved.epochPart, saved.messagePart);
-      for (const msg of [m1.message, up.commit, m2.message]) {
-        const code = await failureCode(bobState, msg);
-        expect(["future-epoch", "not-member", "old-epoch", "decrypt-failed"]).toContain(code);
+      // A modified client that ignores "you were removed" gets no further: Bob never held the
+      // secrets of the epoch his removal started (RFC 9420 §12.4: the removing commit carries a
+      // fresh UpdatePath encrypted to everyone but him).
+      const stubborn = wrapState({ ...unwrapState(bobState), groupActiveState: { kind: "active" } });
+      for (const state of [bobState, stubborn]) {
+        for (const msg of [m1.message, up.commit, m2.message]) {
+          const code = await failureCode(state, msg);
+          expect(["future-epoch", "not-member", "old-epoch", "decrypt-failed"]).toContain(code);
+        }
+        expect(await exporterSecret(state)).not.toEqual(epochAfterRemoval);
+        expect(await exporterSecret(state)).not.toEqual(await exporterSecret(a));
       }
-      // Nor does any secret he holds match the group's current exporter secret.
-      expect(await exporterSecret(bobState)).not.toEqual(await exporterSecret(a));
     }
-    // The bytes of the new epoch's exporter secret appear nowhere in Bob's saved state.
-    const secret = await exporterSecret(a);
-    const needle = Buffer.from(unwrapState(a).keySchedule.exporterSecret);
+    // The bytes of the later epochs' secrets appear nowhere in Bob's saved states.
+    const needles = [removal.state, a].flatMap((s) => {
+      const ks = unwrapState(s).keySchedule;
+      return [ks.exporterSecret, ks.senderDataSecret, ks.initSecret, ks.epochAuthenticator];
+    });
     for (const saved of [savedBefore, savedAfter]) {
       for (const part of [saved.epochPart, saved.messagePart]) {
-        expect(Buffer.from(part).includes(needle)).toBe(false);
-        expect(Buffer.from(part).includes(Buffer.from(secret))).toBe(false);
+        for (const needle of needles) expect(Buffer.from(part).includes(Buffer.from(needle))).toBe(false);
       }
     }
     // Carol, still a member, reads both.
