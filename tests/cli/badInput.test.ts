@@ -28,7 +28,7 @@ beforeAll(async () => {
   await alice.ok("group", "invite", GROUP, bob.npub);
   const invites = await bob.ok<{ id: string }[]>("invites");
   await bob.ok("invites", "accept", invites[0]!.id);
-});
+}, 600_000);
 
 afterAll(async () => {
   await relay?.stop();
@@ -36,7 +36,7 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe("plain-words errors", () => {
+describe("plain-words errors", { timeout: 300_000 }, () => {
   it("an unknown group", async () => {
     const r = await alice.fails("chat", "send", "No Such Group", "hello");
     expect(r.error).toMatch(/no group "No Such Group"/i);
@@ -115,7 +115,7 @@ describe("plain-words errors", () => {
   });
 });
 
-describe("relay unreachable: a clear error, and nothing lost", () => {
+describe("relay unreachable: a clear error, and nothing lost", { timeout: 300_000 }, () => {
   it("keeps a message sent while the relay is down and delivers it when it is back", async () => {
     const port = new URL(relay.url).port;
     const dataDir = relay.dataDir;

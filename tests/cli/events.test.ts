@@ -64,7 +64,7 @@ beforeAll(async () => {
     const invites = await p.ok<{ id: string }[]>("invites");
     await p.ok("invites", "accept", invites[0]!.id);
   }
-});
+}, 600_000);
 
 afterAll(async () => {
   await relay?.stop();
@@ -72,7 +72,7 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", () => {
+describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeout: 300_000 }, () => {
   it("creates an event with two places", async () => {
     const created = await alice().ok<{ id: string }>(
       "event",

@@ -57,7 +57,7 @@ beforeAll(async () => {
     new Person("Bob Bumblebee", root),
     new Person("Carol Caterpillar", root),
   ];
-});
+}, 600_000);
 
 afterAll(async () => {
   await relay?.stop();
@@ -65,7 +65,7 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe("three people in an encrypted group, through the CLI", () => {
+describe("three people in an encrypted group, through the CLI", { timeout: 300_000 }, () => {
   it("creates three accounts", async () => {
     for (const p of people) await p.createAccount(relay.url);
     const shown = await alice().ok<{ npub: string; name: string; relays: string[] }>("account", "show");

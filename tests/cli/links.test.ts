@@ -37,7 +37,7 @@ beforeAll(async () => {
   frank = new Person("Frank Firefly", root);
   for (const p of [alice, dan, erin, frank]) await p.createAccount(relay.url);
   await alice.ok("group", "create", GROUP);
-});
+}, 600_000);
 
 afterAll(async () => {
   await relay?.stop();
@@ -45,7 +45,7 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-describe("invite links through the CLI", () => {
+describe("invite links through the CLI", { timeout: 300_000 }, () => {
   it("a one-use link: Dan waits, Alice's device lets him in, Frank is too late", async () => {
     const link = await alice.ok<Link>("group", "link", GROUP, "--uses", "1", "--expires", "7d");
     expect(link.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#join=[A-Za-z0-9_-]+$/);

@@ -183,29 +183,29 @@ export class Rally implements RallyClient {
     this.core.requireAccount();
     const outbox = this.core.transport.outbox;
     const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
-    await outbox.flush({ timeoutMs: 4_000 });
+    // Send what is queued first (our commits must be on a relay before we read them back).
+    await outbox.flush({ timeoutMs: 1_500 });
     const inbox = await syncInbox(this.groupsSvc);
     const groups = await syncGroups(this.groupsSvc, this.app);
-    // Joined through our own invite-link request: say who we are, now that the group is current.
-    for (const id of inbox.autoJoined) {
-      const rec = await this.groupsSvc.record(id);
-      if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
+    const reachable = inbox.reachable || groups.reachable;
+    if (reachable) {
+      // Joined through our own invite-link request: say who we are, now that the group is current.
+      for (const id of inbox.autoJoined) {
+        const rec = await this.groupsSvc.record(id);
+        if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
+      }
+      await this.links.processRequests();
+      // Commits made just now (join requests, re-proposals) settle in the same round.
+      await this.settleAll();
     }
-    await this.links.processRequests();
-    // Commits made just now (join requests, re-proposals) settle in the same round.
-    await this.settleAll();
-    const after = await outbox.flush({ timeoutMs: 6_000 });
+    const after = await outbox.flush({ timeoutMs: reachable ? 6_000 : 300 });
     const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
-    const report: SyncReport = {
+    return {
       received: groups.received + inbox.invites,
       sent: [...before].filter((id) => !still.has(id)).length,
       pendingOutbox: after.pending,
       relays: this.relayStatus(),
     };
-    if (!inbox.reachable && !groups.reachable && report.relays.every((r) => !r.connected)) {
-      (report as SyncReport & { reachable: boolean }).reachable = false;
-    }
-    return report;
   }
 
   private relayStatus(): SyncReport["relays"] {
@@ -225,7 +225,11 @@ export class Rally implements RallyClient {
   async deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
     const outbox = this.core.transport.outbox;
     const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
-    const r = await outbox.flush({ timeoutMs });
+    let r = await outbox.flush({ timeoutMs: Math.min(1_500, timeoutMs) });
+    // Keep waiting only while some relay is up: an unreachable one will not answer in seconds.
+    if (r.pending > 0 && timeoutMs > 1_500 && this.anyRelayOnline()) {
+      r = await outbox.flush({ timeoutMs: timeoutMs - 1_500 });
+    }
     const entries = await outbox.list();
     const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
     const unreachable = new Map<string, string>();
@@ -336,6 +340,12 @@ export class Rally implements RallyClient {
     }, 300);
   }
 
+  private anyRelayOnline(): boolean {
+    return [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()].some(
+      (s) => s.state === "online",
+    );
+  }
+
   connection(): ConnectionState {
     return overallState([
       ...this.core.transport.anonymous.status(),
@@ -396,6 +406,24 @@ export class Rally implements RallyClient {
   updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void> {
     return this.run(async () => {
       await this.groupsSvc.propose(group, { type: "data", patch });
+      await this.settle(group);
+    });
+  }
+
+  /** Makes someone an admin of a group, or no longer one (admins only; a group keeps at least one). */
+  setAdmin(group: GroupRef, npub: Npub, admin: boolean): Promise<void> {
+    return this.run(async () => {
+      const pubkey = parsePerson(npub);
+      const rec = await this.groupsSvc.activeRecord(group);
+      if (!rec.admins.includes(this.groupsSvc.me())) {
+        throw rallyError("not-admin", `Only an admin of "${rec.name}" can choose admins.`);
+      }
+      if (!rec.members.includes(pubkey))
+        throw rallyError("unknown-person", `${toNpub(pubkey)} is not in "${rec.name}".`);
+      const admins = admin ? [...new Set([...rec.admins, pubkey])] : rec.admins.filter((a) => a !== pubkey);
+      if (admins.length === 0) throw rallyError("bad-input", "A group needs at least one admin.");
+      if (rec.pending) await this.settle(group);
+      await this.groupsSvc.propose(group, { type: "data", patch: { admins } });
       await this.settle(group);
     });
   }

@@ -34,7 +34,7 @@ export interface Invitee {
 export type Intent =
   | { type: "add"; invitees: Invitee[] }
   | { type: "remove"; pubkeys: string[] }
-  | { type: "data"; patch: { name?: string; description?: string } }
+  | { type: "data"; patch: { name?: string; description?: string; admins?: string[] } }
   | { type: "proposals" };
 
 /** A commit this device published and has not yet seen win on a relay. */

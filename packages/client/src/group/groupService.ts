@@ -297,7 +297,7 @@ export class GroupService {
           out = await removeMembers(state, intent.pubkeys as Parameters<typeof removeMembers>[1]);
           break;
         case "data":
-          out = await updateGroupData(state, intent.patch);
+          out = await updateGroupData(state, intent.patch as Parameters<typeof updateGroupData>[1]);
           break;
         case "proposals":
           out = await commitPendingProposals(state);

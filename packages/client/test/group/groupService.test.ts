@@ -1,0 +1,186 @@
+/**
+ * The group service over a real relay process, with in-process clients (real SQLite homes, real
+ * MLS, real WebSockets): concurrent commits for one epoch converge on the engine's winner and the
+ * loser's change is proposed again; forged and re-signed kind 445 events are ignored; receiving a
+ * message rewrites only the small per-message part of the MLS state.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { wrapGroupMessage } from "@rally/protocol/marmot/index.ts";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
+import { hexToBytes } from "../../src/core/hex.ts";
+import { createNodeClient } from "../../src/core/nodeClient.ts";
+import type { Rally } from "../../src/rallyClient.ts";
+import { blobKeys } from "../../src/store/keys.ts";
+
+let relay: RelayHandle;
+let root: string;
+const clients: Rally[] = [];
+
+async function person(name: string): Promise<Rally> {
+  const client = await createNodeClient({ home: path.join(root, name), fetchTimeoutMs: 8_000 });
+  await client.createAccount({ name, relays: [relay.url] });
+  await client.deliver(8_000);
+  clients.push(client);
+  return client;
+}
+
+async function npub(c: Rally): Promise<string> {
+  return (await c.account())!.npub;
+}
+
+async function acceptAll(c: Rally): Promise<void> {
+  await c.sync();
+  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
+  await c.deliver(8_000);
+}
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "rally-group-service-"));
+  relay = await startRelay();
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  await relay?.stop();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("group service", { timeout: 300_000 }, () => {
+  it("resolves two admins' concurrent commits to one state, and re-proposes the losing change", async () => {
+    const alice = await person("Alice");
+    const bob = await person("Bob");
+    const carol = await person("Carol");
+    const dan = await person("Dan");
+    const g = await alice.createGroup({ name: "Co-op board" });
+    await alice.invite(g.id, await npub(bob));
+    await acceptAll(bob);
+    await alice.setAdmin(g.id, await npub(bob), true);
+    await bob.sync();
+    const bobNpub = await npub(bob);
+    expect((await bob.members(g.id)).find((m) => m.npub === bobNpub)?.admin).toBe(true);
+
+    // Both admins commit on the same epoch before either sees the other's commit.
+    const carolInvitee = await alice.groupsSvc.fetchInvitee(
+      await alice.groupsSvc.record(g.id),
+      (await carol.account())!.pubkey,
+    );
+    const danInvitee = await bob.groupsSvc.fetchInvitee(
+      await bob.groupsSvc.record(g.id),
+      (await dan.account())!.pubkey,
+    );
+    const a = await alice.core.exclusive(() =>
+      alice.groupsSvc.propose(g.id, { type: "add", invitees: [carolInvitee] }),
+    );
+    const b = await bob.core.exclusive(() =>
+      bob.groupsSvc.propose(g.id, { type: "add", invitees: [danInvitee] }),
+    );
+    expect(a.baseEpoch).toBe(b.baseEpoch);
+    await alice.deliver(8_000);
+    await bob.deliver(8_000);
+
+    // A few rounds: each sees both commits, applies the same winner; the loser proposes again.
+    for (let i = 0; i < 3; i++) {
+      await alice.sync();
+      await bob.sync();
+    }
+    await acceptAll(carol);
+    await acceptAll(dan);
+    for (const c of [alice, bob, carol, dan]) await c.sync();
+
+    const everyone = [await npub(alice), await npub(bob), await npub(carol), await npub(dan)].sort();
+    const epochs = new Set<number>();
+    for (const c of [alice, bob, carol, dan]) {
+      expect((await c.members(g.id)).map((m) => m.npub).sort()).toEqual(everyone);
+      const rec = await c.groupsSvc.record(g.id);
+      expect(rec.pending).toBeNull();
+      epochs.add(rec.epoch);
+    }
+    expect(epochs.size).toBe(1);
+
+    await dan.sendChat(g.id, "Dan made it in");
+    await dan.deliver(8_000);
+    for (const c of [alice, bob, carol]) {
+      await c.sync();
+      expect((await c.chat(g.id)).map((m) => m.text)).toContain("Dan made it in");
+    }
+  });
+
+  it("ignores forged and re-signed group messages, and replays", async () => {
+    const erin = await person("Erin");
+    const finn = await person("Finn");
+    const g = await erin.createGroup({ name: "Quiet room" });
+    await erin.invite(g.id, await npub(finn));
+    await acceptAll(finn);
+    await erin.sendChat(g.id, "the real one");
+    await erin.deliver(8_000);
+    await finn.sync();
+    expect((await finn.chat(g.id)).map((m) => m.text)).toEqual(["the real one"]);
+
+    const rec = await finn.groupsSvc.record(g.id);
+    const key = rec.keys[0]!;
+    // 1. Garbage under the right routing tag, from a stranger's one-time key.
+    const forged = finalizeEvent(
+      {
+        kind: 445,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [["h", key.tag]],
+        content: "AAAA".repeat(40),
+      },
+      generateSecretKey(),
+    );
+    // 2. A real message's ciphertext re-signed under another key (bound into the AEAD: fails).
+    const { events } = await finn.core.transport.fetch(
+      finn.core.transport.anonymous,
+      [relay.url],
+      [{ kinds: [445], "#h": [key.tag] }],
+    );
+    const original = events[0]!;
+    const resigned = finalizeEvent(
+      { kind: 445, created_at: original.created_at, tags: original.tags, content: original.content },
+      generateSecretKey(),
+    );
+    // 3. A well-formed wrap of bytes that are not an MLS message of this group.
+    const junk = wrapGroupMessage({
+      exporterSecret: hexToBytes(key.secret),
+      mlsMessage: new Uint8Array([0, 1, 2, 3]),
+    });
+    for (const e of [forged, resigned, junk, original]) await finn.core.transport.publishNow(e, [relay.url]);
+
+    await finn.sync();
+    await finn.sync();
+    expect((await finn.chat(g.id)).map((m) => m.text)).toEqual(["the real one"]);
+    const seen = await finn.core.store.seen(g.id, [forged.id, resigned.id, junk.id]);
+    expect(seen.size).toBe(3);
+    // And the group still works.
+    await erin.sendChat(g.id, "still fine");
+    await erin.deliver(8_000);
+    await finn.sync();
+    expect((await finn.chat(g.id)).map((m) => m.text)).toEqual(["the real one", "still fine"]);
+  });
+
+  it("rewrites only the small per-message state when a message arrives", async () => {
+    const gail = await person("Gail");
+    const hal = await person("Hal");
+    const g = await gail.createGroup({ name: "Persistence" });
+    await gail.invite(g.id, await npub(hal));
+    await acceptAll(hal);
+    await hal.sync();
+    const epochBefore = await hal.core.store.getBlob(blobKeys.groupEpoch(g.id));
+    const messagesBefore = await hal.core.store.getBlob(blobKeys.groupMessages(g.id));
+    await gail.sendChat(g.id, "one more message");
+    await gail.deliver(8_000);
+    await hal.sync();
+    expect((await hal.chat(g.id)).map((m) => m.text)).toContain("one more message");
+    expect(await hal.core.store.getBlob(blobKeys.groupEpoch(g.id))).toEqual(epochBefore);
+    expect(await hal.core.store.getBlob(blobKeys.groupMessages(g.id))).not.toEqual(messagesBefore);
+    // A commit changes the epoch part.
+    await gail.updateGroup(g.id, { name: "Persistence, renamed" });
+    await hal.sync();
+    expect((await hal.groups()).find((x) => x.id === g.id)?.name).toBe("Persistence, renamed");
+    expect(await hal.core.store.getBlob(blobKeys.groupEpoch(g.id))).not.toEqual(epochBefore);
+  });
+});
