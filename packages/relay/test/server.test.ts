@@ -79,6 +79,26 @@ describe("startRelayServer", () => {
     await store.close();
   });
 
+  it("purges expired events from storage on its own (NIP-40)", async () => {
+    const store = new SqliteEventStore(":memory:");
+    server = await startRelayServer({ port: 0, store, log: silentLog, purgeIntervalSeconds: 0.5 });
+    const now = Math.floor(Date.now() / 1000);
+    const e = finalizeEvent(
+      { kind: 1, content: "brief", tags: [["expiration", String(now + 2)]], created_at: now },
+      generateSecretKey(),
+    );
+    await roundTrip(server.url, [["EVENT", e]], (m) => m[0] === "OK");
+    const rows = () => (store.db.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
+    expect(rows()).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (rows() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(rows()).toBe(0);
+    expect((store.db.prepare("SELECT COUNT(*) AS n FROM tags").get() as { n: number }).n).toBe(0);
+    await server.close();
+    server = undefined;
+    await store.close();
+  });
+
   it("accepts NIP-42 answers naming its public URL", async () => {
     server = await startRelayServer({ port: 0, log: silentLog, publicUrl: "wss://relay.example.org" });
     const sk = generateSecretKey();
