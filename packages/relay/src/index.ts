@@ -29,7 +29,11 @@ export {
   type Transport,
 } from "./relayCore.ts";
 export { type RelayServer, type RelayServerOptions, startRelayServer } from "./server.ts";
-export { type ConformanceCase, eventStoreConformance } from "./store/conformance.ts";
+export {
+  type ConformanceCase,
+  eventStoreConformance,
+  runEventStoreConformance,
+} from "./store/conformance.ts";
 export { LATEST_VERSION, MIGRATIONS, type Migration, migrate } from "./store/migrations.ts";
 export { openSqliteEventStore, SqliteEventStore, type SqliteEventStoreOptions } from "./store/sqlite.ts";
 export type { EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./store/types.ts";

@@ -3,20 +3,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, it } from "vitest";
-import { eventStoreConformance } from "../src/store/conformance.ts";
+import { eventStoreConformance, runEventStoreConformance } from "../src/store/conformance.ts";
 import { SqliteEventStore } from "../src/store/sqlite.ts";
 
 describe("EventStore conformance: SQLite in memory", () => {
-  for (const c of eventStoreConformance) {
-    it(c.name, async () => {
-      const store = new SqliteEventStore(":memory:");
-      try {
-        await c.run(store);
-      } finally {
-        await store.close();
-      }
-    });
-  }
+  runEventStoreConformance(() => new SqliteEventStore(":memory:"), it);
 });
 
 describe("EventStore conformance: SQLite file", () => {

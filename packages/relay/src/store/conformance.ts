@@ -3,10 +3,8 @@
  * khatru/eventstore's shared test table: each case gets a fresh, empty store and checks one rule of
  * NIP-01 (filters, limit, replaceable and addressable kinds), NIP-09 (deletion) or NIP-40
  * (expiration) through the port alone. Runner-independent (node:assert), so any test runner can
- * iterate `eventStoreConformance`:
- *
- *   for (const c of eventStoreConformance)
- *     it(c.name, async () => { const store = await openEmptyStore(); try { await c.run(store); } finally { await store.close(); } });
+ * run it — `runEventStoreConformance(openEmptyStore, it)` with Vitest's `it` — or iterate
+ * `eventStoreConformance` itself.
  */
 import assert from "node:assert/strict";
 import type { Filter, NostrEvent } from "@rally/protocol/nostr/index.ts";
@@ -310,3 +308,23 @@ export const eventStoreConformance: ConformanceCase[] = [
     },
   },
 ];
+
+/**
+ * Registers every conformance case with a test runner's `test`/`it`; each case gets a fresh store
+ * from `open` and closes it afterwards.
+ */
+export function runEventStoreConformance(
+  open: () => EventStore | Promise<EventStore>,
+  test: (name: string, fn: () => Promise<void>) => void,
+): void {
+  for (const c of eventStoreConformance) {
+    test(c.name, async () => {
+      const store = await open();
+      try {
+        await c.run(store);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+}
