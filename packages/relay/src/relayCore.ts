@@ -343,7 +343,8 @@ export class Connection {
         if (limit === 0 || isEmptyFilter(f)) continue;
         const rows = await core.options.store.query(
           { ...f, limit },
-          { now: core.now(), hideKinds: decision.hide[i]! },
+          // Bound what one query holds in memory; the rest of the history is a later REQ away.
+          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: limits.maxQueuedBytes / 4 },
         );
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
         this.cork();

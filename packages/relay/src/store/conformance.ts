@@ -101,6 +101,18 @@ export const eventStoreConformance: ConformanceCase[] = [
     },
   },
   {
+    name: "stops at maxBytes, newest first, with at least one event",
+    async run(store) {
+      const es = [0, 1, 2, 3].map((i) => ev(alice, 1, T0 + i, [], "z".repeat(1000)));
+      await save(store, ...es);
+      const newestFirst = [...es].reverse().map((e) => e.id);
+      assert.deepEqual(await ids(store, {}, { ...NOW, maxBytes: 1 }), newestFirst.slice(0, 1));
+      const two = await ids(store, {}, { ...NOW, maxBytes: 1500 });
+      assert.deepEqual(two, newestFirst.slice(0, 2));
+      assert.deepEqual(await ids(store, {}, { ...NOW, maxBytes: 1_000_000 }), newestFirst);
+    },
+  },
+  {
     name: "matches ids, authors, kinds, since and until (inclusive)",
     async run(store) {
       const a1 = ev(alice, 1, T0);

@@ -266,9 +266,10 @@ export class SqliteEventStore implements EventStore {
       sql += " LIMIT ?";
       params.push(Math.min(limit * built.fanout, Number.MAX_SAFE_INTEGER));
     }
-    const rows = this.statement(sql).all(...params) as (StoredEvent & { seq: number })[];
+    const rows = this.statement(sql).iterate(...params) as IterableIterator<StoredEvent & { seq: number }>;
     const out: StoredEvent[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
+    let bytes = 0;
     for (const row of rows) {
       if (seen) {
         if (seen.has(row.seq)) continue;
@@ -282,6 +283,8 @@ export class SqliteEventStore implements EventStore {
         json: row.json,
       });
       if (limit !== undefined && out.length >= limit) break;
+      bytes += row.json.length;
+      if (options.maxBytes !== undefined && bytes >= options.maxBytes) break;
     }
     return out;
   }

@@ -31,6 +31,11 @@ export interface QueryOptions {
   now: number;
   /** Kinds to leave out of the results (read policies, e.g. others' gift wraps). */
   hideKinds?: readonly number[];
+  /**
+   * Stop once the returned events' JSON adds up to this many characters (the event that crosses it
+   * is included): bounds a relay's memory per query. NIP-01 allows returning fewer than `limit`.
+   */
+  maxBytes?: number;
 }
 
 export interface EventStore {
