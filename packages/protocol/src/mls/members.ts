@@ -20,15 +20,22 @@ export interface Member {
   devices: MemberDevice[];
 }
 
+// Leaf objects are shared between successive states, so the parsed pubkey is remembered per leaf.
+const pubkeyOfLeaf = new WeakMap<object, PubkeyHex | undefined>();
+
 /** Pubkey of the device at `leafIndex`, or undefined for a blank leaf or a foreign credential. */
 export function leafPubkey(tree: RatchetTree, leafIndex: number): PubkeyHex | undefined {
   const node = tree[leafIndex * 2];
   if (node === undefined || node.nodeType !== nodeTypes.leaf) return undefined;
+  if (pubkeyOfLeaf.has(node.leaf)) return pubkeyOfLeaf.get(node.leaf);
+  let pubkey: PubkeyHex | undefined;
   try {
-    return credentialPubkey(node.leaf.credential);
+    pubkey = credentialPubkey(node.leaf.credential);
   } catch {
-    return undefined;
+    pubkey = undefined;
   }
+  pubkeyOfLeaf.set(node.leaf, pubkey);
+  return pubkey;
 }
 
 /** leaf index → pubkey for every member device. */

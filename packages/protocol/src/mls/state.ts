@@ -40,13 +40,15 @@ function box(state: GroupState): StateBox {
  * previous epoch's secret joins them when the epoch advanced).
  */
 export function wrapState(client: ClientState, from?: GroupState): GroupState {
-  let past = new Map<bigint, Uint8Array>();
-  if (from !== undefined) {
-    const prev = box(from);
-    past = new Map(prev.pastExporters);
-    const prevEpoch = prev.client.groupContext.epoch;
-    if (client.groupContext.epoch > prevEpoch) past.set(prevEpoch, prev.client.keySchedule.exporterSecret);
+  if (from === undefined) return fromParts(client, new Map());
+  const prev = box(from);
+  const prevEpoch = prev.client.groupContext.epoch;
+  // Same epoch (every application message): share the map, it is never mutated.
+  if (client.groupContext.epoch === prevEpoch) {
+    return Object.freeze({ client, pastExporters: prev.pastExporters }) as unknown as GroupState;
   }
+  const past = new Map(prev.pastExporters);
+  if (client.groupContext.epoch > prevEpoch) past.set(prevEpoch, prev.client.keySchedule.exporterSecret);
   return fromParts(client, past);
 }
 
