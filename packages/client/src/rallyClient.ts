@@ -12,6 +12,8 @@
  *
  * Runs in: Node and browsers.
  */
+
+import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
@@ -36,17 +38,19 @@ import type {
 } from "./api.ts";
 import { Core, type CoreOptions } from "./core/core.ts";
 import { asRallyError, rallyError } from "./core/errors.ts";
+import { hexToBytes } from "./core/hex.ts";
 import { parsePerson, shortNpub, toNpub } from "./core/people.ts";
 import { AppService } from "./group/appService.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
 import { isLive } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
-import { InviteLinks } from "./group/inviteLinks.ts";
+import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
 import { sendNames, syncGroups, syncInbox } from "./group/sync.ts";
 import { overallState, type PoolSubscription } from "./net/relayPool.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import { openIndexedDbStore } from "./store/indexeddb.ts";
+import { keys } from "./store/keys.ts";
 
 export interface RallyOptions extends CoreOptions {
   /** Relays for a new account when the person names none. */
@@ -307,7 +311,20 @@ export class Rally implements RallyClient {
       const k = rec.keys[0];
       if (k) wanted.set(k.tag, rec);
     }
-    const signature = [...wanted.keys()].sort().join(",") + this.core.account.relays.join(",");
+    // Admins also listen for join requests through their invite links (as each link's key).
+    const links: LinkRecord[] = [];
+    const me = this.core.account.pubkey;
+    for (const rec of recs) {
+      if (rec.status !== "active" || !rec.admins.includes(me)) continue;
+      for (const row of await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id))) {
+        if (!row.value.revoked) links.push(row.value);
+      }
+    }
+    const signature = [
+      ...[...wanted.keys()].sort(),
+      ...links.map((l) => l.id).sort(),
+      ...this.core.account.relays,
+    ].join(",");
     if (signature === this.liveTags) return;
     for (const s of this.liveSubs) s.close();
     this.liveSubs = [];
@@ -329,6 +346,20 @@ export class Rally implements RallyClient {
         { onEvent },
       ),
     );
+    for (const link of links) {
+      let relays: string[];
+      try {
+        relays = parseInviteLink(link.payload, { ignoreExpiry: true }).relays;
+      } catch {
+        continue;
+      }
+      const pool = this.core.transport.linkPool(hexToBytes(link.secretKey), link.id);
+      this.liveSubs.push(
+        pool.subscribe(relays, [{ kinds: [1059], "#p": [link.id], since: since - 3 * 24 * 3600 }], {
+          onEvent,
+        }),
+      );
+    }
   }
 
   private soon(): void {

@@ -7,7 +7,7 @@
 import type { AccountInfo } from "@rally/client";
 import type { Command } from "commander";
 import { collect, deliver, withClient } from "../cli/client.ts";
-import { CliError, printResult } from "../cli/output.ts";
+import { CliError, info, printResult } from "../cli/output.ts";
 
 function accountLines(a: AccountInfo): string[] {
   return [`Name:     ${a.name}`, `Address:  ${a.npub}`, `Relays:   ${a.relays.join(", ")}`];
@@ -59,11 +59,9 @@ export function register(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       await withClient(cmd, async (client) => {
         const words = await client.recoveryWords();
-        printResult(cmd, { words }, [
-          words,
-          "",
-          "Anyone with these words can act as you. Keep them offline.",
-        ]);
+        // stdout holds the words alone (scripts read them); the advice goes to stderr.
+        printResult(cmd, { words }, words);
+        info(cmd, "Anyone with these words can act as you. Keep them offline, and never share them.");
       });
     });
 

@@ -9,7 +9,7 @@
  */
 import type { Command } from "commander";
 import { collect, deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
-import { CliError, positiveInt, printResult } from "../cli/output.ts";
+import { CliError, info, positiveInt, printResult } from "../cli/output.ts";
 
 /** "90m", "12h", "7d", "2w" or plain seconds → seconds. */
 export function parseDuration(text: string): number {
@@ -127,6 +127,24 @@ export function register(program: Command): void {
     });
 
   group
+    .command("admin")
+    .description("make a member an admin of the group (or, with --remove, no longer one); admins only")
+    .argument("<group>", "group id or name")
+    .argument("<npub>", "the member's address")
+    .option("--remove", "take admin rights away instead")
+    .action(async (ref: string, npub: string, opts: { remove?: boolean }, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        await freshen(cmd, client, false);
+        const id = await resolveGroup(client, ref);
+        await client.setAdmin(id, npub, opts.remove !== true);
+        await deliver(cmd, client);
+        printResult(cmd, { group: id, npub, admin: opts.remove !== true }, [
+          opts.remove ? "They are no longer an admin." : "They are now an admin.",
+        ]);
+      });
+    });
+
+  group
     .command("leave")
     .description("leave a group (this device forgets its keys)")
     .argument("<group>", "group id or name")
@@ -155,14 +173,15 @@ export function register(program: Command): void {
             ...(opts.expires !== undefined ? { expiresIn: parseDuration(opts.expires) } : {}),
             ...(opts.approve ? { approve: true } : {}),
           });
-          printResult(cmd, link, [
-            link.url,
-            "",
-            "Share this link privately: anyone who has it can ask to join.",
+          // stdout holds the link alone (scripts read it); the advice goes to stderr.
+          printResult(cmd, link, link.url);
+          info(cmd, "Share this link privately: anyone who has it can ask to join.");
+          info(
+            cmd,
             opts.approve
               ? 'Requests wait for an admin: see them with "rally group requests GROUP".'
-              : "People are let in whenever an admin's device syncs.",
-          ]);
+              : "People are let in whenever an admin's device syncs (rally sync).",
+          );
         });
       },
     );
