@@ -5,10 +5,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, onboard, person } from "./helpers/browser.ts";
 import { rally } from "./helpers/cli.ts";
-import { type ServeHandle, startServe } from "./helpers/serve.ts";
+import { repoRoot, type ServeHandle, startServe } from "./helpers/serve.ts";
 
 // Runs once the client package offers its browser engine (the app is built against its interface).
 const engineReady = "createBrowserClient" in (await import("@rally/client"));
@@ -50,6 +50,20 @@ beforeAll(async () => {
   browser = await launchChromium();
   alice = await person(browser);
   bob = await person(browser);
+});
+
+// On failure, keep what each person saw (test-results/ is ignored by git).
+afterEach(async (context) => {
+  if (context.task.result?.state !== "fail" || !alice) return;
+  const dir = path.join(repoRoot, "test-results", "e2e");
+  fs.mkdirSync(dir, { recursive: true });
+  const slug = context.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+  for (const [who, p] of [
+    ["alice", alice],
+    ["bob", bob],
+  ] as const) {
+    await p?.page.screenshot({ path: path.join(dir, `${slug}-${who}.png`) }).catch(() => {});
+  }
 });
 
 afterAll(async () => {
@@ -203,15 +217,27 @@ describe.skipIf(!engineReady)("Rally in the browser, served by rally serve", () 
   it("keeps a message written offline and delivers it on reconnect", { timeout: STEP * 2 }, async () => {
     const b = bob.page;
     await openTab(b, "Chat");
+    await openTab(alice.page, "Chat");
     await bob.context.setOffline(true);
-    await b.getByRole("status").filter({ hasText: "Offline" }).waitFor({ timeout: STEP });
-    await send(b, "Written on the train");
-    const mine = messages(b).getByRole("article").filter({ hasText: "Written on the train" });
-    await mine.getByText("Waiting to send").waitFor({ timeout: STEP });
-    await bob.context.setOffline(false);
+    try {
+      await b
+        .getByRole("banner")
+        .getByRole("status")
+        .filter({ hasText: "Offline" })
+        .waitFor({ timeout: STEP });
+      await send(b, "Written on the train");
+      const pending = messages(b).getByRole("article").filter({ hasText: "Written on the train" });
+      await pending.getByText("Waiting to send").waitFor({ timeout: STEP });
+      // Nobody receives it while Bob is offline.
+      await alice.page.waitForTimeout(3000);
+      expect(await messages(alice.page).getByText("Written on the train").count()).toBe(0);
+    } finally {
+      await bob.context.setOffline(false);
+    }
     await messages(alice.page)
       .getByText("Written on the train")
       .waitFor({ timeout: STEP * 2 });
+    const mine = messages(b).getByRole("article").filter({ hasText: "Written on the train" });
     await mine.getByText("Waiting to send").waitFor({ state: "detached", timeout: STEP });
   });
 
@@ -232,10 +258,21 @@ describe.skipIf(!engineReady)("Rally in the browser, served by rally serve", () 
     const group = groups.find((g) => g.name === GROUP);
     expect(group, "Carol is in the group").toBeTruthy();
     await rally(carolHome, ["chat", "send", group!.id, "Hi from the terminal"]);
+    await openTab(alice.page, "Chat");
+    await openTab(bob.page, "Chat");
     await messages(alice.page).getByText("Hi from the terminal").waitFor({ timeout: STEP });
     await messages(bob.page).getByText("Hi from the terminal").waitFor({ timeout: STEP });
-    const list = await rally<{ text: string; author: string }[]>(carolHome, ["chat", "list", group!.id]);
-    expect(list.map((m) => m.text)).toEqual(expect.arrayContaining(["Hello from Bob", "Welcome, Bob!"]));
+    // Carol joined after the earlier messages (MLS keeps those from newcomers); she reads what follows.
+    await send(alice.page, "Welcome, Carol!");
+    let texts: string[] = [];
+    for (let i = 0; i < 30 && !texts.includes("Welcome, Carol!"); i++) {
+      await rally(carolHome, ["sync"]);
+      const list = await rally<{ text: string; author: string }[]>(carolHome, ["chat", "list", group!.id]);
+      texts = list.map((m) => m.text);
+      if (!texts.includes("Welcome, Carol!")) await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(texts).toEqual(expect.arrayContaining(["Hi from the terminal", "Welcome, Carol!"]));
+    expect(texts).not.toContain("Hello from Bob");
   });
 
   it("threw no errors in either page", () => {

@@ -26,10 +26,15 @@ export function App({ fatal }: { fatal: string | null }) {
     navigate("#/joining", { replace: true });
   }, [route]);
 
+  // Live mode once there is an account. When the device says its network is back, sync at once
+  // (what was written offline waits in the outbox) instead of waiting for a retry timer.
   const ready = account.data != null && !setupOpen;
   useEffect(() => {
     if (!ready) return;
     void client.start().catch((e: unknown) => console.error("Rally could not go online:", e));
+    const backOnline = () => void client.sync().catch(() => {});
+    window.addEventListener("online", backOnline);
+    return () => window.removeEventListener("online", backOnline);
   }, [ready, client]);
 
   if (fatal) return <ErrorScreen message={fatal} />;

@@ -36,7 +36,8 @@ export interface Live<T> {
 
 /**
  * Runs `load` now and again after every change notice of one of `kinds` (for `group`, when
- * given). Loads never overlap: a notice during a load schedules one more load after it, so a burst
+ * given). Screens showing events or polls also listen to "chat": the engine announces whatever
+ * arrived from other members as "chat", whatever kind of message it was. Loads never overlap: a notice during a load schedules one more load after it, so a burst
  * of incoming messages costs two reads, not one per message.
  */
 export function useLive<T>(
@@ -94,12 +95,24 @@ export function useLive<T>(
   return { ...state, reload: () => reloadRef.current() };
 }
 
-/** The engine's connection state, re-rendered whenever it changes. */
+/**
+ * The engine's connection state, re-rendered whenever it changes. When the device itself says it
+ * has no network, that wins: it is known at once, while sockets can take a while to notice.
+ */
 export function useConnection(): ConnectionState {
   const client = useClient();
   return useSyncExternalStore(
-    (notify) => client.onChange((what) => what.kind === "connection" && notify()),
-    () => client.connection(),
+    (notify) => {
+      const off = client.onChange((what) => what.kind === "connection" && notify());
+      window.addEventListener("online", notify);
+      window.addEventListener("offline", notify);
+      return () => {
+        off();
+        window.removeEventListener("online", notify);
+        window.removeEventListener("offline", notify);
+      };
+    },
+    () => (navigator.onLine === false ? "offline" : client.connection()),
   );
 }
 

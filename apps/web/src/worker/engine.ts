@@ -12,9 +12,14 @@ export const DB_NAME = "rally";
 type BrowserClientFactory = (options: {
   relays: string[];
   dbName: string;
+  origin?: string;
 }) => RallyClient | Promise<RallyClient>;
 
-export async function openEngine(location: { protocol: string; host: string }): Promise<RallyClient> {
+export async function openEngine(location: {
+  protocol: string;
+  host: string;
+  origin: string;
+}): Promise<RallyClient> {
   // Looked up by name so the app builds against the published interface alone.
   const factory = (clientPackage as Record<string, unknown>).createBrowserClient as
     | BrowserClientFactory
@@ -23,5 +28,6 @@ export async function openEngine(location: { protocol: string; host: string }): 
     throw new RallyError("This copy of Rally was built without its engine. Please update it.", "no-engine");
   }
   const relay = import.meta.env.VITE_RALLY_RELAY || defaultRelay(location);
-  return await factory({ relays: [relay], dbName: DB_NAME });
+  // Invite links point at the node that served this app, where the link opens the app again.
+  return await factory({ relays: [relay], dbName: DB_NAME, origin: location.origin });
 }

@@ -61,6 +61,22 @@ export function ChatTab({ context }: { context: GroupContext }) {
     };
   }, [client, groupId]);
 
+  // While a message of ours waits for a relay, look again now and then: its state changes when
+  // the outbox hears back, which is not a change in the conversation itself.
+  const waiting = messages?.some((m) => m.state === "pending") ?? false;
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(async () => {
+      try {
+        const fresh = await client.chat(groupId, { limit: PAGE });
+        setMessages((loaded) => mergeMessages(loaded ?? [], fresh));
+      } catch {
+        // The next tick or change notice tries again.
+      }
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [client, groupId, waiting]);
+
   const loadOlder = useCallback(async () => {
     const state = olderState.current;
     const oldest = messages?.[0];

@@ -35,7 +35,7 @@ export function GroupView({
   account: AccountInfo;
 }) {
   const groups = useLive((c) => c.groups(), ["groups"], []);
-  const members = useLive((c) => c.members(id), ["groups"], [id], id);
+  const members = useLive((c) => c.members(id), ["groups", "chat"], [id], id);
   const group = groups.data?.find((g) => g.id === id);
 
   if (groups.error) return <ErrorNote>{groups.error.message}</ErrorNote>;
