@@ -35,7 +35,7 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
 }
 
 /** Tries to send everything queued; tells the person what is still waiting and why. */
-export async function deliver(cmd: Command, client: Rally): Promise<{ pending: number }> {
+export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: number }> {
   const report = await client.deliver(DELIVER_MS);
   if (report.pending > 0) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
