@@ -2,8 +2,10 @@
  * Relay benchmark (`npm run bench:relay`): Rally's relay (`rally relay`) against the TypeScript
  * relay `@nostr-relay/core` + `@nostr-relay/event-repository-sqlite`, same workloads, same run,
  * both as separate processes on loopback, both on SQLite in WAL mode, both verifying signatures.
+ * The two take turns (who goes first alternates), so background load on a shared machine falls on
+ * both alike.
  *
- * 1. ingest: N signed events sent at once over 4 connections; events/s until the last OK.
+ * 1. ingest: N signed events, in 4 rounds each sent at once over 4 connections; events/s to the OKs.
  * 2. query: REQ→EOSE latency for Rally's typical filters over a preloaded store (median, p95).
  * 3. fan-out: one event to 1,000 live subscriptions (100 connections × 10); time until every
  *    subscription has it (median, p95 over repeated events).
@@ -31,7 +33,7 @@ const N = Number(process.env.BENCH_EVENTS ?? 2000);
 const PRELOAD = Number(process.env.BENCH_PRELOAD ?? 20000);
 const FANOUT_CONNS = 100;
 const SUBS_PER_CONN = 10;
-const FANOUT_EVENTS = 30;
+const FANOUT_EVENTS = 40;
 const QUERY_REPS = 40;
 const now = Math.floor(Date.now() / 1000);
 
@@ -135,15 +137,6 @@ async function startPeer(): Promise<RunningRelay> {
   return spawnRelay(["--import", "tsx", path.join(here, "peerServer.ts"), file], "peer relay");
 }
 
-interface Figures {
-  ingestPerSec: number;
-  accepted: number;
-  queries: Record<string, { median: number; p95: number; count: number }>;
-  fanoutMedian: number;
-  fanoutP95: number;
-  delivered: number;
-}
-
 const QUERIES: [string, (i: number) => object][] = [
   [
     "group messages  {kinds:[445], #h:[room], limit:100}",
@@ -164,106 +157,151 @@ const QUERIES: [string, (i: number) => object][] = [
   ],
 ];
 
-async function measure(relay: RunningRelay): Promise<Figures> {
-  // 1. ingest
-  const pubs = await Promise.all([0, 1, 2, 3].map(() => open(relay.url)));
-  const ing = await ingest(pubs, ingestEvents);
+interface Side {
+  name: string;
+  relay: RunningRelay;
+  pubs: WebSocket[];
+  q: WebSocket;
+  subs: WebSocket[];
+  ingestMs: number;
+  accepted: number;
+  queryMs: Record<string, number[]>;
+  queryCount: Record<string, number>;
+  fanout: number[];
+}
+
+async function connect(name: string, relay: RunningRelay): Promise<Side> {
+  const subs = await Promise.all(Array.from({ length: FANOUT_CONNS }, () => open(relay.url)));
+  return {
+    name,
+    relay,
+    pubs: await Promise.all([0, 1, 2, 3].map(() => open(relay.url))),
+    q: await open(relay.url),
+    subs,
+    ingestMs: 0,
+    accepted: 0,
+    queryMs: {},
+    queryCount: {},
+    fanout: [],
+  };
+}
+
+/** The two relays take turns, first one then the other, swapping who goes first every round. */
+const turns = <T>(round: number, a: T, b: T): T[] => (round % 2 === 0 ? [a, b] : [b, a]);
+
+async function measure(a: Side, b: Side): Promise<void> {
+  // 1. ingest, in rounds of N/4 events sent at once
+  const ROUNDS = 4;
+  const per = Math.ceil(N / ROUNDS);
+  for (let r = 0; r < ROUNDS; r++) {
+    const batch = ingestEvents.slice(r * per, (r + 1) * per);
+    for (const side of turns(r, a, b)) {
+      const res = await ingest(side.pubs, batch);
+      side.ingestMs += res.ms;
+      side.accepted += res.accepted;
+    }
+  }
 
   // 2. queries
-  const q = await open(relay.url);
-  const queries: Figures["queries"] = {};
   for (const [name, make] of QUERIES) {
-    await query(q, "warm", make(0));
-    const times: number[] = [];
-    let count = 0;
-    for (let i = 0; i < QUERY_REPS; i++) {
-      const r = await query(q, `q${i}`, make(i + 1));
-      times.push(r.ms);
-      count += r.count;
+    for (const side of [a, b]) {
+      await query(side.q, "warm", make(0));
+      side.queryMs[name] = [];
+      side.queryCount[name] = 0;
     }
-    queries[name] = { median: median(times), p95: percentile(times, 95), count };
+    for (let i = 0; i < QUERY_REPS; i++) {
+      for (const side of turns(i, a, b)) {
+        const r = await query(side.q, `q${i}`, make(i + 1));
+        side.queryMs[name]!.push(r.ms);
+        side.queryCount[name]! += r.count;
+      }
+    }
   }
 
-  // 3. fan-out
-  const subs: WebSocket[] = await Promise.all(Array.from({ length: FANOUT_CONNS }, () => open(relay.url)));
-  await Promise.all(
-    subs.map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          let eose = 0;
-          ws.on("message", (d) => {
-            if (d.toString().startsWith('["EOSE"') && ++eose === SUBS_PER_CONN) resolve();
-          });
-          for (let k = 0; k < SUBS_PER_CONN; k++)
-            ws.send(JSON.stringify(["REQ", `live${k}`, { kinds: [445], "#h": ["fanout-room"], since: now }]));
-        }),
-    ),
-  );
-  const latencies: number[] = [];
-  let delivered = 0;
-  for (const e of fanoutEvents) {
-    const expected = FANOUT_CONNS * SUBS_PER_CONN;
-    const start = performance.now();
-    await new Promise<void>((resolve) => {
-      let got = 0;
-      const handlers = subs.map((ws) => {
-        const h = (d: WebSocket.RawData) => {
-          if (d.toString().includes(e.id) && ++got === expected) {
-            subs.forEach((s, i) => {
-              s.off("message", handlers[i]!);
-            });
-            resolve();
-          }
-        };
-        ws.on("message", h);
-        return h;
+  // 3. fan-out: 100 connections × 10 live subscriptions on each relay
+  for (const side of [a, b])
+    await Promise.all(
+      side.subs.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            let eose = 0;
+            const h = (d: WebSocket.RawData) => {
+              if (d.toString().startsWith('["EOSE"') && ++eose === SUBS_PER_CONN) {
+                ws.off("message", h);
+                resolve();
+              }
+            };
+            ws.on("message", h);
+            for (let k = 0; k < SUBS_PER_CONN; k++)
+              ws.send(
+                JSON.stringify(["REQ", `live${k}`, { kinds: [445], "#h": ["fanout-room"], since: now }]),
+              );
+          }),
+      ),
+    );
+  const expected = FANOUT_CONNS * SUBS_PER_CONN;
+  for (const [i, e] of fanoutEvents.entries()) {
+    for (const side of turns(i, a, b)) {
+      const start = performance.now();
+      await new Promise<void>((resolve) => {
+        let got = 0;
+        const handlers = side.subs.map((ws) => {
+          const h = (d: WebSocket.RawData) => {
+            if (d.toString().includes(e.id) && ++got === expected) {
+              side.subs.forEach((s, k) => {
+                s.off("message", handlers[k]!);
+              });
+              resolve();
+            }
+          };
+          ws.on("message", h);
+          return h;
+        });
+        side.pubs[0]!.send(JSON.stringify(["EVENT", e]));
       });
-      pubs[0]!.send(JSON.stringify(["EVENT", e]));
-    });
-    latencies.push(performance.now() - start);
-    delivered += expected;
+      side.fanout.push(performance.now() - start);
+    }
   }
-  for (const ws of [...pubs, q, ...subs]) ws.close();
-  return {
-    ingestPerSec: (N / ing.ms) * 1000,
-    accepted: ing.accepted,
-    queries,
-    fanoutMedian: median(latencies),
-    fanoutP95: percentile(latencies, 95),
-    delivered,
-  };
+  for (const side of [a, b]) for (const ws of [...side.pubs, side.q, ...side.subs]) ws.close();
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
 try {
-  console.log("Running Rally's relay…");
-  const rallyRelay = await startRally();
-  const rally = await measure(rallyRelay);
+  console.log("Starting both relays…");
+  const [rallyRelay, peerRelay] = [await startRally(), await startPeer()];
+  const rally = await connect("rally", rallyRelay);
+  const peer = await connect("peer", peerRelay);
+  console.log("Measuring, the two relays taking turns…");
+  await measure(rally, peer);
   await rallyRelay.stop();
-  console.log("Running the peer (@nostr-relay/core + event-repository-sqlite)…");
-  const peerRelay = await startPeer();
-  const peer = await measure(peerRelay);
   await peerRelay.stop();
 
+  const rate = (s: Side) => (N / s.ingestMs) * 1000;
   console.log("");
-  console.log(`ingest (${N} events, 4 connections, all in flight, signatures verified)`);
-  console.log(`  rally  ${fmt(rally.ingestPerSec, 0)} events/s  (${rally.accepted} OK true)`);
-  console.log(`  peer   ${fmt(peer.ingestPerSec, 0)} events/s  (${peer.accepted} OK true)`);
+  console.log(
+    `ingest (${N} events in rounds of ${Math.ceil(N / 4)} sent at once over 4 connections, signatures verified)`,
+  );
+  console.log(`  rally  ${fmt(rate(rally), 0)} events/s  (${rally.accepted} OK true)`);
+  console.log(`  peer   ${fmt(rate(peer), 0)} events/s  (${peer.accepted} OK true)`);
   console.log(`query latency, REQ → EOSE, ${PRELOAD} preloaded events (median / p95 ms, results returned)`);
   for (const [name] of QUERIES) {
-    const a = rally.queries[name]!;
-    const b = peer.queries[name]!;
+    const [am, ap, bm, bp] = [
+      median(rally.queryMs[name]!),
+      percentile(rally.queryMs[name]!, 95),
+      median(peer.queryMs[name]!),
+      percentile(peer.queryMs[name]!, 95),
+    ];
     console.log(
-      `  ${name}\n    rally ${fmt(a.median, 2)} / ${fmt(a.p95, 2)} (${a.count})   peer ${fmt(b.median, 2)} / ${fmt(b.p95, 2)} (${b.count})   peer/rally ${fmt(b.median / a.median, 2)}x`,
+      `  ${name}\n    rally ${fmt(am, 2)} / ${fmt(ap, 2)} (${rally.queryCount[name]})   peer ${fmt(bm, 2)} / ${fmt(bp, 2)} (${peer.queryCount[name]})   peer/rally ${fmt(bm / am, 2)}x`,
     );
   }
   console.log(
-    `fan-out of one event to ${FANOUT_CONNS * SUBS_PER_CONN} live subscriptions (median / p95 ms over ${FANOUT_EVENTS})`,
+    `fan-out of one event to ${FANOUT_CONNS * SUBS_PER_CONN} live subscriptions (median / p95 ms over ${FANOUT_EVENTS} events)`,
   );
-  console.log(`  rally  ${fmt(rally.fanoutMedian, 2)} / ${fmt(rally.fanoutP95, 2)}`);
-  console.log(`  peer   ${fmt(peer.fanoutMedian, 2)} / ${fmt(peer.fanoutP95, 2)}`);
-  const ingestRatio = rally.ingestPerSec / peer.ingestPerSec;
-  const fanoutRatio = peer.fanoutMedian / rally.fanoutMedian;
+  console.log(`  rally  ${fmt(median(rally.fanout), 2)} / ${fmt(percentile(rally.fanout, 95), 2)}`);
+  console.log(`  peer   ${fmt(median(peer.fanout), 2)} / ${fmt(percentile(peer.fanout, 95), 2)}`);
+  const ingestRatio = rate(rally) / rate(peer);
+  const fanoutRatio = median(peer.fanout) / median(rally.fanout);
   console.log("");
   console.log(
     `ratios (rally vs peer, higher is better for rally): ingest ${fmt(ingestRatio, 2)}x, fan-out ${fmt(fanoutRatio, 2)}x`,
