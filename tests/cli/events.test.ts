@@ -227,6 +227,24 @@ describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeo
     expect(missing.error).toMatch(/cannot read/i);
   });
 
+  it("keeps answers to a hosts-only event between the answerer and the hosts", async () => {
+    const hidden = await alice().ok<{ id: string }>(
+      "event",
+      "create",
+      GROUP,
+      "--title",
+      "Closed planning session",
+      "--start",
+      "2027-05-01T10:00",
+      "--hosts-only-rsvps",
+    );
+    await bob().ok("event", "rsvp", GROUP, hidden.id, "going");
+    const find = async (p: Person) => (await listEvents(p)).find((e) => e.id === hidden.id)!;
+    expect((await find(alice())).rsvps.going).toEqual([bob().npub]);
+    expect((await find(bob())).rsvps.going).toEqual([bob().npub]);
+    expect((await find(carol())).rsvps).toEqual({ going: [], maybe: [], declined: [], waitlist: [] });
+  });
+
   it("leaves no title, place or description in the relay's files", async () => {
     const needles = [
       TITLE,
@@ -238,6 +256,7 @@ describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeo
       "North orchard gate",
       GROUP,
       "Which Saturday",
+      "Closed planning session",
     ];
     expect(findInFiles(relay.dataDir, needles)).toEqual([]);
   });

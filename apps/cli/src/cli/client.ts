@@ -29,6 +29,13 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
   }
   try {
     return await fn(client);
+  } catch (e) {
+    if ((e as { code?: string }).code === "locked") {
+      throw new CliError(
+        "This account is protected by a passphrase: put it in the RALLY_PASSPHRASE environment variable for rally commands.",
+      );
+    }
+    throw e;
   } finally {
     await client.close();
   }

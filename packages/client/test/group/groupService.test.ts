@@ -163,6 +163,23 @@ describe("group service", { timeout: 300_000 }, () => {
     expect((await finn.chat(g.id)).map((m) => m.text).sort()).toEqual(["still fine", "the real one"]);
   });
 
+  it("leaving: the leaver's request is committed by an admin's device at its next sync", async () => {
+    const ida = await person("Ida");
+    const jon = await person("Jon");
+    const g = await ida.createGroup({ name: "Short stay" });
+    await ida.invite(g.id, await npub(jon));
+    await acceptAll(jon);
+    await ida.sync();
+    expect(await ida.members(g.id)).toHaveLength(2);
+    await jon.leave(g.id);
+    await jon.deliver(8_000);
+    expect((await jon.groups()).find((x) => x.id === g.id)).toMatchObject({ status: "left" });
+    await expect(jon.sendChat(g.id, "still here?")).rejects.toThrow(/no longer in/i);
+    await ida.sync();
+    await ida.sync();
+    expect((await ida.members(g.id)).map((m) => m.name)).toEqual(["Ida"]);
+  });
+
   it("rewrites only the small per-message state when a message arrives", async () => {
     const gail = await person("Gail");
     const hal = await person("Hal");
