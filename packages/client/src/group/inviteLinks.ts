@@ -9,6 +9,8 @@
  *
  * Runs in: Node and browsers. Writers run under `core.exclusive`.
  */
+
+import { makeRumor, type Rumor, sealRumor } from "@rally/protocol/app/index.ts";
 import {
   createInviteLink,
   encodeInviteLink,
@@ -22,6 +24,7 @@ import {
   wrapJoinRequest,
 } from "@rally/protocol/marmot/index.ts";
 import type { NostrEvent } from "nostr-tools/core";
+import { getPublicKey } from "nostr-tools/pure";
 import type { InviteLinkInfo, InviteLinkOptions, JoinState, PendingJoin } from "../api.ts";
 import { asRallyError, rallyError } from "../core/errors.ts";
 import { bytesToHex, hexToBytes } from "../core/hex.ts";
@@ -58,6 +61,53 @@ export interface JoinRequestRecord {
   /** Let in without an admin's approval (the link did not ask for it). */
   auto: boolean;
   reason?: string;
+}
+
+/** Rally's inner kind for an invite link shared with the other admins (only ever inside a seal, kind 1925). */
+export const KIND_LINK_SHARE = 1449;
+
+/**
+ * The link record an admin shared, if `inner` is one (unsealed, from an admin of the group).
+ * Revocation is sticky: once any admin revoked a link, a later share cannot revive it.
+ */
+export function sharedLink(group: string, inner: Rumor, existing: LinkRecord | undefined): LinkRecord | null {
+  if (inner.kind !== KIND_LINK_SHARE) return null;
+  const id = inner.tags.find((t) => t[0] === "d")?.[1];
+  if (!id || !/^[0-9a-f]{64}$/.test(id)) return null;
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(inner.content) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (
+    typeof v.payload !== "string" ||
+    typeof v.secretKey !== "string" ||
+    !/^[0-9a-f]{64}$/.test(v.secretKey)
+  ) {
+    return null;
+  }
+  try {
+    const parsed = parseInviteLink(v.payload, { ignoreExpiry: true });
+    if (parsed.linkPubkey !== id || getPublicKey(hexToBytes(v.secretKey)) !== id) return null;
+  } catch {
+    return null;
+  }
+  const num = (x: unknown): number | null =>
+    typeof x === "number" && Number.isSafeInteger(x) && x >= 0 ? x : null;
+  return {
+    id,
+    group,
+    payload: v.payload,
+    url: typeof v.url === "string" ? v.url : v.payload,
+    secretKey: v.secretKey,
+    uses: num(v.uses),
+    used: existing?.used ?? 0,
+    expiresAt: num(v.expiresAt),
+    approve: v.approve === true,
+    revoked: v.revoked === true || existing?.revoked === true,
+    createdAt: num(v.createdAt) ?? inner.created_at,
+  };
 }
 
 /** `ws://host:port` → `http://host:port/`: `rally serve` serves the web app where its relay is. */
@@ -135,8 +185,46 @@ export class InviteLinks {
     };
     made.linkSecretKey.fill(0);
     await this.core.store.batch([{ op: "put", key: keys.inviteLink(id, record.id), value: record }]);
+    await this.share(rec, record);
     this.core.emit("groups", id);
     return info(record);
+  }
+
+  /**
+   * Gives the link (with its key) to the group's other admins, sealed to them inside the group, so
+   * whichever admin device is online lets people in. Members who are not admins see only that a
+   * sealed message passed.
+   */
+  private async share(rec: GroupRecord, link: LinkRecord): Promise<void> {
+    const me = this.svc.me();
+    const others = rec.admins.filter((a) => a !== me && rec.members.includes(a));
+    if (others.length === 0) return;
+    const createdAt = this.core.now();
+    const inner = makeRumor({
+      pubkey: me,
+      createdAt,
+      kind: KIND_LINK_SHARE,
+      tags: [["d", link.id]],
+      content: JSON.stringify({
+        payload: link.payload,
+        url: link.url,
+        secretKey: link.secretKey,
+        uses: link.uses,
+        expiresAt: link.expiresAt,
+        approve: link.approve,
+        revoked: link.revoked,
+        createdAt: link.createdAt,
+      }),
+    });
+    await this.svc.sendRumor(
+      rec.id,
+      sealRumor({
+        inner,
+        senderSecretKey: this.core.requireSecrets().secretKey,
+        recipients: others,
+        createdAt,
+      }),
+    );
   }
 
   async list(id: string): Promise<InviteLinkInfo[]> {
@@ -147,9 +235,10 @@ export class InviteLinks {
   async revoke(id: string, linkId: string): Promise<void> {
     const r = await this.core.store.get<LinkRecord>(keys.inviteLink(id, linkId));
     if (!r) throw rallyError("unknown-link", "There is no such invite link for this group.");
-    await this.core.store.batch([
-      { op: "put", key: keys.inviteLink(id, linkId), value: { ...r, revoked: true } },
-    ]);
+    const revoked = { ...r, revoked: true };
+    await this.core.store.batch([{ op: "put", key: keys.inviteLink(id, linkId), value: revoked }]);
+    const rec = await this.svc.record(id);
+    if (rec.status === "active" && rec.admins.includes(this.svc.me())) await this.share(rec, revoked);
     this.core.emit("groups", id);
   }
 

@@ -16,6 +16,8 @@
  *
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
+
+import { KIND_SEALED, unsealRumor } from "@rally/protocol/app/index.ts";
 import {
   checkRumorSender,
   decodeInnerRumor,
@@ -35,10 +37,12 @@ import {
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
+import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import type { RumorEnvelope } from "./appViews.ts";
 import { type GroupRecord, type Intent, isLive, type PendingCommit } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
+import { type LinkRecord, sharedLink } from "./inviteLinks.ts";
 import { dropPendingOps, dropStateOps, loadPendingState, loadState, secretOf, stateOps } from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
 
@@ -225,6 +229,15 @@ export async function processGroupEvents(
       });
       result.received++;
       rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) };
+      // An invite link another admin shared with this device (sealed to the admins).
+      if (rumor.kind === KIND_SEALED && svc.core.secrets && rec.admins.includes(rumor.pubkey)) {
+        const inner = unsealRumor(rumor, svc.core.secrets.secretKey);
+        if (inner.ok) {
+          const key = keys.inviteLink(id, inner.value.tags.find((t) => t[0] === "d")?.[1] ?? "-");
+          const link = sharedLink(id, inner.value, await store.get<LinkRecord>(key));
+          if (link) ops.push({ op: "put", key: keys.inviteLink(id, link.id), value: link });
+        }
+      }
     } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
       leaveFrom = out.result.sender;
     }

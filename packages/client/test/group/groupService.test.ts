@@ -180,6 +180,35 @@ describe("group service", { timeout: 300_000 }, () => {
     expect((await ida.members(g.id)).map((m) => m.name)).toEqual(["Ida"]);
   });
 
+  it("shares invite links with the other admins: whichever admin is online lets people in", async () => {
+    const kim = await person("Kim");
+    const lou = await person("Lou");
+    const mo = await person("Mo");
+    const g = await kim.createGroup({ name: "Two admins" });
+    await kim.invite(g.id, await npub(lou));
+    await acceptAll(lou);
+    await kim.setAdmin(g.id, await npub(lou), true);
+    await lou.sync();
+    const link = await kim.createInviteLink(g.id, { uses: 3 });
+    await kim.deliver(8_000);
+    await lou.sync();
+    expect((await lou.inviteLinks(g.id)).map((l) => l.id)).toEqual([link.id]);
+
+    // Kim's device is gone from now on; Lou's device answers the request.
+    expect(await mo.join(link.url)).toEqual({ state: "waiting", group: "Two admins" });
+    await mo.deliver(8_000);
+    await lou.sync();
+    await mo.sync();
+    expect(await mo.joinState(link.url)).toMatchObject({ state: "joined", groupId: g.id });
+    expect((await mo.members(g.id)).map((m) => m.name).sort()).toEqual(["Kim", "Lou", "Mo"]);
+
+    // A revocation travels the same way.
+    await lou.revokeInviteLink(g.id, link.id);
+    await lou.deliver(8_000);
+    await kim.sync();
+    expect((await kim.inviteLinks(g.id))[0]?.revoked).toBe(true);
+  });
+
   it("rewrites only the small per-message state when a message arrives", async () => {
     const gail = await person("Gail");
     const hal = await person("Hal");
