@@ -65,7 +65,15 @@ import {
   type PendingCommit,
   withEpochKey,
 } from "./groupRecord.ts";
-import { dropStateOps, epochKey, loadState, pendingStateOps, secretOf, stateOps } from "./mlsStore.ts";
+import {
+  dropPendingOps,
+  dropStateOps,
+  epochKey,
+  loadState,
+  pendingStateOps,
+  secretOf,
+  stateOps,
+} from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
 
 /** Up to this many members after an add, the ratchet tree travels inside the welcome. */
@@ -271,7 +279,15 @@ export class GroupService {
    * pending record until the commit wins. Throws when another commit of ours is still unsettled.
    */
   async propose(id: string, intent: Intent): Promise<PendingCommit> {
-    const rec = await this.activeRecord(id);
+    let rec = await this.activeRecord(id);
+    if (rec.pending) {
+      // Every relay refused the earlier commit for good: it will never settle, so forget it.
+      const entry = await this.core.transport.outbox.get(rec.pending.eventId);
+      if (entry?.state === "failed") {
+        rec = { ...rec, pending: null };
+        await this.core.store.batch([...dropPendingOps(id), this.putRecord(rec)]);
+      }
+    }
     if (rec.pending) {
       throw rallyError(
         "forbidden",
