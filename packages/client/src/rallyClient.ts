@@ -14,6 +14,8 @@
  */
 
 import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
+import { configureMls } from "@rally/protocol/mls/index.ts";
+import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
@@ -68,6 +70,22 @@ export interface DeliveryReport {
 
 const LIVE_SYNC_MS = 15_000;
 
+/**
+ * Message keys a device keeps for one sender's messages that arrive out of order (RFC 9420 §9.1
+ * skipped generations). A fetch returns the messages of one second in no particular order, and one
+ * sender may send many in a second (an imported calendar, a burst of answers), so the engine's
+ * default of 64 would lose the oldest of a larger burst for good. 1,000 costs at most a few tens of
+ * KiB per sender while messages are missing, and nothing once they arrive.
+ */
+export const RETAINED_GENERATIONS = 1_000;
+let engineConfigured = false;
+
+function configureEngineOnce(): void {
+  if (engineConfigured) return;
+  engineConfigured = true;
+  configureMls({ retainGenerations: RETAINED_GENERATIONS });
+}
+
 export class Rally implements RallyClient {
   readonly core: Core;
   readonly accounts: AccountService;
@@ -94,7 +112,12 @@ export class Rally implements RallyClient {
   }
 
   static async open(options: RallyOptions): Promise<Rally> {
-    const client = new Rally(options);
+    configureEngineOnce();
+    // Every event from a relay is verified once, in the pool: libsecp256k1 (WASM) when it loads.
+    const verifier = options.verifyEvent ? null : await loadVerifier();
+    const client = new Rally(
+      verifier ? { ...options, verifyEvent: (e) => verifier.verify(e as never) } : options,
+    );
     await client.accounts.load(options.passphrase ?? null);
     return client;
   }
@@ -281,6 +304,7 @@ export class Rally implements RallyClient {
   async start(): Promise<void> {
     if (this.live) return;
     this.live = true;
+    this.core.live = true;
     await this.core.transport.outbox.start();
     const tick = () => {
       void this.sync()
@@ -293,6 +317,7 @@ export class Rally implements RallyClient {
 
   async stop(): Promise<void> {
     this.live = false;
+    this.core.live = false;
     clearInterval(this.liveTimer);
     clearTimeout(this.soonTimer);
     for (const s of this.liveSubs) s.close();

@@ -141,7 +141,7 @@ export class KeyPackages {
       ...(await this.pruneOps(event.id)),
     ];
     await this.core.store.batch(ops);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
     return kpRecord;
   }
 
@@ -156,7 +156,7 @@ export class KeyPackages {
     await this.core.store.batch([
       Outbox.prepare(event, account.relays, { label: "inbox relays", now: this.core.nowMs() }).op,
     ]);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
   }
 
   /** The private part for a key package event id, if this device made it. */

@@ -24,6 +24,8 @@ export interface CoreOptions {
   nowMs?: () => number;
   /** How long one fetch waits for relays (ms). */
   fetchTimeoutMs?: number;
+  /** Checks an incoming event's id and signature (default: nostr-tools' pure JS; pass the WASM one). */
+  verifyEvent?: (event: import("nostr-tools/core").NostrEvent) => boolean;
 }
 
 export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
@@ -45,6 +47,7 @@ export class Core {
       WebSocket: options.WebSocket,
       secretKey: () => this.secrets?.secretKey ?? null,
       ...(options.fetchTimeoutMs ? { eoseTimeoutMs: options.fetchTimeoutMs } : {}),
+      ...(options.verifyEvent ? { verifyEvent: options.verifyEvent } : {}),
     });
   }
 
@@ -74,6 +77,17 @@ export class Core {
     if (!this.secrets)
       throw rallyError("locked", "This account is protected by a passphrase: unlock it first.");
     return this.secrets;
+  }
+
+  /** True while the client runs live (`start()`): the outbox then sends by itself. */
+  live = false;
+
+  /**
+   * Tells a running outbox that new entries were stored. One-shot runs (the CLI) send with an
+   * explicit flush instead, so nothing re-reads the outbox after every single write.
+   */
+  wakeOutbox(): void {
+    if (this.live) void this.transport.outbox.wake();
   }
 
   /** Runs `fn` after every earlier exclusive task has finished (one writer of group state at a time). */

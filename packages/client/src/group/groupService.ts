@@ -221,7 +221,7 @@ export class GroupService {
       this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) }),
     ];
     await this.core.store.batch(ops);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
     this.core.emit(rumor.kind === 9 || rumor.kind === 7 || rumor.kind === 5 ? "chat" : "events", id);
     return event.id;
   }
@@ -359,7 +359,7 @@ export class GroupService {
       this.putRecord({ ...rec, pending }),
       Outbox.prepare(commitEvent, rec.relays, { label: `group ${id} commit`, now: this.core.nowMs() }).op,
     ]);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
     return pending;
   }
 
@@ -412,7 +412,7 @@ export class GroupService {
       ...dropStateOps(id),
       this.putRecord({ ...rec, status: "left", keys: [], pending: null, endedAt: this.core.now() }),
     ]);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
     this.core.emit("groups", id);
   }
 

@@ -418,7 +418,7 @@ export class InviteLinks {
       { op: "put", key: keys.joinSent(link.linkPubkey), value: sent },
       Outbox.prepare(wrap, link.relays, { label: "join request", now: this.core.nowMs() }).op,
     ]);
-    void this.core.transport.outbox.wake();
+    this.core.wakeOutbox();
     return { state: "waiting", group: link.name };
   }
 

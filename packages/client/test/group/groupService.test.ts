@@ -209,6 +209,47 @@ describe("group service", { timeout: 300_000 }, () => {
     expect((await kim.inviteLinks(g.id))[0]?.revoked).toBe(true);
   });
 
+  it("live mode: messages, invitations and join requests arrive without asking", async () => {
+    const nia = await person("Nia");
+    const oli = await person("Oli");
+    const pat = await person("Pat");
+    const g = await nia.createGroup({ name: "Live" });
+    await nia.invite(g.id, await npub(oli));
+    await acceptAll(oli);
+    const changes: string[] = [];
+    oli.onChange((c) => changes.push(c.kind));
+    await nia.start();
+    await oli.start();
+    await pat.start();
+    const eventually = async (what: string, check: () => Promise<boolean>) => {
+      for (let i = 0; i < 120; i++) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`${what} did not happen`);
+    };
+    await nia.sendChat(g.id, "live hello");
+    await eventually("Oli receives the message", async () =>
+      (await oli.chat(g.id)).some((m) => m.text === "live hello"),
+    );
+    expect(changes).toContain("chat");
+    expect(oli.connection()).toBe("online");
+
+    await nia.invite(g.id, await npub(pat));
+    await eventually("Pat sees the invitation", async () => (await pat.invites()).length === 1);
+
+    const link = await nia.createInviteLink(g.id, {});
+    const quinn = await person("Quinn");
+    await quinn.join(link.url);
+    await quinn.deliver(8_000);
+    await quinn.start();
+    await eventually(
+      "Nia's live device lets Quinn in",
+      async () => (await quinn.joinState(link.url))?.state === "joined",
+    );
+    for (const c of [nia, oli, pat, quinn]) await c.stop();
+  });
+
   it("rewrites only the small per-message state when a message arrives", async () => {
     const gail = await person("Gail");
     const hal = await person("Hal");
