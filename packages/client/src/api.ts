@@ -28,6 +28,8 @@ export interface GroupSummary {
   relays: string[];
   unread: number;
   lastActivity: number | null;
+  /** "active"; "left" or "removed" once this device is out of the group (its history stays readable). */
+  status?: "active" | "invited" | "left" | "removed";
 }
 
 export interface Member {
@@ -168,6 +170,8 @@ export interface RallyClient {
   setRelays(relays: string[]): Promise<void>;
   /** Encrypts the stored key with NIP-49 under this passphrase (null removes it). */
   setPassphrase(passphrase: string | null): Promise<void>;
+  /** Opens a passphrase-protected account for this session. */
+  unlock(passphrase: string): Promise<void>;
   /** An encrypted backup (ncryptsec + settings) as a JSON string. */
   exportBackup(passphrase: string): Promise<string>;
 
@@ -185,6 +189,8 @@ export interface RallyClient {
   createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary>;
   updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void>;
   members(group: GroupRef): Promise<Member[]>;
+  /** Makes a member an admin, or (false) no longer one. Admins only; a group keeps at least one. */
+  setAdmin(group: GroupRef, npub: Npub, admin: boolean): Promise<void>;
   invite(group: GroupRef, npub: Npub): Promise<void>;
   remove(group: GroupRef, npub: Npub): Promise<void>;
   leave(group: GroupRef): Promise<void>;

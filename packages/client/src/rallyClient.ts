@@ -420,7 +420,7 @@ export class Rally implements RallyClient {
     return (await this.groupsSvc.resolve(ref)).id;
   }
 
-  private async summary(rec: GroupRecord): Promise<GroupSummary & { status: string; epoch: number }> {
+  private async summary(rec: GroupRecord): Promise<GroupSummary & { epoch: number }> {
     const me = this.core.account?.pubkey ?? "";
     const unread = await this.core.store.countRumors({
       group: rec.id,
