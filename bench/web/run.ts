@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import type { RallyClient } from "@rally/client/api.ts";
+import { createNodeClient } from "@rally/client/core/nodeClient.ts";
 import { ensureWebBuild, WEB_DIST } from "../../apps/cli/src/serve/webBuild.ts";
 import { launchChromium, onboard, person } from "../../tests/e2e/helpers/browser.ts";
 import { startServe } from "../../tests/e2e/helpers/serve.ts";
@@ -89,10 +90,6 @@ try {
   await page.getByRole("button", { name: "Create invite link" }).click();
   const link = await page.getByLabel("Invite link", { exact: true }).inputValue();
 
-  const clientPackage = (await import("@rally/client")) as Record<string, unknown>;
-  const createNodeClient = clientPackage.createNodeClient as (o: {
-    home: string;
-  }) => Promise<RallyClient> | RallyClient;
   bot = await createNodeClient({ home });
   await bot.createAccount({ name: "Sender", relays: [serve.relay] });
   await bot.join(link);

@@ -7,7 +7,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { DESKTOP, launchChromium, onboard, PHONE, person } from "./helpers/browser.ts";
+import {
+  answerWordCheck,
+  DESKTOP,
+  launchChromium,
+  onboard,
+  PHONE,
+  person,
+  readRecoveryWords,
+} from "./helpers/browser.ts";
 import { repoRoot, startServe } from "./helpers/serve.ts";
 
 const out = path.join(repoRoot, "docs/screenshots");
@@ -49,19 +57,12 @@ try {
   await shot(b, "onboarding-name", ["phone"]);
   await b.getByLabel("What should people call you?").fill("Bob");
   await b.getByRole("button", { name: "Continue" }).click();
-  const words = (
-    await b.getByRole("list", { name: "Your recovery words" }).locator(".word").allTextContents()
-  ).map((w) => w.trim());
+  const words = await readRecoveryWords(b);
   await shot(b, "onboarding-words", ["phone"]);
   await b.getByRole("button", { name: "I've written them down" }).click();
   await b.getByRole("group", { name: /Which is your/ }).waitFor();
   await shot(b, "onboarding-check", ["phone"]);
-  for (let i = 0; i < 2; i++) {
-    const q = b.getByRole("group", { name: /Which is your/ });
-    const n = Number(/your (\d+)/.exec((await q.locator("legend").textContent()) ?? "")?.[1]);
-    await q.getByRole("button", { name: words[n - 1]!, exact: true }).click();
-    if (i === 0) await b.getByText("Step 2 of 2").waitFor();
-  }
+  await answerWordCheck(b, words);
   await b.getByRole("button", { name: "Start using Rally" }).click();
 
   // Alice starts the group and an invite link that needs her approval.
@@ -100,7 +101,7 @@ try {
   await last.getByRole("button", { name: /Actions for message/ }).click();
   await last.getByRole("button", { name: "React with 👍" }).click();
   await b.getByRole("log").getByText("👍").waitFor({ timeout: WAIT });
-  await shot(a, "chat");
+  await shot(a, "chat", ["desktop"]);
   await shot(b, "chat", ["phone"]);
 
   // An event and an answer.
@@ -132,10 +133,10 @@ try {
   await a.getByLabel("Question").fill("When can we meet the landlord?");
   await a.getByLabel("Pick a date").check();
   const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-  await a.getByLabel("Date 1").fill(day(7));
-  await a.getByLabel("Date 2").fill(day(8));
+  await a.getByLabel("Date 1", { exact: true }).fill(day(7));
+  await a.getByLabel("Date 2", { exact: true }).fill(day(8));
   await a.getByRole("button", { name: "Add a date" }).click();
-  await a.getByLabel("Date 3").fill(day(10));
+  await a.getByLabel("Date 3", { exact: true }).fill(day(10));
   await a.getByRole("button", { name: "Create poll" }).click();
   await tab(b, "Polls");
   const poll = b.getByRole("article", { name: /When can we meet the landlord/ });
@@ -155,7 +156,7 @@ try {
   // The calendar across groups, the group list, and settings.
   await a.getByRole("link", { name: "Calendar" }).click();
   await shot(a, "calendar");
-  await b.getByRole("link", { name: "Groups" }).click();
+  await b.getByRole("link", { name: "Groups", exact: true }).click();
   await shot(b, "groups", ["phone"]);
   await a.getByRole("link", { name: "Settings" }).click();
   await shot(a, "settings");

@@ -10,9 +10,6 @@ import { launchChromium, onboard, person } from "./helpers/browser.ts";
 import { rally } from "./helpers/cli.ts";
 import { repoRoot, type ServeHandle, startServe } from "./helpers/serve.ts";
 
-// Runs once the client package offers its browser engine (the app is built against its interface).
-const engineReady = "createBrowserClient" in (await import("@rally/client"));
-
 const GROUP = "Riverside Tenants";
 const STEP = 90_000; // MLS and relay round trips in a busy browser: generous, never asserted on.
 
@@ -45,7 +42,6 @@ function messages(page: Page) {
 }
 
 beforeAll(async () => {
-  if (!engineReady) return;
   serve = await startServe();
   browser = await launchChromium();
   alice = await person(browser);
@@ -72,7 +68,7 @@ afterAll(async () => {
   if (carolHome) fs.rmSync(carolHome, { recursive: true, force: true });
 });
 
-describe.skipIf(!engineReady)("Rally in the browser, served by rally serve", () => {
+describe("Rally in the browser, served by rally serve", () => {
   it("onboards Alice: a name, her recovery words checked, no technical words in sight", {
     timeout: STEP,
   }, async () => {

@@ -47,6 +47,30 @@ export async function person(
   return { context, page, errors };
 }
 
+/** The twelve recovery words as the words step shows them. */
+export async function readRecoveryWords(page: Page): Promise<string[]> {
+  const list = page.getByRole("list", { name: "Your recovery words" });
+  await list.locator(".word").nth(11).waitFor({ timeout: 60_000 });
+  const words = (await list.locator(".word").allTextContents()).map((w) => w.trim());
+  if (words.length !== 12) throw new Error(`expected 12 recovery words, saw ${words.length}`);
+  return words;
+}
+
+/** Answers the two "Which is your Nth word?" questions from the words read earlier. */
+export async function answerWordCheck(page: Page, words: readonly string[]): Promise<void> {
+  for (let round = 0; round < 2; round++) {
+    const question = page.getByRole("group", { name: /Which is your \d+\w\w word\?/ });
+    await question.waitFor();
+    const text = (await question.locator("legend").textContent()) ?? "";
+    const position = Number(/your (\d+)/.exec(text)?.[1]);
+    const word = words[position - 1];
+    if (!word) throw new Error(`cannot answer "${text}"`);
+    await question.getByRole("button", { name: word, exact: true }).click();
+    // The next question (or the next step) replaces this one.
+    if (round === 0) await page.getByText("Step 2 of 2").waitFor();
+  }
+}
+
 /**
  * Onboarding as a person does it: a name, the twelve recovery words read off the screen, two of
  * them picked back, no passphrase. Returns the words.
@@ -54,20 +78,9 @@ export async function person(
 export async function onboard(page: Page, name: string): Promise<string[]> {
   await page.getByLabel("What should people call you?").fill(name);
   await page.getByRole("button", { name: "Continue" }).click();
-  const list = page.getByRole("list", { name: "Your recovery words" });
-  await list.waitFor({ timeout: 60_000 });
-  const words = (await list.locator(".word").allTextContents()).map((w) => w.trim());
-  if (words.length !== 12) throw new Error(`expected 12 recovery words, saw ${words.length}`);
+  const words = await readRecoveryWords(page);
   await page.getByRole("button", { name: "I've written them down" }).click();
-  for (let round = 0; round < 2; round++) {
-    const question = page.getByRole("group", { name: /Which is your \d+\w\w word\?/ });
-    await question.waitFor();
-    const text = (await question.locator("legend").textContent()) ?? "";
-    const position = Number(/your (\d+)/.exec(text)?.[1]);
-    await question.getByRole("button", { name: words[position - 1]!, exact: true }).click();
-    // The next question (or the next step) replaces this one.
-    if (round === 0) await page.getByText("Step 2 of 2").waitFor();
-  }
+  await answerWordCheck(page, words);
   await page.getByRole("button", { name: "Start using Rally" }).click();
   return words;
 }

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useAction, useClient } from "../app/client.tsx";
 import { navigate } from "../app/router.ts";
 import { groupHash } from "../app/routes.ts";
+import { BackLink } from "../ui/BackLink.tsx";
 import { TextArea, TextField } from "../ui/Field.tsx";
 import { ErrorNote } from "../ui/Notice.tsx";
 
@@ -15,9 +16,7 @@ export function CreateGroup() {
   );
   return (
     <div className="screen narrow">
-      <a className="back" href="#/">
-        ‹ Groups
-      </a>
+      <BackLink href="#/">Groups</BackLink>
       <h1>New group</h1>
       <p className="lead">Only the people you invite can see the group, its chat and its events.</p>
       <form

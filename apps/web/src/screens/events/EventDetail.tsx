@@ -9,6 +9,7 @@ import { type Live, useAction, useClient } from "../../app/client.tsx";
 import { groupHash } from "../../app/routes.ts";
 import { downloadText, fileSlug } from "../../lib/download.ts";
 import { describeEventTime, localTimeZone } from "../../lib/time.ts";
+import { BackLink } from "../../ui/BackLink.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/GroupView.tsx";
@@ -45,11 +46,7 @@ export function EventDetail({
 
   if (events.error) return <ErrorNote>{events.error.message}</ErrorNote>;
   if (!events.data) return <Loading what="the event" />;
-  const back = (
-    <a className="back" href={groupHash(groupId, "events")}>
-      ‹ Events
-    </a>
-  );
+  const back = <BackLink href={groupHash(groupId, "events")}>Events</BackLink>;
   if (!event) {
     return (
       <div className="screen narrow">

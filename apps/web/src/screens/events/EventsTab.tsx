@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useClient, useLive } from "../../app/client.tsx";
 import { navigate } from "../../app/router.ts";
 import { groupHash } from "../../app/routes.ts";
+import { BackLink } from "../../ui/BackLink.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/GroupView.tsx";
 import { EventDetail } from "./EventDetail.tsx";
@@ -21,9 +22,7 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
   if (item === "new") {
     return (
       <div className="screen narrow">
-        <a className="back" href={groupHash(groupId, "events")}>
-          ‹ Events
-        </a>
+        <BackLink href={groupHash(groupId, "events")}>Events</BackLink>
         <h2>New event</h2>
         <EventForm
           initial={null}

@@ -2,6 +2,7 @@
 import type { AccountInfo, GroupSummary, Member } from "@rally/client/api.ts";
 import { useLive } from "../../app/client.tsx";
 import { type GroupTab, groupHash } from "../../app/routes.ts";
+import { BackLink } from "../../ui/BackLink.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import { EventsTab } from "../events/EventsTab.tsx";
 import { PollsTab } from "../polls/PollsTab.tsx";
@@ -43,9 +44,7 @@ export function GroupView({
   if (!group) {
     return (
       <div className="screen">
-        <a className="back" href="#/">
-          ‹ Groups
-        </a>
+        <BackLink href="#/">Groups</BackLink>
         <h1>This group is not here</h1>
         <p>You may have left it or been removed, or it was never on this device.</p>
       </div>
@@ -62,9 +61,7 @@ export function GroupView({
   return (
     <div className={`group-view tab-${tab}`}>
       <header className="group-head">
-        <a className="back" href="#/">
-          ‹ Groups
-        </a>
+        <BackLink href="#/">Groups</BackLink>
         <div className="group-title">
           <h1>{group.name}</h1>
           <p className="group-meta">
