@@ -71,6 +71,30 @@ describe("plain-words errors", { timeout: 300_000 }, () => {
     expect(r.error).toMatch(/rally account create/);
   });
 
+  it("recovery from the twelve words: the same person, groups only by re-invitation; wrong words refused", async () => {
+    const { words } = await alice.ok<{ words: string }>("account", "words");
+    const second = new Person("Second Device", root);
+    const recovered = await second.ok<{ npub: string; note: string }>(
+      "account",
+      "recover",
+      "--words",
+      words,
+      "--name",
+      "Alice",
+      "--relay",
+      relay.url,
+    );
+    expect(recovered.npub).toBe(alice.npub);
+    expect(recovered.note).toMatch(/invite/i);
+    expect(await second.ok("group", "list", "--offline")).toEqual([]);
+    const wrong = new Person("Wrong Words", root);
+    const r = await wrong.fails("account", "recover", "--words", words.split(" ").reverse().join(" "));
+    expect(r.error).toMatch(/recovery words/i);
+    expect(`${r.error}${r.stderr}`).not.toContain(words);
+    const short = await wrong.fails("account", "recover", "--words", "apple banana");
+    expect(short.error).toMatch(/12|twelve/i);
+  });
+
   it("bad event and poll input", async () => {
     expect((await alice.fails("event", "create", GROUP, "--start", "2027-01-01T10:00")).error).toMatch(
       /needs a title/i,
