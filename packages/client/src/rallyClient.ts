@@ -501,14 +501,15 @@ export class Rally implements RallyClient {
       const rec = await this.groupsSvc.activeRecord(group);
       const me = this.groupsSvc.me();
       if (pubkey === me) throw rallyError("bad-input", "You are already in this group.");
-      if (rec.members.includes(pubkey)) {
-        throw rallyError("bad-input", `${toNpub(pubkey)} is already in "${rec.name}".`);
-      }
       if (!rec.admins.includes(me))
         throw rallyError("not-admin", `Only an admin of "${rec.name}" can invite people.`);
       if (rec.pending) await this.settle(group);
-      const invitee = await this.groupsSvc.fetchInvitee(await this.groupsSvc.record(group), pubkey);
-      await this.groupsSvc.propose(group, { type: "add", invitees: [invitee] });
+      // Every device of theirs not in the group yet (a recovered or second device joins this way).
+      const invitees = await this.groupsSvc.fetchInvitees(await this.groupsSvc.record(group), pubkey);
+      if (invitees.length === 0) {
+        throw rallyError("bad-input", `${toNpub(pubkey)} is already in "${rec.name}".`);
+      }
+      await this.groupsSvc.propose(group, { type: "add", invitees });
       await this.settle(group);
     });
   }

@@ -228,8 +228,12 @@ export class GroupService {
 
   // --- commits ---
 
-  /** Finds a person's newest key package and inbox relays on the group's and our relays. */
-  async fetchInvitee(rec: GroupRecord, pubkey: string): Promise<Invitee> {
+  /**
+   * Finds a person's devices to add: the newest valid key package of each of their slots (one slot
+   * per device) on the group's and our relays, leaving out devices already in the group, with their
+   * inbox relays. Empty when every device they publish is already a member.
+   */
+  async fetchInvitees(rec: GroupRecord, pubkey: string): Promise<Invitee[]> {
     const relays = [...new Set([...rec.relays, ...this.core.requireAccount().relays])];
     const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, relays, [
       keyPackageFilter([pubkey]),
@@ -241,7 +245,12 @@ export class GroupService {
         `Could not reach any relay (${relays.join(", ")}) to find ${shortNpub(pubkey)}. Check that a relay is running, then try again.`,
       );
     }
-    let best: { event: NostrEvent; createdAt: number } | undefined;
+    const inGroup = new Set(
+      mlsMembers(await loadState(this.core.store, rec.id))
+        .filter((m) => m.pubkey === pubkey)
+        .flatMap((m) => m.devices.map((d) => d.signaturePublicKey)),
+    );
+    const bySlot = new Map<string, { event: NostrEvent; createdAt: number; device: string }>();
     let inbox: string[] | undefined;
     let inboxAt = -1;
     for (const e of events) {
@@ -259,19 +268,32 @@ export class GroupService {
         const info = await parseKeyPackage(kp.keyPackage);
         if (info.pubkey !== pubkey) continue; // a key package must bind its author's own key
         if (info.notAfter < this.core.now()) continue;
-        if (!best || kp.createdAt > best.createdAt) best = { event: e, createdAt: kp.createdAt };
+        const best = bySlot.get(kp.slot);
+        if (!best || kp.createdAt > best.createdAt) {
+          bySlot.set(kp.slot, { event: e, createdAt: kp.createdAt, device: info.signaturePublicKey });
+        }
       } catch {
         // Someone else's malformed event: skip it, another may be fine.
       }
     }
-    if (!best) {
+    if (bySlot.size === 0) {
       throw rallyError(
         "no-key-package",
         `${toNpub(pubkey)} has no Rally account on ${relays.join(", ")} yet. Ask them to create one with one of these relays (rally account create --relay …) and try again.`,
       );
     }
-    const kpRelays = parseKeyPackageEvent(best.event).relays;
-    return { pubkey, keyPackageEvent: best.event, inbox: inbox ?? kpRelays };
+    const devices = new Set<string>();
+    const out: Invitee[] = [];
+    for (const found of [...bySlot.values()].sort((a, b) => b.createdAt - a.createdAt)) {
+      if (inGroup.has(found.device) || devices.has(found.device)) continue;
+      devices.add(found.device);
+      out.push({
+        pubkey,
+        keyPackageEvent: found.event,
+        inbox: inbox ?? parseKeyPackageEvent(found.event).relays,
+      });
+    }
+    return out;
   }
 
   /**
@@ -331,8 +353,12 @@ export class GroupService {
     if (intent.type === "add" && out.welcomes) {
       const tree = !inline && out.ratchetTree ? sealRatchetTree({ tree: out.ratchetTree, now }) : undefined;
       treeChunks = tree?.events ?? [];
+      const byRef = new Map<string, Invitee>();
+      for (const i of intent.invitees) {
+        byRef.set((await parseKeyPackage(parseKeyPackageEvent(i.keyPackageEvent).keyPackage)).ref, i);
+      }
       for (const w of out.welcomes) {
-        const invitee = intent.invitees.find((i) => i.pubkey === w.pubkey);
+        const invitee = byRef.get(w.keyPackageRef);
         if (!invitee) continue;
         const wrap = wrapWelcome({
           welcome: w.welcome,

@@ -64,19 +64,19 @@ describe("group service", { timeout: 300_000 }, () => {
     expect((await bob.members(g.id)).find((m) => m.npub === bobNpub)?.admin).toBe(true);
 
     // Both admins commit on the same epoch before either sees the other's commit.
-    const carolInvitee = await alice.groupsSvc.fetchInvitee(
+    const carolInvitees = await alice.groupsSvc.fetchInvitees(
       await alice.groupsSvc.record(g.id),
       (await carol.account())!.pubkey,
     );
-    const danInvitee = await bob.groupsSvc.fetchInvitee(
+    const danInvitees = await bob.groupsSvc.fetchInvitees(
       await bob.groupsSvc.record(g.id),
       (await dan.account())!.pubkey,
     );
     const a = await alice.core.exclusive(() =>
-      alice.groupsSvc.propose(g.id, { type: "add", invitees: [carolInvitee] }),
+      alice.groupsSvc.propose(g.id, { type: "add", invitees: carolInvitees }),
     );
     const b = await bob.core.exclusive(() =>
-      bob.groupsSvc.propose(g.id, { type: "add", invitees: [danInvitee] }),
+      bob.groupsSvc.propose(g.id, { type: "add", invitees: danInvitees }),
     );
     expect(a.baseEpoch).toBe(b.baseEpoch);
     await alice.deliver(8_000);
@@ -248,6 +248,29 @@ describe("group service", { timeout: 300_000 }, () => {
       async () => (await quinn.joinState(link.url))?.state === "joined",
     );
     for (const c of [nia, oli, pat, quinn]) await c.stop();
+  });
+
+  it("adds a person's second device (recovered from their words) when they are invited again", async () => {
+    const rae = await person("Rae");
+    const sam = await person("Sam");
+    const g = await rae.createGroup({ name: "Two devices" });
+    await rae.invite(g.id, await npub(sam));
+    await acceptAll(sam);
+    const samLaptop = await createNodeClient({ home: path.join(root, "Sam-laptop"), fetchTimeoutMs: 8_000 });
+    clients.push(samLaptop);
+    await samLaptop.recoverAccount({ words: await sam.recoveryWords(), name: "Sam", relays: [relay.url] });
+    await samLaptop.deliver(8_000);
+    await rae.invite(g.id, await npub(sam)); // only the new device is added
+    await acceptAll(samLaptop);
+    await rae.sendChat(g.id, "to both of Sam's devices");
+    await rae.deliver(8_000);
+    for (const c of [sam, samLaptop]) {
+      await c.sync();
+      expect((await c.chat(g.id)).map((m) => m.text)).toContain("to both of Sam's devices");
+    }
+    expect((await rae.members(g.id)).map((m) => m.name).sort()).toEqual(["Rae", "Sam"]);
+    // With both devices in, inviting Sam again has nothing left to add.
+    await expect(rae.invite(g.id, await npub(sam))).rejects.toThrow(/already in/);
   });
 
   it("rewrites only the small per-message state when a message arrives", async () => {
