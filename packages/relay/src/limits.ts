@@ -45,10 +45,12 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxSubIdLength: 64,
   maxEventTags: 2500,
   maxFutureSeconds: 15 * 60,
+  // Bursts are generous — a client sending its outbox after a day offline, a conformance suite's
+  // hundreds of requests on one socket — while a sustained flood is still held to the rate.
   eventsPerSecond: 100,
-  eventBurst: 500,
+  eventBurst: 2000,
   reqsPerSecond: 50,
-  reqBurst: 200,
+  reqBurst: 1000,
   highWaterBytes: 4 * 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
   maxBatch: 4096,

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import {
   type ClientMessageLimits,
   checkAuthEvent,
+  compareNewestFirst,
   computeEventId,
   type EventVerifier,
   eventMessageFromJson,
@@ -31,7 +32,7 @@ import type { RelayLimits } from "./limits.ts";
 import type { Log } from "./log.ts";
 import { checkFilter, type RelayPolicy, rejectEvent } from "./policies/types.ts";
 import { TokenBucket } from "./rateLimit.ts";
-import type { EventStore, SaveOutcome } from "./store/types.ts";
+import type { EventStore, SaveOutcome, StoredEvent } from "./store/types.ts";
 import { SubscriptionIndex } from "./subscriptionIndex.ts";
 
 /** What the engine needs of a client connection. */
@@ -337,24 +338,31 @@ export class Connection {
 
     const sent = new Set<string>();
     try {
+      const queried = filters.filter((f) => !isEmptyFilter(f) && f.limit !== 0).length;
+      // Bound what one REQ holds in memory, shared among its filters; the rest of the history is a
+      // later REQ away (NIP-01: "Returning fewer events is acceptable").
+      const maxBytes = limits.maxQueuedBytes / 4 / Math.max(1, queried);
+      let rows: StoredEvent[] = [];
       for (let i = 0; i < filters.length; i++) {
         const f = filters[i]!;
         const limit = Math.min(f.limit ?? limits.maxLimit, limits.maxLimit);
         if (limit === 0 || isEmptyFilter(f)) continue;
-        const rows = await core.options.store.query(
+        const found = await core.options.store.query(
           { ...f, limit },
-          // Bound what one query holds in memory; the rest of the history is a later REQ away.
-          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: limits.maxQueuedBytes / 4 },
+          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes },
         );
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
-        this.cork();
-        for (const row of rows) {
-          if (sent.has(row.id)) continue;
-          sent.add(row.id);
-          this.send(eventMessageFromJson(subId, row.json));
-        }
-        this.uncork();
+        rows = rows.length === 0 ? found : rows.concat(found);
       }
+      // Each filter's rows come newest first; the union of several is put in the same NIP-01 order.
+      if (queried > 1) rows.sort(compareNewestFirst);
+      this.cork();
+      for (const row of rows) {
+        if (sent.has(row.id)) continue;
+        sent.add(row.id);
+        this.send(eventMessageFromJson(subId, row.json));
+      }
+      this.uncork();
     } catch (error) {
       core.options.log(
         `storage error while querying: ${error instanceof Error ? error.message : String(error)}`,

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NostrEvent } from "./event.ts";
 import {
+  compareNewestFirst,
   type Filter,
   isEmptyFilter,
   matchFilter,
@@ -112,5 +113,14 @@ describe("matchFilter", () => {
     expect(isEmptyFilter({ since: 5, until: 4 })).toBe(true);
     expect(isEmptyFilter({ since: 5, until: 5 })).toBe(false);
     expect(tagConditions({ "#a": ["1"], kinds: [1] })).toEqual([["a", ["1"]]]);
+  });
+});
+
+describe("compareNewestFirst", () => {
+  it("orders newest first and ties by lowest id (NIP-01)", () => {
+    const e = (created_at: number, c: string) => ({ created_at, id: c.repeat(64) });
+    const sorted = [e(1, "b"), e(3, "a"), e(2, "c"), e(3, "0"), e(2, "a")].sort(compareNewestFirst);
+    expect(sorted).toEqual([e(3, "0"), e(3, "a"), e(2, "a"), e(2, "c"), e(1, "b")]);
+    expect(compareNewestFirst(e(5, "a"), e(5, "a"))).toBe(0);
   });
 });

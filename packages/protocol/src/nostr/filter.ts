@@ -126,6 +126,18 @@ export function matchFilters(filters: readonly Filter[], event: NostrEvent): boo
 }
 
 /**
+ * NIP-01 order of a REQ's stored events: "Newer events should appear first, and in the case of ties
+ * the event with the lowest id (first in lexical order) should be first". A comparator for `sort`.
+ */
+export function compareNewestFirst(
+  a: { created_at: number; id: string },
+  b: { created_at: number; id: string },
+): number {
+  if (a.created_at !== b.created_at) return b.created_at - a.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
  * True when no event can pass the filter: an empty list, or `since` after `until`. A relay can
  * answer such a filter without touching storage.
  */

@@ -1,0 +1,76 @@
+/**
+ * NIP-01 behaviours found missing by a black-box conformance probe of `rally relay`, each kept here
+ * as a regression test against the real relay process with its default limits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayHandle, startRelay } from "../helpers/relay.ts";
+import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
+
+let relay: RelayHandle;
+let s: NostrSocket;
+const now = () => Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  relay = await startRelay();
+  s = await NostrSocket.open(relay.url);
+});
+afterAll(async () => {
+  await s?.close();
+  await relay?.stop();
+});
+
+describe("REQ with several filters", () => {
+  it("sends the union newest first, ties by lowest id, whatever the order of the filters", async () => {
+    const a = newSigner();
+    const b = newSigner();
+    const t = now() - 500;
+    const oldA = a.sign({ kind: 1, created_at: t, content: "old" });
+    const newB = b.sign({ kind: 1, created_at: t + 20, content: "new" });
+    const midA = a.sign({ kind: 7, created_at: t + 10, content: "mid" });
+    const tieX = b.sign({ kind: 1, created_at: t + 10, content: "tie x" });
+    for (const e of [oldA, newB, midA, tieX]) expect((await s.publish(e))[2]).toBe(true);
+    const { events } = await s.req(
+      "union",
+      { ids: [oldA.id] },
+      { authors: [b.pubkey] },
+      { kinds: [7], authors: [a.pubkey] },
+    );
+    const mid = [midA, tieX].sort((x, y) => (x.id < y.id ? -1 : 1)).map((e) => e.id);
+    expect(events.map((e) => e.id)).toEqual([newB.id, ...mid, oldA.id]);
+  });
+
+  it("applies each filter's limit to that filter, and sends an event matching two filters once", async () => {
+    const a = newSigner();
+    const t = now() - 500;
+    const es = Array.from({ length: 5 }, (_, i) => a.sign({ kind: 1, created_at: t + i, content: `${i}` }));
+    for (const e of es) await s.publish(e);
+    const { events } = await s.req(
+      "limits",
+      { authors: [a.pubkey], limit: 2 },
+      { ids: [es[0]!.id, es[4]!.id], limit: 1 },
+    );
+    // Filter 1: the two newest (4, 3); filter 2: the newest of its ids (4, already sent).
+    expect(events.map((e) => e.id)).toEqual([es[4]!.id, es[3]!.id]);
+  });
+});
+
+describe("default limits", () => {
+  it("take a burst of 1,000 events and 500 requests on one connection without refusing any", async () => {
+    const a = newSigner();
+    const conn = await NostrSocket.open(relay.url);
+    const events = Array.from({ length: 1000 }, (_, i) => a.sign({ kind: 1, content: `burst ${i}` }));
+    for (const e of events) conn.send(["EVENT", e]);
+    const answers = await Promise.all(events.map((e) => conn.ok(e.id)));
+    expect(answers.filter((r) => r[2] !== true)).toEqual([]);
+
+    // COUNT draws on the same request allowance as REQ and leaves no subscription open.
+    for (let i = 0; i < 500; i++) conn.send(["COUNT", `c${i}`, { ids: [events[i]!.id] }]);
+    const counts = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        conn.next((m) => (m[0] === "COUNT" || m[0] === "CLOSED") && m[1] === `c${i}`),
+      ),
+    );
+    expect(counts.filter((m) => m[0] !== "COUNT" || (m[2] as { count: number }).count !== 1)).toEqual([]);
+    await conn.close();
+  });
+});
