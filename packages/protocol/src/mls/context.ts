@@ -5,7 +5,8 @@
  * decoded state needs nothing re-attached: every engine call passes the current context.
  *
  * The context is built once per process, lazily; `configureMls` replaces it (randomness for tests,
- * a Schnorr verifier, the retention window).
+ * a Schnorr verifier, the retention window, the crypto backend: a host with faster native
+ * primitives than the portable ones passes them here, see `cryptoBackend.ts`).
  */
 
 import {
@@ -17,6 +18,7 @@ import {
 } from "ts-mls";
 import type { EventVerifier } from "../nostr/verify.ts";
 import { rallyAuthenticationService } from "./credential.ts";
+import type { MlsCryptoBackend } from "./cryptoBackend.ts";
 import { rallyCiphersuite } from "./cryptoProvider.ts";
 
 export interface MlsEngineOptions {
@@ -24,7 +26,12 @@ export interface MlsEngineOptions {
   random?: (n: number) => Uint8Array;
   /** Schnorr verifier for device bindings. Default: WASM libsecp256k1 when it loads, else pure JS. */
   verifier?: EventVerifier;
-  /** Use @noble Ed25519 instead of WebCrypto (benchmarks compare both). */
+  /**
+   * The primitives (SHA-256, HKDF, AES-GCM, Ed25519) to run on. Default: the portable backend
+   * (@noble and WebCrypto). Every backend gives byte-identical results.
+   */
+  crypto?: MlsCryptoBackend;
+  /** Without `crypto`: use @noble Ed25519 instead of WebCrypto (benchmarks compare both). */
   nobleSignatures?: boolean;
   /** Past epochs whose keys are kept so late messages still decrypt. Default 3. */
   retainEpochs?: number;
@@ -62,6 +69,7 @@ async function build(options: MlsEngineOptions): Promise<EngineContext> {
   const rng: Rng | undefined = options.random ? { randomBytes: options.random } : undefined;
   const cipherSuite = await rallyCiphersuite({
     ...(rng ? { rng } : {}),
+    ...(options.crypto ? { backend: options.crypto } : {}),
     ...(options.nobleSignatures ? { nobleSignatures: true } : {}),
   });
   return {

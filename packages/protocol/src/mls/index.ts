@@ -15,6 +15,13 @@ export {
   RALLY_CREDENTIAL_TYPE,
   verifyDeviceBinding,
 } from "./credential.ts";
+export {
+  type Awaitable,
+  agreesWithNoble,
+  type MlsCryptoBackend,
+  nobleBackend,
+  portableBackend,
+} from "./cryptoBackend.ts";
 export { RALLY_CIPHERSUITE } from "./cryptoProvider.ts";
 export {
   createDeviceIdentity,
