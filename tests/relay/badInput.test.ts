@@ -101,8 +101,9 @@ describe("malformed messages", () => {
       const r = await s.req(`bad${i}`, f as object);
       expect(r.closed).toMatch(/^invalid: /);
     }
-    s.send(["REQ", "x".repeat(65), {}]);
-    expect((await notice(s))[1]).toMatch(/^invalid: subscription id/);
+    // NIP-01: a refused REQ is answered with CLOSED, also when its id is too long.
+    const long = await s.req("x".repeat(65), {});
+    expect(long.closed).toMatch(/^invalid: subscription id longer than 64/);
     s.send(["REQ", "", {}]);
     expect((await notice(s))[1]).toMatch(/^invalid: subscription id/);
     await stillWorks(s);

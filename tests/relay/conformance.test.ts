@@ -74,3 +74,30 @@ describe("default limits", () => {
     await conn.close();
   });
 });
+
+describe("NIP-42 challenge", () => {
+  it("is sent on connect and again right before an auth-required: answer", async () => {
+    const conn = await NostrSocket.open(relay.url);
+    const first = await conn.next((m) => m[0] === "AUTH");
+    const w = newSigner();
+    const wrap = w.sign({ kind: 1059, tags: [["p", w.pubkey]], content: "sealed" });
+    expect((await conn.publish(wrap))[2]).toBe(true);
+    const order: unknown[][] = [];
+    conn.ws.on("message", (data) => order.push(JSON.parse(data.toString()) as unknown[]));
+    conn.send(["REQ", "inbox", { kinds: [1059], "#p": [w.pubkey] }]);
+    const closed = await conn.next((m) => m[0] === "CLOSED" && m[1] === "inbox");
+    expect(closed[2]).toMatch(/^auth-required: /);
+    // The same challenge again, just before the refusal, as NIP-42's flow shows.
+    expect(order).toEqual([first, closed]);
+    await conn.close();
+  });
+
+  it("is not repeated for other refusals", async () => {
+    const conn = await NostrSocket.open(relay.url);
+    await conn.next((m) => m[0] === "AUTH");
+    const { closed } = await conn.req("bad", { authors: ["not hex"] });
+    expect(closed).toMatch(/^invalid: /);
+    expect(conn.messages.some((m) => m[0] === "AUTH")).toBe(false);
+    await conn.close();
+  });
+});

@@ -160,7 +160,20 @@ export class Connection {
   start(): void {
     // NIP-42: the relay may send a challenge at any time; sending it up front lets clients answer
     // before their first restricted request instead of after a refusal.
+    this.sendChallenge();
+  }
+
+  private sendChallenge(): void {
     this.send(serializeRelayMessage({ type: "AUTH", challenge: this.challenge }));
+  }
+
+  /**
+   * NIP-42: "the AUTH message from the relay could be sent right as the client connects or it can
+   * be sent immediately before the CLOSED is sent" — both: the same challenge again just before an
+   * `auth-required:` answer, for a client that was not listening when it connected.
+   */
+  private beforeRefusal(message: string): void {
+    if (message.startsWith("auth-required:")) this.sendChallenge();
   }
 
   send(text: string): void {
@@ -176,10 +189,12 @@ export class Connection {
   }
 
   private ok(id: string, accepted: boolean, message: string): void {
+    if (!accepted) this.beforeRefusal(message);
     this.send(JSON.stringify(["OK", id, accepted, message]));
   }
 
   private closedSub(subId: string, message: string): void {
+    this.beforeRefusal(message);
     this.send(JSON.stringify(["CLOSED", subId, message]));
   }
 

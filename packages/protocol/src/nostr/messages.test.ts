@@ -60,7 +60,9 @@ describe("parseClientMessage", () => {
     const limits = { ...DEFAULT_CLIENT_MESSAGE_LIMITS, maxFilters: 2, maxSubIdLength: 3 };
     expect(parseClientMessage('["REQ","abc",{},{}]', limits).ok).toBe(true);
     expect(parseClientMessage('["REQ","abc",{},{},{}]', limits).ok).toBe(false);
-    expect(parseClientMessage('["REQ","abcd",{}]', limits).ok).toBe(false);
+    const long = parseClientMessage('["REQ","abcd",{}]', limits);
+    // Refused, but with its id, so the relay can answer CLOSED as NIP-01 requires.
+    expect(long).toMatchObject({ ok: false, error: { type: "REQ", subId: "abcd" } });
     expect(parseClientMessage('["REQ","",{}]', limits).ok).toBe(false);
     expect(parseClientMessage('["REQ",5,{}]', limits).ok).toBe(false);
   });

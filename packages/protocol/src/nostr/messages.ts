@@ -98,8 +98,10 @@ function contextOf(arr: unknown[]): Omit<ClientMessageError, "reason"> {
     return isEventId(id) ? { type, eventId: id } : { type };
   }
   if (type === "REQ" || type === "COUNT" || type === "CLOSE") {
+    // Any string id is echoed, over-long ones too: NIP-01 "CLOSED messages MUST be sent in response
+    // to a REQ when the relay refuses to fulfill it", and the client knows the id it sent.
     const subId = arr[1];
-    return typeof subId === "string" && subId.length > 0 && subId.length <= 64 ? { type, subId } : { type };
+    return typeof subId === "string" && subId.length > 0 ? { type, subId } : { type };
   }
   return {};
 }
