@@ -14,7 +14,7 @@
  */
 
 import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
-import { configureMls } from "@rally/protocol/mls/index.ts";
+import { configureMls, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
 import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
@@ -57,6 +57,11 @@ import { keys } from "./store/keys.ts";
 export interface RallyOptions extends CoreOptions {
   /** Relays for a new account when the person names none. */
   defaultRelays?: string[];
+  /**
+   * Native MLS primitives for this platform (Node: `nodeCryptoBackend()` from `core/nodeCrypto.ts`);
+   * default: the portable ones. The engine is configured once per process, by the first client opened.
+   */
+  mlsCrypto?: MlsCryptoBackend;
 }
 
 /** What a one-shot command learns about delivery. */
@@ -80,10 +85,10 @@ const LIVE_SYNC_MS = 15_000;
 export const RETAINED_GENERATIONS = 1_000;
 let engineConfigured = false;
 
-function configureEngineOnce(): void {
+function configureEngineOnce(crypto: MlsCryptoBackend | undefined): void {
   if (engineConfigured) return;
   engineConfigured = true;
-  configureMls({ retainGenerations: RETAINED_GENERATIONS });
+  configureMls({ retainGenerations: RETAINED_GENERATIONS, ...(crypto ? { crypto } : {}) });
 }
 
 export class Rally implements RallyClient {
@@ -112,7 +117,7 @@ export class Rally implements RallyClient {
   }
 
   static async open(options: RallyOptions): Promise<Rally> {
-    configureEngineOnce();
+    configureEngineOnce(options.mlsCrypto);
     // Every event from a relay is verified once, in the pool: libsecp256k1 (WASM) when it loads.
     const verifier = options.verifyEvent ? null : await loadVerifier();
     const client = new Rally(
@@ -533,7 +538,13 @@ export class Rally implements RallyClient {
   }
 
   leave(group: GroupRef): Promise<void> {
-    return this.run(() => this.groupsSvc.leave(group));
+    return this.run(async () => {
+      const rec = await this.groupsSvc.record(group);
+      // The request to leave is an MLS proposal, valid only in the epoch it is made in: made from a
+      // device that is behind, no member could commit it. Catch up first (offline: as it stands).
+      if (rec.status === "active") await syncGroups(this.groupsSvc, this.app, rec.id).catch(() => undefined);
+      await this.groupsSvc.leave(rec.id);
+    });
   }
 
   async invites(): Promise<PendingInvite[]> {
