@@ -101,3 +101,30 @@ describe("NIP-42 challenge", () => {
     await conn.close();
   });
 });
+
+describe("memory bound of one REQ", () => {
+  it("is one budget its filters share: several filters return no more than one would", async () => {
+    // Budget: a quarter of --max-queued-bytes, 50,000 characters of event JSON here.
+    const small = await startRelay({ args: ["--max-queued-bytes", "200000"] });
+    try {
+      const conn = await NostrSocket.open(small.url);
+      const a = newSigner();
+      const b = newSigner();
+      const t = now() - 100;
+      const big = "x".repeat(10_000);
+      for (let i = 0; i < 10; i++) {
+        for (const who of [a, b])
+          expect((await conn.publish(who.sign({ kind: 1, created_at: t + i, content: big })))[2]).toBe(true);
+      }
+      const one = await conn.req("one", { authors: [a.pubkey] });
+      const two = await conn.req("two", { authors: [a.pubkey] }, { authors: [b.pubkey] });
+      // One filter stops at the event that crosses the budget: 5 of its 10 (10 kB each).
+      expect(one.events).toHaveLength(5);
+      expect(two.events.length).toBeLessThanOrEqual(one.events.length);
+      expect(two.events.length).toBeGreaterThan(0);
+      await conn.close();
+    } finally {
+      await small.stop();
+    }
+  });
+});

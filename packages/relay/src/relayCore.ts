@@ -353,20 +353,22 @@ export class Connection {
 
     const sent = new Set<string>();
     try {
-      const queried = filters.filter((f) => !isEmptyFilter(f) && f.limit !== 0).length;
-      // Bound what one REQ holds in memory, shared among its filters; the rest of the history is a
-      // later REQ away (NIP-01: "Returning fewer events is acceptable").
-      const maxBytes = limits.maxQueuedBytes / 4 / Math.max(1, queried);
+      // Bound what one REQ holds in memory, a budget its filters share in turn; the rest of the
+      // history is a later REQ away (NIP-01: "Returning fewer events is acceptable").
+      let budget = limits.maxQueuedBytes / 4;
+      let queried = 0;
       let rows: StoredEvent[] = [];
-      for (let i = 0; i < filters.length; i++) {
+      for (let i = 0; i < filters.length && budget > 0; i++) {
         const f = filters[i]!;
         const limit = Math.min(f.limit ?? limits.maxLimit, limits.maxLimit);
         if (limit === 0 || isEmptyFilter(f)) continue;
         const found = await core.options.store.query(
           { ...f, limit },
-          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes },
+          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: budget },
         );
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
+        for (const row of found) budget -= row.json.length;
+        queried++;
         rows = rows.length === 0 ? found : rows.concat(found);
       }
       // Each filter's rows come newest first; the union of several is put in the same NIP-01 order.
