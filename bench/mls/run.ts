@@ -7,12 +7,23 @@
  *
  * For each size: building the group (key packages, one commit adding everyone), joining, adding one
  * more member, an update commit and processing it, removing one member, application messages
- * (encrypt; decrypt one at a time with `process` and in runs with `processBatch`), and the sizes of
- * welcomes, the ratchet tree and the two persisted parts. Ratios compare each operation with the
+ * (encrypt; decrypt one at a time with `process` and in runs with `processBatch`) on each crypto
+ * backend — the portable one (@noble + WebCrypto Ed25519, what browsers run) and the Node one
+ * (node:crypto, what the CLI and `rally serve` run) — and the sizes of welcomes, the ratchet tree
+ * and the two persisted parts. Ratios compare each operation with the
  * primitives it cannot avoid (see `floor` below). Wall-clock figures on a shared machine are noisy:
  * read the ratios and the growth with size, not single numbers.
  */
 
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
@@ -21,6 +32,7 @@ import { expand } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { generateSecretKey } from "nostr-tools/pure";
+import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
 import { bindingEvent } from "../../packages/protocol/src/mls/credential.ts";
 import {
   addMembers,
@@ -34,7 +46,9 @@ import {
   encrypt,
   type GroupState,
   joinFromWelcome,
+  type MlsCryptoBackend,
   members,
+  portableBackend,
   process,
   processBatch,
   removeMembers,
@@ -79,6 +93,24 @@ const kb = (n: number): string =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
 
 // ---- primitives ----------------------------------------------------------------------------
+function nodeAesOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffer {
+  const d = createDecipheriv("aes-128-gcm", key, nonce);
+  d.setAAD(aad);
+  d.setAuthTag(sealed.subarray(sealed.length - 16));
+  const out = d.update(sealed.subarray(0, sealed.length - 16));
+  d.final();
+  return out;
+}
+function nodeAesSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Buffer {
+  const c = createCipheriv("aes-128-gcm", key, nonce);
+  const out = c.update(plaintext);
+  c.final();
+  c.getAuthTag();
+  return out;
+}
+const nodeExpand32 = (prk: Uint8Array, info: Uint8Array) =>
+  createHmac("sha256", prk).update(info).update(Uint8Array.of(1)).digest();
+
 interface Subtle {
   importKey(f: string, k: Uint8Array, a: unknown, e: boolean, u: string[]): Promise<unknown>;
   generateKey(a: unknown, e: boolean, u: string[]): Promise<{ publicKey: unknown; privateKey: unknown }>;
@@ -134,6 +166,23 @@ async function primitives() {
   const verifier = await loadVerifier();
   const someone = createDeviceIdentity(generateSecretKey());
   const ev = bindingEvent(someone.binding, someone.signaturePublicKey);
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+  const nodePub = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64(pub) }, format: "jwk" });
+  const nodePriv = createPrivateKey({
+    key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const aad = randomBytes(30);
+  const ctAad = gcm(k16, nonce, aad).encrypt(pt);
+  const webAesOpen = async () => {
+    const key = await subtle.importKey("raw", k16, { name: "AES-GCM" }, false, ["decrypt"]);
+    return subtle.decrypt({ name: "AES-GCM", iv: nonce, additionalData: aad }, key, ctAad);
+  };
+  const webHkdf = async () => {
+    const key = await subtle.importKey("raw", k32, "HKDF", false, ["deriveBits"]);
+    return subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info }, key, 256);
+  };
   return {
     "X25519 (WebCrypto)": await micros(() =>
       subtle.deriveBits({ name: "X25519", public: xb.publicKey }, xa.privateKey, 256),
@@ -144,16 +193,22 @@ async function primitives() {
       subtle.verify("Ed25519", verifyKey, sig, msg),
     ),
     "Ed25519 verify (@noble)": await micros(() => ed25519.verify(sig, msg, pub)),
+    "Ed25519 sign (node:crypto, cached KeyObject)": await micros(() => nodeSign(null, msg, nodePriv)),
+    "Ed25519 verify (node:crypto, cached KeyObject)": await micros(() => nodeVerify(null, msg, nodePub, sig)),
     "AES-128-GCM seal 256 B, fresh key (@noble)": await micros(() => {
       freshKey[0] = ((freshKey[0] ?? 0) + 1) & 0xff; // a new key each call, as for MLS message keys
       return gcm(freshKey, nonce).encrypt(pt);
     }, 200),
     "AES-128-GCM open 256 B (@noble)": await micros(() => gcm(k16, nonce).decrypt(ct), 200),
+    "AES-128-GCM open 256 B (node:crypto)": await micros(() => nodeAesOpen(k16, nonce, aad, ctAad), 200),
+    "AES-128-GCM open 256 B (WebCrypto, import + open)": await micros(webAesOpen, 200),
     "ChaCha20-Poly1305 open 256 B (@noble)": await micros(
       () => chacha20poly1305(k32, nonce).decrypt(cct),
       200,
     ),
     "HKDF-SHA256 expand 32 B (@noble)": await micros(() => expand(sha256, k32, info, 32), 200),
+    "HKDF-SHA256 expand 32 B (node:crypto HMAC)": await micros(() => nodeExpand32(k32, info), 200),
+    "HKDF-SHA256 expand 32 B (WebCrypto, import + derive)": await micros(webHkdf, 200),
     "Schnorr verify (@noble)": await micros(() => schnorr.verify(ssig, h32, spub)),
     [`Schnorr verify, device binding (${verifier.backend})`]: await micros(() => verifier.verify(ev)),
   };
@@ -203,11 +258,51 @@ async function floorOp(kind: "decrypt" | "encrypt"): Promise<void> {
   else await subtle.sign("Ed25519", floorSign, floorKeys.msg);
 }
 
-async function floorPerSec(kind: "decrypt" | "encrypt", count: number): Promise<number> {
+// The same primitives through node:crypto (the Node backend's floor): HMAC-based HKDF, native
+// AES-GCM with a fresh key, Ed25519 with a cached KeyObject.
+let nodeKeys:
+  | { pub: ReturnType<typeof createPublicKey>; priv: ReturnType<typeof createPrivateKey> }
+  | undefined;
+function floorOpNode(kind: "decrypt" | "encrypt"): void {
+  if (nodeKeys === undefined) {
+    nodeKeys = {
+      pub: createPublicKey({
+        key: {
+          kty: "OKP",
+          crv: "Ed25519",
+          x: Buffer.from(ed25519.getPublicKey(floorKeys.seed)).toString("base64url"),
+        },
+        format: "jwk",
+      }),
+      priv: createPrivateKey({
+        key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), floorKeys.seed]),
+        format: "der",
+        type: "pkcs8",
+      }),
+    };
+    floorSig = ed25519.sign(floorKeys.msg, floorKeys.seed);
+  }
+  for (let i = 0; i < 5; i++) nodeExpand32(floorKeys.seed, floorKeys.n);
+  for (let i = 0; i < 2; i++) {
+    floorKeys.k[0] = ((floorKeys.k[0] ?? 0) + 1) & 0xff;
+    nodeAesSeal(floorKeys.k, floorKeys.n, floorKeys.msg.subarray(0, 230));
+  }
+  if (kind === "decrypt") nodeVerify(null, floorKeys.msg, nodeKeys.pub, floorSig);
+  else nodeSign(null, floorKeys.msg, nodeKeys.priv);
+}
+
+async function floorPerSec(kind: "decrypt" | "encrypt", count: number, backend: string): Promise<number> {
   const t = performance.now();
-  for (let i = 0; i < count; i++) await floorOp(kind);
+  if (backend === "node") for (let i = 0; i < count; i++) floorOpNode(kind);
+  else for (let i = 0; i < count; i++) await floorOp(kind);
   return count / ((performance.now() - t) / 1000);
 }
+
+/** The crypto backends compared: what a browser runs, and what the Node client runs. */
+const BACKENDS: [string, () => Promise<MlsCryptoBackend>][] = [
+  ["portable", () => portableBackend()],
+  ["node", async () => nodeCryptoBackend()],
+];
 
 // ---- the engine at one size ---------------------------------------------------------------
 async function device(): Promise<DeviceIdentity> {
@@ -288,27 +383,36 @@ async function atSize(n: number) {
     member = m4.state;
   }
 
-  // Application messages.
+  // Application messages, on each backend in turn from the same two states (the states are plain
+  // values: any backend reads what any other sealed). The measured operation and its floor run back
+  // to back, so both see the same machine load.
   const count = n >= 1000 ? Math.min(MESSAGES, 500) : MESSAGES;
   const pt = new TextEncoder().encode("x".repeat(200));
-  const sent: Uint8Array[] = [];
-  const te = performance.now();
-  for (let i = 0; i < count; i++) {
-    const m = await encrypt(group, pt);
-    group = m.state;
-    sent.push(m.message);
-  }
-  row.encryptPerSec = count / ((performance.now() - te) / 1000);
-  row.encryptFloorPerSec = await floorPerSec("encrypt", count);
   let seq = member;
-  const td = performance.now();
-  for (const m of sent) seq = (await process(seq, m)).state;
-  row.decryptPerSec = count / ((performance.now() - td) / 1000);
-  row.decryptFloorPerSec = await floorPerSec("decrypt", count);
-  const tb = performance.now();
-  const batch = await processBatch(member, sent);
-  row.batchDecryptPerSec = count / ((performance.now() - tb) / 1000);
-  if (!batch.results.every((r) => r.ok)) throw new Error("a benchmark message failed to decrypt");
+  for (const [name, make] of BACKENDS) {
+    configureMls({ crypto: await make() });
+    let sender = group;
+    const sent: Uint8Array[] = [];
+    const te = performance.now();
+    for (let i = 0; i < count; i++) {
+      const m = await encrypt(sender, pt);
+      sender = m.state;
+      sent.push(m.message);
+    }
+    row[`${name}.encryptPerSec`] = count / ((performance.now() - te) / 1000);
+    row[`${name}.encryptFloorPerSec`] = await floorPerSec("encrypt", count, name);
+    let reader = member;
+    const td = performance.now();
+    for (const m of sent) reader = (await process(reader, m)).state;
+    row[`${name}.decryptPerSec`] = count / ((performance.now() - td) / 1000);
+    row[`${name}.decryptFloorPerSec`] = await floorPerSec("decrypt", count, name);
+    const tb = performance.now();
+    const batch = await processBatch(member, sent);
+    row[`${name}.batchDecryptPerSec`] = count / ((performance.now() - tb) / 1000);
+    if (!batch.results.every((r) => r.ok)) throw new Error("a benchmark message failed to decrypt");
+    seq = reader;
+  }
+  configureMls();
 
   const [epochPart, epochEncodeUs] = await once(async () => encodeEpochPart(seq));
   const [messagePart, messageEncodeUs] = await once(async () => encodeMessagePart(seq));
@@ -337,8 +441,12 @@ const bindingVerify =
 // the sender's key, nonce and next chain secret (3 HKDF), two AEAD opens and one signature check.
 const decryptFloor = 5 * hkdf + 2 * aes + verify;
 const encryptFloor = 5 * hkdf + 2 * aes + sign;
+const nodeDecryptFloor =
+  5 * prim["HKDF-SHA256 expand 32 B (node:crypto HMAC)"] +
+  2 * prim["AES-128-GCM open 256 B (node:crypto)"] +
+  prim["Ed25519 verify (node:crypto, cached KeyObject)"];
 console.log(
-  `\nFloors: decrypt = 5 HKDF + 2 AES-GCM + 1 Ed25519 verify = ${fmt(decryptFloor)}; encrypt (sign) = ${fmt(encryptFloor)}`,
+  `\nFloors: decrypt = 5 HKDF + 2 AES-GCM + 1 Ed25519 verify = ${fmt(decryptFloor)} portable, ${fmt(nodeDecryptFloor)} node:crypto; encrypt (sign) = ${fmt(encryptFloor)} portable`,
 );
 console.log(
   `        join per member = 1 Ed25519 verify (leaf) + 1 Schnorr verify (binding) = ${fmt(verify + bindingVerify)}`,
@@ -372,20 +480,25 @@ for (const n of SIZES) {
   console.log(
     `  remove 1 member (commit)                 ${fmt(us("removeUs"))}   process it ${fmt(us("processRemoveUs"))}`,
   );
-  console.log(
-    `  encrypt                                  ${Math.round(us("encryptPerSec")).toLocaleString("en")} msg/s; the bare primitives ${Math.round(us("encryptFloorPerSec")).toLocaleString("en")}/s: ${(us("encryptFloorPerSec") / us("encryptPerSec")).toFixed(2)}× floor`,
-  );
-  console.log(
-    `  decrypt, one at a time                   ${Math.round(us("decryptPerSec")).toLocaleString("en")} msg/s; the bare primitives ${Math.round(us("decryptFloorPerSec")).toLocaleString("en")}/s: ${(us("decryptFloorPerSec") / us("decryptPerSec")).toFixed(2)}× floor`,
-  );
-  console.log(
-    `  decrypt, processBatch                    ${Math.round(us("batchDecryptPerSec")).toLocaleString("en")} msg/s: ${(us("decryptFloorPerSec") / us("batchDecryptPerSec")).toFixed(2)}× floor`,
-  );
+  for (const [name] of BACKENDS) {
+    const b = (k: string) => us(`${name}.${k}`);
+    console.log(`  ${name} crypto backend:`);
+    console.log(
+      `    encrypt                                ${Math.round(b("encryptPerSec")).toLocaleString("en")} msg/s; the bare primitives ${Math.round(b("encryptFloorPerSec")).toLocaleString("en")}/s: ${(b("encryptFloorPerSec") / b("encryptPerSec")).toFixed(2)}× floor`,
+    );
+    console.log(
+      `    decrypt, one at a time                 ${Math.round(b("decryptPerSec")).toLocaleString("en")} msg/s; the bare primitives ${Math.round(b("decryptFloorPerSec")).toLocaleString("en")}/s: ${(b("decryptFloorPerSec") / b("decryptPerSec")).toFixed(2)}× floor`,
+    );
+    console.log(
+      `    decrypt, processBatch                  ${Math.round(b("batchDecryptPerSec")).toLocaleString("en")} msg/s: ${(b("decryptFloorPerSec") / b("batchDecryptPerSec")).toFixed(2)}× floor`,
+    );
+  }
   console.log(
     `  saved state: epoch part ${kb(us("epochPartBytes"))} (${fmt(us("epochEncodeUs"))}), message part ${kb(us("messagePartBytes"))} (${fmt(us("messageEncodeUs"))})\n`,
   );
 }
 const small = rows[0];
+const fig = (k: string) => Math.round(Number(small?.[k])).toLocaleString("en");
 console.log(
-  `Application decrypts at ${small?.members} members: ${Math.round(Number(small?.batchDecryptPerSec)).toLocaleString("en")}/s in batches, ${Math.round(Number(small?.decryptPerSec)).toLocaleString("en")}/s one at a time (target ≥ 5,000/s)`,
+  `Application decrypts at ${small?.members} members (target ≥ 5,000/s): node backend ${fig("node.batchDecryptPerSec")}/s in batches, ${fig("node.decryptPerSec")}/s one at a time; portable backend ${fig("portable.batchDecryptPerSec")}/s in batches, ${fig("portable.decryptPerSec")}/s one at a time`,
 );

@@ -5,9 +5,9 @@
  * what makes the portable one slow in Node: no WebCrypto promise per call, no key import per call
  * (Ed25519 keys are turned into KeyObjects once and cached), native AES-GCM and HMAC.
  *
- * Ed25519 checks can run on libuv's thread pool (`verify: "threadpool"`, the default), so the
- * engine's `processBatch` decrypts the next messages on the main thread while earlier signatures
- * are being checked on the other cores; `"sync"` checks on the calling thread.
+ * A single message's Ed25519 check runs on the calling thread (no round trip); `processBatch` uses
+ * `ed25519VerifyOffThread`, which runs on libuv's thread pool, so the main thread decrypts the next
+ * messages while earlier signatures are checked on the other cores.
  *
  * Runs in: Node only (the browser keeps the portable backend).
  */
@@ -26,8 +26,8 @@ import {
 import type { MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
 
 export interface NodeCryptoOptions {
-  /** Where Ed25519 signatures are checked. Default "threadpool". */
-  verify?: "sync" | "threadpool";
+  /** `false`: no thread-pool checks, batches verify on the calling thread too. Default true. */
+  offThread?: boolean;
   /** Verification keys kept imported (public keys only; a group member's key is reused per message). */
   verifyKeyCacheSize?: number;
 }
@@ -160,7 +160,7 @@ export function nodeCryptoBackend(options: NodeCryptoOptions = {}): MlsCryptoBac
   };
 
   return {
-    name: options.verify === "sync" ? "node (sync verify)" : "node",
+    name: options.offThread === false ? "node (no thread pool)" : "node",
     sha256: (data) => plain(createHash("sha256").update(data).digest()),
     hmacSha256,
     hkdfExtract: (salt, ikm) => hmacSha256(salt, ikm),
@@ -168,6 +168,7 @@ export function nodeCryptoBackend(options: NodeCryptoOptions = {}): MlsCryptoBac
     aesGcmSeal,
     aesGcmOpen,
     ed25519Sign: (seed, message) => plain(sign(null, message, signKey(seed))),
-    ed25519Verify: options.verify === "sync" ? verifySync : verifyPooled,
+    ed25519Verify: verifySync,
+    ...(options.offThread === false ? {} : { ed25519VerifyOffThread: verifyPooled }),
   };
 }

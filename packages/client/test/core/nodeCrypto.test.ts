@@ -20,8 +20,13 @@ import { backendConformance } from "../../../protocol/test/mls/backendConformanc
 import { groupOf, person, text, untext } from "../../../protocol/test/mls/helpers.ts";
 import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
 
-backendConformance("the Node backend (thread-pool verify)", async () => nodeCryptoBackend());
-backendConformance("the Node backend (sync verify)", async () => nodeCryptoBackend({ verify: "sync" }));
+backendConformance("the Node backend", async () => nodeCryptoBackend());
+// Its thread-pool check, run through the same suite in place of the calling-thread one.
+backendConformance("the Node backend's thread-pool Ed25519 check", async () => {
+  const b = nodeCryptoBackend();
+  expect(b.ed25519VerifyOffThread).toBeDefined();
+  return { ...b, ed25519Verify: b.ed25519VerifyOffThread ?? b.ed25519Verify };
+});
 
 const node: MlsCryptoBackend = nodeCryptoBackend();
 const backends: [string, MlsEngineOptions][] = [
@@ -98,6 +103,37 @@ describe("the engine on the Node backend and on the portable one", () => {
     }
   }
 
+  it("single messages verify on the calling thread, batches on the thread pool", async () => {
+    configureMls();
+    let { alice, carol } = await threeMembers();
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 5; i++) {
+      const m = await encrypt(alice, text(`p${i}`));
+      alice = m.state;
+      sent.push(m.message);
+    }
+    const calls = { here: 0, pool: 0 };
+    configureMls({
+      crypto: {
+        ...node,
+        ed25519Verify: (k, m, s) => {
+          calls.here++;
+          return node.ed25519Verify(k, m, s);
+        },
+        ed25519VerifyOffThread: (k, m, s) => {
+          calls.pool++;
+          return node.ed25519VerifyOffThread?.(k, m, s) ?? Promise.resolve(false);
+        },
+      },
+    });
+    const batch = await processBatch(carol, sent.slice(0, 4));
+    expect(batch.results.every((r) => r.ok)).toBe(true);
+    expect(calls).toEqual({ here: 0, pool: 4 });
+    carol = batch.state;
+    await process(carol, sent[4] as Uint8Array);
+    expect(calls).toEqual({ here: 1, pool: 4 });
+  });
+
   it("on the Node backend, a damaged message or a wrong signature is refused", async () => {
     configureMls();
     let { alice, carol } = await threeMembers();
@@ -124,8 +160,8 @@ describe("the engine on the Node backend and on the portable one", () => {
       await expect(process(carol, damaged)).rejects.toMatchObject({ code: "decrypt-failed" });
     }
 
-    for (const verify of ["threadpool", "sync"] as const) {
-      configureMls({ crypto: nodeCryptoBackend({ verify }) });
+    for (const offThread of [true, false]) {
+      configureMls({ crypto: nodeCryptoBackend({ offThread }) });
       const out = await processBatch(carol, [good1.message, forged.message, good2.message]);
       expect(
         out.results.map((r) =>

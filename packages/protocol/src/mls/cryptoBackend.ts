@@ -46,6 +46,16 @@ export interface MlsCryptoBackend {
    * signatures; false for anything that does not verify.
    */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Awaitable<boolean>;
+  /**
+   * Optional: the same check run off the calling thread (a native thread pool, a worker), answered
+   * later. `processBatch` uses it to check a run's signatures while it decrypts the next messages;
+   * single messages keep `ed25519Verify`, which avoids the round trip.
+   */
+  ed25519VerifyOffThread?(
+    publicKey: Uint8Array,
+    message: Uint8Array,
+    signature: Uint8Array,
+  ): Promise<boolean>;
 }
 
 /** The slice of WebCrypto's SubtleCrypto used here (the package compiles without DOM types). */

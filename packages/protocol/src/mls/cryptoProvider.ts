@@ -49,20 +49,37 @@ function toSeed(signKey: Uint8Array): Uint8Array {
   throw new Error("An Ed25519 signing key is 32 bytes (or 48 in PKCS#8).");
 }
 
+type Verify = MlsCryptoBackend["ed25519Verify"];
+
+/** Malformed keys or signatures are a failed verification, not an exception (noble's rule). */
+function guardedVerify(verify: Verify): Signature["verify"] {
+  return async (publicKey, message, signature) => {
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    try {
+      return (await verify(publicKey, message, signature)) === true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+// Per ciphersuite built here: the verification to use when many checks may be in flight at once.
+const offThreadVerifiers = new WeakMap<CiphersuiteImpl, Signature["verify"]>();
+
+/**
+ * The signature check `processBatch` starts without awaiting: the backend's off-thread one when it
+ * has one, else the ordinary one (for WebCrypto already asynchronous).
+ */
+export function batchVerifier(cs: CiphersuiteImpl): Signature["verify"] {
+  return offThreadVerifiers.get(cs) ?? cs.signature.verify;
+}
+
 function signatureOf(backend: MlsCryptoBackend, rng: Rng): Signature {
   return {
     async sign(signKey, message) {
       return backend.ed25519Sign(toSeed(signKey), message);
     },
-    async verify(publicKey, message, signature) {
-      // Malformed keys or signatures are a failed verification, not an exception (noble's rule).
-      if (publicKey.length !== 32 || signature.length !== 64) return false;
-      try {
-        return (await backend.ed25519Verify(publicKey, message, signature)) === true;
-      } catch {
-        return false;
-      }
-    },
+    verify: guardedVerify(backend.ed25519Verify),
     async keygen() {
       const signKey = ed25519.utils.randomSecretKey(rng.randomBytes(32));
       return { signKey, publicKey: ed25519.getPublicKey(signKey) };
@@ -116,7 +133,7 @@ export async function rallyCiphersuite(options: RallyCryptoOptions = {}): Promis
   const backend =
     options.backend ?? (await portableBackend(options.nobleSignatures ? { nobleSignatures: true } : {}));
   const rng = options.rng ?? platformRng;
-  return {
+  const cs: CiphersuiteImpl = {
     ...base,
     hash: hashOf(backend),
     kdf: kdfOf(backend),
@@ -138,6 +155,9 @@ export async function rallyCiphersuite(options: RallyCryptoOptions = {}): Promis
       },
     },
   };
+  const offThread = backend.ed25519VerifyOffThread;
+  if (offThread) offThreadVerifiers.set(cs, guardedVerify(offThread.bind(backend)));
+  return cs;
 }
 
 /** A `CryptoProvider` handing out `rallyCiphersuite` for 0x0001 and refusing every other suite. */

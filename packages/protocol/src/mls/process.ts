@@ -27,6 +27,7 @@ import {
 import type { PubkeyHex } from "../nostr/event.ts";
 import { bytesEqual } from "./bytes.ts";
 import { engineContext } from "./context.ts";
+import { batchVerifier } from "./cryptoProvider.ts";
 import { fail, fromMlsLibraryError, MlsEngineError } from "./errors.ts";
 import { RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 import { groupView } from "./inspect.ts";
@@ -273,7 +274,8 @@ function toError(e: unknown): MlsEngineError {
 /**
  * Processes messages in the given order with the same results as calling `process` on each, but
  * faster for runs of application messages: their Ed25519 checks are started without waiting and
- * run in parallel with the next decryptions (WebCrypto works off the main thread). Results are
+ * run in parallel with the next decryptions (off the main thread: WebCrypto, or the crypto
+ * backend's `ed25519VerifyOffThread`). Results are
  * released only after every check of the run succeeded; if one failed, the run is redone one
  * message at a time with each check awaited, so a forged message is refused exactly as by
  * `process`. Commits and proposals are always processed one at a time.
@@ -307,6 +309,7 @@ export async function processBatch(state: GroupState, messages: readonly Uint8Ar
     const startState = current;
     const checks: Promise<boolean>[] = [];
     const signature = mls.cipherSuite.signature;
+    const verifyLater = batchVerifier(mls.cipherSuite);
     const optimistic: MlsContext = {
       ...mls,
       cipherSuite: {
@@ -314,7 +317,7 @@ export async function processBatch(state: GroupState, messages: readonly Uint8Ar
         signature: {
           ...signature,
           verify(publicKey, message, sig) {
-            checks.push(signature.verify(publicKey, message, sig));
+            checks.push(verifyLater(publicKey, message, sig));
             return Promise.resolve(true);
           },
         },
