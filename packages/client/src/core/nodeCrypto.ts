@@ -37,9 +37,15 @@ const GCM_TAG_LEN = 16;
 // PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410 §7).
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
-/** A Buffer's bytes as a plain Uint8Array (no copy): callers compare and encode plain arrays. */
+/**
+ * A Buffer's bytes as a plain Uint8Array (callers compare and encode plain arrays). A Buffer that
+ * owns its memory is wrapped without a copy; one that is a slice of Node's shared pool is copied,
+ * so no secret ever sits in an ArrayBuffer that holds other data.
+ */
 function plain(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.byteLength)
+    return new Uint8Array(b.buffer, 0, b.byteLength);
+  return new Uint8Array(b);
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
