@@ -1,5 +1,6 @@
-// `npm start`: runs Rally — for now a relay on ws://127.0.0.1:7447 with its data in ./.rally/relay.
-// Extra arguments go to `rally relay` (e.g. `npm start -- --port 8000`). Ctrl-C stops it cleanly.
+// `npm start`: runs Rally — the web app and its relay on http://127.0.0.1:7447 (`rally serve`, which
+// builds the app first when needed), with the relay's data in ./.rally/relay.
+// Extra arguments go to `rally serve` (e.g. `npm start -- --port 8000`). Ctrl-C stops it cleanly.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +10,7 @@ const child = spawn(
   process.execPath,
   [
     path.join(root, "apps/cli/bin/rally.js"),
-    "relay",
+    "serve",
     "--host",
     "127.0.0.1",
     "--port",

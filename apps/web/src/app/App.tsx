@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { prefs } from "../lib/prefs.ts";
 import { Onboarding } from "../screens/onboarding/Onboarding.tsx";
 import { Shell } from "../screens/Shell.tsx";
+import { Unlock } from "../screens/Unlock.tsx";
 import { ErrorNote, Loading } from "../ui/Notice.tsx";
 import { useClient, useLive } from "./client.tsx";
 import { navigate, useRoute } from "./router.ts";
@@ -26,16 +27,38 @@ export function App({ fatal }: { fatal: string | null }) {
     navigate("#/joining", { replace: true });
   }, [route]);
 
-  // Live mode once there is an account. When the device says its network is back, sync at once
-  // (what was written offline waits in the outbox) instead of waiting for a retry timer.
+  // Once there is an account: one sync round, which also tells whether the account is locked
+  // with a passphrase (then nothing can be signed until it is unlocked), then live mode. When the
+  // device says its network is back, sync at once (what was written offline waits in the outbox)
+  // instead of waiting for a retry timer.
   const ready = account.data != null && !setupOpen;
+  const [locked, setLocked] = useState(false);
+  const [unlocked, setUnlocked] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `unlocked` restarts the engine after an unlock.
   useEffect(() => {
     if (!ready) return;
-    void client.start().catch((e: unknown) => console.error("Rally could not go online:", e));
+    let alive = true;
+    void (async () => {
+      try {
+        await client.sync();
+      } catch (e) {
+        if ((e as { code?: string }).code === "locked") {
+          if (alive) setLocked(true);
+          return;
+        }
+        // Unreachable relays and the like: live mode keeps trying.
+      }
+      if (!alive) return;
+      setLocked(false);
+      await client.start().catch((e: unknown) => console.error("Rally could not go online:", e));
+    })();
     const backOnline = () => void client.sync().catch(() => {});
     window.addEventListener("online", backOnline);
-    return () => window.removeEventListener("online", backOnline);
-  }, [ready, client]);
+    return () => {
+      alive = false;
+      window.removeEventListener("online", backOnline);
+    };
+  }, [ready, client, unlocked]);
 
   if (fatal) return <ErrorScreen message={fatal} />;
   if (account.error && account.data === undefined) return <ErrorScreen message={account.error.message} />;
@@ -58,6 +81,7 @@ export function App({ fatal }: { fatal: string | null }) {
       />
     );
   }
+  if (locked) return <Unlock account={account.data} onUnlocked={() => setUnlocked((n) => n + 1)} />;
   return <Shell account={account.data} />;
 }
 

@@ -6,8 +6,15 @@ import { groupHash } from "../app/routes.ts";
 import { prefs } from "../lib/prefs.ts";
 import { ErrorNote, Loading } from "../ui/Notice.tsx";
 
+const isActive = (g: GroupSummary) => g.status === undefined || g.status === "active";
+
+/** Groups with recent activity first; groups this device is no longer in go last. */
 function byActivity(a: GroupSummary, b: GroupSummary): number {
-  return (b.lastActivity ?? 0) - (a.lastActivity ?? 0) || a.name.localeCompare(b.name);
+  return (
+    Number(isActive(b)) - Number(isActive(a)) ||
+    (b.lastActivity ?? 0) - (a.lastActivity ?? 0) ||
+    a.name.localeCompare(b.name)
+  );
 }
 
 export function GroupList({ current, primary }: { current: string | null; primary: boolean }) {
@@ -51,6 +58,13 @@ export function GroupList({ current, primary }: { current: string | null; primar
                 <span className="group-text">
                   <span className="group-name">{g.name}</span>
                   <span className="group-meta">
+                    {g.status === "left"
+                      ? "You left · "
+                      : g.status === "removed"
+                        ? "You were removed · "
+                        : g.status === "invited"
+                          ? "Waiting to be let in · "
+                          : ""}
                     {g.members} {g.members === 1 ? "member" : "members"}
                     {g.description ? ` · ${g.description}` : ""}
                   </span>

@@ -110,7 +110,7 @@ export function EventDetail({
       </dl>
       {event.description && <p className="event-description">{event.description}</p>}
 
-      {!cancelled && <RsvpPanel event={event} groupId={groupId} meNpub={context.me.npub} />}
+      {!cancelled && context.active && <RsvpPanel event={event} groupId={groupId} meNpub={context.me.npub} />}
 
       <Attendees event={event} nameOf={context.nameOf} />
 
@@ -118,7 +118,7 @@ export function EventDetail({
         <button type="button" className="secondary" onClick={() => void ics.run()} disabled={ics.busy}>
           Add to calendar
         </button>
-        {event.canEdit && !cancelled && (
+        {event.canEdit && !cancelled && context.active && (
           <>
             <button type="button" className="secondary" onClick={() => setEditing(true)}>
               Edit

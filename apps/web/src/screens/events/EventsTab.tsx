@@ -51,9 +51,11 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
             Month
           </button>
         </fieldset>
-        <a className="button primary small" href={groupHash(groupId, "events", "new")}>
-          New event
-        </a>
+        {context.active && (
+          <a className="button primary small" href={groupHash(groupId, "events", "new")}>
+            New event
+          </a>
+        )}
       </div>
       {events.error && <ErrorNote>{events.error.message}</ErrorNote>}
       {!events.data && !events.error && <Loading what="events" />}

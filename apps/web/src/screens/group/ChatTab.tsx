@@ -145,17 +145,19 @@ export function ChatTab({ context }: { context: GroupContext }) {
           onNearTop={() => void loadOlder()}
         />
       )}
-      <Composer
-        groupName={context.group.name}
-        replyTo={replyTo}
-        replyName={replyTo ? context.nameOf(replyTo.author) : ""}
-        onCancelReply={() => setReplyTo(null)}
-        onSend={async (text) => {
-          const sent = await client.sendChat(groupId, text, replyTo ? { replyTo: replyTo.id } : undefined);
-          setReplyTo(null);
-          setMessages((loaded) => mergeMessages(loaded ?? [], [sent]));
-        }}
-      />
+      {context.active && (
+        <Composer
+          groupName={context.group.name}
+          replyTo={replyTo}
+          replyName={replyTo ? context.nameOf(replyTo.author) : ""}
+          onCancelReply={() => setReplyTo(null)}
+          onSend={async (text) => {
+            const sent = await client.sendChat(groupId, text, replyTo ? { replyTo: replyTo.id } : undefined);
+            setReplyTo(null);
+            setMessages((loaded) => mergeMessages(loaded ?? [], [sent]));
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -20,6 +20,8 @@ export interface GroupContext {
   group: GroupSummary;
   members: Member[];
   me: AccountInfo;
+  /** False once this device left or was removed: the history stays readable, nothing can be sent. */
+  active: boolean;
   /** Display name for a person, "You" for the reader. */
   nameOf: (npub: string) => string;
 }
@@ -55,6 +57,7 @@ export function GroupView({
     group,
     members: members.data ?? [],
     me: account,
+    active: group.status === undefined || group.status === "active",
     nameOf: (npub) => (npub === account.npub ? "You" : names.get(npub) || "Someone who left"),
   };
 
@@ -70,6 +73,12 @@ export function GroupView({
           </p>
         </div>
       </header>
+      {!context.active && (
+        <p className="banner out-banner" role="status">
+          {group.status === "removed" ? "You were removed from this group." : "You left this group."} You can
+          still read what was shared while you were in it.
+        </p>
+      )}
       <nav className="tabs" aria-label="Group sections">
         {(Object.keys(TAB_LABELS) as GroupTab[]).map((t) => (
           <a key={t} href={groupHash(id, t)} aria-current={t === tab ? "page" : undefined}>

@@ -15,7 +15,9 @@ import { InviteLinks } from "./InviteLinks.tsx";
 export function MembersTab({ context }: { context: GroupContext }) {
   const client = useClient();
   const { group, members, me } = context;
+  const admin = group.admin && context.active;
   const remove = useAction(async (npub: string) => client.remove(group.id, npub));
+  const setAdmin = useAction(async (npub: string, value: boolean) => client.setAdmin(group.id, npub, value));
   const leave = useAction(async () => {
     await client.leave(group.id);
     navigate("#/");
@@ -29,7 +31,7 @@ export function MembersTab({ context }: { context: GroupContext }) {
 
   return (
     <div className="screen members">
-      {group.admin && <PendingJoins group={group.id} />}
+      {admin && <PendingJoins group={group.id} />}
       <section aria-labelledby="member-list-heading">
         <h2 id="member-list-heading">
           {members.length} {members.length === 1 ? "member" : "members"}
@@ -45,7 +47,17 @@ export function MembersTab({ context }: { context: GroupContext }) {
                 {m.npub === me.npub && <span className="tag">You</span>}
                 {m.admin && <span className="tag admin">Admin</span>}
               </span>
-              {group.admin && m.npub !== me.npub && (
+              {admin && m.npub !== me.npub && (
+                <button
+                  type="button"
+                  className="quiet small"
+                  disabled={setAdmin.busy}
+                  onClick={() => void setAdmin.run(m.npub, !m.admin)}
+                >
+                  {m.admin ? "Remove as admin" : "Make admin"}
+                </button>
+              )}
+              {admin && m.npub !== me.npub && (
                 <ConfirmButton
                   label="Remove"
                   question={`Remove ${m.name || "this person"} from ${group.name}?`}
@@ -58,10 +70,10 @@ export function MembersTab({ context }: { context: GroupContext }) {
             </li>
           ))}
         </ul>
-        <ErrorNote>{remove.error}</ErrorNote>
+        <ErrorNote>{remove.error ?? setAdmin.error}</ErrorNote>
       </section>
 
-      {group.admin ? (
+      {!context.active ? null : admin ? (
         <InviteLinks group={group.id} groupName={group.name} />
       ) : (
         <section className="card">
@@ -70,22 +82,24 @@ export function MembersTab({ context }: { context: GroupContext }) {
         </section>
       )}
 
-      {group.admin && <GroupDetails context={context} />}
+      {admin && <GroupDetails context={context} />}
 
-      <section className="card">
-        <h2>Leave {group.name}</h2>
-        <p className="muted">
-          You will stop receiving its messages and events. To come back, someone has to invite you again.
-        </p>
-        <ConfirmButton
-          label="Leave group"
-          question={`Leave ${group.name}?`}
-          confirmLabel="Leave"
-          busy={leave.busy}
-          onConfirm={() => void leave.run()}
-        />
-        <ErrorNote>{leave.error}</ErrorNote>
-      </section>
+      {context.active && (
+        <section className="card">
+          <h2>Leave {group.name}</h2>
+          <p className="muted">
+            You will stop receiving its messages and events. To come back, someone has to invite you again.
+          </p>
+          <ConfirmButton
+            label="Leave group"
+            question={`Leave ${group.name}?`}
+            confirmLabel="Leave"
+            busy={leave.busy}
+            onConfirm={() => void leave.run()}
+          />
+          <ErrorNote>{leave.error}</ErrorNote>
+        </section>
+      )}
 
       <Advanced>
         <InviteByAccountId context={context} />

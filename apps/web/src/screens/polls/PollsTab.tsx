@@ -29,7 +29,7 @@ export function PollsTab({ context }: { context: GroupContext }) {
     <div className="screen polls">
       <div className="list-head">
         <h2 className="section-title">Polls</h2>
-        {!creating && (
+        {!creating && context.active && (
           <button type="button" className="primary small" onClick={() => setCreating(true)}>
             New poll
           </button>
@@ -50,6 +50,7 @@ export function PollsTab({ context }: { context: GroupContext }) {
           groupId={groupId}
           nameOf={context.nameOf}
           members={context.members.length}
+          canVote={context.active}
         />
       ))}
     </div>
@@ -61,11 +62,13 @@ function PollCard({
   groupId,
   nameOf,
   members,
+  canVote,
 }: {
   poll: PollView;
   groupId: string;
   nameOf: (npub: string) => string;
   members: number;
+  canVote: boolean;
 }) {
   const client = useClient();
   const [choice, setChoice] = useState<string[]>(poll.myVote);
@@ -129,9 +132,11 @@ function PollCard({
           </ul>
         </fieldset>
         <ErrorNote>{vote.error}</ErrorNote>
-        <button type="submit" className="primary small" disabled={vote.busy || !changed}>
-          {poll.myVote.length > 0 ? "Change vote" : "Vote"}
-        </button>
+        {canVote && (
+          <button type="submit" className="primary small" disabled={vote.busy || !changed}>
+            {poll.myVote.length > 0 ? "Change vote" : "Vote"}
+          </button>
+        )}
       </form>
     </article>
   );
