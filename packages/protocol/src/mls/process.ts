@@ -19,6 +19,7 @@ import {
   type MlsContext,
   type MlsMessage,
   mlsMessageEncoder,
+  nodeTypes,
   processMessage,
   type RatchetTree,
   type SecretTree,
@@ -98,6 +99,43 @@ export interface ProcessOutput {
   persist: PersistHint;
 }
 
+// Per ratchet tree (trees change only at commits, and states share them): each leaf's signature
+// key object → its leaf index. ts-mls checks an application message's signature with exactly the
+// key object of the sender's leaf (`getSignaturePublicKeyFromLeafIndex`), so the key it verified
+// with names the sender in O(1), where comparing the secret trees costs O(senders so far).
+const leafOfKey = new WeakMap<RatchetTree, Map<Uint8Array, number>>();
+
+function leafOfSignatureKey(tree: RatchetTree, key: Uint8Array): number | undefined {
+  let map = leafOfKey.get(tree);
+  if (map === undefined) {
+    map = new Map();
+    for (let i = 0; i < tree.length; i += 2) {
+      const node = tree[i];
+      if (node !== undefined && node.nodeType === nodeTypes.leaf)
+        map.set(node.leaf.signaturePublicKey, i / 2);
+    }
+    leafOfKey.set(tree, map);
+  }
+  return map.get(key);
+}
+
+/**
+ * The sender of an application message: the leaf whose key its one verified signature used, and
+ * whose application ratchet moved (RFC 9420 §9: the message consumed one generation of it). Both
+ * must agree; otherwise fall back to finding the one leaf whose ratchet moved.
+ */
+function senderLeaf(
+  before: SecretTree,
+  after: SecretTree,
+  tree: RatchetTree,
+  verifiedKeys: readonly Uint8Array[],
+): number | undefined {
+  const key = verifiedKeys.length === 1 ? verifiedKeys[0] : undefined;
+  const leaf = key === undefined ? undefined : leafOfSignatureKey(tree, key);
+  if (leaf !== undefined && before.leafNodes[leaf * 2] !== after.leafNodes[leaf * 2]) return leaf;
+  return movedLeaf(before, after);
+}
+
 /** Leaf index whose ratchet node changed between two secret trees (nodes are keyed by node index). */
 function movedLeaf(before: SecretTree, after: SecretTree): number | undefined {
   let found: number | undefined;
@@ -171,9 +209,25 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     return action;
   };
 
+  // Remember the keys signatures were checked with (see `senderLeaf`).
+  const verifiedKeys: Uint8Array[] = [];
+  const signature = mls.cipherSuite.signature;
+  const context: MlsContext = {
+    ...mls,
+    cipherSuite: {
+      ...mls.cipherSuite,
+      signature: {
+        ...signature,
+        verify(publicKey, message, sig) {
+          verifiedKeys.push(publicKey);
+          return signature.verify(publicKey, message, sig);
+        },
+      },
+    },
+  };
   let res: Awaited<ReturnType<typeof processMessage>>;
   try {
-    res = await processMessage({ context: mls, state: client, message: msg, callback });
+    res = await processMessage({ context, state: client, message: msg, callback });
   } catch (e) {
     throw fromMlsLibraryError(e, "reading a group message");
   }
@@ -191,7 +245,10 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
             next.historicalReceiverData.get(epoch)?.secretTree,
             client.historicalReceiverData.get(epoch)?.ratchetTree,
           ];
-    const leaf = beforeTree && afterTree ? movedLeaf(beforeTree, afterTree) : undefined;
+    const leaf =
+      beforeTree && afterTree && ratchetTree
+        ? senderLeaf(beforeTree, afterTree, ratchetTree, verifiedKeys)
+        : undefined;
     const sender =
       leaf === undefined || ratchetTree === undefined ? undefined : leafPubkey(ratchetTree, leaf);
     if (leaf === undefined || sender === undefined) fail("internal", "Could not tell who sent this message.");
