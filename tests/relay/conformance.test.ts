@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
-import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
+import { authenticate, NostrSocket, newSigner } from "./support/nostrSocket.ts";
 
 let relay: RelayHandle;
 let s: NostrSocket;
@@ -89,6 +89,31 @@ describe("NIP-42 challenge", () => {
     expect(closed[2]).toMatch(/^auth-required: /);
     // The same challenge again, just before the refusal, as NIP-42's flow shows.
     expect(order).toEqual([first, closed]);
+    await conn.close();
+  });
+
+  it("after AUTH, kind 1059 without #p is served: only the asker's own, live too", async () => {
+    const me = newSigner();
+    const other = newSigner();
+    const sender = newSigner();
+    const mine = sender.sign({ kind: 1059, tags: [["p", me.pubkey]], content: "for me" });
+    const theirs = sender.sign({ kind: 1059, tags: [["p", other.pubkey]], content: "not for me" });
+    expect((await s.publish(mine))[2]).toBe(true);
+    expect((await s.publish(theirs))[2]).toBe(true);
+    const conn = await NostrSocket.open(relay.url);
+    expect((await authenticate(conn, relay.url, me))[2]).toBe(true);
+    const got = await conn.req("inbox", { kinds: [1059], authors: [sender.pubkey] });
+    expect(got.closed).toBeUndefined();
+    expect(got.events.map((e) => e.id)).toEqual([mine.id]);
+    conn.send(["COUNT", "n", { kinds: [1059], authors: [sender.pubkey] }]);
+    expect((await conn.next((m) => m[1] === "n"))[2]).toEqual({ count: 1 });
+    const later = sender.sign({ kind: 1059, tags: [["p", other.pubkey]], content: "still not" });
+    const laterMine = sender.sign({ kind: 1059, tags: [["p", me.pubkey]], content: "mine too" });
+    await s.publish(later);
+    await s.publish(laterMine);
+    const live = await conn.next((m) => m[0] === "EVENT" && m[1] === "inbox");
+    expect((live[2] as { id: string }).id).toBe(laterMine.id);
+    expect(conn.messages.filter((m) => m[0] === "EVENT")).toEqual([]);
     await conn.close();
   });
 

@@ -19,6 +19,7 @@ export {
   type PolicyContext,
   type RelayPolicy,
   rejectEvent,
+  rewriteFilters,
 } from "./policies/types.ts";
 export { TokenBucket } from "./rateLimit.ts";
 export {

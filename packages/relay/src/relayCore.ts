@@ -30,7 +30,7 @@ import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Log } from "./log.ts";
-import { checkFilter, type RelayPolicy, rejectEvent } from "./policies/types.ts";
+import { checkFilter, type RelayPolicy, rejectEvent, rewriteFilters } from "./policies/types.ts";
 import { TokenBucket } from "./rateLimit.ts";
 import type { EventStore, SaveOutcome, StoredEvent } from "./store/types.ts";
 import { SubscriptionIndex } from "./subscriptionIndex.ts";
@@ -316,9 +316,10 @@ export class Connection {
     return { hide };
   }
 
-  private async onReq(subId: string, filters: Filter[]): Promise<void> {
+  private async onReq(subId: string, asked: Filter[]): Promise<void> {
     const core = this.core;
     const limits = core.options.limits;
+    const filters = rewriteFilters(core.options.policies, asked, { authed: this.authed, now: core.now() });
     if (!this.reqBucket.take()) {
       this.unsubscribe(subId);
       this.closedSub(
@@ -396,8 +397,9 @@ export class Connection {
     this.send(JSON.stringify(["EOSE", subId]));
   }
 
-  private async onCount(subId: string, filters: Filter[]): Promise<void> {
+  private async onCount(subId: string, asked: Filter[]): Promise<void> {
     const core = this.core;
+    const filters = rewriteFilters(core.options.policies, asked, { authed: this.authed, now: core.now() });
     if (!this.reqBucket.take()) {
       this.closedSub(
         subId,

@@ -8,7 +8,7 @@ import { maxEventSize, maxFutureCreatedAt } from "../src/policies/eventLimits.ts
 import { refuseExpired } from "../src/policies/expiration.ts";
 import { privateInbox } from "../src/policies/privateInbox.ts";
 import { protectedEvents } from "../src/policies/protectedEvents.ts";
-import { checkFilter, rejectEvent } from "../src/policies/types.ts";
+import { checkFilter, rejectEvent, rewriteFilters } from "../src/policies/types.ts";
 import { TokenBucket } from "../src/rateLimit.ts";
 
 const ALICE = "a".repeat(64) as PubkeyHex;
@@ -102,6 +102,25 @@ describe("private inbox (gift wraps)", () => {
     expect(p.checkFilter!({ "#p": [BOB] }, ctxAlice)).toEqual({ hideKinds: [1059] });
     expect(p.checkFilter!({ "#p": [ALICE] }, ctxAlice)).toBeUndefined();
     expect(p.checkFilter!({ kinds: [445], "#h": ["x"] }, ctxAnon)).toBeUndefined();
+  });
+
+  it("narrows an authenticated filter without #p to the asker's own keys for kind 1059", () => {
+    expect(p.rewriteFilter!({ kinds: [1059], limit: 5 }, ctxAlice)).toEqual([
+      { kinds: [1059], limit: 5, "#p": [ALICE] },
+    ]);
+    // Other kinds in the same filter keep their meaning, in a filter of their own.
+    expect(p.rewriteFilter!({ kinds: [1, 1059], authors: [BOB] }, ctxAlice)).toEqual([
+      { kinds: [1059], authors: [BOB], "#p": [ALICE] },
+      { kinds: [1], authors: [BOB] },
+    ]);
+    // Anonymous, with #p already, or not naming the kind: left as asked (checkFilter decides).
+    expect(p.rewriteFilter!({ kinds: [1059] }, ctxAnon)).toBeUndefined();
+    expect(p.rewriteFilter!({ kinds: [1059], "#p": [BOB] }, ctxAlice)).toBeUndefined();
+    expect(p.rewriteFilter!({ kinds: [1] }, ctxAlice)).toBeUndefined();
+    expect(p.rewriteFilter!({ ids: ["x".repeat(64)] }, ctxAlice)).toBeUndefined();
+    const rewritten = rewriteFilters([p], [{ kinds: [1059] }, { kinds: [7] }], ctxAlice);
+    expect(rewritten).toEqual([{ kinds: [1059], "#p": [ALICE] }, { kinds: [7] }]);
+    for (const f of rewritten) expect(checkFilter([p], f, ctxAlice)).toEqual({ hideKinds: [] });
   });
 
   it("combines with other policies through checkFilter", () => {

@@ -4,7 +4,8 @@
  * else's mail or see how much of it there is.
  *
  * - A filter that names such a kind must be authenticated (`auth-required:`) and carry `#p` listing
- *   only keys the connection authenticated as (`restricted:` otherwise).
+ *   only keys the connection authenticated as (`restricted:` otherwise). An authenticated filter
+ *   without `#p` is narrowed to the asker's own keys for those kinds (as strfry serves them).
  * - A filter that does not name kinds is served with those kinds hidden, unless its `#p` lists only
  *   authenticated keys (then everything it can match is addressed to the asker).
  */
@@ -15,6 +16,16 @@ export function privateInbox(kinds: readonly number[] = [KIND_GIFT_WRAP]): Relay
   const what = `kind ${kinds.join("/")} events`;
   return {
     name: "private-inbox",
+    rewriteFilter(filter, ctx) {
+      if (ctx.authed.size === 0 || filter.kinds === undefined || filter["#p"] !== undefined) return undefined;
+      const own = filter.kinds.filter((k) => kinds.includes(k));
+      if (own.length === 0) return undefined;
+      const rest = filter.kinds.filter((k) => !kinds.includes(k));
+      return [
+        { ...filter, kinds: own, "#p": [...ctx.authed] },
+        ...(rest.length > 0 ? [{ ...filter, kinds: rest }] : []),
+      ];
+    },
     checkFilter(filter, ctx) {
       const p = filter["#p"];
       const onlyOwn = p !== undefined && p.length > 0 && p.every((k) => ctx.authed.has(k as PubkeyHex));

@@ -26,6 +26,11 @@ export interface RelayPolicy {
   rejectEvent?(event: NostrEvent, ctx: EventContext): string | undefined;
   /** Decides on one filter of a REQ or COUNT. */
   checkFilter?(filter: Filter, ctx: PolicyContext): FilterDecision;
+  /**
+   * Runs before `checkFilter`: replaces one filter with filters that ask for no more than it did
+   * (e.g. narrowed to what this connection may read), or leaves it (undefined).
+   */
+  rewriteFilter?(filter: Filter, ctx: PolicyContext): Filter[] | undefined;
 }
 
 export function rejectEvent(
@@ -53,4 +58,18 @@ export function checkFilter(
     for (const k of d.hideKinds) hide.add(k);
   }
   return { hideKinds: [...hide] };
+}
+
+/** Each policy's `rewriteFilter`, in order, over every filter of a REQ or COUNT. */
+export function rewriteFilters(
+  policies: readonly RelayPolicy[],
+  filters: readonly Filter[],
+  ctx: PolicyContext,
+): Filter[] {
+  let out = [...filters];
+  for (const p of policies) {
+    const rewrite = p.rewriteFilter;
+    if (rewrite) out = out.flatMap((f) => rewrite(f, ctx) ?? [f]);
+  }
+  return out;
 }
