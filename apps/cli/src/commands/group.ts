@@ -59,10 +59,13 @@ export function register(program: Command): void {
     .command("list")
     .description("your groups")
     .option("--offline", "do not check the relays first")
-    .action(async (opts: Offline, cmd: Command) => {
+    .option("--all", "also the groups you left")
+    .action(async (opts: Offline & { all?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         await freshen(cmd, client, opts.offline);
-        const list = await client.groups();
+        // A group one has left is no longer one's group; its history stays readable by id or name.
+        // A removal is shown (marked "removed"): the person did not choose it and should learn of it.
+        const list = (await client.groups()).filter((g) => opts.all || g.status !== "left");
         printResult(cmd, list, () =>
           list.length === 0
             ? ['No groups yet. Create one with "rally group create NAME", or see "rally invites".']
