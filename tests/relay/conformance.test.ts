@@ -117,6 +117,21 @@ describe("NIP-42 challenge", () => {
     await conn.close();
   });
 
+  it("COUNT hides kind 1059 only from the filters that may not see it", async () => {
+    const me = newSigner();
+    const sender = newSigner();
+    await s.publish(sender.sign({ kind: 1059, tags: [["p", me.pubkey]], content: "wrap" }));
+    await s.publish(sender.sign({ kind: 1, content: "note" }));
+    const conn = await NostrSocket.open(relay.url);
+    expect((await authenticate(conn, relay.url, me))[2]).toBe(true);
+    // Filter 1 may not see others' wraps, filter 2 asks for my own: the wrap counts once, the note once.
+    conn.send(["COUNT", "n", { authors: [sender.pubkey] }, { kinds: [1059], "#p": [me.pubkey] }]);
+    expect((await conn.next((m) => m[1] === "n"))[2]).toEqual({ count: 2 });
+    s.send(["COUNT", "anon", { authors: [sender.pubkey] }]);
+    expect((await s.next((m) => m[1] === "anon"))[2]).toEqual({ count: 1 });
+    await conn.close();
+  });
+
   it("is not repeated for other refusals", async () => {
     const conn = await NostrSocket.open(relay.url);
     await conn.next((m) => m[0] === "AUTH");

@@ -412,12 +412,16 @@ export class Connection {
       this.closedSub(subId, decision.reject);
       return;
     }
-    const live = filters.filter((f) => !isEmptyFilter(f));
+    const live: Filter[] = [];
+    const hideKindsByFilter: number[][] = [];
+    filters.forEach((f, i) => {
+      if (isEmptyFilter(f)) return;
+      live.push(f);
+      hideKindsByFilter.push(decision.hide[i]!);
+    });
     try {
-      const count = await core.options.store.count(live, {
-        now: core.now(),
-        hideKinds: [...new Set(decision.hide.flat())],
-      });
+      // Each filter hides what its own read-policy decision says (one may be the asker's inbox).
+      const count = await core.options.store.count(live, { now: core.now(), hideKindsByFilter });
       this.send(JSON.stringify(["COUNT", subId, { count }]));
     } catch (error) {
       core.options.log(

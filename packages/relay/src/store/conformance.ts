@@ -291,6 +291,10 @@ export const eventStoreConformance: ConformanceCase[] = [
       await save(store, wrap, note);
       assert.deepEqual(await ids(store, { "#p": [bob.pubkey] }, { ...NOW, hideKinds: [1059] }), [note.id]);
       assert.equal(await store.count([{}], { ...NOW, hideKinds: [1059] }), 1);
+      // Per filter: the wrap counts through the filter that may see it, once.
+      const byFilter = { ...NOW, hideKindsByFilter: [[1059], []] };
+      assert.equal(await store.count([{}, { kinds: [1059] }], byFilter), 2);
+      assert.equal(await store.count([{}, { kinds: [7] }], byFilter), 1);
     },
   },
   {

@@ -24,7 +24,7 @@ import {
 } from "@rally/protocol/nostr/index.ts";
 import Database from "better-sqlite3";
 import { migrate } from "./migrations.ts";
-import type { EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+import type { CountOptions, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
 
 export interface SqliteEventStoreOptions {
   /** `FULL` (default) fsyncs every commit; `NORMAL` survives process crashes but not power loss. */
@@ -289,13 +289,16 @@ export class SqliteEventStore implements EventStore {
     return out;
   }
 
-  async count(filters: readonly Filter[], options: QueryOptions): Promise<number> {
+  async count(filters: readonly Filter[], options: CountOptions): Promise<number> {
     return this.countSync(filters, options);
   }
 
-  countSync(filters: readonly Filter[], options: QueryOptions): number {
+  countSync(filters: readonly Filter[], options: CountOptions): number {
     if (filters.length === 0) return 0;
-    const parts = filters.map((f) => buildSelect(f, options, "e.seq AS seq"));
+    const parts = filters.map((f, i) => {
+      const hideKinds = options.hideKindsByFilter?.[i] ?? options.hideKinds;
+      return buildSelect(f, hideKinds ? { ...options, hideKinds } : options, "e.seq AS seq");
+    });
     const sql = `SELECT COUNT(DISTINCT seq) AS n FROM (${parts.map((p) => p.sql).join(" UNION ALL ")})`;
     const row = this.statement(sql).get(...parts.flatMap((p) => p.params)) as { n: number };
     return row.n;

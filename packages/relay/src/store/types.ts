@@ -38,6 +38,11 @@ export interface QueryOptions {
   maxBytes?: number;
 }
 
+export interface CountOptions extends QueryOptions {
+  /** Kinds hidden from each filter in turn, where read policies decide per filter (else `hideKinds`). */
+  hideKindsByFilter?: readonly (readonly number[])[];
+}
+
 export interface EventStore {
   /**
    * Applies events in order in one atomic, durable transaction and resolves after it commits.
@@ -51,7 +56,7 @@ export interface EventStore {
   /** Events matching the filter, newest first (`created_at` descending), at most `filter.limit`. */
   query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]>;
   /** How many distinct events match any of the filters (`limit` ignored). */
-  count(filters: readonly Filter[], options: QueryOptions): Promise<number>;
+  count(filters: readonly Filter[], options: CountOptions): Promise<number>;
   /** Deletes events whose NIP-40 expiration is at or before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
   close(): Promise<void>;
