@@ -7,10 +7,12 @@
  *   npx tsx bench/mls/limits.ts                          # sizes 100, 300, 1000 (about 2 minutes)
  *   npx tsx bench/mls/limits.ts --sizes=100,300,1000,2000 --partial-max=300 --full-max=100
  *
- * For each size N the group is built as an admin builds it: one key package per member, Add commits
- * of at most 300 key packages (§6.2), the tree inside the welcome while the group has at most 100
- * members and beside it (sealed into kind 1447 chunks) past that, exactly as the group service
- * decides. Then, on the admin's state right after building (no member has committed yet, so every
+ * For each size N the group is built by one admin: one key package per member, Add commits of at
+ * most 300 key packages (§6.2; the group service itself commits one invite per person, and an
+ * invite link's waiting requests together in one commit, with no cap), the tree inside the welcome
+ * while the group has at most 100 members and beside it (sealed into kind 1447 chunks) past that,
+ * as the group service decides. Inviting one at a time leaves the same blank parent nodes: Adds
+ * carry no UpdatePath. Then, on the admin's state right after building (no member has committed yet, so every
  * parent node is blank and an UpdatePath must be encrypted to every leaf: RFC 9420 §7.9 resolution):
  * a removal, a data change (rename) and a key update — every one of them carries an UpdatePath.
  * Each commit is put through the real `wrapGroupMessage`, so "fits" means the transport took it.
