@@ -34,6 +34,10 @@ import type { GroupRecord, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import type { JoinSent } from "./welcomes.ts";
 
+/** An Add carries the whole key package (~374 B): 300 of them keep a commit under the 131,068-byte
+ * limit of a kind 445 message (measured by bench/mls/limits.ts: 111,727 B for 300). */
+const MAX_ADDS_PER_COMMIT = 300;
+
 export interface LinkRecord {
   id: string;
   group: string;
@@ -364,7 +368,9 @@ export class InviteLinks {
       const fresh = await this.svc.record(rec.id);
       if (toAdd.length > 0 && !fresh.pending) {
         try {
-          await this.add(fresh, toAdd);
+          // One commit carries at most MAX_ADDS_PER_COMMIT key packages so it fits a kind 445 event
+          // (PROTOCOL.md 5); the rest stay pending and go in with the next sync.
+          await this.add(fresh, toAdd.slice(0, MAX_ADDS_PER_COMMIT));
         } catch {
           // Left pending-looking ("pending" state, auto link): retried when the group is free.
         }
