@@ -32,6 +32,7 @@ import {
   peekMessage,
   pendingProposalCount,
   process,
+  processBatch,
   epoch as stateEpoch,
 } from "@rally/protocol/mls/index.ts";
 import type { NostrEvent } from "nostr-tools/core";
@@ -129,7 +130,9 @@ export async function processGroupEvents(
   let leaveFrom: string | null = null;
   const me = svc.me();
 
-  for (const m of orderForProcessing(decoded)) {
+  const ordered = orderForProcessing(decoded);
+  for (let i = 0; i < ordered.length; i++) {
+    const m = ordered[i] as (typeof ordered)[number];
     if (m.info.kind === "commit") {
       const current = stateEpoch(state);
       if (!("epoch" in m.info) || m.info.epoch !== current) {
@@ -199,51 +202,62 @@ export async function processGroupEvents(
       continue;
     }
 
-    let out: Awaited<ReturnType<typeof process>>;
-    try {
-      out = await process(state, m.mls);
-    } catch (e) {
-      // A message from an epoch we have not reached: leave it unseen, a later sync reads it.
-      if (isMlsEngineError(e, "future-epoch")) continue;
+    // The messages up to the next commit are read together: `processBatch` gives what `process`
+    // gives message by message, but checks their signatures while it decrypts the next ones.
+    let end = i;
+    while (end < ordered.length && ordered[end]?.info.kind !== "commit") end++;
+    const run = ordered.slice(i, end);
+    i = end - 1;
+    const batch = await processBatch(
+      state,
+      run.map((x) => x.mls),
+    );
+    state = batch.state;
+    for (const [k, m] of run.entries()) {
+      const item = batch.results[k];
+      if (item === undefined || !item.ok) {
+        // A message from an epoch we have not reached: leave it unseen, a later sync reads it.
+        if (item !== undefined && isMlsEngineError(item.error, "future-epoch")) continue;
+        seenIds.push(m.id);
+        continue;
+      }
+      const out = item;
+      if (persist !== "all") persist = batch.persist;
       seenIds.push(m.id);
-      continue;
-    }
-    state = out.state;
-    if (persist !== "all") persist = out.persist;
-    seenIds.push(m.id);
-    if (out.result.kind === "application") {
-      let rumor: ReturnType<typeof decodeInnerRumor>;
-      try {
-        rumor = decodeInnerRumor(out.result.plaintext, RALLY_INNER_KINDS);
-        checkRumorSender(rumor, out.result.sender);
-      } catch {
-        continue; // malformed, or claims another author: not stored
-      }
-      const envelope: RumorEnvelope = { r: rumor, e: out.result.epoch };
-      ops.push({
-        op: "putRumor",
-        rumor: {
-          id: rumor.id,
-          group: id,
-          kind: rumor.kind,
-          created_at: rumor.created_at,
-          pubkey: rumor.pubkey,
-          json: JSON.stringify(envelope),
-        },
-      });
-      result.received++;
-      rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) };
-      // An invite link another admin shared with this device (sealed to the admins).
-      if (rumor.kind === KIND_SEALED && svc.core.secrets && rec.admins.includes(rumor.pubkey)) {
-        const inner = unsealRumor(rumor, svc.core.secrets.secretKey);
-        if (inner.ok) {
-          const key = keys.inviteLink(id, inner.value.tags.find((t) => t[0] === "d")?.[1] ?? "-");
-          const link = sharedLink(id, inner.value, await store.get<LinkRecord>(key));
-          if (link) ops.push({ op: "put", key: keys.inviteLink(id, link.id), value: link });
+      if (out.result.kind === "application") {
+        let rumor: ReturnType<typeof decodeInnerRumor>;
+        try {
+          rumor = decodeInnerRumor(out.result.plaintext, RALLY_INNER_KINDS);
+          checkRumorSender(rumor, out.result.sender);
+        } catch {
+          continue; // malformed, or claims another author: not stored
         }
+        const envelope: RumorEnvelope = { r: rumor, e: out.result.epoch };
+        ops.push({
+          op: "putRumor",
+          rumor: {
+            id: rumor.id,
+            group: id,
+            kind: rumor.kind,
+            created_at: rumor.created_at,
+            pubkey: rumor.pubkey,
+            json: JSON.stringify(envelope),
+          },
+        });
+        result.received++;
+        rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) };
+        // An invite link another admin shared with this device (sealed to the admins).
+        if (rumor.kind === KIND_SEALED && svc.core.secrets && rec.admins.includes(rumor.pubkey)) {
+          const inner = unsealRumor(rumor, svc.core.secrets.secretKey);
+          if (inner.ok) {
+            const key = keys.inviteLink(id, inner.value.tags.find((t) => t[0] === "d")?.[1] ?? "-");
+            const link = sharedLink(id, inner.value, await store.get<LinkRecord>(key));
+            if (link) ops.push({ op: "put", key: keys.inviteLink(id, link.id), value: link });
+          }
+        }
+      } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
+        leaveFrom = out.result.sender;
       }
-    } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
-      leaveFrom = out.result.sender;
     }
   }
 
