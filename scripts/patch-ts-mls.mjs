@@ -23,8 +23,9 @@ const pkgFile = [
   join(root, "node_modules/ts-mls/package.json"),
 ].find((f) => existsSync(f));
 if (!pkgFile) {
-  console.error("ts-mls is not installed: run npm install");
-  process.exit(1);
+  // Nothing installed to correct (e.g. `npm install --package-lock-only`).
+  console.log("ts-mls is not installed yet: nothing to patch");
+  process.exit(0);
 }
 const { version } = JSON.parse(readFileSync(pkgFile, "utf8"));
 const dist = join(dirname(pkgFile), "dist/src");
