@@ -80,13 +80,13 @@ describe("RelayPool with a hostile relay", () => {
       /binary frame/,
       /not JSON/,
       /not an array/,
-      /EVENT frame must have 3 elements/,
-      /event id is not 64 hex/,
+      /EVENT message must have 3 elements/,
+      /id must be 64 lowercase hex/,
       new RegExp(`event ${forged.id} has a bad id or signature`),
       /has a bad id or signature/,
       new RegExp(`event ${offFilter.id} does not match subscription`),
       /over the 10000 limit/,
-      /unknown frame type/,
+      /unknown relay message type/,
     ]) {
       expect(
         reasons.some((r) => expected.test(r)),

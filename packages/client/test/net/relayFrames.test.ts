@@ -48,12 +48,15 @@ describe("parseRelayFrame", () => {
       ["{}", /not an array/],
       ["[]", /not an array/],
       ["[1,2]", /not an array/],
-      ['["WHAT","x"]', /unknown frame type/],
+      ['["WHAT","x"]', /unknown relay message type/],
       ['["EVENT","s1"]', /3 elements/],
       [JSON.stringify(["EVENT", "", plain]), /subscription id/],
       [JSON.stringify(["EVENT", "x".repeat(65), plain]), /subscription id/],
-      [JSON.stringify(["EVENT", "s", { ...plain, id: "ab" }]), /id is not 64 hex/],
-      [JSON.stringify(["EVENT", "s", { ...plain, id: plain.id.toUpperCase() }]), /id is not 64 hex/],
+      [JSON.stringify(["EVENT", "s", { ...plain, id: "ab" }]), /id must be 64 lowercase hex/],
+      [
+        JSON.stringify(["EVENT", "s", { ...plain, id: plain.id.toUpperCase() }]),
+        /id must be 64 lowercase hex/,
+      ],
       [JSON.stringify(["EVENT", "s", { ...plain, pubkey: 5 }]), /pubkey/],
       [JSON.stringify(["EVENT", "s", { ...plain, sig: "00" }]), /sig/],
       [JSON.stringify(["EVENT", "s", { ...plain, kind: 70000 }]), /kind/],
@@ -62,11 +65,11 @@ describe("parseRelayFrame", () => {
       [JSON.stringify(["EVENT", "s", { ...plain, content: null }]), /content/],
       [JSON.stringify(["EVENT", "s", { ...plain, tags: [["t", 1]] }]), /tag/],
       [JSON.stringify(["EVENT", "s", { ...plain, tags: {} }]), /tags/],
-      [JSON.stringify(["EVENT", "s", [plain]]), /not an object/],
+      [JSON.stringify(["EVENT", "s", [plain]]), /must be a JSON object/],
       [JSON.stringify(["OK", "zz", true, ""]), /event id/],
       [JSON.stringify(["OK", id, "true", ""]), /boolean/],
       [JSON.stringify(["OK", id, true]), /4 elements/],
-      [JSON.stringify(["OK", id, true, 5]), /message/],
+      [JSON.stringify(["OK", id, true, 5]), /text is not a string/],
       ['["EOSE"]', /EOSE/],
       ['["EOSE",5]', /EOSE/],
       ['["CLOSED","s",5]', /CLOSED/],
@@ -75,12 +78,28 @@ describe("parseRelayFrame", () => {
       ['["AUTH",{}]', /AUTH/],
       ['["COUNT","s",{"count":-1}]', /COUNT/],
       ['["COUNT","s",null]', /COUNT/],
+      ['["COUNT","s",{"count":1.5}]', /COUNT/],
+      ['["EOSE","s","extra"]', /EOSE/],
+      [JSON.stringify(["AUTH", "c".repeat(2049)]), /AUTH/],
     ];
     for (const [data, reason] of bad) {
       const r = parseRelayFrame(data);
       expect(r.ok, String(data)).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
     }
+  });
+
+  it("keeps relay messages short, and takes events whatever their tag count", () => {
+    const long = "x".repeat(3000);
+    expect(parseRelayFrame(JSON.stringify(["NOTICE", long]))).toEqual({
+      ok: true,
+      frame: { type: "NOTICE", message: long.slice(0, 2048) },
+    });
+    expect(parseRelayFrame(JSON.stringify(["OK", id, false, long]))).toMatchObject({
+      frame: { message: long.slice(0, 2048) },
+    });
+    const tagged = { ...plain, tags: Array.from({ length: 3000 }, () => ["t", "x"]) };
+    expect(parseRelayFrame(JSON.stringify(["EVENT", "s", tagged]))).toMatchObject({ ok: true });
   });
 
   it("drops frames over the size limit without parsing them, at n+1 and not at n", () => {

@@ -125,6 +125,26 @@ describe("relay messages", () => {
   it("refuses malformed relay messages", () => {
     for (const bad of ["x", "{}", '["OK","zz",true]', '["EVENT","s",{}]', '["COUNT","s",{}]', '["WHAT"]'])
       expect(parseRelayMessage(bad).ok).toBe(false);
+    // Exactly NIP-01's shapes: element counts, subscription ids of 1..64 characters, field types.
+    const strict = [
+      JSON.stringify(["EVENT", "", ev]),
+      JSON.stringify(["EVENT", "x".repeat(65), ev]),
+      JSON.stringify(["EVENT", "s", ev, "extra"]),
+      JSON.stringify(["OK", ev.id, true]),
+      JSON.stringify(["OK", ev.id, true, 5]),
+      '["EOSE","s","extra"]',
+      '["CLOSED","s",5]',
+      '["NOTICE"]',
+      '["AUTH",""]',
+      '["COUNT","s",{"count":-1}]',
+      '["COUNT","s",{"count":1.5}]',
+    ];
+    for (const bad of strict) expect(parseRelayMessage(bad).ok, bad).toBe(false);
+    expect(parseRelayMessage(JSON.stringify(["EVENT", "x".repeat(64), ev])).ok).toBe(true);
+    expect(parseRelayMessage('["CLOSED","s"]')).toEqual({
+      ok: true,
+      value: { type: "CLOSED", subId: "s", message: "" },
+    });
     expect(parseRelayMessage('["NOTICE","x"]', 5).ok).toBe(false);
     // The cap counts bytes, not characters.
     const accented = '["NOTICE","éé"]';

@@ -183,7 +183,18 @@ export type RelayMessage =
   | { type: "AUTH"; challenge: string }
   | { type: "COUNT"; subId: string; count: number; approximate?: boolean };
 
-/** Parses one relay-to-client message (what a client receives). */
+/** NIP-01: a subscription id is "an arbitrary, non-empty string of max length 64 chars". */
+const MAX_SUB_ID_LENGTH = DEFAULT_CLIENT_MESSAGE_LIMITS.maxSubIdLength;
+
+function isSubId(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= MAX_SUB_ID_LENGTH;
+}
+
+/**
+ * Parses one relay-to-client message (what a client receives). A relay is untrusted, so anything
+ * that is not exactly one of the NIP-01 shapes is refused with a reason, never thrown: the element
+ * counts, subscription ids and field types are checked as the spec writes them.
+ */
 export function parseRelayMessage(
   text: string,
   maxBytes: number = 4 * 1024 * 1024,
@@ -196,40 +207,46 @@ export function parseRelayMessage(
   try {
     json = JSON.parse(text);
   } catch {
-    return err("relay message is not valid JSON");
+    return err("relay message is not JSON");
   }
-  if (!Array.isArray(json) || typeof json[0] !== "string") return err("relay message must be a JSON array");
+  if (!Array.isArray(json) || typeof json[0] !== "string")
+    return err("relay message is not an array starting with a type");
   const [type, a, b, c] = json as unknown[];
-  const str = (v: unknown): v is string => typeof v === "string";
+  const n = json.length;
   switch (type) {
     case "EVENT": {
-      if (!str(a) || json.length !== 3) return err("EVENT needs a subscription id and an event");
+      if (n !== 3) return err("EVENT message must have 3 elements");
+      if (!isSubId(a)) return err("EVENT message has a bad subscription id");
       const ev = parseEvent(b, eventLimits);
-      return ev.ok ? ok({ type, subId: a, event: ev.value }) : err(ev.error);
+      return ev.ok ? ok({ type, subId: a, event: ev.value }) : err(`EVENT message: ${ev.error}`);
     }
     case "OK":
-      if (!isEventId(a) || typeof b !== "boolean") return err("OK needs an event id and a boolean");
-      return ok({ type, eventId: a, ok: b, message: str(c) ? c : "" });
+      if (n !== 4) return err("OK message must have 4 elements");
+      if (!isEventId(a)) return err("OK message has a bad event id");
+      if (typeof b !== "boolean") return err("OK message status is not a boolean");
+      if (typeof c !== "string") return err("OK message text is not a string");
+      return ok({ type, eventId: a, ok: b, message: c });
     case "EOSE":
-      return str(a) ? ok({ type, subId: a }) : err("EOSE needs a subscription id");
+      return n === 2 && isSubId(a) ? ok({ type, subId: a }) : err("EOSE message is malformed");
     case "CLOSED":
-      return str(a)
-        ? ok({ type, subId: a, message: str(b) ? b : "" })
-        : err("CLOSED needs a subscription id");
+      // The text is required by NIP-01 but some relays omit it; an empty one loses nothing.
+      if (n > 3 || !isSubId(a)) return err("CLOSED message is malformed");
+      if (b !== undefined && typeof b !== "string") return err("CLOSED message text is not a string");
+      return ok({ type, subId: a, message: b ?? "" });
     case "NOTICE":
-      return str(a) ? ok({ type, message: a }) : err("NOTICE needs a message");
+      return n === 2 && typeof a === "string" ? ok({ type, message: a }) : err("NOTICE message is malformed");
     case "AUTH":
-      return str(a) ? ok({ type, challenge: a }) : err("AUTH needs a challenge string");
+      return n === 2 && typeof a === "string" && a.length > 0
+        ? ok({ type, challenge: a })
+        : err("AUTH message is malformed");
     case "COUNT": {
       const body = b as { count?: unknown; approximate?: unknown } | null;
-      if (!str(a) || typeof body !== "object" || body === null || typeof body.count !== "number")
-        return err("COUNT needs a subscription id and {count}");
-      return ok({
-        type,
-        subId: a,
-        count: body.count,
-        ...(typeof body.approximate === "boolean" ? { approximate: body.approximate } : {}),
-      });
+      if (n !== 3 || !isSubId(a) || typeof body !== "object" || body === null)
+        return err("COUNT message is malformed");
+      const { count, approximate } = body;
+      if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0)
+        return err("COUNT message is malformed");
+      return ok({ type, subId: a, count, ...(typeof approximate === "boolean" ? { approximate } : {}) });
     }
     default:
       return err(`unknown relay message type ${JSON.stringify(String(type).slice(0, 16))}`);
