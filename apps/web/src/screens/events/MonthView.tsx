@@ -35,6 +35,16 @@ export function MonthView({ events }: { events: readonly Dated[] }) {
     new Date(`${cell.key}T12:00:00`).toLocaleDateString(undefined, { weekday: "short" }),
   );
   const selectedEvents = byDay.get(selected) ?? [];
+  // On an empty day, the next thing planned after it, so the calendar is never a dead end.
+  const nextAfter = useMemo(() => {
+    let best: { key: string; event: Dated } | null = null;
+    for (const [key, list] of byDay) {
+      if (key <= selected) continue;
+      const event = list.find((e) => e.status !== "cancelled");
+      if (event && (!best || key < best.key)) best = { key, event };
+    }
+    return best?.event ?? null;
+  }, [byDay, selected]);
   const move = (delta: number) => setMonth(addMonths(month.year, month.month, delta));
 
   return (
@@ -112,7 +122,15 @@ export function MonthView({ events }: { events: readonly Dated[] }) {
           })}
         </h3>
         {selectedEvents.length === 0 ? (
-          <p className="muted">Nothing planned on this day.</p>
+          <>
+            <p className="muted">Nothing planned on this day.</p>
+            {nextAfter && (
+              <>
+                <h3>Next</h3>
+                <EventRow event={nextAfter} group={nextAfter.group} groupName={nextAfter.groupName} />
+              </>
+            )}
+          </>
         ) : (
           <ul className="event-list">
             {selectedEvents.map((e) => (
