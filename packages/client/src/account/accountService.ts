@@ -25,6 +25,9 @@ import {
 } from "./accountRecord.ts";
 import { KeyPackages } from "./keyPackages.ts";
 
+/** The name a recovered account has until the person picks one (or a group tells it the old one). */
+export const RECOVERED_NAME = "Me";
+
 export class AccountService {
   readonly keyPackages: KeyPackages;
 
@@ -82,7 +85,7 @@ export class AccountService {
 
   async recover(input: { words: string; relays?: string[]; name?: string }): Promise<AccountInfo> {
     const relays = checkRelays(input.relays);
-    const name = checkName(input.name ?? "Me");
+    const name = checkName(input.name ?? RECOVERED_NAME);
     await this.refuseExisting();
     let made: ReturnType<typeof accountFromWords>;
     try {

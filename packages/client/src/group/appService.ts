@@ -6,6 +6,7 @@
  *
  * Runs in: Node and browsers. Writers are called under `core.exclusive`.
  */
+
 import {
   buildCalendarEvent,
   buildChatMessage,
@@ -32,6 +33,7 @@ import {
   sealRumor,
 } from "@rally/protocol/app/index.ts";
 import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics/index.ts";
+import { RECOVERED_NAME } from "../account/accountService.ts";
 import type { ChatMessage, EventInput, EventView, PollView, RsvpStatus, SendState } from "../api.ts";
 import { asRallyError, rallyError } from "../core/errors.ts";
 import { parsePerson, shortNpub } from "../core/people.ts";
@@ -69,7 +71,10 @@ export class AppService {
     const rows = await this.core.store.rumors({ group: rec.id });
     const names = namesFromRumors(rows);
     const me = this.core.account?.pubkey;
-    if (me && this.core.account) names.set(me, this.core.account.name);
+    const account = this.core.account;
+    // A device recovered from the words without a name keeps the name its groups already know.
+    const placeholder = account?.recovered === true && account.name === RECOVERED_NAME;
+    if (me && account && !(placeholder && names.has(me))) names.set(me, account.name);
     const carriers = new Map<string, string>();
     for (const row of rows) {
       if (row.pubkey !== me) continue;

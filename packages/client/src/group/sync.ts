@@ -10,6 +10,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
+import { RECOVERED_NAME } from "../account/accountService.ts";
 import { keys } from "../store/keys.ts";
 import type { AppService } from "./appService.ts";
 import type { GroupRecord } from "./groupRecord.ts";
@@ -149,8 +150,12 @@ export async function sendNames(svc: GroupService, app: AppService, rec: GroupRe
     const n = snap.names.get(pk) ?? asked.get(pk);
     if (n && pk !== account.pubkey) directory.set(pk, n);
   }
+  // A device recovered from the words without a name must not rename its person to the placeholder
+  // for everyone: when the group already knows their name (the directory its inviter sent), keep it.
+  const known = snap.names.get(account.pubkey);
+  const name = account.recovered && account.name === RECOVERED_NAME && known ? known : account.name;
   await svc.sendRumor(
     rec.id,
-    buildProfileRumor({ pubkey: account.pubkey, name: account.name, createdAt: svc.core.now(), directory }),
+    buildProfileRumor({ pubkey: account.pubkey, name, createdAt: svc.core.now(), directory }),
   );
 }
