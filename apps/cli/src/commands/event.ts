@@ -153,18 +153,25 @@ export function register(program: Command): void {
       if (status !== "going" && status !== "maybe" && status !== "declined") {
         throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
       }
+      // Guests only take places with a "going" answer (PROTOCOL.md 13); with maybe or declined they
+      // are left out rather than refusing the answer itself.
+      const guestCount = status === "going" ? (opts.guests ?? 0) : 0;
+      const dropped =
+        status !== "going" && (opts.guests ?? 0) > 0
+          ? ` Guests count only with "going", so none were added.`
+          : "";
       await withClient(cmd, async (client) => {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
-        await client.rsvp(id, eventId, status as RsvpStatus, opts.guests ?? 0);
+        await client.rsvp(id, eventId, status as RsvpStatus, guestCount);
         await deliver(cmd, client);
         const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
         const place =
           e && (e as { myPlace?: string }).myPlace === "waitlist"
             ? " The event is full: you are on the waiting list."
             : "";
-        printResult(cmd, { id: eventId, rsvp: status, guests: opts.guests ?? 0, event: e ?? null }, [
-          `Answered: ${status}.${place}`,
+        printResult(cmd, { id: eventId, rsvp: status, guests: guestCount, event: e ?? null }, [
+          `Answered: ${status}.${place}${dropped}`,
         ]);
       });
     });
