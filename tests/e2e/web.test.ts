@@ -76,7 +76,7 @@ describe("Rally in the browser, served by rally serve", () => {
     const words = await onboard(alice.page, "Alice");
     expect(words).toHaveLength(12);
     await alice.page.getByRole("heading", { name: "Groups" }).waitFor();
-    // biome-ignore lint/suspicious/noInnerText: innerText is exactly "what is rendered on screen" (closed Advanced sections excluded).
+    // biome-ignore lint/performance/useDomNodeTextContent: innerText is exactly "what is rendered on screen" (closed Advanced sections excluded).
     const visible = await alice.page.locator("body").innerText();
     for (const word of ["npub", "nsec", "relay", "epoch", "key package"]) {
       expect(visible.toLowerCase(), `"${word}" on screen`).not.toContain(word);
