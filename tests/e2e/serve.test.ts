@@ -99,6 +99,10 @@ describe("rally serve", () => {
     const text = await sw.text();
     expect(text).not.toContain("__RALLY_PRECACHE__");
     expect(text).toContain('"/index.html"');
+    // A production build (minified React, service worker registered), even under a test runner.
+    expect(
+      ((await (await fetch(`${serve.url}/build.json`)).json()) as { production: boolean }).production,
+    ).toBe(true);
     const svg = await fetch(`${serve.url}/icons/icon.svg`);
     expect(svg.headers.get("content-type")).toBe("image/svg+xml");
     const png = await fetch(`${serve.url}/icons/icon-192.png`);

@@ -97,9 +97,7 @@ describe("Rally in the browser, served by rally serve", () => {
     inviteLink = await field.inputValue();
     expect(inviteLink).toMatch(/#join=./);
     expect(new URL(inviteLink).origin).toBe(serve.url);
-    await expect(page.getByRole("img", { name: /QR code of the invite link/ }).isVisible()).resolves.toBe(
-      true,
-    );
+    await page.getByRole("img", { name: /QR code of the invite link/ }).waitFor({ timeout: STEP });
   });
 
   it("brings Bob in through the link: onboarding, then into the group", { timeout: STEP * 2 }, async () => {
@@ -197,12 +195,44 @@ describe("Rally in the browser, served by rally serve", () => {
     await seen.getByRole("radio", { name: /Green\s*1 vote/ }).waitFor({ timeout: STEP });
   });
 
+  it("lets people reply, react, and delete their own message", { timeout: STEP * 2 }, async () => {
+    const a = alice.page;
+    const b = bob.page;
+    await openTab(a, "Chat");
+    await openTab(b, "Chat");
+    const welcome = messages(b)
+      .getByRole("article")
+      .filter({ has: b.locator("p.text", { hasText: /^Welcome, Bob!$/ }) });
+    await welcome.getByRole("button", { name: /Actions for message/ }).click();
+    await welcome.getByRole("button", { name: "Reply" }).click();
+    await b.getByText("Replying to").waitFor();
+    await send(b, "Thanks, glad to be here");
+    const reply = messages(a).getByRole("article").filter({ hasText: "Thanks, glad to be here" });
+    await reply.locator(".quote").filter({ hasText: "Welcome, Bob!" }).waitFor({ timeout: STEP });
+
+    await welcome.getByRole("button", { name: /Actions for message/ }).click();
+    await welcome.getByRole("button", { name: "React with 👍" }).click();
+    const mine = messages(a)
+      .getByRole("article")
+      .filter({ has: a.locator("p.text", { hasText: /^Welcome, Bob!$/ }) });
+    await mine.getByRole("button", { name: /^👍 1: Bob$/ }).waitFor({ timeout: STEP });
+
+    await send(a, "Oops, wrong group");
+    await messages(b).getByText("Oops, wrong group").waitFor({ timeout: STEP });
+    const oops = messages(a).getByRole("article").filter({ hasText: "Oops, wrong group" });
+    await oops.getByRole("button", { name: /Actions for message/ }).click();
+    await oops.getByRole("button", { name: "Delete" }).click();
+    await oops.getByRole("button", { name: "Delete" }).click(); // "Delete for everyone?"
+    await messages(b).getByText("This message was deleted.").waitFor({ timeout: STEP });
+    expect(await messages(b).getByText("Oops, wrong group").count()).toBe(0);
+  });
+
   it("keeps everything across a reload", { timeout: STEP }, async () => {
     const b = bob.page;
     await b.reload();
     await openGroup(b);
-    await messages(b).getByText("Welcome, Bob!").waitFor({ timeout: STEP });
-    await messages(b).getByText("Hello from Bob").waitFor();
+    await messages(b).getByText("Welcome, Bob!", { exact: true }).waitFor({ timeout: STEP });
+    await messages(b).getByText("Hello from Bob", { exact: true }).waitFor();
     await openTab(b, "Events");
     await b.getByRole("link", { name: /General assembly/ }).click();
     expect(await b.getByRole("button", { name: "Going", exact: true }).getAttribute("aria-pressed")).toBe(
@@ -235,6 +265,72 @@ describe("Rally in the browser, served by rally serve", () => {
       .waitFor({ timeout: STEP * 2 });
     const mine = messages(b).getByRole("article").filter({ hasText: "Written on the train" });
     await mine.getByText("Waiting to send").waitFor({ state: "detached", timeout: STEP });
+  });
+
+  it("lets Alice edit and cancel the event, shows its fields as text, and Bob sees each change", {
+    timeout: STEP * 2,
+  }, async () => {
+    const a = alice.page;
+    await openTab(a, "Events");
+    await a.getByRole("link", { name: /General assembly/ }).click();
+    await a.getByRole("button", { name: "Edit" }).click();
+    await a.getByLabel("Title").fill("General assembly (moved)");
+    const place = `<img src=x onerror="window.__rallyPwned = 3">Hall B`;
+    await a.getByLabel("Where").fill(place);
+    await a.getByRole("button", { name: "Save changes" }).click();
+    await a.getByRole("heading", { name: "General assembly (moved)" }).waitFor({ timeout: STEP });
+
+    const b = bob.page;
+    await openTab(b, "Events");
+    await b.getByRole("link", { name: /General assembly \(moved\)/ }).click({ timeout: STEP });
+    await b.getByText(place, { exact: true }).waitFor();
+    expect(await b.locator("main img").count()).toBe(0);
+
+    await a.getByRole("button", { name: "Cancel event" }).click();
+    await a.getByRole("button", { name: "Cancel event" }).click(); // "Cancel this event for everyone?"
+    await b.getByText("This event was cancelled.").waitFor({ timeout: STEP });
+    expect(await b.getByRole("button", { name: "Going", exact: true }).count()).toBe(0);
+    expect(
+      await b.evaluate(() => (window as unknown as { __rallyPwned?: number }).__rallyPwned),
+    ).toBeUndefined();
+  });
+
+  it("imports an event from a calendar file and shows it in the month", { timeout: STEP * 2 }, async () => {
+    const a = alice.page;
+    const day = new Date(Date.now() + 2 * 86_400_000);
+    const ymd = day.toISOString().slice(0, 10).replaceAll("-", "");
+    const ics = [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//Example//Calendar//EN",
+      "BEGIN:VEVENT",
+      `UID:picnic-${ymd}@example.org`,
+      "DTSTAMP:20260101T000000Z",
+      `DTSTART:${ymd}T120000Z`,
+      `DTEND:${ymd}T150000Z`,
+      "SUMMARY:Picnic in the park",
+      "LOCATION:Riverside park",
+      "END:VEVENT",
+      "END:VCALENDAR",
+      "",
+    ].join("\r\n");
+    await openTab(a, "Events");
+    await a.getByRole("button", { name: "List" }).click();
+    await a.getByLabel("Import from a calendar file (.ics)").setInputFiles({
+      name: "picnic.ics",
+      mimeType: "text/calendar",
+      buffer: Buffer.from(ics),
+    });
+    await a.getByText("Added 1 event: Picnic in the park").waitFor({ timeout: STEP });
+
+    const b = bob.page;
+    await openTab(b, "Events");
+    await b.getByRole("button", { name: "Month" }).click();
+    const now = new Date();
+    if (day.getMonth() !== now.getMonth()) await b.getByRole("button", { name: "Next month" }).click();
+    const cell = b.getByRole("button", { name: /, 1 event$/ });
+    await cell.first().click({ timeout: STEP });
+    await b.getByRole("link", { name: /Picnic in the park/ }).waitFor();
   });
 
   it("lets Carol join the same group from the terminal, and talk with the browsers", {

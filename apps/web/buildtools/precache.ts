@@ -10,6 +10,8 @@ import { join, relative, resolve, sep } from "node:path";
 import type { Plugin, ResolvedConfig } from "vite";
 
 export const SERVICE_WORKER_FILE = "sw.js";
+/** Written beside the build: how it was made (`rally serve` rebuilds anything but production). */
+export const BUILD_INFO_FILE = "build.json";
 const PLACEHOLDER = "__RALLY_PRECACHE__";
 
 export interface PrecacheManifest {
@@ -33,7 +35,7 @@ export function precacheManifest(outDir: string): PrecacheManifest {
   const files: string[] = [];
   for (const path of listFiles(outDir).sort()) {
     const rel = relative(outDir, path).split(sep).join("/");
-    if (rel === SERVICE_WORKER_FILE || rel.endsWith(".map")) continue;
+    if (rel === SERVICE_WORKER_FILE || rel === BUILD_INFO_FILE || rel.endsWith(".map")) continue;
     hash.update(rel);
     hash.update(readFileSync(path));
     files.push(`/${rel}`);
@@ -58,6 +60,10 @@ export function precachePlugin(): Plugin {
       }
       const manifest = precacheManifest(outDir);
       writeFileSync(swPath, source.replaceAll(PLACEHOLDER, JSON.stringify(manifest)));
+      writeFileSync(
+        join(outDir, BUILD_INFO_FILE),
+        `${JSON.stringify({ production: config.isProduction, version: manifest.version })}\n`,
+      );
     },
   };
 }

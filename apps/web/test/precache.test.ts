@@ -26,6 +26,7 @@ describe("precacheManifest", () => {
     const dir = built({
       "index.html": "<html>",
       "sw.js": "worker",
+      "build.json": "{}",
       "assets/app-1.js": "a",
       "assets/app-1.js.map": "{}",
       "icons/icon.svg": "<svg/>",

@@ -35,8 +35,17 @@ describe("staleReason", () => {
     expect(staleReason(dist, [src])).toBe("the web app has not been built yet");
   });
 
-  it("is satisfied by a build newer than every source, and not by an older one", () => {
+  it("asks for a production build", () => {
     touch(path.join(dist, "sw.js"), 10);
+    expect(staleReason(dist, [src])).toBe("the existing build does not say how it was made");
+    fs.writeFileSync(path.join(dist, "build.json"), JSON.stringify({ production: false }));
+    expect(staleReason(dist, [src])).toBe("the existing build is a development build");
+    fs.writeFileSync(path.join(dist, "build.json"), "{not json");
+    expect(staleReason(dist, [src])).toBe("the existing build does not say how it was made");
+    fs.writeFileSync(path.join(dist, "build.json"), JSON.stringify({ production: true }));
+  });
+
+  it("is satisfied by a build newer than every source, and not by an older one", () => {
     touch(path.join(src, "a", "deep", "file.ts"), 100);
     ageFolders(src, 100);
     expect(staleReason(dist, [src, path.join(base, "missing")])).toBeNull();

@@ -51,6 +51,14 @@ export function staleReason(dist = WEB_DIST, sources = SOURCES): string | null {
   } catch {
     return "the web app has not been built yet";
   }
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dist, "build.json"), "utf8")) as {
+      production?: unknown;
+    };
+    if (info.production !== true) return "the existing build is a development build";
+  } catch {
+    return "the existing build does not say how it was made";
+  }
   const newest = Math.max(...sources.map(newestMtime));
   return newest > built ? "the web app's sources changed since it was built" : null;
 }
@@ -125,10 +133,14 @@ export async function ensureWebBuild(options: EnsureBuildOptions = {}): Promise<
       const staging = path.join(WEB_ROOT, `.build-${process.pid}`);
       const retired = path.join(WEB_ROOT, `.old-${process.pid}`);
       fs.rmSync(staging, { recursive: true, force: true });
+      // Always a production build (minified React, service worker on), whatever NODE_ENV the
+      // caller runs under (test runners set "test", and Vite follows NODE_ENV).
+      process.env.NODE_ENV = "production";
       try {
         await vite.build({
           configFile: path.join(WEB_ROOT, "vite.config.ts"),
           root: WEB_ROOT,
+          mode: "production",
           logLevel: "warn",
           build: { outDir: staging, emptyOutDir: true },
         });

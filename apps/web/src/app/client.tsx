@@ -34,17 +34,24 @@ export interface Live<T> {
   reload(): void;
 }
 
+export interface LiveOptions {
+  /** At least this long between reloads caused by change notices (for costly reads). */
+  throttleMs?: number;
+}
+
 /**
  * Runs `load` now and again after every change notice of one of `kinds` (for `group`, when
  * given). Screens showing events or polls also listen to "chat": the engine announces whatever
- * arrived from other members as "chat", whatever kind of message it was. Loads never overlap: a notice during a load schedules one more load after it, so a burst
- * of incoming messages costs two reads, not one per message.
+ * arrived from other members as "chat", whatever kind of message it was. Loads never overlap: a
+ * notice during a load schedules one more load after it, so a burst of incoming messages costs
+ * two reads, not one per message.
  */
 export function useLive<T>(
   load: (client: RallyClient) => Promise<T>,
   kinds: readonly ChangeKind[],
   deps: readonly unknown[],
   group?: string,
+  options: LiveOptions = {},
 ): Live<T> {
   const client = useClient();
   const [state, setState] = useState<{ data: T | undefined; error: Error | null; loading: boolean }>({
@@ -81,16 +88,30 @@ export function useLive<T>(
     };
     reloadRef.current = () => void run();
     void run();
+    const throttle = options.throttleMs ?? 0;
+    let lastNotice = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const off = client.onChange((what) => {
       if (!kinds.includes(what.kind)) return;
       if (group !== undefined && what.group !== undefined && what.group !== group) return;
-      void run();
+      const wait = lastNotice + throttle - Date.now();
+      if (wait <= 0) {
+        lastNotice = Date.now();
+        void run();
+      } else if (timer === undefined) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          lastNotice = Date.now();
+          void run();
+        }, wait);
+      }
     });
     return () => {
       alive = false;
+      clearTimeout(timer);
       off();
     };
-  }, [client, group, kinds.join(","), ...deps]);
+  }, [client, group, kinds.join(","), options.throttleMs, ...deps]);
 
   return { ...state, reload: () => reloadRef.current() };
 }

@@ -10,6 +10,7 @@ import { EventDetail } from "./EventDetail.tsx";
 import { EventForm } from "./EventForm.tsx";
 import { EventRow } from "./EventRow.tsx";
 import { splitByTime } from "./eventLists.ts";
+import { ImportIcs } from "./ImportIcs.tsx";
 import { MonthView } from "./MonthView.tsx";
 
 export function EventsTab({ context, item }: { context: GroupContext; item: string | null }) {
@@ -64,6 +65,7 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
       )}
       {events.data && view === "list" && (
         <>
+          {context.active && <ImportIcs groupId={groupId} />}
           <h2 className="section-title">Coming up</h2>
           {upcoming.length === 0 ? (
             <p className="muted">

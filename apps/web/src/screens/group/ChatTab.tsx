@@ -16,13 +16,15 @@ import { MessageRow } from "./MessageRow.tsx";
 
 const PAGE = 200;
 
-export function ChatTab({ context }: { context: GroupContext }) {
+export function ChatTab({ context, onShown }: { context: GroupContext; onShown?: () => void }) {
   const client = useClient();
   const groupId = context.group.id;
   const [messages, setMessages] = useState<ChatMessage[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const olderState = useRef<{ loading: boolean; done: boolean }>({ loading: false, done: false });
+  const onShownRef = useRef(onShown);
+  onShownRef.current = onShown;
 
   // Newest page now and after every change in this group's chat; merged into what is loaded.
   useEffect(() => {
@@ -45,6 +47,7 @@ export function ChatTab({ context }: { context: GroupContext }) {
             return mergeMessages(loaded ?? [], fresh);
           });
           setError(null);
+          onShownRef.current?.();
         } catch (e) {
           if (alive) setError(e instanceof Error ? e.message : String(e));
         }

@@ -1,5 +1,6 @@
 /** One group: its name and four sections — Chat, Events, Polls, Members — as tabs in the address. */
 import type { AccountInfo, GroupSummary, Member } from "@rally/client/api.ts";
+import { useEffect, useState } from "react";
 import { useLive } from "../../app/client.tsx";
 import { type GroupTab, groupHash } from "../../app/routes.ts";
 import { BackLink } from "../../ui/BackLink.tsx";
@@ -38,7 +39,22 @@ export function GroupView({
   account: AccountInfo;
 }) {
   const groups = useLive((c) => c.groups(), ["groups"], []);
-  const members = useLive((c) => c.members(id), ["groups", "chat"], [id], id);
+  // The member list costs a full read of the group; on the chat tab it waits until the first page
+  // of messages is on screen (the engine answers calls one at a time), and incoming messages
+  // refresh it at most every few seconds (names travel inside the group, so they can change).
+  const [chatShown, setChatShown] = useState(tab !== "chat");
+  useEffect(() => {
+    if (tab !== "chat") setChatShown(true);
+  }, [tab]);
+  const members = useLive(
+    (c) => (chatShown ? c.members(id) : Promise.resolve(undefined)),
+    ["groups", "chat"],
+    [id, chatShown],
+    id,
+    {
+      throttleMs: 5000,
+    },
+  );
   const group = groups.data?.find((g) => g.id === id);
 
   if (groups.error) return <ErrorNote>{groups.error.message}</ErrorNote>;
@@ -87,7 +103,7 @@ export function GroupView({
         ))}
       </nav>
       <div className="tab-body">
-        {tab === "chat" && <ChatTab context={context} />}
+        {tab === "chat" && <ChatTab context={context} onShown={() => setChatShown(true)} />}
         {tab === "events" && <EventsTab context={context} item={item} />}
         {tab === "polls" && <PollsTab context={context} />}
         {tab === "members" && <MembersTab context={context} />}
