@@ -32,6 +32,13 @@ export function App({ fatal }: { fatal: string | null }) {
   // device says its network is back, sync at once (what was written offline waits in the outbox)
   // instead of waiting for a retry timer.
   const ready = account.data != null && !setupOpen;
+  useEffect(() => {
+    if (account.data === undefined) return;
+    prefs.setHasAccount(account.data !== null);
+    // For bench/web: when the engine first answered.
+    if (performance.getEntriesByName("rally:engine-ready").length === 0)
+      performance.mark("rally:engine-ready");
+  }, [account.data]);
   const [locked, setLocked] = useState(false);
   const [unlocked, setUnlocked] = useState(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `unlocked` restarts the engine after an unlock.
@@ -62,7 +69,10 @@ export function App({ fatal }: { fatal: string | null }) {
 
   if (fatal) return <ErrorScreen message={fatal} />;
   if (account.error && account.data === undefined) return <ErrorScreen message={account.error.message} />;
-  if (account.loading && account.data === undefined) {
+  // A first visit shows the welcome at once: the name field works while the engine is still
+  // loading (the first call waits for it). A returning person waits for their account.
+  const firstVisit = account.data === undefined && !prefs.hasAccount();
+  if (account.loading && account.data === undefined && !firstVisit) {
     return (
       <main className="onboarding" id="main">
         <Loading what="Rally" />

@@ -7,6 +7,7 @@
 const SETUP = "rally.setup";
 const WORDS_CHECKED = "rally.wordsChecked";
 const PENDING_JOIN = "rally.pendingJoin";
+const HAS_ACCOUNT = "rally.hasAccount";
 
 export type SetupStep = "words" | "check" | "passphrase";
 
@@ -40,6 +41,13 @@ export const prefs = {
   },
   setWordsChecked(): void {
     set(WORDS_CHECKED, "yes");
+  },
+  /** Whether this browser had an account last time (lets a first visit start before the engine is up). */
+  hasAccount(): boolean {
+    return get(HAS_ACCOUNT) === "yes";
+  },
+  setHasAccount(value: boolean): void {
+    set(HAS_ACCOUNT, value ? "yes" : null);
   },
   pendingJoin(): string | null {
     return get(PENDING_JOIN);
