@@ -41,6 +41,8 @@ async function say(page: Page, text: string) {
   await page.getByLabel("Message", { exact: true }).fill(text);
   await page.getByRole("button", { name: "Send" }).click();
   await page.getByRole("log").getByText(text).last().waitFor({ timeout: WAIT });
+  // Chat is ordered by (second, id): a pause keeps a scripted conversation in the order written.
+  await page.waitForTimeout(1100);
 }
 
 const serve = await startServe();
