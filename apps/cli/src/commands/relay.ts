@@ -104,7 +104,7 @@ export function register(program: Command): void {
           ? { reqsPerSecond: opts.reqsPerSecond, reqBurst: opts.reqsPerSecond * 4 }
           : {}),
       };
-      const server = await start(dataDir, {
+      const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
@@ -143,8 +143,14 @@ export function register(program: Command): void {
     });
 }
 
-/** Starts the relay, turning the usual failures into plain words that say what to do. */
-async function start(dataDir: string, options: RelayServerOptions): Promise<RelayServer> {
+/**
+ * Starts the relay (alone, or under `rally serve`), turning the usual failures into plain words
+ * that say what to do.
+ */
+export async function startRelayOrExplain(
+  dataDir: string,
+  options: RelayServerOptions,
+): Promise<RelayServer> {
   try {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.accessSync(dataDir, fs.constants.W_OK);

@@ -6,11 +6,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { type RelayServer, type RelayServerOptions, startRelayServer } from "@rally/relay";
 import type { Command } from "commander";
 import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
+import { startRelayOrExplain } from "./relay.ts";
 
 interface ServeOptions {
   port: number;
@@ -44,7 +44,7 @@ export function register(program: Command): void {
       if (!fs.existsSync(path.join(WEB_DIST, "index.html"))) {
         throw new CliError(`the web app is not built (${WEB_DIST}); run without --no-build`);
       }
-      const server = await start(dataDir, {
+      const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
@@ -73,32 +73,4 @@ export function register(program: Command): void {
       });
       info(cmd, "Rally stopped.");
     });
-}
-
-async function start(dataDir: string, options: RelayServerOptions): Promise<RelayServer> {
-  try {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.accessSync(dataDir, fs.constants.W_OK);
-  } catch (error) {
-    throw new CliError(
-      `cannot use ${dataDir} for the relay's data (${errorMessage(error)}); choose another with --data`,
-    );
-  }
-  try {
-    return await startRelayServer({ ...options, dataDir });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const where = `${options.host}:${options.port}`;
-    if (code === "EADDRINUSE")
-      throw new CliError(`${where} is already in use; choose another port with --port`);
-    if (code === "EACCES")
-      throw new CliError(`not allowed to listen on ${where}; choose a port above 1023 with --port`);
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
-      throw new CliError(`cannot listen on ${options.host}: no such address on this machine; check --host`);
-    if (typeof code === "string" && code.startsWith("SQLITE_"))
-      throw new CliError(
-        `the relay database in ${dataDir} cannot be opened (${errorMessage(error)}); move it away or choose another --data`,
-      );
-    throw error;
-  }
 }
