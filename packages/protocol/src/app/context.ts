@@ -8,6 +8,16 @@
  * they made while they were one. A rumor without an epoch (or whose epoch is not listed) is judged by
  * the current admin set.
  *
+ * Late admin acts (issue 8 item 2, review F2). An act on someone else's content — deleting another
+ * person's message, reaction or poll, editing another person's event, naming other people — counts
+ * only if its author was an admin in the epoch that carried it AND either the message was not late
+ * (this device read it while that epoch was still the group's newest) or its author is still a
+ * current member and a current admin. A removed or demoted admin who keeps an old epoch's keys and
+ * writes in it after the commit that removed or demoted them is therefore heard by no device that
+ * had already seen that commit, nor by one that reads both together; acts made while they were
+ * admin and read in time still stand after a later demotion. The engine refuses past-epoch messages
+ * from senders no longer in the tree; this rule also covers a demoted admin who is still a member.
+ *
  * Membership: answers (RSVPs, poll votes, sealed answers) count only from current members when
  * `members` is given, so a person who left or was removed holds no seat and casts no vote. A former
  * member's rumors created at or after the removing commit's created_at (`removedAt`) are ignored
@@ -29,6 +39,8 @@ export interface GroupContext {
 export interface ResolvedContext {
   admins: ReadonlySet<string>;
   isAdmin(pubkey: string, epoch: number | undefined): boolean;
+  /** Whether an act on other people's content counts (see "Late admin acts" above). */
+  isAdminAct(pubkey: string, epoch: number | undefined, late: boolean): boolean;
   isMember(pubkey: string): boolean;
   removedAt(pubkey: string): number | undefined;
 }
@@ -41,15 +53,19 @@ export function resolveContext(context: GroupContext): ResolvedContext {
   const removed = new Map<string, number>(
     context.removedAt instanceof Map ? context.removedAt : Object.entries(context.removedAt ?? {}),
   );
+  const isAdmin = (pubkey: string, epoch: number | undefined): boolean => {
+    const set = epoch === undefined ? undefined : byEpoch.get(epoch);
+    return (set ?? admins).has(pubkey);
+  };
+  const isMember = (pubkey: string): boolean => members === null || members.has(pubkey);
   return {
     admins,
-    isAdmin(pubkey, epoch) {
-      const set = epoch === undefined ? undefined : byEpoch.get(epoch);
-      return (set ?? admins).has(pubkey);
+    isAdmin,
+    isAdminAct(pubkey, epoch, late) {
+      if (!isAdmin(pubkey, epoch)) return false;
+      return !late || (admins.has(pubkey) && isMember(pubkey));
     },
-    isMember(pubkey) {
-      return members === null || members.has(pubkey);
-    },
+    isMember,
     removedAt(pubkey) {
       return removed.get(pubkey);
     },

@@ -9,9 +9,18 @@
  * queues order by (created_at, id) — never of arrival order. Property tests shuffle and duplicate
  * inputs and compare states.
  *
- * Rules, in the words of issue 4 and DESIGN.md:
+ * Time: every rule below reads a rumor's *effective* time, `min(created_at, receivedAt +
+ * MAX_CLOCK_SKEW)` (rumor.ts), put in place of `created_at` when the rumor enters the set — so a
+ * message dated in the future cannot stay at the bottom of the chat, make an event version nobody
+ * can supersede, or jump ahead in any "newest wins". Entries without a receipt time keep their
+ * `created_at`. The effective time, not the written one, is what states and views show.
+ *
+ * Rules, in the words of issues 4 and 8 and DESIGN.md:
  * - a rumor counts only if its pubkey is its MLS sender; a former member's rumors made at or after
  *   their removal are ignored (context.ts);
+ * - acts on other people's content (deleting their messages, editing their events) count only
+ *   from an admin of the carrying epoch, and, when the message was late, only if its author is
+ *   still a current member and admin (context.ts, "Late admin acts");
  * - chat: messages by (created_at, id); reactions grouped by emoji, one per person per emoji;
  *   deletions (kind 5) by the target's author or an admin turn messages into tombstones and remove
  *   reactions, polls or poll responses;
@@ -46,7 +55,14 @@ import {
 } from "./kinds.ts";
 import { type PollFields, parsePoll, parsePollResponse } from "./poll.ts";
 import { parseRsvp, type RsvpFields } from "./rsvp.ts";
-import { compareByTimeThenId, isNewer, parseRumor, type Rumor, type RumorEntry } from "./rumor.ts";
+import {
+  compareByTimeThenId,
+  effectiveCreatedAt,
+  isNewer,
+  parseRumor,
+  type Rumor,
+  type RumorEntry,
+} from "./rumor.ts";
 import { parseSealed } from "./seal.ts";
 import type {
   CalendarEventState,
@@ -60,16 +76,32 @@ import type {
 import { type QueuedParty, seat } from "./waitlist.ts";
 
 interface Accepted {
+  /** Its `created_at` is the effective time (see the module comment). */
   rumor: Rumor;
   epoch: number | undefined;
+  late: boolean;
 }
 
-/** Picks one copy among duplicates: the one from the lowest epoch (unknown epoch last). */
+/**
+ * Picks one copy among duplicates: the one from the lowest epoch (unknown epoch last), then one
+ * read in time, then the earliest effective time — a total order, so the choice does not depend
+ * on the order copies arrive in.
+ */
 function preferCopy(a: Accepted, b: Accepted): Accepted {
-  if (a.epoch === undefined) return b;
-  if (b.epoch === undefined) return a;
-  return a.epoch <= b.epoch ? a : b;
+  const ea = a.epoch ?? Number.POSITIVE_INFINITY;
+  const eb = b.epoch ?? Number.POSITIVE_INFINITY;
+  if (ea !== eb) return ea < eb ? a : b;
+  if (a.late !== b.late) return a.late ? b : a;
+  return a.rumor.created_at <= b.rumor.created_at ? a : b;
 }
+
+/** The rumor with its effective time in `created_at` (the same object when nothing changes). */
+function atEffectiveTime(rumor: Rumor, receivedAt: number | undefined): Rumor {
+  const at = effectiveCreatedAt(rumor.created_at, receivedAt);
+  return at === rumor.created_at ? rumor : { ...rumor, created_at: at };
+}
+
+const LATE_ADMIN_ACT = "read after its author stopped being an admin of the group";
 
 const byTime = (a: Accepted, b: Accepted) => compareByTimeThenId(a.rumor, b.rumor);
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -107,7 +139,7 @@ export function reduceGroup(
       ignore(entry.rumor ?? {}, sender, parsed.error);
       continue;
     }
-    const rumor = parsed.value;
+    const rumor = atEffectiveTime(parsed.value, entry.receivedAt);
     if (rumor.pubkey !== sender) {
       ignore(rumor, sender, "the rumor's author is not the member who sent it");
       continue;
@@ -117,7 +149,11 @@ export function reduceGroup(
       ignore(rumor, sender, "written after its author was removed from the group");
       continue;
     }
-    const copy: Accepted = { rumor, epoch: Number.isSafeInteger(entry.epoch) ? entry.epoch : undefined };
+    const copy: Accepted = {
+      rumor,
+      epoch: Number.isSafeInteger(entry.epoch) ? entry.epoch : undefined,
+      late: entry.late === true,
+    };
     const existing = set.get(rumor.id);
     set.set(rumor.id, existing ? preferCopy(existing, copy) : copy);
   }
@@ -161,8 +197,14 @@ export function reduceGroup(
           break;
         }
         const { owner } = p.value;
-        if (owner !== rumor.pubkey && !ctx.isAdmin(rumor.pubkey, a.epoch)) {
-          ignore(rumor, rumor.pubkey, "only the event's owner or a group admin may edit it");
+        if (owner !== rumor.pubkey && !ctx.isAdminAct(rumor.pubkey, a.epoch, a.late)) {
+          ignore(
+            rumor,
+            rumor.pubkey,
+            ctx.isAdmin(rumor.pubkey, a.epoch)
+              ? LATE_ADMIN_ACT
+              : "only the event's owner or a group admin may edit it",
+          );
           break;
         }
         const key = `${owner}:${p.value.d}`;
@@ -219,8 +261,10 @@ export function reduceGroup(
           a.rumor.pubkey,
           `kind ${t.rumor.kind} cannot be deleted (events are cancelled instead)`,
         );
-      } else if (t.rumor.pubkey === a.rumor.pubkey || ctx.isAdmin(a.rumor.pubkey, a.epoch)) {
+      } else if (t.rumor.pubkey === a.rumor.pubkey || ctx.isAdminAct(a.rumor.pubkey, a.epoch, a.late)) {
         deletedBy.set(target, a.rumor.pubkey);
+      } else if (ctx.isAdmin(a.rumor.pubkey, a.epoch)) {
+        ignore(a.rumor, a.rumor.pubkey, LATE_ADMIN_ACT);
       } else {
         ignore(a.rumor, a.rumor.pubkey, "only the author or a group admin may delete a message");
       }

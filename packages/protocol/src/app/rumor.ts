@@ -25,6 +25,16 @@ export interface RumorEntry {
   sender: string;
   /** MLS epoch of the message that carried it; decides whose admin rights apply (see GroupContext). */
   epoch?: number;
+  /**
+   * Unix seconds (this device's clock) at which this device read the message. When given, the
+   * rumor's time is `min(created_at, receivedAt + MAX_CLOCK_SKEW)` (see effectiveCreatedAt).
+   */
+  receivedAt?: number;
+  /**
+   * The message was carried in an epoch older than the group's epoch when this device read it. A
+   * late admin act counts only if its author is still a current member and admin (see context.ts).
+   */
+  late?: boolean;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -140,6 +150,25 @@ export function tagValue(rumor: Rumor, name: string): string | undefined {
 
 export function tagsNamed(rumor: Rumor, name: string): string[][] {
   return rumor.tags.filter((t) => t[0] === name);
+}
+
+/**
+ * How far ahead of the reading device's clock an inner message's `created_at` may be, in seconds
+ * (issue 8 item 4). `created_at` is chosen by its author and nothing else bounds it: without a cap a
+ * message dated next year would sit at the bottom of the chat for a year, an event version dated in
+ * the future could never be superseded, and a name dated in the future would win "newest" forever.
+ * Two minutes covers honest clocks that run a little fast; a message dated further ahead counts as
+ * written at its receipt time plus this skew.
+ */
+export const MAX_CLOCK_SKEW = 120;
+
+/**
+ * The time a rule uses for a rumor read at `receivedAt`: its `created_at`, but never more than
+ * `MAX_CLOCK_SKEW` after the receipt. Without a (valid) receipt time, `created_at` as written.
+ */
+export function effectiveCreatedAt(createdAt: number, receivedAt: number | undefined): number {
+  if (!isUnixSeconds(receivedAt)) return createdAt;
+  return Math.min(createdAt, receivedAt + MAX_CLOCK_SKEW);
 }
 
 /** Total order used everywhere a tie must be broken the same way on every device. */

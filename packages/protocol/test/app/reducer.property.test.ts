@@ -16,8 +16,10 @@ import {
   buildPollResponse,
   buildReaction,
   buildRsvp,
+  effectiveCreatedAt,
   type GroupAppState,
   type GroupContext,
+  MAX_CLOCK_SKEW,
   parseRsvp,
   type Rumor,
   type RumorEntry,
@@ -396,4 +398,104 @@ describe("reduceGroup is independent of order and duplication", () => {
 test("the pooled answers open for the host exactly as withUnsealed opens them", () => {
   const entries = sealedPool.map((p) => ({ rumor: p.rumor, sender: p.by.pk, epoch: 0 }));
   expect(withUnsealed(entries, erin.sk)).toEqual(opened(entries));
+});
+
+/**
+ * Receipt facts (issue 8): each entry read at some time around its created_at — sometimes long
+ * before it, as a message dated in the future is — and sometimes late (in an epoch the group had
+ * already left). Copies of one rumor may be read at other times and in time or late.
+ */
+const receipts = (n: number) =>
+  fc.record({
+    facts: fc.array(fc.record({ delay: fc.integer({ min: -400, max: 40 }), late: fc.boolean() }), {
+      minLength: n,
+      maxLength: n,
+    }),
+    copies: fc.array(
+      fc.record({ i: fc.nat(), delay: fc.integer({ min: -400, max: 40 }), late: fc.boolean() }),
+      {
+        maxLength: 10,
+      },
+    ),
+  });
+
+function received(entries: RumorEntry[], r: { facts: { delay: number; late: boolean }[] }): RumorEntry[] {
+  return entries.map((e, i) => {
+    const f = r.facts[i]!;
+    return { ...e, receivedAt: Math.max(0, e.rumor.created_at + f.delay), late: f.late };
+  });
+}
+
+function withCopies(
+  entries: RumorEntry[],
+  r: { copies: { i: number; delay: number; late: boolean }[] },
+): RumorEntry[] {
+  const out = [...entries];
+  if (entries.length === 0) return out;
+  for (const c of r.copies) {
+    const e = entries[c.i % entries.length]!;
+    out.push({ ...e, receivedAt: Math.max(0, e.rumor.created_at + c.delay), late: c.late });
+  }
+  return out;
+}
+
+describe("with receipt times and late messages", () => {
+  test("any order and any copies give the same state", () => {
+    fc.assert(
+      fc.property(
+        ops.chain((list) => {
+          const entries = history(list);
+          return fc.tuple(fc.constant(entries), receipts(entries.length), deliveries(entries.length));
+        }),
+        ([plain, r, d]) => {
+          const entries = withCopies(received(plain, r), r);
+          const reference = reduceGroup(entries, context);
+          expect(reduceGroup(redeliver(entries, d), context)).toEqual(reference);
+          expect(reduceGroup([...entries].reverse(), context)).toEqual(reference);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  test("F13: no time is later than its receipt plus the skew; F2: no late act of a former admin counts", () => {
+    fc.assert(
+      fc.property(
+        ops.chain((list) => {
+          const entries = history(list);
+          return fc.tuple(fc.constant(entries), receipts(entries.length));
+        }),
+        ([plain, r]) => {
+          const entries = withCopies(received(plain, r), r);
+          const state = reduceGroup(entries, context);
+          const copiesOf = (id: string) => entries.filter((e) => e.rumor.id === id);
+          const effective = (e: RumorEntry) => effectiveCreatedAt(e.rumor.created_at, e.receivedAt);
+          // Bob was an admin in epochs 0 and 1 only, and is a member still: his acts on others'
+          // content count only from those epochs and only when read in time.
+          const inTimeAdminAct = (e: RumorEntry) => e.epoch! <= 1 && e.late !== true;
+          for (const m of state.messages) {
+            const copies = copiesOf(m.id);
+            expect(copies.some((e) => effective(e) === m.createdAt)).toBe(true);
+            expect(m.createdAt).toBeLessThanOrEqual(
+              Math.max(...copies.map((e) => e.receivedAt! + MAX_CLOCK_SKEW)),
+            );
+            if (m.deletedBy === bob.pk && m.author !== bob.pk) {
+              const acts = entries.filter(
+                (e) =>
+                  e.rumor.kind === 5 && e.rumor.pubkey === bob.pk && e.rumor.tags.some((t) => t[1] === m.id),
+              );
+              expect(acts.some(inTimeAdminAct)).toBe(true);
+            }
+          }
+          for (const ev of state.events) {
+            const winner = copiesOf(ev.versionId);
+            expect(winner.some((e) => effective(e) === ev.updatedAt)).toBe(true);
+            if (ev.updatedBy === bob.pk && ev.owner !== bob.pk)
+              expect(winner.some(inTimeAdminAct)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });
