@@ -62,6 +62,49 @@ export interface ChatMessage {
   state: SendState;
 }
 
+/**
+ * A change to the group, shown in its chat: joined (this device, through an invitation), added,
+ * removed, left, admin (made an admin), unadmin (no longer an admin), renamed, description,
+ * relays. Each device derives these from the changes it applied; nobody sends them.
+ */
+export type NoticeKind =
+  | "joined"
+  | "added"
+  | "removed"
+  | "left"
+  | "admin"
+  | "unadmin"
+  | "renamed"
+  | "description"
+  | "relays";
+
+/** A line of a chat history that is not a message: "Alice removed Bob". */
+export interface ChatNotice {
+  type: "notice";
+  /** Unique within the group's history. */
+  id: string;
+  /** Id of the change (the group commit) it comes from. */
+  commit: string;
+  /** Unix seconds. */
+  createdAt: number;
+  /** The group's state number after the change. */
+  epoch: number;
+  notice: NoticeKind;
+  /** Who made the change (the inviter for "joined"). */
+  actor: Npub | null;
+  actorName: string | null;
+  /** Whom it concerns, for changes about a person. */
+  subject: Npub | null;
+  subjectName: string | null;
+  /** The new name, description or relays, for those changes. */
+  value: string | null;
+  /** In plain words, as this person reads it ("You were removed by Alice"). */
+  text: string;
+}
+
+/** One line of a chat history: a message, or a notice of a change to the group. */
+export type ChatEntry = (ChatMessage & { type: "message" }) | ChatNotice;
+
 export type RsvpStatus = "going" | "maybe" | "declined";
 
 export interface EventInput {
@@ -209,6 +252,8 @@ export interface RallyClient {
   // chat
   sendChat(group: GroupRef, text: string, options?: { replyTo?: string }): Promise<ChatMessage>;
   chat(group: GroupRef, options?: { limit?: number; before?: number }): Promise<ChatMessage[]>;
+  /** Messages and notices of changes to the group ("Alice removed Bob"), oldest first. */
+  chatHistory(group: GroupRef, options?: { limit?: number; before?: number }): Promise<ChatEntry[]>;
   react(group: GroupRef, messageId: string, emoji: string): Promise<void>;
   deleteMessage(group: GroupRef, messageId: string): Promise<void>;
   markRead(group: GroupRef): Promise<void>;

@@ -20,6 +20,7 @@ import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
   ChangeListener,
+  ChatEntry,
   ChatMessage,
   ConnectionState,
   EventInput,
@@ -633,6 +634,13 @@ export class Rally implements RallyClient {
 
   async chat(group: GroupRef, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
     return this.app.chat(await this.groupsSvc.record(group), options);
+  }
+
+  async chatHistory(
+    group: GroupRef,
+    options: { limit?: number; before?: number } = {},
+  ): Promise<ChatEntry[]> {
+    return this.app.chatHistory(await this.groupsSvc.record(group), options);
   }
 
   react(group: GroupRef, messageId: string, emoji: string): Promise<void> {

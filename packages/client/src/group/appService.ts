@@ -34,13 +34,22 @@ import {
 } from "@rally/protocol/app/index.ts";
 import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics/index.ts";
 import { RECOVERED_NAME } from "../account/accountService.ts";
-import type { ChatMessage, EventInput, EventView, PollView, RsvpStatus, SendState } from "../api.ts";
+import type {
+  ChatEntry,
+  ChatMessage,
+  EventInput,
+  EventView,
+  PollView,
+  RsvpStatus,
+  SendState,
+} from "../api.ts";
 import { asRallyError, rallyError } from "../core/errors.ts";
 import { parsePerson, shortNpub } from "../core/people.ts";
 import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { KIND_PROFILE, namesFromRumors } from "./names.ts";
+import { loadNotices, mergeHistory, noticeEntries } from "./notices.ts";
 
 const CHAT_KINDS = new Set([5, 7, 9]);
 
@@ -163,6 +172,21 @@ export class AppService {
     if (options.before !== undefined) list = list.filter((m) => m.createdAt < (options.before as number));
     if (options.limit !== undefined) list = list.slice(Math.max(0, list.length - options.limit));
     return list.map((v) => toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"));
+  }
+
+  /** Messages with the notices of changes to the group between them (see notices.ts). */
+  async chatHistory(
+    rec: GroupRecord,
+    options: { limit?: number; before?: number } = {},
+  ): Promise<ChatEntry[]> {
+    const snap = await this.snapshot(rec);
+    const states = await this.sendStates(snap.carriers);
+    const me = this.core.account?.pubkey ?? null;
+    const messages = chatViews(snap.state, me).map((v) =>
+      toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"),
+    );
+    const notices = noticeEntries(await loadNotices(this.core.store, rec.id), me, snap.nameOf);
+    return mergeHistory(messages, notices, options);
   }
 
   async react(id: string, messageId: string, emoji: string): Promise<void> {

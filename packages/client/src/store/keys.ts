@@ -42,6 +42,10 @@ export const keys = {
   pendingEvent: (group: GroupKey, id: string) => `pending/${group}/${id}`,
   pendingEventPrefix: (group: GroupKey) => `pending/${group}/`,
 
+  /** The notices ("Alice removed Bob") a group commit brought, by the commit's event id. */
+  notice: (group: GroupKey, commit: string) => `notice/${group}/${commit}`,
+  noticePrefix: (group: GroupKey) => `notice/${group}/`,
+
   /** Where a subscription got to on one relay (e.g. the newest `created_at` seen). */
   cursor: (relay: string, subscription: string) => `cursor/${relay} ${subscription}`,
   cursorPrefix: "cursor/",
