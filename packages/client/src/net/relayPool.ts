@@ -72,7 +72,10 @@ export interface SubscriptionHandlers {
 }
 
 export interface SubscribeOptions {
-  /** Subscription id sent to relays (max 64 chars); random by default. */
+  /**
+   * Subscription id sent to relays (max 64 chars, not one already open on this pool); by default
+   * 16 random hex characters, which name neither the client nor how many subscriptions came before.
+   */
   id?: string;
   eoseTimeoutMs?: number;
   /** Event ids already held (e.g. loaded from the store): not delivered again. */
@@ -97,7 +100,8 @@ export class RelayPool {
   private readonly connections = new Map<string, RelayConnection>();
   private readonly statusListeners = new Set<(status: RelayStatus, overall: ConnectionState) => void>();
   private closed = false;
-  private subCounter = 0;
+  /** Ids of the subscriptions open now: each is unique on every connection it is sent on. */
+  private readonly liveIds = new Set<string>();
 
   constructor(opts: RelayPoolOptions) {
     this.opts = opts;
@@ -154,9 +158,12 @@ export class RelayPool {
     handlers: SubscriptionHandlers,
     options: SubscribeOptions = {},
   ): PoolSubscription {
-    const id = options.id ?? `rally-${++this.subCounter}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+    const id = options.id ?? this.freshId();
     // NIP-01: "an arbitrary, non-empty string of max length 64 chars".
     if (id.length === 0 || id.length > 64) throw new Error("a subscription id must have 1 to 64 characters");
+    // A second REQ with the same id would replace the first on the relay (NIP-01).
+    if (this.liveIds.has(id)) throw new Error(`a subscription with id ${id} is already open`);
+    this.liveIds.add(id);
     const delivered = new Set<string>(options.skip ?? []);
     const states = new Map<string, { state: EoseState | "pending"; message?: string }>();
     const conns: RelayConnection[] = [];
@@ -242,10 +249,26 @@ export class RelayPool {
       close: () => {
         if (!active) return;
         active = false;
+        this.liveIds.delete(id);
         for (const c of conns) c.unsubscribe(id);
         finish();
       },
     };
+  }
+
+  /**
+   * A subscription id that tells a relay nothing: 64 random bits as 16 hex characters, from the
+   * platform's CSPRNG. No client name and no counter, so ids do not say which software asks, nor
+   * link a device's subscriptions through how many came before (review F17). Unique among the
+   * subscriptions open on this pool, so unique on each connection.
+   */
+  private freshId(): string {
+    const bytes = new Uint8Array(8);
+    for (;;) {
+      globalThis.crypto.getRandomValues(bytes);
+      const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      if (!this.liveIds.has(id)) return id;
+    }
   }
 
   /** Each relay's connection state. */
