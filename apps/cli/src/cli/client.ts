@@ -8,7 +8,7 @@
 import type { Rally } from "@rally/client";
 import { createNodeClient } from "@rally/client/core/nodeClient.ts";
 import type { Command } from "commander";
-import { CliError, globalOptions, info } from "./output.ts";
+import { CliError, globalOptions, info, warn } from "./output.ts";
 
 /** How long a command waits for relays to take what it queued. */
 const DELIVER_MS = 6_000;
@@ -47,9 +47,10 @@ export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: 
   if (report.pending > 0) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
     // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
-    process.stderr.write(
+    // Relay addresses come from group data and errors from relays: `warn` sanitises them.
+    warn(
       `rally: saved on this device, not delivered yet${where ? `: no answer from ${where}` : ""}. ` +
-        `It goes out with the next rally command or "rally sync" once a relay is reachable.\n`,
+        `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
     );
   }
   return { pending: report.pending };

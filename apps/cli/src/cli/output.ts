@@ -6,6 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import { jsonSafe, sanitizeDocument, sanitizeRecord } from "./sanitize.ts";
 
 /** An error whose message is meant for the person at the terminal: what went wrong, what to do. */
 export class CliError extends Error {
@@ -34,9 +35,19 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return { home: path.resolve(o.home ?? defaultHome()), json: o.json === true };
 }
 
+/** One JSON document on stdout: exact values, with characters a terminal acts on escaped. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${jsonSafe(JSON.stringify(value))}\n`);
+}
+
 /**
  * Prints a command's result: `value` as JSON with `--json`, otherwise `text` (a line or lines,
  * or a function producing them, so nothing is formatted for nobody).
+ *
+ * Human lines hold what other people wrote (names, messages, titles), so each goes through
+ * `sanitizeRecord`: no control or bidi characters reach the terminal, and a line break inside one
+ * entry of `text` indents what follows, so it cannot pass for a line of its own. One entry is one
+ * record: put lines that stand on their own in separate entries.
  */
 export function printResult(
   cmd: Command,
@@ -44,16 +55,30 @@ export function printResult(
   text: string | string[] | (() => string | string[]),
 ): void {
   if (globalOptions(cmd).json) {
-    process.stdout.write(`${JSON.stringify(value)}\n`);
+    printJson(value);
     return;
   }
   const t = typeof text === "function" ? text() : text;
-  process.stdout.write(`${Array.isArray(t) ? t.join("\n") : t}\n`);
+  const lines = Array.isArray(t) ? t : [t];
+  process.stdout.write(`${lines.map((line) => sanitizeRecord(line)).join("\n")}\n`);
+}
+
+/**
+ * A document meant for other programs (an iCalendar file) on stdout, as it is but for control and
+ * bidi characters, which no such document needs and a terminal would act on.
+ */
+export function printDocument(text: string): void {
+  process.stdout.write(sanitizeDocument(text));
 }
 
 /** A progress line for people; silent with `--json` so stdout stays one JSON document. */
 export function info(cmd: Command, line: string): void {
-  if (!globalOptions(cmd).json) process.stderr.write(`${line}\n`);
+  if (!globalOptions(cmd).json) warn(line);
+}
+
+/** A line for people on stderr, also with `--json` (stdout stays one JSON document). */
+export function warn(line: string): void {
+  process.stderr.write(`${sanitizeRecord(line)}\n`);
 }
 
 /** Words for an unexpected error: its message, never a stack (nor anything secret it may hold). */
@@ -65,8 +90,9 @@ export function errorMessage(error: unknown): string {
 /** Reports a failure: words on stderr, and `{"error": ...}` on stdout with `--json`. */
 export function reportError(error: unknown, json: boolean): number {
   const message = errorMessage(error);
-  process.stderr.write(`rally: ${message}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+  // Error messages may quote a group's name or a relay's answer: sanitised like any other line.
+  warn(`rally: ${message}`);
+  if (json) printJson({ error: message });
   return error instanceof CliError ? error.exitCode : 1;
 }
 

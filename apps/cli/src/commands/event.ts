@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import type { EventInput, EventView, RsvpStatus } from "@rally/client";
 import type { Command } from "commander";
 import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
-import { CliError, printResult } from "../cli/output.ts";
+import { CliError, printDocument, printResult } from "../cli/output.ts";
 
 interface EventOptions {
   title?: string;
@@ -187,7 +187,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, opts.offline);
         const id = await resolveGroup(client, ref);
         // The calendar file itself, also with --json: it is the output calendar apps read.
-        process.stdout.write(await client.eventIcs(id, eventId));
+        printDocument(await client.eventIcs(id, eventId));
       });
     });
 

@@ -69,11 +69,14 @@ export function register(program: Command): void {
         printResult(cmd, list, () =>
           list.length === 0
             ? ['No groups yet. Create one with "rally group create NAME", or see "rally invites".']
-            : list.map((g) => {
+            : list.flatMap((g) => {
                 const status = (g as { status?: string }).status;
                 const extra = status && status !== "active" ? ` [${status}]` : "";
                 const unread = g.unread > 0 ? `, ${g.unread} unread` : "";
-                return `${g.name}${extra} — ${g.members} member${g.members === 1 ? "" : "s"}${unread}${g.admin ? ", you are an admin" : ""}\n  ${g.id}`;
+                return [
+                  `${g.name}${extra} — ${g.members} member${g.members === 1 ? "" : "s"}${unread}${g.admin ? ", you are an admin" : ""}`,
+                  `  ${g.id}`,
+                ];
               }),
         );
       });

@@ -18,9 +18,10 @@ export function register(program: Command): void {
         printResult(cmd, list, () =>
           list.length === 0
             ? ["No invitations."]
-            : list.map(
-                (i) => `"${i.group}" from ${i.fromName} (${i.from})\n  accept: rally invites accept ${i.id}`,
-              ),
+            : list.flatMap((i) => [
+                `"${i.group}" from ${i.fromName} (${i.from})`,
+                `  accept: rally invites accept ${i.id}`,
+              ]),
         );
       });
     });
