@@ -78,7 +78,13 @@ export class AppService {
   /** The group's reduced state, names and own message carriers. */
   async snapshot(rec: GroupRecord): Promise<GroupSnapshot> {
     const rows = await this.core.store.rumors({ group: rec.id });
-    const names = namesFromRumors(rows);
+    const facts = {
+      admins: rec.admins,
+      adminsByEpoch: rec.adminsByEpoch,
+      members: rec.members,
+      removedAt: rec.removedAt,
+    };
+    const names = namesFromRumors(rows, facts);
     const me = this.core.account?.pubkey;
     const account = this.core.account;
     // A device recovered from the words without a name keeps the name its groups already know.
@@ -92,12 +98,7 @@ export class AppService {
     }
     const state = reduceStored(
       rows.filter((r) => r.kind !== KIND_PROFILE),
-      {
-        admins: rec.admins,
-        adminsByEpoch: rec.adminsByEpoch,
-        members: rec.members,
-        removedAt: rec.removedAt,
-      },
+      facts,
       this.core.secrets?.secretKey ?? null,
     );
     return { rec, state, names, nameOf: (pk) => names.get(pk) ?? shortNpub(pk), carriers };

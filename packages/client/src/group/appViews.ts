@@ -29,6 +29,19 @@ export interface RumorEnvelope {
   e: number;
   /** For our own messages: the id of the kind 445 event carrying it (its outbox entry). */
   o?: string;
+  /**
+   * Unix seconds, this device's clock, at which this device read it: the rumor's time counts as
+   * at most this plus MAX_CLOCK_SKEW (issue 8). Absent in envelopes stored before receipt times
+   * were kept, and in our own: the rumor's `created_at` then counts as written.
+   */
+  t?: number;
+  /**
+   * Late: carried in an epoch the group had already left when this device read it (a commit of
+   * that epoch was applied before, or came in the same fetch). A late act on other people's
+   * content counts only if its author is still a member and an admin (the protocol's context.ts,
+   * "Late admin acts"). Absent: not late.
+   */
+  l?: boolean;
 }
 
 export function envelopeOf(row: StoredRumor): RumorEnvelope | null {
@@ -46,7 +59,11 @@ export function entriesOf(rows: readonly StoredRumor[]): RumorEntry[] {
   const out: RumorEntry[] = [];
   for (const row of rows) {
     const env = envelopeOf(row);
-    if (env) out.push({ rumor: env.r, sender: row.pubkey, epoch: env.e });
+    if (!env) continue;
+    const entry: RumorEntry = { rumor: env.r, sender: row.pubkey, epoch: env.e };
+    if (typeof env.t === "number") entry.receivedAt = env.t;
+    if (env.l === true) entry.late = true;
+    out.push(entry);
   }
   return out;
 }

@@ -12,12 +12,19 @@
  * directory), and every newcomer sends their own kind 0 when they accept. A person's own statement
  * always wins over a directory entry about them; among statements of one kind the newest wins.
  *
+ * Who may name whom (issue 8, review F13): anyone states their own name; directory entries naming
+ * other people count only from an admin of the epoch that carried them, under the same rule as
+ * other acts on others' content (the protocol's context.ts, "Late admin acts") — otherwise any
+ * member could rename everyone for every newcomer. "Newest" reads each statement's time capped at
+ * its receipt plus MAX_CLOCK_SKEW, so a name dated in the future does not win for ever; a former
+ * member's statements dated at or after their removal count for nothing, as in the reducer.
+ *
  * Runs in: Node and browsers (pure).
  */
-import { makeRumor, type Rumor } from "@rally/protocol/app/index.ts";
+import { effectiveCreatedAt, makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
 import { INNER_KINDS } from "@rally/protocol/marmot/index.ts";
 import type { StoredRumor } from "../store/store.ts";
-import { envelopeOf } from "./appViews.ts";
+import { envelopeOf, groupContext, type MembershipFacts } from "./appViews.ts";
 
 export const KIND_PROFILE = 0;
 const MAX_NAME = 100;
@@ -62,8 +69,12 @@ function newer(a: Statement, b: Statement | undefined): boolean {
   return b === undefined || a.at > b.at || (a.at === b.at && a.id < b.id);
 }
 
-/** pubkey → name from a group's stored kind 0 rumors (own statements win over directories). */
-export function namesFromRumors(rows: readonly StoredRumor[]): Map<string, string> {
+/**
+ * pubkey → name from a group's stored kind 0 rumors (own statements win over directories; directory
+ * entries about others only from admins, see the module comment).
+ */
+export function namesFromRumors(rows: readonly StoredRumor[], facts: MembershipFacts): Map<string, string> {
+  const ctx = resolveContext(groupContext(facts));
   const own = new Map<string, Statement>();
   const heard = new Map<string, Statement>();
   for (const row of rows) {
@@ -77,13 +88,17 @@ export function namesFromRumors(rows: readonly StoredRumor[]): Map<string, strin
       content = null;
     }
     const name = cleanName((content as { name?: unknown } | null)?.name);
-    const at = { at: row.created_at, id: row.id };
+    const at = { at: effectiveCreatedAt(row.created_at, env.t), id: row.id };
+    const removedAt = ctx.removedAt(row.pubkey);
+    if (removedAt !== undefined && at.at >= removedAt) continue;
+    const mayNameOthers = ctx.isAdminAct(row.pubkey, env.e, env.l === true);
     if (name !== null) {
       const s = { name, ...at };
       if (newer(s, own.get(row.pubkey))) own.set(row.pubkey, s);
     }
     for (const tag of env.r.tags) {
       if (tag[0] !== "name" || !/^[0-9a-f]{64}$/.test(tag[1] ?? "")) continue;
+      if (tag[1] !== row.pubkey && !mayNameOthers) continue;
       const n = cleanName(tag[2]);
       if (n === null) continue;
       const s = { name: n, ...at };

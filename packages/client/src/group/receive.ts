@@ -232,7 +232,13 @@ export async function processGroupEvents(
         } catch {
           continue; // malformed, or claims another author: not stored
         }
-        const envelope: RumorEnvelope = { r: rumor, e: out.result.epoch };
+        // Receipt facts (appViews.ts): when this device read it, and whether the group had already
+        // left its epoch — a commit of that epoch applied before, or one in this same fetch.
+        const carried = out.result.epoch;
+        const late =
+          carried < stateEpoch(state) ||
+          ordered.some((x) => x.info.kind === "commit" && "epoch" in x.info && x.info.epoch === carried);
+        const envelope: RumorEnvelope = { r: rumor, e: carried, t: svc.core.now(), l: late };
         ops.push({
           op: "putRumor",
           rumor: {

@@ -80,7 +80,13 @@ describe("names", () => {
         }),
       ),
     ];
-    const names = namesFromRumors(rows);
+    // A is an admin of epoch 1 (every row's epoch), so A's directory counts.
+    const names = namesFromRumors(rows, {
+      admins: [A],
+      adminsByEpoch: {},
+      members: [A, B, C],
+      removedAt: {},
+    });
     expect(names.get(A)).toBe("Alice A.");
     expect(names.get(B)).toBe("Bob");
     expect(names.get(C)).toBe("Carol");

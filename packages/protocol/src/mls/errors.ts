@@ -21,6 +21,16 @@ export type MlsErrorCode =
   | "decrypt-failed"
   /** A member tried something our group rules forbid (a non-admin adding, removing, renaming). */
   | "forbidden"
+  /**
+   * A late message of an earlier epoch from someone no longer in the group: removal ends the right
+   * to write, so it is not shown.
+   */
+  | "sender-removed"
+  /**
+   * A commit names a proposal this device has not received (yet): keep the commit and try again
+   * once more messages arrived; it is not proof that the commit is bad.
+   */
+  | "missing-proposal"
   /** The local person is not an admin, so the engine refuses to build the commit. */
   | "not-admin"
   /** Proposals are waiting to be committed; MLS forbids application messages until they are. */
@@ -63,6 +73,13 @@ export function fromMlsLibraryError(e: unknown, doing: string): MlsEngineError {
   if (e instanceof MlsEngineError) return e;
   const name = e instanceof Error ? e.name : "";
   const text = e instanceof Error ? e.message : String(e);
+  if (/Could not find proposal with supplied reference/.test(text)) {
+    return new MlsEngineError(
+      "missing-proposal",
+      "This change refers to a proposal not received yet; it will be tried again when it arrives.",
+      { cause: e },
+    );
+  }
   if (/Desired gen in the past/.test(text)) {
     return new MlsEngineError("already-processed", "This message was already processed.", { cause: e });
   }

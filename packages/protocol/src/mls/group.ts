@@ -42,7 +42,7 @@ import { groupDataOf, groupView } from "./inspect.ts";
 import { decodeKeyPackage, decodePrivateKeyPackage, rallyCapabilities } from "./keyPackage.ts";
 import { leafMap } from "./members.ts";
 import { decodeMlsMessage } from "./mlsCodec.ts";
-import { checkCommit, groupDataFromExtensions, viewProposal } from "./permissions.ts";
+import { checkCommit, groupDataFromExtensions, isSelfRemoval, viewProposal } from "./permissions.ts";
 import { type GroupState, unwrapState, wrapState } from "./state.ts";
 import { decodeTreeBlob, encodeTreeBlob } from "./treeBlob.ts";
 
@@ -135,7 +135,7 @@ export async function createGroup(
 }
 
 /**
- * Builds a commit of `extra` proposals plus every pending proposal this device may commit.
+ * Builds a commit of `extra` proposals plus the pending requests to leave this device may commit.
  * Refuses (without building anything) what other members would reject.
  */
 async function buildCommit(
@@ -160,7 +160,9 @@ async function buildCommit(
   let pendingNeedsPath = false;
   for (const [ref, p] of Object.entries(client.unappliedProposals)) {
     const v = viewProposal(p);
-    if (!checkCommit(view, me, [v]).ok) continue;
+    // Only requests to leave ride along: anything else a member proposed would become this
+    // device's decision without anyone having made it (and it is refused at receipt anyway).
+    if (!isSelfRemoval(view, v) || v.senderLeaf === me || !checkCommit(view, me, [v]).ok) continue;
     if (extraChangesData && (v.type === "remove" || v.type === "update")) continue;
     pending[ref] = p;
     if (v.type === "remove" || v.type === "update") pendingNeedsPath = true;
@@ -247,7 +249,7 @@ export async function addMembers(
  * Removes every device of each person (admins only). A removed admin's entry stays in the admin
  * list until the next data change (`updateGroupData` drops admins who are not members), because
  * ts-mls 2.0.0-rc.10 cannot carry a removal and a data change in one commit (see `buildCommit`);
- * an entry for someone outside the group grants nothing, since only members can commit.
+ * the rules count only admins who are members (`effectiveAdmins`), so the entry grants nothing.
  */
 export async function removeMembers(state: GroupState, pubkeys: PubkeyHex[]): Promise<CommitOutput> {
   const client = activeClient(state);
@@ -294,15 +296,15 @@ export async function updateGroupData(state: GroupState, patch: Partial<GroupDat
 
 /**
  * Rotates this device's encryption keys with an empty commit and a fresh path (RFC 9420 §12.4:
- * post-compromise security). Also commits any pending proposals this device may commit
- * (e.g. someone's request to leave).
+ * post-compromise security). Also commits pending requests to leave (the only proposals any
+ * member's commit carries besides its own).
  */
 export async function selfUpdate(state: GroupState): Promise<CommitOutput> {
   const { client, commit } = await buildCommit(state, []);
   return { state: wrapState(client, state), commit };
 }
 
-/** Commits pending proposals (the same commit as `selfUpdate`: proposals plus a fresh path). */
+/** Commits pending requests to leave (the same commit as `selfUpdate`: those plus a fresh path). */
 export const commitPendingProposals = selfUpdate;
 
 /**

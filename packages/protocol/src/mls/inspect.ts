@@ -27,9 +27,27 @@ export function groupDataOf(client: ClientState): GroupData {
   return data;
 }
 
+/**
+ * Admins who are still members: the group data may still list someone removed (ts-mls 2.0.0-rc.10
+ * cannot carry a removal and a data change in one commit, see `group.ts`), and such an entry must
+ * grant nothing — not to the removed person, nor to whoever their identity shows up as later.
+ */
+export function effectiveAdmins(client: ClientState): PubkeyHex[] {
+  const present = new Set(leafMap(client.ratchetTree).values());
+  return groupDataOf(client).admins.filter((a) => present.has(a));
+}
+
+// Views per state: the callback of `process` asks once per handshake message, and states are values.
+const views = new WeakMap<ClientState, GroupView>();
+
+/** The group as the rules see it (`permissions.ts`): leaf → person, and the effective admins. */
 export function groupView(client: ClientState): GroupView {
-  const admins = groupDataOf(client).admins;
-  return { admins, leafPubkey: (leaf) => leafPubkey(client.ratchetTree, leaf) };
+  let view = views.get(client);
+  if (view === undefined) {
+    view = { admins: effectiveAdmins(client), leafPubkey: (leaf) => leafPubkey(client.ratchetTree, leaf) };
+    views.set(client, view);
+  }
+  return view;
 }
 
 /** Current members, one entry per person with their devices. */
@@ -63,8 +81,9 @@ export function ownLeafIndex(state: GroupState): number {
   return unwrapState(state).privatePath.leafIndex;
 }
 
+/** Listed as an admin in the group data and still a member (an entry left by a removal counts for nothing). */
 export function isAdmin(state: GroupState, pubkey: PubkeyHex): boolean {
-  return groupData(state).admins.includes(pubkey);
+  return effectiveAdmins(unwrapState(state)).includes(pubkey);
 }
 
 /** False once this device was removed (or left). */

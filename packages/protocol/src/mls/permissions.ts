@@ -2,15 +2,25 @@
  * Rally's group rules, checked by every member on every commit and proposal before ts-mls applies
  * it (RFC 9420 §12.4.2 lets the application reject a commit; Marmot MIP-03 "Who can commit").
  *
- * - Only admins (listed in the group data) may commit Add proposals, remove other people, or change
- *   the group context extensions (our group data).
- * - Anyone may remove themselves: a member proposes removing their own device(s); any member may
- *   then commit that proposal, so leaving never waits for an admin.
- * - Anyone may commit their own key updates (an empty commit with a path, or Update proposals).
+ * A proposal is judged by its proposer, when it arrives and again when it is committed, and a commit
+ * also by its committer — so a plain member can neither get a change in through an admin's commit
+ * nor have one stored for later:
+ *
+ * - Only admins may propose Add or GroupContextExtensions (our group data) proposals.
+ * - A Remove proposal from someone who is not an admin must remove a device of the proposer's own
+ *   identity (leaving); an admin may remove anyone.
+ * - An Update proposal must keep the proposer's identity (RFC 9420 §5.3.1: the application checks
+ *   that a replacing credential is a valid successor; Rally's rule is "the same Nostr key").
+ * - A commit by someone who is not an admin carries nothing but its own path (a key update) and
+ *   other members' requests to leave, so leaving never waits for an admin. An admin's commit may
+ *   carry proposals of admins and requests to leave, nothing from other members.
  * - New group data must be valid, keep at least one admin, and the group context must keep exactly
  *   our two extensions (required_capabilities naming them, and the group data) — so nobody can
  *   add external senders or drop the rules.
  * - PSK, ReInit, ExternalInit and custom proposals, and commits from non-members, are refused.
+ *
+ * "Admin" always means listed in the group data *and* a current member (`GroupView.admins`): an
+ * entry that outlived its person's removal grants nothing.
  *
  * The rules are pure functions of the current group (leaf → person, admin list) and the proposals.
  */
@@ -22,13 +32,14 @@ import {
   type ProposalWithSender,
 } from "ts-mls";
 import type { PubkeyHex } from "../nostr/event.ts";
-import { RALLY_CREDENTIAL_TYPE } from "./credential.ts";
+import { credentialPubkey, RALLY_CREDENTIAL_TYPE } from "./credential.ts";
 import { decodeGroupData, type GroupData, RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 
 export type ProposalView =
   | { type: "add"; senderLeaf: number | undefined }
   | { type: "remove"; senderLeaf: number | undefined; removedLeaf: number }
-  | { type: "update"; senderLeaf: number | undefined }
+  /** `newPubkey`: the person the replacing leaf's credential names (undefined if unreadable). */
+  | { type: "update"; senderLeaf: number | undefined; newPubkey: PubkeyHex | undefined }
   | { type: "group-data"; senderLeaf: number | undefined; data: GroupData | undefined }
   | { type: "other"; senderLeaf: number | undefined; proposalType: number };
 
@@ -39,6 +50,7 @@ const OK: Verdict = { ok: true };
 /** Who is who in the group before the commit applies. */
 export interface GroupView {
   leafPubkey(leafIndex: number): PubkeyHex | undefined;
+  /** Effective admins: listed in the group data and present in the tree. */
   admins: readonly PubkeyHex[];
 }
 
@@ -81,6 +93,14 @@ export function groupDataFromExtensions(extensions: readonly GroupContextExtensi
     : { ...decoded, admins: [...decoded.admins], relays: [...decoded.relays] };
 }
 
+function pubkeyOrUndefined(credential: Parameters<typeof credentialPubkey>[0]): PubkeyHex | undefined {
+  try {
+    return credentialPubkey(credential);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parts of a ts-mls proposal the rules look at. */
 export function viewProposal(p: ProposalWithSender): ProposalView {
   const senderLeaf = p.senderLeafIndex;
@@ -89,7 +109,9 @@ export function viewProposal(p: ProposalWithSender): ProposalView {
     case defaultProposalTypes.add:
       return { type: "add", senderLeaf };
     case defaultProposalTypes.update:
-      return { type: "update", senderLeaf };
+      return "update" in proposal
+        ? { type: "update", senderLeaf, newPubkey: pubkeyOrUndefined(proposal.update.leafNode.credential) }
+        : { type: "other", senderLeaf, proposalType: proposal.proposalType };
     case defaultProposalTypes.remove:
       return "remove" in proposal
         ? { type: "remove", senderLeaf, removedLeaf: proposal.remove.removed }
@@ -107,27 +129,48 @@ export function viewProposal(p: ProposalWithSender): ProposalView {
   }
 }
 
-/** Is a removal one the removed person asked for (their own proposal, for their own device)? */
-function isSelfRemoval(group: GroupView, p: Extract<ProposalView, { type: "remove" }>): boolean {
-  if (p.senderLeaf === undefined) return false;
+/** Is a removal one the removed person asked for (their own proposal, for a device of theirs)? */
+export function isSelfRemoval(group: GroupView, p: ProposalView): boolean {
+  if (p.type !== "remove" || p.senderLeaf === undefined) return false;
   const sender = group.leafPubkey(p.senderLeaf);
   return sender !== undefined && sender === group.leafPubkey(p.removedLeaf);
 }
 
-/** May a member send (and may others store) this proposal? Judged again when committed. */
+/**
+ * May a member send (and may others store) this proposal? Judged by its proposer, at receipt and
+ * again inside any commit that carries it.
+ */
 export function checkProposal(group: GroupView, p: ProposalView): Verdict {
-  if (p.senderLeaf === undefined || group.leafPubkey(p.senderLeaf) === undefined) {
-    return { ok: false, reason: "Proposals must come from a member of the group." };
+  const sender = p.senderLeaf === undefined ? undefined : group.leafPubkey(p.senderLeaf);
+  if (sender === undefined) return { ok: false, reason: "Proposals must come from a member of the group." };
+  const isAdmin = group.admins.includes(sender);
+  switch (p.type) {
+    case "add":
+      return isAdmin ? OK : { ok: false, reason: "Only an admin may add members." };
+    case "group-data":
+      if (!isAdmin)
+        return { ok: false, reason: "Only an admin may change the group's name, admins or relays." };
+      return p.data === undefined ? { ok: false, reason: "The proposed group data is invalid." } : OK;
+    case "remove":
+      if (group.leafPubkey(p.removedLeaf) === undefined)
+        return { ok: false, reason: "The device to remove is not in the group." };
+      return isAdmin || isSelfRemoval(group, p)
+        ? OK
+        : { ok: false, reason: "Only an admin may remove someone else." };
+    case "update":
+      // RFC 9420 §5.3.1: a replacing credential must be a valid successor — the same person.
+      return p.newPubkey === sender
+        ? OK
+        : { ok: false, reason: "A device cannot change the person it belongs to." };
+    case "other":
+      return { ok: false, reason: `Proposal type ${p.proposalType} is not used by Rally.` };
   }
-  if (p.type === "other")
-    return { ok: false, reason: `Proposal type ${p.proposalType} is not used by Rally.` };
-  if (p.type === "group-data" && p.data === undefined) {
-    return { ok: false, reason: "The proposed group data is invalid." };
-  }
-  return OK;
 }
 
-/** May `committerLeaf` commit these proposals? */
+/**
+ * May `committerLeaf` commit these proposals? By-value proposals count as sent by the committer
+ * (ts-mls reports the committer's leaf for them), by-reference ones by whoever proposed them.
+ */
 export function checkCommit(
   group: GroupView,
   committerLeaf: number | undefined,
@@ -137,29 +180,27 @@ export function checkCommit(
     return { ok: false, reason: "Only members may commit (no external commits)." };
   const committer = group.leafPubkey(committerLeaf);
   if (committer === undefined) return { ok: false, reason: "The committer is not a member of the group." };
-  const isAdmin = group.admins.includes(committer);
+  const committerIsAdmin = group.admins.includes(committer);
   for (const p of proposals) {
-    // By-value proposals in a commit count as sent by the committer (ts-mls reports that leaf).
     const proposalVerdict = checkProposal(group, p);
     if (!proposalVerdict.ok) return proposalVerdict;
-    switch (p.type) {
-      case "add":
-        if (!isAdmin) return { ok: false, reason: "Only an admin may add members." };
-        break;
-      case "remove":
-        if (!isAdmin && !isSelfRemoval(group, p)) {
-          return { ok: false, reason: "Only an admin may remove someone else." };
-        }
-        break;
-      case "update":
-        break;
-      case "group-data":
-        if (!isAdmin)
-          return { ok: false, reason: "Only an admin may change the group's name, admins or relays." };
-        if (p.data === undefined) return { ok: false, reason: "The new group data is invalid." };
-        break;
-      case "other":
-        return { ok: false, reason: `Proposal type ${p.proposalType} is not used by Rally.` };
+    const selfRemoval = isSelfRemoval(group, p);
+    if (committerIsAdmin) {
+      // An admin's commit carries admins' proposals and requests to leave, nothing a plain member
+      // proposed otherwise (their Update proposals, say): a commit is the committer's decision.
+      const sender = p.senderLeaf === undefined ? undefined : group.leafPubkey(p.senderLeaf);
+      if (!selfRemoval && (sender === undefined || !group.admins.includes(sender))) {
+        return {
+          ok: false,
+          reason: "An admin's commit may carry only admins' changes and requests to leave.",
+        };
+      }
+    } else if (!selfRemoval || p.senderLeaf === committerLeaf) {
+      // A plain member's commit: its own path plus other members' requests to leave, nothing else.
+      return {
+        ok: false,
+        reason: "Someone who is not an admin may commit only key updates and others' requests to leave.",
+      };
     }
   }
   return OK;

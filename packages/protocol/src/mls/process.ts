@@ -26,7 +26,7 @@ import {
   wireformats,
 } from "ts-mls";
 import type { PubkeyHex } from "../nostr/event.ts";
-import { bytesEqual } from "./bytes.ts";
+import { bytesEqual, bytesToHex } from "./bytes.ts";
 import { engineContext } from "./context.ts";
 import { batchVerifier } from "./cryptoProvider.ts";
 import { fail, fromMlsLibraryError, MlsEngineError } from "./errors.ts";
@@ -80,6 +80,11 @@ export type ProcessResult =
       /** People no longer in the group. */
       removed: PubkeyHex[];
       groupDataChanged: boolean;
+      /**
+       * The committer was an admin (listed and a member) in the epoch the commit built on. Among
+       * competing commits of one epoch, admins' win (`ordering.ts`).
+       */
+      byAdmin: boolean;
       /** This device was removed: the state can no longer send or read new epochs. */
       removedSelf: boolean;
       /** The new epoch. */
@@ -148,6 +153,43 @@ function movedLeaf(before: SecretTree, after: SecretTree): number | undefined {
   return found;
 }
 
+/** The signature key of the device at `leaf`, if any. */
+function signatureKeyAt(tree: RatchetTree, leaf: number): Uint8Array | undefined {
+  const node = tree[leaf * 2];
+  return node !== undefined && node.nodeType === nodeTypes.leaf ? node.leaf.signaturePublicKey : undefined;
+}
+
+// Per ratchet tree: the hex signature keys of its devices (for `inTree`).
+const keysOfTree = new WeakMap<RatchetTree, Set<string>>();
+
+/** Is a device with this signature key in `tree`? */
+function inTree(tree: RatchetTree, key: Uint8Array | undefined): boolean {
+  if (key === undefined) return false;
+  let keys = keysOfTree.get(tree);
+  if (keys === undefined) {
+    keys = new Set();
+    for (let i = 0; i < tree.length; i += 2) {
+      const k = signatureKeyAt(tree, i / 2);
+      if (k !== undefined) keys.add(bytesToHex(k));
+    }
+    keysOfTree.set(tree, keys);
+  }
+  return keys.has(bytesToHex(key));
+}
+
+/** The first leaf that existed before, was not removed, and now names another person (or none). */
+function identitySwitch(
+  before: RatchetTree,
+  after: RatchetTree,
+  removed: ReadonlySet<number>,
+): number | undefined {
+  for (const [leaf, pubkey] of leafMap(before)) {
+    if (removed.has(leaf)) continue;
+    if (leafPubkey(after, leaf) !== pubkey) return leaf;
+  }
+  return undefined;
+}
+
 function people(tree: RatchetTree): Set<PubkeyHex> {
   return new Set(leafMap(tree).values());
 }
@@ -160,7 +202,9 @@ function extensionBytes(client: ClientState): Uint8Array | undefined {
 /**
  * Processes one MLS message of this group. Throws `MlsEngineError` with codes a caller branches on:
  * `future-epoch` (apply missing commits first), `already-processed` / `old-epoch` (ignore),
- * `forbidden` (a member broke the group rules; ignore), `wrong-group`, `decrypt-failed`, `malformed`.
+ * `missing-proposal` (a commit names a proposal not received yet: retry once it arrives),
+ * `forbidden` (a member broke the group rules; ignore), `sender-removed` (a late message from
+ * someone no longer in the group; ignore), `wrong-group`, `decrypt-failed`, `malformed`.
  */
 export async function process(state: GroupState, message: Uint8Array): Promise<ProcessOutput> {
   const { mls } = await engineContext();
@@ -193,6 +237,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
   let verdict: Verdict = { ok: true };
   let committerLeaf: number | undefined;
   let proposalSeen: ProposalView | undefined;
+  const removedLeaves = new Set<number>();
   const callback = (
     incoming: Parameters<NonNullable<Parameters<typeof processMessage>[0]["callback"]>>[0],
   ) => {
@@ -200,7 +245,9 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     const view = groupView(client);
     if (incoming.kind === "commit") {
       committerLeaf = incoming.senderLeafIndex;
-      verdict = checkCommit(view, incoming.senderLeafIndex, incoming.proposals.map(viewProposal));
+      const views = incoming.proposals.map(viewProposal);
+      for (const p of views) if (p.type === "remove") removedLeaves.add(p.removedLeaf);
+      verdict = checkCommit(view, incoming.senderLeafIndex, views);
     } else {
       proposalSeen = viewProposal(incoming.proposal);
       verdict = checkProposal(view, proposalSeen);
@@ -252,6 +299,13 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     const sender =
       leaf === undefined || ratchetTree === undefined ? undefined : leafPubkey(ratchetTree, leaf);
     if (leaf === undefined || sender === undefined) fail("internal", "Could not tell who sent this message.");
+    // A late message of a past epoch counts only if its sender is still in the group: otherwise a
+    // removed member could keep writing (and, as an admin of that epoch, deleting) for as long as
+    // the epoch is retained. Identified by the signature key, which a key update keeps.
+    const senderKey = ratchetTree === undefined ? undefined : signatureKeyAt(ratchetTree, leaf);
+    if (epoch !== current && !inTree(client.ratchetTree, senderKey)) {
+      fail("sender-removed", "This message was sent by someone who has since left or been removed.");
+    }
     return {
       state: wrapState(next, state),
       result: {
@@ -269,6 +323,12 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     if (committerLeaf === undefined) fail("internal", "A commit was processed without its committer.");
     const committer = leafPubkey(client.ratchetTree, committerLeaf);
     if (committer === undefined) fail("internal", "A commit came from an unknown leaf.");
+    // RFC 9420 §5.3.1: an UpdatePath or Update replaces a leaf; the application must check that the
+    // new credential is a valid successor. Rally's rule: every device that stays keeps its person.
+    const switched = identitySwitch(client.ratchetTree, next.ratchetTree, removedLeaves);
+    if (switched !== undefined) {
+      throw new MlsEngineError("forbidden", "A member's device tried to change the person it belongs to.");
+    }
     const before = people(client.ratchetTree);
     const after = people(next.ratchetTree);
     const oldData = extensionBytes(client);
@@ -281,6 +341,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
         added: [...after].filter((p) => !before.has(p)),
         removed: [...before].filter((p) => !after.has(p)),
         groupDataChanged: !(oldData && newData && bytesEqual(oldData, newData)),
+        byAdmin: groupView(client).admins.includes(committer),
         removedSelf: next.groupActiveState.kind === "removedFromGroup",
         epoch: Number(next.groupContext.epoch),
       },

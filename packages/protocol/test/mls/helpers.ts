@@ -1,7 +1,7 @@
 /** Shared fixtures for the MLS engine tests: people with Nostr keys, devices and key packages. */
 
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { createCommit, encode, mlsMessageEncoder, type Proposal } from "ts-mls";
+import { createCommit, createProposal, encode, mlsMessageEncoder, type Proposal } from "ts-mls";
 import { engineContext } from "../../src/mls/context.ts";
 import {
   addMembers,
@@ -79,6 +79,13 @@ export async function forgeCommit(state: GroupState, proposals: Proposal[]): Pro
   const { mls } = await engineContext();
   const res = await createCommit({ context: mls, state: unwrapState(state), extraProposals: proposals });
   return encode(mlsMessageEncoder, res.commit);
+}
+
+/** Sends a proposal the way a modified client could (by reference, in the current epoch). */
+export async function forgeProposal(state: GroupState, proposal: Proposal): Promise<Uint8Array> {
+  const { mls } = await engineContext();
+  const res = await createProposal({ context: mls, state: unwrapState(state), proposal });
+  return encode(mlsMessageEncoder, res.message);
 }
 
 /** Processes `message` and returns the engine error code it fails with (or "ok"). */
