@@ -16,11 +16,15 @@ interface Group {
   members: number;
 }
 interface Message {
+  type?: "message" | "notice";
   id: string;
   author: string;
   text: string;
   createdAt: number;
 }
+
+/** The messages of a `chat list`, without its notices of membership changes. */
+const messagesOf = (list: Message[]) => list.filter((m) => m.type !== "notice");
 interface MemberRow {
   npub: string;
   name: string;
@@ -119,7 +123,7 @@ describe("three people in an encrypted group, through the CLI", { timeout: 300_0
     await bob().ok("chat", "send", GROUP, SECRETS.reply);
     await carol().ok("chat", "send", GROUP, SECRETS.carol);
     for (const p of people) {
-      const list = await p.ok<Message[]>("chat", "list", GROUP);
+      const list = messagesOf(await p.ok<Message[]>("chat", "list", GROUP));
       expect(list.map((m) => [m.author, m.text])).toEqual([
         [alice().npub, SECRETS.hello],
         [bob().npub, SECRETS.reply],
@@ -145,7 +149,7 @@ describe("three people in an encrypted group, through the CLI", { timeout: 300_0
     await alice().ok("chat", "send", GROUP, SECRETS.after);
     await bob().ok("chat", "send", GROUP, SECRETS.later);
 
-    const bobSees = await bob().ok<Message[]>("chat", "list", GROUP);
+    const bobSees = messagesOf(await bob().ok<Message[]>("chat", "list", GROUP));
     expect(bobSees.map((m) => m.text)).toEqual([
       SECRETS.hello,
       SECRETS.reply,
@@ -159,7 +163,7 @@ describe("three people in an encrypted group, through the CLI", { timeout: 300_0
     // Carol keeps her home folder (MLS state, keys, everything) and syncs again and again.
     await carol().ok("sync");
     await carol().ok("sync");
-    const carolSees = await carol().ok<Message[]>("chat", "list", groupId);
+    const carolSees = messagesOf(await carol().ok<Message[]>("chat", "list", groupId));
     expect(carolSees.map((m) => m.text)).toEqual([SECRETS.hello, SECRETS.reply, SECRETS.carol]);
     const carolGroups = await carol().ok<(Group & { status: string })[]>("group", "list");
     expect(carolGroups).toEqual([expect.objectContaining({ id: groupId, status: "removed" })]);

@@ -60,12 +60,13 @@ describe("invite links through the CLI", { timeout: 300_000 }, () => {
     expect(joined).toMatchObject({ state: "joined", name: GROUP });
 
     await dan.ok("chat", "send", GROUP, "Thanks for the link");
-    const seen = await alice.ok<{ author: string; authorName: string; text: string }[]>(
+    const seen = await alice.ok<{ type: string; author: string; authorName: string; text: string }[]>(
       "chat",
       "list",
       GROUP,
     );
-    expect(seen.map((m) => [m.author, m.authorName, m.text])).toEqual([
+    const messages = seen.filter((m) => m.type === "message");
+    expect(messages.map((m) => [m.author, m.authorName, m.text])).toEqual([
       [dan.npub, "Dan Dragonfly", "Thanks for the link"],
     ]);
     const members = await dan.ok<{ npub: string; name: string }[]>("group", "members", GROUP);

@@ -1,7 +1,7 @@
-import type { ChatMessage } from "@rally/client/api.ts";
+import type { ChatMessage, ChatNotice } from "@rally/client/api.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chatRows, mergeMessages } from "../src/screens/group/chatRows.ts";
+import { type ChatLine, chatRows, mergeMessages } from "../src/screens/group/chatRows.ts";
 
 function message(id: string, author: string, createdAt: number, text = id): ChatMessage {
   return {
@@ -17,6 +17,23 @@ function message(id: string, author: string, createdAt: number, text = id): Chat
   };
 }
 
+function notice(id: string, createdAt: number, epoch: number, text = id): ChatNotice {
+  return {
+    type: "notice",
+    id,
+    commit: id,
+    createdAt,
+    epoch,
+    notice: "removed",
+    actor: "npub1alice",
+    actorName: "Alice",
+    subject: "npub1bob",
+    subjectName: "Bob",
+    value: null,
+    text,
+  };
+}
+
 describe("chat rows", () => {
   it("shows the author once per run and separates days", () => {
     const base = new Date(2026, 4, 1, 10, 0).getTime() / 1000;
@@ -28,7 +45,13 @@ describe("chat rows", () => {
       message("e", "bob", base + 86_400),
     ]);
     expect(
-      rows.map((r) => (r.kind === "day" ? `day ${r.day}` : `${r.key}${r.showAuthor ? "+" : ""}`)),
+      rows.map((r) =>
+        r.kind === "day"
+          ? `day ${r.day}`
+          : r.kind === "message"
+            ? `${r.key}${r.showAuthor ? "+" : ""}`
+            : r.key,
+      ),
     ).toEqual(["day 2026-05-01", "a+", "b", "c+", "d+", "day 2026-05-02", "e+"]);
   });
 
@@ -61,5 +84,43 @@ describe("chat rows", () => {
     const merged = mergeMessages([pending], [message("a", "me", 1)]);
     expect(merged).toHaveLength(1);
     expect(merged[0]!.state).toBe("sent");
+  });
+
+  it("shows a notice as a row of its own, after which the next message names its author again", () => {
+    const base = new Date(2026, 4, 1, 10, 0).getTime() / 1000;
+    const lines: ChatLine[] = [
+      message("a", "alice", base),
+      notice("n", base + 10, 4, "Alice removed Bob"),
+      message("b", "alice", base + 20),
+    ];
+    const rows = chatRows(lines);
+    expect(rows.map((r) => (r.kind === "message" ? `${r.key}${r.showAuthor ? "+" : ""}` : r.key))).toEqual([
+      "day:2026-05-01",
+      "a+",
+      "notice:n",
+      "b+",
+    ]);
+    const row = rows[2];
+    expect(row?.kind === "notice" && row.notice.text).toBe("Alice removed Bob");
+  });
+
+  it("orders a notice within its second by epoch: earlier-epoch messages before it, its own after", () => {
+    const lines: ChatLine[] = [
+      { ...message("z", "a", 5), type: "message", epoch: 3 },
+      { ...message("y", "a", 5), type: "message", epoch: 4 },
+      notice("n", 5, 4),
+      message("x", "a", 4),
+    ];
+    expect(mergeMessages([], lines).map((l) => l.id)).toEqual(["x", "z", "n", "y"]);
+    // Without an epoch (just sent, not read back yet) a message goes after the notices of its second.
+    expect(mergeMessages([], [message("a", "a", 5), notice("n", 5, 4)]).map((l) => l.id)).toEqual(["n", "a"]);
+  });
+
+  it("drops a loaded notice that a fresh newest page no longer holds (its change was undone)", () => {
+    const loaded: ChatLine[] = [notice("old", 1, 2), message("m", "a", 2), notice("undone", 3, 3)];
+    const fresh: ChatLine[] = [message("m", "a", 2), message("k", "a", 4)];
+    expect(mergeMessages(loaded, fresh, 2).map((l) => l.id)).toEqual(["old", "m", "k"]);
+    // Without `from` (an older page), nothing loaded is dropped.
+    expect(mergeMessages(loaded, fresh).map((l) => l.id)).toEqual(["old", "m", "undone", "k"]);
   });
 });

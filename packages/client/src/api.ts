@@ -103,7 +103,16 @@ export interface ChatNotice {
 }
 
 /** One line of a chat history: a message, or a notice of a change to the group. */
-export type ChatEntry = (ChatMessage & { type: "message" }) | ChatNotice;
+export type ChatEntry =
+  | (ChatMessage & {
+      type: "message";
+      /**
+       * The group's state number the message was written in; given only for messages written in
+       * the same second as a notice, where it decides which side of the notice they belong.
+       */
+      epoch?: number;
+    })
+  | ChatNotice;
 
 export type RsvpStatus = "going" | "maybe" | "declined";
 

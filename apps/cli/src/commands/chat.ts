@@ -1,7 +1,8 @@
 /**
  * `rally chat`: send and read a group's messages (issue 3):
- *   rally chat send GROUP TEXT   rally chat list GROUP → [{"id","author","text","createdAt"}]
- * (`author` is the sender's npub), plus replies, reactions and deleting.
+ *   rally chat send GROUP TEXT   rally chat list GROUP → [{"type":"message","id","author","text","createdAt"}]
+ * (`author` is the sender's npub), plus replies, reactions and deleting. `chat list` also holds the
+ * group's changes as `{"type":"notice","text":"Alice removed Bob",…}` entries among the messages.
  */
 import type { Command } from "commander";
 import { deliver, freshen, resolveGroup, when, withClient } from "../cli/client.ts";
@@ -32,7 +33,7 @@ export function register(program: Command): void {
 
   chat
     .command("list")
-    .description("show a group's messages, oldest first")
+    .description("show a group's messages and changes to it (who was added, removed, …), oldest first")
     .argument("<group>", "group id or name")
     .option("--limit <n>", "only the newest N", positiveInt("--limit"))
     .option("--offline", "do not check the relays first")
@@ -40,11 +41,12 @@ export function register(program: Command): void {
       await withClient(cmd, async (client) => {
         await freshen(cmd, client, opts.offline);
         const id = await resolveGroup(client, ref);
-        const list = await client.chat(id, opts.limit ? { limit: opts.limit } : {});
+        const list = await client.chatHistory(id, opts.limit ? { limit: opts.limit } : {});
         printResult(cmd, list, () =>
           list.length === 0
             ? ["No messages yet."]
             : list.map((m) => {
+                if (m.type === "notice") return `[${when(m.createdAt)}] — ${m.text}`;
                 const text = m.deleted ? "(deleted)" : m.text;
                 const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
                 return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${m.state === "pending" ? "  (not sent yet)" : ""}`;

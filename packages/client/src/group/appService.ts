@@ -49,7 +49,7 @@ import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { KIND_PROFILE, namesFromRumors } from "./names.ts";
-import { loadNotices, mergeHistory, noticeEntries } from "./notices.ts";
+import { loadNotices, mergeHistory, messageEpochsNear, noticeEntries } from "./notices.ts";
 
 const CHAT_KINDS = new Set([5, 7, 9]);
 
@@ -187,7 +187,8 @@ export class AppService {
       toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"),
     );
     const notices = noticeEntries(await loadNotices(this.core.store, rec.id), me, snap.nameOf);
-    return mergeHistory(messages, notices, options);
+    const epochs = await messageEpochsNear(this.core.store, rec.id, notices);
+    return mergeHistory(messages, notices, { ...options, epochs });
   }
 
   async react(id: string, messageId: string, emoji: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Membership notices: the lines a chat shows between messages when the group itself changed —
  * "Alice added Carol", "Alice removed Bob", "Bob left", "Alice made Bob an admin", "Alice renamed
- * the group to …", "You were removed by Alice", "You joined; invited by Alice".
+ * the group to …", "You were removed by Alice", "You joined; invited by Alice", "Alice changed the
+ * servers that carry the group's messages".
  *
  * Notices are never sent. Each device derives them from the commits it applied (the group record
  * before and after the commit, and who committed it), so every member's history shows the same
@@ -19,6 +20,7 @@ import type { ChatEntry, ChatMessage, ChatNotice, NoticeKind } from "../api.ts";
 import { toNpub } from "../core/people.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
+import { envelopeOf } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 
 /** One change, as stored: people as hex pubkeys, never names. */
@@ -224,7 +226,8 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
     case "description":
       return n.value ? `${actor} changed the group description` : `${actor} removed the group description`;
     case "relays":
-      return `${actor} changed the group's relays`;
+      // Plain words: the relays are "the servers that carry the messages" everywhere in Rally.
+      return `${actor} changed the servers that carry the group's messages`;
   }
 }
 
@@ -257,18 +260,41 @@ export function noticeEntries(
 }
 
 /**
- * Messages and notices in one history, oldest first: by time, a notice before the messages of the
- * same second (a message written right after a change is read after it), then by id. `before` and
- * `limit` then work as for messages alone.
+ * The epochs of the chat messages written in the same seconds as notices: within one second, a
+ * message carried in an epoch before a change was written before it, one carried in the change's
+ * epoch or later after it. Only those seconds are read, so a long history costs nothing more.
+ */
+export async function messageEpochsNear(
+  store: Store,
+  groupId: string,
+  notices: readonly ChatNotice[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const at of new Set(notices.map((n) => n.createdAt))) {
+    for (const row of await store.rumors({ group: groupId, kinds: [9], since: at, until: at })) {
+      const env = envelopeOf(row);
+      if (env && Number.isSafeInteger(env.e)) out.set(row.id, env.e);
+    }
+  }
+  return out;
+}
+
+/**
+ * Messages and notices in one history, oldest first (`compareEntries`). Messages written in the
+ * second of a notice carry their epoch (`messageEpochsNear`) to take their side of it. `before`
+ * and `limit` then work as for messages alone.
  */
 export function mergeHistory(
   messages: readonly ChatMessage[],
   notices: readonly ChatNotice[],
-  options: { limit?: number; before?: number } = {},
+  options: { limit?: number; before?: number; epochs?: ReadonlyMap<string, number> } = {},
 ): ChatEntry[] {
-  let list: ChatEntry[] = [...messages.map((m): ChatEntry => ({ type: "message", ...m })), ...notices].sort(
-    compareEntries,
-  );
+  const epochs = options.epochs ?? new Map<string, number>();
+  const entries = messages.map((m): ChatEntry => {
+    const epoch = epochs.get(m.id);
+    return epoch === undefined ? { type: "message", ...m } : { type: "message", ...m, epoch };
+  });
+  let list: ChatEntry[] = [...entries, ...notices].sort(compareEntries);
   if (options.before !== undefined) {
     const before = options.before;
     list = list.filter((e) => e.createdAt < before);
@@ -277,12 +303,19 @@ export function mergeHistory(
   return list;
 }
 
-/** The order of a chat history (also for merging pages in a UI). */
+/**
+ * The order of a chat history (also for merging pages in a UI): by time; within one second by
+ * epoch, a notice before the messages of its own epoch (a message written right after a change is
+ * read after it; one of an earlier epoch before it), a message of unknown epoch after the notices
+ * (only messages in a notice's second carry one); then by id.
+ */
 export function compareEntries(a: ChatEntry, b: ChatEntry): number {
   if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  const ea = a.epoch ?? Number.POSITIVE_INFINITY;
+  const eb = b.epoch ?? Number.POSITIVE_INFINITY;
+  if (ea !== eb) return ea < eb ? -1 : 1;
   const ra = a.type === "notice" ? 0 : 1;
   const rb = b.type === "notice" ? 0 : 1;
   if (ra !== rb) return ra - rb;
-  if (a.type === "notice" && b.type === "notice" && a.epoch !== b.epoch) return a.epoch - b.epoch;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

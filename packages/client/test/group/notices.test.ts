@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeRumor } from "@rally/protocol/app/index.ts";
 import { getPublicKey } from "nostr-tools/pure";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/api.ts";
@@ -18,6 +19,7 @@ import {
   loadNotices,
   membershipNotices,
   mergeHistory,
+  messageEpochsNear,
   noticeEntries,
   noticeOps,
   noticeText,
@@ -118,7 +120,7 @@ describe("membership notices", () => {
     ]);
     expect(texts(before, record({ description: "" }), BOB)).toEqual(["Alice removed the group description"]);
     expect(texts(before, record({ relays: ["wss://r.example"] }), BOB)).toEqual([
-      "Alice changed the group's relays",
+      "Alice changed the servers that carry the group's messages",
     ]);
     // The same relays in another order are no change.
     const two = record({ relays: ["ws://a", "ws://b"] });
@@ -241,6 +243,56 @@ describe("notices in the store and in the chat history", () => {
     }
   });
 
+  it("reads the epochs of the messages written in a notice's second, and only those", async () => {
+    const store = openSqliteStore(join(root, "b.db"));
+    try {
+      const rows = [
+        { at: 199, e: 3 },
+        { at: 200, e: 3 },
+        { at: 200, e: 4 },
+      ].map(({ at, e }, i) => {
+        const r = makeRumor({ pubkey: ALICE, createdAt: at, kind: 9, tags: [], content: `m${i}` });
+        return {
+          op: "putRumor" as const,
+          rumor: {
+            id: r.id,
+            group: GROUP,
+            kind: 9,
+            created_at: at,
+            pubkey: ALICE,
+            json: JSON.stringify({ r, e }),
+          },
+        };
+      });
+      await store.batch(rows);
+      const notices = noticeEntries(
+        [{ v: 1, group: GROUP, commit: COMMIT, epoch: 4, at: 200, notices: [] }],
+        BOB,
+        nameOf,
+      );
+      expect(await messageEpochsNear(store, GROUP, notices)).toEqual(new Map());
+      const one = noticeEntries(
+        [
+          {
+            v: 1,
+            group: GROUP,
+            commit: COMMIT,
+            epoch: 4,
+            at: 200,
+            notices: [{ kind: "removed", actor: ALICE, subject: CAROL, value: null }],
+          },
+        ],
+        BOB,
+        nameOf,
+      );
+      const epochs = await messageEpochsNear(store, GROUP, one);
+      expect([...epochs.entries()].sort((a, b) => a[1] - b[1]).map(([, e]) => e)).toEqual([3, 4]);
+      expect(epochs.has(rows[0]!.rumor.id)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("merges notices with messages by time, a notice first within its second; limit and before", () => {
     const msg = (id: string, createdAt: number): ChatMessage => ({
       id,
@@ -275,6 +327,14 @@ describe("notices in the store and in the chat history", () => {
       "m20",
       "m30",
     ]);
+    // Within the notice's second, a message of an earlier epoch was written before the change.
+    const epochs = new Map([
+      ["00", 3],
+      ["03", 4],
+    ]);
+    const same = mergeHistory([...messages, msg("03", 20)], notices, { epochs });
+    expect(same.map((e) => e.id)).toEqual(["01", "00", `${COMMIT}:000`, "03", "02"]);
+    expect(same[1]).toEqual({ type: "message", ...msg("00", 20), epoch: 3 });
     // Messages keep every field they had, marked as messages.
     expect(all[0]).toEqual({ type: "message", ...msg("01", 10) });
     expect(mergeHistory(messages, notices, { limit: 2 }).map((e) => e.createdAt)).toEqual([20, 30]);

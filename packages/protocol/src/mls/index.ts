@@ -74,7 +74,7 @@ export {
   parseKeyPackage,
 } from "./keyPackage.ts";
 export type { Member, MemberDevice } from "./members.ts";
-export { type CommitCandidate, compareCommits, orderForProcessing, pickWinningCommit } from "./ordering.ts";
+export { type CommitRank, compareCommits, orderForProcessing, pickWinningCommit } from "./ordering.ts";
 export {
   decodeState,
   type EncodedState,

@@ -1,13 +1,14 @@
 /**
  * A group's message timeline: turns group messages received in any order, any number of times,
  * into one deterministic sequence of states (RFC 9420 §14 leaves ordering to the delivery
- * service; Rally has none, so members agree by rule — Marmot MIP-03 "Commit Message Race
- * Conditions": per epoch the valid commit with the earliest `created_at`, then lowest event id).
+ * service; Rally has none, so members agree by rule, `ordering.ts`: per epoch the valid commit of
+ * an admin before any other, then the lowest event id; the sender-chosen `created_at` plays no part).
  *
  * - Proposals and application messages of the current epoch are processed as they arrive; those
  *   of a later epoch wait until the group reaches it.
- * - Commits of the current epoch are applied best first; one that fails (forbidden, invalid) is
- *   skipped and the next best tried.
+ * - Every commit of the current epoch is tried on the same state (whether its committer is an admin
+ *   is known only once it is read); the best one that applies wins, those that fail (forbidden,
+ *   invalid, missing-proposal) are set aside until a proposal of their epoch arrives.
  * - A better commit (or a proposal that may make one valid) arriving for an epoch already left
  *   rolls the group back to the checkpoint kept before that epoch's commit and replays; so the
  *   final state depends only on the set of messages, not on their order. Checkpoints are kept for
@@ -23,15 +24,14 @@
 import type { PubkeyHex } from "../nostr/event.ts";
 import { bytesToHex } from "./bytes.ts";
 import { isMlsEngineError, type MlsErrorCode } from "./errors.ts";
-import { epoch as epochOf, type MessageInfo, peekMessage } from "./inspect.ts";
-import { compareCommits } from "./ordering.ts";
+import { epoch as epochOf, isAdmin, type MessageInfo, ownPubkey, peekMessage } from "./inspect.ts";
+import { type CommitRank, compareCommits } from "./ordering.ts";
 import { type ProcessResult, process } from "./process.ts";
 import { type GroupState, unwrapState } from "./state.ts";
 
-/** A group message with the outer Nostr event's id and time. */
+/** A group message with the outer Nostr event's id. */
 export interface Envelope {
   id: string;
-  createdAt: number;
   message: Uint8Array;
 }
 
@@ -47,8 +47,9 @@ interface Checkpoint {
   /** Proposal ids already reflected in `before`. */
   beforeProposals: ReadonlySet<string>;
   epoch: number;
-  /** The commit applied at `epoch`. */
+  /** The commit applied at `epoch`, and how it ranked. */
   commit: Envelope;
+  rank: CommitRank;
 }
 
 export interface Timeline {
@@ -172,10 +173,12 @@ export async function receive(
   if (info.epoch < head) {
     const at = next.checkpoints.findIndex((c) => c.epoch === info.epoch);
     const cp = next.checkpoints[at];
-    const better =
-      cp !== undefined &&
-      (info.kind === "proposal" || compareCommits({ createdAt: env.createdAt, id: env.id }, cp.commit) < 0);
-    if (!better || cp === undefined) return { timeline: next, events };
+    if (cp === undefined) return { timeline: next, events };
+    if (info.kind === "commit") {
+      // Only a commit that applies on the checkpoint and outranks the one applied there counts.
+      const tried = await tryCommit(next, cp.before, env);
+      if (!tried.ok || compareCommits(tried.rank, cp.rank) >= 0) return { timeline: next, events };
+    }
     // Failures were judged against the abandoned branch; judge again from the checkpoint on.
     const stillFailed = new Map(
       [...next.failed].filter(([id]) => (next.handshakes.get(id)?.epoch ?? 0) < info.epoch),
@@ -212,7 +215,35 @@ async function tryProcess(
   }
 }
 
-const byOrder = (a: { env: Envelope }, b: { env: Envelope }) => compareCommits(a.env, b.env);
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byOrder = (a: { env: Envelope }, b: { env: Envelope }) => byId(a.env, b.env);
+
+type Tried =
+  | { ok: true; rank: CommitRank; after: GroupState; event: TimelineEvent }
+  | { ok: false; reason: MlsErrorCode; event: TimelineEvent };
+
+/** Tries one commit on `state`: an own commit applies only on the very state it was built on. */
+async function tryCommit(t: Timeline, state: GroupState, env: Envelope): Promise<Tried> {
+  const own = t.own.get(env.id);
+  const e = epochOf(state);
+  if (own !== undefined) {
+    if (own.base !== epochKey(state)) {
+      return { ok: false, reason: "old-epoch", event: { kind: "ignored", id: env.id, reason: "old-epoch" } };
+    }
+    return {
+      ok: true,
+      rank: { byAdmin: isAdmin(state, ownPubkey(state)), id: env.id },
+      after: own.after,
+      event: { kind: "commit", id: env.id, result: { kind: "own" }, epoch: e + 1 },
+    };
+  }
+  const r = await tryProcess(state, env);
+  if (r.ok && r.result?.kind === "commit") {
+    return { ok: true, rank: { byAdmin: r.result.byAdmin, id: env.id }, after: r.state, event: r.event };
+  }
+  const reason = r.event.kind === "ignored" ? r.event.reason : "invalid";
+  return { ok: false, reason, event: { kind: "ignored", id: env.id, reason } };
+}
 
 /** Moves the head forward as far as the known messages allow. */
 async function advance(
@@ -232,7 +263,7 @@ async function advance(
       headProposals = new Set(headProposals).add(p.env.id);
       events.push(r.event);
     }
-    const ready = waiting.filter((w) => w.epoch === e).sort((a, b) => compareCommits(a, b));
+    const ready = waiting.filter((w) => w.epoch === e).sort(byId);
     if (ready.length > 0) {
       waiting = waiting.filter((w) => w.epoch !== e);
       for (const w of ready) {
@@ -241,42 +272,30 @@ async function advance(
         events.push(r.event);
       }
     }
-    // The best commit of this epoch that applies.
+    // Every commit of this epoch is tried on the same state; the best that applies wins.
     const commits = [...t.handshakes.values()]
       .filter((h) => h.kind === "commit" && h.epoch === e && !failed.has(h.env.id))
       .sort(byOrder);
-    let applied = false;
+    let best: { env: Envelope; tried: Extract<Tried, { ok: true }> } | undefined;
     for (const c of commits) {
-      const own = t.own.get(c.env.id);
-      let after: GroupState | undefined;
-      if (own !== undefined) {
-        // Our own commit applies only on the very state it was built on (not on another branch).
-        if (own.base !== epochKey(head)) {
-          failed = new Map(failed).set(c.env.id, "old-epoch");
-          continue;
-        }
-        after = own.after;
-        events.push({ kind: "commit", id: c.env.id, result: { kind: "own" }, epoch: e + 1 });
-      } else {
-        const r = await tryProcess(head, c.env);
-        if (r.ok) {
-          after = r.state;
-          events.push(r.event);
-        } else {
-          failed = new Map(failed).set(c.env.id, r.event.kind === "ignored" ? r.event.reason : "internal");
-          events.push(r.event);
-        }
+      const tried = await tryCommit(t, head, c.env);
+      if (!tried.ok) {
+        failed = new Map(failed).set(c.env.id, tried.reason);
+        events.push(tried.event);
+      } else if (best === undefined || compareCommits(tried.rank, best.tried.rank) < 0) {
+        best = { env: c.env, tried };
       }
-      if (after !== undefined) {
-        checkpoints = [
-          ...checkpoints,
-          { before: head, beforeProposals: headProposals, epoch: e, commit: c.env },
-        ].slice(-t.window);
-        head = after;
-        headProposals = new Set();
-        applied = true;
-        break;
-      }
+    }
+    let applied = false;
+    if (best !== undefined) {
+      events.push(best.tried.event);
+      checkpoints = [
+        ...checkpoints,
+        { before: head, beforeProposals: headProposals, epoch: e, commit: best.env, rank: best.tried.rank },
+      ].slice(-t.window);
+      head = best.tried.after;
+      headProposals = new Set();
+      applied = true;
     }
     if (!applied) break;
   }

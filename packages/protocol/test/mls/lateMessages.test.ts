@@ -42,8 +42,23 @@ describe("F2: late messages from people who left", () => {
   });
 });
 
-describe("F8: a commit whose proposal has not arrived", () => {
-  it("F8: is reported as missing-proposal and applies once the proposal is in", async () => {
+describe("F8: what the ordering of competing commits needs", () => {
+  it("F8: process reports whether the committer was an admin of the epoch", async () => {
+    const [alice, bob] = [person("alice"), person("bob")];
+    const { states } = await groupOf(alice, [bob]);
+    const fromAlice = await selfUpdate(states.get("alice") as GroupState);
+    const fromBob = await selfUpdate(states.get("bob") as GroupState);
+    expect((await process(states.get("bob") as GroupState, fromAlice.commit)).result).toMatchObject({
+      kind: "commit",
+      byAdmin: true,
+    });
+    expect((await process(states.get("alice") as GroupState, fromBob.commit)).result).toMatchObject({
+      kind: "commit",
+      byAdmin: false,
+    });
+  });
+
+  it("F8: a commit whose proposal has not arrived is reported as missing-proposal, and applies once it is in", async () => {
     const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
     const { states } = await groupOf(alice, [bob, carol]);
     const leave = await proposeLeave(states.get("bob") as GroupState);

@@ -7,6 +7,7 @@ import {
   type Envelope,
   encrypt,
   epoch,
+  exporterSecret,
   type GroupState,
   headState,
   members,
@@ -18,11 +19,7 @@ import {
 } from "../../src/mls/index.ts";
 import { groupOf, person, text, untext } from "./helpers.ts";
 
-const env = (id: string, createdAt: number, message: Uint8Array): Envelope => ({
-  id: id.padEnd(64, "0"),
-  createdAt,
-  message,
-});
+const env = (id: string, message: Uint8Array): Envelope => ({ id: id.padEnd(64, "0"), message });
 
 describe("timeline", () => {
   it("holds application messages of a later epoch until its commit arrives", async () => {
@@ -31,44 +28,72 @@ describe("timeline", () => {
     const up = await selfUpdate(states.get("alice") as GroupState);
     const m = await encrypt(up.state, text("in epoch 2"));
     let t = startTimeline(states.get("bob") as GroupState);
-    const first = await receive(t, env("b1", 20, m.message));
+    const first = await receive(t, env("b1", m.message));
     expect(first.events).toEqual([]);
     t = first.timeline;
-    const second = await receive(t, env("a1", 10, up.commit));
+    const second = await receive(t, env("a1", up.commit));
     expect(second.events.map((e) => e.kind)).toEqual(["commit", "application"]);
     const app = second.events[1];
     expect(app?.kind === "application" && untext(app.plaintext)).toBe("in epoch 2");
     // Duplicates change nothing.
-    expect((await receive(second.timeline, env("a1", 10, up.commit))).events).toEqual([]);
+    expect((await receive(second.timeline, env("a1", up.commit))).events).toEqual([]);
     expect(epoch(headState(second.timeline))).toBe(2);
   });
 
-  it("rolls back when an earlier commit for an epoch already left arrives", async () => {
+  it("rolls back when a better commit for an epoch already left arrives", async () => {
     const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
     const { states } = await groupOf(alice, [bob, carol]);
-    const late = await selfUpdate(states.get("bob") as GroupState); // created_at 5: wins
-    const early = await selfUpdate(states.get("alice") as GroupState); // created_at 9: loses
-    let t = startTimeline(states.get("carol") as GroupState);
-    t = (await receive(t, env("aa", 9, early.commit))).timeline;
+    const better = await selfUpdate(states.get("bob") as GroupState); // id "aa": wins
+    const worse = await selfUpdate(states.get("carol") as GroupState); // id "bb": loses
+    let t = startTimeline(states.get("alice") as GroupState);
+    t = (await receive(t, env("bb", worse.commit))).timeline;
     expect(epoch(headState(t))).toBe(2);
-    const r = await receive(t, env("bb", 5, late.commit));
+    const r = await receive(t, env("aa", better.commit));
     expect(r.events.map((e) => e.kind)).toEqual(["rolled-back", "commit"]);
     const commit = r.events[1];
     expect(commit?.kind === "commit" && commit.result.kind === "commit" && commit.result.committer).toBe(
       bob.pubkey,
     );
-    // Alice's timeline: her own commit loses too.
-    let ta = startTimeline(states.get("alice") as GroupState);
-    ta = (
-      await recordOwnCommit(ta, env("aa", 9, early.commit), {
-        before: states.get("alice") as GroupState,
-        after: early.state,
+    // Carol's timeline: her own commit loses too.
+    let tc = startTimeline(states.get("carol") as GroupState);
+    tc = (
+      await recordOwnCommit(tc, env("bb", worse.commit), {
+        before: states.get("carol") as GroupState,
+        after: worse.state,
       })
     ).timeline;
-    ta = (await receive(ta, env("bb", 5, late.commit))).timeline;
-    const { exporterSecret } = await import("../../src/mls/index.ts");
-    expect(await exporterSecret(headState(ta))).toEqual(await exporterSecret(late.state));
-    expect(await exporterSecret(headState(r.timeline))).toEqual(await exporterSecret(late.state));
+    tc = (await receive(tc, env("aa", better.commit))).timeline;
+    expect(await exporterSecret(headState(tc))).toEqual(await exporterSecret(better.state));
+    expect(await exporterSecret(headState(r.timeline))).toEqual(await exporterSecret(better.state));
+  });
+
+  it("F8: an admin's commit wins over a member's competing commit whatever their ids and times", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    // Bob is about to be removed and races Alice's removal with a key update of his own, under
+    // the lowest possible id (and, on the wire, an earlier created_at: it no longer counts).
+    const removal = await removeMembers(states.get("alice") as GroupState, [bob.pubkey]);
+    const dodge = await selfUpdate(states.get("bob") as GroupState);
+    for (const order of [
+      [env("00", dodge.commit), env("ff", removal.commit)],
+      [env("ff", removal.commit), env("00", dodge.commit)],
+    ]) {
+      let t = startTimeline(states.get("carol") as GroupState);
+      for (const e of order) t = (await receive(t, e)).timeline;
+      expect(epoch(headState(t))).toBe(2);
+      expect(members(headState(t)).map((m) => m.pubkey)).not.toContain(bob.pubkey);
+      expect(await exporterSecret(headState(t))).toEqual(await exporterSecret(removal.state));
+    }
+    // Alice's own timeline keeps her commit.
+    let ta = startTimeline(states.get("alice") as GroupState);
+    ta = (await receive(ta, env("00", dodge.commit))).timeline;
+    ta = (
+      await recordOwnCommit(ta, env("ff", removal.commit), {
+        before: states.get("alice") as GroupState,
+        after: removal.state,
+      })
+    ).timeline;
+    expect(await exporterSecret(headState(ta))).toEqual(await exporterSecret(removal.state));
   });
 
   it("skips a forbidden commit and applies the next best", async () => {
@@ -83,10 +108,10 @@ describe("timeline", () => {
     ]);
     const honest = await selfUpdate(states.get("alice") as GroupState);
     let t = startTimeline(states.get("carol") as GroupState);
-    const r1 = await receive(t, env("01", 1, forged));
+    const r1 = await receive(t, env("01", forged));
     expect(r1.events).toEqual([{ kind: "ignored", id: "01".padEnd(64, "0"), reason: "forbidden" }]);
     t = r1.timeline;
-    t = (await receive(t, env("02", 2, honest.commit))).timeline;
+    t = (await receive(t, env("02", honest.commit))).timeline;
     expect(epoch(headState(t))).toBe(2);
     expect(members(headState(t)).length).toBe(3);
   });
@@ -106,7 +131,7 @@ describe("timeline limits", () => {
       ...msg,
       privateMessage: { ...msg.privateMessage, epoch: 1_000_000n },
     });
-    const r = await receive(startTimeline(states.get("bob") as GroupState), env("ff", 1, far));
+    const r = await receive(startTimeline(states.get("bob") as GroupState), env("ff", far));
     expect(r.events).toEqual([{ kind: "ignored", id: "ff".padEnd(64, "0"), reason: "too-far-ahead" }]);
     expect(r.timeline.waiting.length).toBe(0);
   });
@@ -119,10 +144,10 @@ describe("own commits", () => {
     const before = states.get("alice") as GroupState;
     const up = await selfUpdate(before);
     let t = startTimeline(before);
-    const echo = await receive(t, env("e1", 1, up.commit));
+    const echo = await receive(t, env("e1", up.commit));
     expect(echo.events[0]).toMatchObject({ kind: "ignored" });
     t = echo.timeline;
-    const mine = await recordOwnCommit(t, env("e1", 1, up.commit), { before, after: up.state });
+    const mine = await recordOwnCommit(t, env("e1", up.commit), { before, after: up.state });
     expect(mine.events).toEqual([
       { kind: "commit", id: "e1".padEnd(64, "0"), result: { kind: "own" }, epoch: 2 },
     ]);

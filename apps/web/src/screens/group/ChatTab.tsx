@@ -1,16 +1,17 @@
 /**
  * A group's conversation. History loads a page at a time (older pages as the reader scrolls up)
  * into a windowed list, so ten thousand messages scroll as smoothly as ten. Messages typed while
- * offline show as waiting and go out on their own when the connection is back.
+ * offline show as waiting and go out on their own when the connection is back. Changes to the
+ * group ("Alice removed Bob") show between the messages as centred grey lines.
  */
 import type { ChatMessage } from "@rally/client/api.ts";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient } from "../../app/client.tsx";
-import { dayLabel } from "../../lib/time.ts";
+import { clockTime, dayLabel } from "../../lib/time.ts";
 import { ErrorNote } from "../../ui/Notice.tsx";
 import { VirtualList } from "../../ui/VirtualList.tsx";
 import { Composer } from "./Composer.tsx";
-import { type ChatRow, chatRows, mergeMessages } from "./chatRows.ts";
+import { type ChatLine, type ChatRow, chatRows, isMessage, mergeMessages } from "./chatRows.ts";
 import type { GroupContext } from "./GroupView.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 
@@ -19,7 +20,7 @@ const PAGE = 200;
 export function ChatTab({ context, onShown }: { context: GroupContext; onShown?: () => void }) {
   const client = useClient();
   const groupId = context.group.id;
-  const [messages, setMessages] = useState<ChatMessage[] | null>(null);
+  const [lines, setLines] = useState<ChatLine[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const olderState = useRef<{ loading: boolean; done: boolean }>({ loading: false, done: false });
@@ -40,11 +41,13 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
       do {
         again = false;
         try {
-          const fresh = await client.chat(groupId, { limit: PAGE });
+          const fresh = await client.chatHistory(groupId, { limit: PAGE });
           if (!alive) return;
-          setMessages((loaded) => {
+          // The newest page holds everything after its first second (all of it when not full).
+          const from = fresh.length < PAGE ? Number.NEGATIVE_INFINITY : (fresh[0]?.createdAt ?? 0) + 1;
+          setLines((loaded) => {
             if (loaded === null && fresh.length < PAGE) olderState.current.done = true;
-            return mergeMessages(loaded ?? [], fresh);
+            return mergeMessages<ChatLine>(loaded ?? [], fresh, from);
           });
           setError(null);
           onShownRef.current?.();
@@ -55,8 +58,13 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
       running = false;
     };
     void refresh();
+    // A change to the group itself ("groups") may bring a notice ("Alice removed Bob").
     const off = client.onChange((what) => {
-      if (what.kind === "chat" && (what.group === undefined || what.group === groupId)) void refresh();
+      if (
+        (what.kind === "chat" || what.kind === "groups") &&
+        (what.group === undefined || what.group === groupId)
+      )
+        void refresh();
     });
     return () => {
       alive = false;
@@ -66,13 +74,14 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
 
   // While a message of ours waits for a relay, look again now and then: its state changes when
   // the outbox hears back, which is not a change in the conversation itself.
+  const messages = useMemo(() => lines?.filter(isMessage) ?? null, [lines]);
   const waiting = messages?.some((m) => m.state === "pending") ?? false;
   useEffect(() => {
     if (!waiting) return;
     const timer = setInterval(async () => {
       try {
-        const fresh = await client.chat(groupId, { limit: PAGE });
-        setMessages((loaded) => mergeMessages(loaded ?? [], fresh));
+        const fresh = await client.chatHistory(groupId, { limit: PAGE });
+        setLines((loaded) => mergeMessages<ChatLine>(loaded ?? [], fresh));
       } catch {
         // The next tick or change notice tries again.
       }
@@ -82,19 +91,19 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
 
   const loadOlder = useCallback(async () => {
     const state = olderState.current;
-    const oldest = messages?.[0];
+    const oldest = lines?.[0];
     if (state.loading || state.done || !oldest) return;
     state.loading = true;
     try {
-      const page = await client.chat(groupId, { limit: PAGE, before: oldest.createdAt });
+      const page = await client.chatHistory(groupId, { limit: PAGE, before: oldest.createdAt });
       if (page.length < PAGE) state.done = true;
-      setMessages((loaded) => mergeMessages(loaded ?? [], page));
+      setLines((loaded) => mergeMessages<ChatLine>(loaded ?? [], page));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
       state.loading = false;
     }
-  }, [client, groupId, messages]);
+  }, [client, groupId, lines]);
 
   // Reading the chat marks it read, also when new messages arrive while it is open.
   const newest = messages?.[messages.length - 1]?.id;
@@ -103,7 +112,7 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
     void client.markRead(groupId).catch(() => {});
   }, [client, groupId, newest]);
 
-  const rows = useMemo(() => chatRows(messages ?? []), [messages]);
+  const rows = useMemo(() => chatRows(lines ?? []), [lines]);
   const byId = useMemo(() => new Map((messages ?? []).map((m) => [m.id, m])), [messages]);
 
   const renderRow = useCallback(
@@ -112,6 +121,13 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
         <div className="day-separator">
           <span>{dayLabel(new Date(`${row.day}T12:00:00`).getTime() / 1000)}</span>
         </div>
+      ) : row.kind === "notice" ? (
+        <p className="chat-notice">
+          <span>{row.notice.text}</span>{" "}
+          <time dateTime={new Date(row.notice.createdAt * 1000).toISOString()}>
+            {clockTime(row.notice.createdAt)}
+          </time>
+        </p>
       ) : (
         <MessageRow
           message={row.message}
@@ -131,13 +147,13 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
   return (
     <div className="chat">
       {error && <ErrorNote>{error}</ErrorNote>}
-      {messages === null && !error && <p className="loading chat-loading">Loading messages…</p>}
+      {lines === null && !error && <p className="loading chat-loading">Loading messages…</p>}
       {messages !== null && messages.length === 0 && (
         <div className="empty chat-empty">
           <p>No messages yet. Say hello — only the members of {context.group.name} can read this.</p>
         </div>
       )}
-      {messages !== null && messages.length > 0 && (
+      {lines !== null && lines.length > 0 && (
         <VirtualList
           className="messages"
           label={`Messages in ${context.group.name}`}
@@ -157,7 +173,7 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
           onSend={async (text) => {
             const sent = await client.sendChat(groupId, text, replyTo ? { replyTo: replyTo.id } : undefined);
             setReplyTo(null);
-            setMessages((loaded) => mergeMessages(loaded ?? [], [sent]));
+            setLines((loaded) => mergeMessages<ChatLine>(loaded ?? [], [sent]));
           }}
         />
       )}
@@ -169,6 +185,7 @@ const rowKey = (row: ChatRow) => row.key;
 
 function estimateRow(row: ChatRow): number {
   if (row.kind === "day") return 44;
+  if (row.kind === "notice") return 36;
   const lines = Math.ceil(Math.max(1, row.message.text.length) / 48);
   return (row.showAuthor ? 30 : 8) + 24 * lines + (row.message.reactions.length > 0 ? 34 : 0) + 16;
 }

@@ -1,18 +1,42 @@
 /**
- * Turns a group's messages into the rows the chat shows: oldest first, a day separator whenever
- * the date changes, and the author's name only when it differs from the message just above (or a
- * while has passed), the way people read a conversation.
+ * Turns a group's history into the rows the chat shows: oldest first, a day separator whenever
+ * the date changes, notices of changes to the group ("Alice removed Bob") as rows of their own,
+ * and the author's name only when it differs from the message just above (or a while has passed,
+ * or a notice came between), the way people read a conversation.
  */
-import type { ChatMessage } from "@rally/client/api.ts";
+import type { ChatMessage, ChatNotice } from "@rally/client/api.ts";
+
+/** One line of the history: a notice, or a message (as `chatHistory` or `sendChat` gives it). */
+export type ChatLine = ChatNotice | (ChatMessage & { type?: "message"; epoch?: number });
 
 export type ChatRow =
   | { kind: "day"; key: string; day: string }
+  | { kind: "notice"; key: string; notice: ChatNotice }
   | { kind: "message"; key: string; message: ChatMessage; showAuthor: boolean };
 
 const SAME_RUN_SECONDS = 5 * 60;
 
-export function compareMessages(a: ChatMessage, b: ChatMessage): number {
-  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export function isNotice(line: ChatLine): line is ChatNotice {
+  return line.type === "notice";
+}
+
+export function isMessage(line: ChatLine): line is ChatMessage & { type?: "message"; epoch?: number } {
+  return line.type !== "notice";
+}
+
+/**
+ * The client's history order (`compareEntries` in the client's notices.ts): by time; within one
+ * second by epoch where known, a notice before the messages of its epoch; then by id.
+ */
+export function compareMessages(a: ChatLine, b: ChatLine): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  const ea = a.epoch ?? Number.POSITIVE_INFINITY;
+  const eb = b.epoch ?? Number.POSITIVE_INFINITY;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const ra = isNotice(a) ? 0 : 1;
+  const rb = isNotice(b) ? 0 : 1;
+  if (ra !== rb) return ra - rb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function localDay(unixSeconds: number): string {
@@ -20,28 +44,42 @@ function localDay(unixSeconds: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-export function chatRows(messages: readonly ChatMessage[]): ChatRow[] {
+export function chatRows(lines: readonly ChatLine[]): ChatRow[] {
   const rows: ChatRow[] = [];
   let lastDay: string | null = null;
   let last: ChatMessage | null = null;
-  for (const message of messages) {
-    const day = localDay(message.createdAt);
+  for (const line of lines) {
+    const day = localDay(line.createdAt);
     if (day !== lastDay) {
       rows.push({ kind: "day", key: `day:${day}`, day });
       lastDay = day;
       last = null;
     }
+    if (isNotice(line)) {
+      rows.push({ kind: "notice", key: `notice:${line.id}`, notice: line });
+      last = null;
+      continue;
+    }
     const showAuthor =
-      !last || last.author !== message.author || message.createdAt - last.createdAt > SAME_RUN_SECONDS;
-    rows.push({ kind: "message", key: message.id, message, showAuthor });
-    last = message;
+      !last || last.author !== line.author || line.createdAt - last.createdAt > SAME_RUN_SECONDS;
+    rows.push({ kind: "message", key: line.id, message: line, showAuthor });
+    last = line;
   }
   return rows;
 }
 
-/** Merges fresh messages into what is loaded (same id: the fresh copy wins), sorted. */
-export function mergeMessages(loaded: readonly ChatMessage[], fresh: readonly ChatMessage[]): ChatMessage[] {
-  const byId = new Map(loaded.map((m) => [m.id, m]));
+/**
+ * Merges fresh lines into what is loaded (same id: the fresh copy wins), sorted. With `from`, the
+ * fresh lines are everything from that time on: a loaded notice there that they no longer hold is
+ * dropped (its change was undone when a better one for the same moment arrived).
+ */
+export function mergeMessages<T extends ChatLine>(
+  loaded: readonly T[],
+  fresh: readonly T[],
+  from?: number,
+): T[] {
+  const kept = from === undefined ? loaded : loaded.filter((m) => !isNotice(m) || m.createdAt < from);
+  const byId = new Map(kept.map((m) => [m.id, m]));
   for (const m of fresh) byId.set(m.id, m);
   return [...byId.values()].sort(compareMessages);
 }
