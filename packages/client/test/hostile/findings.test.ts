@@ -1,0 +1,332 @@
+/**
+ * Regression tests for the review's findings on group authority (security review 2026-12: F1, F2,
+ * F6, F8, F13), end to end: real clients with SQLite homes, one real relay process, and a member
+ * acting through the hostile harness, which publishes straight to the relay what Rally's client
+ * would never send.
+ */
+import { buildChatMessage, buildDeletion } from "@rally/protocol/app/index.ts";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildProfileRumor } from "../../src/group/names.ts";
+import type { Rally } from "../../src/rallyClient.ts";
+import {
+  acceptAll,
+  groupWith,
+  Hostile,
+  npubOf,
+  person,
+  pubkeyOf,
+  startWorld,
+  stopWorld,
+  viewOf,
+  type World,
+} from "./harness.ts";
+
+let w: World;
+
+beforeAll(async () => {
+  w = await startWorld("findings");
+}, 120_000);
+
+afterAll(async () => {
+  await stopWorld(w);
+});
+
+async function syncAll(cs: Rally[], rounds = 2): Promise<void> {
+  for (let i = 0; i < rounds; i++) for (const c of cs) await c.sync();
+}
+
+async function chatTexts(c: Rally, group: string): Promise<string[]> {
+  return (await c.chat(group)).filter((m) => !m.deleted).map((m) => m.text);
+}
+
+describe("F1: a member's proposals are refused, never committed by an admin's device", {
+  timeout: 300_000,
+}, () => {
+  it("a take-over proposal (data naming the member sole admin) changes nothing anywhere", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Allotment");
+    const before = await viewOf(carol, g);
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    await mallory.propose(
+      g,
+      mallory.dataProposal(g, {
+        name: "Taken over",
+        admins: [await pubkeyOf(bob)],
+        relays: ["ws://relay.bob.example"],
+      }),
+    );
+    await syncAll([alice, bob, carol]);
+    // An admin's own later change must not carry the member's proposal along either.
+    await alice.updateGroup(g, { description: "Plots 1-12" });
+    await syncAll([alice, bob, carol]);
+
+    const expected = { ...before, description: "Plots 1-12" };
+    for (const c of [alice, carol]) expect(await viewOf(c, g)).toEqual(expected);
+    expect(before.admins).toEqual([await pubkeyOf(alice)]);
+  });
+
+  it("a proposal to remove another member is refused: everyone stays", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Choir");
+    const before = await viewOf(carol, g);
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    await mallory.propose(g, mallory.removeProposal(g, await pubkeyOf(carol)));
+    await syncAll([alice, bob, carol]);
+    await alice.updateGroup(g, { name: "Choir (Tuesdays)" });
+    await syncAll([alice, bob, carol]);
+
+    const expected = { ...before, name: "Choir (Tuesdays)" };
+    for (const c of [alice, carol]) expect(await viewOf(c, g)).toEqual(expected);
+    expect(before.members).toContain(await pubkeyOf(carol));
+  });
+
+  it("a member's own commit of an Add or a data change is refused", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Reading group");
+    const before = await viewOf(carol, g);
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    await mallory.commit(g, { proposals: [await mallory.addProposal()] });
+    await mallory.commit(g, { proposals: [mallory.dataProposal(g, { admins: [await pubkeyOf(bob)] })] });
+    await syncAll([alice, carol]);
+
+    for (const c of [alice, carol]) expect(await viewOf(c, g)).toEqual(before);
+    await alice.sendChat(g, "still ours");
+    await alice.deliver(8_000);
+    await carol.sync();
+    expect(await chatTexts(carol, g)).toContain("still ours");
+  });
+});
+
+describe("F2: a removed admin's messages in retained epochs have no effect", { timeout: 300_000 }, () => {
+  it("a backdated chat message and a deletion of Carol's message, sent after removal, change nothing", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Tenants");
+    const mallory = new Hostile(bob);
+    await alice.setAdmin(g, await npubOf(bob), true);
+    await mallory.sync();
+    await carol.sync();
+    await carol.sendChat(g, "rent strike vote on Friday");
+    await carol.deliver(8_000);
+    await mallory.sync();
+    const carolMsg = (await bob.chat(g)).find((m) => m.text === "rent strike vote on Friday");
+    expect(carolMsg).toBeDefined();
+    const bobPk = await pubkeyOf(bob);
+    const epochE = mallory.epochs(g)[0] as number;
+
+    // Control: while Bob is a member, the harness's messages in this epoch are read by everyone.
+    await mallory.send(
+      g,
+      buildChatMessage({ pubkey: bobPk, createdAt: bob.core.now(), text: "hello from Bob" }),
+    );
+    await syncAll([alice, carol], 1);
+    expect(await chatTexts(carol, g)).toContain("hello from Bob");
+
+    // Alice removes Bob; Bob never syncs again and keeps his state of epoch E.
+    await alice.remove(g, await npubOf(bob));
+    await carol.sync();
+    const removedAt = (await carol.groupsSvc.record(g)).removedAt[bobPk] ?? carol.core.now();
+    expect((await viewOf(carol, g)).members).not.toContain(bobPk);
+
+    await mallory.send(
+      g,
+      buildChatMessage({ pubkey: bobPk, createdAt: removedAt - 60, text: "meeting moved to my place" }),
+      { epoch: epochE, createdAt: removedAt - 60 },
+    );
+    await mallory.send(
+      g,
+      buildDeletion({ pubkey: bobPk, createdAt: removedAt - 60, targets: [{ id: carolMsg!.id, kind: 9 }] }),
+      { epoch: epochE, createdAt: removedAt - 60 },
+    );
+    await syncAll([alice, carol]);
+
+    for (const c of [alice, carol]) {
+      const chat = await c.chat(g);
+      expect(chat.map((m) => m.text)).not.toContain("meeting moved to my place");
+      expect(chat.find((m) => m.id === carolMsg!.id)?.deleted).toBe(false);
+    }
+  });
+});
+
+describe("F6: an UpdatePath cannot switch the leaf to another identity", { timeout: 300_000 }, () => {
+  it("a commit whose new leaf names another identity is refused; membership is unchanged", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Book swap");
+    const before = await viewOf(carol, g);
+    const epochBefore = (await carol.groupsSvc.record(g)).epoch;
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    const xavier = generateSecretKey();
+    await mallory.commit(g, { asIdentity: xavier });
+    await syncAll([alice, carol]);
+
+    for (const c of [alice, carol]) {
+      const view = await viewOf(c, g);
+      expect(view).toEqual(before);
+      expect(view.members).not.toContain(getPublicKey(xavier));
+      expect((await c.groupsSvc.record(g)).epoch).toBe(epochBefore);
+    }
+  });
+
+  it("an Update proposal naming another identity is refused and never committed", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Repair cafe");
+    const before = await viewOf(carol, g);
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    const xavier = generateSecretKey();
+    await mallory.propose(g, await mallory.updateProposal(g, xavier));
+    await syncAll([alice, bob, carol]);
+    await alice.updateGroup(g, { description: "Saturdays" });
+    await syncAll([alice, bob, carol]);
+
+    for (const c of [alice, carol]) {
+      const view = await viewOf(c, g);
+      expect(view).toEqual({ ...before, description: "Saturdays" });
+      expect(view.members).not.toContain(getPublicKey(xavier));
+    }
+  });
+});
+
+describe("F8: a member cannot block its removal with a backdated commit", { timeout: 300_000 }, () => {
+  async function expectRemovalWon(cs: Rally[], removed: Rally, g: string, epoch: number) {
+    const removedPk = await pubkeyOf(removed);
+    const views = [];
+    for (const c of cs) {
+      const rec = await c.groupsSvc.record(g);
+      expect(rec.epoch).toBe(epoch);
+      expect(rec.pending).toBeNull();
+      views.push(await viewOf(c, g));
+    }
+    for (const v of views) {
+      expect(v).toEqual(views[0]);
+      expect(v.members).not.toContain(removedPk);
+    }
+    expect((await removed.groupsSvc.record(g)).status).toBe("removed");
+  }
+
+  it("an empty commit for the same epoch dated before the admin's removal loses on every device", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Food bank");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+    const epochE = (await alice.groupsSvc.record(g)).epoch;
+
+    // Alice removes Bob (her commit for epoch E is on the relay); Bob answers with an empty
+    // self-update commit for epoch E dated an hour before it.
+    await alice.remove(g, await npubOf(bob));
+    await mallory.commit(g, { epoch: epochE, createdAt: alice.core.now() - 3600 });
+    await syncAll([alice, carol, bob]);
+    await expectRemovalWon([alice, carol], bob, g, epochE + 1);
+    await alice.sendChat(g, "after the removal");
+    await alice.deliver(8_000);
+    await carol.sync();
+    expect(await chatTexts(carol, g)).toContain("after the removal");
+  });
+
+  it("a device that applied the member's commit first rolls back when the admin's removal arrives", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Cycling club");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+    const epochE = (await alice.groupsSvc.record(g)).epoch;
+
+    // Bob's empty commit for E reaches Carol before anything else: she moves to his epoch E+1.
+    await mallory.commit(g, { epoch: epochE, createdAt: alice.core.now() - 3600 });
+    await carol.sync();
+    expect((await carol.groupsSvc.record(g)).epoch).toBe(epochE + 1);
+
+    // Alice, who has not seen it, removes Bob on epoch E; an admin's commit ranks first.
+    await alice.core.exclusive(() =>
+      alice.groupsSvc.propose(g, { type: "remove", pubkeys: [bob.core.requireAccount().pubkey] }),
+    );
+    await alice.deliver(8_000);
+    await syncAll([alice, carol, bob]);
+    await expectRemovalWon([alice, carol], bob, g, epochE + 1);
+    await carol.sendChat(g, "Carol still reads and writes");
+    await carol.deliver(8_000);
+    await alice.sync();
+    expect(await chatTexts(alice, g)).toContain("Carol still reads and writes");
+  });
+});
+
+describe("F13: names only from admins, no messages dated in the future", { timeout: 300_000 }, () => {
+  it("a member's directory entry renaming another member is ignored, and a message dated a year ahead does not sort after later ones", async () => {
+    // The clock runs two hours behind, so it can move forward without the relay refusing events.
+    w.clock.offsetMs = -2 * 3600_000;
+    try {
+      const alice = await person(w, "Alice");
+      const bob = await person(w, "Bob");
+      const dan = await person(w, "Dan");
+      const carol = await person(w, "Carol");
+      const g = await groupWith(alice, [bob, dan], "Night shift");
+      const mallory = new Hostile(bob);
+
+      // Carol joins later: she learns Dan's name only from Alice's directory.
+      await alice.invite(g, await npubOf(carol));
+      await acceptAll(carol);
+      await syncAll([alice, dan, carol], 1);
+      await mallory.sync();
+      const danPk = await pubkeyOf(dan);
+      expect((await carol.members(g)).find((m) => m.pubkey === danPk)?.name).toBe("Dan");
+
+      const bobPk = await pubkeyOf(bob);
+      const yearAhead = bob.core.now() + 365 * 86_400;
+      await mallory.send(
+        g,
+        buildProfileRumor({
+          pubkey: bobPk,
+          name: "Bob",
+          createdAt: yearAhead,
+          directory: new Map([[danPk, "Alice (admin)"]]),
+        }),
+      );
+      await mallory.send(
+        g,
+        buildChatMessage({ pubkey: bobPk, createdAt: yearAhead, text: "pinned forever" }),
+      );
+      await syncAll([alice, dan, carol], 1);
+
+      // Later (more than any allowed clock skew), Dan writes.
+      w.clock.offsetMs = 0;
+      await dan.sendChat(g, "a later message");
+      await dan.deliver(8_000);
+      await syncAll([alice, dan, carol]);
+
+      for (const c of [alice, carol]) {
+        expect((await c.members(g)).find((m) => m.pubkey === danPk)?.name).toBe("Dan");
+        const texts = (await c.chat(g)).map((m) => m.text);
+        const pinned = texts.indexOf("pinned forever");
+        const later = texts.indexOf("a later message");
+        expect(later).toBeGreaterThanOrEqual(0);
+        if (pinned >= 0) expect(pinned).toBeLessThan(later);
+      }
+    } finally {
+      w.clock.offsetMs = 0;
+    }
+  });
+});
