@@ -1,0 +1,130 @@
+/**
+ * Names and message times over a real relay (issue 8, review F13): a member who is not an admin
+ * sends a name directory renaming another member for a newcomer, and a message dated years ahead.
+ * The newcomer keeps the admin's names; the far-future message sits at its receipt time (plus the
+ * allowed skew), so messages written after that come after it.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildChatMessage, MAX_CLOCK_SKEW } from "@rally/protocol/app/index.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
+import { createNodeClient } from "../../src/core/nodeClient.ts";
+import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
+import { buildProfileRumor } from "../../src/group/names.ts";
+import type { WebSocketConstructor } from "../../src/net/websocket.ts";
+import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
+import { openHomeStore } from "../../src/store/sqlite.ts";
+
+let relay: RelayHandle;
+let root: string;
+const clients: Rally[] = [];
+
+async function person(name: string): Promise<Rally> {
+  const client = await createNodeClient({ home: path.join(root, name), fetchTimeoutMs: 8_000 });
+  await client.createAccount({ name, relays: [relay.url] });
+  await client.deliver(8_000);
+  clients.push(client);
+  return client;
+}
+
+/** A Node client whose clock runs `offset.ms` away from the machine's (a device set a little wrong). */
+async function personWithClock(name: string, offset: { ms: number }): Promise<Rally> {
+  const home = path.join(root, name);
+  const client = await createRallyClient({
+    store: openHomeStore(home),
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    mlsCrypto: nodeCryptoBackend(),
+    fetchTimeoutMs: 8_000,
+    nowMs: () => Date.now() + offset.ms,
+  });
+  await client.createAccount({ name, relays: [relay.url] });
+  await client.deliver(8_000);
+  clients.push(client);
+  return client;
+}
+
+async function me(c: Rally) {
+  return (await c.account())!;
+}
+
+async function acceptAll(c: Rally): Promise<void> {
+  await c.sync();
+  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
+  await c.deliver(8_000);
+}
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "rally-names-time-"));
+  relay = await startRelay();
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => undefined);
+  await relay?.stop();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("names and times from members", { timeout: 300_000 }, () => {
+  it("F13: a non-admin's directory does not rename others; a far-future message does not stay last", async () => {
+    const alice = await person("Alice");
+    const bob = await person("Bob");
+    const carol = await person("Carol");
+    const erinClock = { ms: 0 };
+    const erin = await personWithClock("Erin", erinClock);
+    const g = await alice.createGroup({ name: "Allotment" });
+    for (const p of [bob, carol]) {
+      await alice.invite(g.id, (await me(p)).npub);
+      await acceptAll(p);
+      await alice.sync();
+    }
+    await alice.invite(g.id, (await me(erin)).npub);
+    await acceptAll(erin);
+    for (const p of [alice, bob, carol]) await p.sync();
+
+    // Bob, a plain member, names Alice and Carol for everyone, in the epoch Erin can read.
+    const bobPk = (await me(bob)).pubkey;
+    const alicePk = (await me(alice)).pubkey;
+    const carolPk = (await me(carol)).pubkey;
+    const now = bob.core.now();
+    await bob.core.exclusive(() =>
+      bob.groupsSvc.sendRumor(
+        g.id,
+        buildProfileRumor({
+          pubkey: bobPk,
+          name: "Bob",
+          createdAt: now + 10,
+          directory: new Map([
+            [alicePk, "Traitor"],
+            [carolPk, "Snitch"],
+          ]),
+        }),
+      ),
+    );
+    // And a message dated about three years ahead, to sit at the bottom of everyone's chat.
+    const pinned = buildChatMessage({ pubkey: bobPk, createdAt: now + 100_000_000, text: "read me forever" });
+    await bob.core.exclusive(() => bob.groupsSvc.sendRumor(g.id, pinned));
+    await bob.deliver(8_000);
+    // Erin's device reads it while its clock is ten minutes slow, then is set right: the message
+    // counts as written at most MAX_CLOCK_SKEW after that reading, before what Carol writes next.
+    erinClock.ms = -600_000;
+    await erin.sync();
+    erinClock.ms = 0;
+    await carol.sendChat(g.id, "seedlings are in");
+    await carol.deliver(8_000);
+    await erin.sync();
+
+    const names = new Map((await erin.members(g.id)).map((m) => [m.npub, m.name]));
+    expect(names.get((await me(alice)).npub)).toBe("Alice");
+    expect(names.get((await me(carol)).npub)).toBe("Carol");
+    expect(names.get((await me(bob)).npub)).toBe("Bob");
+
+    const chat = await erin.chat(g.id);
+    const texts = chat.map((m) => m.text);
+    expect(texts.indexOf("read me forever")).toBeLessThan(texts.indexOf("seedlings are in"));
+    const shown = chat.find((m) => m.id === pinned.id)!;
+    expect(shown.createdAt).toBeLessThanOrEqual(erin.core.now() - 600 + MAX_CLOCK_SKEW);
+  });
+});
