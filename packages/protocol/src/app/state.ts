@@ -2,11 +2,16 @@
  * The shape of a group's application state: what `reduceGroup` returns. Plain, JSON-serialisable
  * data with every list in a defined order, so two members holding the same rumors hold equal states
  * (deep equality), whatever order the rumors came in.
+ *
+ * Every time here (`createdAt`, `updatedAt`) is a rumor's effective time: its `created_at`, capped
+ * at the time this device read it plus MAX_CLOCK_SKEW (reducer.ts), never a date its author chose
+ * further ahead.
  */
 
 import type { CalendarEventFields } from "./calendar.ts";
 import type { PollOption } from "./poll.ts";
 import type { RsvpStatus } from "./rsvp.ts";
+import type { PlaceEntry } from "./waitlist.ts";
 
 export interface ReactionGroup {
   emoji: string;
