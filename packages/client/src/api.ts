@@ -249,6 +249,8 @@ export interface RallyClient {
   invites(): Promise<PendingInvite[]>;
   acceptInvite(id: string): Promise<GroupSummary>;
   declineInvite(id: string): Promise<void>;
+  /** Drops every invitation from this person, now and later. */
+  blockInviter(person: Npub): Promise<{ dropped: number }>;
 
   // invite links
   createInviteLink(group: GroupRef, options: InviteLinkOptions): Promise<InviteLinkInfo>;

@@ -50,6 +50,13 @@ import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
 import { sendNames, syncGroups, syncInbox } from "./group/sync.ts";
+import {
+  acceptInvitation,
+  blockInviter,
+  declineInvitation,
+  findInvitation,
+  invitations,
+} from "./group/welcomes.ts";
 import { overallState, type PoolSubscription } from "./net/relayPool.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import { openIndexedDbStore } from "./store/indexeddb.ts";
@@ -549,8 +556,16 @@ export class Rally implements RallyClient {
   }
 
   async invites(): Promise<PendingInvite[]> {
+    // Invitations are inert until accepted (welcomes.ts): shown from what the welcome says.
+    const out: PendingInvite[] = (await invitations(this.groupsSvc)).map((i) => ({
+      id: i.id,
+      group: i.group,
+      from: toNpub(i.from),
+      fromName: i.fromName ?? shortNpub(i.from),
+      receivedAt: i.receivedAt,
+    }));
+    // Groups joined as invites by earlier versions of Rally.
     const recs = (await this.groupsSvc.records()).filter((r) => r.status === "invited");
-    const out: PendingInvite[] = [];
     for (const rec of recs) {
       const snap = await this.app.snapshot(rec);
       const from = rec.invite?.from ?? rec.admins[0] ?? "";
@@ -575,6 +590,17 @@ export class Rally implements RallyClient {
 
   acceptInvite(id: string): Promise<GroupSummary> {
     return this.run(async () => {
+      const invitation = await findInvitation(this.groupsSvc, id);
+      if (invitation) {
+        // Only now is anything fetched from the group's relays, and the person's name sent.
+        const gid = await acceptInvitation(this.groupsSvc, invitation);
+        await syncGroups(this.groupsSvc, this.app, gid).catch(() => undefined);
+        const joined = await this.groupsSvc.record(gid);
+        if (joined.status === "active") await sendNames(this.groupsSvc, this.app, joined);
+        this.core.emit("groups", gid);
+        this.core.emit("invites", invitation.id);
+        return this.summary(await this.groupsSvc.record(gid));
+      }
       const rec = await this.inviteRecord(id);
       const active: GroupRecord = { ...rec, status: "active", lastRead: this.core.now() };
       await this.core.store.batch([this.groupsSvc.putRecord(active)]);
@@ -586,9 +612,25 @@ export class Rally implements RallyClient {
 
   declineInvite(id: string): Promise<void> {
     return this.run(async () => {
+      const invitation = await findInvitation(this.groupsSvc, id);
+      if (invitation) {
+        await declineInvitation(this.groupsSvc, invitation);
+        this.core.emit("invites", invitation.id);
+        return;
+      }
       const rec = await this.inviteRecord(id);
       await this.groupsSvc.leave(rec.id);
       this.core.emit("invites", rec.id);
+    });
+  }
+
+  /** Drops every invitation from this person, now and later (their welcomes are ignored). */
+  blockInviter(person: Npub): Promise<{ dropped: number }> {
+    return this.run(async () => {
+      const pubkey = parsePerson(person);
+      const dropped = await blockInviter(this.groupsSvc, pubkey);
+      this.core.emit("invites");
+      return { dropped };
     });
   }
 

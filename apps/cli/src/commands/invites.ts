@@ -1,6 +1,10 @@
 /**
  * `rally invites`: invitations into groups, waiting for an answer (issue 3):
- *   rally invites → [{"id","group","from"}];  rally invites accept ID;  rally invites decline ID
+ *   rally invites → [{"id","group","from","fromName","receivedAt"}];  rally invites accept ID;
+ *   rally invites decline ID;  rally invites block NPUB
+ *
+ * An invitation is inert until accepted: listing it contacts no relay of the inviter's choosing
+ * and sends nothing; "group" is "" when the group's name can only be read after joining.
  */
 import type { Command } from "commander";
 import { deliver, freshen, withClient } from "../cli/client.ts";
@@ -19,7 +23,7 @@ export function register(program: Command): void {
           list.length === 0
             ? ["No invitations."]
             : list.flatMap((i) => [
-                `"${i.group}" from ${i.fromName} (${i.from})`,
+                `${i.group ? `"${i.group}"` : "A group"} from ${i.fromName} (${i.from})`,
                 `  accept: rally invites accept ${i.id}`,
               ]),
         );
@@ -47,6 +51,19 @@ export function register(program: Command): void {
         await client.declineInvite(id);
         await deliver(cmd, client);
         printResult(cmd, { id, declined: true }, ["Invitation declined."]);
+      });
+    });
+
+  invites
+    .command("block")
+    .description("drop every invitation from this person, now and later")
+    .argument("<npub>", 'the inviter\'s npub, as "rally invites" shows it')
+    .action(async (npub: string, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const { dropped } = await client.blockInviter(npub);
+        printResult(cmd, { npub, blocked: true, dropped }, [
+          `Invitations from ${npub} are dropped from now on${dropped > 0 ? ` (${dropped} dropped now)` : ""}.`,
+        ]);
       });
     });
 }

@@ -65,6 +65,7 @@ import {
   type PendingCommit,
   withEpochKey,
 } from "./groupRecord.ts";
+import { welcomeAnswer } from "./inviteLinks.ts";
 import {
   dropPendingOps,
   dropStateOps,
@@ -360,11 +361,16 @@ export class GroupService {
       for (const w of out.welcomes) {
         const invitee = byRef.get(w.keyPackageRef);
         if (!invitee) continue;
+        // A welcome answering a join request proves it (inviteLinks.ts); the name lets the invitee
+        // see who invited them without fetching anything.
+        const answer = invitee.via ? await welcomeAnswer(this.core.store, id, invitee.via) : undefined;
         const wrap = wrapWelcome({
           welcome: w.welcome,
           keyPackageEventId: invitee.keyPackageEvent.id,
           relays: rec.relays,
           ...(tree ? { ratchetTree: tree.ref } : {}),
+          ...(answer ? { answer } : {}),
+          ...(this.core.account?.name ? { inviterName: this.core.account.name } : {}),
           inviterSecretKey: secretKey,
           inviteePubkey: w.pubkey,
           now,

@@ -7,17 +7,34 @@
  * requests over a connection authenticated as the link key (never as the admin), and either adds
  * the joiner at once or, for links that need approval, keeps them in `pendingJoins`.
  *
+ * Limits that must hold whatever the number of admin devices (security review F12):
+ * - A link with a number of uses admits only on the device that made it. Counting uses is a
+ *   sequencing problem; one device is the only sequencer that needs no agreement, and any other
+ *   scheme lets each admin device spend the uses again before it hears of the others' adds.
+ *   Links without a limit are admitted by whichever admin device is online.
+ * - Expiry is judged on the admitting device's own clock, with only a clock-skew grace: the
+ *   request's time is chosen by the joiner.
+ * - A person the group removed (or who left) waits for an admin's approval, even on a link that
+ *   lets people in without asking.
+ * - Links are shared only by current admins who are members, in the current epoch; when an admin
+ *   is removed or demoted, every link they knew is revoked on the remaining admins' devices
+ *   (`linksAfterAdminChange`).
+ * - The welcome that answers a request carries `joinAnswer` over the request's nonce, so the
+ *   joiner's device takes no other welcome for its pending request.
+ *
  * Runs in: Node and browsers. Writers run under `core.exclusive`.
  */
 
-import { makeRumor, type Rumor, sealRumor } from "@rally/protocol/app/index.ts";
+import { KIND_SEALED, makeRumor, type Rumor, sealRumor, unsealRumor } from "@rally/protocol/app/index.ts";
 import {
   createInviteLink,
   encodeInviteLink,
   type InviteLink,
   inviteLinkUrl,
+  JOIN_NONCE_BYTES,
   JOIN_REQUEST_GRACE_SECONDS,
   type JoinRequest,
+  joinAnswer,
   joinRequestFilter,
   openJoinRequest,
   parseInviteLink,
@@ -30,6 +47,7 @@ import { asRallyError, rallyError } from "../core/errors.ts";
 import { bytesToHex, hexToBytes } from "../core/hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
+import type { Store, WriteOp } from "../store/store.ts";
 import type { GroupRecord, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import type { JoinSent } from "./welcomes.ts";
@@ -51,6 +69,13 @@ export interface LinkRecord {
   approve: boolean;
   revoked: boolean;
   createdAt: number;
+  /**
+   * "here" when this device made the link, "shared" when another admin's device shared it. Only
+   * the making device admits through a link with a number of uses. Absent in older records.
+   */
+  origin?: "here" | "shared";
+  /** Why the link was revoked without anyone asking (an admin who knew it left or was demoted). */
+  revokedReason?: string;
 }
 
 export interface JoinRequestRecord {
@@ -65,6 +90,8 @@ export interface JoinRequestRecord {
   /** Let in without an admin's approval (the link did not ask for it). */
   auto: boolean;
   reason?: string;
+  /** What the welcome must carry to answer this request (`joinAnswer`); absent in older records. */
+  answer?: string;
 }
 
 /** Rally's inner kind for an invite link shared with the other admins (only ever inside a seal, kind 1925). */
@@ -111,7 +138,83 @@ export function sharedLink(group: string, inner: Rumor, existing: LinkRecord | u
     approve: v.approve === true,
     revoked: v.revoked === true || existing?.revoked === true,
     createdAt: num(v.createdAt) ?? inner.created_at,
+    origin: existing?.origin ?? "shared",
+    ...(existing?.revokedReason ? { revokedReason: existing.revokedReason } : {}),
   };
+}
+
+/**
+ * The write that stores an invite link another admin shared, for a sealed rumor received in the
+ * group; null when it is not one or may not be taken. A share counts only when its sender is a
+ * current member and a current admin (a removed or demoted admin's share made later does nothing)
+ * and only when it was carried in the group's current epoch (a removed member can still write in a
+ * past epoch its device kept).
+ */
+export async function acceptLinkShare(
+  svc: GroupService,
+  rec: GroupRecord,
+  rumor: Rumor,
+  epoch: number | bigint,
+): Promise<WriteOp | null> {
+  const secrets = svc.core.secrets;
+  if (rumor.kind !== KIND_SEALED || !secrets || rec.status !== "active") return null;
+  if (Number(epoch) !== rec.epoch) return null;
+  if (!rec.members.includes(rumor.pubkey) || !rec.admins.includes(rumor.pubkey)) return null;
+  const inner = unsealRumor(rumor, secrets.secretKey);
+  if (!inner.ok) return null;
+  const key = keys.inviteLink(rec.id, inner.value.tags.find((t) => t[0] === "d")?.[1] ?? "-");
+  const link = sharedLink(rec.id, inner.value, await svc.core.store.get<LinkRecord>(key));
+  return link ? { op: "put", key: keys.inviteLink(rec.id, link.id), value: link } : null;
+}
+
+/** admins ∩ members: the people whose admin rights count. */
+function effectiveAdmins(rec: GroupRecord): Set<string> {
+  const members = new Set(rec.members);
+  return new Set(rec.admins.filter((a) => members.has(a)));
+}
+
+/**
+ * After a commit: when someone who was an admin (and a member) before it no longer is — removed,
+ * left or demoted — every link of the group they may know is revoked on this device, since they
+ * hold its key and could read the requests it brings and answer them. Every remaining admin device
+ * does the same when it applies the same commit, so nothing needs to be sent; admins make new links
+ * and hand them out (a new link needs handing out to people anyway). Links in `queued` (writes of
+ * the same batch not yet stored, e.g. a share read just before the commit) are revoked too.
+ */
+export async function linksAfterAdminChange(
+  svc: GroupService,
+  before: GroupRecord,
+  after: GroupRecord,
+  queued: readonly WriteOp[] = [],
+): Promise<WriteOp[]> {
+  const now = effectiveAdmins(after);
+  const lost = [...effectiveAdmins(before)].filter((a) => !now.has(a));
+  if (lost.length === 0) return [];
+  const prefix = keys.inviteLinkPrefix(after.id);
+  const links = new Map<string, LinkRecord>();
+  for (const row of await svc.core.store.list<LinkRecord>(prefix)) links.set(row.key, row.value);
+  for (const op of queued) {
+    if (op.op === "put" && op.key.startsWith(prefix)) links.set(op.key, op.value as LinkRecord);
+  }
+  const ops: WriteOp[] = [];
+  for (const [key, link] of links) {
+    if (link.revoked) continue;
+    ops.push({
+      op: "put",
+      key,
+      value: { ...link, revoked: true, revokedReason: "an admin who knew it is no longer an admin" },
+    });
+  }
+  return ops;
+}
+
+/** The answer the welcome to join request `via` must carry (stored when the request was read). */
+export async function welcomeAnswer(
+  store: Store,
+  group: string,
+  via: { link: string; request: string },
+): Promise<string | undefined> {
+  return (await store.get<JoinRequestRecord>(keys.joinRequest(group, via.request)))?.answer;
 }
 
 /** `ws://host:port` → `http://host:port/`: `rally serve` serves the web app where its relay is. */
@@ -136,6 +239,8 @@ function info(r: LinkRecord): InviteLinkInfo {
 function usable(r: LinkRecord, now: number): boolean {
   if (r.revoked) return false;
   if (r.uses !== null && r.used >= r.uses) return false;
+  // A counted link admits only where it was made (see the module header).
+  if (r.uses !== null && r.origin === "shared") return false;
   return r.expiresAt === null || now <= r.expiresAt + JOIN_REQUEST_GRACE_SECONDS;
 }
 
@@ -148,7 +253,7 @@ export class InviteLinks {
 
   async create(id: string, options: InviteLinkOptions): Promise<InviteLinkInfo> {
     const rec = await this.svc.activeRecord(id);
-    if (!rec.admins.includes(this.svc.me())) {
+    if (!effectiveAdmins(rec).has(this.svc.me())) {
       throw rallyError("not-admin", `Only an admin of "${rec.name}" can make invite links.`);
     }
     if (options.uses !== undefined && (!Number.isSafeInteger(options.uses) || options.uses < 1)) {
@@ -186,6 +291,7 @@ export class InviteLinks {
       approve: options.approve === true,
       revoked: false,
       createdAt: now,
+      origin: "here",
     };
     made.linkSecretKey.fill(0);
     await this.core.store.batch([{ op: "put", key: keys.inviteLink(id, record.id), value: record }]);
@@ -286,7 +392,7 @@ export class InviteLinks {
     const now = this.core.now();
     let handled = 0;
     for (const rec of await this.svc.records()) {
-      if (rec.status !== "active" || !rec.admins.includes(this.svc.me())) continue;
+      if (rec.status !== "active" || !effectiveAdmins(rec).has(this.svc.me())) continue;
       const links = (await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id)))
         .map((r) => r.value)
         .filter((l) => usable(l, now));
@@ -336,6 +442,8 @@ export class InviteLinks {
           }
           recorded.add(req.requestId);
           const full = link.uses !== null && used >= link.uses;
+          // Someone the group removed (or who left) comes back only by an admin's decision.
+          const removedBefore = rec.removedAt[req.joiner] !== undefined;
           const record: JoinRequestRecord = {
             id: req.requestId,
             link: link.id,
@@ -345,12 +453,13 @@ export class InviteLinks {
             inbox: req.inboxRelays,
             requestedAt: req.requestedAt,
             state: full ? "refused" : "pending",
-            auto: !link.approve,
+            auto: !link.approve && !removedBefore,
             ...(full ? { reason: "the link has been used up" } : {}),
+            answer: joinAnswer(parsed.linkSecret, link.id, req.joiner, req.keyPackage.eventId, req.nonce),
           };
           if (!full) used++;
           ops.push({ op: "put", key: keys.joinRequest(rec.id, record.id), value: record });
-          if (!full && !link.approve) toAdd.push(record);
+          if (!full && record.auto) toAdd.push(record);
           handled++;
         }
         if (ops.length > 0) await this.core.store.batch(ops);
@@ -363,7 +472,17 @@ export class InviteLinks {
       // Requests let in automatically but not added yet (the group was busy with another change).
       for (const row of await this.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(rec.id))) {
         const r = row.value;
-        if (r.state === "pending" && r.auto && !toAdd.some((t) => t.id === r.id)) toAdd.push(r);
+        if (r.state === "pending" && r.auto && !toAdd.some((t) => t.id === r.id)) {
+          // Its link revoked since (an admin left): it waits for an admin's approval instead.
+          const link = await this.core.store.get<LinkRecord>(keys.inviteLink(rec.id, r.link));
+          if (link?.revoked || rec.removedAt[r.joiner] !== undefined) {
+            await this.core.store.batch([
+              { op: "put", key: keys.joinRequest(rec.id, r.id), value: { ...r, auto: false } },
+            ]);
+            continue;
+          }
+          toAdd.push(r);
+        }
       }
       const fresh = await this.svc.record(rec.id);
       if (toAdd.length > 0 && !fresh.pending) {
@@ -398,7 +517,10 @@ export class InviteLinks {
     const { secretKey } = this.core.requireSecrets();
     const kp = await this.svc.account.keyPackages.current();
     const inbox = [...new Set([...account.relays, ...link.relays])].slice(0, 8);
+    // The nonce stays inside the request: only an admin who opened it can answer it (`joinAnswer`).
+    const nonce = bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(JOIN_NONCE_BYTES)));
     let wrap: NostrEvent;
+    let answer: string;
     try {
       wrap = wrapJoinRequest({
         link,
@@ -406,8 +528,10 @@ export class InviteLinks {
         keyPackageEvent: kp.event,
         name: account.name,
         inboxRelays: inbox,
+        nonce,
         now: this.core.now(),
       });
+      answer = joinAnswer(link.linkSecret, link.linkPubkey, account.pubkey, kp.eventId, nonce);
     } catch (e) {
       throw asRallyError(e, "bad-input");
     }
@@ -419,6 +543,7 @@ export class InviteLinks {
       requestedAt: this.core.now(),
       state: "waiting",
       groupId: null,
+      answer,
     };
     await this.core.store.batch([
       { op: "put", key: keys.joinSent(link.linkPubkey), value: sent },

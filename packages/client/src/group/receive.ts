@@ -17,7 +17,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
-import { KIND_SEALED, unsealRumor } from "@rally/protocol/app/index.ts";
+import { KIND_SEALED } from "@rally/protocol/app/index.ts";
 import {
   checkRumorSender,
   decodeInnerRumor,
@@ -43,7 +43,7 @@ import type { WriteOp } from "../store/store.ts";
 import type { RumorEnvelope } from "./appViews.ts";
 import { type GroupRecord, type Intent, isLive, type PendingCommit } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
-import { type LinkRecord, sharedLink } from "./inviteLinks.ts";
+import { acceptLinkShare } from "./inviteLinks.ts";
 import { dropPendingOps, dropStateOps, loadPendingState, loadState, secretOf, stateOps } from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
 
@@ -252,14 +252,11 @@ export async function processGroupEvents(
         });
         result.received++;
         rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) };
-        // An invite link another admin shared with this device (sealed to the admins).
-        if (rumor.kind === KIND_SEALED && svc.core.secrets && rec.admins.includes(rumor.pubkey)) {
-          const inner = unsealRumor(rumor, svc.core.secrets.secretKey);
-          if (inner.ok) {
-            const key = keys.inviteLink(id, inner.value.tags.find((t) => t[0] === "d")?.[1] ?? "-");
-            const link = sharedLink(id, inner.value, await store.get<LinkRecord>(key));
-            if (link) ops.push({ op: "put", key: keys.inviteLink(id, link.id), value: link });
-          }
+        // An invite link another admin shared with this device (sealed to the admins): taken only
+        // from a current admin and member, carried in the current epoch (inviteLinks.ts).
+        if (rumor.kind === KIND_SEALED) {
+          const share = await acceptLinkShare(svc, rec, rumor, out.result.epoch);
+          if (share) ops.push(share);
         }
       } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
         leaveFrom = out.result.sender;

@@ -55,8 +55,10 @@ export {
   parseInviteLink,
 } from "./inviteLink.ts";
 export {
+  JOIN_NONCE_BYTES,
   JOIN_REQUEST_GRACE_SECONDS,
   type JoinRequest,
+  joinAnswer,
   joinProof,
   joinRequestFilter,
   openJoinRequest,

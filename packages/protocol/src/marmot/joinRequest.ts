@@ -5,13 +5,20 @@
  * they can open it; the relay sees a gift wrap to a key that names no person and no group.
  *
  *   content = JSON { "v": 1, "name": "…", "keyPackage": <signed kind 30443 event>,
- *                    "inbox": [relay…], "proof": hex(HMAC-SHA256(link secret,
- *                    "rally/v1 join-request" ‖ link pubkey ‖ joiner pubkey ‖ key package event id)) }
+ *                    "inbox": [relay…], "nonce": hex(32 random bytes),
+ *                    "proof": hex(HMAC-SHA256(link secret, "rally/v1 join-request" ‖ link pubkey ‖
+ *                                 joiner pubkey ‖ key package event id ‖ nonce)) }
  *   tags    = []
  *
  * The proof shows the joiner had the whole link (the link pubkey alone is visible to relays as the
  * wrap's recipient) and binds it to this joiner and this key package, so it cannot be replayed
- * for someone else.
+ * for someone else. The key package inside must name the joiner in its MLS credential too: the
+ * admin adds whoever the credential names, so a link holder must not be able to add someone else.
+ *
+ * The admin's welcome answers the request with `joinAnswer` (an HMAC under the link secret over
+ * the request's nonce) in a tag of the welcome rumor. The joiner accepts a welcome without asking
+ * only when that answer matches: the key package in a request is the joiner's *published* one, so
+ * anyone could otherwise send a look-alike welcome for it.
  */
 
 import { hmac } from "@noble/hashes/hmac.js";
@@ -20,6 +27,8 @@ import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import type { NostrEvent } from "nostr-tools/pure";
 import { getPublicKey } from "nostr-tools/pure";
 import { nowSeconds, type PubkeyHex } from "../identity/keys.ts";
+import { decodeCredentialData, verifyDeviceBinding } from "../mls/credential.ts";
+import { decodeKeyPackage } from "../mls/keyPackage.ts";
 import { equalBytes, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
 import { fail, MarmotError } from "./errors.ts";
 import type { VerifyEvent } from "./eventShape.ts";
@@ -30,13 +39,19 @@ import { KIND_JOIN_REQUEST } from "./kinds.ts";
 import { checkRelayList, normalizeRelayList, type RelayUrl } from "./relayUrl.ts";
 
 export const JOIN_REQUEST_VERSION = 1;
-/** Requests made before expiry are still honoured this long after it (admins may be offline). */
-export const JOIN_REQUEST_GRACE_SECONDS = 7 * 24 * 3600;
+/**
+ * How long after expiry an admin device still admits a request made before it. Only clock skew:
+ * the request's time is chosen by the joiner, so a longer grace would let anyone who finds an
+ * expired link backdate their way in.
+ */
+export const JOIN_REQUEST_GRACE_SECONDS = 600;
 /** How far in the future a request's time may be (clock skew). */
 export const JOIN_REQUEST_MAX_SKEW_SECONDS = 600;
 export const MAX_JOINER_NAME_BYTES = 100;
 const MAX_INBOX = 8;
 const PROOF_LABEL = utf8Encode("rally/v1 join-request");
+const ANSWER_LABEL = utf8Encode("rally/v1 join-answer");
+export const JOIN_NONCE_BYTES = 32;
 const WHAT = "join request";
 
 /** HMAC proof that the joiner holds the link secret, bound to the joiner and the key package. */
@@ -45,17 +60,60 @@ export function joinProof(
   linkPubkey: string,
   joinerPubkey: string,
   keyPackageEventId: string,
+  nonce: string,
 ) {
-  if (!isHex64(linkPubkey) || !isHex64(joinerPubkey) || !isHex64(keyPackageEventId)) {
-    return fail("bad-parameter", "The proof needs two 64-hex keys and a 64-hex event id.");
+  return linkMac(PROOF_LABEL, linkSecret, linkPubkey, joinerPubkey, keyPackageEventId, nonce);
+}
+
+/**
+ * What an admin's welcome carries to show it answers this very request: only someone who holds
+ * the link secret and opened the request (its nonce travels only inside it) can make it.
+ */
+export function joinAnswer(
+  linkSecret: Uint8Array,
+  linkPubkey: string,
+  joinerPubkey: string,
+  keyPackageEventId: string,
+  nonce: string,
+): string {
+  return bytesToHex(linkMac(ANSWER_LABEL, linkSecret, linkPubkey, joinerPubkey, keyPackageEventId, nonce));
+}
+
+function linkMac(
+  label: Uint8Array,
+  linkSecret: Uint8Array,
+  linkPubkey: string,
+  joinerPubkey: string,
+  keyPackageEventId: string,
+  nonce: string,
+): Uint8Array {
+  if (!isHex64(linkPubkey) || !isHex64(joinerPubkey) || !isHex64(keyPackageEventId) || !isHex64(nonce)) {
+    return fail("bad-parameter", "The proof needs two 64-hex keys, a 64-hex event id and a 64-hex nonce.");
   }
   const message = concatBytes(
-    PROOF_LABEL,
+    label,
     hexToBytes(linkPubkey),
     hexToBytes(joinerPubkey),
     hexToBytes(keyPackageEventId),
+    hexToBytes(nonce),
   );
   return hmac(sha256, linkSecret, message);
+}
+
+/**
+ * The Nostr key the MLS key package inside a kind 30443 event is bound to (its credential's
+ * device binding, verified). The engine adds whoever this names, whoever signed the event.
+ */
+function keyPackageOwner(keyPackage: Uint8Array): string {
+  try {
+    const leaf = decodeKeyPackage(keyPackage).leafNode;
+    if (!("data" in leaf.credential)) throw new Error("not a Rally credential");
+    const binding = decodeCredentialData(leaf.credential.data);
+    if (!verifyDeviceBinding(binding, leaf.signaturePublicKey)) throw new Error("binding does not verify");
+    return binding.pubkey;
+  } catch {
+    return fail("sender-mismatch", "The join request's key package has no valid Rally device credential.");
+  }
 }
 
 function checkJoinerName(name: unknown): string {
@@ -77,6 +135,8 @@ export function wrapJoinRequest(input: {
   name: string;
   /** Where the welcome should go (the joiner's inbox relays). */
   inboxRelays: readonly string[];
+  /** 32 random bytes as hex: the admin's welcome must answer it (`joinAnswer`). */
+  nonce: string;
   now?: number;
 }): NostrEvent {
   const now = input.now ?? nowSeconds();
@@ -90,12 +150,16 @@ export function wrapJoinRequest(input: {
   }
   const keyPackage = parseKeyPackageEvent(input.keyPackageEvent);
   if (keyPackage.author !== joiner) fail("sender-mismatch", "The key package belongs to someone else.");
+  if (!isHex64(input.nonce)) fail("bad-parameter", "The request's nonce must be 64 hex characters.");
   const content = JSON.stringify({
     v: JOIN_REQUEST_VERSION,
     name: checkJoinerName(input.name),
     keyPackage: input.keyPackageEvent,
     inbox: normalizeRelayList(input.inboxRelays, "inbox relay list", 1, MAX_INBOX),
-    proof: bytesToHex(joinProof(input.link.linkSecret, input.link.linkPubkey, joiner, keyPackage.eventId)),
+    nonce: input.nonce,
+    proof: bytesToHex(
+      joinProof(input.link.linkSecret, input.link.linkPubkey, joiner, keyPackage.eventId, input.nonce),
+    ),
   });
   return giftWrap({
     kind: KIND_JOIN_REQUEST,
@@ -117,6 +181,8 @@ export interface JoinRequest {
   inboxRelays: RelayUrl[];
   /** The joiner's claimed time of the request. */
   requestedAt: number;
+  /** The request's nonce (hex): the welcome answers it with `joinAnswer`. */
+  nonce: string;
   /** Rumor id: the same request re-wrapped keeps it; use it to de-duplicate. */
   requestId: string;
   wrapId: string;
@@ -124,8 +190,9 @@ export interface JoinRequest {
 
 /**
  * Opens and checks a join request with the link's secret key and secret: NIP-59 layers, rumor
- * shape, the proof (constant-time), the key package (signature, author = joiner), and the time
- * (made before the link expired; handled within the grace period).
+ * shape, the proof (constant-time), the key package (event signature and author = joiner; MLS
+ * credential bound to the joiner), and the time (made before the link expired, and handled no
+ * later than the clock-skew grace after it).
  */
 export function openJoinRequest(
   wrap: unknown,
@@ -145,7 +212,7 @@ export function openJoinRequest(
   if (typeof body !== "object" || body === null || Array.isArray(body))
     fail("malformed", "The join request is not an object.");
   const keys = Object.keys(body).sort().join(",");
-  if (keys !== "inbox,keyPackage,name,proof,v")
+  if (keys !== "inbox,keyPackage,name,nonce,proof,v")
     fail("malformed", "The join request has missing or unknown fields.");
   if (body.v !== JOIN_REQUEST_VERSION)
     fail("malformed", "The join request comes from an unknown version of Rally.");
@@ -160,10 +227,13 @@ export function openJoinRequest(
   }
   if (keyPackage.author !== rumor.pubkey)
     fail("sender-mismatch", "The join request carries someone else's key package.");
+  if (typeof body.nonce !== "string" || !isHex64(body.nonce))
+    fail("malformed", "The join request has no valid nonce.");
+  const nonce = body.nonce as string;
   if (typeof body.proof !== "string" || !isHex64(body.proof))
     fail("bad-proof", "The join request has no valid proof.");
   const linkPubkey = getPublicKey(link.linkSecretKey);
-  const expected = joinProof(link.linkSecret, linkPubkey, rumor.pubkey, keyPackage.eventId);
+  const expected = joinProof(link.linkSecret, linkPubkey, rumor.pubkey, keyPackage.eventId, nonce);
   if (!equalBytes(expected, hexToBytes(body.proof as string))) {
     fail("bad-proof", "The join request does not prove knowledge of this link.");
   }
@@ -175,6 +245,11 @@ export function openJoinRequest(
       fail("expired", "This join request came after the invite link expired.");
     }
   }
+  // Only now the MLS decoding (the costly part), for requests that proved the link: the engine adds
+  // whoever the credential names, so it must name the person who asked (F11).
+  if (keyPackageOwner(keyPackage.keyPackage) !== rumor.pubkey) {
+    fail("sender-mismatch", "The join request's key package names someone else.");
+  }
   return {
     joiner: rumor.pubkey,
     name,
@@ -182,6 +257,7 @@ export function openJoinRequest(
     keyPackageEvent: body.keyPackage as NostrEvent,
     inboxRelays,
     requestedAt: rumor.created_at,
+    nonce,
     requestId: rumor.id,
     wrapId: checked.id,
   };

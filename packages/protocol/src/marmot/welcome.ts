@@ -7,16 +7,20 @@
  *   tags    = ["e", id of the key package event used]
  *             ["relays", group relay, …]          where to read the group's messages
  *             ["ratchet_tree", key, chunk id, …]  only when the tree travels beside the welcome
+ *             ["answer", hex]                     only for a join request: `joinAnswer` over its nonce
+ *             ["name", inviter's name]            optional: how the inviter calls themselves
  *
  * The seal is signed by the inviter's own key, so the invitee learns who invited them; the rumor
- * author must equal the seal signer.
+ * author must equal the seal signer. The inviter's name lets an invitee show who invited them
+ * without fetching anything from the group's relays (an invitation stays inert until accepted).
+ * The answer tag is what binds a welcome to the join request it answers (joinRequest.ts).
  */
 
 import type { NostrEvent } from "nostr-tools/pure";
 import { getEventHash } from "nostr-tools/pure";
 import type { PubkeyHex } from "../identity/keys.ts";
 import { nowSeconds } from "../identity/keys.ts";
-import { base64Length, decodeBase64, encodeBase64, isHex64, utf8Encode } from "./bytes.ts";
+import { base64Length, decodeBase64, encodeBase64, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { optionalValueTag, type Rumor, singleValueTag, tagsNamed, type VerifyEvent } from "./eventShape.ts";
 import { giftWrap, giftWrapFrameBytes, openGiftWrap, RELAY_FRAME_LIMIT } from "./giftWrap.ts";
@@ -28,6 +32,8 @@ import { checkRelayList, normalizeRelayList, type RelayUrl } from "./relayUrl.ts
 export const MAX_WELCOME_BYTES = 131_072;
 /** Relays a welcome may name. */
 export const MAX_WELCOME_RELAYS = 16;
+/** An inviter's name in a welcome, as a join request's name. */
+export const MAX_INVITER_NAME_BYTES = 100;
 
 export interface WelcomeInput {
   /** Serialised MLSMessage holding the Welcome. */
@@ -38,6 +44,10 @@ export interface WelcomeInput {
   relays: readonly string[];
   /** Present when the welcome was made without the ratchet_tree extension. */
   ratchetTree?: RatchetTreeRef;
+  /** For a welcome that answers a join request: `joinAnswer(…)` over the request's nonce. */
+  answer?: string;
+  /** How the inviter calls themselves (shown with the invitation before it is accepted). */
+  inviterName?: string;
 }
 
 export interface ReceivedWelcome {
@@ -47,6 +57,9 @@ export interface ReceivedWelcome {
   keyPackageEventId: string;
   relays: RelayUrl[];
   ratchetTree: RatchetTreeRef | null;
+  /** The join-request answer, when the welcome carries one (checked by the joiner, not here). */
+  answer: string | null;
+  inviterName: string | null;
   /** Rumor id and time: stable across re-wraps; use as the invite's id. */
   rumorId: string;
   createdAt: number;
@@ -72,7 +85,20 @@ function welcomeTags(input: WelcomeInput): string[][] {
     ["relays", ...relays],
   ];
   if (input.ratchetTree) tags.push(ratchetTreeTag(input.ratchetTree));
+  if (input.answer !== undefined) {
+    if (!isHex64(input.answer)) return fail("bad-parameter", "A join answer must be 64 hex characters.");
+    tags.push(["answer", input.answer]);
+  }
+  if (input.inviterName !== undefined) tags.push(["name", checkInviterName(input.inviterName)]);
   return tags;
+}
+
+function checkInviterName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "" || hasUnsafeChars(trimmed) || utf8Encode(trimmed).length > MAX_INVITER_NAME_BYTES) {
+    return fail("bad-tag", "The inviter's name must be plain text of at most 100 bytes.");
+  }
+  return trimmed;
 }
 
 /** The unsigned kind 444 rumor (with its id) that `wrapWelcome` seals; exposed for tests and sizing. */
@@ -145,11 +171,16 @@ export function parseWelcomeRumor(rumor: Rumor): Omit<ReceivedWelcome, "wrapId" 
   if (treeTags.length > 1) fail("bad-tag", "The welcome has more than one ratchet_tree tag.");
   const welcome = decodeBase64(rumor.content, MAX_WELCOME_BYTES, "welcome");
   if (welcome.length === 0) fail("malformed", "The welcome is empty.");
+  const answer = optionalValueTag(rumor.tags, "answer", "welcome") ?? null;
+  if (answer !== null && !isHex64(answer)) fail("bad-tag", "The welcome's answer is not 64 hex characters.");
+  const name = optionalValueTag(rumor.tags, "name", "welcome");
   return {
     welcome,
     keyPackageEventId,
     relays,
     ratchetTree: treeTags.length === 1 ? parseRatchetTreeTag(treeTags[0]!) : null,
+    answer,
+    inviterName: name === undefined ? null : checkInviterName(name),
     rumorId: rumor.id,
     createdAt: rumor.created_at,
   };

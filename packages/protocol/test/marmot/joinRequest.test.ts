@@ -8,6 +8,7 @@ import {
   buildKeyPackageEvent,
   createInviteLink,
   JOIN_REQUEST_GRACE_SECONDS,
+  joinAnswer,
   joinProof,
   joinRequestFilter,
   MarmotError,
@@ -15,6 +16,8 @@ import {
   openJoinRequest,
   wrapJoinRequest,
 } from "../../src/marmot/index.ts";
+import { createDeviceIdentity } from "../../src/mls/device.ts";
+import { createKeyPackage } from "../../src/mls/keyPackage.ts";
 import { clone, codeOf } from "./helpers.ts";
 
 const NOW = 1_750_000_000;
@@ -23,11 +26,21 @@ const stranger = generatePerson();
 const made = createInviteLink({ relays: ["wss://relay.example.org"], name: "Garden", expiresAt: NOW + 3600 });
 const { link, linkSecretKey } = made;
 const admin = { linkSecretKey, linkSecret: link.linkSecret, expiresAt: link.expiresAt };
+const NONCE = "ab".repeat(32);
 
-function keyPackageOf(person = joiner) {
+// Real MLS key packages: the request's key package must name its sender in its credential (F11).
+const mlsKeyPackages = new Map<string, Uint8Array>();
+for (const p of [joiner, stranger]) {
+  mlsKeyPackages.set(
+    p.pubkey,
+    (await createKeyPackage(createDeviceIdentity(p.secretKey), { now: NOW })).keyPackage,
+  );
+}
+
+function keyPackageOf(person = joiner, mlsOf = person) {
   return signEvent(
     buildKeyPackageEvent({
-      keyPackage: new Uint8Array(300).fill(4),
+      keyPackage: mlsKeyPackages.get(mlsOf.pubkey)!,
       slot: newKeyPackageSlot(),
       extensions: [0xf2ee],
       relays: ["wss://relay.example.org"],
@@ -45,6 +58,7 @@ function request(over: Partial<Parameters<typeof wrapJoinRequest>[0]> = {}) {
     keyPackageEvent: KP,
     name: "  Sam  ",
     inboxRelays: ["wss://inbox.example.org/"],
+    nonce: NONCE,
     now: NOW,
     ...over,
   });
@@ -93,7 +107,8 @@ function body(over: Record<string, unknown> = {}) {
     name: "Sam",
     keyPackage: KP,
     inbox: ["wss://inbox.example.org"],
-    proof: bytesToHex(joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id)),
+    nonce: NONCE,
+    proof: bytesToHex(joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id, NONCE)),
     ...over,
   };
 }
@@ -112,6 +127,7 @@ describe("join requests through invite links", () => {
     expect(req.keyPackageEvent).toEqual(KP);
     expect(req.inboxRelays).toEqual(["wss://inbox.example.org"]);
     expect(req.requestedAt).toBe(NOW);
+    expect(req.nonce).toBe(NONCE);
     expect(req.wrapId).toBe(wrap.id);
     expect(joinRequestFilter([link.linkPubkey])).toEqual({ kinds: [1059], "#p": [link.linkPubkey] });
   });
@@ -149,7 +165,7 @@ describe("join requests through invite links", () => {
   it("refuses someone else's key package", () => {
     expect(codeOf(() => request({ keyPackageEvent: keyPackageOf(stranger) }))).toBe("sender-mismatch");
     const proof = bytesToHex(
-      joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, keyPackageOf(stranger).id),
+      joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, keyPackageOf(stranger).id, NONCE),
     );
     const crafted = craft(body({ keyPackage: keyPackageOf(stranger), proof }));
     expect(codeOf(() => openJoinRequest(crafted, admin, { now: NOW }))).toBe("sender-mismatch");
@@ -183,6 +199,57 @@ describe("join requests through invite links", () => {
     expect(
       codeOf(() => openJoinRequest(request(), noExpiry, { now: NOW + 10 * JOIN_REQUEST_GRACE_SECONDS })),
     ).toBe("no error");
+  });
+
+  it("F11: refuses a request wrapping someone else's key package in an event of the joiner's own", () => {
+    // The joiner signs a kind 30443 event whose MLS key package (and credential) is the stranger's:
+    // the engine would add the stranger, a ghost member who never asked.
+    const wrapped = keyPackageOf(joiner, stranger);
+    const proof = bytesToHex(joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, wrapped.id, NONCE));
+    const crafted = craft(body({ keyPackage: wrapped, proof }));
+    expect(codeOf(() => openJoinRequest(crafted, admin, { now: NOW }))).toBe("sender-mismatch");
+    // Bytes that are no MLS key package at all are refused the same way.
+    const junk = signEvent(
+      buildKeyPackageEvent({
+        keyPackage: new Uint8Array(300).fill(4),
+        slot: newKeyPackageSlot(),
+        extensions: [0xf2ee],
+        relays: ["wss://relay.example.org"],
+        now: NOW,
+      }),
+      joiner.secretKey,
+    );
+    const junkProof = bytesToHex(joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, junk.id, NONCE));
+    expect(
+      codeOf(() => openJoinRequest(craft(body({ keyPackage: junk, proof: junkProof })), admin, { now: NOW })),
+    ).toBe("sender-mismatch");
+    // The joiner's own key package still opens.
+    expect(codeOf(() => openJoinRequest(request(), admin, { now: NOW }))).toBe("no error");
+  });
+
+  it("F12: a request backdated to before expiry is refused once the link has expired (clock-skew grace only)", () => {
+    const expiry = NOW + 3600;
+    expect(JOIN_REQUEST_GRACE_SECONDS).toBeLessThanOrEqual(600);
+    // Found a day after expiry and dated an hour before it: refused.
+    const backdated = request({ now: expiry - 3600 });
+    expect(codeOf(() => openJoinRequest(backdated, admin, { now: expiry + 24 * 3600 }))).toBe("expired");
+  });
+
+  it("F7a: the answer binds a welcome to one request: its nonce, joiner, key package and link", () => {
+    const a = joinAnswer(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id, NONCE);
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(joinAnswer(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id, NONCE)).toBe(a);
+    expect(joinAnswer(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id, "cd".repeat(32))).not.toBe(a);
+    expect(joinAnswer(new Uint8Array(16), link.linkPubkey, joiner.pubkey, KP.id, NONCE)).not.toBe(a);
+    expect(joinAnswer(link.linkSecret, link.linkPubkey, stranger.pubkey, KP.id, NONCE)).not.toBe(a);
+    // Not the proof the joiner sent (another label): seeing a request does not give the answer.
+    expect(bytesToHex(joinProof(link.linkSecret, link.linkPubkey, joiner.pubkey, KP.id, NONCE))).not.toBe(a);
+    const missing = body();
+    delete (missing as Record<string, unknown>).nonce;
+    expect(codeOf(() => openJoinRequest(craft(missing), admin, { now: NOW }))).toBe("malformed");
+    expect(codeOf(() => openJoinRequest(craft(body({ nonce: "zz" })), admin, { now: NOW }))).toBe(
+      "malformed",
+    );
   });
 
   it("refuses malformed bodies", () => {
@@ -226,7 +293,8 @@ describe("join requests through invite links", () => {
     expect(codeOf(() => request({ name: "" }))).toBe("malformed");
     expect(codeOf(() => request({ inboxRelays: [] }))).toBe("bad-tag");
     expect(codeOf(() => request({ joinerSecretKey: new Uint8Array(32) }))).toBe("bad-parameter");
-    expect(codeOf(() => joinProof(link.linkSecret, "x", joiner.pubkey, KP.id))).toBe("bad-parameter");
+    expect(codeOf(() => joinProof(link.linkSecret, "x", joiner.pubkey, KP.id, NONCE))).toBe("bad-parameter");
+    expect(codeOf(() => request({ nonce: "12" }))).toBe("bad-parameter");
   });
 
   it("only ever throws MarmotError (fuzz)", () => {

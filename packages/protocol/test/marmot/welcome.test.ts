@@ -105,6 +105,59 @@ describe("welcomes (kind 444 in NIP-59)", () => {
     expect(unwrapWelcome(wrapTo(), bob.secretKey).rumorId).toBe(got.rumorId);
   });
 
+  it("F7a: carries a join request's answer and the inviter's name, and refuses bad ones", () => {
+    const answer = "cd".repeat(32);
+    const wrap = wrapWelcome({
+      welcome: welcomeBytes(100),
+      keyPackageEventId: KP_ID,
+      relays: RELAYS,
+      answer,
+      inviterName: "  Alice  ",
+      inviterSecretKey: alice.secretKey,
+      inviteePubkey: bob.pubkey,
+      now: NOW,
+    });
+    const got = unwrapWelcome(wrap, bob.secretKey);
+    expect(got.answer).toBe(answer);
+    expect(got.inviterName).toBe("Alice");
+    const plain = unwrapWelcome(wrapTo(), bob.secretKey);
+    expect(plain.answer).toBeNull();
+    expect(plain.inviterName).toBeNull();
+    expect(
+      codeOf(() =>
+        wrapWelcome({
+          welcome: welcomeBytes(10),
+          keyPackageEventId: KP_ID,
+          relays: RELAYS,
+          answer: "xyz",
+          inviterSecretKey: alice.secretKey,
+          inviteePubkey: bob.pubkey,
+        }),
+      ),
+    ).toBe("bad-parameter");
+    const cases: [string[][], string][] = [
+      [[["answer", "xyz"]], "bad-tag"],
+      [
+        [
+          ["answer", answer],
+          ["answer", answer],
+        ],
+        "bad-tag",
+      ],
+      [[["name", "a\u001b[2J"]], "bad-tag"],
+      [[["name", "x".repeat(101)]], "bad-tag"],
+    ];
+    for (const [extra, code] of cases) {
+      const rumor = rumorWith((r) => {
+        r.tags = [...(r.tags as string[][]), ...extra];
+      });
+      expect(
+        codeOf(() => unwrapWelcome(craft({ rumor }), bob.secretKey)),
+        JSON.stringify(extra),
+      ).toBe(code);
+    }
+  });
+
   it("carries a ratchet tree reference", () => {
     const sealed = sealRatchetTree({ tree: new Uint8Array(70_000).fill(1), now: NOW });
     const wrap = wrapWelcome({
