@@ -93,6 +93,7 @@ export {
   process,
   processBatch,
 } from "./process.ts";
+export { engineSelfTest } from "./selfTest.ts";
 export type { GroupState } from "./state.ts";
 export {
   type Envelope,
