@@ -49,7 +49,7 @@ import { isLive } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
-import { sendNames, syncGroups, syncInbox } from "./group/sync.ts";
+import { followUp, sendNames, syncGroups, syncInbox } from "./group/sync.ts";
 import {
   acceptInvitation,
   blockInviter,
@@ -302,9 +302,8 @@ export class Rally implements RallyClient {
     const { events } = await this.core.transport.fetch(this.core.transport.anonymous, relays, filters);
     const res = await processGroupEvents(this.groupsSvc, id, events);
     if (res.adopted) await outbox.flush({ timeoutMs });
-    if (res.adopted?.intent.type === "add") {
-      await sendNames(this.groupsSvc, this.app, await this.groupsSvc.record(id));
-    }
+    // Names after an add, or our change again when another commit won.
+    await followUp(this.groupsSvc, this.app, id, res);
     if (res.advanced) await syncGroups(this.groupsSvc, this.app, id);
   }
 

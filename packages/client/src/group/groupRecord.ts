@@ -77,6 +77,24 @@ export interface GroupRecord {
   invite: { id: string; from: string; receivedAt: number } | null;
   /** Why the group ended for this device, when it did. */
   endedAt: number | null;
+  /**
+   * The commit that took the group into its current epoch, kept so that a better commit for the
+   * same epoch arriving late can replace it (the state before it is kept beside the current one).
+   * Absent in records written before commits were ranked, and after joining.
+   */
+  lastCommit?: AppliedCommit | null;
+}
+
+/** A commit this device applied, with what it needs to be ranked against a late rival. */
+export interface AppliedCommit {
+  /** The epoch the commit built on. */
+  epoch: number;
+  /** Id of the kind 445 event carrying it. */
+  id: string;
+  /** The committer was an admin (and member) of that epoch. */
+  byAdmin: boolean;
+  /** Set when the commit was this device's own: the change to propose again if it is replaced. */
+  intent?: Intent;
 }
 
 /** Past epochs whose keys are kept, as the MLS engine keeps their secrets (late messages still open). */

@@ -127,7 +127,11 @@ export class GroupService {
   async refreshed(rec: GroupRecord, state: GroupState): Promise<GroupRecord> {
     const data = groupData(state);
     const key = await epochKey(state);
-    const admins = [...data.admins].sort();
+    const members = mlsMembers(state).map((m) => m.pubkey);
+    // The admin set is always admins ∩ members: a removed admin's entry lingers in the group data
+    // until the next data change (ts-mls cannot carry both in one commit) and grants nothing.
+    const present = new Set(members);
+    const admins = data.admins.filter((a) => present.has(a)).sort();
     return {
       ...rec,
       name: data.name,

@@ -22,10 +22,16 @@ import { blobKeys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
 import type { EpochKey } from "./groupRecord.ts";
 
-const pendingKeys = (group: string) => ({
-  epoch: `${blobKeys.groupPrefix(group)}pending/epoch`,
-  messages: `${blobKeys.groupPrefix(group)}pending/messages`,
+/**
+ * States kept beside the current one: `pending`, the state our unsettled commit leads to, and
+ * `checkpoint`, the state before the commit that made the current epoch (replayed from when a
+ * better commit for that epoch arrives late).
+ */
+const sideKeys = (group: string, side: "pending" | "checkpoint") => ({
+  epoch: `${blobKeys.groupPrefix(group)}${side}/epoch`,
+  messages: `${blobKeys.groupPrefix(group)}${side}/messages`,
 });
+const pendingKeys = (group: string) => sideKeys(group, "pending");
 
 export async function loadState(store: Store, group: string): Promise<GroupState> {
   const [e, m] = await Promise.all([
@@ -58,6 +64,21 @@ export function pendingStateOps(group: string, state: GroupState): WriteOp[] {
     { op: "putBlob", key: k.epoch, data: encodeEpochPart(state) },
     { op: "putBlob", key: k.messages, data: encodeMessagePart(state) },
   ];
+}
+
+/** Keeps `state` as the checkpoint: the state before the commit that is being applied. */
+export function checkpointOps(group: string, state: GroupState): WriteOp[] {
+  const k = sideKeys(group, "checkpoint");
+  return [
+    { op: "putBlob", key: k.epoch, data: encodeEpochPart(state) },
+    { op: "putBlob", key: k.messages, data: encodeMessagePart(state) },
+  ];
+}
+
+export async function loadCheckpoint(store: Store, group: string): Promise<GroupState | undefined> {
+  const k = sideKeys(group, "checkpoint");
+  const [e, m] = await Promise.all([store.getBlob(k.epoch), store.getBlob(k.messages)]);
+  return e && m ? decodeState(e, m) : undefined;
 }
 
 export function dropPendingOps(group: string): WriteOp[] {

@@ -25,10 +25,15 @@ import {
   unwrapGroupMessage,
 } from "@rally/protocol/marmot/index.ts";
 import {
+  type CommitRank,
+  compareCommits,
   type GroupState,
+  groupData,
   isMlsEngineError,
   type MessageInfo,
+  members as mlsMembers,
   orderForProcessing,
+  type ProcessOutput,
   peekMessage,
   pendingProposalCount,
   process,
@@ -38,13 +43,27 @@ import {
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
-import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import type { RumorEnvelope } from "./appViews.ts";
-import { type GroupRecord, type Intent, isLive, type PendingCommit } from "./groupRecord.ts";
+import {
+  type AppliedCommit,
+  type GroupRecord,
+  type Intent,
+  isLive,
+  type PendingCommit,
+} from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { acceptLinkShare } from "./inviteLinks.ts";
-import { dropPendingOps, dropStateOps, loadPendingState, loadState, secretOf, stateOps } from "./mlsStore.ts";
+import {
+  checkpointOps,
+  dropPendingOps,
+  dropStateOps,
+  loadCheckpoint,
+  loadPendingState,
+  loadState,
+  secretOf,
+  stateOps,
+} from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
 
 export interface BatchResult {
@@ -58,6 +77,8 @@ export interface BatchResult {
   repropose: Intent | null;
   /** Someone asked to leave and this device should commit it. */
   commitProposals: boolean;
+  /** A better commit for the previous epoch arrived late and replaced the one applied. */
+  rolledBack: boolean;
 }
 
 /** Events handed to `processGroupEvents` come from the relay pool, which verified each one. */
@@ -69,7 +90,24 @@ const NOTHING: BatchResult = {
   adopted: null,
   repropose: null,
   commitProposals: false,
+  rolledBack: false,
 };
+
+/** A rival commit processed on the state it builds on. */
+interface Tried extends CommitRank {
+  createdAt: number;
+  out: ProcessOutput;
+}
+
+/** Admins who are members of the group in `state`: the only admins whose acts count. */
+function effectiveAdmins(state: GroupState): Set<string> {
+  const present = new Set(mlsMembers(state).map((m) => m.pubkey));
+  return new Set(groupData(state).admins.filter((a) => present.has(a)));
+}
+
+function isCommitOf(m: Decoded | undefined, epoch: number): boolean {
+  return m !== undefined && m.info.kind === "commit" && "epoch" in m.info && m.info.epoch === epoch;
+}
 
 interface Decoded {
   id: string;
@@ -129,76 +167,193 @@ export async function processGroupEvents(
   let dropped: PendingCommit | null = null;
   let leaveFrom: string | null = null;
   const me = svc.me();
+  /** Commits to read again at the next fetch: they refer to a proposal not fetched yet. */
+  const retry = new Set<string>();
+  /** Marks a competition's commits read (applied, lost or refused), except those to retry. */
+  const settle = (rivals: readonly Decoded[]): void => {
+    for (const c of rivals) if (!retry.has(c.id)) seenIds.push(c.id);
+  };
+
+  /** Processes each rival on `base` (pure: `base` is not changed); the successes, best first. */
+  const tryRivals = async (base: GroupState, rivals: readonly Decoded[]): Promise<Tried[]> => {
+    const out: Tried[] = [];
+    for (const c of rivals) {
+      try {
+        const res = await process(base, c.mls);
+        if (res.result.kind !== "commit") {
+          seenIds.push(c.id);
+          continue;
+        }
+        out.push({ id: c.id, createdAt: c.createdAt, byAdmin: res.result.byAdmin, out: res });
+      } catch (e) {
+        // A commit that refers to a proposal not fetched yet is read again later; anything else
+        // (forbidden by the group rules, invalid) is ignored by every member.
+        if (isMlsEngineError(e, "missing-proposal")) retry.add(c.id);
+        else seenIds.push(c.id);
+      }
+    }
+    return out.sort(compareCommits);
+  };
+
+  /** Applies a commit chosen for the epoch of `before`; true when this device was removed. */
+  const apply = async (before: GroupState, chosen: Tried): Promise<boolean> => {
+    const r = chosen.out.result;
+    if (r.kind !== "commit") return false;
+    state = chosen.out.state;
+    persist = "all";
+    result.advanced = true;
+    if (r.removedSelf) {
+      rec = {
+        ...rec,
+        status: "removed",
+        keys: [],
+        pending: null,
+        endedAt: chosen.createdAt,
+        removedAt: { ...rec.removedAt, [me]: chosen.createdAt },
+        members: rec.members.filter((p) => p !== me),
+        lastCommit: null,
+      };
+      stateGone = true;
+      return true;
+    }
+    const applied = { epoch: stateEpoch(before), id: chosen.id, byAdmin: chosen.byAdmin };
+    await moved(before, applied, r.committer, r.removed, chosen.createdAt);
+    return false;
+  };
+
+  /** The record after a commit: data, members, keys, who was removed when; the checkpoint kept. */
+  const moved = async (
+    before: GroupState,
+    applied: AppliedCommit,
+    committer: string,
+    removed: readonly string[],
+    at: number,
+  ): Promise<void> => {
+    const next = await svc.refreshed(rec, state);
+    const removedAt = { ...next.removedAt };
+    for (const p of removed) removedAt[p] = at;
+    // One rule for every path: whoever is a member now is not "removed", whatever came before.
+    for (const p of next.members) delete removedAt[p];
+    rec = { ...next, removedAt, lastCommit: applied };
+    ops.push(...checkpointOps(id, before));
+  };
+
+  /** Our own commit is on a relay and ranks first: the state it leads to becomes the group's. */
+  const adoptOwn = async (pending: PendingCommit): Promise<void> => {
+    const next = await loadPendingState(store, id);
+    ops.push(...dropPendingOps(id));
+    if (!next) {
+      rec = { ...rec, pending: null };
+      return;
+    }
+    const before = state;
+    state = next;
+    persist = "all";
+    result.advanced = true;
+    result.adopted = pending;
+    rec = { ...rec, pending: null };
+    const removed = pending.intent.type === "remove" ? pending.intent.pubkeys : [];
+    const byAdmin = effectiveAdmins(before).has(me);
+    await moved(
+      before,
+      { epoch: stateEpoch(before), id: pending.eventId, byAdmin, intent: pending.intent },
+      me,
+      removed,
+      pending.createdAt,
+    );
+    ops.push(...svc.welcomeOps(rec, pending));
+  };
+
+  /**
+   * Commits for the epoch this device just left: one that ranks before the commit it applied
+   * replaces it (the state before that commit was kept); the branch left behind is abandoned, and a
+   * change of ours on it is proposed again. Older epochs are final.
+   */
+  const replaceLastCommit = async (
+    epochN: number,
+    current: number,
+    rivals: readonly Decoded[],
+  ): Promise<void> => {
+    const last = rec.lastCommit;
+    const checkpoint =
+      last && last.epoch === epochN && epochN === current - 1 ? await loadCheckpoint(store, id) : undefined;
+    if (!last || !checkpoint || stateEpoch(checkpoint) !== epochN) {
+      settle(rivals);
+      return;
+    }
+    const tried = await tryRivals(
+      checkpoint,
+      rivals.filter((c) => c.id !== last.id),
+    );
+    settle(rivals);
+    const best = tried[0];
+    if (!best || compareCommits(best, last) >= 0) return;
+    if (rec.pending) {
+      // Built on the abandoned branch: it can never apply.
+      dropped = rec.pending;
+      rec = { ...rec, pending: null };
+      ops.push(...dropPendingOps(id));
+    }
+    const abandoned = last.intent;
+    result.rolledBack = true;
+    if (await apply(checkpoint, best)) return;
+    if (abandoned && !dropped) abandonedIntent = abandoned;
+  };
+  let abandonedIntent: Intent | null = null;
 
   const ordered = orderForProcessing(decoded);
   for (let i = 0; i < ordered.length; i++) {
     const m = ordered[i] as (typeof ordered)[number];
     if (m.info.kind === "commit") {
+      // Every commit of one epoch in the batch competes at once (they sort after the epoch's
+      // proposals and application messages, so the proposals they refer to are known).
+      const epochN = m.info.epoch;
+      let end = i;
+      while (end < ordered.length && isCommitOf(ordered[end], epochN)) end++;
+      const rivals = ordered.slice(i, end);
+      i = end - 1;
       const current = stateEpoch(state);
-      if (!("epoch" in m.info) || m.info.epoch !== current) {
-        seenIds.push(m.id); // a commit that lost its epoch's race, or one we are past
+      // Builds on a state this device has not reached: a later sync reads it after its predecessors.
+      if (epochN > current) continue;
+      if (epochN < current) {
+        await replaceLastCommit(epochN, current, rivals);
         continue;
       }
-      const pending = rec.pending;
-      if (pending && pending.baseEpoch === current) {
-        if (m.id === pending.eventId) {
-          // Our commit is on a relay and nothing earlier competes: it is the group's next state.
-          const next = await loadPendingState(store, id);
-          seenIds.push(m.id);
+      const pending = rec.pending && rec.pending.baseEpoch === current ? rec.pending : null;
+      const ownOnRelay = pending !== null && rivals.some((c) => c.id === pending.eventId);
+      const tried = await tryRivals(
+        state,
+        rivals.filter((c) => c.id !== pending?.eventId),
+      );
+      const best = tried[0];
+      if (pending) {
+        const ours: CommitRank = { byAdmin: effectiveAdmins(state).has(me), id: pending.eventId };
+        if (best && compareCommits(best, ours) < 0) {
+          // Another member's commit for this epoch ranks first: it wins, ours is dropped.
+          dropped = pending;
+          rec = { ...rec, pending: null };
           ops.push(...dropPendingOps(id));
-          if (!next) {
-            rec = { ...rec, pending: null };
-            continue;
-          }
-          state = next;
-          persist = "all";
-          result.advanced = true;
-          result.adopted = pending;
-          rec = { ...(await svc.refreshed(rec, state)), pending: null };
-          if (pending.intent.type === "remove") {
-            const removedAt = { ...rec.removedAt };
-            for (const p of pending.intent.pubkeys) removedAt[p] = m.createdAt;
-            rec = { ...rec, removedAt };
-          }
-          ops.push(...svc.welcomeOps(rec, pending));
+          settle(rivals);
+          if (await apply(state, best)) break;
           continue;
         }
-        // Another member's commit for the same epoch comes first: it wins, ours is dropped.
+        if (ownOnRelay) {
+          settle(rivals);
+          await adoptOwn(pending);
+          continue;
+        }
+        // Ours ranks first but no relay holds it yet: wait for it (the rivals stay unread and come
+        // back with the next fetch) — unless it can never be sent.
+        const entry = await svc.core.transport.outbox.get(pending.eventId);
+        if (entry?.state !== "failed") continue;
         dropped = pending;
         rec = { ...rec, pending: null };
         ops.push(...dropPendingOps(id));
       }
-      let out: Awaited<ReturnType<typeof process>>;
-      try {
-        out = await process(state, m.mls);
-      } catch {
-        seenIds.push(m.id); // forbidden by the group rules, or not valid: ignored by every member
-        continue;
+      if (best) {
+        settle(rivals);
+        if (await apply(state, best)) break;
       }
-      seenIds.push(m.id);
-      if (out.result.kind !== "commit") continue;
-      const r = out.result;
-      state = out.state;
-      persist = "all";
-      result.advanced = true;
-      if (r.removedSelf) {
-        rec = {
-          ...rec,
-          status: "removed",
-          keys: [],
-          pending: null,
-          endedAt: m.createdAt,
-          removedAt: { ...rec.removedAt, [me]: m.createdAt },
-          members: rec.members.filter((p) => p !== me),
-        };
-        stateGone = true;
-        break;
-      }
-      rec = await svc.refreshed(rec, state);
-      const removedAt = { ...rec.removedAt };
-      for (const p of r.removed) removedAt[p] = m.createdAt;
-      for (const p of r.added) delete removedAt[p];
-      rec = { ...rec, removedAt };
       continue;
     }
 
@@ -255,7 +410,7 @@ export async function processGroupEvents(
         // An invite link another admin shared with this device (sealed to the admins): taken only
         // from a current admin and member, carried in the current epoch (inviteLinks.ts).
         if (rumor.kind === KIND_SEALED) {
-          const share = await acceptLinkShare(svc, rec, rumor, out.result.epoch);
+          const share = await acceptLinkShare(svc, rec, rumor, carried);
           if (share) ops.push(share);
         }
       } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
@@ -266,13 +421,15 @@ export async function processGroupEvents(
 
   if (stateGone) ops.push(...dropStateOps(id));
   else if (persist !== "none") ops.unshift(...stateOps(id, state, persist));
-  ops.push({ op: "markSeen", group: id, ids: seenIds, at: svc.core.now() }, svc.putRecord(rec));
+  ops.push({ op: "markSeen", group: id, ids: [...new Set(seenIds)], at: svc.core.now() }, svc.putRecord(rec));
   await store.batch(ops);
   if (result.adopted) svc.core.wakeOutbox();
   if (dropped) {
     // Not yet sent: make sure it never is. Already on a relay: members ignore it as a losing commit.
     await svc.core.transport.outbox.discard(dropped.eventId);
     result.repropose = dropped.intent;
+  } else if (abandonedIntent) {
+    result.repropose = abandonedIntent;
   }
   if (!stateGone && rec.status === "active" && pendingProposalCount(state) > 0 && !rec.pending) {
     const otherAdmins = rec.admins.filter((a) => a !== leaveFrom && rec.members.includes(a));

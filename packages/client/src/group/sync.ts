@@ -110,10 +110,16 @@ function merge(a: BatchResult | undefined, b: BatchResult): BatchResult {
     repropose: b.repropose ?? a.repropose,
     commitProposals: b.commitProposals,
   };
+    rolledBack: a.rolledBack || b.rolledBack,
 }
 
 /** What a processed batch asks this device to do next. Failures are kept quiet: the next sync retries. */
-async function followUp(svc: GroupService, app: AppService, id: string, res: BatchResult): Promise<void> {
+export async function followUp(
+  svc: GroupService,
+  app: AppService,
+  id: string,
+  res: BatchResult,
+): Promise<void> {
   let rec: GroupRecord;
   try {
     rec = await svc.record(id);
