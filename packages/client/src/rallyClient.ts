@@ -14,7 +14,7 @@
  */
 
 import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
-import { configureMls, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
+import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
 import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
@@ -148,6 +148,15 @@ export class Rally implements RallyClient {
   // --- account ---
 
   async account(): Promise<AccountInfo | null> {
+    // A removal must end the removed member's access (RFC 9420 §12.4), which a ts-mls without the
+    // install-time correction does not do: checked once per process (or worker) before anything
+    // touches a group, so the CLI and the web app refuse to run on such a copy.
+    try {
+      await engineSelfTest();
+    } catch (e) {
+      await options.store.close().catch(() => {});
+      throw e;
+    }
     return this.accounts.info();
   }
 

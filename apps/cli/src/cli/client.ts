@@ -27,6 +27,9 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
   } catch (e) {
     throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
   }
+    // Opening checks the MLS engine first (a removal must carry a new path, RFC 9420 §12.4): when
+    // that fails, the data is fine and the installation is not, and nothing may run.
+    if ((e as Error).name === "MlsEngineError") throw new CliError((e as Error).message);
   try {
     return await fn(client);
   } catch (e) {
