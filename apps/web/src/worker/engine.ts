@@ -1,6 +1,11 @@
 /**
  * Opens the device's Rally engine inside the worker: the IndexedDB-backed client from
  * `@rally/client`, with the serving node as its default relay.
+ *
+ * Opening runs the MLS engine's self-test first (`Rally.open`): on a bundle whose MLS library lets
+ * a removed member read on (single removals without an UpdatePath), the promise rejects, no group
+ * is ever opened, and every call from the page fails with the reason, which the app shows on its
+ * error screen.
  */
 import { createBrowserClient } from "@rally/client";
 import type { RallyClient } from "@rally/client/api.ts";
