@@ -53,7 +53,7 @@ import {
   type PendingCommit,
 } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
-import { acceptLinkShare } from "./inviteLinks.ts";
+import { acceptLinkShare, linksAfterAdminChange } from "./inviteLinks.ts";
 import {
   checkpointOps,
   dropPendingOps,
@@ -65,6 +65,7 @@ import {
   stateOps,
 } from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
+import { dropNoticeOps, noticeOps } from "./notices.ts";
 
 export interface BatchResult {
   /** The group's epoch moved (fetch its new routing tag). */
@@ -217,25 +218,34 @@ export async function processGroupEvents(
       return true;
     }
     const applied = { epoch: stateEpoch(before), id: chosen.id, byAdmin: chosen.byAdmin };
-    await moved(before, applied, r.committer, r.removed, chosen.createdAt);
+    await moved(before, applied, r.committer, r.left, chosen.createdAt);
     return false;
   };
 
-  /** The record after a commit: data, members, keys, who was removed when; the checkpoint kept. */
+  /**
+   * The record after a commit (data, members, keys, who was removed when), the checkpoint kept, the
+   * notices shown in the chat, and links revoked when an admin who knew them is one no longer.
+   */
   const moved = async (
     before: GroupState,
     applied: AppliedCommit,
     committer: string,
-    removed: readonly string[],
-    at: number,
+    left: readonly string[],
+    sentAt: number,
   ): Promise<void> => {
+    const prev = rec;
     const next = await svc.refreshed(rec, state);
+    // The sender chose `sentAt`: never file a change later than it was read.
+    const at = Math.min(sentAt, svc.core.now());
     const removedAt = { ...next.removedAt };
-    for (const p of removed) removedAt[p] = at;
+    for (const p of prev.members) if (!next.members.includes(p)) removedAt[p] = at;
     // One rule for every path: whoever is a member now is not "removed", whatever came before.
     for (const p of next.members) delete removedAt[p];
     rec = { ...next, removedAt, lastCommit: applied };
     ops.push(...checkpointOps(id, before));
+    const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left };
+    ops.push(...noticeOps(prev, rec, facts));
+    ops.push(...(await linksAfterAdminChange(svc, prev, rec, ops)));
   };
 
   /** Our own commit is on a relay and ranks first: the state it leads to becomes the group's. */
@@ -252,13 +262,15 @@ export async function processGroupEvents(
     result.advanced = true;
     result.adopted = pending;
     rec = { ...rec, pending: null };
-    const removed = pending.intent.type === "remove" ? pending.intent.pubkeys : [];
     const byAdmin = effectiveAdmins(before).has(me);
+    const gone = rec.members.filter((p) => !mlsMembers(next).some((m) => m.pubkey === p));
+    // Committing pending proposals removes only those who asked to leave.
+    const left = pending.intent.type === "proposals" ? gone : [];
     await moved(
       before,
       { epoch: stateEpoch(before), id: pending.eventId, byAdmin, intent: pending.intent },
       me,
-      removed,
+      left,
       pending.createdAt,
     );
     ops.push(...svc.welcomeOps(rec, pending));
@@ -296,6 +308,7 @@ export async function processGroupEvents(
     }
     const abandoned = last.intent;
     result.rolledBack = true;
+    ops.push(...dropNoticeOps(id, last.id));
     if (await apply(checkpoint, best)) return;
     if (abandoned && !dropped) abandonedIntent = abandoned;
   };

@@ -34,7 +34,14 @@ import { RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 import { groupView } from "./inspect.ts";
 import { leafMap, leafPubkey } from "./members.ts";
 import { decodeMlsMessage } from "./mlsCodec.ts";
-import { checkCommit, checkProposal, type ProposalView, type Verdict, viewProposal } from "./permissions.ts";
+import {
+  checkCommit,
+  checkProposal,
+  isSelfRemoval,
+  type ProposalView,
+  type Verdict,
+  viewProposal,
+} from "./permissions.ts";
 import { type GroupState, unwrapState, wrapState } from "./state.ts";
 
 /** Largest application plaintext: keeps one kind 445 event under common relay limits. */
@@ -79,6 +86,8 @@ export type ProcessResult =
       added: PubkeyHex[];
       /** People no longer in the group. */
       removed: PubkeyHex[];
+      /** Those of `removed` who asked to leave (their own Remove proposals). */
+      left: PubkeyHex[];
       groupDataChanged: boolean;
       /**
        * The committer was an admin (listed and a member) in the epoch the commit built on. Among
@@ -238,6 +247,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
   let committerLeaf: number | undefined;
   let proposalSeen: ProposalView | undefined;
   const removedLeaves = new Set<number>();
+  const leaving = new Set<PubkeyHex>();
   const callback = (
     incoming: Parameters<NonNullable<Parameters<typeof processMessage>[0]["callback"]>>[0],
   ) => {
@@ -247,6 +257,10 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
       committerLeaf = incoming.senderLeafIndex;
       const views = incoming.proposals.map(viewProposal);
       for (const p of views) if (p.type === "remove") removedLeaves.add(p.removedLeaf);
+      for (const p of views) {
+        const person = p.senderLeaf === undefined ? undefined : view.leafPubkey(p.senderLeaf);
+        if (person !== undefined && isSelfRemoval(view, p)) leaving.add(person);
+      }
       verdict = checkCommit(view, incoming.senderLeafIndex, views);
     } else {
       proposalSeen = viewProposal(incoming.proposal);
@@ -340,6 +354,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
         committer,
         added: [...after].filter((p) => !before.has(p)),
         removed: [...before].filter((p) => !after.has(p)),
+        left: [...leaving].filter((p) => !after.has(p)),
         groupDataChanged: !(oldData && newData && bytesEqual(oldData, newData)),
         byAdmin: groupView(client).admins.includes(committer),
         removedSelf: next.groupActiveState.kind === "removedFromGroup",
