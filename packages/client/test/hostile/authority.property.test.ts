@@ -191,6 +191,19 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
   const notVisible = new Set<string>();
   let counter = 0;
   let malloryWasAdmin = false;
+  /** Epoch → the honest admin whose device made the commit leading to it. */
+  const changedBy = new Map<number, number>();
+  // The group's start: Alice made every commit so far.
+  for (let e = 1; e <= (await recordEpoch(alice.client, g)); e++) changedBy.set(e, 0);
+  /** The honest admin an action runs on (undefined: none, or not an honest admin's device). */
+  const honestActor = (a: Action): number | undefined => {
+    let i: number | undefined;
+    if (a.t === "add" || a.t === "remove" || a.t === "rename" || a.t === "admin")
+      i = pick(honestAdmins(), a.actor);
+    else if (a.t === "sync") i = a.who % s.people;
+    else if (a.t === "leave") i = 0; // Alice's device commits the request
+    return i !== undefined && honestAdmins().includes(i) ? i : undefined;
+  };
   const log: string[] = [];
   const honestAdmins = () => [...model.admins].filter((i) => model.members.has(i) && i !== MALLORY);
   const pick = <T>(list: T[], n: number): T | undefined =>
@@ -198,7 +211,15 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
 
   for (const [step, a] of s.actions.entries()) {
     try {
+      // Epochs an honest admin's device moves the group through are its changes.
+      const actor = honestActor(a);
+      const before = actor === undefined ? 0 : await recordEpoch(c(actor), g);
       await honestOrHostile(step, a);
+      if (actor !== undefined) {
+        const after = await recordEpoch(c(actor), g);
+        // Epochs seen first here and not made by another honest admin's action are this device's.
+        for (let e = before + 1; e <= after; e++) if (!changedBy.has(e)) changedBy.set(e, actor);
+      }
     } catch (e) {
       throw new Error(`step ${step} failed: ${(e as Error).message}\nactions:\n${log.join("\n")}`);
     }
@@ -461,6 +482,15 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
       }
     }
     histories.push({ who: i, joined, seen });
+    // Every change it shows was made by an admin of the moment, through an honest action.
+    for (const n of await cl.chatHistory(g)) {
+      if (n.type !== "notice" || n.notice === "joined" || n.notice === "left") continue;
+      const by = changedBy.get(n.epoch);
+      expect(
+        by !== undefined && n.actor === (await npubOf(c(by))),
+        `${names[i]} shows "${n.text}" (epoch ${n.epoch}), which no honest admin did${context()}`,
+      ).toBe(true);
+    }
   }
   expect(epochs.size, `honest devices in different epochs: ${[...epochs]}${context()}`).toBe(1);
   // Messages every pair could read (sent when both were in) look the same on both.

@@ -162,6 +162,28 @@ describe("F2: a removed admin's messages in retained epochs have no effect", { t
   });
 });
 
+describe("F2: removal is judged by epoch, not by the author's clock", { timeout: 300_000 }, () => {
+  it("a message written before its author's removal stays, even from a clock a few seconds ahead", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Lunch run");
+    // Phones disagree by seconds: Carol's clock is ahead when she writes (as much as a removal in
+    // the same second as her message).
+    w.clock.offsetMs = 20_000;
+    try {
+      await carol.sendChat(g, "written while still in");
+    } finally {
+      w.clock.offsetMs = 0;
+    }
+    await carol.deliver(8_000);
+    await alice.sync();
+    await alice.remove(g, await npubOf(carol));
+    await syncAll([alice, bob]);
+    for (const c of [alice, bob]) expect(await chatTexts(c, g)).toContain("written while still in");
+  });
+});
+
 describe("F6: an UpdatePath cannot switch the leaf to another identity", { timeout: 300_000 }, () => {
   it("a commit whose new leaf names another identity is refused; membership is unchanged", async () => {
     const alice = await person(w, "Alice");
