@@ -16,6 +16,7 @@
 import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
 import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
 import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
+import { readAccountRecord } from "./account/accountRecord.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
@@ -40,9 +41,11 @@ import type {
   SyncReport,
 } from "./api.ts";
 import { Core, type CoreOptions } from "./core/core.ts";
+import { webDeviceLock, webLockManager } from "./core/deviceLock.ts";
 import { asRallyError, rallyError } from "./core/errors.ts";
 import { hexToBytes } from "./core/hex.ts";
 import { parsePerson, shortNpub, toNpub } from "./core/people.ts";
+import { shareChangesAcrossTabs } from "./core/tabChanges.ts";
 import { AppService } from "./group/appService.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
 import { isLive } from "./group/groupRecord.ts";
@@ -76,7 +79,10 @@ export interface RallyOptions extends CoreOptions {
 export interface DeliveryReport {
   sent: number;
   pending: number;
+  /** Queued before this delivery and refused for good by every relay since. */
   failed: number;
+  /** Why each of those was refused. */
+  refused: string[];
   /** Relays that could not be reached, with the reason. */
   unreachable: { url: string; error: string }[];
 }
@@ -122,10 +128,34 @@ export class Rally implements RallyClient {
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
+    this.core.onLockTaken(() => this.reread());
+  }
+
+  /**
+   * What this engine keeps in memory, read again from the store: another process or tab on the
+   * same store may have sent from the outbox or renamed the account since this one last held the
+   * device lock. The unlocked secrets stay while the account is the same person.
+   */
+  private async reread(): Promise<void> {
+    await this.core.transport.outbox.refresh();
+    const value = await this.core.store.get(keys.account);
+    if (value === undefined) return;
+    const record = readAccountRecord(value);
+    if (this.core.account?.pubkey === record.pubkey) this.core.account = record;
+    else await this.accounts.load(null);
   }
 
   static async open(options: RallyOptions): Promise<Rally> {
     configureEngineOnce(options.mlsCrypto);
+    // A removal must end the removed member's access (RFC 9420 §12.4), which a ts-mls without the
+    // install-time correction does not do: checked once per process (or worker) before anything
+    // touches a group, so the CLI and the web app refuse to run on such a copy.
+    try {
+      await engineSelfTest();
+    } catch (e) {
+      await options.store.close().catch(() => {});
+      throw e;
+    }
     // Every event from a relay is verified once, in the pool: libsecp256k1 (WASM) when it loads.
     const verifier = options.verifyEvent ? null : await loadVerifier();
     const client = new Rally(
@@ -281,6 +311,8 @@ export class Rally implements RallyClient {
     }
     const entries = await outbox.list();
     const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
+    // Refused for good by every relay: never "sent", and never counted as such.
+    const refused = entries.filter((e) => e.state === "failed" && before.has(e.id));
     const unreachable = new Map<string, string>();
     for (const e of entries) {
       if (e.state !== "pending") continue;
@@ -289,9 +321,10 @@ export class Rally implements RallyClient {
       }
     }
     return {
-      sent: [...before].filter((id) => !still.has(id)).length,
+      sent: [...before].filter((id) => !still.has(id) && !refused.some((e) => e.id === id)).length,
       pending: r.pending,
-      failed: r.failed,
+      failed: refused.length,
+      refused: refused.map((e) => e.error ?? "refused by every relay"),
       unreachable: [...unreachable].map(([url, error]) => ({ url, error })),
     };
   }
@@ -762,10 +795,11 @@ export class Rally implements RallyClient {
     return this.app.polls(await this.groupsSvc.record(group));
   }
 
-  /** Releases connections and the store. */
+  /** Releases connections, the store and the device lock's file. */
   async close(): Promise<void> {
     await this.stop();
     await this.core.store.close();
+    this.core.deviceLock.close();
   }
 }
 
@@ -780,20 +814,35 @@ export function createRallyClient(options: RallyOptions): Promise<Rally> {
   return Rally.open(options);
 }
 
-/** The browser client: IndexedDB store `dbName`, the page's WebSocket, `relays` for new accounts. */
+/**
+ * The browser client: IndexedDB store `dbName`, the page's WebSocket, `relays` for new accounts.
+ * Every tab of the same account runs its own engine on the same database; they take turns through
+ * the Web Locks API (`webDeviceLock`), each re-reading the state when its turn comes.
+ */
 export async function createBrowserClient(options: {
   relays: string[];
   dbName: string;
   origin?: string;
   passphrase?: string;
+  /** How long a step waits for another tab's (ms); default 60 s. */
+  lockTimeoutMs?: number;
 }): Promise<RallyClient> {
   const store = await openIndexedDbStore(options.dbName);
+  // Web Locks exist in every current browser's secure contexts (https, localhost); elsewhere this
+  // engine can only order its own steps.
+  const deviceLock = webLockManager()
+    ? webDeviceLock(options.dbName, options.lockTimeoutMs ? { timeoutMs: options.lockTimeoutMs } : {})
+    : undefined;
   const WebSocketImpl = (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
-  return Rally.open({
+  const client = await Rally.open({
     store,
+    ...(deviceLock ? { deviceLock } : {}),
     WebSocket: WebSocketImpl,
     defaultRelays: options.relays,
     ...(options.origin ? { origin: options.origin } : {}),
     ...(options.passphrase ? { passphrase: options.passphrase } : {}),
   });
+  // For the page's lifetime: a tab's engine lives as long as the tab.
+  shareChangesAcrossTabs(client.core, options.dbName);
+  return client;
 }

@@ -21,15 +21,16 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
   try {
     client = await createNodeClient({
       home,
+      lock: lockOptions(),
       ...(passphrase ? { passphrase } : {}),
       ...(origin ? { origin } : {}),
     });
   } catch (e) {
-    throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
-  }
     // Opening checks the MLS engine first (a removal must carry a new path, RFC 9420 §12.4): when
     // that fails, the data is fine and the installation is not, and nothing may run.
     if ((e as Error).name === "MlsEngineError") throw new CliError((e as Error).message);
+    throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
+  }
   try {
     return await fn(client);
   } catch (e) {
@@ -44,9 +45,30 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
   }
 }
 
-/** Tries to send everything queued; tells the person what is still waiting and why. */
+/**
+ * Each step of a command (catching up, sending, inviting) holds the home's device lock, so commands
+ * started together take turns instead of writing the same MLS state side by side. A wait longer
+ * than a second is said on stderr; after `RALLY_LOCK_TIMEOUT_MS` (default 60 s) the command gives up.
+ */
+function lockOptions(): SqliteDeviceLockOptions {
+  const timeout = Number(process.env.RALLY_LOCK_TIMEOUT_MS);
+  const pause = Number(process.env.RALLY_TEST_PAUSE_IN_LOCK);
+  return {
+    ...(timeout > 0 ? { timeoutMs: timeout } : {}),
+    ...(pause > 0 ? { pauseAtRelease: pause } : {}),
+    onWait: () => process.stderr.write("Waiting for another Rally command on this device…\n"),
+  };
+}
+
+/**
+ * Tries to send everything queued; tells the person what is still waiting and why. `pending`
+ * counts what did not reach a relay, refused ones included, so no caller reports them as sent.
+ */
 export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: number }> {
   const report = await client.deliver(DELIVER_MS);
+  if (report.failed > 0) {
+    warn(`rally: not delivered: every relay refused it (${report.refused.join("; ")}).`);
+  }
   if (report.pending > 0) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
     // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
@@ -56,7 +78,7 @@ export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: 
         `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
     );
   }
-  return { pending: report.pending };
+  return { pending: report.pending + report.failed };
 }
 
 /** Catches up with relays before showing something (skipped with `--offline`). */

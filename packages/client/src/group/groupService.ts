@@ -307,6 +307,7 @@ export class GroupService {
    */
   async propose(id: string, intent: Intent): Promise<PendingCommit> {
     let rec = await this.activeRecord(id);
+    let unsent = false;
     if (rec.pending) {
       // Every relay refused the earlier commit for good: it will never settle, so forget it.
       const entry = await this.core.transport.outbox.get(rec.pending.eventId);
@@ -314,11 +315,16 @@ export class GroupService {
         rec = { ...rec, pending: null };
         await this.core.store.batch([...dropPendingOps(id), this.putRecord(rec)]);
       }
+      unsent = entry?.state === "pending";
     }
     if (rec.pending) {
+      // The caller holds the device lock, so no other command is changing this group right now: the
+      // earlier change is either still in the outbox, or on a relay and not yet read back.
       throw rallyError(
         "forbidden",
-        `An earlier change to "${rec.name}" has not reached a relay yet. Run "rally sync" when a relay is reachable, then try again.`,
+        unsent
+          ? `An earlier change to "${rec.name}" has not reached a relay yet. Run "rally sync" when a relay is reachable, then try again.`
+          : `An earlier change to "${rec.name}" reached a relay but is not confirmed yet. Run "rally sync", then try again.`,
       );
     }
     const { secretKey } = this.core.requireSecrets();

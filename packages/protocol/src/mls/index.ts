@@ -48,6 +48,7 @@ export {
 } from "./group.ts";
 export { decodeGroupData, encodeGroupData, type GroupData, RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 export {
+  currentAdmins,
   epoch,
   exporterEpochs,
   exporterSecret,

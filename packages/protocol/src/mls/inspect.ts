@@ -81,6 +81,11 @@ export function ownLeafIndex(state: GroupState): number {
   return unwrapState(state).privatePath.leafIndex;
 }
 
+/** The admins the rules count: listed in the group data and still members, in list order. */
+export function currentAdmins(state: GroupState): PubkeyHex[] {
+  return effectiveAdmins(unwrapState(state));
+}
+
 /** Listed as an admin in the group data and still a member (an entry left by a removal counts for nothing). */
 export function isAdmin(state: GroupState, pubkey: PubkeyHex): boolean {
   return effectiveAdmins(unwrapState(state)).includes(pubkey);

@@ -18,6 +18,7 @@ import {
   addMembers,
   commitPendingProposals,
   createKeyPackage,
+  currentAdmins,
   encodeGroupData,
   type GroupData,
   type GroupState,
@@ -222,6 +223,7 @@ describe("F1/F2: the admin set is the listed admins who are still members", () =
     expect(groupData(removal.state).admins).toContain(bob.pubkey);
     expect(isAdmin(removal.state, bob.pubkey)).toBe(false);
     expect(isAdmin(removal.state, alice.pubkey)).toBe(true);
+    expect(currentAdmins(removal.state)).toEqual([alice.pubkey]);
   });
 
   it("F1: the rules as a table (by proposer, by committer, effective admins)", () => {
