@@ -7,6 +7,7 @@
  */
 import type { Rally } from "@rally/client";
 import { createNodeClient } from "@rally/client/core/nodeClient.ts";
+import type { SqliteDeviceLockOptions } from "@rally/client/core/sqliteDeviceLock.ts";
 import type { Command } from "commander";
 import { CliError, globalOptions, info, warn } from "./output.ts";
 

@@ -2,6 +2,8 @@
  * The shared heart of one Rally device: its store, its relay transport, the unlocked account (in
  * memory only), a change emitter for UIs, the clock, and one lock that serialises every change to
  * group state — MLS states are values that must be read, advanced and written back in order.
+ * That lock is two deep: a promise chain orders this engine's own steps, and the device lock
+ * (`deviceLock.ts`) keeps every other process or tab on the same store out for the whole step.
  *
  * Runs in: Node and browsers.
  */
@@ -10,6 +12,7 @@ import type { AccountRecord, AccountSecrets } from "../account/accountRecord.ts"
 import type { ChangeListener } from "../api.ts";
 import type { WebSocketConstructor } from "../net/websocket.ts";
 import type { Store } from "../store/store.ts";
+import { type DeviceLock, inProcessDeviceLock } from "./deviceLock.ts";
 import { rallyError } from "./errors.ts";
 import { Transport } from "./transport.ts";
 
@@ -26,6 +29,11 @@ export interface CoreOptions {
   fetchTimeoutMs?: number;
   /** Checks an incoming event's id and signature (default: nostr-tools' pure JS; pass the WASM one). */
   verifyEvent?: (event: import("nostr-tools/core").NostrEvent) => boolean;
+  /**
+   * The lock shared with every other engine on the same store (Node: `sqliteDeviceLock`, browsers:
+   * `webDeviceLock`); default: none beyond this engine's own order, for a store nothing else opens.
+   */
+  deviceLock?: DeviceLock;
 }
 
 export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
@@ -38,10 +46,13 @@ export class Core {
   secrets: AccountSecrets | null = null;
   private readonly listeners = new Set<ChangeListener>();
   private chain: Promise<unknown> = Promise.resolve();
+  readonly deviceLock: DeviceLock;
+  private readonly rereads: (() => Promise<void>)[] = [];
 
   constructor(options: CoreOptions) {
     this.options = options;
     this.store = options.store;
+    this.deviceLock = options.deviceLock ?? inProcessDeviceLock();
     this.transport = new Transport({
       store: options.store,
       WebSocket: options.WebSocket,
@@ -90,11 +101,31 @@ export class Core {
     if (this.live) void this.transport.outbox.wake();
   }
 
-  /** Runs `fn` after every earlier exclusive task has finished (one writer of group state at a time). */
+  /**
+   * Runs `fn` after every earlier exclusive task of this engine has finished, holding the device
+   * lock all the while (one writer of group state per device). Another engine may have written
+   * since this one last held the lock, so what this engine keeps in memory is read again first.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
+    const step = () => this.locked(fn);
+    const run = this.chain.then(step, step);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Registers what to read again from the store each time the device lock is taken. */
+  onLockTaken(reread: () => Promise<void>): void {
+    this.rereads.push(reread);
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.deviceLock.acquire();
+    try {
+      for (const reread of this.rereads) await reread();
+      return await fn();
+    } finally {
+      await release();
+    }
   }
 
   onChange(listener: ChangeListener): () => void {

@@ -1,5 +1,6 @@
 /**
- * The Node client: a `Rally` over SQLite in `<home>/rally.db` and the `ws` WebSocket. Kept apart
+ * The Node client: a `Rally` over SQLite in `<home>/rally.db` and the `ws` WebSocket, with the
+ * device lock on `<home>/rally.lock` shared by every process that opens the home. Kept apart
  * from the package's index so a browser bundle never pulls in better-sqlite3 or `ws`.
  *
  * Runs in: Node.
@@ -9,6 +10,7 @@ import type { WebSocketConstructor } from "../net/websocket.ts";
 import { createRallyClient, type Rally } from "../rallyClient.ts";
 import { openHomeStore } from "../store/sqlite.ts";
 import { nodeCryptoBackend } from "./nodeCrypto.ts";
+import { type SqliteDeviceLockOptions, sqliteDeviceLock } from "./sqliteDeviceLock.ts";
 
 export interface NodeClientOptions {
   /** The device's Rally folder (one per person/device). */
@@ -21,12 +23,15 @@ export interface NodeClientOptions {
   defaultRelays?: string[];
   /** How long one fetch waits for relays (ms). */
   fetchTimeoutMs?: number;
+  /** How long a step waits for another process on the same home, and what to say while it waits. */
+  lock?: SqliteDeviceLockOptions;
 }
 
 export function createNodeClient(options: NodeClientOptions): Promise<Rally> {
   const store = openHomeStore(options.home);
   return createRallyClient({
     store,
+    deviceLock: sqliteDeviceLock(options.home, options.lock),
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     // OpenSSL for MLS message crypto: several times the portable backend's speed in Node.
     mlsCrypto: nodeCryptoBackend(),

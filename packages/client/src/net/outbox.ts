@@ -134,6 +134,20 @@ export class Outbox {
   }
 
   /**
+   * Replaces every in-memory entry with the store's copy: another process or tab on the same store
+   * may have sent, finished or removed entries since (called when the device lock is taken).
+   */
+  async refresh(): Promise<void> {
+    await this.serial(async () => {
+      const rows = await this.store.outbox();
+      this.entries.clear();
+      for (const row of rows) this.entries.set(row.id, row.value as OutboxEntry);
+      this.loaded = true;
+    });
+    this.schedule(0);
+  }
+
+  /**
    * Tries every pending relay now (ignoring backoff waits left from earlier), then keeps going
    * until every entry is done or failed, or `timeoutMs` passes. For one-shot runs (`rally sync`).
    */
