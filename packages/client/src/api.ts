@@ -197,6 +197,11 @@ export interface SyncReport {
 export type ConnectionState = "online" | "connecting" | "offline";
 
 /** Emitted after any local state change, so a UI can re-read what it shows. */
+  /**
+   * Group messages refused because their sender's device reused a message key generation it had
+   * already used (two writers on one device, or a hostile member); 0 when all is well.
+   */
+  senderFaults: number;
 export type ChangeListener = (what: {
   group?: GroupRef;
   kind: "account" | "groups" | "chat" | "events" | "polls" | "invites" | "connection";

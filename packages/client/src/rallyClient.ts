@@ -273,6 +273,7 @@ export class Rally implements RallyClient {
         const rec = await this.groupsSvc.record(id);
         if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
       }
+      senderFaults: groups.senderFaults,
       await this.links.processRequests();
       // Commits made just now (join requests, re-proposals) settle in the same round.
       await this.settleAll();

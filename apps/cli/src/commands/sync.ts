@@ -24,6 +24,11 @@ export function register(program: Command): void {
         printResult(cmd, report, [
           `Received ${report.received} new item(s), sent ${report.sent}.`,
           ...(report.pendingOutbox > 0 ? [`${report.pendingOutbox} item(s) still waiting for a relay.`] : []),
+          ...(report.senderFaults > 0
+            ? [
+                `${report.senderFaults} message(s) could not be read: a member's device sent two different messages with the same key (it ran two copies of Rally at once). Ask them to update Rally.`,
+              ]
+            : []),
         ]);
       });
     });

@@ -80,6 +80,8 @@ export interface BatchResult {
   commitProposals: boolean;
   /** A better commit for the previous epoch arrived late and replaced the one applied. */
   rolledBack: boolean;
+  /** Messages that reused a sender generation already read (a device that broke one-writer). */
+  senderFaults: number;
 }
 
 /** Events handed to `processGroupEvents` come from the relay pool, which verified each one. */
@@ -92,6 +94,7 @@ const NOTHING: BatchResult = {
   repropose: null,
   commitProposals: false,
   rolledBack: false,
+  senderFaults: 0,
 };
 
 /** A rival commit processed on the state it builds on. */
@@ -386,6 +389,10 @@ export async function processGroupEvents(
       if (item === undefined || !item.ok) {
         // A message from an epoch we have not reached: leave it unseen, a later sync reads it.
         if (item !== undefined && isMlsEngineError(item.error, "future-epoch")) continue;
+        // A second, different ciphertext for a sender generation already read (replays of the
+        // same event never get here: their ids are seen): the sender's device broke the
+        // one-writer rule, or is hostile. Counted, so it is noticed.
+        if (item !== undefined && isMlsEngineError(item.error, "already-processed")) result.senderFaults++;
         seenIds.push(m.id);
         continue;
       }

@@ -27,6 +27,8 @@ const MAX_ROUNDS = 32;
 
 export interface RoundReport {
   received: number;
+  /** Messages that reused a sender generation already read (see `BatchResult.senderFaults`). */
+  senderFaults: number;
   invites: number;
   reachable: boolean;
 }
@@ -64,7 +66,7 @@ export async function syncInbox(
 /** Fetches and processes kind 445 for every live group until no group moves. */
 export async function syncGroups(svc: GroupService, app: AppService, only?: string): Promise<RoundReport> {
   const fetched = new Set<string>();
-  const report: RoundReport = { received: 0, invites: 0, reachable: false };
+  const report: RoundReport = { received: 0, senderFaults: 0, invites: 0, reachable: false };
   const followUps = new Map<string, BatchResult>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
@@ -91,6 +93,7 @@ export async function syncGroups(svc: GroupService, app: AppService, only?: stri
     for (const [id, list] of byGroup) {
       const res = await processGroupEvents(svc, id, list);
       report.received += res.received;
+      report.senderFaults += res.senderFaults;
       if (res.advanced) moved = true;
       const prev = followUps.get(id);
       followUps.set(id, merge(prev, res));
@@ -109,8 +112,9 @@ function merge(a: BatchResult | undefined, b: BatchResult): BatchResult {
     adopted: b.adopted ?? a.adopted,
     repropose: b.repropose ?? a.repropose,
     commitProposals: b.commitProposals,
-  };
     rolledBack: a.rolledBack || b.rolledBack,
+    senderFaults: a.senderFaults + b.senderFaults,
+  };
 }
 
 /** What a processed batch asks this device to do next. Failures are kept quiet: the next sync retries. */
