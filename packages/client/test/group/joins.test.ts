@@ -12,11 +12,17 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { makeRumor, sealRumor } from "@rally/protocol/app/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
 import { createNodeClient } from "../../src/core/nodeClient.ts";
 import type { GroupRecord } from "../../src/group/groupRecord.ts";
-import { type LinkRecord, linksAfterAdminChange } from "../../src/group/inviteLinks.ts";
+import {
+  acceptLinkShare,
+  KIND_LINK_SHARE,
+  type LinkRecord,
+  linksAfterAdminChange,
+} from "../../src/group/inviteLinks.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { keys } from "../../src/store/keys.ts";
 
@@ -293,6 +299,51 @@ describe("welcomes, invitations and invite links", { timeout: 300_000 }, () => {
       },
     ];
     expect(await linksAfterAdminChange(ann.groupsSvc, before, removed, queued)).toHaveLength(2);
+  });
+
+  it("F12: a link share counts only from a current admin who is a member, carried in the current epoch", async () => {
+    const ann = await person("Ana");
+    const ben = await person("Ben2");
+    const cal = await person("Cal");
+    const g = await ann.createGroup({ name: "Shares" });
+    await ann.invite(g.id, await npub(ben));
+    await ann.invite(g.id, await npub(cal));
+    await acceptAll(ben);
+    await acceptAll(cal);
+    await ann.setAdmin(g.id, await npub(cal), true);
+    await ann.deliver(8_000);
+    await ann.sync();
+    await cal.sync();
+    await cal.createInviteLink(g.id, {});
+    const [row] = await cal.core.store.list<LinkRecord>(keys.inviteLinkPrefix(g.id));
+    const link = row!.value;
+    const rec = await ann.groupsSvc.record(g.id);
+    const annKey = (await ann.account())!.pubkey;
+    const shareFrom = (from: Rally) => {
+      const { secretKey } = from.core.requireSecrets();
+      const pubkey = from.core.requireAccount().pubkey;
+      const inner = makeRumor({
+        pubkey,
+        createdAt: rec.lastRead,
+        kind: KIND_LINK_SHARE,
+        tags: [["d", link.id]],
+        content: JSON.stringify({ ...link, revoked: false }),
+      });
+      return sealRumor({ inner, senderSecretKey: secretKey, recipients: [annKey], createdAt: rec.lastRead });
+    };
+    // From an admin who is a member, in the current epoch: taken.
+    expect(await acceptLinkShare(ann.groupsSvc, rec, shareFrom(cal), rec.epoch)).toMatchObject({
+      op: "put",
+      key: keys.inviteLink(g.id, link.id),
+    });
+    // Carried in an earlier epoch (a removed admin writes there): refused.
+    expect(await acceptLinkShare(ann.groupsSvc, rec, shareFrom(cal), rec.epoch - 1)).toBeNull();
+    // From a member who is not an admin: refused.
+    expect(await acceptLinkShare(ann.groupsSvc, rec, shareFrom(ben), rec.epoch)).toBeNull();
+    // From someone still listed as admin but no longer a member: refused.
+    const calKey = (await cal.account())!.pubkey;
+    const gone = { ...rec, members: rec.members.filter((m) => m !== calKey) };
+    expect(await acceptLinkShare(ann.groupsSvc, gone, shareFrom(cal), rec.epoch)).toBeNull();
   });
 
   it("F2: a removed admin's link share made in an old epoch does not bring them back", async () => {
