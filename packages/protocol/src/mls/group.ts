@@ -151,25 +151,19 @@ async function buildCommit(
   // ts-mls 2.0.0-rc.10 encrypts an update path under the group context *before* a
   // GroupContextExtensions proposal of the same commit, while receivers use the context after it
   // (fixed upstream in rc.12, not yet published): such a commit cannot be read. So a commit never
-  // mixes a data change with a proposal that needs a path (Remove, Update); the others stay pending.
+  // mixes a data change with a proposal that needs a path (Remove, Update); requests to leave wait
+  // for the next commit.
   const extraChangesData = extraViews.some((p) => p.type === "group-data");
   const extraNeedsPath = extraViews.some((p) => p.type === "remove" || p.type === "update");
   if (extraChangesData && extraNeedsPath)
     fail("internal", "A data change cannot share a commit with removals.");
   const pending: Record<string, ProposalWithSender> = {};
-  let pendingNeedsPath = false;
-  for (const [ref, p] of Object.entries(client.unappliedProposals)) {
-    const v = viewProposal(p);
-    // Only requests to leave ride along: anything else a member proposed would become this
-    // device's decision without anyone having made it (and it is refused at receipt anyway).
-    if (!isSelfRemoval(view, v) || v.senderLeaf === me || !checkCommit(view, me, [v]).ok) continue;
-    if (extraChangesData && (v.type === "remove" || v.type === "update")) continue;
-    pending[ref] = p;
-    if (v.type === "remove" || v.type === "update") pendingNeedsPath = true;
-  }
-  if (extraNeedsPath || pendingNeedsPath || (extra.length === 0 && Object.keys(pending).length === 0)) {
-    for (const [ref, p] of Object.entries(pending)) {
-      if (viewProposal(p).type === "group-data") delete pending[ref];
+  if (!extraChangesData) {
+    for (const [ref, p] of Object.entries(client.unappliedProposals)) {
+      const v = viewProposal(p);
+      // Only other members' requests to leave ride along: anything else a member proposed would
+      // become this device's decision without anyone having made it.
+      if (isSelfRemoval(view, v) && v.senderLeaf !== me && checkCommit(view, me, [v]).ok) pending[ref] = p;
     }
   }
   const verdict = checkCommit(view, me, [...Object.values(pending).map(viewProposal), ...extraViews]);
