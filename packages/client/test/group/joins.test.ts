@@ -301,6 +301,35 @@ describe("welcomes, invitations and invite links", { timeout: 300_000 }, () => {
     expect(await linksAfterAdminChange(ann.groupsSvc, before, removed, queued)).toHaveLength(2);
   });
 
+  it("F12: removing an admin revokes the links they knew on the remaining admin's device", async () => {
+    const ivy = await person("Ivy");
+    const jon = await person("Jon");
+    const kat = await person("Kat");
+    const g = await ivy.createGroup({ name: "Rotation" });
+    await ivy.invite(g.id, await npub(jon));
+    await acceptAll(jon);
+    await ivy.setAdmin(g.id, await npub(jon), true);
+    await ivy.deliver(8_000);
+    await ivy.sync();
+    const link = await ivy.createInviteLink(g.id, {});
+    await ivy.deliver(8_000);
+    await jon.sync();
+    expect((await jon.inviteLinks(g.id)).map((l) => l.id)).toEqual([link.id]);
+
+    await ivy.remove(g.id, await npub(jon));
+    await ivy.deliver(8_000);
+    await ivy.sync();
+    expect(await memberNames(ivy, g.id)).toEqual(["Ivy"]);
+    expect((await ivy.inviteLinks(g.id)).find((l) => l.id === link.id)?.revoked).toBe(true);
+
+    // Nobody gets in through it any more (Jon holds its key and could read and answer requests).
+    await kat.join(link.url);
+    await kat.deliver(8_000);
+    await ivy.sync();
+    await ivy.deliver(8_000);
+    expect(await memberNames(ivy, g.id)).toEqual(["Ivy"]);
+  });
+
   it("F12: a link share counts only from a current admin who is a member, carried in the current epoch", async () => {
     const ann = await person("Ana");
     const ben = await person("Ben2");
