@@ -175,6 +175,24 @@ export function joinedNoticeOps(input: {
   return [{ op: "put", key: keys.notice(input.group, input.welcomeId), value: record }];
 }
 
+/**
+ * The notice of this device leaving a group ("You left"). Leaving sends a request that another
+ * member commits; this device forgets its keys at once and never applies that commit, so the line
+ * is written when the person leaves, under a key of its own.
+ */
+export function leftNoticeOps(input: { group: string; me: string; epoch: number; at: number }): WriteOp[] {
+  const id = `left-${input.at}`;
+  const record: NoticeRecord = {
+    v: 1,
+    group: input.group,
+    commit: id,
+    epoch: input.epoch + 1,
+    at: input.at,
+    notices: [{ kind: "left", actor: input.me, subject: input.me, value: null }],
+  };
+  return [{ op: "put", key: keys.notice(input.group, id), value: record }];
+}
+
 function isNoticeRecord(v: unknown): v is NoticeRecord {
   const r = v as NoticeRecord | null;
   return (

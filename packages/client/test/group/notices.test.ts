@@ -16,10 +16,12 @@ import type { GroupRecord } from "../../src/group/groupRecord.ts";
 import {
   dropNoticeOps,
   joinedNoticeOps,
+  leftNoticeOps,
   loadNotices,
   membershipNotices,
   mergeHistory,
   messageEpochsNear,
+  type NoticeRecord,
   noticeEntries,
   noticeOps,
   noticeText,
@@ -161,6 +163,15 @@ describe("membership notices", () => {
       noticeOps(before, record({ epoch: 4 }), { committer: BOB, eventId: COMMIT, epoch: 4, at: 1 }),
     ).toEqual([]);
     expect(texts(record({ members: [] }), before, BOB)).toEqual([]);
+  });
+
+  it('this device\'s own leaving reads "You left", after what it read in its last epoch', async () => {
+    const [op] = leftNoticeOps({ group: GROUP, me: BOB, epoch: 7, at: 300 });
+    expect(op?.op).toBe("put");
+    const record = (op as { value: NoticeRecord }).value;
+    expect(record.epoch).toBe(8);
+    expect(noticeEntries([record], BOB, nameOf).map((e) => e.text)).toEqual(["You left"]);
+    expect(noticeEntries([record], ALICE, nameOf).map((e) => e.text)).toEqual(["Bob left"]);
   });
 
   it("the joined line names the inviter", () => {
