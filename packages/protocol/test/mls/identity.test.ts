@@ -2,13 +2,20 @@
  * F6: identity continuity (RFC 9420 §5.3.1). A commit's UpdatePath (or an Update proposal) replaces
  * a device's leaf; the new credential must name the same person, or every member refuses the commit.
  */
-import { createCommit, encode, mlsMessageEncoder } from "ts-mls";
+import {
+  createCommit,
+  defaultProposalTypes,
+  encode,
+  leafNodeSources,
+  mlsMessageEncoder,
+  type Proposal,
+} from "ts-mls";
 import { describe, expect, it } from "vitest";
 import { engineContext } from "../../src/mls/context.ts";
 import { rallyCredential, signDeviceBinding } from "../../src/mls/credential.ts";
 import { epoch, exporterSecret, type GroupState, members, process, selfUpdate } from "../../src/mls/index.ts";
 import { unwrapState } from "../../src/mls/state.ts";
-import { failureCode, groupOf, person } from "./helpers.ts";
+import { failureCode, forgeProposal, groupOf, person } from "./helpers.ts";
 
 describe("F6: a device cannot switch to another person", () => {
   it("F6: an UpdatePath whose leaf names someone else is refused and changes nothing (review A.2)", async () => {
@@ -39,6 +46,40 @@ describe("F6: a device cannot switch to another person", () => {
     const up = await selfUpdate(states.get("alice") as GroupState);
     const c = await process(states.get("carol") as GroupState, up.commit);
     expect(await exporterSecret(c.state)).toEqual(await exporterSecret(up.state));
+  });
+
+  it("F6: an Update proposal whose leaf names someone else is refused at receipt", async () => {
+    const [alice, bob, xavier] = [person("alice"), person("bob"), person("xavier")];
+    const { states } = await groupOf(alice, [bob]);
+    const client = unwrapState(states.get("bob") as GroupState);
+    const node = client.ratchetTree[client.privatePath.leafIndex * 2];
+    if (node === undefined || node.nodeType !== 1) throw new Error("no leaf");
+    const own = node.leaf;
+    // The proposal is judged before any signature on the new leaf matters: its credential decides.
+    const update = (credential: typeof own.credential): Proposal => ({
+      proposalType: defaultProposalTypes.update,
+      update: {
+        leafNode: {
+          hpkePublicKey: own.hpkePublicKey,
+          signaturePublicKey: own.signaturePublicKey,
+          credential,
+          capabilities: own.capabilities,
+          leafNodeSource: leafNodeSources.update,
+          extensions: own.extensions,
+          signature: own.signature,
+        },
+      },
+    });
+    const a = states.get("alice") as GroupState;
+    const other = rallyCredential(signDeviceBinding(xavier.secretKey, bob.device.signaturePublicKey));
+    expect(await failureCode(a, await forgeProposal(states.get("bob") as GroupState, update(other)))).toBe(
+      "forbidden",
+    );
+    const same = await process(
+      a,
+      await forgeProposal(states.get("bob") as GroupState, update(own.credential)),
+    );
+    expect(same.result).toMatchObject({ kind: "proposal", sender: bob.pubkey, proposal: "update" });
   });
 
   it("F6: an honest key update keeps the person and is accepted", async () => {
