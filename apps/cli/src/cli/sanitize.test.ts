@@ -32,7 +32,7 @@ describe("sanitizeRecord", () => {
     expect(out).toBe("before]52;c;ZWNobyBwd25lZA==]0;evil title\\after");
   });
 
-  it("removes C1 controls such as the one-byte CSI U+009B and NEL-free OSC U+009D", () => {
+  it("removes C1 controls such as the one-byte CSI U+009B and OSC U+009D", () => {
     const out = sanitizeRecord(`a${CSI_C1}2Jb\u009d0;t\u009cc\u0090d`);
     expect(out).toBe("a2Jb0;tcd");
   });
