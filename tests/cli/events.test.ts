@@ -21,7 +21,7 @@ interface EventRow {
   description: string;
   status: "confirmed" | "cancelled";
   capacity: number | null;
-  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[] };
+  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[]; asking: string[] };
 }
 interface PollRow {
   id: string;
@@ -106,24 +106,38 @@ describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeo
         description: DESCRIPTION,
         status: "confirmed",
         capacity: 2,
-        rsvps: { going: [], maybe: [], declined: [], waitlist: [] },
+        rsvps: { going: [], maybe: [], declined: [], waitlist: [], asking: [] },
       });
     }
   });
 
   it("fills the places in order, queues the next person, and moves the queue up", async () => {
     await bob().ok("event", "rsvp", GROUP, eventId, "going");
+    // The host's device (Alice's) confirms places in the order it receives the answers: Bob's first.
+    await listEvents(alice());
     // Guests come only with "going": with "maybe" they are left out, the answer itself is taken.
     await carol().ok("event", "rsvp", GROUP, eventId, "maybe", "--guests", "2");
     await carol().ok("event", "rsvp", GROUP, eventId, "going", "--guests", "1");
     // Bob (1) + Carol and her guest (2) would be 3 > 2 places: Carol waits.
     let [e] = await listEvents(alice());
-    expect(e!.rsvps).toEqual({ going: [bob().npub], maybe: [], declined: [], waitlist: [carol().npub] });
+    expect(e!.rsvps).toEqual({
+      going: [bob().npub],
+      maybe: [],
+      declined: [],
+      waitlist: [carol().npub],
+      asking: [],
+    });
     // Bob can't come after all: Carol and her guest move up, and every member agrees.
     await bob().ok("event", "rsvp", GROUP, eventId, "declined");
     for (const p of people) {
       [e] = await listEvents(p);
-      expect(e!.rsvps).toEqual({ going: [carol().npub], maybe: [], declined: [bob().npub], waitlist: [] });
+      expect(e!.rsvps).toEqual({
+        going: [carol().npub],
+        maybe: [],
+        declined: [bob().npub],
+        waitlist: [],
+        asking: [],
+      });
     }
   });
 
@@ -243,7 +257,13 @@ describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeo
     const find = async (p: Person) => (await listEvents(p)).find((e) => e.id === hidden.id)!;
     expect((await find(alice())).rsvps.going).toEqual([bob().npub]);
     expect((await find(bob())).rsvps.going).toEqual([bob().npub]);
-    expect((await find(carol())).rsvps).toEqual({ going: [], maybe: [], declined: [], waitlist: [] });
+    expect((await find(carol())).rsvps).toEqual({
+      going: [],
+      maybe: [],
+      declined: [],
+      waitlist: [],
+      asking: [],
+    });
   });
 
   it("leaves no title, place or description in the relay's files", async () => {

@@ -148,9 +148,17 @@ export interface EventView {
   hostsOnlyRsvps: boolean;
   author: Npub;
   hosts: Npub[];
-  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[]; waitlist: Npub[] };
+  /**
+   * `going`: people with a place; `waitlist`: confirmed in line, no place free; `asking`: answered
+   * going, no host's device has confirmed a place yet (events with a capacity, PROTOCOL.md "Fair places").
+   */
+  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[]; waitlist: Npub[]; asking: Npub[] };
   guests: Record<Npub, number>;
   myRsvp: RsvpStatus | null;
+  /** One's own place: a host confirmed it, waiting, asking for one, or none (no going answer, or hidden). */
+  myPlace: "confirmed" | "asking" | "waitlist" | null;
+  /** The last change of one's place that one did not make, while it holds: "gained" or "lost". */
+  placeChange: "gained" | "lost" | null;
   canEdit: boolean;
 }
 

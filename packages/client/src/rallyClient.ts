@@ -51,6 +51,7 @@ import type { GroupRecord } from "./group/groupRecord.ts";
 import { isLive } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
+import { sequencePlaces } from "./group/placeSequencer.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
 import { followUp, sendNames, syncGroups, syncInbox } from "./group/sync.ts";
 import {
@@ -760,7 +761,12 @@ export class Rally implements RallyClient {
   }
 
   rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<void> {
-    return this.run(() => this.app.rsvp(group, eventId, status, guests ?? 0));
+    return this.run(async () => {
+      await this.app.rsvp(group, eventId, status, guests ?? 0);
+      // A host's own answer never comes back from a relay as news: confirm its place right away.
+      const rec = await this.groupsSvc.record(group);
+      await sequencePlaces(this.groupsSvc, this.app, rec).catch(() => undefined);
+    });
   }
 
   async events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]> {

@@ -3,7 +3,9 @@
  *   rally event create GROUP --title T --start ISO --end ISO [--tz ZONE] [--location L]
  *                            [--description D] [--capacity N] [--hosts-only-rsvps]      → {"id"}
  *   rally event list GROUP → [{"id","title","start","end","location","description","status",
- *                              "capacity","rsvps":{"going","maybe","declined","waitlist"}}]
+ *                              "capacity","rsvps":{"going","maybe","declined","waitlist","asking"},
+ *                              "myPlace":"confirmed"|"asking"|"waitlist"|null,
+ *                              "placeChange":"gained"|"lost"|null, …}]
  *   rally event edit GROUP EVENT [--title …] [--start …] …;  rally event cancel GROUP EVENT
  *   rally event rsvp GROUP EVENT going|maybe|declined [--guests N]
  *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
@@ -38,14 +40,35 @@ function guests(value: string): number {
   return Number(value);
 }
 
+/**
+ * One's own place in plain words (PROTOCOL.md "Fair places"): until a host's device confirms it, a
+ * "going" answer is only asking for a place; a place gained or lost by others' doing is said so.
+ */
+export function placeLine(e: Pick<EventView, "myPlace" | "placeChange">): string | null {
+  switch (e.myPlace) {
+    case "asking":
+      return e.placeChange === "lost"
+        ? "you lost your place: asking for a place again"
+        : "asking for a place";
+    case "confirmed":
+      return e.placeChange === "gained" ? "you got a place" : "you have a place";
+    case "waitlist":
+      return e.placeChange === "lost" ? "you lost your place: on the waiting list" : "on the waiting list";
+    default:
+      return null;
+  }
+}
+
 function eventLines(e: EventView): string[] {
   const r = e.rsvps;
   const seats = e.capacity === null ? "" : `, ${e.capacity} places`;
+  const place = placeLine(e);
   return [
     `${e.title}${e.status === "cancelled" ? "  [CANCELLED]" : ""}`,
     `  when:  ${e.start}${e.end ? ` → ${e.end}` : ""}${e.tz ? ` (${e.tz})` : ""}`,
     ...(e.location ? [`  where: ${e.location}`] : []),
-    `  going ${r.going.length}, maybe ${r.maybe.length}, can't go ${r.declined.length}${r.waitlist.length ? `, waiting ${r.waitlist.length}` : ""}${seats}`,
+    `  going ${r.going.length}, maybe ${r.maybe.length}, can't go ${r.declined.length}${r.waitlist.length ? `, waiting ${r.waitlist.length}` : ""}${r.asking.length ? `, asking ${r.asking.length}` : ""}${seats}`,
+    ...(place ? [`  you:   ${place}`] : []),
     `  id:    ${e.id}`,
   ];
 }
@@ -167,9 +190,11 @@ export function register(program: Command): void {
         await deliver(cmd, client);
         const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
         const place =
-          e && (e as { myPlace?: string }).myPlace === "waitlist"
+          e?.myPlace === "waitlist"
             ? " The event is full: you are on the waiting list."
-            : "";
+            : e?.myPlace === "asking"
+              ? " Asking for a place: a host's device confirms places in the order answers reach it."
+              : "";
         printResult(cmd, { id: eventId, rsvp: status, guests: guestCount, event: e ?? null }, [
           `Answered: ${status}.${place}${dropped}`,
         ]);

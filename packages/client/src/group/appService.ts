@@ -45,11 +45,13 @@ import type {
 } from "../api.ts";
 import { asRallyError, rallyError } from "../core/errors.ts";
 import { parsePerson, shortNpub } from "../core/people.ts";
+import { keys } from "../store/keys.ts";
 import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { KIND_PROFILE, namesFromRumors } from "./names.ts";
 import { loadNotices, mergeHistory, messageEpochsNear, noticeEntries } from "./notices.ts";
+import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
 
 const CHAT_KINDS = new Set([5, 7, 9]);
 
@@ -362,7 +364,8 @@ export class AppService {
     for (const rec of recs) {
       const snap = await this.snapshot(rec);
       for (const v of eventViews(snap.state, this.core.account?.pubkey ?? null)) {
-        out.push({ ...toEventView(v), group: rec.id });
+        const seen = await this.core.store.get<MyPlaceRecord>(keys.myPlace(rec.id, v.id));
+        out.push({ ...toEventView(v, placeChangeOf(seen, v.myPlace)), group: rec.id });
       }
     }
     return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));

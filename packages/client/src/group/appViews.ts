@@ -20,6 +20,7 @@ import {
 import type { ChatMessage, EventView, PollView, SendState } from "../api.ts";
 import { toNpub } from "../core/people.ts";
 import type { StoredRumor } from "../store/store.ts";
+import type { PlaceChange } from "./placeSequencer.ts";
 
 /** What the store's `json` column holds for one inner message. */
 export interface RumorEnvelope {
@@ -118,12 +119,14 @@ export function toChatMessage(
 }
 
 /** The API's event: issue 4's `event list` fields plus what the web app shows. */
-export function toEventView(v: ProtocolEventView): EventView & {
+export function toEventView(
+  v: ProtocolEventView,
+  placeChange: PlaceChange | null = null,
+): EventView & {
   seatsTaken: number;
   rsvpsHidden: boolean;
   answers: number;
   myGuests: number;
-  myPlace: "seated" | "waitlist" | null;
   summary: string | null;
   createdAt: number;
   updatedAt: number;
@@ -151,6 +154,7 @@ export function toEventView(v: ProtocolEventView): EventView & {
       maybe: v.rsvps.maybe.map(toNpub),
       declined: v.rsvps.declined.map(toNpub),
       waitlist: v.rsvps.waitlist.map(toNpub),
+      asking: v.rsvps.asking.map(toNpub),
     },
     guests,
     myRsvp: v.myRsvp,
@@ -160,6 +164,7 @@ export function toEventView(v: ProtocolEventView): EventView & {
     answers: v.answers,
     myGuests: v.myGuests,
     myPlace: v.myPlace,
+    placeChange,
     summary: v.summary,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,

@@ -18,6 +18,7 @@ import { isLive } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import type { JoinRequestRecord } from "./inviteLinks.ts";
 import { buildProfileRumor } from "./names.ts";
+import { sequencePlaces } from "./placeSequencer.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
 import { INBOX, type JoinSent, processWelcomes } from "./welcomes.ts";
 
@@ -142,6 +143,8 @@ export async function followUp(
   } catch {
     // e.g. no longer an admin after the winning commit: the change is dropped.
   }
+  // New answers or confirmations: a host's device confirms places in the order it received them.
+  if (res.received > 0) await sequencePlaces(svc, app, rec).catch(() => undefined);
 }
 
 /**

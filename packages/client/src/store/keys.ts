@@ -46,6 +46,10 @@ export const keys = {
   notice: (group: GroupKey, commit: string) => `notice/${group}/${commit}`,
   noticePrefix: (group: GroupKey) => `notice/${group}/`,
 
+  /** The place this device last saw its person hold at one event (placeSequencer.ts). */
+  myPlace: (group: GroupKey, event: string) => `place/${group}/${event}`,
+  myPlacePrefix: (group: GroupKey) => `place/${group}/`,
+
   /** Where a subscription got to on one relay (e.g. the newest `created_at` seen). */
   cursor: (relay: string, subscription: string) => `cursor/${relay} ${subscription}`,
   cursorPrefix: "cursor/",

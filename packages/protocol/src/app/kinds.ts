@@ -4,8 +4,8 @@
  * Standard shapes come from NIP-C7 (kind 9 chat), NIP-25 (kind 7 reactions), NIP-09 (kind 5
  * deletions), NIP-52 (kinds 31922/31923 calendar events, 31925 RSVPs) and NIP-88 (kinds 1068 polls,
  * 1018 responses). Rally adds a few tags, all prefixed `rally_` so that no other Nostr client mistakes
- * them for a standard tag, and one kind of its own: the sealed inner message used for hosts-only
- * RSVPs. Every Rally addition is described in docs/PROTOCOL.md, "Group application state".
+ * them for a standard tag, and two kinds of its own: the sealed inner message used for hosts-only
+ * RSVPs, and a host's confirmation of places (the order in which its device received the answers). Every Rally addition is described in docs/PROTOCOL.md, "Group application state".
  */
 
 export const KIND_DELETION = 5;
@@ -15,6 +15,8 @@ export const KIND_POLL_RESPONSE = 1018;
 export const KIND_POLL = 1068;
 /** Rally: an inner message encrypted (NIP-44) to a few members of the group, e.g. hosts-only RSVPs. */
 export const KIND_SEALED = 1925;
+/** Rally: a host's confirmation of who has a place at an event, in line order (places.ts). */
+export const KIND_PLACES = 1926;
 export const KIND_DATE_EVENT = 31922;
 export const KIND_TIME_EVENT = 31923;
 export const KIND_RSVP = 31925;
@@ -29,6 +31,10 @@ export const TAG_RSVP_VISIBILITY = "rally_rsvp_visibility";
 export const TAG_OWNER = "rally_owner";
 /** `["rally_guests", "<integer>"]` on 31925: people coming along with the one who answers. */
 export const TAG_GUESTS = "rally_guests";
+/** `["rally_seq", "<n>"]` on 1926: the confirmation's number; the highest is in force. */
+export const TAG_SEQ = "rally_seq";
+/** `["rally_place", "<pubkey>", "<answer id>", "<guests>"]` on 1926: one party, in line order. */
+export const TAG_PLACE = "rally_place";
 /** `["rally_dates", "true"]` on 1068: a pick-a-date poll whose option labels are ISO 8601 dates. */
 export const TAG_DATES = "rally_dates";
 

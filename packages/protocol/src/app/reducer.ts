@@ -28,7 +28,10 @@
  *   carried the edit) may write a version; co-hosts may not (their rights would come from the event
  *   itself, which its editors could change — a cycle); newest permitted version wins; cancelled is a
  *   status, the event stays;
- * - RSVPs: newest per (person, event) among members; capacity and waitlist in waitlist.ts;
+ * - RSVPs: newest per (person, event) among members; places are confirmed by a host's device in the
+ *   order it received the answers (places.ts: highest confirmation number, ties lowest id, from the
+ *   event's owner or a co-host who is a member, or an admin of the carrying epoch); capacity and
+ *   waitlist follow that order (waitlist.ts), never the answers' own times;
  * - polls: newest counted response per member (before `endsAt`); single choice keeps one option.
  */
 
@@ -46,6 +49,7 @@ import {
   KIND_CHAT,
   KIND_DATE_EVENT,
   KIND_DELETION,
+  KIND_PLACES,
   KIND_POLL,
   KIND_POLL_RESPONSE,
   KIND_REACTION,
@@ -53,6 +57,7 @@ import {
   KIND_SEALED,
   KIND_TIME_EVENT,
 } from "./kinds.ts";
+import { type PlacesFields, parsePlaces, supersedes } from "./places.ts";
 import { type PollFields, parsePoll, parsePollResponse } from "./poll.ts";
 import { parseRsvp, type RsvpFields } from "./rsvp.ts";
 import {
@@ -73,7 +78,7 @@ import type {
   ReactionGroup,
   RsvpState,
 } from "./state.ts";
-import { type QueuedParty, seat } from "./waitlist.ts";
+import { type GoingParty, seat } from "./waitlist.ts";
 
 interface Accepted {
   /** Its `created_at` is the effective time (see the module comment). */
@@ -164,6 +169,7 @@ export function reduceGroup(
   const deletions: { a: Accepted; targets: string[] }[] = [];
   const versions = new Map<string, { a: Accepted; event: ParsedCalendarEvent }[]>();
   const rsvps: { a: Accepted; rsvp: RsvpFields }[] = [];
+  const confirmations: { a: Accepted; places: PlacesFields }[] = [];
   const sealed: { a: Accepted; key: string }[] = [];
   const polls: { a: Accepted; poll: PollFields }[] = [];
   const responses: { a: Accepted; poll: string; choices: string[] }[] = [];
@@ -216,6 +222,12 @@ export function reduceGroup(
       case KIND_RSVP: {
         const p = parseRsvp(rumor);
         if (p.ok) rsvps.push({ a, rsvp: p.value });
+        else ignore(rumor, rumor.pubkey, p.error);
+        break;
+      }
+      case KIND_PLACES: {
+        const p = parsePlaces(rumor);
+        if (p.ok) confirmations.push({ a, places: p.value });
         else ignore(rumor, rumor.pubkey, p.error);
         break;
       }
@@ -273,7 +285,7 @@ export function reduceGroup(
 
   const state: GroupAppState = {
     messages: chatState(messages, reactions, deletedBy),
-    events: eventsState(versions, rsvps, sealed, ctx),
+    events: eventsState(versions, rsvps, sealed, confirmations, ctx, ignore),
     polls: pollsState(polls, responses, deletedBy, ctx),
     admins: [...ctx.admins].sort(byString),
     ignored: dedupeIgnored(ignored),
@@ -329,7 +341,9 @@ function eventsState(
   versions: Map<string, { a: Accepted; event: ParsedCalendarEvent }[]>,
   rsvps: { a: Accepted; rsvp: RsvpFields }[],
   sealed: { a: Accepted; key: string }[],
+  confirmations: { a: Accepted; places: PlacesFields }[],
   ctx: ResolvedContext,
+  ignore: (rumor: Rumor, sender: string, reason: string) => void,
 ): CalendarEventState[] {
   // Answers per event, per person, oldest first in the "newest wins" sense: by created_at, and
   // on equal created_at the lowest id counts as the newer one (isNewer), so it comes last.
@@ -351,13 +365,33 @@ function eventsState(
     sealedBy.set(s.key, set);
   }
 
+  const confirmationsBy = new Map<string, { a: Accepted; places: PlacesFields }[]>();
+  for (const c of confirmations) {
+    const key = `${c.places.owner}:${c.places.d}`;
+    confirmationsBy.set(key, [...(confirmationsBy.get(key) ?? []), c]);
+  }
+
   const out: CalendarEventState[] = [];
   for (const [key, list] of versions) {
     let winner = list[0]!;
     for (const v of list) if (isNewer(v.a.rumor, winner.a.rumor)) winner = v;
     const { owner, d, ...fields } = winner.event;
+    // The confirmation in force: only the event's hosts (while members) and group admins sequence.
+    const hosts = new Set([owner, ...winner.event.hosts]);
+    let inForce: { a: Accepted; places: PlacesFields } | null = null;
+    for (const c of confirmationsBy.get(key) ?? []) {
+      const author = c.a.rumor.pubkey;
+      // Seating others is an act on their answers: a late admin confirmation counts as a late edit does.
+      if (!((hosts.has(author) && ctx.isMember(author)) || ctx.isAdminAct(author, c.a.epoch, c.a.late))) {
+        ignore(c.a.rumor, author, "only the event's hosts or a group admin may confirm places");
+        continue;
+      }
+      const mine = { seq: c.places.seq, id: c.a.rumor.id };
+      if (inForce === null || supersedes(mine, { seq: inForce.places.seq, id: inForce.a.rumor.id }))
+        inForce = c;
+    }
     const counted: RsvpState[] = [];
-    const queue: QueuedParty[] = [];
+    const queue: GoingParty[] = [];
     for (const [pubkey, unordered] of answers.get(key) ?? []) {
       const history = [...unordered].sort((x, y) => (isNewer(x.a.rumor, y.a.rumor) ? 1 : -1));
       const newest = history[history.length - 1]!;
@@ -370,20 +404,21 @@ function eventsState(
         createdAt: newest.a.rumor.created_at,
       });
       if (newest.rsvp.status === "going") {
-        // The person's place in line: the first "going" of the unbroken run that ends now.
-        let first = newest;
-        for (let i = history.length - 1; i >= 0 && history[i]!.rsvp.status === "going"; i--)
-          first = history[i]!;
+        // The unbroken run of "going" answers that ends now: a confirmation holds only within it.
+        let start = history.length - 1;
+        while (start > 0 && history[start - 1]!.rsvp.status === "going") start--;
+        const run = history.slice(start);
         queue.push({
           pubkey,
           guests: newest.rsvp.guests,
-          since: first.a.rumor.created_at,
-          sinceId: first.a.rumor.id,
+          run: run.map((r) => ({ id: r.a.rumor.id, guests: r.rsvp.guests })),
+          since: run[0]!.a.rumor.created_at,
+          sinceId: run[0]!.a.rumor.id,
         });
       }
     }
     counted.sort((x, y) => byString(x.pubkey, y.pubkey));
-    const seating = seat(queue, fields.capacity);
+    const seating = seat(queue, inForce?.places.places ?? [], fields.capacity);
     const createdAt = Math.min(...list.map((v) => v.a.rumor.created_at));
     out.push({
       ...fields,
@@ -399,10 +434,20 @@ function eventsState(
       rsvps: counted,
       going: seating.seated.map((p) => p.pubkey),
       waitlist: seating.waitlist.map((p) => p.pubkey),
+      asking: seating.asking.map((p) => p.pubkey),
       maybe: counted.filter((r) => r.status === "maybe").map((r) => r.pubkey),
       declined: counted.filter((r) => r.status === "declined").map((r) => r.pubkey),
       seatsTaken: seating.seatsTaken,
       sealedAnswers: [...(sealedBy.get(key) ?? [])].sort(byString),
+      places:
+        inForce === null
+          ? null
+          : {
+              id: inForce.a.rumor.id,
+              author: inForce.a.rumor.pubkey,
+              seq: inForce.places.seq,
+              entries: inForce.places.places.map((e) => ({ ...e })),
+            },
     });
   }
   return out.sort((x, y) => startKey(x) - startKey(y) || byString(x.id, y.id));

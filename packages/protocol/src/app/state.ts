@@ -56,14 +56,28 @@ export interface CalendarEventState extends CalendarEventFields {
   updatedBy: string;
   /** Counted answers, one per person, ordered by pubkey. */
   rsvps: RsvpState[];
-  /** Seated "going" people in queue order; waitlist in queue order; then maybe and declined by pubkey. */
+  /**
+   * Seated "going" people in confirmed order; waitlist in confirmed order; then "going" people a
+   * host has not confirmed yet (asking for a place), maybe and declined, by pubkey. Without a
+   * capacity nobody needs confirming and `asking` is empty.
+   */
   going: string[];
   waitlist: string[];
+  asking: string[];
   maybe: string[];
   declined: string[];
   seatsTaken: number;
   /** Members who sent an answer sealed to the hosts (whether or not this device can read it). */
   sealedAnswers: string[];
+  /** The host's confirmation of places in force (places.ts), if any. */
+  places: PlacesInForce | null;
+}
+
+export interface PlacesInForce {
+  id: string;
+  author: string;
+  seq: number;
+  entries: PlaceEntry[];
 }
 
 export interface PollOptionState extends PollOption {

@@ -11,6 +11,8 @@ import type { RsvpStatus } from "./rsvp.ts";
 import type { CalendarEventState, ChatMessageState, GroupAppState, PollState } from "./state.ts";
 import { unixToIso, unixToZonedIso } from "./time.ts";
 
+export type MyPlace = "confirmed" | "asking" | "waitlist" | null;
+
 export interface EventView {
   id: string;
   address: string;
@@ -35,7 +37,8 @@ export interface EventView {
   author: string;
   /** Owner first, then co-hosts. */
   hosts: string[];
-  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[] };
+  /** `asking`: answered "going" but no host has confirmed a place yet (events with a capacity). */
+  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[]; asking: string[] };
   /** Guests brought by each "going" person who brings any. */
   guests: Record<string, number>;
   /**
@@ -46,8 +49,11 @@ export interface EventView {
   answers: number;
   myRsvp: RsvpStatus | null;
   myGuests: number;
-  /** Whether `me` has a seat, is waiting, or (hidden lists, or no "going" answer) unknown. */
-  myPlace: "seated" | "waitlist" | null;
+  /**
+   * `me`'s place: confirmed by a host (a seat), waiting (confirmed in line, no seat free), asking
+   * (answered "going", no host has confirmed it yet), or null (no "going" answer, or hidden lists).
+   */
+  myPlace: MyPlace;
   canEdit: boolean;
   createdAt: number;
   updatedAt: number;
@@ -78,9 +84,13 @@ export function eventView(state: GroupAppState, e: CalendarEventState, me: strin
   const answered = new Set([...e.rsvps.map((r) => r.pubkey), ...e.sealedAnswers]);
   const going = only(e.going);
   const waitlist = only(e.waitlist);
-  let myPlace: EventView["myPlace"] = null;
-  if (!hidden && me !== null)
-    myPlace = e.going.includes(me) ? "seated" : e.waitlist.includes(me) ? "waitlist" : null;
+  const asking = only(e.asking);
+  let myPlace: MyPlace = null;
+  if (!hidden && me !== null) {
+    if (e.going.includes(me)) myPlace = "confirmed";
+    else if (e.waitlist.includes(me)) myPlace = "waitlist";
+    else if (e.asking.includes(me)) myPlace = "asking";
+  }
   return {
     id: e.id,
     address: e.address,
@@ -104,12 +114,13 @@ export function eventView(state: GroupAppState, e: CalendarEventState, me: strin
     // When hidden, one's own "going" shows as going: only the hosts can tell seat from waitlist.
     rsvps: hidden
       ? {
-          going: only([...e.going, ...e.waitlist]),
+          going: only([...e.going, ...e.waitlist, ...e.asking]),
           maybe: only(e.maybe),
           declined: only(e.declined),
           waitlist: [],
+          asking: [],
         }
-      : { going, maybe: e.maybe, declined: e.declined, waitlist },
+      : { going, maybe: e.maybe, declined: e.declined, waitlist, asking },
     guests,
     rsvpsHidden: hidden,
     answers: answered.size,

@@ -12,6 +12,7 @@ import {
   KIND_CHAT,
   KIND_DATE_EVENT,
   KIND_DELETION,
+  KIND_PLACES,
   KIND_POLL,
   KIND_POLL_RESPONSE,
   KIND_REACTION,
@@ -27,7 +28,10 @@ import { checkRumor, type Rumor } from "./eventShape.ts";
 /** An inner message as decoded: an unsigned event with a checked id. */
 export type InnerRumor = Rumor;
 
-/** Kinds a group carries: chat, reactions, deletions, NIP-52 events and RSVPs, NIP-88 polls, sealed-for-hosts. */
+/**
+ * Kinds a group carries: chat, reactions, deletions, NIP-52 events and RSVPs, NIP-88 polls,
+ * sealed-for-hosts, hosts' confirmations of places.
+ */
 export const INNER_KINDS: ReadonlySet<number> = new Set([
   KIND_CHAT,
   KIND_REACTION,
@@ -38,6 +42,7 @@ export const INNER_KINDS: ReadonlySet<number> = new Set([
   KIND_POLL,
   KIND_POLL_RESPONSE,
   KIND_SEALED,
+  KIND_PLACES,
 ]);
 
 /** Largest encoded inner message: 64 KiB (a long chat message with tags is a few KiB). */

@@ -12,6 +12,7 @@ import {
   buildCalendarEvent,
   buildChatMessage,
   buildDeletion,
+  buildPlaces,
   buildPoll,
   buildPollResponse,
   buildReaction,
@@ -20,12 +21,13 @@ import {
   type GroupAppState,
   type GroupContext,
   MAX_CLOCK_SKEW,
+  parsePlaces,
   parseRsvp,
   type Rumor,
   type RumorEntry,
   reduceGroup,
   sealRumor,
-  seat,
+  seatLine,
   withUnsealed,
 } from "../../src/app/index.ts";
 import { alice, bob, carol, dave, erin } from "./people.ts";
@@ -92,6 +94,19 @@ const op = fc.oneof(
       status: fc.constantFrom("going" as const, "going" as const, "maybe" as const, "declined" as const),
       guests: fc.integer({ min: 0, max: 2 }),
       sealed: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: pick }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("places" as const),
+      by: who,
+      at: time,
+      epoch,
+      owner,
+      d: fc.constantFrom("a", "b"),
+      seq: fc.integer({ min: 1, max: 4 }),
+      picks: fc.array(fc.record({ i: pick, tamper: fc.boolean() }), { maxLength: 6 }),
     }),
   },
   fc.record({
@@ -192,6 +207,7 @@ function history(ops: Op[]): RumorEntry[] {
   const chats: Rumor[] = [];
   const polls: Rumor[] = [];
   const all: Rumor[] = [];
+  const answers: Rumor[] = [];
   for (const o of ops) {
     const p = people[o.by]!;
     let rumor: Rumor | null = null;
@@ -249,6 +265,28 @@ function history(ops: Op[]): RumorEntry[] {
           continue;
         }
         rumor = answer;
+        answers.push(answer);
+        break;
+      }
+      case "places": {
+        // A confirmation by anyone (hosts, admins, or an attendee forging one), naming answers
+        // to that event, sometimes with guests the answer did not ask for.
+        const address = `31923:${people[o.owner]!.pk}:${o.d}`;
+        const candidates = answers.filter((a) => a.tags.some((t) => t[0] === "a" && t[1] === address));
+        const listed = new Map<string, { pubkey: string; answer: string; guests: number }>();
+        for (const pickOne of candidates.length ? o.picks : []) {
+          const a = candidates[pickOne.i % candidates.length]!;
+          const g = Number(a.tags.find((t) => t[0] === "rally_guests")?.[1] ?? 0);
+          if (!listed.has(a.pubkey))
+            listed.set(a.pubkey, { pubkey: a.pubkey, answer: a.id, guests: pickOne.tamper ? g + 1 : g });
+        }
+        rumor = buildPlaces({
+          pubkey: p.pk,
+          createdAt: o.at,
+          event: { kind: 31923, owner: people[o.owner]!.pk, d: o.d },
+          seq: o.seq,
+          places: [...listed.values()],
+        });
         break;
       }
       case "poll":
@@ -306,35 +344,85 @@ function redeliver(
   return out.sort((a, b) => a.k - b.k).map((x) => x.e);
 }
 
-/** An independent model of seating: a forward fold over each person's answers in time order. */
+/**
+ * An independent model of seating: a forward fold over each person's answers in time order, then
+ * the line of the confirmation in force (highest number, lowest id, by the owner, the co-host erin
+ * or an admin of the carrying epoch), then seats in that order.
+ */
 function modelSeating(state: GroupAppState, entries: RumorEntry[]) {
   const accepted = new Map<string, Rumor>();
+  const confirmations = new Map<string, RumorEntry>();
   for (const e of entries) {
     const r = e.rumor;
+    if (r.kind === 1926 && r.pubkey === e.sender) {
+      const held = confirmations.get(r.id);
+      if (held === undefined || (e.epoch ?? 9) < (held.epoch ?? 9)) confirmations.set(r.id, e);
+    }
     if (r.kind !== 31925 || r.pubkey !== e.sender || r.pubkey === dave.pk) continue;
     accepted.set(r.id, r);
   }
   // Oldest first; on equal created_at the lowest id is the newer answer (newest wins, ties lowest id).
   const sorted = [...accepted.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? 1 : -1));
   return state.events.map((ev) => {
-    const people = new Map<string, { status: string; guests: number; since: number; sinceId: string }>();
+    const people = new Map<
+      string,
+      { status: string; guests: number; since: number; run: { id: string; guests: number }[] }
+    >();
     for (const r of sorted) {
       const p = parseRsvp(r);
       if (!p.ok || p.value.owner !== ev.owner || p.value.d !== ev.d) continue;
       const prev = people.get(r.pubkey);
       const stillGoing = prev?.status === "going" && p.value.status === "going";
+      const run = stillGoing ? prev.run : [];
       people.set(r.pubkey, {
         status: p.value.status,
         guests: p.value.guests,
         since: stillGoing ? prev.since : r.created_at,
-        sinceId: stillGoing ? prev.sinceId : r.id,
+        run: [...run, { id: r.id, guests: p.value.guests }],
       });
     }
-    const queue = [...people]
-      .filter(([, v]) => v.status === "going")
-      .map(([pubkey, v]) => ({ pubkey, ...v }));
-    const s = seat(queue, ev.capacity);
-    return { going: s.seated.map((q) => q.pubkey), waitlist: s.waitlist.map((q) => q.pubkey) };
+    let inForce: {
+      seq: number;
+      id: string;
+      places: { pubkey: string; answer: string; guests: number }[];
+    } | null = null;
+    for (const c of confirmations.values()) {
+      const p = parsePlaces(c.rumor);
+      if (!p.ok || p.value.owner !== ev.owner || p.value.d !== ev.d) continue;
+      const author = c.rumor.pubkey;
+      const admins = (context.adminsByEpoch as Map<number, string[]>).get(c.epoch!) ?? [];
+      if (!(author === ev.owner || author === erin.pk || admins.includes(author))) continue;
+      const mine = { seq: p.value.seq, id: c.rumor.id, places: p.value.places };
+      if (!inForce || mine.seq > inForce.seq || (mine.seq === inForce.seq && mine.id < inForce.id))
+        inForce = mine;
+    }
+    const line: { pubkey: string; guests: number }[] = [];
+    for (const e of inForce?.places ?? []) {
+      const who = people.get(e.pubkey);
+      if (who?.status !== "going" || line.some((l) => l.pubkey === e.pubkey)) continue;
+      const at = who.run.findIndex((a) => a.id === e.answer);
+      if (at < 0 || who.run[at]!.guests !== e.guests) continue;
+      if (who.run.slice(at).some((a) => a.guests < who.guests)) continue;
+      line.push({ pubkey: e.pubkey, guests: who.guests });
+    }
+    const goingPeople = [...people].filter(([, v]) => v.status === "going");
+    const unconfirmed = goingPeople.filter(([pk]) => !line.some((l) => l.pubkey === pk));
+    if (ev.capacity === null) {
+      unconfirmed.sort(
+        ([a, x], [b, y]) => x.since - y.since || (x.run[0]!.id < y.run[0]!.id ? -1 : 1) || (a < b ? -1 : 1),
+      );
+      return {
+        going: [...line.map((l) => l.pubkey), ...unconfirmed.map(([pk]) => pk)],
+        waitlist: [],
+        asking: [],
+      };
+    }
+    const s = seatLine(line, ev.capacity);
+    return {
+      going: s.seated.map((q) => q.pubkey),
+      waitlist: s.waitlist.map((q) => q.pubkey),
+      asking: unconfirmed.map(([pk]) => pk).sort(),
+    };
   });
 }
 
@@ -368,7 +456,7 @@ describe("reduceGroup is independent of order and duplication", () => {
         const modelled = modelSeating(state, entries);
         state.events.forEach((ev, i) => {
           if (ev.capacity !== null) expect(ev.seatsTaken).toBeLessThanOrEqual(ev.capacity);
-          const lists = [...ev.going, ...ev.waitlist, ...ev.maybe, ...ev.declined];
+          const lists = [...ev.going, ...ev.waitlist, ...ev.asking, ...ev.maybe, ...ev.declined];
           expect(new Set(lists).size).toBe(lists.length);
           expect([...lists].sort()).toEqual(ev.rsvps.map((r) => r.pubkey).sort());
           expect(lists).not.toContain(dave.pk);
@@ -376,7 +464,7 @@ describe("reduceGroup is independent of order and duplication", () => {
           const winner = entries.find((e) => e.rumor.id === ev.versionId)!;
           const admins = new Set((context.adminsByEpoch as Map<number, string[]>).get(winner.epoch!) ?? []);
           expect(ev.updatedBy === ev.owner || admins.has(ev.updatedBy)).toBe(true);
-          expect({ going: ev.going, waitlist: ev.waitlist }).toEqual(modelled[i]);
+          expect({ going: ev.going, waitlist: ev.waitlist, asking: ev.asking }).toEqual(modelled[i]);
         });
         for (const m of state.messages) {
           expect(m.author === dave.pk && m.createdAt >= 60).toBe(false);

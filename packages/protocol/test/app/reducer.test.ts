@@ -5,6 +5,7 @@ import {
   buildDeletion,
   buildEventCancel,
   buildEventEdit,
+  buildPlaces,
   buildPoll,
   buildPollResponse,
   buildReaction,
@@ -255,6 +256,19 @@ describe("calendar events", () => {
 
 describe("RSVPs, capacity and waitlist", () => {
   const ev = event(alice, 1, { capacity: 3 });
+  /** alice's device confirms places in the order it received these answers. */
+  const confirm = (seq: number, answers: Rumor[]) =>
+    buildPlaces({
+      pubkey: alice.pk,
+      createdAt: 1000 + seq,
+      event: { kind: 31923, owner: alice.pk, d: "ev" },
+      seq,
+      places: answers.map((a) => ({
+        pubkey: a.pubkey,
+        answer: a.id,
+        guests: Number(a.tags.find((t) => t[0] === "rally_guests")?.[1] ?? 0),
+      })),
+    });
 
   test("newest answer per person wins; guests count as seats; the waitlist moves up", () => {
     const answers = [
@@ -263,8 +277,9 @@ describe("RSVPs, capacity and waitlist", () => {
       rsvp(dave, 12, "going"), // waits
       rsvp(erin, 13, "going"), // waits
     ];
+    const line = confirm(1, answers);
     const s1 = reduceGroup(
-      [ev, ...answers].map((r) => from(r)),
+      [ev, ...answers, line].map((r) => from(r)),
       ctx,
     );
     expect(s1.events[0]).toMatchObject({
@@ -274,7 +289,7 @@ describe("RSVPs, capacity and waitlist", () => {
     });
     // carol can't go after all: dave moves up, erin still waits.
     const s2 = reduceGroup(
-      [ev, ...answers, rsvp(carol, 20, "declined")].map((r) => from(r)),
+      [ev, ...answers, line, rsvp(carol, 20, "declined")].map((r) => from(r)),
       ctx,
     );
     expect(s2.events[0]).toMatchObject({
@@ -284,7 +299,7 @@ describe("RSVPs, capacity and waitlist", () => {
     });
     // bob drops his guest: erin fits too.
     const s3 = reduceGroup(
-      [ev, ...answers, rsvp(carol, 20, "declined"), rsvp(bob, 21, "going", 0)].map((r) => from(r)),
+      [ev, ...answers, line, rsvp(carol, 20, "declined"), rsvp(bob, 21, "going", 0)].map((r) => from(r)),
       ctx,
     );
     expect(s3.events[0]).toMatchObject({ going: [bob.pk, dave.pk, erin.pk], waitlist: [], seatsTaken: 3 });
@@ -315,27 +330,43 @@ describe("RSVPs, capacity and waitlist", () => {
     }
   });
 
-  test("changing guests keeps one's place; maybe then going again goes to the back", () => {
+  test("fewer guests keep one's place, more ask again; maybe then going again goes to the back", () => {
     const base = [
-      rsvp(bob, 10, "going"),
+      rsvp(bob, 10, "going", 1),
       rsvp(carol, 11, "going"),
       rsvp(dave, 12, "going"),
       rsvp(erin, 13, "going"),
     ];
+    const line = confirm(1, base);
     const s1 = reduceGroup(
-      [ev, ...base, rsvp(bob, 30, "going", 1)].map((r) => from(r)),
+      [ev, ...base, line, rsvp(bob, 30, "going", 0)].map((r) => from(r)),
       ctx,
     );
-    expect(s1.events[0]).toMatchObject({ going: [bob.pk, carol.pk], waitlist: [dave.pk, erin.pk] });
+    expect(s1.events[0]).toMatchObject({ going: [bob.pk, carol.pk, dave.pk], waitlist: [erin.pk] });
+    const grown = rsvp(bob, 30, "going", 2);
     const s2 = reduceGroup(
-      [ev, ...base, rsvp(bob, 30, "maybe"), rsvp(bob, 31, "going")].map((r) => from(r)),
+      [ev, ...base, line, grown].map((r) => from(r)),
       ctx,
     );
-    expect(s2.events[0]).toMatchObject({
+    expect(s2.events[0]).toMatchObject({ going: [carol.pk, dave.pk, erin.pk], asking: [bob.pk] });
+    const back = rsvp(bob, 31, "going");
+    const s3 = reduceGroup(
+      [ev, ...base, line, rsvp(bob, 30, "maybe"), back].map((r) => from(r)),
+      ctx,
+    );
+    expect(s3.events[0]).toMatchObject({
       going: [carol.pk, dave.pk, erin.pk],
-      waitlist: [bob.pk],
+      asking: [bob.pk],
       maybe: [],
     });
+    // The host's next confirmation puts him at the back of the line.
+    const s4 = reduceGroup(
+      [ev, ...base, line, rsvp(bob, 30, "maybe"), back, confirm(2, [...base.slice(1), back])].map((r) =>
+        from(r),
+      ),
+      ctx,
+    );
+    expect(s4.events[0]).toMatchObject({ going: [carol.pk, dave.pk, erin.pk], waitlist: [bob.pk] });
   });
 
   test("answers from people no longer in the group hold no seat; a removed member's later answers are ignored", () => {
@@ -351,7 +382,7 @@ describe("RSVPs, capacity and waitlist", () => {
       removedAt: { [dave.pk]: 100 },
     };
     const s = reduceGroup(
-      [ev, ...answers].map((r) => from(r)),
+      [ev, ...answers, confirm(1, answers)].map((r) => from(r)),
       daveRemoved,
     );
     expect(s.events[0]).toMatchObject({ going: [bob.pk, carol.pk, erin.pk], waitlist: [] });
@@ -380,7 +411,7 @@ describe("RSVPs, capacity and waitlist", () => {
       { pubkey: alice.pk, createdAt: 50 },
     );
     const s = reduceGroup(
-      [ev, allDay, early].map((r) => from(r)),
+      [ev, allDay, early, confirm(1, [early])].map((r) => from(r)),
       ctx,
     );
     expect(s.events[0]).toMatchObject({ kind: 31922, going: [bob.pk] });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  buildPlaces,
   buildRsvp,
   eventAddress,
   InvalidInputError,
@@ -121,11 +122,32 @@ describe("sealed answers for hosts only", () => {
       ],
       content: "",
     });
-    const entries = [from(event, 0), from(seal(), 0)];
+    // The host's confirmation of places is sealed to the hosts like the answers it orders.
+    const places = sealRumor({
+      inner: buildPlaces({
+        pubkey: bob.pk,
+        createdAt: 60,
+        event: { kind: 31923, owner: alice.pk, d: "ev1" },
+        seq: 1,
+        places: [{ pubkey: carol.pk, answer: answer.id, guests: 1 }],
+      }),
+      senderSecretKey: bob.sk,
+      recipients: [alice.pk, bob.pk],
+      createdAt: 60,
+      address,
+    });
+    const entries = [from(event, 0), from(seal(), 0), from(places, 0)];
     const context = { admins: [alice.pk], members: [alice.pk, bob.pk, carol.pk, dave.pk] };
     const forBob = reduceGroup(withUnsealed(entries, bob.sk), context);
     expect(forBob.events[0]).toMatchObject({ going: [carol.pk], seatsTaken: 2, sealedAnswers: [carol.pk] });
+    const forAlice = reduceGroup(withUnsealed(entries, alice.sk), context);
+    expect(forAlice.events[0]).toEqual(forBob.events[0]);
     const forDave = reduceGroup(withUnsealed(entries, dave.sk), context);
-    expect(forDave.events[0]).toMatchObject({ going: [], rsvps: [], sealedAnswers: [carol.pk] });
+    expect(forDave.events[0]).toMatchObject({
+      going: [],
+      rsvps: [],
+      sealedAnswers: [carol.pk],
+      places: null,
+    });
   });
 });

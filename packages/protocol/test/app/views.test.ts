@@ -3,6 +3,7 @@ import {
   buildCalendarEvent,
   buildChatMessage,
   buildDeletion,
+  buildPlaces,
   buildPoll,
   buildPollResponse,
   buildReaction,
@@ -54,9 +55,36 @@ describe("event views", () => {
     }),
   ];
 
-  test("the CLI shape: ISO 8601 times with the zone's offset, lists, guests, permissions", () => {
+  // carol, a co-host, confirmed alice's answer, then dave's.
+  const places = buildPlaces({
+    pubkey: carol.pk,
+    createdAt: 5,
+    event: { kind: 31923, owner: bob.pk, d: "meet" },
+    seq: 1,
+    places: [
+      { pubkey: alice.pk, answer: answers[0]!.id, guests: 1 },
+      { pubkey: dave.pk, answer: answers[1]!.id, guests: 0 },
+    ],
+  });
+
+  test("before a host confirms, a going answer is asking for a place", () => {
     const state = reduceGroup(
       [ev, ...answers].map((r) => from(r)),
+      ctx,
+    );
+    const [view] = eventViews(state, dave.pk);
+    expect(view).toMatchObject({
+      seatsTaken: 0,
+      rsvps: { going: [], maybe: [carol.pk], declined: [], waitlist: [], asking: [alice.pk, dave.pk].sort() },
+      myRsvp: "going",
+      myPlace: "asking",
+    });
+    expect(eventViews(state, carol.pk)[0]!.myPlace).toBeNull();
+  });
+
+  test("the CLI shape: ISO 8601 times with the zone's offset, lists, guests, permissions", () => {
+    const state = reduceGroup(
+      [ev, ...answers, places].map((r) => from(r)),
       ctx,
     );
     const [view] = eventViews(state, dave.pk);
@@ -74,7 +102,7 @@ describe("event views", () => {
       seatsTaken: 2,
       author: bob.pk,
       hosts: [bob.pk, carol.pk],
-      rsvps: { going: [alice.pk], maybe: [carol.pk], declined: [], waitlist: [dave.pk] },
+      rsvps: { going: [alice.pk], maybe: [carol.pk], declined: [], waitlist: [dave.pk], asking: [] },
       guests: { [alice.pk]: 1 },
       myRsvp: "going",
       myPlace: "waitlist",
