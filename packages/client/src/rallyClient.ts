@@ -179,15 +179,6 @@ export class Rally implements RallyClient {
   // --- account ---
 
   async account(): Promise<AccountInfo | null> {
-    // A removal must end the removed member's access (RFC 9420 §12.4), which a ts-mls without the
-    // install-time correction does not do: checked once per process (or worker) before anything
-    // touches a group, so the CLI and the web app refuse to run on such a copy.
-    try {
-      await engineSelfTest();
-    } catch (e) {
-      await options.store.close().catch(() => {});
-      throw e;
-    }
     return this.accounts.info();
   }
 
