@@ -265,7 +265,6 @@ export class Rally implements RallyClient {
         const rec = await this.groupsSvc.record(id);
         if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
       }
-      senderFaults: groups.senderFaults,
       await this.links.processRequests();
       // Commits made just now (join requests, re-proposals) settle in the same round.
       await this.settleAll();
@@ -274,6 +273,7 @@ export class Rally implements RallyClient {
     const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
     return {
       received: groups.received + inbox.invites,
+      senderFaults: groups.senderFaults,
       sent: [...before].filter((id) => !still.has(id)).length,
       pendingOutbox: after.pending,
       relays: this.relayStatus(),
