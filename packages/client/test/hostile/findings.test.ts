@@ -296,6 +296,48 @@ describe("F8: a member cannot block its removal with a backdated commit", { time
   });
 });
 
+describe("F8: a second commit for a settled epoch does not split the group", { timeout: 300_000 }, () => {
+  it("a device that was behind follows the group, not a later commit for the same old epoch with a lower id", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const dan = await person(w, "Dan");
+    const g = await groupWith(alice, [bob, carol, dan], "Darts league");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+    const epochE = (await alice.groupsSvc.record(g)).epoch;
+
+    // Bob's own-path update for E is the only commit of E: Alice and Carol move on, and the group
+    // goes on from there (Alice renames it).
+    const first = await mallory.commit(g, { epoch: epochE });
+    await syncAll([alice, carol], 1);
+    expect((await alice.groupsSvc.record(g)).epoch).toBe(epochE + 1);
+    await alice.updateGroup(g, { name: "Darts league 2027" });
+    await carol.sync();
+
+    // Later Bob publishes another commit for E, its id ground below the first one's. Dan, whose
+    // device was off all along, now sees two commits for E.
+    await mallory.commit(g, { epoch: epochE, idBelow: first.id });
+    await syncAll([dan, alice, carol]);
+
+    const views = [];
+    for (const [who, c] of [
+      ["Alice", alice],
+      ["Carol", carol],
+      ["Dan", dan],
+    ] as const) {
+      expect((await c.groupsSvc.record(g)).epoch, `${who}'s epoch`).toBe(epochE + 2);
+      views.push(await viewOf(c, g));
+    }
+    expect(views[2]).toEqual(views[0]);
+    expect(views[2]?.name).toBe("Darts league 2027");
+    await alice.sendChat(g, "everyone on the same page");
+    await alice.deliver(8_000);
+    await dan.sync();
+    expect(await chatTexts(dan, g)).toContain("everyone on the same page");
+  });
+});
+
 describe("F13: names only from admins, no messages dated in the future", { timeout: 300_000 }, () => {
   it("a member's directory entry renaming another member is ignored, and a message dated a year ahead does not sort after later ones", async () => {
     // The clock runs two hours behind, so it can move forward without the relay refusing events.

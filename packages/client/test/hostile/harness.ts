@@ -69,6 +69,11 @@ export interface SendOptions {
   epoch?: number;
   /** Outer (kind 445) `created_at`, unix seconds (default: the device's clock). */
   createdAt?: number;
+  /**
+   * Grind the event id below this one (fresh one-time keys until it is): the id is a hash the
+   * sender controls, so a rule "lowest id wins" is a rule the sender can win.
+   */
+  idBelow?: string;
 }
 
 export interface CommitOptions extends SendOptions {
@@ -363,11 +368,14 @@ export class Hostile {
     opts: SendOptions,
   ): Promise<NostrEvent> {
     const core = this.client.core;
-    const event = wrapGroupMessage({
-      exporterSecret: await exporterSecret(from),
-      mlsMessage,
-      now: opts.createdAt ?? core.now(),
-    });
+    const secret = await exporterSecret(from);
+    const wrap = () =>
+      wrapGroupMessage({ exporterSecret: secret, mlsMessage, now: opts.createdAt ?? core.now() });
+    let event = wrap();
+    for (let i = 0; opts.idBelow !== undefined && event.id >= opts.idBelow; i++) {
+      if (i > 10_000) throw new Error("could not grind an id that low");
+      event = wrap();
+    }
     await core.exclusive(() =>
       core.store.batch([{ op: "markSeen", group, ids: [event.id], at: core.now() }]),
     );
