@@ -162,6 +162,40 @@ describe("F2: a removed admin's messages in retained epochs have no effect", { t
   });
 });
 
+describe("F2: a demoted admin's late acts have no effect", { timeout: 300_000 }, () => {
+  it("a deletion of Carol's message sent in the epoch where Bob was still an admin, after his demotion, changes nothing", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Street party");
+    const mallory = new Hostile(bob);
+    await alice.setAdmin(g, await npubOf(bob), true);
+    await carol.sync();
+    await carol.sendChat(g, "bunting from the hall");
+    await carol.deliver(8_000);
+    await mallory.sync();
+    const carolMsg = (await bob.chat(g)).find((m) => m.text === "bunting from the hall");
+    expect(carolMsg).toBeDefined();
+    const adminEpoch = mallory.epochs(g)[0] as number;
+
+    await alice.setAdmin(g, await npubOf(bob), false);
+    await syncAll([alice, carol], 1);
+    const demotedAt = alice.core.now();
+    await mallory.send(
+      g,
+      buildDeletion({
+        pubkey: await pubkeyOf(bob),
+        createdAt: demotedAt - 120,
+        targets: [{ id: carolMsg!.id, kind: 9 }],
+      }),
+      { epoch: adminEpoch, createdAt: demotedAt - 120 },
+    );
+    await syncAll([alice, carol]);
+    for (const c of [alice, carol])
+      expect((await c.chat(g)).find((m) => m.id === carolMsg!.id)?.deleted).toBe(false);
+  });
+});
+
 describe("F2: removal is judged by epoch, not by the author's clock", { timeout: 300_000 }, () => {
   it("a message written before its author's removal stays, even from a clock a few seconds ahead", async () => {
     const alice = await person(w, "Alice");
