@@ -8,10 +8,11 @@
  *   whose leaf names another identity): `commit`. ts-mls puts a path in exactly when RFC 9420
  *   §12.4 requires one: an empty commit or one with Remove/Update has a path, an Add-only or
  *   data-only commit has none;
- * - any application message (any inner rumor, any inner `created_at`): `send`;
+ * - any application message (an inner rumor of any kind and any inner `created_at`, or any
+ *   plaintext bytes): `send`;
  *
  * each in the current epoch or in any past epoch the device held (`epochs`), under any outer
- * `created_at`. The device's own MLS state of every epoch is copied (`snapshot`, done by `sync` and
+ * `created_at`, with an event id ground below a given one if asked (`idBelow`). The device's own MLS state of every epoch is copied (`snapshot`, done by `sync` and
  * `act` before and after): a removed member keeps the state of the epochs it was in, even after
  * its device processed the removal and deleted its keys; a removed admin keeps the epochs in which
  * it was an admin.
@@ -323,14 +324,20 @@ export class Hostile {
     return this.publish(group, from, tsmls.encode(tsmls.mlsMessageEncoder, res.commit), opts);
   }
 
-  /** Publishes an application message carrying any inner rumor (built with any `created_at`). */
-  async send(group: string, rumor: Rumor, opts: SendOptions = {}): Promise<NostrEvent> {
+  /**
+   * Publishes an application message: an inner rumor of any kind (built with any `created_at`), or
+   * any plaintext bytes.
+   */
+  async send(group: string, rumor: Rumor | Uint8Array, opts: SendOptions = {}): Promise<NostrEvent> {
     const { mls } = await engineContext();
     const from = this.state(group, opts.epoch);
     const res = await tsmls.createApplicationMessage({
       context: mls,
       state: unwrapState(from),
-      message: encodeInnerRumor(rumor as WireRumor, RALLY_INNER_KINDS),
+      message:
+        rumor instanceof Uint8Array
+          ? rumor
+          : encodeInnerRumor(rumor as WireRumor, new Set([...RALLY_INNER_KINDS, rumor.kind])),
     });
     await this.moved(group, from, res.newState);
     return this.publish(group, from, tsmls.encode(tsmls.mlsMessageEncoder, res.message), opts);
