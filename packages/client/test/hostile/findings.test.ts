@@ -162,6 +162,65 @@ describe("F2: a removed admin's messages in retained epochs have no effect", { t
   });
 });
 
+describe("F2: a removed member cannot write to devices that were offline", { timeout: 300_000 }, () => {
+  it("a device catching up reads the removal and the removed member's later message together: the message is refused", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const dan = await person(w, "Dan");
+    const g = await groupWith(alice, [bob, carol, dan], "Band");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+    const epochE = mallory.epochs(g)[0] as number;
+    const bobPk = await pubkeyOf(bob);
+
+    // Dan's device is off from here on.
+    await alice.remove(g, await npubOf(bob));
+    await carol.sync();
+    const removedAt = (await carol.groupsSvc.record(g)).removedAt[bobPk] ?? carol.core.now();
+    await mallory.send(
+      g,
+      buildChatMessage({ pubkey: bobPk, createdAt: removedAt - 300, text: "gig cancelled, stay home" }),
+      { epoch: epochE, createdAt: removedAt - 300 },
+    );
+    await syncAll([alice, carol, dan]);
+    for (const c of [alice, carol, dan]) {
+      expect((await viewOf(c, g)).members).not.toContain(bobPk);
+      expect(await chatTexts(c, g)).not.toContain("gig cancelled, stay home");
+    }
+  });
+
+  it("the same when the message is in an older epoch than the removal's, read before the device reaches the removal", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const dan = await person(w, "Dan");
+    const g = await groupWith(alice, [bob, carol, dan], "Choir");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+    const epochE = mallory.epochs(g)[0] as number;
+    const bobPk = await pubkeyOf(bob);
+
+    // Dan's device is off; the group moves on twice, the second time removing Bob.
+    await alice.updateGroup(g, { name: "Choir (autumn)" });
+    await alice.remove(g, await npubOf(bob));
+    await carol.sync();
+    expect((await carol.groupsSvc.record(g)).epoch).toBe(epochE + 2);
+    const removedAt = (await carol.groupsSvc.record(g)).removedAt[bobPk] ?? carol.core.now();
+    // Bob writes in epoch E, two commits before his removal.
+    await mallory.send(
+      g,
+      buildChatMessage({ pubkey: bobPk, createdAt: removedAt - 600, text: "rehearsal moved to Sunday" }),
+      { epoch: epochE, createdAt: removedAt - 600 },
+    );
+    await syncAll([alice, carol, dan]);
+    for (const c of [alice, carol, dan]) {
+      expect((await viewOf(c, g)).members).not.toContain(bobPk);
+      expect(await chatTexts(c, g)).not.toContain("rehearsal moved to Sunday");
+    }
+  });
+});
+
 describe("F2: a demoted admin's late acts have no effect", { timeout: 300_000 }, () => {
   it("a deletion of Carol's message sent in the epoch where Bob was still an admin, after his demotion, changes nothing", async () => {
     const alice = await person(w, "Alice");
