@@ -249,6 +249,22 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
   }
 }
 
+const KINDS: ReadonlySet<string> = new Set<NoticeKind>([
+  "joined",
+  "added",
+  "removed",
+  "left",
+  "admin",
+  "unadmin",
+  "renamed",
+  "description",
+  "relays",
+]);
+
+function isPubkeyOrNull(v: unknown): v is string | null {
+  return v === null || (typeof v === "string" && /^[0-9a-f]{64}$/.test(v));
+}
+
 /** The chat entries of a group's notice records, names and "You" as `me` sees them. */
 export function noticeEntries(
   records: readonly NoticeRecord[],
@@ -258,6 +274,17 @@ export function noticeEntries(
   const out: ChatNotice[] = [];
   for (const r of records) {
     r.notices.forEach((n, i) => {
+      // Written by this device from MLS credentials; anything else in the store is skipped, so one
+      // damaged record cannot hide the whole history.
+      if (!KINDS.has(n.kind) || !isPubkeyOrNull(n.actor) || !isPubkeyOrNull(n.subject)) return;
+      let actor: string | null;
+      let subject: string | null;
+      try {
+        actor = n.actor === null ? null : toNpub(n.actor);
+        subject = n.subject === null ? null : toNpub(n.subject);
+      } catch {
+        return;
+      }
       out.push({
         type: "notice",
         id: `${r.commit}:${String(i).padStart(3, "0")}`,
@@ -265,11 +292,11 @@ export function noticeEntries(
         createdAt: r.at,
         epoch: r.epoch,
         notice: n.kind,
-        actor: n.actor === null ? null : toNpub(n.actor),
+        actor,
         actorName: n.actor === null ? null : nameOf(n.actor),
-        subject: n.subject === null ? null : toNpub(n.subject),
+        subject,
         subjectName: n.subject === null ? null : nameOf(n.subject),
-        value: n.value,
+        value: typeof n.value === "string" ? n.value : null,
         text: noticeText(n, me, nameOf),
       });
     });

@@ -241,6 +241,18 @@ describe("notices in the store and in the chat history", () => {
           text: "Alice removed Carol",
         },
       ]);
+      // A damaged record (not a person's key, an unknown kind) is skipped, not the whole history.
+      const damaged = [
+        {
+          ...kept[1]!,
+          notices: [
+            { kind: "removed" as const, actor: "f".repeat(64), subject: CAROL, value: null },
+            { kind: "exploded" as unknown as "left", actor: ALICE, subject: null, value: null },
+            ...kept[1]!.notices,
+          ],
+        },
+      ];
+      expect(noticeEntries(damaged, BOB, nameOf).map((e) => e.text)).toEqual(["Alice removed Carol"]);
       // Names come from the directory at display time: a new name shows everywhere.
       const renamed = noticeEntries(kept, BOB, (pk) => (pk === CAROL ? "Caro" : nameOf(pk)));
       expect(renamed[1]?.text).toBe("Alice removed Caro");
