@@ -296,6 +296,8 @@ export class Rally implements RallyClient {
   /** For one-shot commands: try to deliver everything queued for up to `timeoutMs`. */
   async deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
     const outbox = this.core.transport.outbox;
+    // The steps before wrote their entries straight to the store: read it, not the outbox's memory.
+    await outbox.refresh();
     const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
     let r = await outbox.flush({ timeoutMs: Math.min(1_500, timeoutMs) });
     // Keep waiting only while some relay is up: an unreachable one will not answer in seconds.
