@@ -9,8 +9,10 @@
  * - Only admins may propose Add or GroupContextExtensions (our group data) proposals.
  * - A Remove proposal from someone who is not an admin must remove a device of the proposer's own
  *   identity (leaving); an admin may remove anyone.
- * - An Update proposal must keep the proposer's identity (RFC 9420 §5.3.1: the application checks
- *   that a replacing credential is a valid successor; Rally's rule is "the same Nostr key").
+ * - Update proposals are refused: a device updates its keys with a commit of its own (a pending
+ *   proposal would block everyone's sending until a commit), and one naming another identity would
+ *   break RFC 9420 §5.3.1 anyway (a replacing credential must be a valid successor; Rally's rule is
+ *   "the same Nostr key", checked on every UpdatePath too).
  * - A commit by someone who is not an admin carries nothing but its own path (a key update) and
  *   other members' requests to leave, so leaving never waits for an admin. An admin's commit may
  *   carry proposals of admins and requests to leave, nothing from other members.
@@ -159,9 +161,13 @@ export function checkProposal(group: GroupView, p: ProposalView): Verdict {
         : { ok: false, reason: "Only an admin may remove someone else." };
     case "update":
       // RFC 9420 §5.3.1: a replacing credential must be a valid successor — the same person.
-      return p.newPubkey === sender
-        ? OK
-        : { ok: false, reason: "A device cannot change the person it belongs to." };
+      if (p.newPubkey !== sender)
+        return { ok: false, reason: "A device cannot change the person it belongs to." };
+      // Rally devices update their keys with a commit of their own (an empty commit with a path).
+      // A stored Update proposal would block every member's sending (MLS allows no application
+      // message while proposals are pending) until someone commits: a plain member could stall the
+      // group at will. No commit may carry one either (see checkCommit), so refuse it here.
+      return { ok: false, reason: "Rally devices update their keys with a commit, not an Update proposal." };
     case "other":
       return { ok: false, reason: `Proposal type ${p.proposalType} is not used by Rally.` };
   }

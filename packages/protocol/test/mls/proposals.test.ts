@@ -248,7 +248,7 @@ describe("F1/F2: the admin set is the listed admins who are still members", () =
       [{ type: "remove", senderLeaf: 1, removedLeaf: 2 }, false],
       [{ type: "remove", senderLeaf: 1, removedLeaf: 3 }, true],
       [{ type: "remove", senderLeaf: 1, removedLeaf: 7 }, false],
-      [{ type: "update", senderLeaf: 1, newPubkey: B }, true],
+      [{ type: "update", senderLeaf: 1, newPubkey: B }, false],
       [{ type: "update", senderLeaf: 1, newPubkey: C }, false],
       [{ type: "update", senderLeaf: 1, newPubkey: undefined }, false],
       [{ type: "other", senderLeaf: 0, proposalType: 8 }, false],
