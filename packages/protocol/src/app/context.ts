@@ -19,10 +19,10 @@
  * from senders no longer in the tree; this rule also covers a demoted admin who is still a member.
  *
  * Membership: answers (RSVPs, poll votes, sealed answers) count only from current members when
- * `members` is given, so a person who left or was removed holds no seat and casts no vote. A former
- * member's rumors created at or after the removing commit's created_at (`removedAt`) are ignored
- * altogether: only late keys for an old epoch could carry them, and they were written when the
- * person no longer belonged. People who are members again must not be listed in `removedAt`.
+ * `members` is given, so a person who left or was removed holds no seat and casts no vote. What a
+ * former member wrote is judged by when this device read it, not by its date: read in time it
+ * counts, read late (see the reducer) it does not. People who are members again must not be listed
+ * in `removedAt`.
  */
 
 export interface GroupContext {

@@ -149,8 +149,14 @@ export function reduceGroup(
       ignore(rumor, sender, "the rumor's author is not the member who sent it");
       continue;
     }
-    const removedAt = ctx.removedAt(sender);
-    if (removedAt !== undefined && rumor.created_at >= removedAt) {
+    // Removal is judged by epoch, not by the author's clock. What a former member sent in an
+    // epoch they belonged to, read while that epoch was the group's newest, counts — even from a
+    // clock ahead of the removing commit's. Read late (after the epoch was left, or together with
+    // a commit of it), it cannot be told from what they wrote afterwards with kept keys, and is
+    // refused: a genuine last message of someone removed meanwhile is lost on a device that was
+    // behind; that is the trade for "removal ends writing" (the engine refuses the rest:
+    // `sender-removed`).
+    if (entry.late === true && ctx.removedAt(sender) !== undefined && !ctx.isMember(sender)) {
       ignore(rumor, sender, "written after its author was removed from the group");
       continue;
     }

@@ -137,9 +137,18 @@ describe("late admin acts (F2)", () => {
     expect(s.messages[0]).toMatchObject({ deleted: true, deletedBy: bob.pk });
   });
 
-  test("F2: a removed person's rumors dated at or after the removal count for nothing", () => {
-    const after = buildChatMessage({ pubkey: bob.pk, createdAt: 500, text: "still here" });
-    const s = reduceGroup([entry(after, 2, { late: true, receivedAt: 600 })], removed);
+  test("F2: a removed person's message is judged by its epoch, not by its date", () => {
+    // Written in an epoch Bob belonged to, from a clock ahead of the removing commit: it stays.
+    // What he writes later with kept keys never gets here: the engine refuses a past-epoch message
+    // from someone no longer in the group (mls/lateMessages.test.ts, `sender-removed`).
+    const ahead = buildChatMessage({ pubkey: bob.pk, createdAt: 500, text: "written while still in" });
+    const s = reduceGroup([entry(ahead, 1, { receivedAt: 480 })], removed);
+    expect(s.messages.map((m) => m.text)).toEqual(["written while still in"]);
+  });
+
+  test("F2: a removed person's message read late counts for nothing, whatever its date", () => {
+    const backdated = buildChatMessage({ pubkey: bob.pk, createdAt: 100, text: "gig cancelled" });
+    const s = reduceGroup([entry(backdated, 1, { late: true, receivedAt: 600 })], removed);
     expect(s.messages).toEqual([]);
   });
 
