@@ -154,11 +154,32 @@ export function placesText(event: EventView): string {
   return waiting > 0 ? `${base}; ${waiting} waiting` : base;
 }
 
+/**
+ * One's own place in plain words (PROTOCOL.md "Fair places"): a "going" answer only asks for a place
+ * until a host's device confirms it, in the order answers reached it; gains and losses are said.
+ */
+export function placeNote(event: Pick<EventView, "myPlace" | "placeChange" | "capacity">): string | null {
+  if (event.capacity === null) return null;
+  switch (event.myPlace) {
+    case "asking":
+      return event.placeChange === "lost"
+        ? "You lost your place. Asking for a place again…"
+        : "Asking for a place… A host confirms places in the order answers reach them.";
+    case "confirmed":
+      return event.placeChange === "gained" ? "You got a place." : "You have a place.";
+    case "waitlist":
+      return event.placeChange === "lost" ? "You lost your place." : null;
+    default:
+      return null;
+  }
+}
+
 function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: string; meNpub: string }) {
   const client = useClient();
   const [guests, setGuests] = useState(event.guests[meNpub] ?? 0);
   const answer = useAction(async (status: RsvpStatus) => client.rsvp(groupId, event.id, status, guests));
   const waitPosition = event.rsvps.waitlist.indexOf(meNpub);
+  const place = placeNote(event);
   return (
     <section className="rsvp card" aria-labelledby="rsvp-heading">
       <h3 id="rsvp-heading">Are you going?</h3>
@@ -193,6 +214,11 @@ function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: stri
           </button>
         )}
       </div>
+      {place && (
+        <p className="banner place-note" role="status" data-place={event.myPlace ?? ""}>
+          {place}
+        </p>
+      )}
       {waitPosition >= 0 && (
         <p className="banner" role="status">
           The event is full. You are number {waitPosition + 1} on the waitlist and move up when someone can't
@@ -209,6 +235,7 @@ function Attendees({ event, nameOf }: { event: EventView; nameOf: (npub: string)
   const groups: { title: string; people: string[] }[] = [
     { title: "Going", people: event.rsvps.going },
     { title: "Waitlist", people: event.rsvps.waitlist },
+    { title: "Asking for a place", people: event.rsvps.asking },
     { title: "Maybe", people: event.rsvps.maybe },
     { title: "Can't go", people: event.rsvps.declined },
   ];

@@ -5,6 +5,22 @@ import { describeEventTime, localTimeZone } from "../../lib/time.ts";
 
 const RSVP_TEXT = { going: "You're going", maybe: "You might go", declined: "You can't go" } as const;
 
+/** What to say of one's own answer: a "going" answer at a limited event only asks for a place. */
+function myText(event: EventView): string | null {
+  if (event.myRsvp === null) return null;
+  if (event.myRsvp !== "going" || event.capacity === null) return RSVP_TEXT[event.myRsvp];
+  switch (event.myPlace) {
+    case "asking":
+      return "Asking for a place…";
+    case "waitlist":
+      return event.placeChange === "lost" ? "You lost your place · waiting" : "You're on the waitlist";
+    case "confirmed":
+      return event.placeChange === "gained" ? "You got a place" : "You have a place";
+    default:
+      return RSVP_TEXT.going;
+  }
+}
+
 export function EventRow({
   event,
   group,
@@ -18,7 +34,7 @@ export function EventRow({
   const when = describeEventTime(event, zone);
   const start = event.allDay ? new Date(`${event.start.slice(0, 10)}T12:00:00`) : new Date(event.start);
   const going = event.rsvps.going.length;
-  const myStatus = event.myRsvp;
+  const myStatus = myText(event);
   return (
     <a
       className={`event-row${event.status === "cancelled" ? " cancelled" : ""}`}
@@ -39,7 +55,7 @@ export function EventRow({
           {groupName ? `${groupName} · ` : ""}
           {going} going
           {event.capacity !== null ? ` of ${event.capacity}` : ""}
-          {myStatus ? ` · ${RSVP_TEXT[myStatus]}` : ""}
+          {myStatus ? ` · ${myStatus}` : ""}
         </span>
       </span>
     </a>
