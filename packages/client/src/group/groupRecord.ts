@@ -93,6 +93,13 @@ export interface AppliedCommit {
   id: string;
   /** The committer was an admin (and member) of that epoch. */
   byAdmin: boolean;
+  /** Who committed it (absent in records written before it was kept). */
+  committer?: string;
+  /**
+   * Someone other than the committer wrote or committed in the epoch it made: the group went on
+   * from it, so a rival arriving later no longer replaces it.
+   */
+  followed?: boolean;
   /** Set when the commit was this device's own: the change to propose again if it is replaced. */
   intent?: Intent;
 }

@@ -58,6 +58,7 @@ import {
   checkpointOps,
   dropPendingOps,
   dropStateOps,
+  epochKey,
   loadCheckpoint,
   loadPendingState,
   loadState,
@@ -100,8 +101,12 @@ const NOTHING: BatchResult = {
 /** A rival commit processed on the state it builds on. */
 interface Tried extends CommitRank {
   createdAt: number;
+  committer: string;
   out: ProcessOutput;
 }
+
+/** Events read to tell whether the group went on from a commit (see `wentOn`). */
+const PROBE_LIMIT = 20;
 
 /** Admins who are members of the group in `state`: the only admins whose acts count. */
 function effectiveAdmins(state: GroupState): Set<string> {
@@ -188,7 +193,13 @@ export async function processGroupEvents(
           seenIds.push(c.id);
           continue;
         }
-        out.push({ id: c.id, createdAt: c.createdAt, byAdmin: res.result.byAdmin, out: res });
+        out.push({
+          id: c.id,
+          createdAt: c.createdAt,
+          byAdmin: res.result.byAdmin,
+          committer: res.result.committer,
+          out: res,
+        });
       } catch (e) {
         // A commit that refers to a proposal not fetched yet is read again later; anything else
         // (forbidden by the group rules, invalid) is ignored by every member.
@@ -220,7 +231,12 @@ export async function processGroupEvents(
       stateGone = true;
       return true;
     }
-    const applied = { epoch: stateEpoch(before), id: chosen.id, byAdmin: chosen.byAdmin };
+    const applied = {
+      epoch: stateEpoch(before),
+      id: chosen.id,
+      byAdmin: chosen.byAdmin,
+      committer: r.committer,
+    };
     await moved(before, applied, r.committer, r.left, chosen.createdAt);
     return false;
   };
@@ -271,12 +287,42 @@ export async function processGroupEvents(
     const left = pending.intent.type === "proposals" ? gone : [];
     await moved(
       before,
-      { epoch: stateEpoch(before), id: pending.eventId, byAdmin, intent: pending.intent },
+      { epoch: stateEpoch(before), id: pending.eventId, byAdmin, committer: me, intent: pending.intent },
       me,
       left,
       pending.createdAt,
     );
     ops.push(...svc.welcomeOps(rec, pending));
+  };
+
+  /**
+   * Did the group go on from `after`, the state a commit led to? Yes when someone other than its
+   * committer wrote or committed in the epoch it made (read from the relays under that epoch's
+   * routing tag). A committer cannot fake this: only members who applied the commit can write
+   * there, each under their own key. It keeps a device that was behind (or reads a rival late)
+   * on the branch the group followed, whatever ids a member grinds for commits of a settled epoch.
+   */
+  const wentOn = async (after: GroupState, committer: string | undefined): Promise<boolean> => {
+    const key = await epochKey(after);
+    let events: readonly NostrEvent[];
+    try {
+      ({ events } = await svc.core.transport.fetch(svc.core.transport.anonymous, rec.relays, [
+        { kinds: [445], "#h": [key.tag], limit: PROBE_LIMIT },
+      ]));
+    } catch {
+      return false;
+    }
+    for (const e of events) {
+      try {
+        const out = await process(after, unwrapGroupMessage(e, secretOf(key), { verify: poolVerified }));
+        const r = out.result;
+        const who = r.kind === "commit" ? r.committer : r.sender;
+        if (who !== committer) return true;
+      } catch {
+        // not readable on this branch, or already read
+      }
+    }
+    return false;
   };
 
   /**
@@ -303,6 +349,8 @@ export async function processGroupEvents(
     settle(rivals);
     const best = tried[0];
     if (!best || compareCommits(best, last) >= 0) return;
+    // The group already went on from the commit applied: it stays (see `wentOn`).
+    if (last.followed || (await wentOn(state, last.committer))) return;
     if (rec.pending) {
       // Built on the abandoned branch: it can never apply.
       dropped = rec.pending;
@@ -316,6 +364,14 @@ export async function processGroupEvents(
     if (abandoned && !dropped) abandonedIntent = abandoned;
   };
   let abandonedIntent: Intent | null = null;
+
+  /** Someone other than its committer wrote in the epoch the last commit made: it is settled. */
+  const noteFollowed = (carried: number, sender: string): void => {
+    const last = rec.lastCommit;
+    if (!last || last.followed || carried !== stateEpoch(state) || carried !== last.epoch + 1) return;
+    if (last.committer !== undefined && sender === last.committer) return;
+    rec = { ...rec, lastCommit: { ...last, followed: true } };
+  };
 
   const ordered = orderForProcessing(decoded);
   for (let i = 0; i < ordered.length; i++) {
@@ -341,10 +397,23 @@ export async function processGroupEvents(
         state,
         rivals.filter((c) => c.id !== pending?.eventId),
       );
+      const ours: CommitRank | null = pending
+        ? { byAdmin: effectiveAdmins(state).has(me), id: pending.eventId }
+        : null;
+      // Several valid rivals: one the group already went on from comes first (`wentOn`), then the
+      // ordering rule. One alone needs no look.
+      const followed = new Set<string>();
+      if (tried.length + (ours ? 1 : 0) >= 2) {
+        for (const t of tried) if (await wentOn(t.out.state, t.committer)) followed.add(t.id);
+        const after = ours ? await loadPendingState(store, id) : undefined;
+        if (ours && after && (await wentOn(after, me))) followed.add(ours.id);
+      }
+      const rank = (a: CommitRank, b: CommitRank): number =>
+        Number(followed.has(b.id)) - Number(followed.has(a.id)) || compareCommits(a, b);
+      tried.sort(rank);
       const best = tried[0];
-      if (pending) {
-        const ours: CommitRank = { byAdmin: effectiveAdmins(state).has(me), id: pending.eventId };
-        if (best && compareCommits(best, ours) < 0) {
+      if (pending && ours) {
+        if (best && rank(best, ours) < 0) {
           // Another member's commit for this epoch ranks first: it wins, ours is dropped.
           dropped = pending;
           rec = { ...rec, pending: null };
@@ -410,6 +479,7 @@ export async function processGroupEvents(
         // Receipt facts (appViews.ts): when this device read it, and whether the group had already
         // left its epoch — a commit of that epoch applied before, or one in this same fetch.
         const carried = out.result.epoch;
+        noteFollowed(carried, out.result.sender);
         const late =
           carried < stateEpoch(state) ||
           ordered.some((x) => x.info.kind === "commit" && "epoch" in x.info && x.info.epoch === carried);
@@ -433,7 +503,10 @@ export async function processGroupEvents(
           const share = await acceptLinkShare(svc, rec, rumor, carried);
           if (share) ops.push(share);
         }
-      } else if (out.result.kind === "proposal" && out.result.selfRemoval) {
+      } else if (out.result.kind === "proposal") {
+        noteFollowed(stateEpoch(state), out.result.sender);
+      }
+      if (out.result.kind === "proposal" && out.result.selfRemoval) {
         leaveFrom = out.result.sender;
       }
     }

@@ -150,4 +150,43 @@ describe("commit races", { timeout: 300_000 }, () => {
       expect((await c.chat(g.id)).map((m) => m.text)).toContain("still one group");
     }
   });
+
+  it("a better commit arriving after the group went on from the applied one does not split it", async () => {
+    const alice = await person("Abe");
+    const bob = await person("Bea");
+    const carol = await person("Cy");
+    const g = await alice.createGroup({ name: "Allotment" });
+    await alice.invite(g.id, await npub(bob));
+    await alice.invite(g.id, await npub(carol));
+    await acceptAll(bob);
+    await acceptAll(carol);
+    await alice.setAdmin(g.id, await npub(bob), true);
+    for (const c of [alice, bob, carol]) await c.sync();
+
+    const a = await alice.core.exclusive(() =>
+      alice.groupsSvc.propose(g.id, { type: "data", patch: { name: "Allotment (Abe)" } }),
+    );
+    const b = await bob.core.exclusive(() =>
+      bob.groupsSvc.propose(g.id, { type: "data", patch: { name: "Allotment (Bea)" } }),
+    );
+    const [worse, better] = a.eventId < b.eventId ? [bob, alice] : [alice, bob];
+    const worseName = a.eventId < b.eventId ? "Allotment (Bea)" : "Allotment (Abe)";
+    // The worse commit reaches the relay alone; its author and Cy go on from it and Cy writes.
+    await worse.deliver(8_000);
+    await worse.sync();
+    await carol.sync();
+    expect((await view(carol, g.id)).name).toBe(worseName);
+    await carol.sendChat(g.id, "written after the rename");
+    await carol.deliver(8_000);
+
+    // Only now does the better-ranked commit arrive: the group already went on, so it loses.
+    await better.deliver(8_000);
+    for (let i = 0; i < 3; i++) for (const c of [alice, bob, carol]) await c.sync();
+    const views = [await view(alice, g.id), await view(bob, g.id), await view(carol, g.id)];
+    expect(views[1]).toEqual(views[0]);
+    expect(views[2]).toEqual(views[0]);
+    for (const c of [alice, bob]) {
+      expect((await c.chat(g.id)).map((m) => m.text)).toContain("written after the rename");
+    }
+  });
 });
