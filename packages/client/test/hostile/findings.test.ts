@@ -221,6 +221,37 @@ describe("F2: a removed member cannot write to devices that were offline", { tim
   });
 });
 
+describe("F2: refusing removed members' late messages keeps what they wrote while in", {
+  timeout: 300_000,
+}, () => {
+  it("a message written before its author left still reaches a device that was offline, as it reached the others", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const dan = await person(w, "Dan");
+    const g = await groupWith(alice, [bob, carol, dan], "Orchard");
+    // Dan's device is off from here on. Carol writes (a minute before she leaves, by her clock),
+    // Alice reads it, then Carol leaves and Alice's device commits it.
+    w.clock.offsetMs = -60_000;
+    try {
+      await carol.sendChat(g, "thanks all, moving away");
+    } finally {
+      w.clock.offsetMs = 0;
+    }
+    await carol.deliver(8_000);
+    await alice.sync();
+    expect(await chatTexts(alice, g)).toContain("thanks all, moving away");
+    await carol.leave(g);
+    await carol.deliver(8_000);
+    await syncAll([alice, bob]);
+    expect((await viewOf(alice, g)).members).not.toContain(await pubkeyOf(carol));
+
+    await syncAll([dan, alice, bob]);
+    expect((await viewOf(dan, g)).members).not.toContain(await pubkeyOf(carol));
+    for (const c of [alice, bob, dan]) expect(await chatTexts(c, g)).toContain("thanks all, moving away");
+  });
+});
+
 describe("F2: a demoted admin's late acts have no effect", { timeout: 300_000 }, () => {
   it("a deletion of Carol's message sent in the epoch where Bob was still an admin, after his demotion, changes nothing", async () => {
     const alice = await person(w, "Alice");
