@@ -92,6 +92,8 @@ export async function freshen(cmd: Command, client: Rally, offline: boolean | un
       info(cmd, "No relay could be reached: showing what this device already has.");
     }
   } catch (e) {
+    // Another command kept the device busy past the timeout: say that, not "could not catch up".
+    if ((e as { code?: string }).code === "busy") throw e;
     info(
       cmd,
       `Could not catch up with the relays (${(e as Error).message}): showing what this device already has.`,
