@@ -12,6 +12,9 @@
  *   name, description, relays): every change they see was made by an admin of that moment;
  * - they agree on the epoch and on the chat history they could all read;
  * - every honest message is there and not deleted; nothing Mallory sent after his removal is;
+ *   (the last messages of someone who left or was removed are lost on a device that reads them
+ *   only after the change, THREAT-MODEL's stated trade: those are left out of both checks, and
+ *   findings.test.ts states the stronger wish);
  * - every honest member's name is their own.
  *
  * A failure prints fast-check's seed and the action list; rerun one with HOSTILE_SEED=<seed>.
@@ -478,7 +481,7 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
       const got = seen.get(sent.text);
       if (notVisible.has(sent.text))
         expect(got, `${names[i]} shows "${sent.text}"${context()}`).toBeUndefined();
-      if (sent.mustAppear && sent.step >= joined) {
+      if (sent.mustAppear && sent.step >= joined && model.members.has(sent.by)) {
         expect(got, `${names[i]} misses "${sent.text}"${context()}`).toBeDefined();
         expect(got?.deleted, `${names[i]} shows "${sent.text}" deleted${context()}`).toBe(false);
       }
@@ -499,7 +502,9 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
   for (const h1 of histories) {
     for (const h2 of histories) {
       const from = Math.max(h1.joined, h2.joined);
-      const common = chats.filter((x) => x.expectVisible && x.step >= from).map((x) => x.text);
+      const common = chats
+        .filter((x) => x.expectVisible && x.step >= from && model.members.has(x.by))
+        .map((x) => x.text);
       const a1 = common.map((t) => [t, h1.seen.get(t)?.deleted ?? "absent"]);
       const a2 = common.map((t) => [t, h2.seen.get(t)?.deleted ?? "absent"]);
       expect(a1, `${names[h1.who]} and ${names[h2.who]} disagree${context()}`).toEqual(a2);

@@ -466,6 +466,73 @@ describe("F8: a second commit for a settled epoch does not split the group", { t
   });
 });
 
+describe("F8: a removed admin cannot undo the removal with a competing commit", { timeout: 300_000 }, () => {
+  async function setUp(groupName: string) {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const dan = await person(w, "Dan");
+    const g = await groupWith(alice, [bob, carol, dan], groupName);
+    const mallory = new Hostile(bob);
+    await alice.setAdmin(g, await npubOf(bob), true);
+    await mallory.sync();
+    await carol.sync();
+    await dan.sync();
+    const epochE = mallory.epochs(g)[0] as number;
+    // Dan's device is off from here on. Alice removes Bob, an admin of epoch E.
+    await alice.remove(g, await npubOf(bob));
+    await carol.sync();
+    const [removal] = await mallory.commitsOf(g, epochE);
+    expect(removal).toBeDefined();
+    return { alice, bob, carol, dan, g, mallory, epochE, removal: removal! };
+  }
+
+  async function expectAliceWon(cs: Rally[], g: string, bob: Rally) {
+    const views = [];
+    const epochs = new Set<number>();
+    for (const c of cs) {
+      epochs.add((await c.groupsSvc.record(g)).epoch);
+      views.push(await viewOf(c, g));
+    }
+    expect([...epochs]).toHaveLength(1);
+    const stay = [];
+    for (const c of cs) stay.push(await pubkeyOf(c));
+    const bobPk = await pubkeyOf(bob);
+    for (const v of views) {
+      expect(v).toEqual(views[0]);
+      expect(v.members, "Bob is not a member").not.toContain(bobPk);
+      expect(v.members, "members: Alice, Carol, Dan only (no stranger)").toEqual(stay.sort());
+    }
+  }
+
+  it("Bob's Add of a stranger for epoch E, id ground below Alice's removal, after the group went on", async () => {
+    const { alice, bob, carol, dan, g, mallory, epochE, removal } = await setUp("Allotment society");
+    await alice.sendChat(g, "Bob is no longer with us");
+    await alice.deliver(8_000);
+    await mallory.commit(g, {
+      epoch: epochE,
+      proposals: [await mallory.addProposal()],
+      idBelow: removal.id,
+      createdAt: removal.created_at - 60,
+    });
+    await syncAll([dan, alice, carol]);
+    await expectAliceWon([alice, carol, dan], g, bob);
+    expect(await chatTexts(dan, g)).toContain("Bob is no longer with us");
+  });
+
+  it("the same before anyone wrote in the new epoch: a removal beats a competing commit of the person it removes", async () => {
+    const { alice, bob, carol, dan, g, mallory, epochE, removal } = await setUp("Credit union");
+    await mallory.commit(g, {
+      epoch: epochE,
+      proposals: [await mallory.addProposal()],
+      idBelow: removal.id,
+      createdAt: removal.created_at - 60,
+    });
+    await syncAll([dan, alice, carol]);
+    await expectAliceWon([alice, carol, dan], g, bob);
+  });
+});
+
 describe("F13: names only from admins, no messages dated in the future", { timeout: 300_000 }, () => {
   it("a member's directory entry renaming another member is ignored, and a message dated a year ahead does not sort after later ones", async () => {
     // The clock runs two hours behind, so it can move forward without the relay refusing events.

@@ -34,7 +34,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Rumor } from "@rally/protocol/app/index.ts";
-import { encodeInnerRumor, type Rumor as WireRumor, wrapGroupMessage } from "@rally/protocol/marmot/index.ts";
+import {
+  deriveGroupMessageKeys,
+  encodeInnerRumor,
+  unwrapGroupMessage,
+  type Rumor as WireRumor,
+  wrapGroupMessage,
+} from "@rally/protocol/marmot/index.ts";
 import { engineContext } from "@rally/protocol/mls/context.ts";
 import { RALLY_CREDENTIAL_TYPE, rallyCredential, signDeviceBinding } from "@rally/protocol/mls/credential.ts";
 import { createDeviceIdentity } from "@rally/protocol/mls/device.ts";
@@ -43,7 +49,7 @@ import {
   type GroupData,
   RALLY_GROUP_DATA_EXTENSION,
 } from "@rally/protocol/mls/groupData.ts";
-import { epoch as epochOf, exporterSecret, groupData } from "@rally/protocol/mls/inspect.ts";
+import { epoch as epochOf, exporterSecret, groupData, peekMessage } from "@rally/protocol/mls/inspect.ts";
 import { createKeyPackage, decodeKeyPackage } from "@rally/protocol/mls/keyPackage.ts";
 import { leafMap } from "@rally/protocol/mls/members.ts";
 import { type GroupState, unwrapState, wrapState } from "@rally/protocol/mls/state.ts";
@@ -203,6 +209,22 @@ export class Hostile {
     for (const [leaf, pk] of leafMap(unwrapState(this.state(group, epoch)).ratchetTree))
       if (pk === pubkey) return leaf;
     return undefined;
+  }
+
+  /** Events of an epoch on the group's relays that carry commits (anyone's), as this device reads them. */
+  async commitsOf(group: string, epoch: number): Promise<NostrEvent[]> {
+    const secret = await exporterSecret(this.state(group, epoch));
+    const { routingTag } = deriveGroupMessageKeys(secret);
+    const rec = await this.client.groupsSvc.record(group);
+    const t = this.client.core.transport;
+    const { events } = await t.fetch(t.anonymous, rec.relays, [{ kinds: [445], "#h": [routingTag] }]);
+    return events.filter((e) => {
+      try {
+        return peekMessage(unwrapGroupMessage(e, secret)).kind === "commit";
+      } catch {
+        return false;
+      }
+    });
   }
 
   // --- proposal builders ---
