@@ -76,6 +76,7 @@ type Action =
       t: "hostile";
       kind: (typeof HOSTILE_KINDS)[number];
       fresh: boolean;
+      grind: boolean;
       epoch: number;
       outer: number;
       inner: number;
@@ -104,6 +105,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       kind: fc.constantFrom(...HOSTILE_KINDS),
       // Catch up first (and act in the group's current epoch), or act from wherever the device is.
       fresh: fc.boolean(),
+      // Grind the event id below every commit of that epoch already on the relay.
+      grind: fc.boolean(),
       // Which held epoch: 0 is the newest (twice as likely), then older ones.
       epoch: fc.constantFrom(0, 0, 1, 2, 3),
       // Outer created_at: now, an hour or a day back, or ten minutes ahead (the relay's limit is 15).
@@ -323,7 +326,7 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
         if (epoch === undefined) break;
         const current = Math.max(...(await Promise.all(people.map((p) => recordEpoch(p.client, g)))));
         log.push(
-          `${step}: Mallory (${model.members.has(MALLORY) ? "member" : "removed"}${malloryWasAdmin ? ", once admin" : ""}) ${a.kind} in epoch ${epoch} (current ${current}), outer ${a.outer}, inner ${a.inner}`,
+          `${step}: Mallory (${model.members.has(MALLORY) ? "member" : "removed"}${malloryWasAdmin ? ", once admin" : ""}) ${a.kind} in epoch ${epoch} (current ${current}), outer ${a.outer}, inner ${a.inner}${a.grind ? ", id ground" : ""}`,
         );
         try {
           await hostileAct(a, epoch, step);
@@ -342,7 +345,11 @@ async function runScenario(s: { people: number; actions: Action[] }): Promise<vo
   ): Promise<void> {
     const me = (people[MALLORY] as Who).pubkey;
     const now = mallory.client.core.now();
-    const opts = { epoch, createdAt: now + a.outer };
+    const opts: { epoch: number; createdAt: number; idBelow?: string } = { epoch, createdAt: now + a.outer };
+    if (a.grind && a.kind.startsWith("commit-")) {
+      const ids = (await mallory.commitsOf(g, epoch)).map((e) => e.id).sort();
+      if (ids[0] !== undefined) opts.idBelow = ids[0];
+    }
     const others = people.filter((p, i) => i !== MALLORY && mallory.leafOf(g, p.pubkey, epoch) !== undefined);
     const target = pick(others, a.target);
     const takeover = () =>
