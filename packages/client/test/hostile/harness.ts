@@ -12,10 +12,17 @@
  *   plaintext bytes): `send`;
  *
  * each in the current epoch or in any past epoch the device held (`epochs`), under any outer
- * `created_at`, with an event id ground below a given one if asked (`idBelow`). The device's own MLS state of every epoch is copied (`snapshot`, done by `sync` and
- * `act` before and after): a removed member keeps the state of the epochs it was in, even after
- * its device processed the removal and deleted its keys; a removed admin keeps the epochs in which
- * it was an admin.
+ * `created_at`, with an event id ground below a given one if asked (`idBelow`; `commitsOf` lists
+ * the commits of an epoch on the relay). The device's own MLS state of every epoch is copied
+ * (`snapshot`, done by `sync` and `act` before and after): a removed member keeps the state of the
+ * epochs it was in, even after its device processed the removal and deleted its keys; a removed
+ * admin keeps the epochs in which it was an admin.
+ *
+ *   const bob = new Hostile(bobClient);
+ *   await bob.sync();                                   // copies epoch E
+ *   await bob.propose(g, bob.dataProposal(g, { admins: [bobPk] }));
+ *   await bob.commit(g, { epoch: E, createdAt: t - 3600, idBelow: theirs.id });
+ *   await bob.send(g, buildChatMessage({ … }), { epoch: E });
  *
  * Roles come from the honest actions around it: a member who is not an admin, a removed member
  * (removed by an admin, then `send`/`propose`/`commit` with `epoch` = an epoch it was in), a removed
