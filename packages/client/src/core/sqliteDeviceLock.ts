@@ -62,6 +62,8 @@ export function sqliteDeviceLock(home: string, options: SqliteDeviceLockOptions 
   };
 
   const tryLock = (): boolean => {
+    // One connection holds one transaction: a second caller of this same lock waits its turn too.
+    if (held) return false;
     try {
       connection().exec("BEGIN IMMEDIATE");
       return true;
@@ -98,7 +100,11 @@ export function sqliteDeviceLock(home: string, options: SqliteDeviceLockOptions 
         await new Promise((r) => setTimeout(r, step * (0.5 + Math.random())));
       }
       held = true;
+      let released = false;
       return () => {
+        // A second call of the same release must not let go of a later holding.
+        if (released) return;
+        released = true;
         releases++;
         if (options.pauseAtRelease !== undefined && releases === options.pauseAtRelease) {
           process.stderr.write("rally: test pause, holding the device lock\n");
