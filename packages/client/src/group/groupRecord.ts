@@ -95,6 +95,8 @@ export interface AppliedCommit {
   byAdmin: boolean;
   /** Who committed it (absent in records written before it was kept). */
   committer?: string;
+  /** Who it removed. */
+  removed?: string[];
   /**
    * Someone other than the committer wrote or committed in the epoch it made: the group went on
    * from it, so a rival arriving later no longer replaces it.

@@ -105,6 +105,38 @@ interface Tried extends CommitRank {
   out: ProcessOutput;
 }
 
+/** What ranks one commit against its rivals for an epoch. */
+interface Contender extends CommitRank {
+  committer?: string | undefined;
+  removed: readonly string[];
+}
+
+/**
+ * The order among one epoch's contenders (best first): one the group already went on from
+ * (`followed`, see `wentOn`); then one whose committer no rival removes — a removed admin's commit
+ * for the epoch of their removal, its id ground low, must not bring them or their guests back; then
+ * the engine's rule (admin first, lowest event id). Computed over the whole set, so it is a total
+ * order every device with the same set agrees on.
+ */
+function ranker(all: readonly Contender[], followed: ReadonlySet<string>) {
+  const ousted = new Set(
+    all
+      .filter(
+        (c) => c.committer !== undefined && all.some((o) => o !== c && o.removed.includes(c.committer ?? "")),
+      )
+      .map((c) => c.id),
+  );
+  return (a: CommitRank, b: CommitRank): number =>
+    Number(followed.has(b.id)) - Number(followed.has(a.id)) ||
+    Number(ousted.has(a.id)) - Number(ousted.has(b.id)) ||
+    compareCommits(a, b);
+}
+
+const contender = (t: Tried): Contender => ({
+  ...t,
+  removed: t.out.result.kind === "commit" ? t.out.result.removed : [],
+});
+
 /** Events read to tell whether the group went on from a commit (see `wentOn`). */
 const PROBE_LIMIT = 20;
 
@@ -236,6 +268,7 @@ export async function processGroupEvents(
       id: chosen.id,
       byAdmin: chosen.byAdmin,
       committer: r.committer,
+      removed: r.removed,
     };
     await moved(before, applied, r.committer, r.left, chosen.createdAt);
     return false;
@@ -257,7 +290,10 @@ export async function processGroupEvents(
     // The sender chose `sentAt`: never file a change later than it was read.
     const at = Math.min(sentAt, svc.core.now());
     const removedAt = { ...next.removedAt };
-    for (const p of prev.members) if (!next.members.includes(p)) removedAt[p] = at;
+    // Only removals against someone's will count as removals: what a person who chose to leave
+    // wrote in their last epoch is what they could have said before leaving, and they may come back
+    // through a link like anyone (the reducer's late rule and link admission read `removedAt`).
+    for (const p of prev.members) if (!next.members.includes(p) && !left.includes(p)) removedAt[p] = at;
     // One rule for every path: whoever is a member now is not "removed", whatever came before.
     for (const p of next.members) delete removedAt[p];
     rec = { ...next, removedAt, lastCommit: applied };
@@ -287,7 +323,14 @@ export async function processGroupEvents(
     const left = pending.intent.type === "proposals" ? gone : [];
     await moved(
       before,
-      { epoch: stateEpoch(before), id: pending.eventId, byAdmin, committer: me, intent: pending.intent },
+      {
+        epoch: stateEpoch(before),
+        id: pending.eventId,
+        byAdmin,
+        committer: me,
+        removed: gone,
+        intent: pending.intent,
+      },
       me,
       left,
       pending.createdAt,
@@ -347,8 +390,11 @@ export async function processGroupEvents(
       rivals.filter((c) => c.id !== last.id),
     );
     settle(rivals);
+    const applied: Contender = { ...last, removed: last.removed ?? [] };
+    const rank = ranker([applied, ...tried.map(contender)], new Set());
+    tried.sort(rank);
     const best = tried[0];
-    if (!best || compareCommits(best, last) >= 0) return;
+    if (!best || rank(best, applied) >= 0) return;
     // The group already went on from the commit applied: it stays (see `wentOn`).
     if (last.followed || (await wentOn(state, last.committer))) return;
     if (rec.pending) {
@@ -397,8 +443,13 @@ export async function processGroupEvents(
         state,
         rivals.filter((c) => c.id !== pending?.eventId),
       );
-      const ours: CommitRank | null = pending
-        ? { byAdmin: effectiveAdmins(state).has(me), id: pending.eventId }
+      const ours: Contender | null = pending
+        ? {
+            byAdmin: effectiveAdmins(state).has(me),
+            id: pending.eventId,
+            committer: me,
+            removed: pending.intent.type === "remove" ? pending.intent.pubkeys : [],
+          }
         : null;
       // Several valid rivals: one the group already went on from comes first (`wentOn`), then the
       // ordering rule. One alone needs no look.
@@ -408,8 +459,7 @@ export async function processGroupEvents(
         const after = ours ? await loadPendingState(store, id) : undefined;
         if (ours && after && (await wentOn(after, me))) followed.add(ours.id);
       }
-      const rank = (a: CommitRank, b: CommitRank): number =>
-        Number(followed.has(b.id)) - Number(followed.has(a.id)) || compareCommits(a, b);
+      const rank = ranker([...tried.map(contender), ...(ours ? [ours] : [])], followed);
       tried.sort(rank);
       const best = tried[0];
       if (pending && ours) {
