@@ -4,7 +4,8 @@
  * devices; Alice's device receives Bob's answer first, so Bob gets the place — whatever the
  * answers' ids, which used to decide ties — and every member's `rally event list --json` agrees.
  * Then Carol answers a second event with a clock set back (a backdated answer) after Bob's was
- * confirmed, and still waits. A decline passes the place on, and the person who gains it is told.
+ * confirmed, and still waits. A decline passes the place on, and the person who gains it is told;
+ * fewer places take one away, and the person who loses it is told.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -135,6 +136,31 @@ describe("fair places through the CLI", { timeout: 600_000 }, () => {
     expect(await row(carol(), id)).toMatchObject({ myPlace: "confirmed", placeChange: "gained" });
     const carolSays = await rally(["event", "list", GROUP, "--home", carol().home, "--offline"]);
     expect(carolSays.stdout).toContain("you got a place");
+  });
+
+  it("a person who loses a place is told: the host gives the event fewer places", async () => {
+    const created = await alice().ok<{ id: string }>(
+      "event",
+      "create",
+      GROUP,
+      "--title",
+      "Garden party",
+      "--start",
+      "2027-07-01T15:00",
+      "--capacity",
+      "2",
+    );
+    const id = created.id;
+    await bob().ok("event", "rsvp", GROUP, id, "going");
+    await row(alice(), id);
+    await carol().ok("event", "rsvp", GROUP, id, "going");
+    await row(alice(), id);
+    expect(await row(carol(), id)).toMatchObject({ myPlace: "confirmed", placeChange: "gained" });
+    await alice().ok("event", "edit", GROUP, id, "--capacity", "1");
+    expect(await agreed(id)).toMatchObject({ going: [bob().npub], waitlist: [carol().npub], asking: [] });
+    expect(await row(carol(), id)).toMatchObject({ myPlace: "waitlist", placeChange: "lost" });
+    const carolSays = await rally(["event", "list", GROUP, "--home", carol().home, "--offline"]);
+    expect(carolSays.stdout).toContain("you lost your place");
   });
 
   it("a backdated answer does not jump the queue", async () => {
