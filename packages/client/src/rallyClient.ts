@@ -757,8 +757,10 @@ export class Rally implements RallyClient {
     return this.run(async () => {
       await this.app.rsvp(group, eventId, status, guests ?? 0);
       // A host's own answer never comes back from a relay as news: confirm its place right away.
-      const rec = await this.groupsSvc.record(group);
-      await sequencePlaces(this.groupsSvc, this.app, rec).catch(() => undefined);
+      await this.groupsSvc
+        .record(group)
+        .then((rec) => sequencePlaces(this.groupsSvc, this.app, rec))
+        .catch(() => undefined);
     });
   }
 
