@@ -197,6 +197,11 @@ export type JoinState =
 
 export interface SyncReport {
   received: number;
+  /**
+   * Group messages refused because their sender's device reused a message key generation it had
+   * already used (two writers on one device, or a hostile member); 0 when all is well.
+   */
+  senderFaults: number;
   sent: number;
   pendingOutbox: number;
   relays: { url: string; connected: boolean; error?: string }[];
@@ -205,11 +210,6 @@ export interface SyncReport {
 export type ConnectionState = "online" | "connecting" | "offline";
 
 /** Emitted after any local state change, so a UI can re-read what it shows. */
-  /**
-   * Group messages refused because their sender's device reused a message key generation it had
-   * already used (two writers on one device, or a hostile member); 0 when all is well.
-   */
-  senderFaults: number;
 export type ChangeListener = (what: {
   group?: GroupRef;
   kind: "account" | "groups" | "chat" | "events" | "polls" | "invites" | "connection";

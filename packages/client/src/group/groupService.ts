@@ -138,7 +138,7 @@ export class GroupService {
       description: data.description,
       admins,
       relays: data.relays.length > 0 ? data.relays : rec.relays,
-      members: mlsMembers(state).map((m) => m.pubkey),
+      members,
       epoch: key.epoch,
       keys: withEpochKey(rec.keys, key),
       adminsByEpoch: { ...rec.adminsByEpoch, [String(key.epoch)]: admins },
