@@ -250,16 +250,29 @@ export async function processGroupEvents(
     persist = "all";
     result.advanced = true;
     if (r.removedSelf) {
+      const prev = rec;
+      const at = Math.min(chosen.createdAt, svc.core.now());
       rec = {
         ...rec,
         status: "removed",
         keys: [],
         pending: null,
-        endedAt: chosen.createdAt,
-        removedAt: { ...rec.removedAt, [me]: chosen.createdAt },
-        members: rec.members.filter((p) => p !== me),
+        endedAt: at,
+        removedAt: { ...rec.removedAt, [me]: at },
+        // The removed device's engine may not follow the tree past its own removal: it is out.
+        members: rec.members.filter((p) => p !== me && !(r.removed as readonly string[]).includes(p)),
         lastCommit: null,
       };
+      // "You were removed by Alice": the last thing this device learns about the group.
+      ops.push(
+        ...noticeOps(prev, rec, {
+          committer: r.committer,
+          eventId: chosen.id,
+          epoch: r.epoch,
+          at,
+          left: r.left,
+        }),
+      );
       stateGone = true;
       return true;
     }
