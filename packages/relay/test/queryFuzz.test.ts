@@ -48,7 +48,9 @@ describe("SQLite queries agree with matchFilter", () => {
       ),
       { numRuns: 300 },
     );
+    // Guards against a vacuous run, set well below what a run gives (cuts number about 20 of 300
+    // runs, so "more than 20" failed now and then by chance alone).
     expect(nonEmpty).toBeGreaterThan(100);
-    expect(cut).toBeGreaterThan(20);
+    expect(cut).toBeGreaterThan(5);
   });
 });
