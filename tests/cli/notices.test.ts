@@ -108,6 +108,18 @@ describe("membership changes in the chat history", { timeout: 600_000 }, () => {
     ]);
   });
 
+  it("shows Carol, on her own device, that she was removed and by whom", async () => {
+    // Carol's device applies the commit that removed her and keeps what it read until then.
+    await carol.ok("sync");
+    const carolSees = await carol.ok<Entry[]>("chat", "list", GROUP);
+    expect(notices(carolSees)).toEqual([
+      "You joined; invited by Alice Ant",
+      "Alice Ant made Bob Bee an admin",
+      "You were removed by Alice Ant",
+    ]);
+    expect(carolSees.map((e) => e.text)).not.toContain("Shift plan for Saturday");
+  });
+
   it("shows a person who asked to leave as having left, not as removed", async () => {
     await bob.ok("group", "leave", GROUP);
     // Alice's device commits Bob's request to leave at its next sync.

@@ -31,6 +31,19 @@ async function openTab(page: Page, tab: "Chat" | "Members"): Promise<void> {
   await page.getByRole("navigation", { name: "Group sections" }).getByRole("link", { name: tab }).click();
 }
 
+/** Cat's `chat list --json` until `done` holds (her device syncs between tries). */
+async function catList(done: (texts: string[]) => boolean): Promise<{ type: string; text: string }[]> {
+  let list: { type: string; text: string }[] = [];
+  const deadline = Date.now() + STEP * 2;
+  while (Date.now() < deadline) {
+    await rally(catHome, ["sync"]);
+    list = await rally<{ type: string; text: string }[]>(catHome, ["chat", "list", groupId, "--offline"]);
+    if (done(list.map((e) => e.text))) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return list;
+}
+
 beforeAll(async () => {
   serve = await startServe();
   browser = await launchChromium();
@@ -119,6 +132,13 @@ describe("membership changes in the web app's chat", () => {
     const removed = lines.findIndex((t) => t.includes("Ana Alder removed Cat Cedar"));
     expect(said).toBeGreaterThanOrEqual(0);
     expect(removed).toBeGreaterThan(said);
+  });
+
+  it("shows Cat, in her terminal, that she was removed and by whom", { timeout: STEP * 3 }, async () => {
+    const cat = await catList((texts) => texts.includes("You were removed by Ana Alder"));
+    expect(cat.filter((e) => e.type === "notice").map((e) => e.text)).toContain(
+      "You were removed by Ana Alder",
+    );
   });
 
   it("threw no errors in either page", () => {
