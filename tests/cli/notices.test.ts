@@ -122,6 +122,9 @@ describe("membership changes in the chat history", { timeout: 600_000 }, () => {
 
   it("shows a person who asked to leave as having left, not as removed", async () => {
     await bob.ok("group", "leave", GROUP);
+    // Bob's own device says so at once, without waiting for anyone to commit it.
+    const bobSees = await bob.ok<Entry[]>("chat", "list", GROUP, "--offline");
+    expect(notices(bobSees).at(-1)).toBe("You left");
     // Alice's device commits Bob's request to leave at its next sync.
     let aliceSees: Entry[] = [];
     for (let i = 0; i < 5 && !notices(aliceSees).includes("Bob Bee left"); i++) {

@@ -76,6 +76,7 @@ import {
   stateOps,
 } from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
+import { leftNoticeOps } from "./notices.ts";
 
 /** Up to this many members after an add, the ratchet tree travels inside the welcome. */
 const INLINE_TREE_MEMBERS = 100;
@@ -452,6 +453,7 @@ export class GroupService {
     }
     await this.core.store.batch([
       ...dropStateOps(id),
+      ...leftNoticeOps({ group: id, me: this.me(), epoch: rec.epoch, at: this.core.now() }),
       this.putRecord({ ...rec, status: "left", keys: [], pending: null, endedAt: this.core.now() }),
     ]);
     this.core.wakeOutbox();
