@@ -4,39 +4,20 @@
  * — admin commits first, then the lowest event id — and a device that applied the losing commit
  * because the better one reached it later goes back to the state before and applies the winner.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
+import {
+  acceptAll,
+  npubOf as npub,
+  person as personIn,
+  pubkeyOf as pubkey,
+  startWorld,
+  stopWorld,
+  type World,
+} from "../world.ts";
 
-let relay: RelayHandle;
-let root: string;
-const clients: Rally[] = [];
-
-async function person(name: string): Promise<Rally> {
-  const client = await createNodeClient({ home: path.join(root, name), fetchTimeoutMs: 8_000 });
-  await client.createAccount({ name, relays: [relay.url] });
-  await client.deliver(8_000);
-  clients.push(client);
-  return client;
-}
-
-async function pubkey(c: Rally): Promise<string> {
-  return (await c.account())!.pubkey;
-}
-
-async function npub(c: Rally): Promise<string> {
-  return (await c.account())!.npub;
-}
-
-async function acceptAll(c: Rally): Promise<void> {
-  await c.sync();
-  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
-  await c.deliver(8_000);
-}
+let w: World;
+const person = (name: string): Promise<Rally> => personIn(w, name);
 
 async function view(c: Rally, id: string) {
   const rec = await c.groupsSvc.record(id);
@@ -44,14 +25,11 @@ async function view(c: Rally, id: string) {
 }
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "rally-commit-race-"));
-  relay = await startRelay();
+  w = await startWorld("commit-race");
 }, 600_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
-  await relay?.stop();
-  fs.rmSync(root, { recursive: true, force: true });
+  await stopWorld(w);
 });
 
 describe("commit races", { timeout: 300_000 }, () => {

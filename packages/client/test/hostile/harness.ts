@@ -1,45 +1,3 @@
-/**
- * A hostile member for tests: a real Rally client (SQLite home, real relay, real MLS) plus the means
- * to publish what Rally's own client never would, straight to the relay, bypassing every client rule:
- *
- * - any MLS proposal by reference (Add, Remove of anyone, GroupContextExtensions carrying any Rally
- *   group data, Update with another identity's credential): `propose`;
- * - any commit (any by-value proposals, the pending proposals by reference or not, an UpdatePath
- *   whose leaf names another identity): `commit`. ts-mls puts a path in exactly when RFC 9420
- *   §12.4 requires one: an empty commit or one with Remove/Update has a path, an Add-only or
- *   data-only commit has none;
- * - any application message (an inner rumor of any kind and any inner `created_at`, or any
- *   plaintext bytes): `send`;
- *
- * each in the current epoch or in any past epoch the device held (`epochs`), under any outer
- * `created_at`, with an event id ground below a given one if asked (`idBelow`; `commitsOf` lists
- * the commits of an epoch on the relay). The device's own MLS state of every epoch is copied
- * (`snapshot`, done by `sync` and `act` before and after): a removed member keeps the state of the
- * epochs it was in, even after its device processed the removal and deleted its keys; a removed
- * admin keeps the epochs in which it was an admin.
- *
- *   const bob = new Hostile(bobClient);
- *   await bob.sync();                                   // copies epoch E
- *   await bob.propose(g, bob.dataProposal(g, { admins: [bobPk] }));
- *   await bob.commit(g, { epoch: E, createdAt: t - 3600, idBelow: theirs.id });
- *   await bob.send(g, buildChatMessage({ … }), { epoch: E });
- *
- * Roles come from the honest actions around it: a member who is not an admin, a removed member
- * (removed by an admin, then `send`/`propose`/`commit` with `epoch` = an epoch it was in), a removed
- * admin (promoted, snapshotted, removed).
- *
- * The hostile messages leave the device unaware of them: its commits are never adopted and its
- * events are marked seen. Its stored state still moves past the handshake and application
- * generations they used (RFC 9420 §9: a generation is used once), so the device's later honest
- * messages are not refused because of them.
- *
- * Also here: a world of clients around one relay process (`startWorld`), with a clock the tests can
- * move (the relay refuses events dated more than 15 minutes ahead, so tests start the clock behind
- * and move it forward).
- */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { Rumor } from "@rally/protocol/app/index.ts";
 import {
   deriveGroupMessageKeys,
@@ -62,18 +20,13 @@ import { leafMap } from "@rally/protocol/mls/members.ts";
 import { type GroupState, unwrapState, wrapState } from "@rally/protocol/mls/state.ts";
 import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey } from "nostr-tools/pure";
-import WebSocket from "ws";
-import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
 // The client package does not depend on ts-mls; the harness reaches the engine's own copy, so the
 // states it builds on are the engine's objects.
 import * as tsmls from "../../../protocol/node_modules/ts-mls/dist/src/index.js";
 import { signLeafNodeCommit } from "../../../protocol/node_modules/ts-mls/dist/src/leafNode.js";
-import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
 import { loadState, stateOps } from "../../src/group/mlsStore.ts";
 import { RALLY_INNER_KINDS } from "../../src/group/names.ts";
-import type { WebSocketConstructor } from "../../src/net/websocket.ts";
-import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { openHomeStore } from "../../src/store/sqlite.ts";
+import type { Rally } from "../../src/rallyClient.ts";
 
 export type Proposal = tsmls.Proposal;
 
@@ -99,67 +52,19 @@ export interface CommitOptions extends SendOptions {
   asIdentity?: Uint8Array;
 }
 
-// --- a world: one relay, clients with real homes, one movable clock ---
+// --- a world (one relay, clients with real homes, one movable clock): ../world.ts ---
 
-export interface World {
-  relay: RelayHandle;
-  root: string;
-  /** Added to the real clock for every client of this world (ms). */
-  clock: { offsetMs: number };
-  clients: Rally[];
-}
-
-export async function startWorld(name: string): Promise<World> {
-  return {
-    relay: await startRelay(),
-    root: fs.mkdtempSync(path.join(os.tmpdir(), `rally-hostile-${name}-`)),
-    clock: { offsetMs: 0 },
-    clients: [],
-  };
-}
-
-export async function stopWorld(w: World | undefined): Promise<void> {
-  if (!w) return;
-  for (const c of w.clients) await c.close().catch(() => undefined);
-  await w.relay.stop();
-  fs.rmSync(w.root, { recursive: true, force: true });
-}
-
-let homes = 0;
-
-/** A person with an account on a real client (as `createNodeClient` builds it, with the world's clock). */
-export async function person(w: World, name: string): Promise<Rally> {
-  const client = await createRallyClient({
-    store: openHomeStore(path.join(w.root, `${name}-${++homes}`)),
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    mlsCrypto: nodeCryptoBackend(),
-    fetchTimeoutMs: 8_000,
-    nowMs: () => Date.now() + w.clock.offsetMs,
-  });
-  w.clients.push(client);
-  await client.createAccount({ name, relays: [w.relay.url] });
-  await client.deliver(8_000);
-  return client;
-}
-
-export async function pubkeyOf(c: Rally): Promise<string> {
-  const a = await c.account();
-  if (!a) throw new Error("no account");
-  return a.pubkey;
-}
-
-export async function npubOf(c: Rally): Promise<string> {
-  const a = await c.account();
-  if (!a) throw new Error("no account");
-  return a.npub;
-}
-
-/** Fetches invitations and accepts them all. */
-export async function acceptAll(c: Rally): Promise<void> {
-  await c.sync();
-  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
-  await c.deliver(8_000);
-}
+export {
+  acceptAll,
+  groupWith,
+  npubOf,
+  person,
+  pubkeyOf,
+  startWorld,
+  stopWorld,
+  viewOf,
+  type World,
+} from "../world.ts";
 
 // --- the hostile member ---
 
@@ -421,32 +326,4 @@ export class Hostile {
       throw new Error(`no relay took the hostile event: ${JSON.stringify(results)}`);
     return event;
   }
-}
-
-/** A group made by `admin` with `others` in it (each accepted), every device synced. */
-export async function groupWith(admin: Rally, others: Rally[], name: string): Promise<string> {
-  const g = await admin.createGroup({ name });
-  for (const o of others) {
-    await admin.invite(g.id, await npubOf(o));
-    await acceptAll(o);
-  }
-  for (const c of [admin, ...others]) await c.sync();
-  return g.id;
-}
-
-/** What a device shows of a group: name, description, relays, admins and members (sorted). */
-export async function viewOf(c: Rally, group: string) {
-  const rec = await c.groupsSvc.record(group);
-  const members = await c.members(group);
-  return {
-    status: rec.status,
-    name: rec.name,
-    description: rec.description,
-    relays: [...rec.relays].sort(),
-    admins: members
-      .filter((m) => m.admin)
-      .map((m) => m.pubkey)
-      .sort(),
-    members: members.map((m) => m.pubkey).sort(),
-  };
 }
