@@ -39,14 +39,17 @@ export async function stopWorld(w: World | undefined): Promise<void> {
 
 let homes = 0;
 
-/** A person with an account on a real client (as `createNodeClient` builds it, with the world's clock). */
-export async function person(w: World, name: string): Promise<Rally> {
+/**
+ * A person with an account on a real client (as `createNodeClient` builds it), reading the world's
+ * clock or one of their own (a device set a little wrong).
+ */
+export async function person(w: World, name: string, clock: { offsetMs: number } = w.clock): Promise<Rally> {
   const client = await createRallyClient({
     store: openHomeStore(path.join(w.root, `${name}-${++homes}`)),
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     mlsCrypto: nodeCryptoBackend(),
     fetchTimeoutMs: 8_000,
-    nowMs: () => Date.now() + w.clock.offsetMs,
+    nowMs: () => Date.now() + clock.offsetMs,
   });
   w.clients.push(client);
   await client.createAccount({ name, relays: [w.relay.url] });

@@ -4,46 +4,27 @@
  * seen the demotion, and a member who reads the demotion and the deletion in one fetch, both keep
  * the message; a deletion the same admin made while still an admin, read in time, stands.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
 import { envelopeOf } from "../../src/group/appViews.ts";
 import type { Rally } from "../../src/rallyClient.ts";
+import {
+  acceptAll,
+  npubOf as npub,
+  person as personIn,
+  startWorld,
+  stopWorld,
+  type World,
+} from "../world.ts";
 
-let relay: RelayHandle;
-let root: string;
-const clients: Rally[] = [];
-
-async function person(name: string): Promise<Rally> {
-  const client = await createNodeClient({ home: path.join(root, name), fetchTimeoutMs: 8_000 });
-  await client.createAccount({ name, relays: [relay.url] });
-  await client.deliver(8_000);
-  clients.push(client);
-  return client;
-}
-
-async function npub(c: Rally): Promise<string> {
-  return (await c.account())!.npub;
-}
-
-async function acceptAll(c: Rally): Promise<void> {
-  await c.sync();
-  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
-  await c.deliver(8_000);
-}
+let w: World;
+const person = (name: string): Promise<Rally> => personIn(w, name);
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "rally-late-admin-"));
-  relay = await startRelay();
+  w = await startWorld("late-admin");
 }, 600_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
-  await relay?.stop();
-  fs.rmSync(root, { recursive: true, force: true });
+  await stopWorld(w);
 });
 
 describe("late admin acts", { timeout: 300_000 }, () => {

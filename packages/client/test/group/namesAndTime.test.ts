@@ -4,67 +4,25 @@
  * The newcomer keeps the admin's names; the far-future message sits at its receipt time (plus the
  * allowed skew), so messages written after that come after it.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { buildChatMessage, MAX_CLOCK_SKEW } from "@rally/protocol/app/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
-import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
 import { buildProfileRumor } from "../../src/group/names.ts";
-import type { WebSocketConstructor } from "../../src/net/websocket.ts";
-import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { openHomeStore } from "../../src/store/sqlite.ts";
+import type { Rally } from "../../src/rallyClient.ts";
+import { acceptAll, person as personIn, startWorld, stopWorld, type World } from "../world.ts";
 
-let relay: RelayHandle;
-let root: string;
-const clients: Rally[] = [];
-
-async function person(name: string): Promise<Rally> {
-  const client = await createNodeClient({ home: path.join(root, name), fetchTimeoutMs: 8_000 });
-  await client.createAccount({ name, relays: [relay.url] });
-  await client.deliver(8_000);
-  clients.push(client);
-  return client;
-}
-
-/** A Node client whose clock runs `offset.ms` away from the machine's (a device set a little wrong). */
-async function personWithClock(name: string, offset: { ms: number }): Promise<Rally> {
-  const home = path.join(root, name);
-  const client = await createRallyClient({
-    store: openHomeStore(home),
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    mlsCrypto: nodeCryptoBackend(),
-    fetchTimeoutMs: 8_000,
-    nowMs: () => Date.now() + offset.ms,
-  });
-  await client.createAccount({ name, relays: [relay.url] });
-  await client.deliver(8_000);
-  clients.push(client);
-  return client;
-}
+let w: World;
+const person = (name: string): Promise<Rally> => personIn(w, name);
 
 async function me(c: Rally) {
   return (await c.account())!;
 }
 
-async function acceptAll(c: Rally): Promise<void> {
-  await c.sync();
-  for (const inv of await c.invites()) await c.acceptInvite(inv.id);
-  await c.deliver(8_000);
-}
-
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "rally-names-time-"));
-  relay = await startRelay();
+  w = await startWorld("names-time");
 }, 600_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
-  await relay?.stop();
-  fs.rmSync(root, { recursive: true, force: true });
+  await stopWorld(w);
 });
 
 describe("names and times from members", { timeout: 300_000 }, () => {
@@ -72,8 +30,8 @@ describe("names and times from members", { timeout: 300_000 }, () => {
     const alice = await person("Alice");
     const bob = await person("Bob");
     const carol = await person("Carol");
-    const erinClock = { ms: 0 };
-    const erin = await personWithClock("Erin", erinClock);
+    const erinClock = { offsetMs: 0 };
+    const erin = await personIn(w, "Erin", erinClock);
     const g = await alice.createGroup({ name: "Allotment" });
     for (const p of [bob, carol]) {
       await alice.invite(g.id, (await me(p)).npub);
@@ -109,9 +67,9 @@ describe("names and times from members", { timeout: 300_000 }, () => {
     await bob.deliver(8_000);
     // Erin's device reads it while its clock is ten minutes slow, then is set right: the message
     // counts as written at most MAX_CLOCK_SKEW after that reading, before what Carol writes next.
-    erinClock.ms = -600_000;
+    erinClock.offsetMs = -600_000;
     await erin.sync();
-    erinClock.ms = 0;
+    erinClock.offsetMs = 0;
     await carol.sendChat(g.id, "seedlings are in");
     await carol.deliver(8_000);
     await erin.sync();
