@@ -32,7 +32,7 @@ import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
-import { dropStateOps, stateOps } from "./mlsStore.ts";
+import { stateOps } from "./mlsStore.ts";
 import { joinedNoticeOps } from "./notices.ts";
 
 /** The `seen` collection's name for the person's own inbox (gift wraps). */
