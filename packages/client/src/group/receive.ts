@@ -28,7 +28,7 @@ import {
   type CommitRank,
   compareCommits,
   type GroupState,
-  groupData,
+  isAdmin,
   isMlsEngineError,
   type MessageInfo,
   members as mlsMembers,
@@ -40,6 +40,7 @@ import {
   processBatch,
   epoch as stateEpoch,
 } from "@rally/protocol/mls/index.ts";
+import type { PubkeyHex } from "@rally/protocol/nostr/event.ts";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
@@ -139,12 +140,6 @@ const contender = (t: Tried): Contender => ({
 
 /** Events read to tell whether the group went on from a commit (see `wentOn`). */
 const PROBE_LIMIT = 20;
-
-/** Admins who are members of the group in `state`: the only admins whose acts count. */
-function effectiveAdmins(state: GroupState): Set<string> {
-  const present = new Set(mlsMembers(state).map((m) => m.pubkey));
-  return new Set(groupData(state).admins.filter((a) => present.has(a)));
-}
 
 function isCommitOf(m: Decoded | undefined, epoch: number): boolean {
   return m !== undefined && m.info.kind === "commit" && "epoch" in m.info && m.info.epoch === epoch;
@@ -330,7 +325,7 @@ export async function processGroupEvents(
     result.advanced = true;
     result.adopted = pending;
     rec = { ...rec, pending: null };
-    const byAdmin = effectiveAdmins(before).has(me);
+    const byAdmin = isAdmin(before, me as PubkeyHex);
     const gone = rec.members.filter((p) => !mlsMembers(next).some((m) => m.pubkey === p));
     // Committing pending proposals removes only those who asked to leave.
     const left = pending.intent.type === "proposals" ? gone : [];
@@ -458,7 +453,7 @@ export async function processGroupEvents(
       );
       const ours: Contender | null = pending
         ? {
-            byAdmin: effectiveAdmins(state).has(me),
+            byAdmin: isAdmin(state, me as PubkeyHex),
             id: pending.eventId,
             committer: me,
             removed: pending.intent.type === "remove" ? pending.intent.pubkeys : [],
