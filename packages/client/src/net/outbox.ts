@@ -12,6 +12,7 @@
  */
 import type { NostrEvent } from "nostr-tools/core";
 import type { Store, WriteOp } from "../store/store.ts";
+import { requeueFailed } from "./outboxRetry.ts";
 import {
   applyOutcome,
   DEFAULT_RULES,
@@ -207,19 +208,25 @@ export class Outbox {
     return this.entries.get(id);
   }
 
-  /** Sends a failed entry again from the start (e.g. after the person fixed something). */
-  async retry(id: string): Promise<void> {
-    await this.serial(async () => {
-      const e = this.entries.get(id);
-      if (e?.state !== "failed") return;
-      const now = this.now();
-      const relays = Object.fromEntries(
-        Object.keys(e.relays).map((url) => [url, { status: "pending" as const, attempts: 0, nextAt: now }]),
-      );
-      const { error: _drop, ...rest } = e;
-      await this.write({ ...rest, relays, state: "pending" });
+  /**
+   * Sends failed entries again from the start (after the cause of a refusal is gone): those named,
+   * or every failed one, and the failed entries that were waiting for them. Returns how many.
+   */
+  async retry(ids?: string | Iterable<string>): Promise<number> {
+    if (!this.loaded) await this.reload();
+    const wanted = ids === undefined ? null : new Set(typeof ids === "string" ? [ids] : ids);
+    const again = await this.serial(async () => {
+      const entries = requeueFailed(this.entries.values(), wanted, this.now());
+      if (entries.length === 0) return entries;
+      await this.store.batch(entries.map((e): WriteOp => ({ op: "putOutbox", id: e.id, value: e })));
+      for (const e of entries) {
+        this.entries.set(e.id, e);
+        this.emit({ entry: e, removed: false });
+      }
+      return entries;
     });
-    this.schedule(0);
+    if (again.length > 0) this.schedule(0);
+    return again.length;
   }
 
   /** Removes an entry for good (sent or not). Entries waiting for it then fail. */

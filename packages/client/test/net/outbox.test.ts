@@ -127,7 +127,7 @@ describe("Outbox", { timeout: 120_000 }, () => {
     expect(sends.filter((s) => s.id === tampered.id).length).toBe(attempts);
     expect(attempts).toBe(1);
 
-    await outbox.retry(tampered.id);
+    expect(await outbox.retry(tampered.id)).toBe(1);
     expect((await outbox.get(tampered.id))?.state).toBe("pending");
     await waitFor(async () => (await outbox.get(tampered.id))?.state === "failed", "failing again");
     await outbox.discard(tampered.id);
