@@ -9,10 +9,13 @@
  * queues order by (created_at, id) — never of arrival order. Property tests shuffle and duplicate
  * inputs and compare states.
  *
- * Time: every rule below reads a rumor's *effective* time, `min(created_at, receivedAt +
- * MAX_CLOCK_SKEW)` (rumor.ts), put in place of `created_at` when the rumor enters the set — so a
- * message dated in the future cannot stay at the bottom of the chat, make an event version nobody
- * can supersede, or jump ahead in any "newest wins". Entries without a receipt time keep their
+ * Time: every rule below reads a rumor's *effective* time, `max(floor, min(created_at, receivedAt
+ * + MAX_CLOCK_SKEW))` (rumor.ts `effectiveCreatedAt`), put in place of `created_at` when the rumor
+ * enters the set — so a message dated in the future cannot stay at the bottom of the chat, make an
+ * event version nobody can supersede, or jump ahead in any "newest wins", and one dated before the
+ * epoch that carried it began (a slow clock, or a member choosing a date) cannot sink below what
+ * was written before it, win an "oldest", or vote in a poll that had closed. Both bounds are facts
+ * stored with the entry, so order independence holds. Entries without them keep their
  * `created_at`. The effective time, not the written one, is what states and views show.
  *
  * Rules, in the words of issues 4 and 8 and DESIGN.md:
@@ -101,8 +104,8 @@ function preferCopy(a: Accepted, b: Accepted): Accepted {
 }
 
 /** The rumor with its effective time in `created_at` (the same object when nothing changes). */
-function atEffectiveTime(rumor: Rumor, receivedAt: number | undefined): Rumor {
-  const at = effectiveCreatedAt(rumor.created_at, receivedAt);
+function atEffectiveTime(rumor: Rumor, entry: RumorEntry): Rumor {
+  const at = effectiveCreatedAt(rumor.created_at, entry.receivedAt, entry.floor);
   return at === rumor.created_at ? rumor : { ...rumor, created_at: at };
 }
 
@@ -144,7 +147,7 @@ export function reduceGroup(
       ignore(entry.rumor ?? {}, sender, parsed.error);
       continue;
     }
-    const rumor = atEffectiveTime(parsed.value, entry.receivedAt);
+    const rumor = atEffectiveTime(parsed.value, entry);
     if (rumor.pubkey !== sender) {
       ignore(rumor, sender, "the rumor's author is not the member who sent it");
       continue;

@@ -27,9 +27,16 @@ export interface RumorEntry {
   epoch?: number;
   /**
    * Unix seconds (this device's clock) at which this device read the message. When given, the
-   * rumor's time is `min(created_at, receivedAt + MAX_CLOCK_SKEW)` (see effectiveCreatedAt).
+   * rumor's time is at most `receivedAt + MAX_CLOCK_SKEW` (see effectiveCreatedAt).
    */
   receivedAt?: number;
+  /**
+   * Unix seconds (this device's clock) at which the epoch that carried the message began, as this
+   * device knows it: the time of the commit that took the group into it, or of joining it. When
+   * given, the rumor's time is at least this (see effectiveCreatedAt): whoever can write in an
+   * epoch could not have written before it began.
+   */
+  floor?: number;
   /**
    * The message was carried in an epoch older than the group's epoch when this device read it. A
    * late admin act counts only if its author is still a current member and admin (see context.ts).
@@ -163,12 +170,19 @@ export function tagsNamed(rumor: Rumor, name: string): string[][] {
 export const MAX_CLOCK_SKEW = 120;
 
 /**
- * The time a rule uses for a rumor read at `receivedAt`: its `created_at`, but never more than
- * `MAX_CLOCK_SKEW` after the receipt. Without a (valid) receipt time, `created_at` as written.
+ * The time a rule uses for a rumor (its *filed* time): its `created_at`, but never more than
+ * `MAX_CLOCK_SKEW` after `receivedAt` (a date in the future cannot stay at the bottom of the chat or
+ * win every "newest") and never before `floor`, the start of the epoch that carried it (a slow or
+ * lying clock cannot bury a message in the past). Either bound is left out when absent or not a
+ * valid time. The floor is known before the message is read, so it is never after the ceiling.
  */
-export function effectiveCreatedAt(createdAt: number, receivedAt: number | undefined): number {
-  if (!isUnixSeconds(receivedAt)) return createdAt;
-  return Math.min(createdAt, receivedAt + MAX_CLOCK_SKEW);
+export function effectiveCreatedAt(
+  createdAt: number,
+  receivedAt: number | undefined,
+  floor?: number | undefined,
+): number {
+  const capped = isUnixSeconds(receivedAt) ? Math.min(createdAt, receivedAt + MAX_CLOCK_SKEW) : createdAt;
+  return isUnixSeconds(floor) ? Math.max(floor, capped) : capped;
 }
 
 /** Total order used everywhere a tie must be broken the same way on every device. */

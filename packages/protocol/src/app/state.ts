@@ -4,8 +4,8 @@
  * (deep equality), whatever order the rumors came in.
  *
  * Every time here (`createdAt`, `updatedAt`) is a rumor's effective time: its `created_at`, capped
- * at the time this device read it plus MAX_CLOCK_SKEW (reducer.ts), never a date its author chose
- * further ahead.
+ * at the time this device read it plus MAX_CLOCK_SKEW and raised to the start of the epoch that
+ * carried it (reducer.ts), never a date its author chose further ahead or further back.
  */
 
 import type { CalendarEventFields } from "./calendar.ts";

@@ -497,37 +497,40 @@ test("the pooled answers open for the host exactly as withUnsealed opens them", 
  * before it, as a message dated in the future is — and sometimes late (in an epoch the group had
  * already left). Copies of one rumor may be read at other times and in time or late.
  */
+/**
+ * Receipt facts of one copy: read `delay` after its created_at (negative: a clock ahead), late or
+ * not, and — unless `lag` is null (a record from before floors were kept) — carried in an epoch
+ * that began `lag` before it was read (a positive `delay - lag`: a clock behind).
+ */
+const fact = {
+  delay: fc.integer({ min: -400, max: 40 }),
+  late: fc.boolean(),
+  lag: fc.option(fc.integer({ min: 0, max: 500 })),
+};
 const receipts = (n: number) =>
   fc.record({
-    facts: fc.array(fc.record({ delay: fc.integer({ min: -400, max: 40 }), late: fc.boolean() }), {
-      minLength: n,
-      maxLength: n,
-    }),
-    copies: fc.array(
-      fc.record({ i: fc.nat(), delay: fc.integer({ min: -400, max: 40 }), late: fc.boolean() }),
-      {
-        maxLength: 10,
-      },
-    ),
+    facts: fc.array(fc.record(fact), { minLength: n, maxLength: n }),
+    copies: fc.array(fc.record({ i: fc.nat(), ...fact }), { maxLength: 10 }),
   });
 
-function received(entries: RumorEntry[], r: { facts: { delay: number; late: boolean }[] }): RumorEntry[] {
-  return entries.map((e, i) => {
-    const f = r.facts[i]!;
-    return { ...e, receivedAt: Math.max(0, e.rumor.created_at + f.delay), late: f.late };
-  });
+type Fact = { delay: number; late: boolean; lag: number | null };
+
+function receivedAs(e: RumorEntry, f: Fact): RumorEntry {
+  const receivedAt = Math.max(0, e.rumor.created_at + f.delay);
+  const { floor: _, ...rest } = e;
+  const out: RumorEntry = { ...rest, receivedAt, late: f.late };
+  if (f.lag !== null) out.floor = Math.max(0, receivedAt - f.lag);
+  return out;
 }
 
-function withCopies(
-  entries: RumorEntry[],
-  r: { copies: { i: number; delay: number; late: boolean }[] },
-): RumorEntry[] {
+function received(entries: RumorEntry[], r: { facts: Fact[] }): RumorEntry[] {
+  return entries.map((e, i) => receivedAs(e, r.facts[i]!));
+}
+
+function withCopies(entries: RumorEntry[], r: { copies: (Fact & { i: number })[] }): RumorEntry[] {
   const out = [...entries];
   if (entries.length === 0) return out;
-  for (const c of r.copies) {
-    const e = entries[c.i % entries.length]!;
-    out.push({ ...e, receivedAt: Math.max(0, e.rumor.created_at + c.delay), late: c.late });
-  }
+  for (const c of r.copies) out.push(receivedAs(entries[c.i % entries.length]!, c));
   return out;
 }
 
@@ -550,7 +553,7 @@ describe("with receipt times and late messages", () => {
     );
   });
 
-  test("F13: no time is later than its receipt plus the skew; F2: no late act of a former admin counts", () => {
+  test("F13: every time lies between its epoch's start and its receipt plus the skew; F2: no late act of a former admin counts", () => {
     fc.assert(
       fc.property(
         ops.chain((list) => {
@@ -561,7 +564,7 @@ describe("with receipt times and late messages", () => {
           const entries = withCopies(received(plain, r), r);
           const state = reduceGroup(entries, context);
           const copiesOf = (id: string) => entries.filter((e) => e.rumor.id === id);
-          const effective = (e: RumorEntry) => effectiveCreatedAt(e.rumor.created_at, e.receivedAt);
+          const effective = (e: RumorEntry) => effectiveCreatedAt(e.rumor.created_at, e.receivedAt, e.floor);
           // Bob was an admin in epochs 0 and 1 only, and is a member still: his acts on others'
           // content count only from those epochs and only when read in time.
           const inTimeAdminAct = (e: RumorEntry) => e.epoch! <= 1 && e.late !== true;
@@ -571,6 +574,7 @@ describe("with receipt times and late messages", () => {
             expect(m.createdAt).toBeLessThanOrEqual(
               Math.max(...copies.map((e) => e.receivedAt! + MAX_CLOCK_SKEW)),
             );
+            expect(m.createdAt).toBeGreaterThanOrEqual(Math.min(...copies.map((e) => e.floor ?? 0)));
             if (m.deletedBy === bob.pk && m.author !== bob.pk) {
               const acts = entries.filter(
                 (e) =>
