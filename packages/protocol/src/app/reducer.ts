@@ -9,14 +9,15 @@
  * queues order by (created_at, id) — never of arrival order. Property tests shuffle and duplicate
  * inputs and compare states.
  *
- * Time: every rule below reads a rumor's *effective* time, `max(floor, min(created_at, receivedAt
- * + MAX_CLOCK_SKEW))` (rumor.ts `effectiveCreatedAt`), put in place of `created_at` when the rumor
- * enters the set — so a message dated in the future cannot stay at the bottom of the chat, make an
- * event version nobody can supersede, or jump ahead in any "newest wins", and one dated before the
- * epoch that carried it began (a slow clock, or a member choosing a date) cannot sink below what
- * was written before it, win an "oldest", or vote in a poll that had closed. Both bounds are facts
- * stored with the entry, so order independence holds. Entries without them keep their
- * `created_at`. The effective time, not the written one, is what states and views show.
+ * Time: every rule below reads a rumor's *effective* time — `created_at` raised to the start of
+ * the epoch that carried it (`floor`) and capped at `receivedAt + MAX_CLOCK_SKEW` (rumor.ts
+ * `effectiveCreatedAt`) — put in place of `created_at` when the rumor enters the set. So a message
+ * dated in the future cannot stay at the bottom of the chat, make an event version nobody can
+ * supersede, or jump ahead in any "newest wins"; and one dated before its epoch began (a slow
+ * clock, or a member choosing a date) cannot sink below what was written before it, or vote in a
+ * poll that had closed. Both bounds are facts stored with the entry, so order independence holds.
+ * Entries without them keep their `created_at`. The effective time, not the written one, is what
+ * states and views show.
  *
  * Rules, in the words of issues 4 and 8 and DESIGN.md:
  * - a rumor counts only if its pubkey is its MLS sender; a former member's rumors made at or after

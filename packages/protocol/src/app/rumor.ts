@@ -170,19 +170,21 @@ export function tagsNamed(rumor: Rumor, name: string): string[][] {
 export const MAX_CLOCK_SKEW = 120;
 
 /**
- * The time a rule uses for a rumor (its *filed* time): its `created_at`, but never more than
- * `MAX_CLOCK_SKEW` after `receivedAt` (a date in the future cannot stay at the bottom of the chat or
- * win every "newest") and never before `floor`, the start of the epoch that carried it (a slow or
- * lying clock cannot bury a message in the past). Either bound is left out when absent or not a
- * valid time. The floor is known before the message is read, so it is never after the ceiling.
+ * The time a rule uses for a rumor (its *filed* time): its `created_at`, but never before `floor`,
+ * the start of the epoch that carried it (a slow or lying clock cannot bury a message in the past),
+ * and never more than `MAX_CLOCK_SKEW` after `receivedAt` (a date in the future cannot stay at the
+ * bottom of the chat or win every "newest"). Either bound is left out when absent or not a valid
+ * time. The floor is known before the message is read, so it is not after the ceiling — unless the
+ * reading device's clock was set back in between; then the ceiling wins: nothing is filed later
+ * than it was read.
  */
 export function effectiveCreatedAt(
   createdAt: number,
   receivedAt: number | undefined,
   floor?: number | undefined,
 ): number {
-  const capped = isUnixSeconds(receivedAt) ? Math.min(createdAt, receivedAt + MAX_CLOCK_SKEW) : createdAt;
-  return isUnixSeconds(floor) ? Math.max(floor, capped) : capped;
+  const raised = isUnixSeconds(floor) ? Math.max(floor, createdAt) : createdAt;
+  return isUnixSeconds(receivedAt) ? Math.min(raised, receivedAt + MAX_CLOCK_SKEW) : raised;
 }
 
 /** Total order used everywhere a tie must be broken the same way on every device. */

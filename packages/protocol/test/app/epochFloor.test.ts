@@ -54,6 +54,12 @@ describe("effectiveCreatedAt: between the epoch's start and the receipt plus ske
     );
   });
 
+  test("a floor after the receipt (the reader's clock was set back) yields to the ceiling", () => {
+    expect(effectiveCreatedAt(EPOCH_2 - 2 * HOUR, EPOCH_2 - 600, EPOCH_2)).toBe(
+      EPOCH_2 - 600 + MAX_CLOCK_SKEW,
+    );
+  });
+
   test("no floor without a valid one: the time as before", () => {
     expect(effectiveCreatedAt(100, 900)).toBe(100);
     expect(effectiveCreatedAt(100, 900, undefined)).toBe(100);

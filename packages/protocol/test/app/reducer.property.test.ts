@@ -574,6 +574,7 @@ describe("with receipt times and late messages", () => {
             expect(m.createdAt).toBeLessThanOrEqual(
               Math.max(...copies.map((e) => e.receivedAt! + MAX_CLOCK_SKEW)),
             );
+            // Floors here are never after their receipt, as on a device whose clock is not set back.
             expect(m.createdAt).toBeGreaterThanOrEqual(Math.min(...copies.map((e) => e.floor ?? 0)));
             if (m.deletedBy === bob.pk && m.author !== bob.pk) {
               const acts = entries.filter(
