@@ -21,6 +21,7 @@ import {
   type CalendarEventState,
   calendarEventId,
   chatViews,
+  effectiveCreatedAt,
   eventTimeFromIso,
   eventView,
   eventViews,
@@ -140,7 +141,7 @@ export class AppService {
   // --- chat ---
 
   async sendChat(id: string, text: string, replyTo?: string): Promise<ChatMessage> {
-    await this.svc.activeRecord(id);
+    const rec = await this.svc.activeRecord(id);
     let parent: { id: string; pubkey?: string } | null = null;
     if (replyTo) {
       const row = await this.core.store.getRumor(id, replyTo);
@@ -156,7 +157,8 @@ export class AppService {
         id: rumor.id,
         author: rumor.pubkey,
         text: rumor.content,
-        createdAt: rumor.created_at,
+        // As the chat will file it: no earlier than the current epoch began (sendRumor).
+        createdAt: effectiveCreatedAt(rumor.created_at, undefined, rec.keys[0]?.since),
         replyTo: parent?.id ?? null,
         reactions: [],
         deleted: false,

@@ -8,6 +8,7 @@
  */
 import {
   type ChatView,
+  effectiveCreatedAt,
   type GroupAppState,
   type GroupContext,
   type EventView as ProtocolEventView,
@@ -37,6 +38,12 @@ export interface RumorEnvelope {
    */
   t?: number;
   /**
+   * Unix seconds, this device's clock: when the epoch that carried it began (EpochKey `since`):
+   * the rumor's time counts as at least this. Absent in envelopes stored before it was kept, and
+   * when the record did not know it: no floor.
+   */
+  f?: number;
+  /**
    * Late: carried in an epoch the group had already left when this device read it (a commit of
    * that epoch was applied before, or came in the same fetch). A late act on other people's
    * content counts only if its author is still a member and an admin (the protocol's context.ts,
@@ -55,6 +62,20 @@ export function envelopeOf(row: StoredRumor): RumorEnvelope | null {
   }
 }
 
+/** The envelope with its floor, when one is known. */
+export function withFloor(env: RumorEnvelope, since: number | undefined): RumorEnvelope {
+  return since === undefined ? env : { ...env, f: since };
+}
+
+/**
+ * The time a stored rumor is filed at: the protocol's effective time (`effectiveCreatedAt`), from
+ * the facts kept with it. The store's `created_at` column holds it, so pages and unread counts
+ * follow the order the chat shows.
+ */
+export function filedAt(env: RumorEnvelope): number {
+  return effectiveCreatedAt(env.r.created_at, env.t, env.f);
+}
+
 /** Rumor entries for the reducer; every stored rumor passed the sender check when it was stored. */
 export function entriesOf(rows: readonly StoredRumor[]): RumorEntry[] {
   const out: RumorEntry[] = [];
@@ -63,6 +84,7 @@ export function entriesOf(rows: readonly StoredRumor[]): RumorEntry[] {
     if (!env) continue;
     const entry: RumorEntry = { rumor: env.r, sender: row.pubkey, epoch: env.e };
     if (typeof env.t === "number") entry.receivedAt = env.t;
+    if (typeof env.f === "number") entry.floor = env.f;
     if (env.l === true) entry.late = true;
     out.push(entry);
   }

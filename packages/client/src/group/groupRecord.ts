@@ -19,6 +19,13 @@ export interface EpochKey {
   epoch: number;
   tag: string;
   secret: string;
+  /**
+   * Unix seconds, this device's clock: when the epoch began as this device knows it (the time of
+   * the commit that made it, never later than this device read it; or when this device joined in
+   * it). Messages carried in the epoch are filed no earlier (appViews.ts). Absent in records
+   * written before it was kept: no floor.
+   */
+  since?: number;
 }
 
 /** Someone to add: their key package event and where their welcome goes. */

@@ -56,7 +56,7 @@ import { shortNpub, toNpub } from "../core/people.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
-import type { RumorEnvelope } from "./appViews.ts";
+import { filedAt, type RumorEnvelope, withFloor } from "./appViews.ts";
 import {
   type GroupRecord,
   type Intent,
@@ -124,10 +124,15 @@ export class GroupService {
     return this.core.requireAccount().pubkey;
   }
 
-  /** The record brought up to date with a state's group data, members and epoch keys. */
-  async refreshed(rec: GroupRecord, state: GroupState): Promise<GroupRecord> {
+  /**
+   * The record brought up to date with a state's group data, members and epoch keys. `since`: when
+   * the state's epoch began (see EpochKey); without it, what the record knew of that epoch stays.
+   */
+  async refreshed(rec: GroupRecord, state: GroupState, since?: number): Promise<GroupRecord> {
     const data = groupData(state);
-    const key = await epochKey(state);
+    const fresh = await epochKey(state);
+    const began = since ?? rec.keys.find((k) => k.epoch === fresh.epoch)?.since;
+    const key = began === undefined ? fresh : { ...fresh, since: began };
     const members = mlsMembers(state).map((m) => m.pubkey);
     // The admin set is always admins ∩ members: a removed admin's entry lingers in the group data
     // until the next data change (ts-mls cannot carry both in one commit) and grants nothing.
@@ -183,7 +188,7 @@ export class GroupService {
       invite: null,
       endedAt: null,
     };
-    const rec = await this.refreshed(base, state);
+    const rec = await this.refreshed(base, state, now);
     await this.core.store.batch([...stateOps(rec.id, state, "all"), this.putRecord(rec)]);
     this.core.emit("groups", rec.id);
     return rec;
@@ -208,7 +213,8 @@ export class GroupService {
       mlsMessage: out.message,
       now: this.core.now(),
     });
-    const envelope: RumorEnvelope = { r: rumor, e: rec.epoch, o: event.id };
+    // Filed no earlier than the current epoch began, as every other device files it.
+    const envelope: RumorEnvelope = withFloor({ r: rumor, e: rec.epoch, o: event.id }, key.since);
     const ops: WriteOp[] = [
       ...stateOps(id, out.state, out.persist),
       {
@@ -217,14 +223,14 @@ export class GroupService {
           id: rumor.id,
           group: id,
           kind: rumor.kind,
-          created_at: rumor.created_at,
+          created_at: filedAt(envelope),
           pubkey: rumor.pubkey,
           json: JSON.stringify(envelope),
         },
       },
       { op: "markSeen", group: id, ids: [event.id], at: this.core.now() },
       Outbox.prepare(event, rec.relays, { label: `group ${id}`, now: this.core.nowMs() }).op,
-      this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) }),
+      this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) }),
     ];
     await this.core.store.batch(ops);
     this.core.wakeOutbox();

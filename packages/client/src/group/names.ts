@@ -15,16 +15,17 @@
  * Who may name whom (issue 8, review F13): anyone states their own name; directory entries naming
  * other people count only from an admin of the epoch that carried them, under the same rule as
  * other acts on others' content (the protocol's context.ts, "Late admin acts") — otherwise any
- * member could rename everyone for every newcomer. "Newest" reads each statement's time capped at
- * its receipt plus MAX_CLOCK_SKEW, so a name dated in the future does not win for ever; a former
+ * member could rename everyone for every newcomer. "Newest" reads each statement's filed time (capped at
+ * its receipt plus MAX_CLOCK_SKEW, raised to the start of the epoch that carried it: appViews.ts
+ * `filedAt`), so a name dated in the future does not win for ever; a former
  * member's statements dated at or after their removal count for nothing, as in the reducer.
  *
  * Runs in: Node and browsers (pure).
  */
-import { effectiveCreatedAt, makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
+import { makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
 import { INNER_KINDS } from "@rally/protocol/marmot/index.ts";
 import type { StoredRumor } from "../store/store.ts";
-import { envelopeOf, groupContext, type MembershipFacts } from "./appViews.ts";
+import { envelopeOf, filedAt, groupContext, type MembershipFacts } from "./appViews.ts";
 
 export const KIND_PROFILE = 0;
 const MAX_NAME = 100;
@@ -88,7 +89,7 @@ export function namesFromRumors(rows: readonly StoredRumor[], facts: MembershipF
       content = null;
     }
     const name = cleanName((content as { name?: unknown } | null)?.name);
-    const at = { at: effectiveCreatedAt(row.created_at, env.t), id: row.id };
+    const at = { at: filedAt(env), id: row.id };
     const removedAt = ctx.removedAt(row.pubkey);
     if (removedAt !== undefined && at.at >= removedAt) continue;
     const mayNameOthers = ctx.isAdminAct(row.pubkey, env.e, env.l === true);

@@ -45,7 +45,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
-import type { RumorEnvelope } from "./appViews.ts";
+import { filedAt, withFloor } from "./appViews.ts";
 import {
   type AppliedCommit,
   type GroupRecord,
@@ -294,9 +294,10 @@ export async function processGroupEvents(
     sentAt: number,
   ): Promise<void> => {
     const prev = rec;
-    const next = await svc.refreshed(rec, state);
     // The sender chose `sentAt`: never file a change later than it was read.
     const at = Math.min(sentAt, svc.core.now());
+    // The new epoch began then: what it carries is filed no earlier (appViews.ts `filedAt`).
+    const next = await svc.refreshed(rec, state, at);
     const removedAt = { ...next.removedAt };
     // Only removals against someone's will count as removals: what a person who chose to leave
     // wrote in their last epoch is what they could have said before leaving, and they may come back
@@ -541,20 +542,22 @@ export async function processGroupEvents(
         const late =
           carried < stateEpoch(state) ||
           ordered.some((x) => x.info.kind === "commit" && "epoch" in x.info && x.info.epoch === carried);
-        const envelope: RumorEnvelope = { r: rumor, e: carried, t: svc.core.now(), l: late };
+        // …and when its epoch began: it is filed between that and its receipt (appViews.ts).
+        const since = rec.keys.find((k) => k.epoch === carried)?.since;
+        const envelope = withFloor({ r: rumor, e: carried, t: svc.core.now(), l: late }, since);
         ops.push({
           op: "putRumor",
           rumor: {
             id: rumor.id,
             group: id,
             kind: rumor.kind,
-            created_at: rumor.created_at,
+            created_at: filedAt(envelope),
             pubkey: rumor.pubkey,
             json: JSON.stringify(envelope),
           },
         });
         result.received++;
-        rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, rumor.created_at) };
+        rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) };
         // An invite link another admin shared with this device (sealed to the admins): taken only
         // from a current admin and member, carried in the current epoch (inviteLinks.ts).
         if (rumor.kind === KIND_SEALED) {

@@ -250,9 +250,10 @@ async function joinWelcome(
     invite: null,
     endedAt: null,
   };
-  const rec = await svc.refreshed({ ...existing, ...base }, state);
-  // "You joined; invited by Alice" opens this device's history of the group (notices.ts).
+  // "You joined; invited by Alice" opens this device's history of the group (notices.ts), and what
+  // the epoch joined in carries is filed no earlier (appViews.ts `filedAt`).
   const joinedAt = Math.min(welcome.createdAt, now);
+  const rec = await svc.refreshed({ ...existing, ...base }, state, joinedAt);
   const notice = { group: id, me: svc.me(), inviter: welcome.inviter, welcomeId: welcome.rumorId };
   await store.batch([
     ...stateOps(id, state, "all"),
