@@ -96,8 +96,17 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       return;
     }
     if ((req.method === "GET" || req.method === "HEAD") && acceptsNostrJson(req)) {
+      // The relay's own clock, by which it judges `created_at` (RFC 9110 §6.6.1 `Date`): clients
+      // whose clock is off learn from it to stamp inside the window; pages may read it only when
+      // CORS exposes it.
       res
-        .writeHead(200, { ...CORS, "Content-Type": "application/nostr+json" })
+        .writeHead(200, {
+          ...CORS,
+          "Access-Control-Expose-Headers": "Date",
+          "Cache-Control": "no-store",
+          Date: new Date(core.now() * 1000).toUTCString(),
+          "Content-Type": "application/nostr+json",
+        })
         .end(req.method === "GET" ? info : undefined);
       return;
     }

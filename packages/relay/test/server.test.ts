@@ -65,6 +65,29 @@ describe("startRelayServer", () => {
     expect(server.stats()).toMatchObject({ eventsReceived: 1, eventsSaved: 1 });
   });
 
+  it("tells its own time in the NIP-11 answer's Date header, readable by pages", async () => {
+    // A relay clock far from the machine's, so the header can only come from the relay's clock.
+    const relayNow = 1_700_000_000;
+    server = await startRelayServer({ port: 0, log: silentLog, verifier: "js", now: () => relayNow });
+    const base = server.url.replace("ws://", "http://");
+    const info = await fetch(base, {
+      headers: { Accept: "application/nostr+json", Origin: "https://app.example" },
+    });
+    expect(info.status).toBe(200);
+    expect(Date.parse(info.headers.get("date") ?? "")).toBe(relayNow * 1000);
+    expect(info.headers.get("access-control-expose-headers")).toBe("Date");
+    expect(info.headers.get("access-control-allow-origin")).toBe("*");
+    expect(info.headers.get("cache-control")).toBe("no-store");
+    // And that clock is the one it judges created_at by: 15 minutes ahead of it is refused.
+    const ahead = finalizeEvent(
+      { kind: 1, content: "z", tags: [], created_at: relayNow + 16 * 60 },
+      generateSecretKey(),
+    );
+    const msgs = await roundTrip(server.url, [["EVENT", ahead]], (m) => m[0] === "OK");
+    expect(msgs.at(-1)?.[2]).toBe(false);
+    expect(String(msgs.at(-1)?.[3])).toMatch(/^invalid: created_at is more than 900 seconds in the future/);
+  });
+
   it("uses a given store and leaves it open on close", async () => {
     const store = new SqliteEventStore(":memory:");
     server = await startRelayServer({ port: 0, store, log: silentLog, verifier: "js" });
