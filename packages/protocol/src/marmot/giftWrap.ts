@@ -6,10 +6,15 @@
  * outer signature, the `p` tag nor the rumor id, and reports every failure the same way.
  */
 
-import { getConversationKey, decrypt as nip44Decrypt, v2 as nip44v2 } from "nostr-tools/nip44";
-import { wrapEvent } from "nostr-tools/nip59";
+import {
+  getConversationKey,
+  decrypt as nip44Decrypt,
+  encrypt as nip44Encrypt,
+  v2 as nip44v2,
+} from "nostr-tools/nip44";
+import { createRumor } from "nostr-tools/nip59";
 import type { NostrEvent } from "nostr-tools/pure";
-import { getPublicKey } from "nostr-tools/pure";
+import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { isPubkeyHex, nowSeconds } from "../identity/keys.ts";
 import { base64Length, eventFrameBytes, utf8Encode } from "./bytes.ts";
 import { fail, MarmotError } from "./errors.ts";
@@ -23,11 +28,59 @@ export interface GiftWrapInput {
   kind: number;
   content: string;
   tags: string[][];
-  /** The rumor's (canonical) time; the seal and wrap get NIP-59's randomised past times. */
+  /**
+   * The rumor's (canonical) time; the seal and wrap get NIP-59's randomised past times counted
+   * from it, so a sender that stamps with the relays' time (a device whose clock is off) gives
+   * wraps the relays take.
+   */
   now?: number;
   senderSecretKey: Uint8Array;
   recipientPubkey: string;
   what: string;
+  /** Uniform in [0, 1): how far back the seal and wrap times go. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** NIP-59: seal and wrap times are "tweaked" up to two days into the past, so they say nothing. */
+const TWO_DAYS = 2 * 24 * 60 * 60;
+
+/**
+ * NIP-59's `wrapEvent` (rumor → seal → wrap, as nostr-tools lays them out), with the seal's and
+ * wrap's random past times counted from `now` rather than from the platform clock.
+ */
+function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
+  const random = input.random ?? Math.random;
+  const past = () => Math.round(now - random() * TWO_DAYS);
+  const rumor = createRumor(
+    { kind: input.kind, content: input.content, tags: input.tags, created_at: now },
+    input.senderSecretKey,
+  );
+  const seal = finalizeEvent(
+    {
+      kind: KIND_SEAL,
+      content: nip44Encrypt(
+        JSON.stringify(rumor),
+        getConversationKey(input.senderSecretKey, input.recipientPubkey),
+      ),
+      created_at: past(),
+      tags: [],
+    },
+    input.senderSecretKey,
+  );
+  const oneTimeKey = generateSecretKey();
+  try {
+    return finalizeEvent(
+      {
+        kind: KIND_GIFT_WRAP,
+        content: nip44Encrypt(JSON.stringify(seal), getConversationKey(oneTimeKey, input.recipientPubkey)),
+        created_at: past(),
+        tags: [["p", input.recipientPubkey]],
+      },
+      oneTimeKey,
+    );
+  } finally {
+    oneTimeKey.fill(0);
+  }
 }
 
 /** Seals and gift-wraps a rumor; throws `too-large` if the wrap's frame would exceed the limit. */
@@ -36,11 +89,7 @@ export function giftWrap(input: GiftWrapInput): NostrEvent {
     return fail("bad-parameter", "The recipient's public key is not valid.");
   let wrap: NostrEvent;
   try {
-    wrap = wrapEvent(
-      { kind: input.kind, content: input.content, tags: input.tags, created_at: input.now ?? nowSeconds() },
-      input.senderSecretKey,
-      input.recipientPubkey,
-    );
+    wrap = wrapAt(input, input.now ?? nowSeconds());
   } catch {
     return fail("bad-parameter", `The ${input.what} could not be sealed: check the sender's key.`);
   }
