@@ -13,6 +13,7 @@
  * Runs in: Node and browsers.
  */
 
+import { isBlank } from "@rally/protocol/app/index.ts";
 import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
 import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
 import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
@@ -21,6 +22,7 @@ import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
   ChangeListener,
+  ClockOffset,
   ChatEntry,
   ChatMessage,
   ConnectionState,
@@ -53,6 +55,8 @@ import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
 import { sequencePlaces } from "./group/placeSequencer.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
+import { groupRestamper } from "./group/restamp.ts";
+import { retryUnsent } from "./group/resend.ts";
 import { followUp, sendNames, syncGroups, syncInbox } from "./group/sync.ts";
 import {
   acceptInvitation,
@@ -61,6 +65,8 @@ import {
   findInvitation,
   invitations,
 } from "./group/welcomes.ts";
+import { RefusalLog } from "./net/refusals.ts";
+import { isTimeRefusal } from "./net/outboxSchedule.ts";
 import { overallState, type PoolSubscription } from "./net/relayPool.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import { openIndexedDbStore } from "./store/indexeddb.ts";
@@ -80,12 +86,22 @@ export interface RallyOptions extends CoreOptions {
 export interface DeliveryReport {
   sent: number;
   pending: number;
-  /** Queued before this delivery and refused for good by every relay since. */
+  /**
+   * Refused for good by every relay since the last delivery (or since this client opened): what
+   * this delivery sent and what a step before it (catching up, settling a commit) sent.
+   */
   failed: number;
-  /** Why each of those was refused. */
+  /** Why each of those was refused, in plain words ("ws://… said: event too large …"). */
   refused: string[];
   /** Relays that could not be reached, with the reason. */
   unreachable: { url: string; error: string }[];
+  /**
+   * Relays that refused something still pending because of its time (this device's clock is off):
+   * it is stamped again and retried, never counted as sent before a relay takes it.
+   */
+  clockRefused: string[];
+  /** This device's clock against the relays' (`clockOffset()`), once learned. */
+  clock: ClockOffset | null;
 }
 
 const LIVE_SYNC_MS = 15_000;
@@ -119,6 +135,9 @@ export class Rally implements RallyClient {
   private liveSubs: PoolSubscription[] = [];
   private liveTags = "";
   private syncing: Promise<SyncReport> | null = null;
+  /** Outbox entries every relay refused for good, for `deliver()` and `sync()` to report. */
+  private readonly refusals: RefusalLog;
+  private deliveredUpTo = 0;
 
   private constructor(options: RallyOptions) {
     this.core = new Core(options);
@@ -126,10 +145,12 @@ export class Rally implements RallyClient {
     this.groupsSvc = new GroupService(this.core, this.accounts);
     this.app = new AppService(this.groupsSvc);
     this.links = new InviteLinks(this.groupsSvc);
+    this.refusals = new RefusalLog(this.core.transport.outbox);
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
     this.core.onLockTaken(() => this.reread());
+    this.core.restamp = groupRestamper(this.groupsSvc);
   }
 
   /**
@@ -166,7 +187,12 @@ export class Rally implements RallyClient {
     return client;
   }
 
-  private run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a step under the core's lock, once the relays' time is known (`learnClock`): what the step
+   * stamps then falls inside the relays' window even when this device's clock is off.
+   */
+  private async run<T>(fn: () => Promise<T>, relays?: readonly string[]): Promise<T> {
+    await this.learnClock(relays);
     return this.core.exclusive(async () => {
       try {
         return await fn();
@@ -174,6 +200,20 @@ export class Rally implements RallyClient {
         throw asRallyError(e);
       }
     });
+  }
+
+  /**
+   * Asks the account's relays (and `relays`) for their time, those not asked yet in this process
+   * or an hour ago: a few seconds at most, and nothing but the device's own clock when none answers.
+   */
+  private learnClock(relays: readonly string[] = []): Promise<void> {
+    return this.core.clock.learn([...(this.core.account?.relays ?? []), ...relays]);
+  }
+
+  /** How far this device's clock is from the relays' (positive: ahead), once learned; null before. */
+  async clockOffset(): Promise<ClockOffset | null> {
+    const e = this.core.clock.estimate();
+    return e ? { seconds: Math.round(e.aheadMs / 1000), relays: e.relays } : null;
   }
 
   // --- account ---
@@ -192,6 +232,7 @@ export class Rally implements RallyClient {
             ? { relays: this.defaultRelays }
             : {}),
       }),
+      input.relays ?? this.defaultRelays,
     );
   }
 
@@ -206,6 +247,7 @@ export class Rally implements RallyClient {
             ? { relays: this.defaultRelays }
             : {}),
       }),
+      input.relays ?? this.defaultRelays,
     );
   }
 
@@ -252,8 +294,11 @@ export class Rally implements RallyClient {
 
   private async syncRound(): Promise<SyncReport> {
     this.core.requireAccount();
+    const live = (await this.groupsSvc.records()).filter((r) => r.status === "active");
+    await this.learnClock(live.flatMap((r) => r.relays));
     const outbox = this.core.transport.outbox;
     const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const refusedFrom = this.refusals.mark();
     // Send what is queued first (our commits must be on a relay before we read them back).
     await outbox.flush({ timeoutMs: 1_500 });
     const inbox = await syncInbox(this.groupsSvc);
@@ -271,11 +316,15 @@ export class Rally implements RallyClient {
     }
     const after = await outbox.flush({ timeoutMs: reachable ? 6_000 : 300 });
     const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const refused = this.refusals.since(refusedFrom);
+    const notSent = new Set(refused.map((r) => r.id));
     return {
       received: groups.received + inbox.invites,
       senderFaults: groups.senderFaults,
-      sent: [...before].filter((id) => !still.has(id)).length,
+      sent: [...before].filter((id) => !still.has(id) && !notSent.has(id)).length,
       pendingOutbox: after.pending,
+      failed: refused.length,
+      refused: refused.map((r) => r.reason),
       relays: this.relayStatus(),
     };
   }
@@ -298,7 +347,9 @@ export class Rally implements RallyClient {
     const outbox = this.core.transport.outbox;
     // The steps before wrote their entries straight to the store: read it, not the outbox's memory.
     await outbox.refresh();
-    const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const queued = (await outbox.list()).filter((e) => e.state === "pending");
+    const before = new Set(queued.map((e) => e.id));
+    await this.learnClock(queued.flatMap((e) => Object.keys(e.relays)));
     let r = await outbox.flush({ timeoutMs: Math.min(1_500, timeoutMs) });
     // Keep waiting only while some relay is up: an unreachable one will not answer in seconds.
     if (r.pending > 0 && timeoutMs > 1_500 && this.anyRelayOnline()) {
@@ -307,20 +358,26 @@ export class Rally implements RallyClient {
     const entries = await outbox.list();
     const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
     // Refused for good by every relay: never "sent", and never counted as such.
-    const refused = entries.filter((e) => e.state === "failed" && before.has(e.id));
+    const refused = this.refusals.since(this.deliveredUpTo);
+    this.deliveredUpTo = this.refusals.mark();
     const unreachable = new Map<string, string>();
+    const clockRefused = new Set<string>();
     for (const e of entries) {
       if (e.state !== "pending") continue;
       for (const [url, d] of Object.entries(e.relays)) {
-        if (d.status === "pending" && d.message) unreachable.set(url, d.message);
+        if (d.status !== "pending" || !d.message) continue;
+        if (isTimeRefusal(d.message)) clockRefused.add(url);
+        else unreachable.set(url, d.message);
       }
     }
     return {
       sent: [...before].filter((id) => !still.has(id) && !refused.some((e) => e.id === id)).length,
       pending: r.pending,
       failed: refused.length,
-      refused: refused.map((e) => e.error ?? "refused by every relay"),
+      refused: refused.map((e) => e.reason),
       unreachable: [...unreachable].map(([url, error]) => ({ url, error })),
+      clockRefused: [...clockRefused],
+      clock: await this.clockOffset(),
     };
   }
 
@@ -500,8 +557,8 @@ export class Rally implements RallyClient {
 
   createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary> {
     return this.run(async () => {
-      if (typeof input.name !== "string" || input.name.trim() === "") {
-        throw rallyError("bad-input", "A group needs a name.");
+      if (typeof input.name !== "string" || isBlank(input.name)) {
+        throw rallyError("bad-input", "A group needs a name that people can see.");
       }
       const rec = await this.groupsSvc.create(input);
       return this.summary(rec);
@@ -510,6 +567,9 @@ export class Rally implements RallyClient {
 
   updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void> {
     return this.run(async () => {
+      if (patch.name !== undefined && isBlank(patch.name)) {
+        throw rallyError("bad-input", "A group needs a name that people can see.");
+      }
       await this.groupsSvc.propose(group, { type: "data", patch });
       await this.settle(group);
     });
@@ -736,6 +796,20 @@ export class Rally implements RallyClient {
       const lastRead = Math.max(rec.lastRead, newest[0]?.created_at ?? 0, this.core.now());
       await this.core.store.batch([this.groupsSvc.putRecord({ ...rec, lastRead })]);
       this.core.emit("groups", group);
+    });
+  }
+
+  /** Queues again what every relay refused in this group, or that one message of ours; how many. */
+  retry(group: GroupRef, messageId?: string): Promise<number> {
+    return this.run(async () => {
+      const again = await retryUnsent(this.groupsSvc, this.app, group, messageId);
+      // Their rows go back from "not sent" to "waiting to send".
+      if (again > 0) {
+        this.core.emit("chat", group);
+        this.core.emit("events", group);
+        this.core.emit("polls", group);
+      }
+      return again;
     });
   }
 

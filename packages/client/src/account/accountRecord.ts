@@ -12,6 +12,8 @@
  *
  * Runs in: Node and browsers (pure).
  */
+
+import { charCount, isBlank } from "@rally/protocol/app/index.ts";
 import {
   decryptSecretKey,
   encryptSecretKey,
@@ -24,6 +26,7 @@ import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { rallyError } from "../core/errors.ts";
 
 export const DEFAULT_RELAY = "ws://127.0.0.1:7447";
+/** In characters (code points, the protocol's text.ts). */
 export const MAX_NAME_LENGTH = 100;
 export const MAX_ACCOUNT_RELAYS = 8;
 
@@ -59,14 +62,19 @@ function unhex(text: string): Uint8Array {
   return out;
 }
 
-/** Checks a display name: 1–100 characters of plain text. */
+/** Checks a display name: 1–100 characters of plain text, not only spaces or invisible ones. */
 export function checkName(name: unknown): string {
-  if (typeof name !== "string" || name.trim().length === 0) {
+  if (typeof name !== "string" || isBlank(name)) {
     throw rallyError("bad-input", "Give a name that people will see, for example --name Alice.");
   }
   const n = name.trim();
-  if (n.length > MAX_NAME_LENGTH)
-    throw rallyError("bad-input", `A name may be at most ${MAX_NAME_LENGTH} characters.`);
+  const count = charCount(n);
+  if (count > MAX_NAME_LENGTH) {
+    throw rallyError(
+      "bad-input",
+      `A name may be at most ${MAX_NAME_LENGTH} characters; this one has ${count}.`,
+    );
+  }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(n))
     throw rallyError("bad-input", "A name cannot contain control characters.");

@@ -25,7 +25,14 @@
  * Runs in: Node and browsers. Writers run under `core.exclusive`.
  */
 
-import { KIND_SEALED, makeRumor, type Rumor, sealRumor, unsealRumor } from "@rally/protocol/app/index.ts";
+import {
+  clipUtf8,
+  KIND_SEALED,
+  makeRumor,
+  type Rumor,
+  sealRumor,
+  unsealRumor,
+} from "@rally/protocol/app/index.ts";
 import {
   createInviteLink,
   encodeInviteLink,
@@ -36,6 +43,7 @@ import {
   type JoinRequest,
   joinAnswer,
   joinRequestFilter,
+  MAX_JOINER_NAME_BYTES,
   openJoinRequest,
   parseInviteLink,
   wrapJoinRequest,
@@ -271,7 +279,7 @@ export class InviteLinks {
     try {
       made = createInviteLink({
         relays: rec.relays.slice(0, 4),
-        name: rec.name.slice(0, 60),
+        name: clipUtf8(rec.name, 60),
         expiresAt,
         approval: options.approve === true,
       });
@@ -508,7 +516,10 @@ export class InviteLinks {
       link = parseInviteLink(text, { now: this.core.now() });
     } catch (e) {
       const err = asRallyError(e, "bad-input");
-      if ((e as { code?: string }).code === "expired") throw rallyError("link-expired", err.message);
+      const code = (e as { code?: string }).code;
+      if (code === "expired") throw rallyError("link-expired", err.message);
+      // Changed or cut short on its way: nothing is sent (it would wait for an answer forever).
+      if (code === "damaged") throw rallyError("link-damaged", err.message);
       throw err;
     }
     const existing = await this.core.store.get<JoinSent>(keys.joinSent(link.linkPubkey));
@@ -526,7 +537,8 @@ export class InviteLinks {
         link,
         joinerSecretKey: secretKey,
         keyPackageEvent: kp.event,
-        name: account.name,
+        // An account name may be 100 characters; the request carries at most 100 bytes of it.
+        name: clipUtf8(account.name, MAX_JOINER_NAME_BYTES),
         inboxRelays: inbox,
         nonce,
         now: this.core.now(),

@@ -34,9 +34,18 @@ import {
   tagsNamed,
   tagValue,
 } from "./rumor.ts";
+import { charCount, checkText, isBlank } from "./text.ts";
 import { addDays, isIsoDate, isoToUnix, isValidTimeZone, parseIso } from "./time.ts";
 
+/** Limits in characters (code points, text.ts). */
 export const MAX_TITLE_LENGTH = 512;
+export const MAX_LOCATION_LENGTH = 1000;
+/**
+ * Checked when an event is written, not when one is read: a longer description from another
+ * version of Rally is still bounded by the 64 KiB inner-message cap, and refusing it would hide
+ * the whole event.
+ */
+export const MAX_DESCRIPTION_LENGTH = 10_000;
 export const MAX_D_LENGTH = 256;
 export const MAX_CAPACITY = 1_000_000;
 
@@ -136,9 +145,16 @@ function checkTime(time: EventTime): string | null {
 export function buildCalendarEvent(
   input: CalendarEventInput & { pubkey: string; createdAt: number; d: string; owner?: string },
 ): Rumor {
-  const title = input.title.trim();
-  if (title.length === 0) throw new InvalidInputError("title", "an event needs a title");
-  if (title.length > MAX_TITLE_LENGTH) throw new InvalidInputError("title", "title is too long");
+  const title = checkText("title", input.title.trim(), { what: "The title", max: MAX_TITLE_LENGTH });
+  if (input.location)
+    checkText("location", input.location, { what: "The place", max: MAX_LOCATION_LENGTH, optional: true });
+  if (input.description) {
+    checkText("description", input.description, {
+      what: "The description",
+      max: MAX_DESCRIPTION_LENGTH,
+      optional: true,
+    });
+  }
   if (input.d.length === 0 || input.d.length > MAX_D_LENGTH)
     throw new InvalidInputError("d", "bad event identifier");
   const timeError = checkTime(input.time);
@@ -214,8 +230,8 @@ export function parseCalendarEvent(rumor: Rumor): Parsed<ParsedCalendarEvent> {
     return fail("calendar event has no `d` tag");
   // NIP-52: `name` is the deprecated spelling of `title`.
   const title = (tagValue(rumor, "title") ?? tagValue(rumor, "name") ?? "").trim();
-  if (title.length === 0) return fail("calendar event has no title");
-  if (title.length > MAX_TITLE_LENGTH) return fail("calendar event title is too long");
+  if (isBlank(title)) return fail("calendar event has no title");
+  if (charCount(title) > MAX_TITLE_LENGTH) return fail("calendar event title is too long");
 
   const start = tagValue(rumor, "start");
   const end = tagValue(rumor, "end");

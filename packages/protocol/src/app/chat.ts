@@ -15,8 +15,14 @@ import {
   type Rumor,
   tagsNamed,
 } from "./rumor.ts";
+import { charCount, checkText, isBlank } from "./text.ts";
 
-export const MAX_CHAT_LENGTH = 16 * 1024;
+/**
+ * Most characters (code points, text.ts) in a message. At most 6 bytes each once JSON-escaped,
+ * plus the rumor's fields and a reply's tags, this fits the 64 KiB inner-message cap
+ * (MAX_INNER_RUMOR_BYTES) for any text — emoji and all — so no message within it is refused for size.
+ */
+export const MAX_CHAT_LENGTH = 10_000;
 export const MAX_REACTION_LENGTH = 64;
 
 export interface ChatMessageFields {
@@ -31,12 +37,7 @@ export function buildChatMessage(input: {
   text: string;
   replyTo?: { id: string; pubkey?: string } | null;
 }): Rumor {
-  const text = input.text;
-  if (typeof text !== "string" || text.trim().length === 0)
-    throw new InvalidInputError("text", "message is empty");
-  if (text.length > MAX_CHAT_LENGTH) {
-    throw new InvalidInputError("text", `message is longer than ${MAX_CHAT_LENGTH} characters`);
-  }
+  const text = checkText("text", input.text, { what: "The message", max: MAX_CHAT_LENGTH });
   const tags: string[][] = [];
   if (input.replyTo) {
     if (!isHex64(input.replyTo.id))
@@ -59,8 +60,9 @@ export function buildChatMessage(input: {
 
 export function parseChatMessage(rumor: Rumor): Parsed<ChatMessageFields> {
   if (rumor.kind !== KIND_CHAT) return fail(`expected kind ${KIND_CHAT}, got ${rumor.kind}`);
-  if (rumor.content.trim().length === 0) return fail("chat message is empty");
-  if (rumor.content.length > MAX_CHAT_LENGTH) return fail("chat message is too long");
+  // A hostile member's blank-looking message is dropped like any invalid one, never shown as blank.
+  if (isBlank(rumor.content)) return fail("chat message is empty");
+  if (charCount(rumor.content) > MAX_CHAT_LENGTH) return fail("chat message is too long");
   const es = tagsNamed(rumor, "e");
   // A marked "reply" tag wins; an unmarked single `e` tag (older clients) is read as the parent too.
   const marked = es.find((t) => t[3] === "reply");
@@ -85,7 +87,7 @@ export function buildReaction(input: {
   if (!isHex64(input.target.pubkey))
     throw new InvalidInputError("target", "reaction target author is not a pubkey");
   const emoji = input.emoji.trim();
-  if (emoji.length === 0 || emoji.length > MAX_REACTION_LENGTH || /\s/.test(emoji)) {
+  if (isBlank(emoji) || charCount(emoji) > MAX_REACTION_LENGTH || /\s/.test(emoji)) {
     throw new InvalidInputError("emoji", "a reaction is one emoji or short word without spaces");
   }
   return makeRumor({
@@ -107,7 +109,7 @@ export function parseReaction(rumor: Rumor): Parsed<ReactionFields> {
   const target = tagsNamed(rumor, "e").at(-1)?.[1];
   if (!isHex64(target)) return fail("reaction has no valid `e` tag");
   const emoji = rumor.content.trim() === "" ? "+" : rumor.content.trim();
-  if (emoji.length > MAX_REACTION_LENGTH) return fail("reaction is too long");
+  if (charCount(emoji) > MAX_REACTION_LENGTH) return fail("reaction is too long");
   return ok({ target, emoji });
 }
 

@@ -15,6 +15,7 @@ export * from "./rsvp.ts";
 export * from "./rumor.ts";
 export * from "./seal.ts";
 export type * from "./state.ts";
+export * from "./text.ts";
 export * from "./time.ts";
 export * from "./views.ts";
 export * from "./waitlist.ts";

@@ -17,9 +17,11 @@ import {
   tagsNamed,
   tagValue,
 } from "./rumor.ts";
+import { charCount, checkText, isBlank } from "./text.ts";
 import { parseIso } from "./time.ts";
 
 export const MAX_POLL_OPTIONS = 64;
+/** Limits in characters (code points, text.ts). */
 export const MAX_OPTION_LABEL = 256;
 export const MAX_QUESTION_LENGTH = 2048;
 
@@ -63,9 +65,10 @@ export function buildPoll(input: {
   dates?: boolean;
   endsAt?: number | null;
 }): Rumor {
-  const question = input.question.trim();
-  if (question.length === 0) throw new InvalidInputError("question", "a poll needs a question");
-  if (question.length > MAX_QUESTION_LENGTH) throw new InvalidInputError("question", "question is too long");
+  const question = checkText("question", input.question.trim(), {
+    what: "The question",
+    max: MAX_QUESTION_LENGTH,
+  });
   const options: PollOption[] = input.options.map((o, i) =>
     typeof o === "string" ? { id: String(i), label: o.trim() } : { id: o.id, label: o.label.trim() },
   );
@@ -77,9 +80,7 @@ export function buildPoll(input: {
     if (!OPTION_ID.test(o.id)) throw new InvalidInputError("options", `bad option id "${o.id}"`);
     if (ids.has(o.id)) throw new InvalidInputError("options", `option id "${o.id}" is used twice`);
     ids.add(o.id);
-    if (o.label.length === 0 || o.label.length > MAX_OPTION_LABEL) {
-      throw new InvalidInputError("options", "each option needs a label of up to 256 characters");
-    }
+    checkText("options", o.label, { what: `Option ${ids.size}`, max: MAX_OPTION_LABEL });
     if (input.dates && !isDateLabel(o.label)) {
       throw new InvalidInputError("options", `"${o.label}" is not a date such as 2025-06-01`);
     }
@@ -104,14 +105,14 @@ export function buildPoll(input: {
 export function parsePoll(rumor: Rumor): Parsed<PollFields> {
   if (rumor.kind !== KIND_POLL) return fail(`expected kind ${KIND_POLL}, got ${rumor.kind}`);
   const question = rumor.content.trim();
-  if (question.length === 0) return fail("poll has no question");
-  if (question.length > MAX_QUESTION_LENGTH) return fail("poll question is too long");
+  if (isBlank(question)) return fail("poll has no question");
+  if (charCount(question) > MAX_QUESTION_LENGTH) return fail("poll question is too long");
   const options: PollOption[] = [];
   const ids = new Set<string>();
   for (const t of tagsNamed(rumor, "option")) {
     const [, id, label] = t;
     if (id === undefined || !OPTION_ID.test(id)) return fail("poll option has a bad id");
-    if (label === undefined || label.trim().length === 0 || label.length > MAX_OPTION_LABEL) {
+    if (label === undefined || isBlank(label) || charCount(label) > MAX_OPTION_LABEL) {
       return fail("poll option has no label");
     }
     if (ids.has(id)) return fail(`poll option id "${id}" appears twice`);

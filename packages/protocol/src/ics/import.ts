@@ -12,8 +12,13 @@
  */
 
 import ICAL from "ical.js";
-import { type EventTime, MAX_TITLE_LENGTH } from "../app/calendar.ts";
-import { MAX_CONTENT_LENGTH } from "../app/rumor.ts";
+import {
+  type EventTime,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_LOCATION_LENGTH,
+  MAX_TITLE_LENGTH,
+} from "../app/calendar.ts";
+import { charCount, clipChars, isBlank } from "../app/text.ts";
 import { addDays, isValidTimeZone, type LocalDateTime, zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
 import { windowsZoneToIana } from "./windowsZones.ts";
@@ -120,17 +125,17 @@ function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
     );
   }
   let title = text(vevent, "summary")?.trim() ?? "";
-  if (title.length === 0) {
+  if (isBlank(title)) {
     title = "Untitled event";
     warnings.push("the event had no title");
   }
-  if (title.length > MAX_TITLE_LENGTH) {
-    title = title.slice(0, MAX_TITLE_LENGTH);
+  if (charCount(title) > MAX_TITLE_LENGTH) {
+    title = clipChars(title, MAX_TITLE_LENGTH);
     warnings.push("the title was shortened");
   }
   let description = text(vevent, "description") ?? "";
-  if (description.length > MAX_CONTENT_LENGTH) {
-    description = description.slice(0, MAX_CONTENT_LENGTH);
+  if (charCount(description) > MAX_DESCRIPTION_LENGTH) {
+    description = clipChars(description, MAX_DESCRIPTION_LENGTH);
     warnings.push("the description was shortened");
   }
 
@@ -199,12 +204,17 @@ function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
     if (typeof uri === "string") organizer = { uri, name: typeof cn === "string" ? cn : null };
   }
   const status = text(vevent, "status")?.toUpperCase() ?? null;
+  let location = text(vevent, "location");
+  if (location !== null && charCount(location) > MAX_LOCATION_LENGTH) {
+    location = clipChars(location, MAX_LOCATION_LENGTH);
+    warnings.push("the place was shortened");
+  }
   return {
     uid: text(vevent, "uid"),
     title,
     time,
     description,
-    location: text(vevent, "location"),
+    location,
     hashtags: [...new Set(hashtags)],
     links: [...new Set(links)],
     cancelled: status === "CANCELLED",

@@ -42,12 +42,14 @@ export {
 } from "./innerRumor.ts";
 export {
   createInviteLink,
+  DAMAGED_LINK_MESSAGE,
   encodeInviteLink,
   INVITE_LINK_VERSION,
   type InviteLink,
   inviteLinkId,
   inviteLinkUrl,
   isInviteLinkExpired,
+  LINK_CHECK_BYTES,
   LINK_SECRET_BYTES,
   MAX_LINK_NAME_BYTES,
   MAX_LINK_RELAYS,
@@ -61,6 +63,7 @@ export {
   joinAnswer,
   joinProof,
   joinRequestFilter,
+  MAX_JOINER_NAME_BYTES,
   openJoinRequest,
   wrapJoinRequest,
 } from "./joinRequest.ts";
@@ -99,6 +102,7 @@ export {
 } from "./relayUrl.ts";
 export {
   buildWelcomeRumor,
+  MAX_INVITER_NAME_BYTES,
   MAX_WELCOME_BYTES,
   parseWelcomeRumor,
   type ReceivedWelcome,

@@ -46,6 +46,7 @@ export interface GroupData {
 }
 
 const utf8 = new TextEncoder();
+const MULTI_BYTE = "a letter of the Latin alphabet is 1 byte, an accented letter 2, an emoji 4 or more";
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function decodeText(bytes: Uint8Array, what: string): string {
@@ -60,10 +61,19 @@ function decodeText(bytes: Uint8Array, what: string): string {
 export function checkGroupData(data: GroupData): GroupData {
   const nameBytes = utf8.encode(data.name).length;
   if (data.name.trim().length === 0) fail("bad-group-data", "A group needs a name.");
-  if (nameBytes > MAX_NAME_BYTES)
-    fail("bad-group-data", `A group name may be at most ${MAX_NAME_BYTES} bytes.`);
-  if (utf8.encode(data.description).length > MAX_DESCRIPTION_BYTES) {
-    fail("bad-group-data", `A group description may be at most ${MAX_DESCRIPTION_BYTES} bytes.`);
+  // The wire holds these as byte strings, so the limits are in bytes, and the errors say so.
+  if (nameBytes > MAX_NAME_BYTES) {
+    fail(
+      "bad-group-data",
+      `A group name may be at most ${MAX_NAME_BYTES} bytes of UTF-8; this one has ${nameBytes} (${MULTI_BYTE}).`,
+    );
+  }
+  const descriptionBytes = utf8.encode(data.description).length;
+  if (descriptionBytes > MAX_DESCRIPTION_BYTES) {
+    fail(
+      "bad-group-data",
+      `A group description may be at most ${MAX_DESCRIPTION_BYTES} bytes of UTF-8; this one has ${descriptionBytes} (${MULTI_BYTE}).`,
+    );
   }
   if (data.admins.length === 0) fail("bad-group-data", "A group needs at least one admin.");
   if (data.admins.length > MAX_ADMINS)
