@@ -9,6 +9,9 @@
  * `kill()` sends SIGKILL (for durability tests) and keeps the data dir, so a second
  * `startRelay({ dataDir: first.dataDir, ownData: true })` can reopen it and remove it on `stop()`.
  * `stop()` removes a data dir the helper created (or was told it owns) unless `keepData` is set.
+ *
+ * To change a relay's limits under its clients (e.g. refuse large events, then accept them again),
+ * stop it with `keepData` and start it again on the same `port` and `dataDir` with other `args`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -40,6 +43,8 @@ export interface StartRelayOptions {
   ownData?: boolean;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** Listen on this port (e.g. a stopped relay's, so its clients find it again); default: a free one. */
+  port?: number;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -51,7 +56,17 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayHan
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "rally-relay-test-"));
   const child = spawn(
     process.execPath,
-    [rallyBin, "relay", "--port", "0", "--host", "127.0.0.1", "--data", dataDir, ...(opts.args ?? [])],
+    [
+      rallyBin,
+      "relay",
+      "--port",
+      String(opts.port ?? 0),
+      "--host",
+      "127.0.0.1",
+      "--data",
+      dataDir,
+      ...(opts.args ?? []),
+    ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
   );
   let out = "";

@@ -204,6 +204,10 @@ export interface SyncReport {
   senderFaults: number;
   sent: number;
   pendingOutbox: number;
+  /** Items every relay refused for good during this round: not sent (`retry` sends them again). */
+  failed: number;
+  /** Why each of those was refused, in plain words. */
+  refused: string[];
   relays: { url: string; connected: boolean; error?: string }[];
 }
 
@@ -281,6 +285,12 @@ export interface RallyClient {
   react(group: GroupRef, messageId: string, emoji: string): Promise<void>;
   deleteMessage(group: GroupRef, messageId: string): Promise<void>;
   markRead(group: GroupRef): Promise<void>;
+  /**
+   * Sends again what every relay refused for good in this group (its messages, reactions, events,
+   * answers and polls; not changes to the group, which are made again instead) — or only this one
+   * message of ours. Returns how many items were queued again; 0 when nothing was refused.
+   */
+  retry(group: GroupRef, messageId?: string): Promise<number>;
 
   // events
   createEvent(group: GroupRef, input: EventInput): Promise<EventView>;
