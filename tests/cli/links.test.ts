@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
-import { findInFiles, Person, tempRoot } from "./support.ts";
+import { findInFiles, Person, rally, tempRoot } from "./support.ts";
 
 interface Link {
   id: string;
@@ -99,6 +99,42 @@ describe("invite links through the CLI", { timeout: 300_000 }, () => {
     );
     expect((await dan.fails("group", "link", GROUP)).error).toMatch(/only an admin/i);
     expect((await alice.fails("group", "link", GROUP, "--expires", "soon")).error).toMatch(/duration/i);
+  });
+
+  it("refuses a damaged link before anything is sent: changed, cut short, foreign characters, wrong check", async () => {
+    const DAMAGED = "This invite link is damaged (a character was changed or lost). Ask for the link again.";
+    const link = await alice.ok<Link>("group", "link", GROUP);
+    const start = link.url.indexOf("#join=") + "#join=".length;
+    const payload = link.url.slice(start);
+    const origin = link.url.slice(0, start);
+    // Payload characters 46–65 carry only the link's secret.
+    const at = 50;
+    const changedSecret = `${origin}${payload.slice(0, at)}${payload[at] === "Q" ? "R" : "Q"}${payload.slice(at + 1)}`;
+    const bytes = Buffer.from(payload, "base64url");
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    const wrongCheck = `${origin}${bytes.toString("base64url")}`;
+    for (const damaged of [
+      changedSecret,
+      link.url.slice(0, -3),
+      `${origin}${payload.slice(0, 40)}!${payload.slice(41)}`,
+      `rally:join=${payload.slice(0, 30)} ${payload.slice(30)}`,
+      wrongCheck,
+    ]) {
+      const r = await frank.fails("join", damaged);
+      expect(r.code, damaged).not.toBe(0);
+      expect(r.error, damaged).toBe(DAMAGED);
+    }
+    // Without --json, people read the same words.
+    const plain = await rally(["join", changedSecret, "--home", frank.home]);
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr + plain.stdout).toContain(DAMAGED);
+    // Nothing reached the relay for this link: no join request was queued or sent.
+    expect(findInFiles(relay.dataDir, [link.id])).toEqual([]);
+    await frank.ok("sync");
+    expect(findInFiles(relay.dataDir, [link.id])).toEqual([]);
+    // The undamaged link goes out (and the relay's files then show its key).
+    expect(await frank.ok<JoinState>("join", link.url)).toEqual({ state: "waiting", group: GROUP });
+    expect(findInFiles(relay.dataDir, [link.id]).length).toBeGreaterThan(0);
   });
 
   it("leaves the group's and the joiners' names out of the relay's files", async () => {

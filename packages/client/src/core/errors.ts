@@ -29,6 +29,7 @@ export type RallyErrorCode =
   | "unknown-message"
   | "unknown-link"
   | "link-expired"
+  | "link-damaged"
   | "forbidden"
   | "internal";
 

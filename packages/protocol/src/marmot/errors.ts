@@ -31,6 +31,8 @@ export type MarmotErrorCode =
   | "kind-not-allowed"
   /** A relay URL outside the relay URL profile (ws/wss, host, no credentials or fragment). */
   | "bad-relay-url"
+  /** An invite link changed, cut short or extended on its way (its check or its structure says so). */
+  | "damaged"
   /** An invite link or join request past its expiry. */
   | "expired"
   /** A join request whose proof of the link secret does not verify. */

@@ -3,33 +3,57 @@
  * `rally:join=<payload>`, `rally:<payload>` or the bare payload. The payload is base64url (no
  * padding) of a small binary record:
  *
- *   u8  version = 1
+ *   u8  version = 2         (1: the same record without the check, from before checks existed)
  *   u8  flags               bit 0: an admin approves each request; other bits zero
  *   32  link pubkey         x-only secp256k1 key; its secret is held by the group's admins
  *   16  link secret         the joiner proves knowledge of it in the join request
  *   u32 expires_at          unix seconds, big-endian; 0 = no expiry
  *   u8  relay count (1–4), then per relay: u8 length (1–255) ‖ URL bytes
  *   u8  name length (0–100), then the group's display name in UTF-8
+ *   4   check               version 2 only: SHA-256("rally/v2 invite-link" ‖ everything before)[0..4]
+ *
+ * The check catches a link damaged on its way (a character changed, lost or added while copying
+ * or retyping) before anything is sent: without it, a changed secret still parses, and the join
+ * request goes to the right key with a proof nobody accepts, so the joiner waits forever. It is
+ * not a signature (whoever changes a link on purpose can recompute it); what the joiner finally
+ * trusts is the group's welcome. Version 1 links, which have no check, are still accepted.
  *
  * Everything secret is in the URL fragment, which browsers never send to a server. Decoding is
  * canonical: no trailing bytes, no unknown flags, valid relay URLs, valid UTF-8 without control
  * characters.
  */
 
+import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, randomBytes } from "@noble/hashes/utils.js";
 import { getPublicKey } from "nostr-tools/pure";
 import { generateSecretKey, isPubkeyHex, nowSeconds, type PubkeyHex } from "../identity/keys.ts";
-import { decodeBase64Url, encodeBase64Url, hasUnsafeChars, utf8Decode, utf8Encode } from "./bytes.ts";
+import {
+  decodeBase64Url,
+  encodeBase64Url,
+  equalBytes,
+  hasUnsafeChars,
+  utf8Decode,
+  utf8Encode,
+} from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { checkRelayUrl, normalizeRelayList, type RelayUrl } from "./relayUrl.ts";
 
-export const INVITE_LINK_VERSION = 1;
+/** The version links are made with; version 1 (no check) is still read. */
+export const INVITE_LINK_VERSION = 2;
+/** Links made before the check existed. */
+const UNCHECKED_VERSION = 1;
+/** Bytes of the check at the end of a version 2 payload: a 1 in 4 billion chance that damage slips by. */
+export const LINK_CHECK_BYTES = 4;
+const CHECK_LABEL = utf8Encode("rally/v2 invite-link");
+/** What Rally says about every link that was damaged on its way. */
+export const DAMAGED_LINK_MESSAGE =
+  "This invite link is damaged (a character was changed or lost). Ask for the link again.";
 export const LINK_SECRET_BYTES = 16;
 export const MAX_LINK_RELAYS = 4;
 export const MAX_LINK_NAME_BYTES = 100;
 /** Largest payload: header, four 255-byte relays and a full name. */
 const MAX_PAYLOAD_BYTES =
-  2 + 32 + LINK_SECRET_BYTES + 4 + 1 + MAX_LINK_RELAYS * 256 + 1 + MAX_LINK_NAME_BYTES;
+  2 + 32 + LINK_SECRET_BYTES + 4 + 1 + MAX_LINK_RELAYS * 256 + 1 + MAX_LINK_NAME_BYTES + LINK_CHECK_BYTES;
 const FLAG_APPROVAL = 1;
 const MAX_U32 = 0xffff_ffff;
 
@@ -116,7 +140,15 @@ export function encodeInviteLink(link: InviteLink): string {
   const name = utf8Encode(checkName(link.name) ?? "");
   const expiry = checkExpiry(link.expiresAt) ?? 0;
   const size =
-    2 + 32 + LINK_SECRET_BYTES + 4 + 1 + relays.reduce((n, r) => n + 1 + r.length, 0) + 1 + name.length;
+    2 +
+    32 +
+    LINK_SECRET_BYTES +
+    4 +
+    1 +
+    relays.reduce((n, r) => n + 1 + r.length, 0) +
+    1 +
+    name.length +
+    LINK_CHECK_BYTES;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   let at = 0;
@@ -136,7 +168,24 @@ export function encodeInviteLink(link: InviteLink): string {
   }
   out[at++] = name.length;
   out.set(name, at);
+  at += name.length;
+  out.set(linkCheck(out.subarray(0, at)), at);
   return encodeBase64Url(out);
+}
+
+/** The check of a version 2 payload: the first bytes of a labelled SHA-256 of everything before it. */
+function linkCheck(body: Uint8Array): Uint8Array {
+  const input = new Uint8Array(CHECK_LABEL.length + body.length);
+  input.set(CHECK_LABEL, 0);
+  input.set(body, CHECK_LABEL.length);
+  return sha256(input).subarray(0, LINK_CHECK_BYTES);
+}
+
+/** True when `bytes` end with the check of what comes before them. */
+function checkMatches(bytes: Uint8Array): boolean {
+  if (bytes.length <= LINK_CHECK_BYTES) return false;
+  const end = bytes.length - LINK_CHECK_BYTES;
+  return equalBytes(linkCheck(bytes.subarray(0, end)), bytes.subarray(end));
 }
 
 /** `https://<origin>/#join=<payload>`; `origin` like "https://rally.example.org" (a path is kept). */
@@ -147,16 +196,37 @@ export function inviteLinkUrl(link: InviteLink, origin: string): string {
   return `${base}#join=${encodeInviteLink(link)}`;
 }
 
+const damaged = (): never => fail("damaged", DAMAGED_LINK_MESSAGE);
+
+/**
+ * The payload of any accepted spelling. Something that is recognisably a link (`#join=` or
+ * `rally:`) but holds characters outside base64url was damaged on its way (a character changed or
+ * added while copying).
+ */
 function payloadOf(text: string): string {
   const t = text.trim();
-  const fragment = /^https?:\/\/[^\s#]*#join=([A-Za-z0-9_-]+)$/i.exec(t);
-  if (fragment) return fragment[1]!;
+  const fragment = /^https?:\/\/[^\s#]*#join=(.*)$/is.exec(t);
+  if (fragment) return payloadChars(fragment[1]!);
   if (/^https?:\/\//i.test(t))
     return fail("malformed", "This web address is not a Rally invite link (no #join= part).");
-  const scheme = /^rally:(?:join=)?([A-Za-z0-9_-]+)$/i.exec(t);
-  if (scheme) return scheme[1]!;
+  const scheme = /^rally:(?:join=)?(.*)$/is.exec(t);
+  if (scheme) return payloadChars(scheme[1]!);
   if (/^[A-Za-z0-9_-]+$/.test(t)) return t;
   return fail("malformed", "This is not an invite link.");
+}
+
+function payloadChars(payload: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(payload) ? payload : damaged();
+}
+
+/** The payload's bytes; text that is not base64url of a possible payload is a damaged link. */
+function payloadBytes(payload: string): Uint8Array {
+  try {
+    return decodeBase64Url(payload, MAX_PAYLOAD_BYTES, "invite link");
+  } catch (e) {
+    if ((e as { code?: string }).code === "too-large") throw e;
+    return damaged();
+  }
 }
 
 /** Decodes a link (any accepted spelling). With `now`, an expired link throws `expired`. */
@@ -165,12 +235,28 @@ export function parseInviteLink(
   options: { now?: number; ignoreExpiry?: boolean } = {},
 ): InviteLink {
   if (typeof text !== "string") return fail("malformed", "An invite link must be text.");
-  const bytes = decodeBase64Url(payloadOf(text), MAX_PAYLOAD_BYTES, "invite link");
-  const damaged = (): never =>
-    fail("malformed", "This invite link is damaged: it was probably not copied completely.");
-  if (bytes.length < 2) damaged();
-  if (bytes[0] !== INVITE_LINK_VERSION) {
-    fail("malformed", "This invite link was made by a newer version of Rally. Update Rally and try again.");
+  const payload = payloadBytes(payloadOf(text));
+  if (payload.length < 2) damaged();
+  const version = payload[0]!;
+  let bytes: Uint8Array;
+  if (version === INVITE_LINK_VERSION) {
+    // The check first: whatever else is wrong with a damaged link, the fix is the same.
+    if (!checkMatches(payload)) damaged();
+    bytes = payload.subarray(0, payload.length - LINK_CHECK_BYTES);
+  } else {
+    // The first two characters carry the version and the flags' upper half (always zero). A link
+    // whose check matches once those are put back is one of ours with one of them changed.
+    const repaired = Uint8Array.from(payload);
+    repaired[0] = INVITE_LINK_VERSION;
+    repaired[1] = repaired[1]! & 0x0f;
+    if (checkMatches(repaired)) damaged();
+    if (version !== UNCHECKED_VERSION) {
+      return fail(
+        "malformed",
+        "This invite link was made by a newer version of Rally. Update Rally and try again.",
+      );
+    }
+    bytes = payload;
   }
   const flags = bytes[1]!;
   if ((flags & ~FLAG_APPROVAL) !== 0)
