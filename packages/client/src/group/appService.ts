@@ -32,6 +32,7 @@ import {
   pollViews,
   type Rumor,
   sealRumor,
+  TextInputError,
 } from "@rally/protocol/app/index.ts";
 import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics/index.ts";
 import { RECOVERED_NAME } from "../account/accountService.ts";
@@ -57,6 +58,8 @@ import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
 const CHAT_KINDS = new Set([5, 7, 9]);
 
 function inputError(e: unknown): Error {
+  // Text limits and blank text are refused in whole sentences ("The message is empty.").
+  if (e instanceof TextInputError) return rallyError("bad-input", e.message);
   if (e instanceof InvalidInputError)
     return rallyError("bad-input", `The ${e.field} is not right: ${e.message}.`);
   return asRallyError(e, "bad-input");

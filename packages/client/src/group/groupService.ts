@@ -18,11 +18,12 @@
  * Runs in: Node and browsers.
  */
 
-import type { Rumor as AppRumor } from "@rally/protocol/app/index.ts";
+import { type Rumor as AppRumor, clipUtf8 } from "@rally/protocol/app/index.ts";
 import {
   encodeInnerRumor,
   inboxRelaysFilter,
   keyPackageFilter,
+  MAX_INVITER_NAME_BYTES,
   MarmotError,
   parseInboxRelaysEvent,
   parseKeyPackageEvent,
@@ -387,7 +388,10 @@ export class GroupService {
           relays: rec.relays,
           ...(tree ? { ratchetTree: tree.ref } : {}),
           ...(answer ? { answer } : {}),
-          ...(this.core.account?.name ? { inviterName: this.core.account.name } : {}),
+          // A name may be 100 characters; a welcome carries at most 100 bytes of it.
+          ...(this.core.account?.name
+            ? { inviterName: clipUtf8(this.core.account.name, MAX_INVITER_NAME_BYTES) }
+            : {}),
           inviterSecretKey: secretKey,
           inviteePubkey: w.pubkey,
           now,

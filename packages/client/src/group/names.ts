@@ -22,12 +22,13 @@
  *
  * Runs in: Node and browsers (pure).
  */
-import { makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
+import { clipChars, isBlank, makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
 import { INNER_KINDS } from "@rally/protocol/marmot/index.ts";
 import type { StoredRumor } from "../store/store.ts";
 import { envelopeOf, filedAt, groupContext, type MembershipFacts } from "./appViews.ts";
 
 export const KIND_PROFILE = 0;
+/** In characters (code points), as the account's name is checked (accountRecord.ts). */
 const MAX_NAME = 100;
 const MAX_DIRECTORY = 500;
 
@@ -42,14 +43,14 @@ export function buildProfileRumor(input: {
 }): Rumor {
   const tags: string[][] = [];
   for (const [pk, name] of [...(input.directory ?? new Map())].slice(0, MAX_DIRECTORY)) {
-    if (pk !== input.pubkey && name) tags.push(["name", pk, name.slice(0, MAX_NAME)]);
+    if (pk !== input.pubkey && name) tags.push(["name", pk, clipChars(name, MAX_NAME)]);
   }
   return makeRumor({
     pubkey: input.pubkey,
     createdAt: input.createdAt,
     kind: KIND_PROFILE,
     tags,
-    content: JSON.stringify({ name: input.name.slice(0, MAX_NAME) }),
+    content: JSON.stringify({ name: clipChars(input.name, MAX_NAME) }),
   });
 }
 
@@ -57,7 +58,8 @@ function cleanName(value: unknown): string | null {
   if (typeof value !== "string") return null;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: names are shown as plain text
   const n = value.replace(/[\u0000-\u001f\u007f]/g, "").trim();
-  return n.length === 0 ? null : n.slice(0, MAX_NAME);
+  // A name that shows nothing (zero-width or format characters only) is no name.
+  return isBlank(n) ? null : clipChars(n, MAX_NAME);
 }
 
 interface Statement {
