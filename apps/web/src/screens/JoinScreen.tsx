@@ -1,9 +1,10 @@
 /**
  * Following an invite link. The request goes to the group at once; an admin's device has to be
  * online to let the person in, which may take a while — the screen says so calmly, keeps asking in
- * the background, and opens the group the moment it is in.
+ * the background, and opens the group the moment it is in. A link that cannot work as it is
+ * (damaged on its way, expired, not a link) is said so once: asking again would not help.
  */
-import type { JoinState } from "@rally/client/api.ts";
+import { type JoinState, RallyError } from "@rally/client/api.ts";
 import { useEffect, useState } from "react";
 import { useClient } from "../app/client.tsx";
 import { navigate } from "../app/router.ts";
@@ -13,18 +14,28 @@ import { ErrorNote } from "../ui/Notice.tsx";
 
 const RETRY_MS = 15_000;
 
+/** Refusals of the link itself, which no retry changes: only a new link helps. */
+const FINAL_CODES = new Set(["link-damaged", "link-expired", "bad-input"]);
+
+interface JoinError {
+  message: string;
+  /** True when the link itself was refused (nothing was sent; Rally stops asking). */
+  final: boolean;
+}
+
 export function JoinScreen() {
   const client = useClient();
   const [link] = useState(() => prefs.pendingJoin());
   const [state, setState] = useState<JoinState | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<JoinError | null>(null);
 
   useEffect(() => {
     if (!link) return;
     let alive = true;
     let running = false;
+    let stopped = false;
     const ask = async () => {
-      if (running) return;
+      if (running || stopped) return;
       running = true;
       try {
         const next = await client.join(link);
@@ -33,20 +44,26 @@ export function JoinScreen() {
         setError(null);
         if (next.state !== "waiting") prefs.setPendingJoin(null);
       } catch (e) {
-        if (alive) setError(e instanceof Error ? e.message : String(e));
+        const final = e instanceof RallyError && FINAL_CODES.has(e.code);
+        if (final) stop();
+        if (alive) setError({ message: e instanceof Error ? e.message : String(e), final });
       } finally {
         running = false;
       }
     };
-    void ask();
     const off = client.onChange((what) => {
       if (what.kind === "groups" || what.kind === "invites") void ask();
     });
     const timer = setInterval(() => void ask(), RETRY_MS);
-    return () => {
-      alive = false;
+    function stop() {
+      stopped = true;
       off();
       clearInterval(timer);
+    }
+    void ask();
+    return () => {
+      alive = false;
+      stop();
     };
   }, [client, link]);
 
@@ -72,8 +89,10 @@ export function JoinScreen() {
       <h1>{groupName ? `Joining ${groupName}` : "Joining a group"}</h1>
       {error && (
         <>
-          <ErrorNote>{error}</ErrorNote>
-          <p className="muted">Rally keeps trying. If the link is old, ask for a new one.</p>
+          <ErrorNote>{error.message}</ErrorNote>
+          {!error.final && (
+            <p className="muted">Rally keeps trying. If the link is old, ask for a new one.</p>
+          )}
           <button
             type="button"
             className="quiet"
