@@ -62,14 +62,16 @@ function lockOptions(): SqliteDeviceLockOptions {
 }
 
 /**
- * Tries to send everything queued; tells the person what is still waiting and why. `pending`
- * counts what did not reach a relay, refused ones included, so no caller reports them as sent.
+ * Tries to send everything queued; tells the person what is still waiting and why, and fails the
+ * command ("not sent: every relay refused it: …", exit 1) when every relay refused something for
+ * good, so no caller reports it as sent. `retry` names the group for the way to send it again.
  */
-export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: number }> {
+export async function deliver(
+  _cmd: Command,
+  client: Rally,
+  options: { retry?: string } = {},
+): Promise<{ pending: number }> {
   const report = await client.deliver(DELIVER_MS);
-  if (report.failed > 0) {
-    warn(`rally: not delivered: every relay refused it (${report.refused.join("; ")}).`);
-  }
   if (report.pending > 0) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
     // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
@@ -79,7 +81,25 @@ export async function deliver(_cmd: Command, client: Rally): Promise<{ pending: 
         `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
     );
   }
-  return { pending: report.pending + report.failed };
+  if (report.failed > 0) throw notSent(report.refused, options.retry ? retryHint(options.retry) : "");
+  return { pending: report.pending };
+}
+
+/** The error for something every relay refused for good: the relays' reasons, then `hint`. */
+export function notSent(reasons: readonly string[], hint = ""): CliError {
+  return new CliError(
+    `not sent: every relay refused it: ${[...new Set(reasons)].join("; ")}.${hint ? ` ${hint}` : ""}`,
+  );
+}
+
+/** How to send again what a command queued in a group. */
+export function retryHint(group: string): string {
+  return `It stays on this device: once a relay takes it, send it again with rally chat retry ${quoteArg(group)}`;
+}
+
+/** A command-line argument as a person would type it again (quoted when it has spaces). */
+export function quoteArg(arg: string): string {
+  return /^[\w.:@/+-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\$`])/g, "\\$1")}"`;
 }
 
 /** Catches up with relays before showing something (skipped with `--offline`). */

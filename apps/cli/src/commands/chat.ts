@@ -1,12 +1,20 @@
 /**
  * `rally chat`: send and read a group's messages (issue 3):
- *   rally chat send GROUP TEXT   rally chat list GROUP → [{"type":"message","id","author","text","createdAt"}]
+ *   rally chat send GROUP TEXT|-  [--file PATH]   rally chat list GROUP → [{"type":"message","id","author","text","createdAt"}]
  * (`author` is the sender's npub), plus replies, reactions and deleting. `chat list` also holds the
  * group's changes as `{"type":"notice","text":"Alice removed Bob",…}` entries among the messages.
+ * A message of one's own that every relay refused for good shows as not sent (`"state":"failed"`);
+ * `rally chat retry GROUP [MESSAGE]` sends it again once a relay takes it.
  */
 import type { Command } from "commander";
-import { deliver, freshen, resolveGroup, when, withClient } from "../cli/client.ts";
+import { deliver, freshen, quoteArg, resolveGroup, when, withClient } from "../cli/client.ts";
 import { positiveInt, printResult } from "../cli/output.ts";
+import { textFrom } from "../cli/textInput.ts";
+
+interface SendOptions {
+  reply?: string;
+  file?: string;
+}
 
 export function register(program: Command): void {
   const chat = program.command("chat").description("a group's messages: send, list, react, delete");
@@ -15,15 +23,18 @@ export function register(program: Command): void {
     .command("send")
     .description("send a message to a group")
     .argument("<group>", "group id or name")
-    .argument("<text>", "the message")
+    .argument("[text]", "the message; - reads it from standard input")
+    .option("--file <path>", "read the message from a file (UTF-8)")
     .option("--reply <id>", "answer this message")
-    .action(async (ref: string, text: string, opts: { reply?: string }, cmd: Command) => {
+    .action(async (ref: string, arg: string | undefined, opts: SendOptions, cmd: Command) => {
+      // Read first: unreadable or empty input is refused before anything is opened or sent.
+      const text = await textFrom(arg, opts.file, "message");
       await withClient(cmd, async (client) => {
         // Catch up first, so this goes out in the group's current state (after any removal).
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         const m = await client.sendChat(id, text, opts.reply ? { replyTo: opts.reply } : {});
-        const { pending } = await deliver(cmd, client);
+        const { pending } = await deliver(cmd, client, { retry: ref });
         const out = { ...m, state: pending === 0 ? "sent" : "pending" };
         printResult(cmd, out, [
           pending === 0 ? "Sent." : "Saved; it will be sent when a relay is reachable.",
@@ -42,6 +53,12 @@ export function register(program: Command): void {
         await freshen(cmd, client, opts.offline);
         const id = await resolveGroup(client, ref);
         const list = await client.chatHistory(id, opts.limit ? { limit: opts.limit } : {});
+        // Only one's own messages are ever pending or failed: how to send them again, if refused.
+        const sendState = {
+          sent: "",
+          pending: "  (waiting to send)",
+          failed: `  (not sent — rally chat retry ${quoteArg(ref)})`,
+        };
         printResult(cmd, list, () =>
           list.length === 0
             ? ["No messages yet."]
@@ -49,7 +66,7 @@ export function register(program: Command): void {
                 if (m.type === "notice") return `[${when(m.createdAt)}] — ${m.text}`;
                 const text = m.deleted ? "(deleted)" : m.text;
                 const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
-                return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${m.state === "pending" ? "  (not sent yet)" : ""}`;
+                return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${sendState[m.state]}`;
               }),
         );
       });
@@ -67,7 +84,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.react(id, message, emoji);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         printResult(cmd, { group: id, message, emoji }, ["Reacted."]);
       });
     });
@@ -83,8 +100,36 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.deleteMessage(id, message);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         printResult(cmd, { group: id, deleted: message }, ["Deleted."]);
+      });
+    });
+
+  chat
+    .command("retry")
+    .description("send again what every relay refused (shown as not sent in chat list)")
+    .argument("<group>", "group id or name")
+    .argument("[message]", "only this message (its id); default: everything of yours not sent in the group")
+    .action(async (ref: string, message: string | undefined, _opts: unknown, cmd: Command) => {
+      await withClient(cmd, async (client) => {
+        const id = await resolveGroup(client, ref);
+        const retried = await client.retry(id, message);
+        if (retried === 0) {
+          printResult(cmd, { group: id, retried: 0, state: "sent" }, [
+            message
+              ? "Nothing to send again: that message is not marked as not sent."
+              : "Nothing to send again: nothing of yours in this group is marked as not sent.",
+          ]);
+          return;
+        }
+        // Refused again: fails with the relays' reasons; it stays marked as not sent.
+        const { pending } = await deliver(cmd, client, { retry: ref });
+        const items = retried === 1 ? "it" : `all ${retried}`;
+        printResult(cmd, { group: id, retried, state: pending === 0 ? "sent" : "pending" }, [
+          pending === 0
+            ? `Sent again: a relay took ${items}.`
+            : "Queued again; it will be sent when a relay is reachable.",
+        ]);
       });
     });
 }

@@ -108,7 +108,7 @@ export function register(program: Command): void {
         if (opts.capacity !== undefined) input.capacity = opts.capacity;
         if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
         const e = await client.createEvent(id, input);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         printResult(cmd, e, ["Event created.", ...eventLines(e)]);
       });
     });
@@ -144,7 +144,7 @@ export function register(program: Command): void {
       if (opts.capacity !== undefined) patch.capacity = opts.capacity;
       if (Object.keys(patch).length === 0) throw new CliError("Say what to change, e.g. --title or --start.");
       const e = await client.editEvent(id, eventId, patch);
-      await deliver(cmd, client);
+      await deliver(cmd, client, { retry: ref });
       printResult(cmd, e, ["Event changed.", ...eventLines(e)]);
     });
   });
@@ -159,7 +159,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.cancelEvent(id, eventId);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         printResult(cmd, { id: eventId, status: "cancelled" }, ["Event cancelled."]);
       });
     });
@@ -187,7 +187,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.rsvp(id, eventId, status as RsvpStatus, guestCount);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
         const place =
           e?.myPlace === "waitlist"
@@ -235,7 +235,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         const list = await client.importIcs(id, ics);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         printResult(cmd, list, [`Imported ${list.length} event(s).`, ...list.flatMap(eventLines)]);
       });
     });

@@ -50,7 +50,7 @@ export function register(program: Command): void {
             dates: opts.dates === true,
             multiple: opts.multiple === true,
           });
-          await deliver(cmd, client);
+          await deliver(cmd, client, { retry: ref });
           printResult(cmd, p, ["Poll created.", ...pollLines(p)]);
         });
       },
@@ -67,7 +67,7 @@ export function register(program: Command): void {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
         await client.vote(id, pollId, options);
-        await deliver(cmd, client);
+        await deliver(cmd, client, { retry: ref });
         const p = (await client.polls(id)).find((x) => x.id === pollId || x.id.startsWith(pollId));
         printResult(cmd, p ?? { id: pollId }, ["Voted.", ...(p ? pollLines(p) : [])]);
       });

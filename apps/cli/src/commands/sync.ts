@@ -1,11 +1,12 @@
 /**
  * `rally sync`: one round with the relays — send what is queued, fetch and process everything
  * pending (invitations, group messages, join requests), and report. Exits non-zero when no relay
- * could be reached at all (nothing is lost: everything stays queued on this device).
+ * could be reached at all (nothing is lost: everything stays queued on this device), and when
+ * every relay refused something for good (it is not sent; `rally chat retry` sends it again).
  */
 import type { Command } from "commander";
-import { withClient } from "../cli/client.ts";
-import { CliError, printResult } from "../cli/output.ts";
+import { notSent, withClient } from "../cli/client.ts";
+import { CliError, globalOptions, printResult } from "../cli/output.ts";
 
 export function register(program: Command): void {
   program
@@ -21,6 +22,9 @@ export function register(program: Command): void {
             `Could not reach any relay: ${why}. Nothing is lost: ${report.pendingOutbox} item(s) stay queued on this device. Check that a relay is running, then run "rally sync" again.`,
           );
         }
+        // Refused for good: exit 1 with the reasons on stderr; people read the counts first, while
+        // --json prints one document, the error.
+        if (report.failed > 0 && globalOptions(cmd).json) throw syncRefused(report.refused);
         printResult(cmd, report, [
           `Received ${report.received} new item(s), sent ${report.sent}.`,
           ...(report.pendingOutbox > 0 ? [`${report.pendingOutbox} item(s) still waiting for a relay.`] : []),
@@ -30,6 +34,14 @@ export function register(program: Command): void {
               ]
             : []),
         ]);
+        if (report.failed > 0) throw syncRefused(report.refused);
       });
     });
+}
+
+function syncRefused(reasons: readonly string[]) {
+  return notSent(
+    reasons,
+    'See it in "rally chat list GROUP"; once a relay takes it, send it again with "rally chat retry GROUP".',
+  );
 }
