@@ -1,5 +1,7 @@
 // Store port (adapters: `@rally/client/store/sqlite.ts` in Node, `@rally/client/store/indexeddb.ts` in browsers).
 
+// Pure: what to tell a person about a wall-clock time in a daylight-saving gap or overlap.
+export { localTimeNoteOf } from "@rally/protocol/app/time.ts";
 // The client's public face (api.ts) and its implementation. Node: `@rally/client/core/nodeClient.ts`
 // (`createNodeClient`, SQLite + ws), kept out of this index so browser bundles stay free of Node code.
 export {

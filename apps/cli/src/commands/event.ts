@@ -11,10 +11,10 @@
  *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
  */
 import { readFileSync } from "node:fs";
-import type { EventInput, EventView, RsvpStatus } from "@rally/client";
+import { type EventInput, type EventView, localTimeNoteOf, type RsvpStatus } from "@rally/client";
 import type { Command } from "commander";
 import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
-import { CliError, printDocument, printResult } from "../cli/output.ts";
+import { CliError, printDocument, printResult, warn } from "../cli/output.ts";
 
 interface EventOptions {
   title?: string;
@@ -73,6 +73,24 @@ function eventLines(e: EventView): string[] {
   ];
 }
 
+/**
+ * Daylight-saving changes in the times given: a time the clocks skip is refused before anything
+ * is sent (with the times meant); a time they show twice is taken as the first, and said so on
+ * stderr, with how to write the second.
+ */
+function clockNotes(opts: EventOptions, timeZone: string): string[] {
+  const notes: string[] = [];
+  for (const flag of ["start", "end"] as const) {
+    const value = opts[flag];
+    if (value === undefined) continue;
+    const note = localTimeNoteOf(value, timeZone);
+    if (note?.kind === "gap") throw new CliError(note.message);
+    if (note?.kind === "overlap")
+      notes.push(`${note.message} For the second, use --${flag} ${note.secondIso}.`);
+  }
+  return notes;
+}
+
 function withFields(cmd: Command): Command {
   return cmd
     .option("--title <title>", "what it is called")
@@ -96,6 +114,7 @@ export function register(program: Command): void {
     .action(async (ref: string, opts: EventOptions, cmd: Command) => {
       if (!opts.title) throw new CliError('An event needs a title: --title "…".');
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
+      const notes = clockNotes(opts, opts.tz ?? "UTC");
       await withClient(cmd, async (client) => {
         // Catch up first, so this goes out in the group's current state (after any removal).
         await freshen(cmd, client, false);
@@ -109,6 +128,7 @@ export function register(program: Command): void {
         if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
         const e = await client.createEvent(id, input);
         await deliver(cmd, client, { retry: ref });
+        for (const note of notes) warn(note);
         printResult(cmd, e, ["Event created.", ...eventLines(e)]);
       });
     });
@@ -134,6 +154,8 @@ export function register(program: Command): void {
       .argument("<group>", "group id or name")
       .argument("<event>", "event id"),
   ).action(async (ref: string, eventId: string, opts: EventOptions, cmd: Command) => {
+    // With --tz, a time in a gap is refused before anything else; otherwise in the event's zone.
+    if (opts.tz !== undefined) clockNotes(opts, opts.tz);
     await withClient(cmd, async (client) => {
       await freshen(cmd, client, false);
       const id = await resolveGroup(client, ref);
@@ -145,6 +167,8 @@ export function register(program: Command): void {
       if (Object.keys(patch).length === 0) throw new CliError("Say what to change, e.g. --title or --start.");
       const e = await client.editEvent(id, eventId, patch);
       await deliver(cmd, client, { retry: ref });
+      // The event's own zone unless --tz changed it (a time in a gap was refused by then).
+      for (const note of clockNotes(opts, e.tz ?? "UTC")) warn(note);
       printResult(cmd, e, ["Event changed.", ...eventLines(e)]);
     });
   });

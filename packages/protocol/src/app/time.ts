@@ -3,9 +3,12 @@
  * strings and wall-clock times in a zone, computed with the ECMAScript Intl API (its time zone
  * database), so no zone data is bundled.
  *
- * Local times that occur twice or never (daylight saving changes) are resolved as RFC 5545
- * §3.3.5 says: the first occurrence of a repeated time; a time in a gap uses the UTC offset from
- * before the gap.
+ * Local times that occur twice or never (daylight saving changes): `zonedToUnix` resolves them as
+ * RFC 5545 §3.3.5 says (the first occurrence of a repeated time; a time in a gap uses the UTC
+ * offset from before the gap), which is right for calendars made elsewhere. A time a person types
+ * (`isoToUnix`) is different: a time in a gap is refused with the times they may have meant, since
+ * moving it silently by an hour would move their meeting; a repeated time means its first
+ * occurrence, and `localTimeNote` says so (`readWallClock` tells the three cases apart).
  */
 
 export interface LocalDateTime {
@@ -97,6 +100,145 @@ export function zonedToUnix(local: LocalDateTime, timeZone: string): number {
   return valid[0] ?? wall - before;
 }
 
+/** A change of a zone's UTC offset (daylight saving starting or ending, or a change of rule). */
+export interface ClockChange {
+  /** The instant of the change, unix seconds. */
+  at: number;
+  /** What clocks showed at that instant before the change (2:00 when they go forward to 3:00). */
+  from: LocalDateTime;
+  /** What they show from that instant on. */
+  to: LocalDateTime;
+}
+
+/** How often a zone's clocks show a wall-clock time: once, never (a gap) or twice (an overlap). */
+export type WallClockReading =
+  | { kind: "once"; unix: number }
+  | {
+      kind: "never";
+      change: ClockChange;
+      /** The time as far past the gap as it was into it (3:30 for 2:30 when 2:00 became 3:00). */
+      later: number;
+      /** The time as far before the gap (1:30). */
+      earlier: number;
+    }
+  | { kind: "twice"; first: number; second: number; change: ClockChange };
+
+/** The change between `lo` (old offset) and `hi` (new offset), found by halving. */
+function changeBetween(lo: number, hi: number, timeZone: string): ClockChange {
+  const old = offsetSeconds(lo, timeZone);
+  let a = lo;
+  let b = hi;
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (offsetSeconds(mid, timeZone) === old) a = mid;
+    else b = mid;
+  }
+  return { at: b, from: zonedParts(b + old, "UTC"), to: zonedParts(b, timeZone) };
+}
+
+/** Whether, and when, a zone's clocks show these wall-clock fields. */
+export function readWallClock(local: LocalDateTime, timeZone: string): WallClockReading {
+  const wall = localAsUtc(local);
+  // Offsets a day either side bracket any change near this time (changes are never that close).
+  const before = offsetSeconds(wall - 86400, timeZone);
+  const after = offsetSeconds(wall + 86400, timeZone);
+  const valid = [...new Set([before, after])]
+    .map((o) => wall - o)
+    .filter((t) => offsetSeconds(t, timeZone) === wall - t)
+    .sort((a, b) => a - b);
+  const first = valid[0];
+  const last = valid[valid.length - 1];
+  if (first !== undefined && last !== undefined && first !== last) {
+    return { kind: "twice", first, second: last, change: changeBetween(first, last, timeZone) };
+  }
+  if (first !== undefined || before >= after) return { kind: "once", unix: first ?? wall - before };
+  const length = after - before;
+  return {
+    kind: "never",
+    change: changeBetween(wall - after, wall - before, timeZone),
+    later: wall - before,
+    earlier: wall - before - length,
+  };
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** "2:30" (and seconds when there are any), as clocks show it. */
+function clockText(t: LocalDateTime): string {
+  const mm = String(t.minute).padStart(2, "0");
+  return t.second === 0 ? `${t.hour}:${mm}` : `${t.hour}:${mm}:${String(t.second).padStart(2, "0")}`;
+}
+
+/** "28 March 2027" */
+function dayText(t: LocalDateTime): string {
+  return `${t.day} ${MONTHS[t.month - 1]} ${t.year}`;
+}
+
+function sameDay(a: LocalDateTime, b: LocalDateTime): boolean {
+  return a.year === b.year && a.month === b.month && a.day === b.day;
+}
+
+/** A suggested instant as clocks show it, with its date when that is another day. */
+function suggestion(unix: number, local: LocalDateTime, timeZone: string): string {
+  const t = zonedParts(unix, timeZone);
+  return sameDay(t, local) ? clockText(t) : `${clockText(t)} on ${dayText(t)}`;
+}
+
+/**
+ * What to tell a person about a wall-clock time they chose: null when clocks show it once; for a
+ * time in a gap, that it does not exist and which times they may have meant; for a repeated time,
+ * that the first occurrence is taken, and how to write the second (`secondIso`, with its offset).
+ */
+export function localTimeNote(
+  local: LocalDateTime,
+  timeZone: string,
+): { kind: "gap"; message: string } | { kind: "overlap"; message: string; secondIso: string } | null {
+  const reading = readWallClock(local, timeZone);
+  if (reading.kind === "once") return null;
+  const { from, to } = reading.change;
+  const when = `${clockText(local)} on ${dayText(local)}`;
+  if (reading.kind === "never") {
+    return {
+      kind: "gap",
+      message:
+        `${when} does not exist in ${timeZone} (clocks go forward from ${clockText(from)} to ${clockText(to)}). ` +
+        `Use ${suggestion(reading.later, local, timeZone)} (or ${suggestion(reading.earlier, local, timeZone)}).`,
+    };
+  }
+  return {
+    kind: "overlap",
+    message:
+      `${when} happens twice in ${timeZone} (clocks go back from ${clockText(from)} to ${clockText(to)}). ` +
+      `Taken as the first ${clockText(local)}, before the clocks go back.`,
+    secondIso: unixToZonedIso(reading.second, timeZone),
+  };
+}
+
+/** `localTimeNote` for an ISO 8601 text; null when it is not a local date-time or the zone is unknown. */
+export function localTimeNoteOf(value: string, timeZone: string): ReturnType<typeof localTimeNote> {
+  if (!isValidTimeZone(timeZone)) return null;
+  let parsed: ParsedIso;
+  try {
+    parsed = parseIso(value);
+  } catch {
+    return null;
+  }
+  return parsed.kind === "local" ? localTimeNote(parsed.local, timeZone) : null;
+}
+
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -174,14 +316,20 @@ export function parseIso(value: string): ParsedIso {
 }
 
 /**
- * Unix seconds of an ISO 8601 date-time. A local time (no `Z` or offset) is read in `timeZone`
- * (default UTC); a date alone means its midnight.
+ * Unix seconds of an ISO 8601 date-time a person typed. A local time (no `Z` or offset) is read in
+ * `timeZone` (default UTC): one in a daylight-saving gap throws RangeError with the times they may
+ * have meant; a repeated one means its first occurrence. A date alone means its midnight (or the
+ * first time after it, where midnight is skipped).
  */
 export function isoToUnix(value: string, timeZone = "UTC"): number {
   if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown time zone "${timeZone}"`);
   const parsed = parseIso(value);
   if (parsed.kind === "absolute") return parsed.unix;
-  if (parsed.kind === "local") return zonedToUnix(parsed.local, timeZone);
+  if (parsed.kind === "local") {
+    const note = localTimeNote(parsed.local, timeZone);
+    if (note?.kind === "gap") throw new RangeError(note.message);
+    return zonedToUnix(parsed.local, timeZone);
+  }
   const [y, mo, d] = parsed.date.split("-").map(Number) as [number, number, number];
   return zonedToUnix({ year: y, month: mo, day: d, hour: 0, minute: 0, second: 0 }, timeZone);
 }
