@@ -211,6 +211,14 @@ export interface SyncReport {
   relays: { url: string; connected: boolean; error?: string }[];
 }
 
+/** How far this device's clock is from the relays' clocks. */
+export interface ClockOffset {
+  /** Device time minus relay time, in seconds: positive when the device is ahead. 0 within 30 s. */
+  seconds: number;
+  /** How many relays told their time. */
+  relays: number;
+}
+
 export type ConnectionState = "online" | "connecting" | "offline";
 
 /** Emitted after any local state change, so a UI can re-read what it shows. */
@@ -251,6 +259,12 @@ export interface RallyClient {
   start(): Promise<void>;
   stop(): Promise<void>;
   connection(): ConnectionState;
+  /**
+   * How far this device's clock is from the relays' (null until a relay told its time). From a
+   * minute off, Rally stamps what it sends with the relays' time; a change is announced as
+   * "connection".
+   */
+  clockOffset(): Promise<ClockOffset | null>;
   onChange(listener: ChangeListener): () => void;
 
   // groups

@@ -6,6 +6,7 @@
  * or `rally sync`); commands that read first catch up with the relays unless `--offline`.
  */
 import type { Rally } from "@rally/client";
+import { describeOffset } from "@rally/client/core/clock.ts";
 import { createNodeClient } from "@rally/client/core/nodeClient.ts";
 import type { SqliteDeviceLockOptions } from "@rally/client/core/sqliteDeviceLock.ts";
 import type { Command } from "commander";
@@ -42,8 +43,28 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
     }
     throw e;
   } finally {
+    await warnClock(client);
     await client.close();
   }
+}
+
+/** From this far off the person is told (Rally stamps with the relays' time from one minute). */
+const CLOCK_WARN_SECONDS = 180;
+let clockWarned = false;
+
+/**
+ * Says once, on stderr, that this device's clock is off, when a command that talked to relays
+ * learned so (commands that never reach a relay learn nothing and say nothing).
+ */
+async function warnClock(client: Rally): Promise<void> {
+  if (clockWarned) return;
+  const offset = await client.clockOffset().catch(() => null);
+  if (!offset || Math.abs(offset.seconds) <= CLOCK_WARN_SECONDS) return;
+  clockWarned = true;
+  warn(
+    `rally: this device's clock is ${describeOffset(offset.seconds)} of the relays' clocks; ` +
+      "Rally uses the relays' time for what it sends. Set the clock right.",
+  );
 }
 
 /**
@@ -72,7 +93,14 @@ export async function deliver(
   options: { retry?: string } = {},
 ): Promise<{ pending: number }> {
   const report = await client.deliver(DELIVER_MS);
-  if (report.pending > 0) {
+  if (report.clockRefused.length > 0) {
+    warn(
+      `rally: waiting: ${report.clockRefused.join(", ")} says this device's clock is wrong. ` +
+        `It is sent again with the relays' time with the next rally command or "rally sync"; set the clock right.`,
+    );
+  }
+  // Pending only because of the clock: said just above.
+  if (report.pending > 0 && (report.unreachable.length > 0 || report.clockRefused.length === 0)) {
     const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
     // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
     // Relay addresses come from group data and errors from relays: `warn` sanitises them.

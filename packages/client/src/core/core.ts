@@ -8,8 +8,10 @@
  * Runs in: Node and browsers.
  */
 
+import type { NostrEvent } from "nostr-tools/core";
 import type { AccountRecord, AccountSecrets } from "../account/accountRecord.ts";
 import type { ChangeListener } from "../api.ts";
+import { RelayClock } from "../net/relayClock.ts";
 import type { WebSocketConstructor } from "../net/websocket.ts";
 import type { Store } from "../store/store.ts";
 import { type DeviceLock, inProcessDeviceLock } from "./deviceLock.ts";
@@ -23,7 +25,10 @@ export interface CoreOptions {
   passphrase?: string | null;
   /** Base of invite link URLs (`https://host/`); default: the http(s) form of the group's first relay. */
   origin?: string;
-  /** Unix milliseconds; tests may pass a fixed clock. */
+  /**
+   * The device's clock, unix milliseconds (tests may pass one set wrong). Rally stamps with the
+   * relays' time instead when this clock is more than a minute off theirs (`Core.nowMs`).
+   */
   nowMs?: () => number;
   /** How long one fetch waits for relays (ms). */
   fetchTimeoutMs?: number;
@@ -48,26 +53,46 @@ export class Core {
   private chain: Promise<unknown> = Promise.resolve();
   readonly deviceLock: DeviceLock;
   private readonly rereads: (() => Promise<void>)[] = [];
+  /** What this device learned of the relays' time (`net/relayClock.ts`). */
+  readonly clock: RelayClock;
+  /**
+   * Makes a fresh copy of an outbox event a relay refused for its time, stamped with the current
+   * (corrected) time, or null when that event must go unchanged; set by the group layer.
+   */
+  restamp: ((event: NostrEvent) => Promise<NostrEvent | null>) | null = null;
 
   constructor(options: CoreOptions) {
     this.options = options;
     this.store = options.store;
     this.deviceLock = options.deviceLock ?? inProcessDeviceLock();
+    this.clock = new RelayClock({ nowMs: () => this.deviceNowMs(), onChange: () => this.emit("connection") });
     this.transport = new Transport({
       store: options.store,
       WebSocket: options.WebSocket,
       secretKey: () => this.secrets?.secretKey ?? null,
+      restamp: (event) => this.restamp?.(event) ?? Promise.resolve(null),
+      onTimeRefusal: (relay) => this.clock.refused(relay),
       ...(options.fetchTimeoutMs ? { eoseTimeoutMs: options.fetchTimeoutMs } : {}),
       ...(options.verifyEvent ? { verifyEvent: options.verifyEvent } : {}),
     });
   }
 
-  /** Unix seconds. */
+  /** Unix seconds, as `nowMs`. */
   now(): number {
     return Math.floor(this.nowMs() / 1000);
   }
 
+  /**
+   * The time Rally stamps with (unix ms): the device's clock, or the relays' time when the device
+   * is more than a minute off theirs — so what it sends falls inside every relay's window and is
+   * filed where it belongs, whatever the device's clock says.
+   */
   nowMs(): number {
+    return this.deviceNowMs() + this.clock.correctionMs();
+  }
+
+  /** The device's own clock, uncorrected. */
+  deviceNowMs(): number {
     return (this.options.nowMs ?? Date.now)();
   }
 

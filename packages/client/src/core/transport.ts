@@ -32,6 +32,10 @@ export interface TransportOptions {
   eoseTimeoutMs?: number;
   connectTimeoutMs?: number;
   publishTimeoutMs?: number;
+  /** Passed to the outbox: a fresh stamp for an event refused for its time (`OutboxOptions.restamp`). */
+  restamp?: (event: NostrEvent) => Promise<NostrEvent | null>;
+  /** Passed to the outbox: a relay refused an event for its time. */
+  onTimeRefusal?: (relay: string) => Promise<void>;
 }
 
 export interface FetchResult {
@@ -80,6 +84,8 @@ export class Transport {
       store: opts.store,
       pool: router,
       publishTimeoutMs: opts.publishTimeoutMs ?? 8_000,
+      ...(opts.restamp ? { restamp: opts.restamp } : {}),
+      ...(opts.onTimeRefusal ? { onTimeRefusal: opts.onTimeRefusal } : {}),
     });
   }
 

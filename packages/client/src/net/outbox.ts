@@ -15,6 +15,8 @@ import type { Store, WriteOp } from "../store/store.ts";
 import { requeueFailed } from "./outboxRetry.ts";
 import {
   applyOutcome,
+  canRestamp,
+  classifyOutcome,
   DEFAULT_RULES,
   dependencyState,
   dueRelays,
@@ -24,6 +26,7 @@ import {
   nextWakeAt,
   type OutboxEntry,
   type OutboxRules,
+  restampedEntry,
 } from "./outboxSchedule.ts";
 import type { PublishOutcome } from "./relayConnection.ts";
 
@@ -48,6 +51,14 @@ export interface OutboxOptions {
   maxInFlight?: number;
   now?: () => number;
   random?: () => number;
+  /**
+   * A fresh copy of an event a relay refused for its time, stamped with the current time (same
+   * message), or null to keep sending it unchanged until a relay's clock catches up with it. Asked
+   * once per refusal, only while no relay may hold the event (`canRestamp`).
+   */
+  restamp?: (event: NostrEvent) => Promise<NostrEvent | null>;
+  /** A relay refused an event for its time; the next try waits for this (e.g. learning its clock). */
+  onTimeRefusal?: (relay: string) => Promise<void>;
 }
 
 export type OutboxChange = { entry: OutboxEntry; removed: false } | { id: string; removed: true };
@@ -74,6 +85,10 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private loaded = false;
+  private readonly restamp: OutboxOptions["restamp"];
+  private readonly onTimeRefusal: OutboxOptions["onTimeRefusal"];
+  /** Refusals already answered by asking `restamp` (entry, event and tries), so it is asked once each. */
+  private readonly restampAsked = new Set<string>();
 
   constructor(opts: OutboxOptions) {
     this.store = opts.store;
@@ -83,6 +98,8 @@ export class Outbox {
     this.maxInFlight = opts.maxInFlight ?? 32;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
+    this.restamp = opts.restamp;
+    this.onTimeRefusal = opts.onTimeRefusal;
   }
 
   /** A new entry and the store write that persists it, for a caller's own atomic batch. */
@@ -353,6 +370,7 @@ export class Outbox {
     const lookup = (id: string) => this.entries.get(id);
     for (const e of this.entries.values()) {
       if (e.state === "pending" && dependencyState(e, lookup) !== "ready") continue;
+      if (this.startRestamp(e)) continue;
       for (const relay of dueRelays(e, now, this.rules)) {
         const key = `${e.id} ${relay}`;
         if (this.inFlight.has(key)) continue;
@@ -384,13 +402,51 @@ export class Outbox {
     } catch (e) {
       outcome = { ok: false, status: "unreachable", message: `error: ${(e as Error).message}` };
     }
+    // Refused for its time: learn what the relay's clock says before the next try is stamped.
+    if (classifyOutcome(outcome) === "time" && this.onTimeRefusal) {
+      await this.onTimeRefusal(relay).catch(() => undefined);
+    }
     await this.serial(async () => {
       this.inFlight.delete(key);
       if (!this.running) return;
       const current = this.entries.get(id);
-      if (!current) return;
+      // An answer about an event the entry no longer carries (it was stamped again) says nothing.
+      if (!current || current.event.id !== event.id) return;
       const next = applyOutcome(current, relay, outcome, this.now(), this.rules, this.random);
       if (next !== current) await this.write(next);
+    });
+    this.schedule(0);
+  }
+
+  /**
+   * Starts stamping `e` again when a relay refused it for its time and nothing of it is in flight
+   * (asked once per refusal); true while that runs, so the old event is not sent meanwhile.
+   */
+  private startRestamp(e: OutboxEntry): boolean {
+    if (!this.restamp || !canRestamp(e)) return false;
+    const tries = Object.values(e.relays).reduce((n, d) => n + d.attempts, 0);
+    const asked = `${e.id} ${e.event.id} ${tries}`;
+    if (this.restampAsked.has(asked)) return false;
+    if ([...this.inFlight].some((k) => k.startsWith(`${e.id} `))) return true;
+    this.restampAsked.add(asked);
+    const key = `${e.id} restamp`;
+    this.inFlight.add(key);
+    void this.restampOne(e, key);
+    return true;
+  }
+
+  private async restampOne(e: OutboxEntry, key: string): Promise<void> {
+    let fresh: NostrEvent | null = null;
+    try {
+      fresh = (await this.restamp?.(e.event)) ?? null;
+    } catch {
+      fresh = null; // could not: it goes unchanged
+    }
+    await this.serial(async () => {
+      this.inFlight.delete(key);
+      const current = this.entries.get(e.id);
+      if (!fresh || !this.running || current?.event.id !== e.event.id || !canRestamp(current)) return;
+      await this.write(restampedEntry(current, fresh, this.now()));
     });
     this.schedule(0);
   }

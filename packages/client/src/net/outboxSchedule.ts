@@ -5,7 +5,11 @@
  *   answers `OK true` (then it is stored somewhere others can read it); the other relays keep
  *   being tried for `lingerMs` after that, so the event also survives that relay going away.
  * - `OK false` with `invalid:`, `blocked:`, `restricted:` or `pow:` is final for that relay
- *   (sending the same event again cannot change the answer); every other failure — timeouts,
+ *   (sending the same event again cannot change the answer) — except an `invalid:` about the
+ *   event's time (`isTimeRefusal`): that says this device's clock is off, not that the event is
+ *   bad, so the entry stays pending, is stamped again when it can be (`canRestamp`,
+ *   `restampedEntry`) and is otherwise retried unchanged until the relay's clock catches up with
+ *   it. Every other failure — timeouts,
  *   unreachable relays, `rate-limited:`, `error:`, `auth-required:` — is retried with exponential
  *   backoff and jitter, without limit while no relay has the event: a message typed offline is
  *   sent whenever a relay comes back. An entry *fails* when every relay refused it for good.
@@ -34,7 +38,11 @@ export interface RelayDelivery {
 }
 
 export interface OutboxEntry {
-  /** The event id. */
+  /**
+   * The id of the event queued: the entry's handle, which others refer to (`after`, a message's
+   * own send state, a pending commit). It stays when the event is stamped again, so `event.id`
+   * may differ from it.
+   */
   id: string;
   event: NostrEvent;
   /** Normalised relay URL → delivery to it. */
@@ -92,11 +100,24 @@ export function newEntry(
   return entry;
 }
 
-export type OutcomeClass = "ok" | "final" | "retry";
+export type OutcomeClass = "ok" | "final" | "retry" | "time";
+
+/**
+ * True for a relay's `invalid:` answer about the event's time: Rally's relay says "created_at is
+ * more than 900 seconds in the future; check your clock"; others say "created_at too early/late",
+ * "event too much in the future", "event too old".
+ */
+export function isTimeRefusal(message: string | undefined): boolean {
+  if (typeof message !== "string" || messagePrefix(message) !== "invalid") return false;
+  return /created_at|timestamp|clock|in the future|too old|too early|too late|too far (?:in|ahead|behind)/i.test(
+    message,
+  );
+}
 
 export function classifyOutcome(outcome: PublishOutcome): OutcomeClass {
   if (outcome.ok) return "ok";
   if (outcome.status !== "rejected") return "retry";
+  if (isTimeRefusal(outcome.message)) return "time";
   const prefix = messagePrefix(outcome.message);
   return prefix === "invalid" || prefix === "blocked" || prefix === "restricted" || prefix === "pow"
     ? "final"
@@ -122,6 +143,7 @@ export function applyOutcome(
       : cls === "final"
         ? { status: "failed", attempts, nextAt: now }
         : { status: "pending", attempts, nextAt: now + backoffDelay(d.attempts, rules.backoff, random) };
+  // A time refusal keeps the relay's words: they are what `canRestamp` looks for.
   if (outcome.message) next.message = outcome.message;
   const out: OutboxEntry = { ...entry, relays: { ...entry.relays, [relay]: next } };
   if (cls === "ok" && out.state !== "done") {
@@ -135,6 +157,44 @@ export function applyOutcome(
       .join("; ");
   }
   return out;
+}
+
+/** A try whose answer never came: the relay may hold the event all the same. */
+function answerUnknown(d: RelayDelivery): boolean {
+  return d.message?.startsWith("error: no answer") === true;
+}
+
+/**
+ * True when `entry` may be sent as a fresh copy stamped again: a relay refused it for its time,
+ * no relay took it, and no relay may hold it unbeknown (a try that timed out), so the copy can
+ * never sit beside the first version on a relay. The entry keeps its id as its handle.
+ */
+export function canRestamp(entry: OutboxEntry): boolean {
+  if (entry.state !== "pending") return false;
+  const ds = Object.values(entry.relays);
+  if (ds.some((d) => d.status === "ok" || answerUnknown(d))) return false;
+  return ds.some((d) => d.status === "pending" && isTimeRefusal(d.message));
+}
+
+/**
+ * `entry` carrying `event` (the same message stamped again) instead of its old event: every relay
+ * still pending is due at `now`, and the old answers about time are dropped (they were about the
+ * old stamp). The entry's id stays what it was, since others refer to it. Never mutates `entry`.
+ */
+export function restampedEntry(entry: OutboxEntry, event: NostrEvent, now: number): OutboxEntry {
+  const shape = checkEventShape(event);
+  if (!shape.ok) throw new Error(`cannot stamp this event again: ${shape.reason}`);
+  const relays: Record<string, RelayDelivery> = {};
+  for (const [url, d] of Object.entries(entry.relays)) {
+    if (d.status !== "pending") relays[url] = d;
+    else relays[url] = { status: "pending", attempts: d.attempts, nextAt: now };
+  }
+  return { ...entry, event: shape.event, relays };
+}
+
+/** True when some relay's last answer to `entry` was a refusal for its time. */
+export function refusedForTime(entry: OutboxEntry): boolean {
+  return Object.values(entry.relays).some((d) => d.status === "pending" && isTimeRefusal(d.message));
 }
 
 type Lookup = (id: string) => OutboxEntry | undefined;
