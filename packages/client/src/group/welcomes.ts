@@ -71,6 +71,8 @@ export interface InvitationRecord {
   groupId: string | null;
   /** Members in the welcome's tree, when it travels inside the welcome. */
   members: number | null;
+  /** The epoch the welcome joins, when the tree travels inside it (absent in older records). */
+  epoch?: number;
   /** When the inviter made the welcome (their clock). */
   sentAt: number;
   receivedAt: number;
@@ -147,7 +149,11 @@ export async function processWelcomes(
       continue;
     }
     const invitation = await inviteFrom(svc, wrap, welcome, kp.private);
-    if (invitation === null) {
+    // Invited, removed and invited again while this device was away: two welcomes into one group
+    // arrive together, in no set order. Only the later epoch's can be accepted for good (the
+    // earlier one leads into a state its removal follows).
+    const kept = invitation && (await store.get<InvitationRecord>(keys.invite(invitation.id)));
+    if (invitation === null || (kept && supersedes(kept, invitation))) {
       await markSeen(svc, wrap.id);
       continue;
     }
@@ -193,6 +199,7 @@ async function inviteFrom(
     group: state ? groupData(state).name : "",
     groupId: gid,
     members: state ? new Set(members(state).map((m) => m.pubkey)).size : null,
+    ...(state ? { epoch: Number(stateEpoch(state)) } : {}),
     sentAt: welcome.createdAt,
     receivedAt: svc.core.now(),
   };
@@ -272,6 +279,11 @@ async function joinWelcome(
 function stillIn(existing: GroupRecord, state: GroupState): boolean {
   if (existing.status !== "active" && existing.status !== "invited") return false;
   return Number(stateEpoch(state)) <= existing.epoch;
+}
+
+/** Whether a kept invitation into a group is for a later epoch than another one into it. */
+function supersedes(kept: InvitationRecord, other: InvitationRecord): boolean {
+  return kept.epoch !== undefined && other.epoch !== undefined && kept.epoch >= other.epoch;
 }
 
 /** Stored invitations, oldest first. */
