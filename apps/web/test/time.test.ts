@@ -7,6 +7,7 @@ import {
   instantToWallTime,
   isTimeZone,
   monthGrid,
+  wallTimeNote,
   wallTimeToInstant,
 } from "../src/lib/time.ts";
 
@@ -36,6 +37,27 @@ describe("wall time ↔ instant", () => {
     expect(wallTimeToInstant("2026-10-25T02:30", "Europe/Berlin").toISOString()).toBe(
       "2026-10-25T00:30:00.000Z",
     );
+  });
+
+  it("says which wall times the clocks skip (the form refuses them) or show twice (the first is taken)", () => {
+    expect(wallTimeNote("2026-03-29T02:30", "Europe/Berlin")).toEqual({
+      kind: "gap",
+      message:
+        "2:30 on 29 March 2026 does not exist in Europe/Berlin (clocks go forward from 2:00 to 3:00). Use 3:30 (or 1:30).",
+    });
+    expect(wallTimeNote("2026-10-25T02:30", "Europe/Berlin")).toMatchObject({
+      kind: "overlap",
+      message:
+        "2:30 on 25 October 2026 happens twice in Europe/Berlin (clocks go back from 3:00 to 2:00). Taken as the first 2:30, before the clocks go back.",
+    });
+    // The instant the form saves for a repeated time is the first, as the note says.
+    expect(wallTimeToInstant("2026-10-25T02:30", "Europe/Berlin").toISOString()).toBe(
+      "2026-10-25T00:30:00.000Z",
+    );
+    expect(wallTimeNote("2026-10-04T02:15", "Australia/Lord_Howe")?.kind).toBe("gap");
+    expect(wallTimeNote("2026-07-01T18:00", "Europe/Berlin")).toBeNull();
+    expect(wallTimeNote("", "Europe/Berlin")).toBeNull();
+    expect(wallTimeNote("2026-03-29T02:30", "Mars/Olympus")).toBeNull();
   });
 
   it("round-trips any instant on a whole minute", () => {

@@ -4,6 +4,8 @@
  * convert between the two with `Intl` only (no date library: the browser knows every zone).
  */
 
+import { localTimeNoteOf } from "@rally/protocol/app/time.ts";
+
 /** "YYYY-MM-DDTHH:mm" as a datetime-local input gives it. */
 export type WallTime = string;
 
@@ -83,6 +85,19 @@ export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
   // Earliest match: a repeated hour resolves to its first occurrence. No match: a skipped time,
   // read with the offset from before the jump, lands as far past the gap as it was into it.
   return new Date(matching.length > 0 ? Math.min(...matching) : guess - before);
+}
+
+/**
+ * What to tell a person about a wall time their clocks skip or show twice (daylight saving), in
+ * the words the `rally` command uses: a skipped time is `gap` (the form does not save it); a
+ * repeated one is `overlap` (saved as the first, as `wallTimeToInstant` reads it). Null otherwise.
+ */
+export function wallTimeNote(
+  wall: WallTime,
+  timeZone: string,
+): { kind: "gap" | "overlap"; message: string } | null {
+  if (!wall || !isTimeZone(timeZone)) return null;
+  return localTimeNoteOf(wall, timeZone);
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -1,11 +1,18 @@
 /**
  * Creating or editing an event. People type wall-clock times in the event's time zone (defaulting
  * to their own); the form turns them into exact instants, so a meeting at 18:00 in Berlin shows as
- * 17:00 to a member in London.
+ * 17:00 to a member in London. A time the zone's clocks skip (daylight saving starts) is refused next
+ * to its field until it is changed; a time they show twice is taken as the first, and the field says so.
  */
 import type { EventInput, EventView } from "@rally/client/api.ts";
 import { useMemo, useState } from "react";
-import { allTimeZones, instantToWallTime, localTimeZone, wallTimeToInstant } from "../../lib/time.ts";
+import {
+  allTimeZones,
+  instantToWallTime,
+  localTimeZone,
+  wallTimeNote,
+  wallTimeToInstant,
+} from "../../lib/time.ts";
 import { CheckField, TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
 
@@ -55,6 +62,8 @@ export function EventForm({
   const [hostsOnly, setHostsOnly] = useState(initial?.hostsOnlyRsvps ?? false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const startNote = allDay ? null : wallTimeNote(start, tz);
+  const endNote = allDay || !end ? null : wallTimeNote(end, tz);
 
   const build = (): EventInput => {
     if (!title.trim()) throw new Error("Give the event a title.");
@@ -76,6 +85,8 @@ export function EventForm({
       return { ...common, allDay: true, start: day, end: lastDay || undefined };
     }
     if (!start) throw new Error("Choose when it starts.");
+    if (startNote?.kind === "gap") throw new Error(`Change the start: that time does not exist in ${tz}.`);
+    if (endNote?.kind === "gap") throw new Error(`Change the end: that time does not exist in ${tz}.`);
     const startAt = wallTimeToInstant(start, tz);
     const endAt = end ? wallTimeToInstant(end, tz) : null;
     if (endAt && endAt <= startAt) throw new Error("The end must be after the start.");
@@ -141,6 +152,8 @@ export function EventForm({
               setStart(next);
             }}
             required
+            error={startNote?.kind === "gap" ? startNote.message : null}
+            hint={startNote?.kind === "overlap" ? startNote.message : undefined}
           />
           <TextField
             label="Ends"
@@ -148,6 +161,8 @@ export function EventForm({
             value={end}
             min={start}
             onChange={(e) => setEnd(e.target.value)}
+            error={endNote?.kind === "gap" ? endNote.message : null}
+            hint={endNote?.kind === "overlap" ? endNote.message : undefined}
           />
         </div>
       )}
