@@ -27,7 +27,13 @@ export const rallyBin = path.join(repoRoot, "apps/cli/bin/rally.js");
 const STARTUP_TIMEOUT_MS = 240_000;
 
 export async function startServe(
-  opts: { dataDir?: string; args?: string[]; keepData?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    args?: string[];
+    keepData?: boolean;
+    /** Extra environment variables for the process (e.g. a clock set wrong). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ServeHandle> {
   const created = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "rally-serve-test-"));
@@ -45,7 +51,7 @@ export async function startServe(
       dataDir,
       ...(opts.args ?? []),
     ],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
   );
   let out = "";
   child.stdout?.setEncoding("utf8");

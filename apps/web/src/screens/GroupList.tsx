@@ -4,6 +4,7 @@ import { useAction, useClient, useLive } from "../app/client.tsx";
 import { navigate } from "../app/router.ts";
 import { groupHash } from "../app/routes.ts";
 import { prefs } from "../lib/prefs.ts";
+import { ClockNotice } from "../ui/ClockNotice.tsx";
 import { ErrorNote, Loading } from "../ui/Notice.tsx";
 
 const isActive = (g: GroupSummary) => g.status === undefined || g.status === "active";
@@ -34,6 +35,7 @@ export function GroupList({ current, primary }: { current: string | null; primar
           You have not checked your recovery words yet. <a href="#/settings">Keep your account safe</a>
         </p>
       )}
+      <ClockNotice />
       <Invitations />
       {groups.error && <ErrorNote>{groups.error.message}</ErrorNote>}
       {!sorted && !groups.error && <Loading what="your groups" />}
