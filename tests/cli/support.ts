@@ -17,20 +17,27 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `rally ARGS` and collects its output (never throws on a non-zero exit). */
-export function rally(args: string[], options: { env?: Record<string, string> } = {}): Promise<RunResult> {
+/**
+ * Runs `rally ARGS` and collects its output (never throws on a non-zero exit). `input`, when given,
+ * is written to its standard input, which is then closed.
+ */
+export function rally(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Uint8Array } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [rallyBin, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);

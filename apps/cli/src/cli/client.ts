@@ -24,6 +24,7 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
     client = await createNodeClient({
       home,
       lock: lockOptions(),
+      ...testPageLimit(),
       ...(passphrase ? { passphrase } : {}),
       ...(origin ? { origin } : {}),
     });
@@ -31,6 +32,8 @@ export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise
     // Opening checks the MLS engine first (a removal must carry a new path, RFC 9420 §12.4): when
     // that fails, the data is fine and the installation is not, and nothing may run.
     if ((e as Error).name === "MlsEngineError") throw new CliError((e as Error).message);
+    // A full disk says so, and where, in its own words.
+    if ((e as { code?: string }).code === "full") throw new CliError((e as Error).message);
     throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
   }
   try {
@@ -65,6 +68,15 @@ async function warnClock(client: Rally): Promise<void> {
     `rally: this device's clock is ${describeOffset(offset.seconds)} of the relays' clocks; ` +
       "Rally uses the relays' time for what it sends. Set the clock right.",
   );
+}
+
+/**
+ * `RALLY_TEST_MAX_DB_PAGES` caps the home's database at that many pages (SQLite's max_page_count),
+ * so tests can fill the "disk" for real and see what a person sees; never set in normal use.
+ */
+function testPageLimit(): { maxPageCount?: number } {
+  const pages = Number(process.env.RALLY_TEST_MAX_DB_PAGES);
+  return pages > 0 ? { maxPageCount: pages } : {};
 }
 
 /**

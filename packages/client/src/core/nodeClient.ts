@@ -25,10 +25,15 @@ export interface NodeClientOptions {
   fetchTimeoutMs?: number;
   /** How long a step waits for another process on the same home, and what to say while it waits. */
   lock?: SqliteDeviceLockOptions;
+  /** Caps the store's file at this many pages, as if the disk filled up there (tests). */
+  maxPageCount?: number;
 }
 
 export function createNodeClient(options: NodeClientOptions): Promise<Rally> {
-  const store = openHomeStore(options.home);
+  const store = openHomeStore(
+    options.home,
+    options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {},
+  );
   return createRallyClient({
     store,
     deviceLock: sqliteDeviceLock(options.home, options.lock),

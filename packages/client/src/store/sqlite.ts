@@ -8,10 +8,15 @@
  * client writes a few transactions per second at most, so the extra fsync per commit is cheap.
  * `busy_timeout` lets the CLI and a running `rally serve` share one home without spurious errors.
  *
+ * A full disk is named as such (`StoreError` code "full"): SQLite's SQLITE_FULL, or an I/O error
+ * while the file system has no room left. Every write is one transaction, rolled back whole when it
+ * fails, so what was stored before stays as it was, and the same step can be run again once there
+ * is room.
+ *
  * Runs in: Node.
  */
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { LATEST_VERSION, MIGRATIONS } from "./sqliteMigrations.ts";
 import {
@@ -41,39 +46,82 @@ export function storePath(home: string): string {
   return join(home, "rally.db");
 }
 
+export interface SqliteStoreOptions {
+  /** Bring the schema only this far (tests of migrations). */
+  migrateTo?: number;
+  /**
+   * SQLite's `max_page_count` for this connection: the file grows to at most this many pages, and
+   * a write past it fails as on a full disk (SQLITE_FULL). For tests of a full disk; unset, no limit.
+   */
+  maxPageCount?: number;
+}
+
 /** Opens (creating if needed) `<home>/rally.db`, creating `home` too. */
-export function openHomeStore(home: string): Store {
+export function openHomeStore(home: string, options: SqliteStoreOptions = {}): Store {
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw diskFullError(home);
     throw new StoreError(`Cannot create the Rally folder ${home}: ${(e as Error).message}`, "io");
   }
-  return openSqliteStore(storePath(home));
+  return openSqliteStore(storePath(home), options);
 }
 
 /** Opens a store file and brings its schema up to date (or to `migrateTo`, for tests). */
-export function openSqliteStore(file: string, options: { migrateTo?: number } = {}): Store {
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
   let db: DB;
   try {
     db = new Database(file);
   } catch (e) {
+    if (isDiskFull(e, file)) throw diskFullError(file);
     throw new StoreError(`Cannot open the Rally database ${file}: ${(e as Error).message}`, "io");
   }
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
+    if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     migrate(db, options.migrateTo ?? LATEST_VERSION, file);
   } catch (e) {
     db.close();
     if (e instanceof StoreError) throw e;
+    if (isDiskFull(e, file)) throw diskFullError(file);
     const msg = (e as Error).message;
     if (/not a database|malformed/i.test(msg)) {
       throw new StoreError(`${file} is not a Rally database, or it is damaged (${msg})`, "io");
     }
     throw new StoreError(`Cannot open the Rally database ${file}: ${msg}`, "io");
   }
-  return new SqliteStore(db);
+  return new SqliteStore(db, file);
+}
+
+/** Below this much free space, an I/O error while writing is taken for a full disk. */
+const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/**
+ * True when a failed write failed for want of space: SQLite's SQLITE_FULL ("database or disk is
+ * full"), a file system's ENOSPC, or an I/O error (SQLite reports some ENOSPC cases, in the WAL's
+ * shared memory or a sync, as "disk I/O error") while the file's file system is out of room.
+ */
+export function isDiskFull(e: unknown, file: string): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (code === "SQLITE_FULL" || code === "ENOSPC") return true;
+  if (/database or disk is full|no space left on device/i.test((e as Error)?.message ?? "")) return true;
+  if (typeof code !== "string" || !code.startsWith("SQLITE_IOERR")) return false;
+  try {
+    const fs = statfsSync(dirname(file));
+    return fs.bavail * fs.bsize < NEARLY_FULL_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** What a person reads when the disk is full: what failed, that nothing was lost, what to do. */
+export function diskFullError(file: string): StoreError {
+  return new StoreError(
+    `The disk is full: Rally could not save its changes to ${file}. Free some space and try again; nothing was lost.`,
+    "full",
+  );
 }
 
 /** Applies every migration above the database's version, each in its own transaction. */
@@ -102,7 +150,10 @@ class SqliteStore implements Store {
   private open = true;
   private readonly s;
 
-  constructor(db: DB) {
+  constructor(
+    db: DB,
+    private readonly file: string,
+  ) {
     this.db = db;
     this.s = {
       get: db.prepare<[string], { value: string }>("SELECT value FROM kv WHERE key = ?"),
@@ -237,6 +288,7 @@ class SqliteStore implements Store {
       run.immediate(ops);
     } catch (e) {
       if (e instanceof StoreError) throw e;
+      if (isDiskFull(e, this.file)) throw diskFullError(this.file);
       throw new StoreError(`Could not save to the Rally database: ${(e as Error).message}`, "io");
     }
   }

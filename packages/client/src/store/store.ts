@@ -125,7 +125,8 @@ export interface Store {
 export class StoreError extends Error {
   constructor(
     message: string,
-    readonly code: "invalid" | "closed" | "version" | "io" = "invalid",
+    /** "full": the disk (or the store's size limit) has no room for the write; nothing was saved. */
+    readonly code: "invalid" | "closed" | "version" | "io" | "full" = "invalid",
   ) {
     super(message);
     this.name = "StoreError";
