@@ -139,6 +139,9 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
           onReply={() => setReplyTo(row.message)}
           onReact={(emoji) => client.react(groupId, row.message.id, emoji)}
           onDelete={() => client.deleteMessage(groupId, row.message.id)}
+          onRetry={async () => {
+            await client.retry(groupId, row.message.id);
+          }}
         />
       ),
     [byId, client, groupId, context.me.npub, context.nameOf, context.group.admin],

@@ -1,7 +1,8 @@
 /**
  * One chat message. Its text is rendered as text (React escapes it), so markup in a message shows
  * as the characters someone typed. Actions (reply, react, delete) open from a button, reachable by
- * keyboard and touch alike.
+ * keyboard and touch alike. A message of one's own that every relay refused shows "Not sent · Retry":
+ * Retry queues it again, and it shows as waiting to send until a relay takes it.
  */
 import type { ChatMessage } from "@rally/client/api.ts";
 import { memo, useState } from "react";
@@ -22,6 +23,7 @@ export const MessageRow = memo(function MessageRow({
   onReply,
   onReact,
   onDelete,
+  onRetry,
 }: {
   message: ChatMessage;
   showAuthor: boolean;
@@ -32,10 +34,12 @@ export const MessageRow = memo(function MessageRow({
   onReply: () => void;
   onReact: (emoji: string) => Promise<void>;
   onDelete: () => Promise<void>;
+  onRetry: () => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [retrying, setRetrying] = useState(false);
   const author = mine ? "You" : message.authorName || nameOf(message.author);
   const state = STATE_TEXT[message.state];
   const act = (fn: () => Promise<void>) => {
@@ -80,6 +84,22 @@ export const MessageRow = memo(function MessageRow({
         <p className="send-state">
           <span aria-hidden="true">{message.state === "pending" ? "🕓 " : "⚠️ "}</span>
           {state}
+          {message.state === "failed" && mine && (
+            <>
+              {" · "}
+              <button
+                type="button"
+                className="link-button retry"
+                disabled={retrying}
+                onClick={() => {
+                  setRetrying(true);
+                  act(() => onRetry().finally(() => setRetrying(false)));
+                }}
+              >
+                Retry
+              </button>
+            </>
+          )}
         </p>
       )}
       {message.reactions.length > 0 && (
