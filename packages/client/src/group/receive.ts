@@ -201,7 +201,6 @@ export async function processGroupEvents(
   let stateGone = false;
   const result: BatchResult = { ...NOTHING };
   let dropped: PendingCommit | null = null;
-  let leaveFrom: string | null = null;
   const me = svc.me();
   /** Commits to read again at the next fetch: they refer to a proposal not fetched yet. */
   const retry = new Set<string>();
@@ -567,9 +566,6 @@ export async function processGroupEvents(
       } else if (out.result.kind === "proposal") {
         noteFollowed(stateEpoch(state), out.result.sender);
       }
-      if (out.result.kind === "proposal" && out.result.selfRemoval) {
-        leaveFrom = out.result.sender;
-      }
     }
   }
 
@@ -585,9 +581,11 @@ export async function processGroupEvents(
   } else if (abandonedIntent) {
     result.repropose = abandonedIntent;
   }
+  // Requests to leave are committed by any member's device that reads them, not only an admin's
+  // (a plain member's commit may carry them): while one waits, no member can write in the group
+  // (MLS sends no application message with proposals pending), and an admin may be away for days.
   if (!stateGone && rec.status === "active" && pendingProposalCount(state) > 0 && !rec.pending) {
-    const otherAdmins = rec.admins.filter((a) => a !== leaveFrom && rec.members.includes(a));
-    result.commitProposals = rec.admins.includes(me) || otherAdmins.length === 0;
+    result.commitProposals = true;
   }
   if (result.received > 0) svc.core.emit("chat", id);
   if (result.advanced) svc.core.emit("groups", id);

@@ -1,0 +1,40 @@
+/**
+ * A request to leave waiting for its commit, over a real relay with real clients. MLS sends no
+ * application message while a proposal is pending, so until someone commits the request no member
+ * who read it can write: a plain member's device commits it too, without waiting for an admin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupWith, person, pubkeyOf, startWorld, stopWorld, type World } from "../world.ts";
+
+let w: World;
+
+beforeAll(async () => {
+  w = await startWorld("leave-request");
+}, 120_000);
+
+afterAll(async () => {
+  await stopWorld(w);
+});
+
+describe("a request to leave", { timeout: 300_000 }, () => {
+  it("does not stop a plain member from writing while the admin is away", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Allotment");
+
+    await carol.leave(g);
+    await carol.deliver(8_000);
+    // Alice (the only admin) is away; Bob reads Carol's request and writes.
+    await bob.sync();
+    await bob.sendChat(g, "see you, Carol");
+    await bob.deliver(8_000);
+
+    await alice.sync();
+    expect((await alice.chat(g)).map((m) => m.text)).toContain("see you, Carol");
+    const left = (await Promise.all([alice, bob].map(pubkeyOf))).sort();
+    for (const c of [alice, bob]) {
+      expect((await c.members(g)).map((m) => m.pubkey).sort()).toEqual(left);
+    }
+  });
+});
