@@ -118,6 +118,26 @@ describe("a message from standard input or a file", { timeout: 300_000 }, () => 
   });
 });
 
+describe("an event description from standard input", { timeout: 300_000 }, () => {
+  it("event create and edit --description - read several lines from standard input", async () => {
+    const description = "Bring gloves.\nMeet at the shed.\n\nRain or shine.";
+    const args = ["--title", "Digging day", "--start", "2030-05-01T10:00", "--description", "-"];
+    const r = await rally(["event", "create", group, ...args, "--home", alice.home, "--json"], {
+      input: `${description}\n`,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const created = JSON.parse(r.stdout) as { id: string; description: string };
+    expect(created.description).toBe(description);
+    const edit = await rally(
+      ["event", "edit", group, created.id, "--description", "-", "--home", alice.home, "--json"],
+      { input: "Gloves provided.\n" },
+    );
+    expect(edit.code, edit.stderr).toBe(0);
+    const list = await alice.ok<{ id: string; description: string }[]>("event", "list", group, "--offline");
+    expect(list.find((e) => e.id === created.id)?.description).toBe("Gloves provided.");
+  });
+});
+
 describe("a message that shows nothing", { timeout: 300_000 }, () => {
   it("spaces, zero-width, word-joiner, BOM and bidi characters are refused as empty, typed or piped", async () => {
     const before = await texts();

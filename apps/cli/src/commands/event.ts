@@ -15,6 +15,7 @@ import { type EventInput, type EventView, localTimeNoteOf, type RsvpStatus } fro
 import type { Command } from "commander";
 import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
 import { CliError, printDocument, printResult, warn } from "../cli/output.ts";
+import { textFrom } from "../cli/textInput.ts";
 
 interface EventOptions {
   title?: string;
@@ -33,6 +34,11 @@ function capacity(value: string): number {
     throw new CliError(`--capacity must be a whole number of at least 1, not "${value}".`);
   }
   return Number(value);
+}
+
+/** `--description -`: a description of several lines, read from standard input (cli/textInput.ts). */
+async function descriptionFromStdin(opts: EventOptions): Promise<void> {
+  if (opts.description === "-") opts.description = await textFrom("-", undefined, "description");
 }
 
 function guests(value: string): number {
@@ -98,7 +104,7 @@ function withFields(cmd: Command): Command {
     .option("--end <iso>", "end, e.g. 2026-06-01T20:00")
     .option("--tz <zone>", "time zone of start/end, e.g. Europe/Berlin (default UTC)")
     .option("--location <place>", "where")
-    .option("--description <text>", "details")
+    .option("--description <text>", "details; - reads them from standard input")
     .option("--capacity <n>", "places (guests count too); later answers wait in a queue", capacity);
 }
 
@@ -114,6 +120,7 @@ export function register(program: Command): void {
     .action(async (ref: string, opts: EventOptions, cmd: Command) => {
       if (!opts.title) throw new CliError('An event needs a title: --title "…".');
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
+      await descriptionFromStdin(opts);
       const notes = clockNotes(opts, opts.tz ?? "UTC");
       await withClient(cmd, async (client) => {
         // Catch up first, so this goes out in the group's current state (after any removal).
@@ -156,6 +163,7 @@ export function register(program: Command): void {
   ).action(async (ref: string, eventId: string, opts: EventOptions, cmd: Command) => {
     // With --tz, a time in a gap is refused before anything else; otherwise in the event's zone.
     if (opts.tz !== undefined) clockNotes(opts, opts.tz);
+    await descriptionFromStdin(opts);
     await withClient(cmd, async (client) => {
       await freshen(cmd, client, false);
       const id = await resolveGroup(client, ref);
