@@ -10,6 +10,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
+import { pendingProposalCount } from "@rally/protocol/mls/index.ts";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import { keys } from "../store/keys.ts";
 import type { AppService } from "./appService.ts";
@@ -17,6 +18,7 @@ import type { GroupRecord } from "./groupRecord.ts";
 import { isLive } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import type { JoinRequestRecord } from "./inviteLinks.ts";
+import { loadState } from "./mlsStore.ts";
 import { buildProfileRumor } from "./names.ts";
 import { sequencePlaces } from "./placeSequencer.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
@@ -133,7 +135,8 @@ export async function followUp(
   }
   if (rec.status !== "active") return;
   try {
-    if (res.adopted?.intent.type === "add") await sendNames(svc, app, rec);
+    if (res.adopted?.intent.type === "add" || (res.advanced && (await svc.core.store.get(namesOwedKey(id)))))
+      await sendNames(svc, app, rec);
     if (res.repropose && !rec.pending) {
       const again = stillWanted(res.repropose, rec);
       if (again) await svc.propose(id, again);
@@ -147,11 +150,19 @@ export async function followUp(
   if (res.received > 0) await sequencePlaces(svc, app, rec).catch(() => undefined);
 }
 
+/** kv: this device's names wait for a group's next commit (see `sendNames`). */
+const namesOwedKey = (group: string) => `names-owed/${group}`;
+
 /**
  * Sends this person's name and, as a directory for newcomers, the names of the other members
- * (including what people who asked through an invite link called themselves).
+ * (including what people who asked through an invite link called themselves). While a request to
+ * leave waits for its commit MLS sends nothing: the names go after the group's next commit.
  */
 export async function sendNames(svc: GroupService, app: AppService, rec: GroupRecord): Promise<void> {
+  if (pendingProposalCount(await loadState(svc.core.store, rec.id)) > 0) {
+    await svc.core.store.batch([{ op: "put", key: namesOwedKey(rec.id), value: true }]);
+    return;
+  }
   const account = svc.core.requireAccount();
   const snap = await app.snapshot(rec);
   const asked = new Map<string, string>();
@@ -171,4 +182,6 @@ export async function sendNames(svc: GroupService, app: AppService, rec: GroupRe
     rec.id,
     buildProfileRumor({ pubkey: account.pubkey, name, createdAt: svc.core.now(), directory }),
   );
+  if (await svc.core.store.get(namesOwedKey(rec.id)))
+    await svc.core.store.batch([{ op: "delete", key: namesOwedKey(rec.id) }]);
 }
