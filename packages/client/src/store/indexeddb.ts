@@ -99,6 +99,23 @@ export async function deleteIndexedDbStore(name: string): Promise<void> {
   await deleteDB(name);
 }
 
+/**
+ * A failed write in plain words. The browser's storage quota for the site is its full disk
+ * (QuotaExceededError): named as such, since the transaction was aborted whole and nothing was lost.
+ */
+function saveError(e: unknown): StoreError {
+  if ((e as Error | null)?.name === "QuotaExceededError") {
+    return new StoreError(
+      "The storage this browser gives Rally is full: Rally could not save its changes. Free some space (or allow this site more storage) and try again; nothing was lost.",
+      "full",
+    );
+  }
+  return new StoreError(
+    `Could not save in this browser's storage: ${(e as Error)?.message ?? String(e)}`,
+    "io",
+  );
+}
+
 class IndexedDbStore implements Store {
   readonly kind = "indexeddb";
   private db: Db | null;
@@ -235,18 +252,12 @@ class IndexedDbStore implements Store {
       }
       await tx.done.catch(() => {});
       if (e instanceof StoreError) throw e;
-      throw new StoreError(
-        `Could not save in this browser's storage: ${(e as Error)?.message ?? String(e)}`,
-        "io",
-      );
+      throw saveError(e);
     }
     try {
       await tx.done;
     } catch (e) {
-      throw new StoreError(
-        `Could not save in this browser's storage: ${(e as Error)?.message ?? String(e)}`,
-        "io",
-      );
+      throw saveError(e);
     }
   }
 
