@@ -1,8 +1,9 @@
 /**
- * `rally chat send` on a device whose clock is 20 minutes fast, with a real relay that refuses
- * events dated more than 15 minutes ahead of its own clock: the command learns the relay's time,
- * stamps the message with it, says once on stderr that the clock is off, exits 0, and the other
- * member reads the message.
+ * A device whose clock is 20 minutes fast, every command of it, with a real relay that refuses
+ * events dated more than 15 minutes ahead of its own clock (and sign-ins, NIP-42, more than 10
+ * minutes off): its account's key package gets out, so it can be invited; it reads and accepts the
+ * invitation; and `rally chat send` learns the relay's time, stamps the message with it, says once
+ * on stderr that the clock is off, exits 0, and the other member reads the message.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -27,16 +28,37 @@ function withClock(p: Person, offsetMs: number, ...args: string[]) {
   });
 }
 
+/** As `withClock`, with `--json`; must succeed; its JSON output. */
+async function okWithClock<T>(p: Person, offsetMs: number, ...args: string[]): Promise<T> {
+  const r = await withClock(p, offsetMs, ...args, "--json");
+  if (r.code !== 0)
+    throw new Error(`rally ${args.join(" ")} failed for ${p.name}:\n${r.stderr}\n${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 beforeAll(async () => {
   root = tempRoot("rally-cli-clock-");
   relay = await startRelay({ keepData: false });
   alice = new Person("Alice Fast", root);
   bob = new Person("Bob Right", root);
-  for (const p of [alice, bob]) await p.createAccount(relay.url);
-  await alice.ok("group", "create", GROUP);
-  await alice.ok("group", "invite", GROUP, bob.npub);
-  const invites = await bob.ok<{ id: string }[]>("invites");
-  await bob.ok("invites", "accept", invites[0]!.id);
+  await bob.createAccount(relay.url);
+  // Alice's device is 20 minutes fast from the start: her key package is signed in for (NIP-42)
+  // and stamped with the relay's time, so Bob's device finds it.
+  const a = await okWithClock<{ npub: string }>(
+    alice,
+    TWENTY_MINUTES,
+    "account",
+    "create",
+    "--name",
+    alice.name,
+    "--relay",
+    relay.url,
+  );
+  alice.npub = a.npub;
+  await bob.ok("group", "create", GROUP);
+  await bob.ok("group", "invite", GROUP, alice.npub);
+  const invites = await okWithClock<{ id: string }[]>(alice, TWENTY_MINUTES, "invites");
+  await okWithClock(alice, TWENTY_MINUTES, "invites", "accept", invites[0]!.id);
 }, 600_000);
 
 afterAll(async () => {

@@ -1,11 +1,15 @@
 /**
  * A test world for client tests over a real relay: one relay process, people with real SQLite
  * homes (clients built as `createNodeClient` builds them) and one clock every client of the world
- * reads, which a test may move (`clock.offsetMs`). Plus the few steps most group tests share.
+ * reads, which a test may move (`clock.offsetMs`) to let time pass — the relay's clock moves with
+ * it (`worldClock.mjs`), so a device that learns the relay's time sees its own clock as right.
+ * A person may read a clock of their own instead (a device set wrong). Plus the few steps most
+ * group tests share.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../tests/helpers/relay.ts";
 import { nodeCryptoBackend } from "../src/core/nodeCrypto.ts";
@@ -16,18 +20,41 @@ import { openHomeStore } from "../src/store/sqlite.ts";
 export interface World {
   relay: RelayHandle;
   root: string;
-  /** Added to the real clock for every client of this world (ms). */
+  /** Added to the real clock for every client of this world and for its relay (ms). */
   clock: { offsetMs: number };
   clients: Rally[];
 }
 
-export async function startWorld(name: string): Promise<World> {
-  return {
-    relay: await startRelay(),
-    root: fs.mkdtempSync(path.join(os.tmpdir(), `rally-${name}-`)),
-    clock: { offsetMs: 0 },
-    clients: [],
+const clockPreload = path.join(path.dirname(fileURLToPath(import.meta.url)), "worldClock.mjs");
+
+/** The world's clock: setting `offsetMs` also tells the relay process (through a file it reads). */
+function worldClock(file: string): { offsetMs: number } {
+  let offset = 0;
+  const write = (ms: number) => {
+    // Whole or not at all: the relay never reads half a number.
+    fs.writeFileSync(`${file}.new`, String(ms));
+    fs.renameSync(`${file}.new`, file);
   };
+  write(0);
+  return {
+    get offsetMs() {
+      return offset;
+    },
+    set offsetMs(ms: number) {
+      offset = ms;
+      write(ms);
+    },
+  };
+}
+
+export async function startWorld(name: string): Promise<World> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `rally-${name}-`));
+  const file = path.join(root, "world-clock-offset-ms");
+  const clock = worldClock(file);
+  const relay = await startRelay({
+    env: { NODE_OPTIONS: `--import=${clockPreload}`, RALLY_TEST_WORLD_CLOCK_FILE: file },
+  });
+  return { relay, root, clock, clients: [] };
 }
 
 export async function stopWorld(w: World | undefined): Promise<void> {

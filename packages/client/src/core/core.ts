@@ -70,6 +70,7 @@ export class Core {
       store: options.store,
       WebSocket: options.WebSocket,
       secretKey: () => this.secrets?.secretKey ?? null,
+      now: () => this.now(),
       restamp: (event) => this.restamp?.(event) ?? Promise.resolve(null),
       onTimeRefusal: (relay) => this.clock.refused(relay),
       ...(options.fetchTimeoutMs ? { eoseTimeoutMs: options.fetchTimeoutMs } : {}),

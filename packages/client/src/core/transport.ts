@@ -27,6 +27,11 @@ export interface TransportOptions {
   WebSocket: WebSocketConstructor;
   /** The person's secret key, when unlocked (AUTH needs it). */
   secretKey: () => Uint8Array | null;
+  /**
+   * Unix seconds for AUTH events (NIP-42: relays refuse one far from their clock): the time Rally
+   * stamps with, the relays' own when the device clock is off. Default: the platform clock.
+   */
+  now?: () => number;
   verifyEvent?: (event: NostrEvent) => boolean;
   /** How long one fetch waits for every relay's EOSE. */
   eoseTimeoutMs?: number;
@@ -73,7 +78,7 @@ export class Transport {
         if (!key) throw new Error("the account is locked");
         const relay = template.tags.find((t) => t[0] === "relay")?.[1] ?? "";
         const challenge = template.tags.find((t) => t[0] === "challenge")?.[1] ?? "";
-        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key });
+        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key, ...this.authTime() });
       },
     });
     const router: Publisher = {
@@ -87,6 +92,10 @@ export class Transport {
       ...(opts.restamp ? { restamp: opts.restamp } : {}),
       ...(opts.onTimeRefusal ? { onTimeRefusal: opts.onTimeRefusal } : {}),
     });
+  }
+
+  private authTime(): { now?: number } {
+    return this.opts.now ? { now: this.opts.now() } : {};
   }
 
   /** A pool authenticated as an invite link's key (for reading its join requests). */
@@ -103,7 +112,7 @@ export class Transport {
       signAuth: async (template) => {
         const relay = template.tags.find((t) => t[0] === "relay")?.[1] ?? "";
         const challenge = template.tags.find((t) => t[0] === "challenge")?.[1] ?? "";
-        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key });
+        return signAuthEvent({ relayUrl: relay, challenge, secretKey: key, ...this.authTime() });
       },
     });
     this.linkPools.set(linkPubkey, pool);
