@@ -22,9 +22,9 @@ import { AccountService } from "./account/accountService.ts";
 import type {
   AccountInfo,
   ChangeListener,
-  ClockOffset,
   ChatEntry,
   ChatMessage,
+  ClockOffset,
   ConnectionState,
   EventInput,
   EventView,
@@ -55,8 +55,8 @@ import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
 import { sequencePlaces } from "./group/placeSequencer.ts";
 import { processGroupEvents, tagFilters } from "./group/receive.ts";
-import { groupRestamper } from "./group/restamp.ts";
 import { retryUnsent } from "./group/resend.ts";
+import { groupRestamper } from "./group/restamp.ts";
 import { followUp, sendNames, syncGroups, syncInbox } from "./group/sync.ts";
 import {
   acceptInvitation,
@@ -65,8 +65,8 @@ import {
   findInvitation,
   invitations,
 } from "./group/welcomes.ts";
-import { RefusalLog } from "./net/refusals.ts";
 import { isTimeRefusal } from "./net/outboxSchedule.ts";
+import { RefusalLog } from "./net/refusals.ts";
 import { overallState, type PoolSubscription } from "./net/relayPool.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import { openIndexedDbStore } from "./store/indexeddb.ts";
@@ -188,11 +188,12 @@ export class Rally implements RallyClient {
   }
 
   /**
-   * Runs a step under the core's lock, once the relays' time is known (`learnClock`): what the step
-   * stamps then falls inside the relays' window even when this device's clock is off.
+   * Runs a step under the core's lock, once the relays' time is known (`learnClock`, also from
+   * `relays`): what the step stamps then falls inside the relays' window even when this device's
+   * clock is off. `relays` null: a step that sends nothing, which asks no relay.
    */
-  private async run<T>(fn: () => Promise<T>, relays?: readonly string[]): Promise<T> {
-    await this.learnClock(relays);
+  private async run<T>(fn: () => Promise<T>, relays: readonly string[] | null = []): Promise<T> {
+    if (relays) await this.learnClock(relays);
     return this.core.exclusive(async () => {
       try {
         return await fn();
@@ -223,41 +224,43 @@ export class Rally implements RallyClient {
   }
 
   createAccount(input: { name: string; relays?: string[] }): Promise<AccountInfo> {
-    return this.run(() =>
-      this.accounts.create({
-        name: input.name,
-        ...(input.relays?.length
-          ? { relays: input.relays }
-          : this.defaultRelays
-            ? { relays: this.defaultRelays }
-            : {}),
-      }),
+    return this.run(
+      () =>
+        this.accounts.create({
+          name: input.name,
+          ...(input.relays?.length
+            ? { relays: input.relays }
+            : this.defaultRelays
+              ? { relays: this.defaultRelays }
+              : {}),
+        }),
       input.relays ?? this.defaultRelays,
     );
   }
 
   recoverAccount(input: { words: string; relays?: string[]; name?: string }): Promise<AccountInfo> {
-    return this.run(() =>
-      this.accounts.recover({
-        words: input.words,
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.relays?.length
-          ? { relays: input.relays }
-          : this.defaultRelays
-            ? { relays: this.defaultRelays }
-            : {}),
-      }),
+    return this.run(
+      () =>
+        this.accounts.recover({
+          words: input.words,
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.relays?.length
+            ? { relays: input.relays }
+            : this.defaultRelays
+              ? { relays: this.defaultRelays }
+              : {}),
+        }),
       input.relays ?? this.defaultRelays,
     );
   }
 
   recoveryWords(): Promise<string> {
-    return this.run(() => this.accounts.words());
+    return this.run(() => this.accounts.words(), null);
   }
 
   /** Opens a passphrase-protected account for this session. */
   unlock(passphrase: string): Promise<void> {
-    return this.run(() => this.accounts.unlock(passphrase));
+    return this.run(() => this.accounts.unlock(passphrase), null);
   }
 
   setName(name: string): Promise<void> {
@@ -275,11 +278,11 @@ export class Rally implements RallyClient {
   }
 
   setPassphrase(passphrase: string | null): Promise<void> {
-    return this.run(() => this.accounts.setPassphrase(passphrase));
+    return this.run(() => this.accounts.setPassphrase(passphrase), null);
   }
 
   exportBackup(passphrase: string): Promise<string> {
-    return this.run(() => this.accounts.exportBackup(passphrase));
+    return this.run(() => this.accounts.exportBackup(passphrase), null);
   }
 
   // --- network ---
