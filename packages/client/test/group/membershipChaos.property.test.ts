@@ -81,7 +81,11 @@ async function reopen(client: Rally, home: string): Promise<Rally> {
   return openDevice(home);
 }
 
-/** Stops the relay at once (nothing flushed) and starts it again on the same port and data. */
+/**
+ * Stops the relay at once (nothing flushed) and starts it again on the same port and data. It runs
+ * on the real clock, as the world's relay does while the world's clock is not moved (this test
+ * never moves it).
+ */
 async function restartRelay(): Promise<void> {
   const { port } = new URL(w.relay.url);
   const dataDir = w.relay.dataDir;
