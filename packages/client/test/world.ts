@@ -114,6 +114,16 @@ export async function groupWith(admin: Rally, others: Rally[], name: string): Pr
   return g.id;
 }
 
+/** The texts of a group's chat messages on one device, oldest first. */
+export async function chatTexts(c: Rally, group: string): Promise<string[]> {
+  return (await c.chat(group)).map((m) => m.text);
+}
+
+/** The hex pubkeys of a group's members on one device, sorted. */
+export async function memberKeys(c: Rally, group: string): Promise<string[]> {
+  return (await c.members(group)).map((m) => m.pubkey).sort();
+}
+
 /** What a device shows of a group: name, description, relays, admins and members (sorted). */
 export async function viewOf(c: Rally, group: string) {
   const rec = await c.groupsSvc.record(group);

@@ -6,8 +6,7 @@
  * the web app: tests/e2e/concurrentJoin.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Rally } from "../../src/rallyClient.ts";
-import { person, startWorld, stopWorld, type World } from "../world.ts";
+import { chatTexts, person, startWorld, stopWorld, type World } from "../world.ts";
 
 let w: World;
 
@@ -18,10 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopWorld(w);
 });
-
-async function texts(c: Rally, g: string): Promise<string[]> {
-  return (await c.chat(g)).map((m) => m.text);
-}
 
 describe("two people in through one link, one commit each", { timeout: 300_000 }, () => {
   it("the first joiner's welcome is for an epoch the group left; both read the admin's next message", async () => {
@@ -49,7 +44,7 @@ describe("two people in through one link, one commit each", { timeout: 300_000 }
     for (const c of [ben, cat]) await c.sync();
     for (const c of [ben, cat]) {
       expect((await c.groupsSvc.record(g.id)).epoch).toBe(start + 2);
-      expect(await texts(c, g.id)).toContain("Welcome both, the meeting is on Thursday");
+      expect(await chatTexts(c, g.id)).toContain("Welcome both, the meeting is on Thursday");
     }
   });
 });

@@ -4,10 +4,11 @@
  * arrived. (membershipChaos.property.test.ts covers the same ground with random sequences.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Rally } from "../../src/rallyClient.ts";
 import {
   acceptAll,
+  chatTexts,
   groupWith,
+  memberKeys,
   npubOf,
   person,
   pubkeyOf,
@@ -25,14 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopWorld(w);
 });
-
-async function texts(c: Rally, g: string): Promise<string[]> {
-  return (await c.chat(g)).map((m) => m.text);
-}
-
-async function members(c: Rally, g: string): Promise<string[]> {
-  return (await c.members(g)).map((m) => m.pubkey).sort();
-}
 
 describe("a removed member invited back", { timeout: 300_000 }, () => {
   it("after Bob saw his removal, Alice and Carol both read what he writes once he is back", async () => {
@@ -61,7 +54,7 @@ describe("a removed member invited back", { timeout: 300_000 }, () => {
     const seen = (await alice.chat(g)).find((m) => m.text === "back again");
     expect(seen?.authorName).toBe("Robert");
     const everyone = (await Promise.all([alice, bob, carol].map(pubkeyOf))).sort();
-    for (const c of [alice, bob]) expect(await members(c, g)).toEqual(everyone);
+    for (const c of [alice, bob]) expect(await memberKeys(c, g)).toEqual(everyone);
 
     // He leaves; Carol's device, which was behind, reads his message together with the commit of
     // his leaving. Someone who chose to leave is not a removed person: what he wrote stays.
@@ -71,7 +64,7 @@ describe("a removed member invited back", { timeout: 300_000 }, () => {
     await carol.sync();
     const bobKey = await pubkeyOf(bob);
     for (const c of [alice, carol]) {
-      expect(await members(c, g)).toEqual(everyone.filter((p) => p !== bobKey));
+      expect(await memberKeys(c, g)).toEqual(everyone.filter((p) => p !== bobKey));
       const m = (await c.chat(g)).find((x) => x.text === "back again");
       expect(m, `${(await c.account())?.name} reads "back again"`).toBeDefined();
       expect(m?.authorName).toBe("Robert");
@@ -102,15 +95,15 @@ describe("a removed member invited back", { timeout: 300_000 }, () => {
     await bob.deliver(8_000);
     await bob.sync();
     expect((await bob.groupsSvc.record(g)).status).toBe("active");
-    expect(await texts(bob, g)).toContain("welcome back, Bob");
+    expect(await chatTexts(bob, g)).toContain("welcome back, Bob");
 
     await bob.sendChat(g, "glad to be back");
     await bob.deliver(8_000);
     await alice.sync();
     await carol.sync();
-    expect(await texts(alice, g)).toContain("glad to be back");
-    expect(await texts(carol, g)).toContain("glad to be back");
+    expect(await chatTexts(alice, g)).toContain("glad to be back");
+    expect(await chatTexts(carol, g)).toContain("glad to be back");
     const everyone = (await Promise.all([alice, bob, carol].map(pubkeyOf))).sort();
-    for (const c of [alice, bob, carol]) expect(await members(c, g)).toEqual(everyone);
+    for (const c of [alice, bob, carol]) expect(await memberKeys(c, g)).toEqual(everyone);
   });
 });

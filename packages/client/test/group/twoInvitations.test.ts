@@ -6,10 +6,11 @@
 import { unwrapWelcome } from "@rally/protocol/marmot/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processWelcomes } from "../../src/group/welcomes.ts";
-import type { Rally } from "../../src/rallyClient.ts";
 import {
   acceptAll,
+  chatTexts,
   groupWith,
+  memberKeys,
   npubOf,
   person,
   pubkeyOf,
@@ -27,14 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopWorld(w);
 });
-
-async function texts(c: Rally, g: string): Promise<string[]> {
-  return (await c.chat(g)).map((m) => m.text);
-}
-
-async function members(c: Rally, g: string): Promise<string[]> {
-  return (await c.members(g)).map((m) => m.pubkey).sort();
-}
 
 describe("two invitations into one group", { timeout: 300_000 }, () => {
   it("invited, removed while invited and invited again while away: Bob joins by the later invitation, whichever he reads first", async () => {
@@ -79,8 +72,8 @@ describe("two invitations into one group", { timeout: 300_000 }, () => {
       await carol.sync();
       const everyone = (await Promise.all([alice, bob, carol].map(pubkeyOf))).sort();
       for (const c of [alice, bob, carol]) {
-        expect(await members(c, g)).toEqual(everyone);
-        if (c !== bob) expect(await texts(c, g)).toContain(`here (${order})`);
+        expect(await memberKeys(c, g)).toEqual(everyone);
+        if (c !== bob) expect(await chatTexts(c, g)).toContain(`here (${order})`);
       }
     }
   });
