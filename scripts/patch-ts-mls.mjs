@@ -1,7 +1,7 @@
 // Applied after every install (root `postinstall`): two corrections to ts-mls 2.0.0-rc.10 that
 // Rally's removal guarantees depend on. The script refuses to continue if the code is not the exact
 // shape it knows, so a new ts-mls is checked again by hand, never patched blindly. Both are covered
-// by the removal tests in packages/protocol (test/mls/removal.test.ts, test/marmot/removal.test.ts).
+// by the removal tests in packages/protocol (test/mls/removal.test.ts, test/wire/removal.test.ts).
 //
 // 1. clientState.js decides whether a commit needs an UpdatePath with `Object.values(list).length > 1`
 //    for Update and Remove proposals, so a commit removing exactly one member carries no path. RFC

@@ -30,13 +30,6 @@
 import type { NostrEvent } from "nostr-tools/pure";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
-import { RELAY_FRAME_LIMIT } from "../../packages/protocol/src/marmot/giftWrap.ts";
-import {
-  MAX_GROUP_MESSAGE_BYTES,
-  wrapGroupMessage,
-} from "../../packages/protocol/src/marmot/groupMessage.ts";
-import { RATCHET_TREE_CHUNK_BYTES, sealRatchetTree } from "../../packages/protocol/src/marmot/ratchetTree.ts";
-import { wrapWelcome } from "../../packages/protocol/src/marmot/welcome.ts";
 import {
   addMembers,
   configureMls,
@@ -53,6 +46,10 @@ import {
   selfUpdate,
   updateGroupData,
 } from "../../packages/protocol/src/mls/index.ts";
+import { RELAY_FRAME_LIMIT } from "../../packages/protocol/src/wire/giftWrap.ts";
+import { MAX_GROUP_MESSAGE_BYTES, wrapGroupMessage } from "../../packages/protocol/src/wire/groupMessage.ts";
+import { RATCHET_TREE_CHUNK_BYTES, sealRatchetTree } from "../../packages/protocol/src/wire/ratchetTree.ts";
+import { wrapWelcome } from "../../packages/protocol/src/wire/welcome.ts";
 
 const args = new Map(
   globalThis.process.argv.slice(2).map((a) => {

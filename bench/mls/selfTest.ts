@@ -8,8 +8,8 @@
  *
  * Prints the first run last, as the figure that matters.
  */
-import { configureMls } from "@rally/protocol/mls/index.ts";
-import { removalSelfTest } from "@rally/protocol/mls/selfTest.ts";
+import { configureMls } from "@rally/protocol/mls";
+import { removalSelfTest } from "@rally/protocol/mls/internals";
 import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
 
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 20);

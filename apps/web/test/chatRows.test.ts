@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatNotice } from "@rally/client/api.ts";
+import type { ChatMessage, ChatNotice } from "@rally/client";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ChatLine, chatRows, mergeMessages } from "../src/screens/group/chatRows.ts";

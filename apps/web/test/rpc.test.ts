@@ -1,5 +1,5 @@
 // The page ↔ worker RPC over a real MessageChannel (structured clone, asynchronous delivery).
-import { RallyError } from "@rally/client/api.ts";
+import { RallyError } from "@rally/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { expose, push } from "../src/rpc/expose.ts";
 import { remote } from "../src/rpc/remote.ts";

@@ -8,6 +8,7 @@
  */
 
 /** Hex id of a group as the client knows it locally (never sent to a relay). */
+import type { ConnectionState } from "./net/relayConnection.ts";
 export type GroupRef = string;
 /** bech32 `npub1…` of a person. */
 export type Npub = string;
@@ -219,7 +220,8 @@ export interface ClockOffset {
   relays: number;
 }
 
-export type ConnectionState = "online" | "connecting" | "offline";
+/** How the device's relay connections are: the same states a single connection has. */
+export type { ConnectionState };
 
 /** Emitted after any local state change, so a UI can re-read what it shows. */
 export type ChangeListener = (what: {

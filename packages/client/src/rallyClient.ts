@@ -13,10 +13,10 @@
  * Runs in: Node and browsers.
  */
 
-import { isBlank } from "@rally/protocol/app/index.ts";
-import { parseInviteLink } from "@rally/protocol/marmot/index.ts";
-import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
-import { loadVerifier } from "@rally/protocol/nostr/verify.ts";
+import { isBlank } from "@rally/protocol/app";
+import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls";
+import { loadVerifier } from "@rally/protocol/nostr";
+import { parseInviteLink } from "@rally/protocol/wire";
 import { readAccountRecord } from "./account/accountRecord.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {

@@ -4,7 +4,7 @@
  * committed, so the relay's `OK true` always means "on disk". A batch starts on the next turn of the
  * event loop, so under load it gathers every event that arrived meanwhile.
  */
-import type { NostrEvent } from "@rally/protocol/nostr/index.ts";
+import type { NostrEvent } from "@rally/protocol/nostr";
 import type { EventStore, SaveOutcome } from "./store/types.ts";
 
 interface Pending {

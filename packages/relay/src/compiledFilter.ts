@@ -3,7 +3,7 @@
  * Same semantics as `matchFilter` in `@rally/protocol` (fuzz-tested against it), plus the kinds a
  * read policy hides from this subscriber.
  */
-import { type Filter, type NostrEvent, tagConditions } from "@rally/protocol/nostr/index.ts";
+import { type Filter, type NostrEvent, tagConditions } from "@rally/protocol/nostr";
 
 export interface CompiledFilter {
   ids: Set<string> | undefined;

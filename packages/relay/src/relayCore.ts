@@ -25,7 +25,7 @@ import {
   parseClientMessage,
   reason,
   serializeRelayMessage,
-} from "@rally/protocol/nostr/index.ts";
+} from "@rally/protocol/nostr";
 import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";

@@ -10,7 +10,7 @@
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type EventVerifier, loadVerifier, relayHost } from "@rally/protocol/nostr/index.ts";
+import { type EventVerifier, loadVerifier, relayHost } from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";

@@ -4,7 +4,7 @@
  * kind, else "everything" — so a new event is tested only against filters that could match it,
  * not against every open filter. Each candidate is then checked in full, tag conditions included.
  */
-import type { NostrEvent } from "@rally/protocol/nostr/index.ts";
+import type { NostrEvent } from "@rally/protocol/nostr";
 import { type CompiledFilter, matchCompiled } from "./compiledFilter.ts";
 
 interface Entry<S> {

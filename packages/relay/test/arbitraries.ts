@@ -1,5 +1,5 @@
 /** fast-check generators of events and filters over small domains, so that filters often match. */
-import type { Filter, NostrEvent } from "@rally/protocol/nostr/index.ts";
+import type { Filter, NostrEvent } from "@rally/protocol/nostr";
 import fc from "fast-check";
 
 export const T0 = 1_700_000_000;

@@ -1,5 +1,5 @@
 /** The single batched writer: many events, few transactions, answers only after commit. */
-import type { NostrEvent } from "@rally/protocol/nostr/index.ts";
+import type { NostrEvent } from "@rally/protocol/nostr";
 import { describe, expect, it } from "vitest";
 import { BatchWriter } from "../src/batchWriter.ts";
 import { SqliteEventStore } from "../src/store/sqlite.ts";

@@ -1,5 +1,5 @@
 /** Relay policies as plain functions, without a socket. */
-import type { NostrEvent, PubkeyHex } from "@rally/protocol/nostr/index.ts";
+import type { NostrEvent, PubkeyHex } from "@rally/protocol/nostr";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, resolveLimits } from "../src/limits.ts";
 import { refuseAuthEvents, requireAuth } from "../src/policies/auth.ts";

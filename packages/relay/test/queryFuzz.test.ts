@@ -4,7 +4,7 @@
  * unexpired, unhidden events in NIP-01 order — newest first, ties by lowest id — cut at `limit`,
  * and COUNT must equal the size of the union over filters.
  */
-import { matchFilter } from "@rally/protocol/nostr/index.ts";
+import { matchFilter } from "@rally/protocol/nostr";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SqliteEventStore } from "../src/store/sqlite.ts";

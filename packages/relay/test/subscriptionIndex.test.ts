@@ -2,7 +2,7 @@
  * Live fan-out matching: the subscription index (per-field lookup maps) and compiled filters must
  * select exactly the subscribers whose filters `matchFilter` accepts, tag conditions included.
  */
-import { matchFilter, matchFilters } from "@rally/protocol/nostr/index.ts";
+import { matchFilter, matchFilters } from "@rally/protocol/nostr";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileFilter, matchCompiled } from "../src/compiledFilter.ts";

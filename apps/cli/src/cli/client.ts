@@ -6,9 +6,9 @@
  * or `rally sync`); commands that read first catch up with the relays unless `--offline`.
  */
 import type { Rally } from "@rally/client";
-import { describeOffset } from "@rally/client/core/clock.ts";
-import { createNodeClient } from "@rally/client/core/nodeClient.ts";
-import type { SqliteDeviceLockOptions } from "@rally/client/core/sqliteDeviceLock.ts";
+import { describeOffset } from "@rally/client";
+import type { SqliteDeviceLockOptions } from "@rally/client/node";
+import { createNodeClient } from "@rally/client/node";
 import type { Command } from "commander";
 import { CliError, globalOptions, info, warn } from "./output.ts";
 

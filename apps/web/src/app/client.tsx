@@ -2,7 +2,7 @@
  * React access to the engine: the `RallyClient` in context, and `useLive`, which loads data and
  * loads it again whenever the engine says that kind of data changed.
  */
-import type { ChangeListener, ConnectionState, RallyClient } from "@rally/client/api.ts";
+import type { ChangeListener, ConnectionState, RallyClient } from "@rally/client";
 import {
   createContext,
   type ReactNode,

@@ -3,7 +3,7 @@
  * start at all (script blocked, out of memory), every waiting call fails with a plain message
  * instead of hanging.
  */
-import type { RallyClient } from "@rally/client/api.ts";
+import type { RallyClient } from "@rally/client";
 import { remoteClient } from "../rpc/clientBridge.ts";
 import type { Endpoint } from "../rpc/wire.ts";
 

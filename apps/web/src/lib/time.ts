@@ -4,7 +4,7 @@
  * convert between the two with `Intl` only (no date library: the browser knows every zone).
  */
 
-import { localTimeNoteOf } from "@rally/protocol/app/time.ts";
+import { localTimeNoteOf } from "@rally/client";
 
 /** "YYYY-MM-DDTHH:mm" as a datetime-local input gives it. */
 export type WallTime = string;

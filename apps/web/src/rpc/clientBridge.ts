@@ -4,7 +4,7 @@
  * functions, so the worker pushes change notices instead) and `connection()` (synchronous, so the
  * page keeps the last state the worker pushed).
  */
-import type { ChangeListener, ConnectionState, RallyClient } from "@rally/client/api.ts";
+import type { ChangeListener, ConnectionState, RallyClient } from "@rally/client";
 import { expose, push } from "./expose.ts";
 import { remote } from "./remote.ts";
 import type { Endpoint } from "./wire.ts";

@@ -3,7 +3,7 @@
  * method name answered by id, and pushed notifications. Errors cross as plain records because
  * structured clone keeps an Error's message but not its class or extra fields (`RallyError.code`).
  */
-import { RallyError } from "@rally/client/api.ts";
+import { RallyError } from "@rally/client";
 
 /** Anything with `postMessage` and message events: a Worker, a worker's `self`, a MessagePort. */
 export interface Endpoint {

@@ -1,5 +1,5 @@
 /** The person's groups with unread counts, invitations waiting for an answer, and "New group". */
-import type { GroupSummary } from "@rally/client/api.ts";
+import type { GroupSummary } from "@rally/client";
 import { useAction, useClient, useLive } from "../app/client.tsx";
 import { navigate } from "../app/router.ts";
 import { groupHash } from "../app/routes.ts";

@@ -4,7 +4,7 @@
  * the background, and opens the group the moment it is in. A link that cannot work as it is
  * (damaged on its way, expired, not a link) is said so once: asking again would not help.
  */
-import { type JoinState, RallyError } from "@rally/client/api.ts";
+import { type JoinState, RallyError } from "@rally/client";
 import { useEffect, useState } from "react";
 import { useClient } from "../app/client.tsx";
 import { navigate } from "../app/router.ts";

@@ -3,7 +3,7 @@
  * is looking), a passphrase, an encrypted backup file, and — behind "Advanced" — their account id
  * and the relays Rally uses.
  */
-import type { AccountInfo } from "@rally/client/api.ts";
+import type { AccountInfo } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../app/client.tsx";
 import { downloadText } from "../lib/download.ts";

@@ -3,7 +3,7 @@
  * (Groups, Calendar, Settings). On a wide screen: the group list stays on the left and the chosen
  * screen opens beside it.
  */
-import type { AccountInfo } from "@rally/client/api.ts";
+import type { AccountInfo } from "@rally/client";
 import { useEffect, useRef } from "react";
 import { useRoute } from "../app/router.ts";
 import { ConnectionBadge } from "../ui/ConnectionBadge.tsx";

@@ -2,7 +2,7 @@
  * A passphrase-protected account on this device: Rally asks for the passphrase before it can
  * send or receive anything (the key stays encrypted at rest until then).
  */
-import type { AccountInfo } from "@rally/client/api.ts";
+import type { AccountInfo } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient } from "../app/client.tsx";
 import { TextField } from "../ui/Field.tsx";

@@ -3,7 +3,7 @@
  * engine learns their time from each relay and stamps with it from one minute off): what Rally
  * sends is fine either way, but the person should set the clock right.
  */
-import { describeOffset } from "@rally/client/core/clock.ts";
+import { describeOffset } from "@rally/client";
 import { useLive } from "../app/client.tsx";
 
 const WARN_SECONDS = 180;

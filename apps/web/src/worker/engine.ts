@@ -7,8 +7,9 @@
  * is ever opened, and every call from the page fails with the reason, which the app shows on its
  * error screen.
  */
-import { createBrowserClient } from "@rally/client";
-import type { RallyClient } from "@rally/client/api.ts";
+
+import type { RallyClient } from "@rally/client";
+import { createBrowserClient } from "@rally/client/browser";
 import { defaultRelay } from "../lib/defaultRelay.ts";
 
 /** IndexedDB database holding this device's account, groups and outbox. */

@@ -13,14 +13,14 @@
  * Runs in: Node and browsers (pure).
  */
 
-import { charCount, isBlank } from "@rally/protocol/app/index.ts";
+import { charCount, isBlank } from "@rally/protocol/app";
 import {
   decryptSecretKey,
   encryptSecretKey,
   personFromRecoveryWords,
   personFromSecretKey,
-} from "@rally/protocol/identity/index.ts";
-import { normalizeRelayList } from "@rally/protocol/marmot/index.ts";
+} from "@rally/protocol/identity";
+import { normalizeRelayList } from "@rally/protocol/wire";
 import { entropyToMnemonic, mnemonicToEntropy } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
 import { rallyError } from "../core/errors.ts";

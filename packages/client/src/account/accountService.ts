@@ -8,7 +8,7 @@
  *
  * Runs in: Node and browsers.
  */
-import { createPerson, encryptSecretKey, npubEncode } from "@rally/protocol/identity/index.ts";
+import { createPerson, encryptSecretKey, npubEncode } from "@rally/protocol/identity";
 import type { AccountInfo } from "../api.ts";
 import type { Core } from "../core/core.ts";
 import { asRallyError, rallyError } from "../core/errors.ts";

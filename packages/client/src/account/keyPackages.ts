@@ -13,12 +13,7 @@
  *
  * Runs in: Node and browsers.
  */
-import { signEvent } from "@rally/protocol/identity/index.ts";
-import {
-  buildInboxRelaysEvent,
-  buildKeyPackageEvent,
-  newKeyPackageSlot,
-} from "@rally/protocol/marmot/index.ts";
+import { signEvent } from "@rally/protocol/identity";
 import {
   createDeviceIdentity,
   createKeyPackage,
@@ -27,7 +22,8 @@ import {
   encodeDeviceIdentity,
   LAST_RESORT_EXTENSION,
   RALLY_GROUP_DATA_EXTENSION,
-} from "@rally/protocol/mls/index.ts";
+} from "@rally/protocol/mls";
+import { buildInboxRelaysEvent, buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Core } from "../core/core.ts";
 import { bytesToHex, hexToBytes } from "../core/hex.ts";

@@ -23,7 +23,7 @@ import {
   sign,
   verify,
 } from "node:crypto";
-import type { MlsCryptoBackend } from "@rally/protocol/mls/index.ts";
+import type { MlsCryptoBackend } from "@rally/protocol/mls";
 
 export interface NodeCryptoOptions {
   /** `false`: no thread-pool checks, batches verify on the calling thread too. Default true. */

@@ -3,7 +3,7 @@
  *
  * Runs in: Node and browsers (pure).
  */
-import { npubEncode, parsePubkey } from "@rally/protocol/identity/index.ts";
+import { npubEncode, parsePubkey } from "@rally/protocol/identity";
 import { rallyError } from "./errors.ts";
 
 const cache = new Map<string, string>();

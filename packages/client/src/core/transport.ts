@@ -15,7 +15,7 @@
  * Runs in: Node and browsers (the WebSocket constructor is a parameter).
  */
 
-import { signAuthEvent } from "@rally/protocol/identity/index.ts";
+import { signAuthEvent } from "@rally/protocol/identity";
 import type { NostrEvent } from "nostr-tools/core";
 import { Outbox, type Publisher } from "../net/outbox.ts";
 import { type EoseReport, type FilterSource, type PublishResult, RelayPool } from "../net/relayPool.ts";

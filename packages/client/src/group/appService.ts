@@ -33,8 +33,8 @@ import {
   type Rumor,
   sealRumor,
   TextInputError,
-} from "@rally/protocol/app/index.ts";
-import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics/index.ts";
+} from "@rally/protocol/app";
+import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import type {
   ChatEntry,

@@ -17,7 +17,7 @@ import {
   type RumorEntry,
   reduceGroup,
   withUnsealed,
-} from "@rally/protocol/app/index.ts";
+} from "@rally/protocol/app";
 import type { ChatMessage, EventView, PollView, SendState } from "../api.ts";
 import { toNpub } from "../core/people.ts";
 import type { StoredRumor } from "../store/store.ts";

@@ -18,20 +18,7 @@
  * Runs in: Node and browsers.
  */
 
-import { type Rumor as AppRumor, clipUtf8 } from "@rally/protocol/app/index.ts";
-import {
-  encodeInnerRumor,
-  inboxRelaysFilter,
-  keyPackageFilter,
-  MAX_INVITER_NAME_BYTES,
-  MarmotError,
-  parseInboxRelaysEvent,
-  parseKeyPackageEvent,
-  sealRatchetTree,
-  type Rumor as WireRumor,
-  wrapGroupMessage,
-  wrapWelcome,
-} from "@rally/protocol/marmot/index.ts";
+import { type Rumor as AppRumor, clipUtf8 } from "@rally/protocol/app";
 import {
   addMembers,
   type CommitOutput,
@@ -48,7 +35,20 @@ import {
   removeMembers,
   updateGroupData,
   type Welcome,
-} from "@rally/protocol/mls/index.ts";
+} from "@rally/protocol/mls";
+import {
+  encodeInnerRumor,
+  inboxRelaysFilter,
+  keyPackageFilter,
+  MAX_INVITER_NAME_BYTES,
+  MarmotError,
+  parseInboxRelaysEvent,
+  parseKeyPackageEvent,
+  sealRatchetTree,
+  type Rumor as WireRumor,
+  wrapGroupMessage,
+  wrapWelcome,
+} from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { AccountService } from "../account/accountService.ts";
 import type { Core } from "../core/core.ts";

@@ -25,14 +25,7 @@
  * Runs in: Node and browsers. Writers run under `core.exclusive`.
  */
 
-import {
-  clipUtf8,
-  KIND_SEALED,
-  makeRumor,
-  type Rumor,
-  sealRumor,
-  unsealRumor,
-} from "@rally/protocol/app/index.ts";
+import { clipUtf8, KIND_SEALED, makeRumor, type Rumor, sealRumor, unsealRumor } from "@rally/protocol/app";
 import {
   createInviteLink,
   encodeInviteLink,
@@ -47,7 +40,7 @@ import {
   openJoinRequest,
   parseInviteLink,
   wrapJoinRequest,
-} from "@rally/protocol/marmot/index.ts";
+} from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { getPublicKey } from "nostr-tools/pure";
 import type { InviteLinkInfo, InviteLinkOptions, JoinState, PendingJoin } from "../api.ts";

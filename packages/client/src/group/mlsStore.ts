@@ -6,7 +6,7 @@
  *
  * Runs in: Node and browsers.
  */
-import { deriveGroupMessageKeys } from "@rally/protocol/marmot/index.ts";
+
 import {
   decodeState,
   encodeEpochPart,
@@ -15,7 +15,8 @@ import {
   exporterSecret,
   type GroupState,
   type PersistHint,
-} from "@rally/protocol/mls/index.ts";
+} from "@rally/protocol/mls";
+import { deriveGroupMessageKeys } from "@rally/protocol/wire";
 import { rallyError } from "../core/errors.ts";
 import { bytesToHex, hexToBytes } from "../core/hex.ts";
 import { blobKeys } from "../store/keys.ts";

@@ -22,8 +22,8 @@
  *
  * Runs in: Node and browsers (pure).
  */
-import { clipChars, isBlank, makeRumor, type Rumor, resolveContext } from "@rally/protocol/app/index.ts";
-import { INNER_KINDS } from "@rally/protocol/marmot/index.ts";
+import { clipChars, isBlank, makeRumor, type Rumor, resolveContext } from "@rally/protocol/app";
+import { INNER_KINDS } from "@rally/protocol/wire";
 import type { StoredRumor } from "../store/store.ts";
 import { envelopeOf, filedAt, groupContext, type MembershipFacts } from "./appViews.ts";
 

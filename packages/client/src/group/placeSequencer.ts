@@ -26,7 +26,7 @@ import {
   type PlaceEntry,
   type Rumor,
   sealRumor,
-} from "@rally/protocol/app/index.ts";
+} from "@rally/protocol/app";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import type { AppService } from "./appService.ts";

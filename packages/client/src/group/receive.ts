@@ -17,13 +17,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
-import { KIND_SEALED } from "@rally/protocol/app/index.ts";
-import {
-  checkRumorSender,
-  decodeInnerRumor,
-  groupMessageFilter,
-  unwrapGroupMessage,
-} from "@rally/protocol/marmot/index.ts";
+import { KIND_SEALED } from "@rally/protocol/app";
 import {
   type CommitRank,
   compareCommits,
@@ -39,8 +33,14 @@ import {
   process,
   processBatch,
   epoch as stateEpoch,
-} from "@rally/protocol/mls/index.ts";
-import type { PubkeyHex } from "@rally/protocol/nostr/event.ts";
+} from "@rally/protocol/mls";
+import type { PubkeyHex } from "@rally/protocol/nostr";
+import {
+  checkRumorSender,
+  decodeInnerRumor,
+  groupMessageFilter,
+  unwrapGroupMessage,
+} from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";

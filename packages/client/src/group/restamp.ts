@@ -29,8 +29,9 @@
  *
  * Runs in: Node and browsers.
  */
-import { KIND_GROUP_MESSAGE, unwrapGroupMessage, wrapGroupMessage } from "@rally/protocol/marmot/index.ts";
-import { peekMessage } from "@rally/protocol/mls/index.ts";
+
+import { peekMessage } from "@rally/protocol/mls";
+import { KIND_GROUP_MESSAGE, unwrapGroupMessage, wrapGroupMessage } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { GroupService } from "./groupService.ts";
 import { secretOf } from "./mlsStore.ts";

@@ -10,7 +10,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
-import { pendingProposalCount } from "@rally/protocol/mls/index.ts";
+import { pendingProposalCount } from "@rally/protocol/mls";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import { keys } from "../store/keys.ts";
 import type { AppService } from "./appService.ts";

@@ -16,7 +16,7 @@
  *
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
-import { openRatchetTree, type ReceivedWelcome, unwrapWelcome } from "@rally/protocol/marmot/index.ts";
+
 import {
   type GroupState,
   groupData,
@@ -24,7 +24,8 @@ import {
   joinFromWelcome,
   members,
   epoch as stateEpoch,
-} from "@rally/protocol/mls/index.ts";
+} from "@rally/protocol/mls";
+import { openRatchetTree, type ReceivedWelcome, unwrapWelcome } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { rallyError } from "../core/errors.ts";
 import { hexToBytes } from "../core/hex.ts";

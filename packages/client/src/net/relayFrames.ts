@@ -8,13 +8,14 @@
  *
  * Runs in: Node and browsers (pure).
  */
-import { type EventShapeLimits, parseEvent } from "@rally/protocol/nostr/event.ts";
 import {
+  type EventShapeLimits,
+  parseEvent,
   parseRelayMessage,
   type ReasonPrefix,
   type RelayMessage,
   reasonPrefix,
-} from "@rally/protocol/nostr/messages.ts";
+} from "@rally/protocol/nostr";
 import type { NostrEvent } from "nostr-tools/core";
 
 export type RelayFrame = RelayMessage;

@@ -2,7 +2,7 @@
  * The account record: made from words, unlocked, protected with a NIP-49 passphrase and opened
  * again, and refused when damaged — with plain-words errors and no secret in any message.
  */
-import { generateRecoveryWords } from "@rally/protocol/identity/index.ts";
+import { generateRecoveryWords } from "@rally/protocol/identity";
 import { describe, expect, it } from "vitest";
 import {
   accountFromWords,

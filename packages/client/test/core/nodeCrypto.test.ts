@@ -12,7 +12,7 @@ import {
   type MlsEngineOptions,
   process,
   processBatch,
-} from "@rally/protocol/mls/index.ts";
+} from "@rally/protocol/mls";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateDeviceKeyPair } from "../../../protocol/src/mls/device.ts";
 import { unwrapState, wrapState } from "../../../protocol/src/mls/state.ts";

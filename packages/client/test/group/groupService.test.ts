@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { wrapGroupMessage } from "@rally/protocol/marmot/index.ts";
+import { wrapGroupMessage } from "@rally/protocol/wire";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";

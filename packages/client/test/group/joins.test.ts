@@ -12,7 +12,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { makeRumor, sealRumor } from "@rally/protocol/app/index.ts";
+import { makeRumor, sealRumor } from "@rally/protocol/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
 import { createNodeClient } from "../../src/core/nodeClient.ts";

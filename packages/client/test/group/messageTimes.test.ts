@@ -4,7 +4,7 @@
  * MAX_CLOCK_SKEW. A member whose clock runs two hours slow, or a hostile member dating a message a
  * year back, cannot put it above what was said before; one dated years ahead is still capped.
  */
-import { buildChatMessage, MAX_CLOCK_SKEW } from "@rally/protocol/app/index.ts";
+import { buildChatMessage, MAX_CLOCK_SKEW } from "@rally/protocol/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEntry } from "../../src/api.ts";
 import type { Rally } from "../../src/rallyClient.ts";

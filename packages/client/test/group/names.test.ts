@@ -3,7 +3,7 @@
  * entries about other people count only from admins of the carrying epoch, names dated in the
  * future do not win "newest" for ever, and envelopes stored before receipt facts keep working.
  */
-import { buildChatMessage, buildDeletion, MAX_CLOCK_SKEW, type Rumor } from "@rally/protocol/app/index.ts";
+import { buildChatMessage, buildDeletion, MAX_CLOCK_SKEW, type Rumor } from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import {
   entriesOf,

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeRumor } from "@rally/protocol/app/index.ts";
+import { makeRumor } from "@rally/protocol/app";
 import { getPublicKey } from "nostr-tools/pure";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/api.ts";

@@ -13,7 +13,7 @@ import {
   type Rumor,
   reduceGroup,
   unsealRumor,
-} from "@rally/protocol/app/index.ts";
+} from "@rally/protocol/app";
 import { getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import {

@@ -3,7 +3,7 @@
  * newest wins), re-proposing only what still makes sense after a lost commit, routing-tag filters
  * per relay, and invite-link origins.
  */
-import { makeRumor } from "@rally/protocol/app/index.ts";
+import { makeRumor } from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import type { RumorEnvelope } from "../../src/group/appViews.ts";
 import type { GroupRecord } from "../../src/group/groupRecord.ts";

@@ -3,7 +3,7 @@
  * invited again while the device was away), over a real relay: whichever welcome the device reads
  * first, the invitation it keeps is the later one, so accepting it joins the group for good.
  */
-import { unwrapWelcome } from "@rally/protocol/marmot/index.ts";
+import { unwrapWelcome } from "@rally/protocol/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processWelcomes } from "../../src/group/welcomes.ts";
 import {

@@ -19,7 +19,7 @@
  *
  * A failure prints fast-check's seed and the action list; rerun one with HOSTILE_SEED=<seed>.
  */
-import { buildChatMessage, buildDeletion } from "@rally/protocol/app/index.ts";
+import { buildChatMessage, buildDeletion } from "@rally/protocol/app";
 import fc from "fast-check";
 import { generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -4,7 +4,7 @@
  * acting through the hostile harness, which publishes straight to the relay what Rally's client
  * would never send.
  */
-import { buildChatMessage, buildDeletion } from "@rally/protocol/app/index.ts";
+import { buildChatMessage, buildDeletion } from "@rally/protocol/app";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProfileRumor } from "../../src/group/names.ts";

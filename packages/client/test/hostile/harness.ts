@@ -1,23 +1,31 @@
-import type { Rumor } from "@rally/protocol/app/index.ts";
+import type { Rumor } from "@rally/protocol/app";
+import {
+  createDeviceIdentity,
+  createKeyPackage,
+  decodeKeyPackage,
+  encodeGroupData,
+  engineContext,
+  epoch as epochOf,
+  exporterSecret,
+  type GroupData,
+  type GroupState,
+  groupData,
+  leafMap,
+  peekMessage,
+  RALLY_CREDENTIAL_TYPE,
+  RALLY_GROUP_DATA_EXTENSION,
+  rallyCredential,
+  signDeviceBinding,
+  unwrapState,
+  wrapState,
+} from "@rally/protocol/mls/internals";
 import {
   deriveGroupMessageKeys,
   encodeInnerRumor,
   unwrapGroupMessage,
   type Rumor as WireRumor,
   wrapGroupMessage,
-} from "@rally/protocol/marmot/index.ts";
-import { engineContext } from "@rally/protocol/mls/context.ts";
-import { RALLY_CREDENTIAL_TYPE, rallyCredential, signDeviceBinding } from "@rally/protocol/mls/credential.ts";
-import { createDeviceIdentity } from "@rally/protocol/mls/device.ts";
-import {
-  encodeGroupData,
-  type GroupData,
-  RALLY_GROUP_DATA_EXTENSION,
-} from "@rally/protocol/mls/groupData.ts";
-import { epoch as epochOf, exporterSecret, groupData, peekMessage } from "@rally/protocol/mls/inspect.ts";
-import { createKeyPackage, decodeKeyPackage } from "@rally/protocol/mls/keyPackage.ts";
-import { leafMap } from "@rally/protocol/mls/members.ts";
-import { type GroupState, unwrapState, wrapState } from "@rally/protocol/mls/state.ts";
+} from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey } from "nostr-tools/pure";
 // The client package does not depend on ts-mls; the harness reaches the engine's own copy, so the

@@ -54,7 +54,7 @@ function clientConfig(options: MlsEngineOptions): ClientConfig {
     lifetimeConfig: defaultLifetimeConfig,
     keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
     // No MLS-level padding (RFC 9420 §6.3 leaves it to the application): the transport pads the
-    // whole MLS message into size buckets before encrypting it again (marmot/padding.ts), so
+    // whole MLS message into size buckets before encrypting it again (wire/padding.ts), so
     // padding here too would only cost bytes and AEAD work.
     paddingConfig: { kind: "padUntilLength", padUntilLength: 0 },
     keyRetentionConfig: {

@@ -25,7 +25,7 @@ import {
   TextInputError,
   utf8Length,
 } from "../../src/app/index.ts";
-import { encodeInnerRumor, MAX_INNER_RUMOR_BYTES } from "../../src/marmot/index.ts";
+import { encodeInnerRumor, MAX_INNER_RUMOR_BYTES } from "../../src/wire/index.ts";
 import { alice, bob, from } from "./people.ts";
 
 const SMILE = "\u{1f600}"; // one code point, 2 UTF-16 units, 4 bytes of UTF-8

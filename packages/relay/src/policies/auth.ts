@@ -1,5 +1,5 @@
 /** NIP-42 policies: optionally require authentication for everything; keep AUTH events out of EVENT. */
-import { KIND_CLIENT_AUTH, reason } from "@rally/protocol/nostr/index.ts";
+import { KIND_CLIENT_AUTH, reason } from "@rally/protocol/nostr";
 import type { RelayPolicy } from "./types.ts";
 
 /** Every EVENT, REQ and COUNT needs an authenticated connection. */

@@ -1,5 +1,5 @@
 /** Size and clock policies for incoming events. */
-import { reason } from "@rally/protocol/nostr/index.ts";
+import { reason } from "@rally/protocol/nostr";
 import type { RelayPolicy } from "./types.ts";
 
 /** Refuses events whose JSON is larger than `maxBytes`. */

@@ -2,7 +2,7 @@
  * NIP-40: "Relays SHOULD drop any events that are published to them if they are expired"; a
  * malformed expiration tag is refused rather than guessed at.
  */
-import { readExpiration, reason } from "@rally/protocol/nostr/index.ts";
+import { readExpiration, reason } from "@rally/protocol/nostr";
 import type { RelayPolicy } from "./types.ts";
 
 export function refuseExpired(): RelayPolicy {

@@ -9,7 +9,7 @@
  * - A filter that does not name kinds is served with those kinds hidden, unless its `#p` lists only
  *   authenticated keys (then everything it can match is addressed to the asker).
  */
-import { KIND_GIFT_WRAP, type PubkeyHex, reason } from "@rally/protocol/nostr/index.ts";
+import { KIND_GIFT_WRAP, type PubkeyHex, reason } from "@rally/protocol/nostr";
 import type { RelayPolicy } from "./types.ts";
 
 export function privateInbox(kinds: readonly number[] = [KIND_GIFT_WRAP]): RelayPolicy {

@@ -3,7 +3,7 @@
  * with NIP-42. Not authenticated: `auth-required:` (the client can AUTH and retry); authenticated as
  * someone else: `restricted:`.
  */
-import { isProtected, reason } from "@rally/protocol/nostr/index.ts";
+import { isProtected, reason } from "@rally/protocol/nostr";
 import type { RelayPolicy } from "./types.ts";
 
 export function protectedEvents(): RelayPolicy {

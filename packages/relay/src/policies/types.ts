@@ -3,7 +3,7 @@
  * filter with a NIP-01 reason, composed in order — the first refusal wins. They are pure, so each is
  * tested without a socket.
  */
-import type { Filter, NostrEvent, PubkeyHex } from "@rally/protocol/nostr/index.ts";
+import type { Filter, NostrEvent, PubkeyHex } from "@rally/protocol/nostr";
 
 export interface PolicyContext {
   /** Keys this connection has authenticated as with NIP-42 (a connection may hold several). */

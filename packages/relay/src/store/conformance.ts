@@ -7,7 +7,7 @@
  * `eventStoreConformance` itself.
  */
 import assert from "node:assert/strict";
-import type { Filter, NostrEvent } from "@rally/protocol/nostr/index.ts";
+import type { Filter, NostrEvent } from "@rally/protocol/nostr";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
 import type { EventStore, QueryOptions, SaveOutcome } from "./types.ts";
 

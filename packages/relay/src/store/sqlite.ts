@@ -21,7 +21,7 @@ import {
   replacementKey,
   supersedes,
   tagConditions,
-} from "@rally/protocol/nostr/index.ts";
+} from "@rally/protocol/nostr";
 import Database from "better-sqlite3";
 import { migrate } from "./migrations.ts";
 import type { CountOptions, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";

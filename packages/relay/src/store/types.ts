@@ -3,7 +3,7 @@
  * implements — SQLite now, PostgreSQL later — and one conformance suite (`conformance.ts`) that each
  * runs. The NIP-01/09/40 storage rules live behind this port so that a batch is applied atomically.
  */
-import type { EventId, Filter, NostrEvent, PubkeyHex } from "@rally/protocol/nostr/index.ts";
+import type { EventId, Filter, NostrEvent, PubkeyHex } from "@rally/protocol/nostr";
 
 /** What happened to one event of a batch. */
 export type SaveOutcome =

@@ -3,7 +3,7 @@
  * reader's own answer, "Add to calendar", and — for its hosts and the group's admins — edit and
  * cancel.
  */
-import type { EventView, RsvpStatus } from "@rally/client/api.ts";
+import type { EventView, RsvpStatus } from "@rally/client";
 import { useState } from "react";
 import { type Live, useAction, useClient } from "../../app/client.tsx";
 import { groupHash } from "../../app/routes.ts";

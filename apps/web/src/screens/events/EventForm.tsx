@@ -4,7 +4,7 @@
  * 17:00 to a member in London. A time the zone's clocks skip (daylight saving starts) is refused next
  * to its field until it is changed; a time they show twice is taken as the first, and the field says so.
  */
-import type { EventInput, EventView } from "@rally/client/api.ts";
+import type { EventInput, EventView } from "@rally/client";
 import { useMemo, useState } from "react";
 import {
   allTimeZones,

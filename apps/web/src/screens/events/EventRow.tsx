@@ -1,5 +1,5 @@
 /** A line in an event list: date block, title, time, place and how many are going. */
-import type { EventView } from "@rally/client/api.ts";
+import type { EventView } from "@rally/client";
 import { groupHash } from "../../app/routes.ts";
 import { describeEventTime, localTimeZone } from "../../lib/time.ts";
 

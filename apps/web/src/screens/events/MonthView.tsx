@@ -2,7 +2,7 @@
  * A month as a grid (Monday first). Each day lists its events' titles on wide screens and shows a
  * dot per event on phones; choosing a day lists its events below the grid.
  */
-import type { EventView } from "@rally/client/api.ts";
+import type { EventView } from "@rally/client";
 import { useMemo, useState } from "react";
 import { addMonths, dayKey, eventDayKey, localTimeZone, monthGrid } from "../../lib/time.ts";
 import { EventRow } from "./EventRow.tsx";

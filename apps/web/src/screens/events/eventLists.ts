@@ -1,5 +1,5 @@
 /** Splitting and ordering events for lists: what is still to come, and what has passed. */
-import type { EventView } from "@rally/client/api.ts";
+import type { EventView } from "@rally/client";
 
 /** Milliseconds when an event is over (its end, or its start day's end for all-day events). */
 export function eventEndsAt(event: Pick<EventView, "start" | "end" | "allDay">): number {

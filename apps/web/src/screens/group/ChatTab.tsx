@@ -4,7 +4,7 @@
  * offline show as waiting and go out on their own when the connection is back. Changes to the
  * group ("Alice removed Bob") show between the messages as centred grey lines.
  */
-import type { ChatMessage } from "@rally/client/api.ts";
+import type { ChatMessage } from "@rally/client";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient } from "../../app/client.tsx";
 import { clockTime, dayLabel } from "../../lib/time.ts";

@@ -1,5 +1,5 @@
 /** Writing a message: Enter sends, Shift+Enter starts a new line; what is typed is never lost on failure. */
-import type { ChatMessage } from "@rally/client/api.ts";
+import type { ChatMessage } from "@rally/client";
 import { useRef, useState } from "react";
 import { useConnection } from "../../app/client.tsx";
 

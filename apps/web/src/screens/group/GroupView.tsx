@@ -1,5 +1,5 @@
 /** One group: its name and four sections — Chat, Events, Polls, Members — as tabs in the address. */
-import type { AccountInfo, GroupSummary, Member } from "@rally/client/api.ts";
+import type { AccountInfo, GroupSummary, Member } from "@rally/client";
 import { useEffect, useState } from "react";
 import { useLive } from "../../app/client.tsx";
 import { type GroupTab, groupHash } from "../../app/routes.ts";

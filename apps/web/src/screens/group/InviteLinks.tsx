@@ -3,7 +3,7 @@
  * after `#`, which browsers never send to a server. Links can be for one person or several, expire,
  * require approval, and be revoked.
  */
-import type { InviteLinkInfo } from "@rally/client/api.ts";
+import type { InviteLinkInfo } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
 import { CheckField } from "../../ui/Field.tsx";

@@ -4,7 +4,7 @@
  * keyboard and touch alike. A message of one's own that every relay refused shows "Not sent · Retry":
  * Retry queues it again, and it shows as waiting to send until a relay takes it.
  */
-import type { ChatMessage } from "@rally/client/api.ts";
+import type { ChatMessage } from "@rally/client";
 import { memo, useState } from "react";
 import { clockTime } from "../../lib/time.ts";
 import { snippet } from "./Composer.tsx";

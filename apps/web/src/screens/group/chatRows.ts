@@ -4,7 +4,7 @@
  * and the author's name only when it differs from the message just above (or a while has passed,
  * or a notice came between), the way people read a conversation.
  */
-import type { ChatMessage, ChatNotice } from "@rally/client/api.ts";
+import type { ChatMessage, ChatNotice } from "@rally/client";
 
 /** One line of the history: a notice, or a message (as `chatHistory` or `sendChat` gives it). */
 export type ChatLine = ChatNotice | (ChatMessage & { type?: "message"; epoch?: number });

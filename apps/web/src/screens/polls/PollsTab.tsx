@@ -1,5 +1,5 @@
 /** A group's polls: ask a question (or find a date), vote, and see the answers as they come in. */
-import type { PollView } from "@rally/client/api.ts";
+import type { PollView } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";

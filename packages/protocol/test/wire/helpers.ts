@@ -1,4 +1,4 @@
-import { MarmotError, type MarmotErrorCode } from "../../src/marmot/index.ts";
+import { MarmotError, type MarmotErrorCode } from "../../src/wire/index.ts";
 
 /** Runs `fn` and returns the code of the MarmotError it throws; fails the test on any other outcome. */
 export function codeOf(fn: () => unknown): MarmotErrorCode | "no error" {

@@ -4,6 +4,8 @@ import { encrypt, getConversationKey } from "nostr-tools/nip44";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import { generatePerson, signEvent } from "../../src/identity/index.ts";
+import { createDeviceIdentity } from "../../src/mls/device.ts";
+import { createKeyPackage } from "../../src/mls/keyPackage.ts";
 import {
   buildKeyPackageEvent,
   createInviteLink,
@@ -15,9 +17,7 @@ import {
   newKeyPackageSlot,
   openJoinRequest,
   wrapJoinRequest,
-} from "../../src/marmot/index.ts";
-import { createDeviceIdentity } from "../../src/mls/device.ts";
-import { createKeyPackage } from "../../src/mls/keyPackage.ts";
+} from "../../src/wire/index.ts";
 import { clone, codeOf } from "./helpers.ts";
 
 const NOW = 1_750_000_000;

@@ -7,7 +7,7 @@
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { decrypt, encrypt, getConversationKey, v2 } from "nostr-tools/nip44";
 import { describe, expect, it } from "vitest";
-import { nip44PayloadLength } from "../../src/marmot/index.ts";
+import { nip44PayloadLength } from "../../src/wire/index.ts";
 import vectors from "./nip44.vectors.json" with { type: "json" };
 
 describe("NIP-44 v2 official vectors", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generatePerson, signEvent } from "../../src/identity/index.ts";
-import { buildInboxRelaysEvent, inboxRelaysFilter, parseInboxRelaysEvent } from "../../src/marmot/index.ts";
+import { buildInboxRelaysEvent, inboxRelaysFilter, parseInboxRelaysEvent } from "../../src/wire/index.ts";
 import { codeOf } from "./helpers.ts";
 
 const person = generatePerson();

@@ -12,7 +12,7 @@ import {
   unwrapWelcome,
   welcomeWrapBytes,
   wrapWelcome,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { clone, codeOf } from "./helpers.ts";
 
 const alice = generatePerson();

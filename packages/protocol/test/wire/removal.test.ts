@@ -12,15 +12,6 @@
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import {
-  createInnerRumor,
-  decodeInnerRumor,
-  deriveGroupMessageKeys,
-  encodeInnerRumor,
-  routingTag,
-  unwrapGroupMessage,
-  wrapGroupMessage,
-} from "../../src/marmot/index.ts";
-import {
   addMembers,
   createDeviceIdentity,
   createGroup,
@@ -36,6 +27,15 @@ import {
   removeMembers,
 } from "../../src/mls/index.ts";
 import type { PubkeyHex } from "../../src/nostr/event.ts";
+import {
+  createInnerRumor,
+  decodeInnerRumor,
+  deriveGroupMessageKeys,
+  encodeInnerRumor,
+  routingTag,
+  unwrapGroupMessage,
+  wrapGroupMessage,
+} from "../../src/wire/index.ts";
 import { codeOf } from "./helpers.ts";
 
 function person() {

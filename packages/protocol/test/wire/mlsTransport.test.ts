@@ -48,8 +48,8 @@ import {
   unwrapWelcome,
   wrapGroupMessage,
   wrapWelcome,
-} from "../../src/marmot/index.ts";
-import { buildKeyPackageEvent } from "../../src/marmot/keyPackageEvent.ts";
+} from "../../src/wire/index.ts";
+import { buildKeyPackageEvent } from "../../src/wire/keyPackageEvent.ts";
 
 const RELAYS = ["wss://relay.example.org"];
 let context: MlsContext;

@@ -4,7 +4,7 @@ import { base64urlnopad } from "@scure/base";
 import fc from "fast-check";
 import { getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { hasUnsafeChars } from "../../src/marmot/bytes.ts";
+import { hasUnsafeChars } from "../../src/wire/bytes.ts";
 import {
   createInviteLink,
   DAMAGED_LINK_MESSAGE,
@@ -16,7 +16,7 @@ import {
   MAX_LINK_NAME_BYTES,
   MarmotError,
   parseInviteLink,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { codeOf, counterRandom } from "./helpers.ts";
 
 const NOW = 1_750_000_000;

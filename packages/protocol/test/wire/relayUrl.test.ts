@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkRelayUrl, MarmotError, normalizeRelayList, normalizeRelayUrl } from "../../src/marmot/index.ts";
+import { checkRelayUrl, MarmotError, normalizeRelayList, normalizeRelayUrl } from "../../src/wire/index.ts";
 import { codeOf } from "./helpers.ts";
 
 describe("relay URL profile", () => {

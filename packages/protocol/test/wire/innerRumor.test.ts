@@ -10,7 +10,7 @@ import {
   INNER_KINDS,
   MAX_INNER_RUMOR_BYTES,
   MarmotError,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { codeOf } from "./helpers.ts";
 
 const alice = generatePerson();

@@ -5,7 +5,7 @@
  */
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { giftWrap, openGiftWrap } from "../../src/marmot/giftWrap.ts";
+import { giftWrap, openGiftWrap } from "../../src/wire/giftWrap.ts";
 
 const sender = generateSecretKey();
 const recipient = generateSecretKey();

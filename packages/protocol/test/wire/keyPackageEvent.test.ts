@@ -11,7 +11,7 @@ import {
   MarmotError,
   newKeyPackageSlot,
   parseKeyPackageEvent,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { clone, codeOf, counterRandom } from "./helpers.ts";
 
 const person = generatePerson();

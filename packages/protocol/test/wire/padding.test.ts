@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PADDING_BUCKETS, paddedSize } from "../../src/marmot/index.ts";
-import { pad, unpad } from "../../src/marmot/padding.ts";
+import { PADDING_BUCKETS, paddedSize } from "../../src/wire/index.ts";
+import { pad, unpad } from "../../src/wire/padding.ts";
 import { codeOf } from "./helpers.ts";
 
 describe("size buckets", () => {

@@ -15,7 +15,7 @@ import {
   routingTag,
   unwrapGroupMessage,
   wrapGroupMessage,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { clone, codeOf, counterRandom } from "./helpers.ts";
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i);

@@ -11,7 +11,7 @@ import {
   RATCHET_TREE_TTL_SECONDS,
   ratchetTreeTag,
   sealRatchetTree,
-} from "../../src/marmot/index.ts";
+} from "../../src/wire/index.ts";
 import { clone, codeOf } from "./helpers.ts";
 
 const NOW = 1_750_000_000;

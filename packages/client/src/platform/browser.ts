@@ -1,0 +1,8 @@
+/**
+ * `@rally/client/browser`: what a web page (or its worker) needs to run a Rally device — the client
+ * over IndexedDB, the browser's WebSocket and WebCrypto, with Web Locks so one tab writes at a time.
+ *
+ * Runs in: browsers.
+ */
+export { createBrowserClient } from "../rallyClient.ts";
+export { deleteIndexedDbStore, openIndexedDbStore } from "../store/indexeddb.ts";
