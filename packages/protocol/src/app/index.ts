@@ -8,6 +8,7 @@ export * from "./calendar.ts";
 export * from "./chat.ts";
 export * from "./context.ts";
 export * from "./kinds.ts";
+export * from "./names.ts";
 export * from "./places.ts";
 export * from "./poll.ts";
 export { type ReduceOptions, reduceGroup } from "./reducer.ts";

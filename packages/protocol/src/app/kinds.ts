@@ -8,6 +8,8 @@
  * RSVPs, and a host's confirmation of places (the order in which its device received the answers). Every Rally addition is described in docs/PROTOCOL.md, "Group application state".
  */
 
+/** Rally: a person's display name inside a group (docs/PROTOCOL.md "Names"); never published as a profile. */
+export const KIND_PROFILE = 0;
 export const KIND_DELETION = 5;
 export const KIND_REACTION = 7;
 export const KIND_CHAT = 9;
@@ -20,6 +22,25 @@ export const KIND_PLACES = 1926;
 export const KIND_DATE_EVENT = 31922;
 export const KIND_TIME_EVENT = 31923;
 export const KIND_RSVP = 31925;
+
+/**
+ * Inner kinds a Rally group carries (docs/PROTOCOL.md "Inner messages" plus "Names"): chat,
+ * reactions, deletions, NIP-52 events and RSVPs, NIP-88 polls, sealed-for-hosts, hosts'
+ * confirmations of places, and kind 0 names. Senders encode and receivers decode with this set.
+ */
+export const RALLY_INNER_KINDS: ReadonlySet<number> = new Set([
+  KIND_PROFILE,
+  KIND_CHAT,
+  KIND_REACTION,
+  KIND_DELETION,
+  KIND_DATE_EVENT,
+  KIND_TIME_EVENT,
+  KIND_RSVP,
+  KIND_POLL,
+  KIND_POLL_RESPONSE,
+  KIND_SEALED,
+  KIND_PLACES,
+]);
 
 /** `["rally_capacity", "<positive integer>"]` on 31922/31923: seats, counting guests. */
 export const TAG_CAPACITY = "rally_capacity";

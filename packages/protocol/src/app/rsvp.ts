@@ -38,6 +38,39 @@ export interface RsvpFields {
   note: string;
 }
 
+/** The answers a person can give, in the order front ends offer them. */
+export const RSVP_STATUSES: readonly RsvpStatus[] = ["going", "maybe", "declined"];
+
+export function isRsvpStatus(value: unknown): value is RsvpStatus {
+  return typeof value === "string" && Object.hasOwn(TO_NIP52, value);
+}
+
+/** An answer as it is sent: the status checked, guests within the limit and only with going. */
+export interface RsvpAnswer {
+  status: RsvpStatus;
+  guests: number;
+  /** Guests asked for with maybe or declined and left out (guests come only with going). */
+  guestsLeftOut: number;
+}
+
+/**
+ * Rally's one rule for an answer from any front end (docs/PROTOCOL.md 13): the status is going,
+ * maybe or declined; guests are a whole number from 0 to MAX_GUESTS and come along only with
+ * going — with another answer they are left out (and said so) rather than refusing the answer.
+ */
+export function rsvpAnswer(status: unknown, guests: unknown = 0): RsvpAnswer {
+  if (!isRsvpStatus(status)) {
+    throw new InvalidInputError("status", `an answer is going, maybe or declined, not "${String(status)}"`);
+  }
+  if (typeof guests !== "number" || !Number.isSafeInteger(guests) || guests < 0 || guests > MAX_GUESTS) {
+    throw new InvalidInputError("guests", `guests must be a whole number from 0 to ${MAX_GUESTS}`);
+  }
+  return status === "going"
+    ? { status, guests, guestsLeftOut: 0 }
+    : { status, guests: 0, guestsLeftOut: guests };
+}
+
+/** Builds the answer's rumor; strict: guests with an answer other than going are refused. */
 export function buildRsvp(input: {
   pubkey: string;
   createdAt: number;
@@ -46,15 +79,12 @@ export function buildRsvp(input: {
   guests?: number;
   note?: string;
 }): Rumor {
-  const status = TO_NIP52[input.status];
-  if (status === undefined) throw new InvalidInputError("status", "answer must be going, maybe or declined");
-  const guests = input.guests ?? 0;
-  if (!Number.isSafeInteger(guests) || guests < 0 || guests > MAX_GUESTS) {
-    throw new InvalidInputError("guests", `guests must be a whole number from 0 to ${MAX_GUESTS}`);
-  }
-  if (guests > 0 && input.status !== "going") {
+  const answer = rsvpAnswer(input.status, input.guests ?? 0);
+  if (answer.guestsLeftOut > 0) {
     throw new InvalidInputError("guests", "guests can only come along with a going answer");
   }
+  const status = TO_NIP52[answer.status];
+  const guests = answer.guests;
   const { kind, owner, d } = input.event;
   const address = eventAddress(kind, owner, d);
   if (!parseEventAddress(address).ok) throw new InvalidInputError("event", "not a calendar event address");

@@ -9,6 +9,7 @@ import {
   parsePoll,
   parsePollResponse,
   parseRsvp,
+  rsvpAnswer,
 } from "../../src/app/index.ts";
 import { alice, bob } from "./people.ts";
 
@@ -55,6 +56,17 @@ describe("RSVPs (NIP-52 31925)", () => {
       content: "",
     });
     expect(parseRsvp(foreign)).toMatchObject({ ok: true, value: { status: "declined", guests: 0 } });
+  });
+
+  test("one rule for an answer from any front end: status checked, guests only with going", () => {
+    expect(rsvpAnswer("going", 2)).toEqual({ status: "going", guests: 2, guestsLeftOut: 0 });
+    expect(rsvpAnswer("maybe", 2)).toEqual({ status: "maybe", guests: 0, guestsLeftOut: 2 });
+    expect(rsvpAnswer("declined")).toEqual({ status: "declined", guests: 0, guestsLeftOut: 0 });
+    expect(rsvpAnswer("going", MAX_GUESTS).guests).toBe(MAX_GUESTS);
+    expect(() => rsvpAnswer("yes", 0)).toThrow(/going, maybe or declined, not "yes"/);
+    expect(() => rsvpAnswer("going", MAX_GUESTS + 1)).toThrow(InvalidInputError);
+    expect(() => rsvpAnswer("maybe", 1.5)).toThrow(InvalidInputError);
+    expect(() => rsvpAnswer("going", "2")).toThrow(InvalidInputError);
   });
 
   test.each([
