@@ -12,7 +12,7 @@ import { describeEventTime, localTimeZone } from "../../lib/time.ts";
 import { BackLink } from "../../ui/BackLink.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
-import type { GroupContext } from "../group/GroupView.tsx";
+import type { GroupContext } from "../group/groupContext.ts";
 import { EventForm } from "./EventForm.tsx";
 
 const ANSWERS: { status: RsvpStatus; label: string }[] = [

@@ -5,7 +5,7 @@ import { navigate } from "../../app/router.ts";
 import { groupHash } from "../../app/routes.ts";
 import { BackLink } from "../../ui/BackLink.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
-import type { GroupContext } from "../group/GroupView.tsx";
+import type { GroupContext } from "../group/groupContext.ts";
 import { EventDetail } from "./EventDetail.tsx";
 import { EventForm } from "./EventForm.tsx";
 import { EventRow } from "./EventRow.tsx";

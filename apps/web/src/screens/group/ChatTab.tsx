@@ -12,7 +12,7 @@ import { ErrorNote } from "../../ui/Notice.tsx";
 import { VirtualList } from "../../ui/VirtualList.tsx";
 import { Composer } from "./Composer.tsx";
 import { type ChatLine, type ChatRow, chatRows, isMessage, mergeMessages } from "./chatRows.ts";
-import type { GroupContext } from "./GroupView.tsx";
+import type { GroupContext } from "./groupContext.ts";
 import { MessageRow } from "./MessageRow.tsx";
 
 const PAGE = 200;

@@ -1,5 +1,5 @@
 /** One group: its name and four sections — Chat, Events, Polls, Members — as tabs in the address. */
-import type { AccountInfo, GroupSummary, Member } from "@rally/client";
+import type { AccountInfo } from "@rally/client";
 import { useEffect, useState } from "react";
 import { useLive } from "../../app/client.tsx";
 import { type GroupTab, groupHash } from "../../app/routes.ts";
@@ -8,6 +8,7 @@ import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import { EventsTab } from "../events/EventsTab.tsx";
 import { PollsTab } from "../polls/PollsTab.tsx";
 import { ChatTab } from "./ChatTab.tsx";
+import type { GroupContext } from "./groupContext.ts";
 import { MembersTab } from "./MembersTab.tsx";
 
 const TAB_LABELS: Record<GroupTab, string> = {
@@ -16,16 +17,6 @@ const TAB_LABELS: Record<GroupTab, string> = {
   polls: "Polls",
   members: "Members",
 };
-
-export interface GroupContext {
-  group: GroupSummary;
-  members: Member[];
-  me: AccountInfo;
-  /** False once this device left or was removed: the history stays readable, nothing can be sent. */
-  active: boolean;
-  /** Display name for a person, "You" for the reader. */
-  nameOf: (npub: string) => string;
-}
 
 export function GroupView({
   group: id,

@@ -9,7 +9,7 @@ import { Advanced } from "../../ui/Advanced.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
-import type { GroupContext } from "./GroupView.tsx";
+import type { GroupContext } from "./groupContext.ts";
 import { InviteLinks } from "./InviteLinks.tsx";
 
 export function MembersTab({ context }: { context: GroupContext }) {

@@ -3,7 +3,7 @@ import type { PollView } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
-import type { GroupContext } from "../group/GroupView.tsx";
+import type { GroupContext } from "../group/groupContext.ts";
 import { PollForm } from "./PollForm.tsx";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
