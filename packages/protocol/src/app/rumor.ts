@@ -8,6 +8,7 @@
  */
 
 import { getEventHash } from "nostr-tools/pure";
+import { InvalidInputError } from "./errors.ts";
 
 export interface Rumor {
   id: string;
@@ -49,16 +50,9 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 export const fail = <T = never>(error: string): Parsed<T> => ({ ok: false, error });
 
-/** Thrown by builders given input they cannot turn into a valid rumor. */
-export class InvalidInputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "InvalidInputError";
-  }
-}
+export type { AppErrorCode } from "./errors.ts";
+/** The builders' refusal, here for the builders that import it beside the rumor helpers. */
+export { InvalidInputError };
 
 /** Size caps: an inner message travels in one MLS application message, so these stay generous. */
 export const MAX_CONTENT_LENGTH = 64 * 1024;

@@ -15,10 +15,14 @@
  * selectors, Hangul fillers), plus the blank braille pattern. Such text would show as an empty line.
  */
 
-import { InvalidInputError } from "./rumor.ts";
+import { InvalidInputError } from "./errors.ts";
 
 /** A refused text, with a message that is a whole sentence a person can read as it is. */
-export class TextInputError extends InvalidInputError {}
+export class TextInputError extends InvalidInputError {
+  constructor(field: string, message: string) {
+    super(field, message, "bad-text");
+  }
+}
 
 /** Number of characters (Unicode code points; a lone surrogate counts as one). */
 export function charCount(text: string): number {

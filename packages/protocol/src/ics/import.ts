@@ -228,14 +228,18 @@ function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
  * times when the calendar has no X-WR-TIMEZONE. Throws IcsError when the file cannot be used at all.
  */
 export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): IcsImport {
-  if (typeof ics !== "string") throw new IcsError("expected the text of an .ics file");
-  if (ics.length > MAX_ICS_LENGTH) throw new IcsError("the calendar file is too large (more than 5 MiB)");
+  if (typeof ics !== "string") throw new IcsError("expected the text of an .ics file", "bad-parameter");
+  if (ics.length > MAX_ICS_LENGTH)
+    throw new IcsError("the calendar file is too large (more than 5 MiB)", "too-large");
   const textIn = ics.replace(/^\uFEFF/, "");
   if (!/^\s*BEGIN:VCALENDAR\s*$/im.test(textIn.split(/\r\n|\n|\r/).find((l) => l.trim() !== "") ?? "")) {
-    throw new IcsError("this is not an iCalendar (.ics) file: it does not begin with BEGIN:VCALENDAR");
+    throw new IcsError(
+      "this is not an iCalendar (.ics) file: it does not begin with BEGIN:VCALENDAR",
+      "not-a-calendar",
+    );
   }
   const defaultTz = options.defaultTz ?? "UTC";
-  if (!isValidTimeZone(defaultTz)) throw new IcsError(`unknown time zone "${defaultTz}"`);
+  if (!isValidTimeZone(defaultTz)) throw new IcsError(`unknown time zone "${defaultTz}"`, "bad-parameter");
   let jcal: unknown;
   try {
     jcal = ICAL.parse(textIn);
@@ -252,7 +256,7 @@ export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): 
   } catch (e) {
     throw new IcsError(`the calendar file is malformed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (calendars.length === 0) throw new IcsError("the file holds no VCALENDAR");
+  if (calendars.length === 0) throw new IcsError("the file holds no VCALENDAR", "not-a-calendar");
 
   const result: IcsImport = { events: [], skipped: [] };
   let index = 0;
@@ -262,7 +266,7 @@ export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): 
     for (const vevent of calendar.getAllSubcomponents("vevent")) {
       index++;
       if (index > MAX_IMPORTED_EVENTS)
-        throw new IcsError(`the file has more than ${MAX_IMPORTED_EVENTS} events`);
+        throw new IcsError(`the file has more than ${MAX_IMPORTED_EVENTS} events`, "too-large");
       try {
         result.events.push(readEvent(vevent, calendarTz));
       } catch (e) {
@@ -289,10 +293,11 @@ export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): 
       }
     }
   }
-  if (index === 0) throw new IcsError("the calendar file has no events (no VEVENT)");
+  if (index === 0) throw new IcsError("the calendar file has no events (no VEVENT)", "no-events");
   if (result.events.length === 0) {
     throw new IcsError(
       `no event in the file could be imported: ${result.skipped.map((s) => s.reason).join("; ")}`,
+      "no-events",
     );
   }
   return result;

@@ -3,7 +3,7 @@
  * and import of .ics files from calendar apps.
  */
 
-export { IcsError } from "./errors.ts";
+export { IcsError, type IcsErrorCode } from "./errors.ts";
 export {
   calendarToIcs,
   eventToIcs,

@@ -3,6 +3,8 @@
  * none ever contains a secret key, a passphrase or a recovery word.
  */
 
+import { ProtocolError } from "../errors.ts";
+
 export type IdentityErrorCode =
   /** The recovery words have the wrong count (`detail.count` says how many were given). */
   | "word-count"
@@ -23,15 +25,14 @@ export type IdentityErrorCode =
   /** A NIP-42 AUTH event that does not answer this relay's challenge. */
   | "bad-auth-event";
 
-export class IdentityError extends Error {
-  readonly code: IdentityErrorCode;
+/** An identity refusal: a `ProtocolError` of layer "identity". */
+export class IdentityError extends ProtocolError<IdentityErrorCode> {
   /** Extra facts about the error that are safe to show and log (never secrets). */
   readonly detail: Readonly<Record<string, number | string>>;
 
   constructor(code: IdentityErrorCode, message: string, detail: Record<string, number | string> = {}) {
-    super(message);
+    super("identity", code, message);
     this.name = "IdentityError";
-    this.code = code;
     this.detail = detail;
   }
 }

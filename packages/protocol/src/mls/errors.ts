@@ -4,6 +4,8 @@
  * ts-mls are wrapped (`cause` keeps the original) so callers see one error type.
  */
 
+import { ProtocolError } from "../errors.ts";
+
 export type MlsErrorCode =
   /** Bytes are not the MLS structure expected (bad TLS encoding, wrong wire format, oversized). */
   | "malformed"
@@ -50,12 +52,11 @@ export type MlsErrorCode =
   /** Something the engine did not expect went wrong inside ts-mls. */
   | "internal";
 
-export class MlsEngineError extends Error {
-  readonly code: MlsErrorCode;
+/** An engine refusal: a `ProtocolError` of layer "mls". */
+export class MlsEngineError extends ProtocolError<MlsErrorCode> {
   constructor(code: MlsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("mls", code, message, options);
     this.name = "MlsEngineError";
-    this.code = code;
   }
 }
 

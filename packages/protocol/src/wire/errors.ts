@@ -4,6 +4,8 @@
  * keys of another epoch", `decrypt-failed` means "not for us or forged").
  */
 
+import { ProtocolError } from "../errors.ts";
+
 export type MarmotErrorCode =
   /** Not the JSON shape of the object expected (missing or mistyped fields, extra fields on a rumor). */
   | "malformed"
@@ -40,13 +42,11 @@ export type MarmotErrorCode =
   /** A caller passed an unusable argument. */
   | "bad-parameter";
 
-export class MarmotError extends Error {
-  readonly code: MarmotErrorCode;
-
+/** A wire-format refusal: a `ProtocolError` of layer "wire" (the name is the protocol's first one). */
+export class MarmotError extends ProtocolError<MarmotErrorCode> {
   constructor(code: MarmotErrorCode, message: string) {
-    super(message);
+    super("wire", code, message);
     this.name = "MarmotError";
-    this.code = code;
   }
 }
 
