@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createNodeClient } from "../../packages/client/src/core/nodeClient.ts";
+import { createNodeClient } from "../../packages/client/src/platform/node/nodeClient.ts";
 import { startRelay } from "../../tests/helpers/relay.ts";
 
 const N = Number(process.argv[2] ?? 1000);

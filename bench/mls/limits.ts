@@ -29,7 +29,7 @@
 
 import type { NostrEvent } from "nostr-tools/pure";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
+import { nodeCryptoBackend } from "../../packages/client/src/platform/node/nodeCrypto.ts";
 import {
   addMembers,
   configureMls,

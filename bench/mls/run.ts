@@ -32,7 +32,7 @@ import { expand } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { randomBytes } from "@noble/hashes/utils.js";
 import { generateSecretKey } from "nostr-tools/pure";
-import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
+import { nodeCryptoBackend } from "../../packages/client/src/platform/node/nodeCrypto.ts";
 import { bindingEvent } from "../../packages/protocol/src/mls/credential.ts";
 import {
   addMembers,

@@ -10,7 +10,7 @@
  */
 import { configureMls } from "@rally/protocol/mls";
 import { removalSelfTest } from "@rally/protocol/mls/internals";
-import { nodeCryptoBackend } from "../../packages/client/src/core/nodeCrypto.ts";
+import { nodeCryptoBackend } from "../../packages/client/src/platform/node/nodeCrypto.ts";
 
 const runs = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 20);
 

@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSqliteStore } from "../../packages/client/src/platform/node/sqliteStore.ts";
 import { blobKeys } from "../../packages/client/src/store/keys.ts";
-import { openSqliteStore } from "../../packages/client/src/store/sqlite.ts";
 import type { Store, StoredRumor, WriteOp } from "../../packages/client/src/store/store.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rally-bench-store-"));

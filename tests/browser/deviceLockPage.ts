@@ -6,7 +6,7 @@
  *
  * Runs in: browsers (bundled by the test).
  */
-import { webDeviceLock } from "../../packages/client/src/core/deviceLock.ts";
+import { webDeviceLock } from "../../packages/client/src/platform/browser/webDeviceLock.ts";
 
 declare global {
   interface Window {

@@ -7,7 +7,7 @@
  *
  * Runs in: browsers (bundled by the test).
  */
-import { createBrowserClient } from "../../packages/client/src/rallyClient.ts";
+import { createBrowserClient } from "../../packages/client/src/platform/browser/browserClient.ts";
 
 declare global {
   interface Window {

@@ -9,7 +9,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { Outbox } from "../../packages/client/src/net/outbox.ts";
 import type { OutboxEntry } from "../../packages/client/src/net/outboxSchedule.ts";
 import { type ConnectionState, RelayPool } from "../../packages/client/src/net/relayPool.ts";
-import { openIndexedDbStore } from "../../packages/client/src/store/indexeddb.ts";
+import { openIndexedDbStore } from "../../packages/client/src/platform/browser/indexedDbStore.ts";
 import type { Store } from "../../packages/client/src/store/store.ts";
 
 const sk = generateSecretKey();

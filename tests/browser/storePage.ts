@@ -7,16 +7,16 @@
  */
 import { openDB } from "idb";
 import {
-  type CheckResult,
-  runStoreConformance,
-  type StoreFactory,
-} from "../../packages/client/src/store/conformance.ts";
-import {
   deleteIndexedDbStore,
   IDB_VERSION,
   openIndexedDbStore,
   upgradeIndexedDb,
-} from "../../packages/client/src/store/indexeddb.ts";
+} from "../../packages/client/src/platform/browser/indexedDbStore.ts";
+import {
+  type CheckResult,
+  runStoreConformance,
+  type StoreFactory,
+} from "../../packages/client/src/store/conformance.ts";
 
 let n = 0;
 const factory: StoreFactory = async () => {

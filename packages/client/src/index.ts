@@ -5,16 +5,15 @@ export { localTimeNoteOf } from "@rally/protocol/app";
 // The client's public face (api.ts) and its implementation. Node: `@rally/client/node`
 // (`createNodeClient`, SQLite + ws), kept out of this index so browser bundles stay free of Node code.
 export * from "./api.ts";
-// Pure: "20 minutes ahead" for a device clock the relays disagree with.
-export { describeOffset } from "./core/clock.ts";
 // Network: relay pool and durable outbox.
 export * from "./net/backoff.ts";
+// Pure: "20 minutes ahead" for a device clock the relays disagree with.
+export { describeOffset } from "./net/clock.ts";
 export * from "./net/outbox.ts";
 export * from "./net/outboxSchedule.ts";
 export * from "./net/relayPool.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./net/websocket.ts";
 export {
-  createBrowserClient,
   createRallyClient,
   type DeliveryReport,
   Rally,

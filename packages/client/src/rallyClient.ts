@@ -2,8 +2,8 @@
  * `RallyClient` (api.ts) over the client's parts: the account service, the group service and its
  * receiving side, the app service (chat, events, polls) and invite links, sharing one `Core`
  * (store, relay transport, durable outbox). The same code runs in Node over SQLite
- * (`core/nodeClient.ts`, `createNodeClient`) and in a browser worker over IndexedDB
- * (`createBrowserClient`).
+ * (`platform/node/nodeClient.ts`, `createNodeClient`) and in a browser worker over IndexedDB
+ * (`platform/browser/browserClient.ts`, `createBrowserClient`).
  *
  * Every method that changes state runs under the core's lock, persists before it resolves, and
  * leaves network sends to the outbox. Methods that make an MLS commit (invite, remove, rename) also
@@ -42,41 +42,37 @@ import type {
   RsvpStatus,
   SyncReport,
 } from "./api.ts";
-import { Core, type CoreOptions } from "./core/core.ts";
-import { webDeviceLock, webLockManager } from "./core/deviceLock.ts";
-import { asRallyError, rallyError } from "./core/errors.ts";
-import { hexToBytes } from "./core/hex.ts";
-import { parsePerson, shortNpub, toNpub } from "./core/people.ts";
-import { shareChangesAcrossTabs } from "./core/tabChanges.ts";
+import { Core, type CoreOptions } from "./device.ts";
+import { asRallyError, rallyError } from "./errors.ts";
 import { AppService } from "./group/appService.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
 import { isLive } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
+import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
 import { sequencePlaces } from "./group/placeSequencer.ts";
-import { processGroupEvents, tagFilters } from "./group/receive.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
-import { followUp, sendNames, syncGroups, syncInbox } from "./group/sync.ts";
+import { hexToBytes } from "./hex.ts";
+import { isTimeRefusal } from "./net/outboxSchedule.ts";
+import { RefusalLog } from "./net/refusals.ts";
+import { overallState, type PoolSubscription } from "./net/relayPool.ts";
+import { keys } from "./store/keys.ts";
+import { processGroupEvents, tagFilters } from "./sync/receive.ts";
+import { followUp, sendNames, syncGroups, syncInbox } from "./sync/sync.ts";
 import {
   acceptInvitation,
   blockInviter,
   declineInvitation,
   findInvitation,
   invitations,
-} from "./group/welcomes.ts";
-import { isTimeRefusal } from "./net/outboxSchedule.ts";
-import { RefusalLog } from "./net/refusals.ts";
-import { overallState, type PoolSubscription } from "./net/relayPool.ts";
-import type { WebSocketConstructor } from "./net/websocket.ts";
-import { openIndexedDbStore } from "./store/indexeddb.ts";
-import { keys } from "./store/keys.ts";
+} from "./sync/welcomes.ts";
 
 export interface RallyOptions extends CoreOptions {
   /** Relays for a new account when the person names none. */
   defaultRelays?: string[];
   /**
-   * Native MLS primitives for this platform (Node: `nodeCryptoBackend()` from `core/nodeCrypto.ts`);
+   * Native MLS primitives for this platform (Node: `nodeCryptoBackend()` from `platform/node/nodeCrypto.ts`);
    * default: the portable ones. The engine is configured once per process, by the first client opened.
    */
   mlsCrypto?: MlsCryptoBackend;
@@ -891,37 +887,4 @@ function uniqueIdPrefix(recs: GroupRecord[], prefix: string): GroupRecord | unde
 /** A client over any store and WebSocket (tests, other hosts). */
 export function createRallyClient(options: RallyOptions): Promise<Rally> {
   return Rally.open(options);
-}
-
-/**
- * The browser client: IndexedDB store `dbName`, the page's WebSocket, `relays` for new accounts.
- * Every tab of the same account runs its own engine on the same database; they take turns through
- * the Web Locks API (`webDeviceLock`), each re-reading the state when its turn comes.
- */
-export async function createBrowserClient(options: {
-  relays: string[];
-  dbName: string;
-  origin?: string;
-  passphrase?: string;
-  /** How long a step waits for another tab's (ms); default 60 s. */
-  lockTimeoutMs?: number;
-}): Promise<RallyClient> {
-  const store = await openIndexedDbStore(options.dbName);
-  // Web Locks exist in every current browser's secure contexts (https, localhost); elsewhere this
-  // engine can only order its own steps.
-  const deviceLock = webLockManager()
-    ? webDeviceLock(options.dbName, options.lockTimeoutMs ? { timeoutMs: options.lockTimeoutMs } : {})
-    : undefined;
-  const WebSocketImpl = (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
-  const client = await Rally.open({
-    store,
-    ...(deviceLock ? { deviceLock } : {}),
-    WebSocket: WebSocketImpl,
-    defaultRelays: options.relays,
-    ...(options.origin ? { origin: options.origin } : {}),
-    ...(options.passphrase ? { passphrase: options.passphrase } : {}),
-  });
-  // For the page's lifetime: a tab's engine lives as long as the tab.
-  shareChangesAcrossTabs(client.core, options.dbName);
-  return client;
 }

@@ -12,10 +12,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../tests/helpers/relay.ts";
-import { nodeCryptoBackend } from "../src/core/nodeCrypto.ts";
 import type { WebSocketConstructor } from "../src/net/websocket.ts";
+import { nodeCryptoBackend } from "../src/platform/node/nodeCrypto.ts";
+import { openHomeStore } from "../src/platform/node/sqliteStore.ts";
 import { createRallyClient, type Rally } from "../src/rallyClient.ts";
-import { openHomeStore } from "../src/store/sqlite.ts";
 
 export interface World {
   relay: RelayHandle;

@@ -23,7 +23,7 @@ import {
 import { normalizeRelayList } from "@rally/protocol/wire";
 import { entropyToMnemonic, mnemonicToEntropy } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
-import { rallyError } from "../core/errors.ts";
+import { rallyError } from "../errors.ts";
 
 export const DEFAULT_RELAY = "ws://127.0.0.1:7447";
 /** In characters (code points, the protocol's text.ts). */

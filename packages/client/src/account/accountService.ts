@@ -10,8 +10,8 @@
  */
 import { createPerson, encryptSecretKey, npubEncode } from "@rally/protocol/identity";
 import type { AccountInfo } from "../api.ts";
-import type { Core } from "../core/core.ts";
-import { asRallyError, rallyError } from "../core/errors.ts";
+import type { Core } from "../device.ts";
+import { asRallyError, rallyError } from "../errors.ts";
 import { keys } from "../store/keys.ts";
 import {
   type AccountRecord,

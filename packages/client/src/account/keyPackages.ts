@@ -25,8 +25,8 @@ import {
 } from "@rally/protocol/mls";
 import { buildInboxRelaysEvent, buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
-import type { Core } from "../core/core.ts";
-import { bytesToHex, hexToBytes } from "../core/hex.ts";
+import type { Core } from "../device.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";

@@ -45,14 +45,14 @@ import type {
   RsvpStatus,
   SendState,
 } from "../api.ts";
-import { asRallyError, rallyError } from "../core/errors.ts";
-import { parsePerson, shortNpub } from "../core/people.ts";
+import { asRallyError, rallyError } from "../errors.ts";
 import { keys } from "../store/keys.ts";
 import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { KIND_PROFILE, namesFromRumors } from "./names.ts";
 import { loadNotices, mergeHistory, messageEpochsNear, noticeEntries } from "./notices.ts";
+import { parsePerson, shortNpub } from "./people.ts";
 import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
 
 const CHAT_KINDS = new Set([5, 7, 9]);

@@ -19,8 +19,8 @@ import {
   withUnsealed,
 } from "@rally/protocol/app";
 import type { ChatMessage, EventView, PollView, SendState } from "../api.ts";
-import { toNpub } from "../core/people.ts";
 import type { StoredRumor } from "../store/store.ts";
+import { toNpub } from "./people.ts";
 import type { PlaceChange } from "./placeSequencer.ts";
 
 /** What the store's `json` column holds for one inner message. */

@@ -51,9 +51,8 @@ import {
 } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { AccountService } from "../account/accountService.ts";
-import type { Core } from "../core/core.ts";
-import { asRallyError, rallyError } from "../core/errors.ts";
-import { shortNpub, toNpub } from "../core/people.ts";
+import type { Core } from "../device.ts";
+import { asRallyError, rallyError } from "../errors.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
@@ -78,6 +77,7 @@ import {
 } from "./mlsStore.ts";
 import { RALLY_INNER_KINDS } from "./names.ts";
 import { leftNoticeOps } from "./notices.ts";
+import { shortNpub, toNpub } from "./people.ts";
 
 /** Up to this many members after an add, the ratchet tree travels inside the welcome. */
 const INLINE_TREE_MEMBERS = 100;

@@ -44,14 +44,14 @@ import {
 import type { NostrEvent } from "nostr-tools/core";
 import { getPublicKey } from "nostr-tools/pure";
 import type { InviteLinkInfo, InviteLinkOptions, JoinState, PendingJoin } from "../api.ts";
-import { asRallyError, rallyError } from "../core/errors.ts";
-import { bytesToHex, hexToBytes } from "../core/hex.ts";
+import { asRallyError, rallyError } from "../errors.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
+import type { JoinSent } from "../sync/welcomes.ts";
 import type { GroupRecord, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
-import type { JoinSent } from "./welcomes.ts";
 
 /** An Add carries the whole key package (~374 B): 300 of them keep a commit under the 131,068-byte
  * limit of a kind 445 message (measured by bench/mls/limits.ts: 111,727 B for 300). */

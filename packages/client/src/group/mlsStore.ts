@@ -17,8 +17,8 @@ import {
   type PersistHint,
 } from "@rally/protocol/mls";
 import { deriveGroupMessageKeys } from "@rally/protocol/wire";
-import { rallyError } from "../core/errors.ts";
-import { bytesToHex, hexToBytes } from "../core/hex.ts";
+import { rallyError } from "../errors.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
 import { blobKeys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
 import type { EpochKey } from "./groupRecord.ts";

@@ -17,11 +17,11 @@
  * Runs in: Node and browsers (pure, but for `loadNotices`).
  */
 import type { ChatEntry, ChatMessage, ChatNotice, NoticeKind } from "../api.ts";
-import { toNpub } from "../core/people.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
 import { envelopeOf } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
+import { toNpub } from "./people.ts";
 
 /** One change, as stored: people as hex pubkeys, never names. */
 export interface Notice {

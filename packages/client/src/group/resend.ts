@@ -9,7 +9,7 @@
  *
  * Runs in: Node and browsers.
  */
-import { rallyError } from "../core/errors.ts";
+import { rallyError } from "../errors.ts";
 import type { AppService } from "./appService.ts";
 import type { GroupService } from "./groupService.ts";
 

@@ -3,7 +3,7 @@
  * application/nostr+json` on the relay URL's http(s) form) and the `Date` header of its answer
  * (RFC 9110 §6.6.1; in a browser only when the relay lists `Date` in
  * `Access-Control-Expose-Headers`, as Rally's relay does). The estimate itself is pure
- * (`core/clock.ts`).
+ * (`clock.ts`).
  *
  * Each relay is asked once per process, again after an hour, and again when it refuses an event
  * for its time (evidence the clock is off). Asking never blocks for long (a short timeout) and a
@@ -23,7 +23,7 @@ import {
   estimateClock,
   SAMPLE_FRESH_MS,
   sampleFromDate,
-} from "../core/clock.ts";
+} from "./clock.ts";
 import { normalizeRelayUrl } from "./relayUrl.ts";
 
 type FetchLike = (

@@ -4,5 +4,6 @@
  *
  * Runs in: browsers.
  */
-export { createBrowserClient } from "../rallyClient.ts";
-export { deleteIndexedDbStore, openIndexedDbStore } from "../store/indexeddb.ts";
+export { createBrowserClient } from "./browser/browserClient.ts";
+export { deleteIndexedDbStore, openIndexedDbStore } from "./browser/indexedDbStore.ts";
+export { type WebLockManager, webDeviceLock, webLockManager } from "./browser/webDeviceLock.ts";

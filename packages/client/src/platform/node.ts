@@ -5,13 +5,13 @@
  *
  * Runs in: Node.
  */
-export { createNodeClient, type NodeClientOptions } from "../core/nodeClient.ts";
-export { nodeCryptoBackend } from "../core/nodeCrypto.ts";
-export { lockPath, type SqliteDeviceLockOptions, sqliteDeviceLock } from "../core/sqliteDeviceLock.ts";
+export { createNodeClient, type NodeClientOptions } from "./node/nodeClient.ts";
+export { nodeCryptoBackend } from "./node/nodeCrypto.ts";
+export { lockPath, type SqliteDeviceLockOptions, sqliteDeviceLock } from "./node/sqliteDeviceLock.ts";
 export {
   isDiskFull,
   openHomeStore,
   openSqliteStore,
   type SqliteStoreOptions,
   storePath,
-} from "../store/sqlite.ts";
+} from "./node/sqliteStore.ts";

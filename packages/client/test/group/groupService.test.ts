@@ -11,8 +11,8 @@ import { wrapGroupMessage } from "@rally/protocol/wire";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { hexToBytes } from "../../src/core/hex.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
+import { hexToBytes } from "../../src/hex.ts";
+import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { blobKeys } from "../../src/store/keys.ts";
 

@@ -15,7 +15,6 @@ import path from "node:path";
 import { makeRumor, sealRumor } from "@rally/protocol/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
 import type { GroupRecord } from "../../src/group/groupRecord.ts";
 import {
   acceptLinkShare,
@@ -23,6 +22,7 @@ import {
   type LinkRecord,
   linksAfterAdminChange,
 } from "../../src/group/inviteLinks.ts";
+import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { keys } from "../../src/store/keys.ts";
 

@@ -33,11 +33,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import WebSocket from "ws";
 import { startRelay } from "../../../../tests/helpers/relay.ts";
-import { RallyError } from "../../src/core/errors.ts";
-import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
+import { RallyError } from "../../src/errors.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
+import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
+import { openHomeStore } from "../../src/platform/node/sqliteStore.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { openHomeStore } from "../../src/store/sqlite.ts";
 import { acceptAll, npubOf, pubkeyOf, startWorld, stopWorld, type World } from "../world.ts";
 
 let w: World;

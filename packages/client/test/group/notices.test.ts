@@ -11,7 +11,6 @@ import { makeRumor } from "@rally/protocol/app";
 import { getPublicKey } from "nostr-tools/pure";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/api.ts";
-import { toNpub } from "../../src/core/people.ts";
 import type { GroupRecord } from "../../src/group/groupRecord.ts";
 import {
   dropNoticeOps,
@@ -26,8 +25,9 @@ import {
   noticeOps,
   noticeText,
 } from "../../src/group/notices.ts";
+import { toNpub } from "../../src/group/people.ts";
+import { openSqliteStore } from "../../src/platform/node/sqliteStore.ts";
 import { keys } from "../../src/store/keys.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
 
 /** Real public keys (npubs are made of them), sorted so that Alice < Bob < Carol < Dan. */
 const [ALICE, BOB, CAROL, DAN] = [1, 2, 3, 4].map((n) => getPublicKey(new Uint8Array(32).fill(n))).sort() as [

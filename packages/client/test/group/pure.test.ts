@@ -10,8 +10,8 @@ import type { GroupRecord } from "../../src/group/groupRecord.ts";
 import { withEpochKey } from "../../src/group/groupRecord.ts";
 import { originOf } from "../../src/group/inviteLinks.ts";
 import { buildProfileRumor, namesFromRumors } from "../../src/group/names.ts";
-import { stillWanted, tagFilters } from "../../src/group/receive.ts";
 import type { StoredRumor } from "../../src/store/store.ts";
+import { stillWanted, tagFilters } from "../../src/sync/receive.ts";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);

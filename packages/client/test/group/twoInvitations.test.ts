@@ -5,7 +5,7 @@
  */
 import { unwrapWelcome } from "@rally/protocol/wire";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processWelcomes } from "../../src/group/welcomes.ts";
+import { processWelcomes } from "../../src/sync/welcomes.ts";
 import {
   acceptAll,
   chatTexts,

@@ -12,7 +12,7 @@ import WebSocket from "ws";
 import { Outbox, type OutboxChange, type Publisher } from "../../src/net/outbox.ts";
 import type { OutboxEntry } from "../../src/net/outboxSchedule.ts";
 import { RelayPool } from "../../src/net/relayPool.ts";
-import { openHomeStore } from "../../src/store/sqlite.ts";
+import { openHomeStore } from "../../src/platform/node/sqliteStore.ts";
 import type { OutboxRow } from "../../src/store/store.ts";
 import { freePort, signed, startRelay, waitFor } from "./helpers.ts";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { isDiskFull, openSqliteStore } from "../../src/store/sqlite.ts";
+import { isDiskFull, openSqliteStore } from "../../src/platform/node/sqliteStore.ts";
 import { StoreError, type WriteOp } from "../../src/store/store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "rally-disk-full-"));

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../src/platform/node/sqliteStore.ts";
 import { type StoreFactory, storeConformance } from "../../src/store/conformance.ts";
-import { openSqliteStore } from "../../src/store/sqlite.ts";
 
 const root = mkdtempSync(join(tmpdir(), "rally-sqlite-conformance-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { migrate, openHomeStore, openSqliteStore, storePath } from "../../src/store/sqlite.ts";
-import { LATEST_VERSION, MIGRATIONS } from "../../src/store/sqliteMigrations.ts";
+import { LATEST_VERSION, MIGRATIONS } from "../../src/platform/node/sqliteMigrations.ts";
+import { migrate, openHomeStore, openSqliteStore, storePath } from "../../src/platform/node/sqliteStore.ts";
 import { StoreError } from "../../src/store/store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "rally-sqlite-migrations-"));

@@ -6,11 +6,11 @@
  * Runs in: Node.
  */
 import WebSocket from "ws";
-import type { WebSocketConstructor } from "../net/websocket.ts";
-import { createRallyClient, type Rally } from "../rallyClient.ts";
-import { openHomeStore } from "../store/sqlite.ts";
+import type { WebSocketConstructor } from "../../net/websocket.ts";
+import { createRallyClient, type Rally } from "../../rallyClient.ts";
 import { nodeCryptoBackend } from "./nodeCrypto.ts";
 import { type SqliteDeviceLockOptions, sqliteDeviceLock } from "./sqliteDeviceLock.ts";
+import { openHomeStore } from "./sqliteStore.ts";
 
 export interface NodeClientOptions {
   /** The device's Rally folder (one per person/device). */

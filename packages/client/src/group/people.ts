@@ -4,7 +4,7 @@
  * Runs in: Node and browsers (pure).
  */
 import { npubEncode, parsePubkey } from "@rally/protocol/identity";
-import { rallyError } from "./errors.ts";
+import { rallyError } from "../errors.ts";
 
 const cache = new Map<string, string>();
 

@@ -1,5 +1,5 @@
 /**
- * The pure estimate of this device's clock against the relays' (`core/clock.ts`): samples from
+ * The pure estimate of this device's clock against the relays' (`clock.ts`): samples from
  * HTTP `Date` headers, one per relay, a median, noise ignored, and the correction Rally stamps with.
  */
 import fc from "fast-check";
@@ -14,7 +14,7 @@ import {
   MAX_ROUND_TRIP_MS,
   sampleAheadMs,
   sampleFromDate,
-} from "../../src/core/clock.ts";
+} from "../../src/net/clock.ts";
 
 const T = Date.UTC(2030, 0, 1, 12, 0, 0);
 const MIN = 60_000;

@@ -43,18 +43,16 @@ import {
 } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
-import { normalizeRelayUrl } from "../net/relayUrl.ts";
-import type { WriteOp } from "../store/store.ts";
-import { filedAt, withFloor } from "./appViews.ts";
+import { filedAt, withFloor } from "../group/appViews.ts";
 import {
   type AppliedCommit,
   type GroupRecord,
   type Intent,
   isLive,
   type PendingCommit,
-} from "./groupRecord.ts";
-import type { GroupService } from "./groupService.ts";
-import { acceptLinkShare, linksAfterAdminChange } from "./inviteLinks.ts";
+} from "../group/groupRecord.ts";
+import type { GroupService } from "../group/groupService.ts";
+import { acceptLinkShare, linksAfterAdminChange } from "../group/inviteLinks.ts";
 import {
   checkpointOps,
   dropPendingOps,
@@ -65,9 +63,11 @@ import {
   loadState,
   secretOf,
   stateOps,
-} from "./mlsStore.ts";
-import { RALLY_INNER_KINDS } from "./names.ts";
-import { dropNoticeOps, noticeOps } from "./notices.ts";
+} from "../group/mlsStore.ts";
+import { RALLY_INNER_KINDS } from "../group/names.ts";
+import { dropNoticeOps, noticeOps } from "../group/notices.ts";
+import { normalizeRelayUrl } from "../net/relayUrl.ts";
+import type { WriteOp } from "../store/store.ts";
 
 export interface BatchResult {
   /** The group's epoch moved (fetch its new routing tag). */

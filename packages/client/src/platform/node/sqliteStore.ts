@@ -18,7 +18,6 @@
 import { mkdirSync, statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { LATEST_VERSION, MIGRATIONS } from "./sqliteMigrations.ts";
 import {
   type OutboxRow,
   type RumorQuery,
@@ -26,7 +25,7 @@ import {
   type StoredRumor,
   StoreError,
   type WriteOp,
-} from "./store.ts";
+} from "../../store/store.ts";
 import {
   checkBytes,
   checkEventId,
@@ -37,7 +36,8 @@ import {
   decodeValue,
   encodeValue,
   prefixUpperBound,
-} from "./validate.ts";
+} from "../../store/validate.ts";
+import { LATEST_VERSION, MIGRATIONS } from "./sqliteMigrations.ts";
 
 type DB = Database.Database;
 

@@ -6,7 +6,7 @@
  *
  * Runs in: Node and browsers.
  */
-import { RallyError } from "../api.ts";
+import { RallyError } from "./api.ts";
 
 export { RallyError };
 

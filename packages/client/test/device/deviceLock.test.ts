@@ -17,12 +17,12 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/core/nodeClient.ts";
-import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
-import { sqliteDeviceLock } from "../../src/core/sqliteDeviceLock.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
+import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
+import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
+import { sqliteDeviceLock } from "../../src/platform/node/sqliteDeviceLock.ts";
+import { openHomeStore } from "../../src/platform/node/sqliteStore.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { openHomeStore } from "../../src/store/sqlite.ts";
 import type { Store } from "../../src/store/store.ts";
 
 let root: string;

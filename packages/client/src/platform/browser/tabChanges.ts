@@ -7,8 +7,8 @@
  *
  * Runs in: browsers (windows and workers).
  */
-import type { ChangeListener } from "../api.ts";
-import type { Core } from "./core.ts";
+import type { ChangeListener } from "../../api.ts";
+import type { Core } from "../../device.ts";
 
 type Change = Parameters<ChangeListener>[0];
 

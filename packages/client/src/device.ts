@@ -9,14 +9,14 @@
  */
 
 import type { NostrEvent } from "nostr-tools/core";
-import type { AccountRecord, AccountSecrets } from "../account/accountRecord.ts";
-import type { ChangeListener } from "../api.ts";
-import { RelayClock } from "../net/relayClock.ts";
-import type { WebSocketConstructor } from "../net/websocket.ts";
-import type { Store } from "../store/store.ts";
+import type { AccountRecord, AccountSecrets } from "./account/accountRecord.ts";
+import type { ChangeListener } from "./api.ts";
 import { type DeviceLock, inProcessDeviceLock } from "./deviceLock.ts";
 import { rallyError } from "./errors.ts";
-import { Transport } from "./transport.ts";
+import { RelayClock } from "./net/relayClock.ts";
+import { Transport } from "./net/transport.ts";
+import type { WebSocketConstructor } from "./net/websocket.ts";
+import type { Store } from "./store/store.ts";
 
 export interface CoreOptions {
   store: Store;

@@ -29,7 +29,7 @@ import {
   type DeviceLockOptions,
   deviceBusyError,
   type ReleaseLock,
-} from "./deviceLock.ts";
+} from "../../deviceLock.ts";
 
 /** The lock file inside a home directory. */
 export function lockPath(home: string): string {

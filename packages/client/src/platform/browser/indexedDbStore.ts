@@ -21,7 +21,7 @@ import {
   type StoredRumor,
   StoreError,
   type WriteOp,
-} from "./store.ts";
+} from "../../store/store.ts";
 import {
   checkBytes,
   checkEventId,
@@ -33,7 +33,7 @@ import {
   encodeValue,
   newestFirst,
   prefixUpperBound,
-} from "./validate.ts";
+} from "../../store/validate.ts";
 
 type Db = IDBPDatabase<unknown>;
 type UpgradeTx = IDBPTransaction<unknown, string[], "versionchange">;

@@ -12,15 +12,15 @@
 
 import { pendingProposalCount } from "@rally/protocol/mls";
 import { RECOVERED_NAME } from "../account/accountService.ts";
+import type { AppService } from "../group/appService.ts";
+import type { GroupRecord } from "../group/groupRecord.ts";
+import { isLive } from "../group/groupRecord.ts";
+import type { GroupService } from "../group/groupService.ts";
+import type { JoinRequestRecord } from "../group/inviteLinks.ts";
+import { loadState } from "../group/mlsStore.ts";
+import { buildProfileRumor } from "../group/names.ts";
+import { sequencePlaces } from "../group/placeSequencer.ts";
 import { keys } from "../store/keys.ts";
-import type { AppService } from "./appService.ts";
-import type { GroupRecord } from "./groupRecord.ts";
-import { isLive } from "./groupRecord.ts";
-import type { GroupService } from "./groupService.ts";
-import type { JoinRequestRecord } from "./inviteLinks.ts";
-import { loadState } from "./mlsStore.ts";
-import { buildProfileRumor } from "./names.ts";
-import { sequencePlaces } from "./placeSequencer.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
 import { INBOX, type JoinSent, processWelcomes } from "./welcomes.ts";
 

@@ -27,14 +27,14 @@ import {
 } from "@rally/protocol/mls";
 import { openRatchetTree, type ReceivedWelcome, unwrapWelcome } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
-import { rallyError } from "../core/errors.ts";
-import { hexToBytes } from "../core/hex.ts";
+import { rallyError } from "../errors.ts";
+import type { GroupRecord } from "../group/groupRecord.ts";
+import type { GroupService } from "../group/groupService.ts";
+import { stateOps } from "../group/mlsStore.ts";
+import { joinedNoticeOps } from "../group/notices.ts";
+import { hexToBytes } from "../hex.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
-import type { GroupRecord } from "./groupRecord.ts";
-import type { GroupService } from "./groupService.ts";
-import { stateOps } from "./mlsStore.ts";
-import { joinedNoticeOps } from "./notices.ts";
 
 /** The `seen` collection's name for the person's own inbox (gift wraps). */
 export const INBOX = "inbox";

@@ -17,10 +17,10 @@
 
 import { signAuthEvent } from "@rally/protocol/identity";
 import type { NostrEvent } from "nostr-tools/core";
-import { Outbox, type Publisher } from "../net/outbox.ts";
-import { type EoseReport, type FilterSource, type PublishResult, RelayPool } from "../net/relayPool.ts";
-import type { WebSocketConstructor } from "../net/websocket.ts";
 import type { Store } from "../store/store.ts";
+import { Outbox, type Publisher } from "./outbox.ts";
+import { type EoseReport, type FilterSource, type PublishResult, RelayPool } from "./relayPool.ts";
+import type { WebSocketConstructor } from "./websocket.ts";
 
 export interface TransportOptions {
   store: Store;

@@ -18,7 +18,7 @@ import { generateDeviceKeyPair } from "../../../protocol/src/mls/device.ts";
 import { unwrapState, wrapState } from "../../../protocol/src/mls/state.ts";
 import { backendConformance } from "../../../protocol/test/mls/backendConformance.ts";
 import { groupOf, person, text, untext } from "../../../protocol/test/mls/helpers.ts";
-import { nodeCryptoBackend } from "../../src/core/nodeCrypto.ts";
+import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 
 backendConformance("the Node backend", async () => nodeCryptoBackend());
 // Its thread-pool check, run through the same suite in place of the calling-thread one.
