@@ -60,7 +60,7 @@ export interface RsvpAnswer {
  */
 export function rsvpAnswer(status: unknown, guests: unknown = 0): RsvpAnswer {
   if (!isRsvpStatus(status)) {
-    throw new InvalidInputError("status", `an answer is going, maybe or declined, not "${String(status)}"`);
+    throw new InvalidInputError("status", `An answer is going, maybe or declined, not "${String(status)}".`);
   }
   if (typeof guests !== "number" || !Number.isSafeInteger(guests) || guests < 0 || guests > MAX_GUESTS) {
     throw new InvalidInputError("guests", `guests must be a whole number from 0 to ${MAX_GUESTS}`);

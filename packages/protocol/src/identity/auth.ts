@@ -5,11 +5,15 @@
  * (and accept their NIP-70 protected key packages). `checkAuthEvent` is the relay-side check.
  */
 
-import type { EventTemplate, NostrEvent } from "nostr-tools/pure";
+import type { EventFields, EventTemplate, NostrEvent, PubkeyHex } from "../nostr/event.ts";
+import { KIND_CLIENT_AUTH } from "../nostr/kinds.ts";
+import { isValidPubkey, signEvent } from "../nostr/sign.ts";
+import { nowSeconds } from "../nostr/time.ts";
+import { verifyEventSignature } from "../nostr/verify.ts";
 import { IdentityError } from "./errors.ts";
-import { isPubkeyHex, nowSeconds, type PubkeyHex, signEvent, verifyEventSignature } from "./keys.ts";
 
-export const KIND_AUTH = 22242;
+/** NIP-42 client authentication (the nostr layer's `KIND_CLIENT_AUTH`). */
+export const KIND_AUTH = KIND_CLIENT_AUTH;
 /** NIP-42: "created_at should be within ~10 minutes". */
 export const AUTH_MAX_SKEW_SECONDS = 600;
 
@@ -58,7 +62,7 @@ export function normalizeRelayUrlForAuth(url: string): string {
   return `${scheme}://${host}${rest}`;
 }
 
-function singleTag(event: NostrEvent, name: string): string | undefined {
+function singleTag(event: EventFields, name: string): string | undefined {
   const found = event.tags.filter((t) => t[0] === name);
   return found.length === 1 ? found[0]![1] : undefined;
 }
@@ -68,7 +72,7 @@ function singleTag(event: NostrEvent, name: string): string | undefined {
  * authenticated pubkey or throws `bad-auth-event` saying what is wrong.
  */
 export function checkAuthEvent(
-  event: NostrEvent,
+  event: EventFields,
   expected: { relayUrl: string; challenge: string; now?: number; maxSkewSeconds?: number },
 ): PubkeyHex {
   const fail = (why: string): never => {
@@ -76,7 +80,7 @@ export function checkAuthEvent(
   };
   if (typeof event !== "object" || event === null || !Array.isArray(event.tags)) fail("it is not an event");
   if (event.kind !== KIND_AUTH) fail(`its kind is ${String(event.kind)}, not ${KIND_AUTH}`);
-  if (!isPubkeyHex(event.pubkey)) fail("its pubkey is not a valid key");
+  if (!isValidPubkey(event.pubkey)) fail("its pubkey is not a valid key");
   if (!verifyEventSignature(event)) fail("its id or signature does not match");
   const now = expected.now ?? nowSeconds();
   const skew = expected.maxSkewSeconds ?? AUTH_MAX_SKEW_SECONDS;

@@ -4,6 +4,8 @@
  * (NIP-42). Pure functions; time and randomness are parameters with defaults.
  */
 
+/** Signing and verifying are the nostr layer's; here for callers that hold a person's key. */
+export { signEvent, verifyEventSignature } from "../nostr/index.ts";
 export {
   AUTH_MAX_SKEW_SECONDS,
   buildAuthEvent,
@@ -19,7 +21,6 @@ export {
   isPubkeyHex,
   isSecretKey,
   type Npub,
-  nowSeconds,
   npubEncode,
   nsecEncode,
   type Person,
@@ -27,9 +28,6 @@ export {
   parsePubkey,
   parseSecretKey,
   personFromSecretKey,
-  signEvent,
-  toHex,
-  verifyEventSignature,
 } from "./keys.ts";
 export {
   DEFAULT_LOG_N,

@@ -2,23 +2,18 @@
  * A person's Nostr identity: a secp256k1 secret key (BIP-340 Schnorr, NIP-01), its x-only public
  * key as lowercase hex, and the NIP-19 `npub`/`nsec` spellings. Parsing is strict and every
  * refusal is an `IdentityError` in plain words. Built on `nostr-tools` (pure, nip19) and
- * `@noble/curves`; nothing here touches the network, the disk or the clock.
+ * `@noble/curves`; nothing here touches the network, the disk or the clock. Signing, verifying and
+ * the key checks they need are the nostr layer's (`nostr/sign.ts`).
  */
 
-import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
+import { randomBytes } from "@noble/hashes/utils.js";
 import * as nip19 from "nostr-tools/nip19";
-import {
-  type EventTemplate,
-  finalizeEvent,
-  getPublicKey,
-  type NostrEvent,
-  verifyEvent,
-} from "nostr-tools/pure";
+import { getPublicKey } from "nostr-tools/pure";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { isSecretKey, isValidPubkey } from "../nostr/sign.ts";
 import { IdentityError } from "./errors.ts";
 
-/** Lowercase hex of a 32-byte x-only public key that is a point on secp256k1. */
-export type PubkeyHex = string & { readonly __brand: "PubkeyHex" };
+export type { PubkeyHex };
 /** NIP-19 bech32 spelling of a pubkey. */
 export type Npub = `npub1${string}`;
 
@@ -29,24 +24,13 @@ export interface Person {
   npub: Npub;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/**
+ * True when `text` is lowercase 64-hex and a valid x-only point (BIP-340 `lift_x` succeeds): the
+ * nostr layer's `isValidPubkey`, under the name identity callers know.
+ */
+export const isPubkeyHex: (text: unknown) => text is PubkeyHex = isValidPubkey;
 
-/** True when `text` is lowercase 64-hex and a valid x-only point (BIP-340 `lift_x` succeeds). */
-export function isPubkeyHex(text: unknown): text is PubkeyHex {
-  if (typeof text !== "string" || !HEX64.test(text)) return false;
-  try {
-    // BIP-340: an x-only key is valid iff lift_x(x) exists, i.e. the even-y point 02‖x is on the curve.
-    secp256k1.Point.fromHex(`02${text}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True when `key` is 32 bytes with 0 < key < n. */
-export function isSecretKey(key: unknown): key is Uint8Array {
-  return key instanceof Uint8Array && key.length === 32 && secp256k1.utils.isValidSecretKey(key);
-}
+export { isSecretKey };
 
 function assertSecretKey(key: Uint8Array): void {
   if (!isSecretKey(key)) {
@@ -152,51 +136,3 @@ export function parseSecretKey(text: string): Uint8Array {
   assertSecretKey(key);
   return key;
 }
-
-/**
- * Signs an event template (NIP-01: id = sha256 of the canonical serialisation, BIP-340 signature).
- * The template is copied, never mutated.
- */
-export function signEvent(template: EventTemplate, secretKey: Uint8Array): NostrEvent {
-  assertSecretKey(secretKey);
-  const copy: EventTemplate = {
-    kind: template.kind,
-    created_at: template.created_at,
-    tags: template.tags.map((t) => [...t]),
-    content: template.content,
-  };
-  const signed = finalizeEvent(copy, secretKey);
-  return {
-    id: signed.id,
-    pubkey: signed.pubkey,
-    created_at: signed.created_at,
-    kind: signed.kind,
-    tags: signed.tags,
-    content: signed.content,
-    sig: signed.sig,
-  };
-}
-
-/**
- * NIP-01 check of an event's id and signature. The check always runs on a fresh copy of the seven
- * fields, because nostr-tools caches a "verified" mark on event objects and a caller's object may
- * carry a stale one.
- */
-export function verifyEventSignature(event: NostrEvent): boolean {
-  if (typeof event !== "object" || event === null) return false;
-  return verifyEvent({
-    id: event.id,
-    pubkey: event.pubkey,
-    created_at: event.created_at,
-    kind: event.kind,
-    tags: event.tags,
-    content: event.content,
-    sig: event.sig,
-  });
-}
-
-/** Lowercase hex of bytes (re-exported so callers need not reach into @noble). */
-export const toHex = bytesToHex;
-
-/** Unix seconds now: the default for every `now` parameter of this package. */
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

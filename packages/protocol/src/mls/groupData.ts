@@ -19,8 +19,8 @@
  */
 
 // The identity module's check includes the curve (BIP-340 lift_x), not only the hex shape.
-import { isPubkeyHex } from "../identity/keys.ts";
 import type { PubkeyHex } from "../nostr/event.ts";
+import { isValidPubkey } from "../nostr/sign.ts";
 import { bytesToHex, hexToBytes } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { TlsReader, TlsWriter } from "./tls.ts";
@@ -80,7 +80,7 @@ export function checkGroupData(data: GroupData): GroupData {
     fail("bad-group-data", `A group may have at most ${MAX_ADMINS} admins.`);
   if (new Set(data.admins).size !== data.admins.length) fail("bad-group-data", "An admin is listed twice.");
   for (const admin of data.admins) {
-    if (!isPubkeyHex(admin)) fail("bad-group-data", "An admin is not a valid Nostr public key.");
+    if (!isValidPubkey(admin)) fail("bad-group-data", "An admin is not a valid Nostr public key.");
   }
   if (data.relays.length > MAX_RELAYS)
     fail("bad-group-data", `A group may name at most ${MAX_RELAYS} relays.`);

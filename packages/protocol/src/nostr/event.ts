@@ -15,7 +15,8 @@ export type PubkeyHex = string & { readonly __brand: "PubkeyHex" };
 /** 64-byte lowercase hex Schnorr signature. */
 export type SigHex = string & { readonly __brand: "SigHex" };
 
-export interface NostrEvent {
+/** A signed NIP-01 event with branded fields (a type literal, so it also reads as a plain record). */
+export type NostrEvent = {
   id: EventId;
   pubkey: PubkeyHex;
   created_at: number;
@@ -23,9 +24,26 @@ export interface NostrEvent {
   tags: string[][];
   content: string;
   sig: SigHex;
-}
+};
 
 export type UnsignedEvent = Omit<NostrEvent, "id" | "sig">;
+
+/** What a signer is given: the fields the author chooses (NIP-01). */
+export type EventTemplate = Pick<NostrEvent, "kind" | "created_at" | "tags" | "content">;
+
+/**
+ * An event as a caller may hold it before any check: the seven NIP-01 fields as plain strings and
+ * numbers (a `NostrEvent` is one; so is an event typed by another library).
+ */
+export type EventFields = {
+  id: string;
+  pubkey: string;
+  created_at: number;
+  kind: number;
+  tags: string[][];
+  content: string;
+  sig: string;
+};
 
 /** The largest kind NIP-01 allows ("kind: integer between 0 and 65535"). */
 export const MAX_KIND = 65535;
@@ -100,9 +118,12 @@ export function computeEventId(event: UnsignedEvent): EventId {
   return getEventHash(event) as EventId;
 }
 
-/** The event as JSON with the fields in a fixed order: what a relay stores and sends. */
-export function eventToJson(event: NostrEvent): string {
-  return JSON.stringify({
+/**
+ * A fresh object holding only the seven NIP-01 fields, in their fixed order (no cached marks, no
+ * stray members): what is serialized, stored, sent and verified.
+ */
+export function eventFields<E extends EventFields>(event: E): Pick<E, keyof EventFields> {
+  return {
     id: event.id,
     pubkey: event.pubkey,
     created_at: event.created_at,
@@ -110,7 +131,12 @@ export function eventToJson(event: NostrEvent): string {
     tags: event.tags,
     content: event.content,
     sig: event.sig,
-  });
+  };
+}
+
+/** The event as JSON with the fields in a fixed order: what a relay stores and sends. */
+export function eventToJson(event: NostrEvent): string {
+  return JSON.stringify(eventFields(event));
 }
 
 /** Value of the first tag named `name` (its second element), if any. */

@@ -7,26 +7,16 @@
  * `loadVerifier()` returns the WASM one when it can be instantiated and falls back otherwise.
  */
 import { verifyEvent as verifyPure } from "nostr-tools/pure";
-import type { NostrEvent } from "./event.ts";
+import { type EventFields, eventFields } from "./event.ts";
 
 export interface EventVerifier {
   readonly backend: "wasm" | "js";
   /** True when the id hash and the signature are both valid; never throws on bad data. */
-  verify(event: NostrEvent): boolean;
+  verify(event: EventFields): boolean;
 }
 
 /** A fresh copy, so nostr-tools' cached "verified" mark on an object is never trusted. */
-function plain(e: NostrEvent): NostrEvent {
-  return {
-    id: e.id,
-    pubkey: e.pubkey,
-    created_at: e.created_at,
-    kind: e.kind,
-    tags: e.tags,
-    content: e.content,
-    sig: e.sig,
-  };
-}
+const plain = (e: EventFields): EventFields => eventFields(e);
 
 export const jsVerifier: EventVerifier = {
   backend: "js",
@@ -40,7 +30,7 @@ export const jsVerifier: EventVerifier = {
 };
 
 interface WasmNostr {
-  verifyEvent(event: NostrEvent): void;
+  verifyEvent(event: EventFields): void;
 }
 
 let wasmPromise: Promise<EventVerifier | undefined> | undefined;
@@ -64,6 +54,16 @@ async function loadWasm(): Promise<EventVerifier | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * NIP-01 check of an event's id and signature with the pure-JS backend (no load needed); false for
+ * anything that is not an object. Always runs on a fresh copy of the seven fields, because
+ * nostr-tools caches a "verified" mark on event objects and a caller's object may carry a stale one.
+ */
+export function verifyEventSignature(event: EventFields): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  return jsVerifier.verify(event);
 }
 
 /**

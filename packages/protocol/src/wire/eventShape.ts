@@ -6,7 +6,9 @@
  */
 
 import { getEventHash, type NostrEvent } from "nostr-tools/pure";
-import { isPubkeyHex, type PubkeyHex, verifyEventSignature } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { isValidPubkey } from "../nostr/sign.ts";
+import { verifyEventSignature } from "../nostr/verify.ts";
 import { isHex64 } from "./bytes.ts";
 import { fail } from "./errors.ts";
 
@@ -33,7 +35,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function checkCommon(o: Record<string, unknown>, what: string): void {
-  if (typeof o.pubkey !== "string" || !isPubkeyHex(o.pubkey))
+  if (typeof o.pubkey !== "string" || !isValidPubkey(o.pubkey))
     fail("malformed", `The ${what} has no valid pubkey.`);
   if (!isHex64(o.id)) fail("malformed", `The ${what} has no valid id.`);
   const t = o.created_at;

@@ -15,7 +15,8 @@ import {
 import { createRumor } from "nostr-tools/nip59";
 import type { NostrEvent } from "nostr-tools/pure";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { isPubkeyHex, nowSeconds } from "../identity/keys.ts";
+import { isValidPubkey } from "../nostr/sign.ts";
+import { nowSeconds } from "../nostr/time.ts";
 import { base64Length, eventFrameBytes, utf8Encode } from "./bytes.ts";
 import { fail, MarmotError } from "./errors.ts";
 import { checkRumor, checkSignedEvent, defaultVerify, type Rumor, type VerifyEvent } from "./eventShape.ts";
@@ -85,7 +86,7 @@ function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
 
 /** Seals and gift-wraps a rumor; throws `too-large` if the wrap's frame would exceed the limit. */
 export function giftWrap(input: GiftWrapInput): NostrEvent {
-  if (!isPubkeyHex(input.recipientPubkey))
+  if (!isValidPubkey(input.recipientPubkey))
     return fail("bad-parameter", "The recipient's public key is not valid.");
   let wrap: NostrEvent;
   try {

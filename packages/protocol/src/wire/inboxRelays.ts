@@ -6,8 +6,8 @@
  */
 
 import type { EventTemplate, NostrEvent } from "nostr-tools/pure";
-import type { PubkeyHex } from "../identity/keys.ts";
-import { nowSeconds } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { nowSeconds } from "../nostr/time.ts";
 import { fail, MarmotError } from "./errors.ts";
 import { checkSignedEvent, defaultVerify, type VerifyEvent } from "./eventShape.ts";
 import { KIND_INBOX_RELAYS } from "./kinds.ts";

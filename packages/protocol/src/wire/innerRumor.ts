@@ -20,7 +20,9 @@ import {
   KIND_SEALED,
   KIND_TIME_EVENT,
 } from "../app/kinds.ts";
-import { isPubkeyHex, nowSeconds, type PubkeyHex } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { isValidPubkey } from "../nostr/sign.ts";
+import { nowSeconds } from "../nostr/time.ts";
 import { utf8Decode, utf8Encode } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { checkRumor, type Rumor } from "./eventShape.ts";
@@ -63,7 +65,7 @@ export function createInnerRumor(
   input: InnerRumorInput,
   allowedKinds: ReadonlySet<number> = INNER_KINDS,
 ): InnerRumor {
-  if (!isPubkeyHex(input.pubkey)) return fail("bad-parameter", "The author's public key is not valid.");
+  if (!isValidPubkey(input.pubkey)) return fail("bad-parameter", "The author's public key is not valid.");
   const body = {
     pubkey: input.pubkey as PubkeyHex,
     created_at: input.now ?? nowSeconds(),

@@ -26,7 +26,10 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, randomBytes } from "@noble/hashes/utils.js";
 import { getPublicKey } from "nostr-tools/pure";
-import { generateSecretKey, isPubkeyHex, nowSeconds, type PubkeyHex } from "../identity/keys.ts";
+import { generateSecretKey } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { isValidPubkey } from "../nostr/sign.ts";
+import { nowSeconds } from "../nostr/time.ts";
 import {
   decodeBase64Url,
   encodeBase64Url,
@@ -127,7 +130,8 @@ export function inviteLinkId(link: InviteLink): string {
 
 /** The base64url payload of a link. */
 export function encodeInviteLink(link: InviteLink): string {
-  if (!isPubkeyHex(link.linkPubkey)) return fail("bad-parameter", "The link key is not a valid public key.");
+  if (!isValidPubkey(link.linkPubkey))
+    return fail("bad-parameter", "The link key is not a valid public key.");
   if (!(link.linkSecret instanceof Uint8Array) || link.linkSecret.length !== LINK_SECRET_BYTES) {
     return fail("bad-parameter", `The link secret must be ${LINK_SECRET_BYTES} bytes.`);
   }
@@ -269,7 +273,7 @@ export function parseInviteLink(
     return part;
   };
   const linkPubkey = bytesToHex(take(32));
-  if (!isPubkeyHex(linkPubkey)) fail("malformed", "This invite link's key is not valid.");
+  if (!isValidPubkey(linkPubkey)) fail("malformed", "This invite link's key is not valid.");
   const linkSecret = Uint8Array.from(take(LINK_SECRET_BYTES));
   const expiryBytes = take(4);
   const expiry = new DataView(expiryBytes.buffer, expiryBytes.byteOffset, 4).getUint32(0, false);

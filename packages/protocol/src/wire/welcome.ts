@@ -18,8 +18,8 @@
 
 import type { NostrEvent } from "nostr-tools/pure";
 import { getEventHash } from "nostr-tools/pure";
-import type { PubkeyHex } from "../identity/keys.ts";
-import { nowSeconds } from "../identity/keys.ts";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { nowSeconds } from "../nostr/time.ts";
 import { base64Length, decodeBase64, encodeBase64, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
 import { fail } from "./errors.ts";
 import { optionalValueTag, type Rumor, singleValueTag, tagsNamed, type VerifyEvent } from "./eventShape.ts";
