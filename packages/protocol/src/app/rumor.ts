@@ -8,16 +8,13 @@
  */
 
 import { getEventHash } from "nostr-tools/pure";
+import type { PubkeyHex } from "../nostr/event.ts";
+import { err, ok as okResult, type Result } from "../nostr/result.ts";
+import { checkRumorShape, type Rumor } from "../nostr/rumor.ts";
 import { InvalidInputError } from "./errors.ts";
 
-export interface Rumor {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-}
+/** The one rumor type (nostr/rumor.ts), the same the wire formats decode. */
+export type { Rumor };
 
 /** A rumor as it comes out of the group layer: who sent it (MLS credential) and in which epoch. */
 export interface RumorEntry {
@@ -45,10 +42,11 @@ export interface RumorEntry {
   late?: boolean;
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+/** The parsers' result: the one result type (nostr/result.ts) with a plain-words reason. */
+export type Parsed<T> = Result<T>;
 
-export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-export const fail = <T = never>(error: string): Parsed<T> => ({ ok: false, error });
+export const ok = <T>(value: T): Parsed<T> => okResult(value);
+export const fail = <T = never>(error: string): Parsed<T> => err(error);
 
 export type { AppErrorCode } from "./errors.ts";
 /** The builders' refusal, here for the builders that import it beside the rumor helpers. */
@@ -84,7 +82,7 @@ export function makeRumor(input: {
     throw new InvalidInputError("createdAt", "createdAt must be a non-negative whole number of seconds");
   }
   const unsigned = {
-    pubkey: input.pubkey,
+    pubkey: input.pubkey as PubkeyHex,
     created_at: input.createdAt,
     kind: input.kind,
     tags: input.tags.map((t) => [...t]),
@@ -96,47 +94,23 @@ export function makeRumor(input: {
   return rumor;
 }
 
+/** Size caps of an inner message as the application reads it (one MLS application message). */
+const APP_RUMOR_LIMITS = {
+  maxContentLength: MAX_CONTENT_LENGTH,
+  maxTags: MAX_TAGS,
+  maxTagItems: MAX_TAG_ITEMS,
+  maxTagItemLength: MAX_TAG_ITEM_LENGTH,
+};
+
 /**
- * Checks that an unknown value is a well-formed rumor whose id is its NIP-01 hash. Returns a copy
- * holding only the six rumor fields (a stray `sig` or other field is dropped, never trusted).
- * `checkId: false` skips the hash for rumors whose id the caller has just checked itself.
+ * Checks that an unknown value is a well-formed rumor whose id is its NIP-01 hash, within the
+ * application's size caps: the one rumor checker (nostr/rumor.ts). Returns a copy holding only the
+ * six rumor fields (a stray `sig` or other field is dropped, never trusted). `checkId: false` skips
+ * the hash for rumors whose id the caller has just checked itself.
  */
 export function parseRumor(value: unknown, checkId = true): Parsed<Rumor> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    return fail("rumor is not an object");
-  const v = value as Record<string, unknown>;
-  if (!isHex64(v.id)) return fail("rumor id must be 64 lowercase hex characters");
-  if (!isHex64(v.pubkey)) return fail("rumor pubkey must be 64 lowercase hex characters");
-  if (!isUnixSeconds(v.created_at)) return fail("rumor created_at must be a non-negative integer");
-  if (typeof v.kind !== "number" || !Number.isInteger(v.kind) || v.kind < 0 || v.kind > 65535) {
-    return fail("rumor kind must be an integer between 0 and 65535");
-  }
-  if (typeof v.content !== "string") return fail("rumor content must be a string");
-  if (v.content.length > MAX_CONTENT_LENGTH)
-    return fail(`rumor content is longer than ${MAX_CONTENT_LENGTH}`);
-  if (!Array.isArray(v.tags)) return fail("rumor tags must be an array");
-  if (v.tags.length > MAX_TAGS) return fail(`rumor has more than ${MAX_TAGS} tags`);
-  const tags: string[][] = [];
-  for (const tag of v.tags) {
-    if (!Array.isArray(tag) || tag.length === 0 || tag.length > MAX_TAG_ITEMS) {
-      return fail(`each tag must be an array of 1 to ${MAX_TAG_ITEMS} strings`);
-    }
-    for (const item of tag) {
-      if (typeof item !== "string") return fail("tag items must be strings");
-      if (item.length > MAX_TAG_ITEM_LENGTH) return fail(`a tag item is longer than ${MAX_TAG_ITEM_LENGTH}`);
-    }
-    tags.push([...(tag as string[])]);
-  }
-  const rumor: Rumor = {
-    id: v.id,
-    pubkey: v.pubkey,
-    created_at: v.created_at,
-    kind: v.kind,
-    tags,
-    content: v.content,
-  };
-  if (checkId && getEventHash(rumor) !== rumor.id) return fail("rumor id does not match its contents");
-  return ok(rumor);
+  const checked = checkRumorShape(value, { limits: APP_RUMOR_LIMITS, checkId });
+  return checked.ok ? checked : fail(checked.error.message);
 }
 
 /** First tag with this name, or undefined. */

@@ -8,6 +8,7 @@ export * from "./nip40.ts";
 export * from "./nip42.ts";
 export * from "./nip70.ts";
 export * from "./result.ts";
+export * from "./rumor.ts";
 export * from "./sign.ts";
 export * from "./time.ts";
 export * from "./utf8.ts";

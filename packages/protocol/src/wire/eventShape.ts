@@ -1,29 +1,22 @@
 /**
- * NIP-01 shape checks shared by the wire formats: a signed event (id, pubkey, created_at, kind,
- * tags, content, sig) or an unsigned rumor (the same without sig, NIP-59), every field of the
- * right type and form, and the tag lookups with exact cardinality that Marmot's transport rules
- * require ("a receiver MUST NOT read only the first matching tag").
+ * The wire formats' checks of received events: a signed event (id, pubkey, created_at, kind, tags,
+ * content, sig) with its id and signature verified, or an unsigned rumor (NIP-59) checked by the one
+ * rumor checker (nostr/rumor.ts) plus the wire's own rules; and the tag lookups with exact
+ * cardinality that Marmot's transport rules require ("a receiver MUST NOT read only the first
+ * matching tag").
  */
 
-import { getEventHash, type NostrEvent } from "nostr-tools/pure";
-import type { PubkeyHex } from "../nostr/event.ts";
+import type { EventFields, EventId, NostrEvent, PubkeyHex, SigHex } from "../nostr/event.ts";
+import { checkRumorShape, NO_RUMOR_LIMITS, type Rumor } from "../nostr/rumor.ts";
 import { isValidPubkey } from "../nostr/sign.ts";
 import { verifyEventSignature } from "../nostr/verify.ts";
 import { isHex64 } from "./bytes.ts";
 import { fail } from "./errors.ts";
 
-/** An unsigned Nostr event with its NIP-01 id (NIP-59 "rumor"). */
-export interface Rumor {
-  id: string;
-  pubkey: PubkeyHex;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-}
+export type { Rumor };
 
 /** Verifies an event's id and signature; the default for every `verify` option. */
-export type VerifyEvent = (event: NostrEvent) => boolean;
+export type VerifyEvent = (event: EventFields) => boolean;
 export const defaultVerify: VerifyEvent = verifyEventSignature;
 
 const SIG = /^[0-9a-f]{128}$/;
@@ -71,39 +64,40 @@ export function checkSignedEvent(
   if (value.kind !== kind)
     fail("wrong-kind", `Expected a kind ${kind} ${what}, got kind ${String(value.kind)}.`);
   const event: NostrEvent = {
-    id: value.id as string,
-    pubkey: value.pubkey as string,
-    created_at: value.created_at as number,
-    kind: value.kind as number,
-    tags: (value.tags as string[][]).map((t) => [...t]),
-    content: value.content as string,
-    sig: value.sig as string,
-  };
-  if (!verify(event)) fail("bad-signature", `The ${what}'s id or signature does not match its content.`);
-  return event;
-}
-
-/**
- * Checks an unsigned rumor: exactly the six NIP-01 fields (a `sig` or any other member is refused,
- * so a rumor can never be published as a signed event) and an id that is the NIP-01 hash.
- */
-export function checkRumor(value: unknown, what: string): Rumor {
-  if (!isRecord(value)) return fail("malformed", `The ${what} is not a Nostr event.`);
-  const keys = Object.keys(value);
-  if ("sig" in value) fail("malformed", `The ${what} is signed; it must travel unsigned.`);
-  if (keys.length !== 6) fail("malformed", `The ${what} has fields other than the six of an unsigned event.`);
-  checkCommon(value, what);
-  const rumor: Rumor = {
-    id: value.id as string,
+    id: value.id as EventId,
     pubkey: value.pubkey as PubkeyHex,
     created_at: value.created_at as number,
     kind: value.kind as number,
     tags: (value.tags as string[][]).map((t) => [...t]),
     content: value.content as string,
+    sig: value.sig as SigHex,
   };
-  if (getEventHash(rumor) !== rumor.id)
-    fail("bad-signature", `The ${what}'s id is not the hash of its content.`);
-  return rumor;
+  if (!verify(event)) fail("bad-signature", `The ${what}'s id or signature does not match its content.`);
+  return event;
+}
+
+/** The wire's caps on a rumor: tags as for a signed event; sizes are bounded by each format's bytes. */
+const WIRE_RUMOR_LIMITS = { ...NO_RUMOR_LIMITS, maxTags: MAX_TAGS };
+
+/**
+ * Checks an unsigned rumor: the one rumor checker (nostr/rumor.ts), plus the wire's rules: exactly
+ * the six NIP-01 fields (a `sig` or any other member is refused, so a rumor can never be published
+ * as a signed event) and an author that is a point on the curve (answers are encrypted to it).
+ */
+export function checkRumor(value: unknown, what: string): Rumor {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    if ("sig" in value) fail("malformed", `The ${what} is signed; it must travel unsigned.`);
+    if (Object.keys(value).length !== 6)
+      fail("malformed", `The ${what} has fields other than the six of an unsigned event.`);
+  }
+  const checked = checkRumorShape(value, { limits: WIRE_RUMOR_LIMITS, what });
+  if (!checked.ok) {
+    const message = `${checked.error.message[0]!.toUpperCase()}${checked.error.message.slice(1)}.`;
+    return fail(checked.error.problem === "id" ? "bad-signature" : "malformed", message);
+  }
+  if (!isValidPubkey(checked.value.pubkey))
+    fail("malformed", `The ${what}'s author is not a valid public key.`);
+  return checked.value;
 }
 
 /** All tags named `name`. */
