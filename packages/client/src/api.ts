@@ -117,6 +117,17 @@ export type ChatEntry =
 
 export type RsvpStatus = "going" | "maybe" | "declined";
 
+/**
+ * An answer as it was sent, under Rally's one rule for every front end (the protocol's
+ * `rsvpAnswer`, PROTOCOL.md 13): guests come along only with "going" (at most MAX_GUESTS); asked
+ * for with another answer they are left out, and `guestsLeftOut` says how many.
+ */
+export interface RsvpAnswer {
+  status: RsvpStatus;
+  guests: number;
+  guestsLeftOut: number;
+}
+
 export interface EventInput {
   title: string;
   /** ISO 8601 date-time (or YYYY-MM-DD when allDay). */
@@ -161,6 +172,19 @@ export interface EventView {
   /** The last change of one's place that one did not make, while it holds: "gained" or "lost". */
   placeChange: "gained" | "lost" | null;
   canEdit: boolean;
+  /** Places taken, guests counted (people with a place and their guests); 0 when `rsvpsHidden`. */
+  seatsTaken: number;
+  /** Answers are sealed to the hosts and this person is not one: `rsvps` shows only their own. */
+  rsvpsHidden: boolean;
+  /** How many people answered (also when the answers themselves are hidden). */
+  answers: number;
+  /** Guests one brings with one's own going answer. */
+  myGuests: number;
+  /** NIP-52 `summary`: a short line about the event, when its author gave one. */
+  summary: string | null;
+  /** Unix seconds: when the event was first written, and when its newest version was. */
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface PollView {
@@ -226,8 +250,16 @@ export type { ConnectionState };
 /** Emitted after any local state change, so a UI can re-read what it shows. */
 export type ChangeListener = (what: {
   group?: GroupRef;
-  kind: "account" | "groups" | "chat" | "events" | "polls" | "invites" | "connection";
+  /**
+   * What changed: "chat" (messages, reactions), "events" (events, answers, places), "polls"
+   * (polls, votes), "names" (people's names in a group); a deletion may touch any of the first
+   * three and is announced as each. "groups", "invites", "account", "connection" as they say.
+   */
+  kind: "account" | "groups" | "chat" | "events" | "polls" | "names" | "invites" | "connection";
 }) => void;
+
+/** What a change notice is about. */
+export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
 
 export interface PendingJoin {
   id: string;
@@ -312,7 +344,7 @@ export interface RallyClient {
   createEvent(group: GroupRef, input: EventInput): Promise<EventView>;
   editEvent(group: GroupRef, eventId: string, patch: Partial<EventInput>): Promise<EventView>;
   cancelEvent(group: GroupRef, eventId: string): Promise<void>;
-  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<void>;
+  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<RsvpAnswer>;
   events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]>;
   eventIcs(group: GroupRef, eventId?: string): Promise<string>;
   importIcs(group: GroupRef, ics: string): Promise<EventView[]>;

@@ -1,7 +1,19 @@
 // Store port (adapters: `@rally/client/node` in Node, `@rally/client/browser` in browsers).
 
-// Pure: what to tell a person about a wall-clock time in a daylight-saving gap or overlap.
-export { localTimeNoteOf } from "@rally/protocol/app";
+// Pure rules and helpers of the protocol that front ends need, passed on so that a UI imports only
+// the client: time zones and wall-clock times (the same arithmetic as event times are stored with),
+// what to tell a person about a time in a daylight-saving gap or overlap, and the RSVP rule.
+export {
+  isRsvpStatus,
+  isValidTimeZone,
+  type LocalDateTime,
+  localTimeNoteOf,
+  MAX_GUESTS,
+  offsetSeconds,
+  RSVP_STATUSES,
+  zonedParts,
+  zonedToUnix,
+} from "@rally/protocol/app";
 // The client's public face (api.ts) and its implementation. Node: `@rally/client/node`
 // (`createNodeClient`, SQLite + ws), kept out of this index so browser bundles stay free of Node code.
 export * from "./api.ts";

@@ -39,6 +39,7 @@ import type {
   PendingJoin,
   PollView,
   RallyClient,
+  RsvpAnswer,
   RsvpStatus,
   SyncReport,
 } from "./api.ts";
@@ -826,14 +827,15 @@ export class Rally implements RallyClient {
     return this.run(() => this.app.cancelEvent(group, eventId));
   }
 
-  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<void> {
+  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<RsvpAnswer> {
     return this.run(async () => {
-      await this.app.rsvp(group, eventId, status, guests ?? 0);
+      const sent = await this.app.rsvp(group, eventId, status, guests ?? 0);
       // A host's own answer never comes back from a relay as news: confirm its place right away.
       await this.groupsSvc
         .record(group)
         .then((rec) => sequencePlaces(this.groupsSvc, this.app, rec))
         .catch(() => undefined);
+      return sent;
     });
   }
 

@@ -11,7 +11,7 @@
  *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
  */
 import { readFileSync } from "node:fs";
-import { type EventInput, type EventView, localTimeNoteOf, type RsvpStatus } from "@rally/client";
+import { type EventInput, type EventView, isRsvpStatus, localTimeNoteOf } from "@rally/client";
 import type { Command } from "commander";
 import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
 import { CliError, printDocument, printResult, warn } from "../cli/output.ts";
@@ -205,20 +205,16 @@ export function register(program: Command): void {
     .option("--guests <n>", "people coming with you (with going)", guests)
     .action(async (ref: string, eventId: string, answer: string, opts: { guests?: number }, cmd: Command) => {
       const status = answer.toLowerCase();
-      if (status !== "going" && status !== "maybe" && status !== "declined") {
+      if (!isRsvpStatus(status)) {
         throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
       }
-      // Guests only take places with a "going" answer (PROTOCOL.md 13); with maybe or declined they
-      // are left out rather than refusing the answer itself.
-      const guestCount = status === "going" ? (opts.guests ?? 0) : 0;
-      const dropped =
-        status !== "going" && (opts.guests ?? 0) > 0
-          ? ` Guests count only with "going", so none were added.`
-          : "";
       await withClient(cmd, async (client) => {
         await freshen(cmd, client, false);
         const id = await resolveGroup(client, ref);
-        await client.rsvp(id, eventId, status as RsvpStatus, guestCount);
+        // The client applies Rally's one rule (PROTOCOL.md 13): guests come only with "going";
+        // with maybe or declined they are left out rather than refusing the answer itself.
+        const sent = await client.rsvp(id, eventId, status, opts.guests ?? 0);
+        const dropped = sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
         await deliver(cmd, client, { retry: ref });
         const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
         const place =
@@ -227,7 +223,7 @@ export function register(program: Command): void {
             : e?.myPlace === "asking"
               ? " Asking for a place: a host's device confirms places in the order answers reach it."
               : "";
-        printResult(cmd, { id: eventId, rsvp: status, guests: guestCount, event: e ?? null }, [
+        printResult(cmd, { id: eventId, rsvp: sent.status, guests: sent.guests, event: e ?? null }, [
           `Answered: ${status}.${place}${dropped}`,
         ]);
       });

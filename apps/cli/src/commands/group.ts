@@ -70,7 +70,7 @@ export function register(program: Command): void {
           list.length === 0
             ? ['No groups yet. Create one with "rally group create NAME", or see "rally invites".']
             : list.flatMap((g) => {
-                const status = (g as { status?: string }).status;
+                const status = g.status;
                 const extra = status && status !== "active" ? ` [${status}]` : "";
                 const unread = g.unread > 0 ? `, ${g.unread} unread` : "";
                 return [

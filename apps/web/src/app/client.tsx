@@ -41,8 +41,7 @@ export interface LiveOptions {
 
 /**
  * Runs `load` now and again after every change notice of one of `kinds` (for `group`, when
- * given). Screens showing events or polls also listen to "chat": the engine announces whatever
- * arrived from other members as "chat", whatever kind of message it was. Loads never overlap: a
+ * given); the engine names what changed (chat, events, polls, names, …). Loads never overlap: a
  * notice during a load schedules one more load after it, so a burst of incoming messages costs
  * two reads, not one per message.
  */

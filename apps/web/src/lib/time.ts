@@ -1,10 +1,13 @@
 /**
  * Dates and times for events. An event is stored as an instant plus the time zone it was planned
  * in (NIP-52 `start` + `start_tzid`); people enter wall-clock times in that zone. These helpers
- * convert between the two with `Intl` only (no date library: the browser knows every zone).
+ * convert between the two with `Intl` only (no date library: the browser knows every zone). The
+ * zone arithmetic itself is the protocol's (app/time.ts, passed on by `@rally/client`), so the web
+ * and the `rally` command read a wall time the same way; what is here is the form's and the
+ * screens' shapes and wording.
  */
 
-import { localTimeNoteOf } from "@rally/client";
+import { isValidTimeZone, localTimeNoteOf, offsetSeconds, zonedParts, zonedToUnix } from "@rally/client";
 
 /** "YYYY-MM-DDTHH:mm" as a datetime-local input gives it. */
 export type WallTime = string;
@@ -12,79 +15,21 @@ export type WallTime = string;
 const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-function partsFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = partsFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    partsFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True when the browser knows this IANA zone name. */
+/** True when the browser knows this IANA zone name (the protocol's check, which the client applies). */
 export function isTimeZone(zone: string): boolean {
-  try {
-    partsFormatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The wall-clock fields of an instant in a zone. */
-function zonedFields(
-  ms: number,
-  timeZone: string,
-): { y: number; mo: number; d: number; h: number; mi: number } {
-  const get = (parts: Intl.DateTimeFormatPart[], type: string) =>
-    Number(parts.find((p) => p.type === type)?.value ?? "0");
-  const parts = partsFormatter(timeZone).formatToParts(new Date(ms));
-  return {
-    y: get(parts, "year"),
-    mo: get(parts, "month"),
-    d: get(parts, "day"),
-    h: get(parts, "hour"),
-    mi: get(parts, "minute"),
-  };
-}
-
-/** Milliseconds the zone is ahead of UTC at that instant. */
-function zoneOffset(ms: number, timeZone: string): number {
-  const f = zonedFields(ms, timeZone);
-  const asUtc = Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi);
-  return asUtc - Math.floor(ms / 60_000) * 60_000;
+  return isValidTimeZone(zone);
 }
 
 /**
- * The instant at which clocks in `timeZone` show `wall`. In a spring-forward gap (a time that
- * does not exist) this lands just after the gap; in a fall-back overlap it picks the first one.
+ * The instant at which clocks in `timeZone` show `wall` (the protocol's `zonedToUnix`): in a
+ * spring-forward gap (a time that does not exist) it lands as far past the gap as it was into it;
+ * in a fall-back overlap it picks the first one.
  */
 export function wallTimeToInstant(wall: WallTime, timeZone: string): Date {
   const m = WALL.exec(wall);
   if (!m) throw new Error(`Not a date and time: "${wall}"`);
-  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
-  // Offsets a day either side cover any transition near this time (they are never closer).
-  const before = zoneOffset(guess - 86_400_000, timeZone);
-  const offsets = [before, zoneOffset(guess, timeZone), zoneOffset(guess + 86_400_000, timeZone)];
-  const matching = offsets
-    .map((offset) => guess - offset)
-    .filter((candidate) => {
-      const f = zonedFields(candidate, timeZone);
-      return Date.UTC(f.y, f.mo - 1, f.d, f.h, f.mi) === guess;
-    });
-  // Earliest match: a repeated hour resolves to its first occurrence. No match: a skipped time,
-  // read with the offset from before the jump, lands as far past the gap as it was into it.
-  return new Date(matching.length > 0 ? Math.min(...matching) : guess - before);
+  const [year, month, day, hour, minute] = m.slice(1).map(Number) as [number, number, number, number, number];
+  return new Date(zonedToUnix({ year, month, day, hour, minute, second: 0 }, timeZone) * 1000);
 }
 
 /**
@@ -104,8 +49,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
 
 /** What clocks in `timeZone` show at `instant`, as "YYYY-MM-DDTHH:mm". */
 export function instantToWallTime(instant: Date, timeZone: string): WallTime {
-  const f = zonedFields(instant.getTime(), timeZone);
-  return `${f.y}-${pad(f.mo)}-${pad(f.d)}T${pad(f.h)}:${pad(f.mi)}`;
+  const f = zonedParts(Math.floor(instant.getTime() / 1000), timeZone);
+  return `${f.year}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}`;
 }
 
 /** "YYYY-MM-DD" of a day as a local calendar date (no time zone involved). */
@@ -226,7 +171,9 @@ export function describeEventTime(
   if (Number.isNaN(start.getTime())) return { main: event.start, local: null };
   const main = zone === viewerZone ? describe(zone) : `${describe(zone)} (${zone.replaceAll("_", " ")})`;
   const differs =
-    zone !== viewerZone && zoneOffset(start.getTime(), zone) !== zoneOffset(start.getTime(), viewerZone);
+    zone !== viewerZone &&
+    offsetSeconds(Math.floor(start.getTime() / 1000), zone) !==
+      offsetSeconds(Math.floor(start.getTime() / 1000), viewerZone);
   return { main, local: differs ? `${describe(viewerZone)} your time` : null };
 }
 

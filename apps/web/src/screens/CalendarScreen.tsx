@@ -13,7 +13,7 @@ export function CalendarScreen() {
       const names = new Map(groups.map((g) => [g.id, g.name]));
       return all.map((e) => ({ ...e, groupName: names.get(e.group) ?? "" }));
     },
-    ["events", "groups", "chat"],
+    ["events", "groups"],
     [],
   );
   const [view, setView] = useState<"month" | "list">("month");

@@ -19,7 +19,7 @@ function byActivity(a: GroupSummary, b: GroupSummary): number {
 }
 
 export function GroupList({ current, primary }: { current: string | null; primary: boolean }) {
-  const groups = useLive((c) => c.groups(), ["groups", "chat"], []);
+  const groups = useLive((c) => c.groups(), ["groups", "chat", "events", "polls"], []);
   const Heading = primary ? "h1" : "h2";
   const sorted = groups.data ? [...groups.data].sort(byActivity) : null;
   return (

@@ -3,7 +3,7 @@ import { useLive } from "../app/client.tsx";
 import { EventRow } from "./events/EventRow.tsx";
 
 export function Home() {
-  const events = useLive((c) => c.events(), ["events", "groups", "chat"], []);
+  const events = useLive((c) => c.events(), ["events", "groups"], []);
   const now = Date.now();
   const upcoming = (events.data ?? [])
     .filter((e) => e.status !== "cancelled" && Date.parse(e.end ?? e.start) >= now - 3_600_000)

@@ -28,9 +28,11 @@ import {
   findEvent,
   type GroupAppState,
   InvalidInputError,
+  KIND_PROFILE,
   newEventIdentifier,
   pollViews,
   type Rumor,
+  rsvpAnswer,
   sealRumor,
   TextInputError,
 } from "@rally/protocol/app";
@@ -42,6 +44,7 @@ import type {
   EventInput,
   EventView,
   PollView,
+  RsvpAnswer,
   RsvpStatus,
   SendState,
 } from "../api.ts";
@@ -50,7 +53,7 @@ import { keys } from "../store/keys.ts";
 import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
-import { KIND_PROFILE, namesFromRumors } from "./names.ts";
+import { namesFromRumors } from "./names.ts";
 import { loadNotices, mergeHistory, messageEpochsNear, noticeEntries } from "./notices.ts";
 import { parsePerson, shortNpub } from "./people.ts";
 import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
@@ -335,10 +338,17 @@ export class AppService {
     );
   }
 
-  async rsvp(id: string, eventId: string, status: RsvpStatus, guests = 0): Promise<void> {
+  /** Sends an answer under the protocol's one rule (`rsvpAnswer`: guests only with going). */
+  async rsvp(id: string, eventId: string, status: RsvpStatus, guests = 0): Promise<RsvpAnswer> {
     const rec = await this.svc.activeRecord(id);
-    if (status !== "going" && status !== "maybe" && status !== "declined") {
-      throw rallyError("bad-input", `An answer is going, maybe or declined, not "${String(status)}".`);
+    let answer: RsvpAnswer;
+    try {
+      answer = rsvpAnswer(status, guests);
+    } catch (e) {
+      // The status refusal is a whole sentence; a guest count is refused as other fields are.
+      throw e instanceof InvalidInputError && e.field === "status"
+        ? rallyError("bad-input", e.message)
+        : inputError(e);
     }
     const { e } = await this.findEventState(rec, eventId);
     const me = this.me();
@@ -349,8 +359,8 @@ export class AppService {
         pubkey: me,
         createdAt,
         event: { kind: e.kind, owner: e.owner, d: e.d, versionId: e.versionId },
-        status,
-        guests,
+        status: answer.status,
+        guests: answer.guests,
       });
       if (!e.hostsOnlyRsvps) return inner;
       const hosts = [e.owner, ...e.hosts];
@@ -362,6 +372,7 @@ export class AppService {
         address: e.address,
       });
     });
+    return answer;
   }
 
   async events(recs: GroupRecord[]): Promise<(EventView & { group: string })[]> {

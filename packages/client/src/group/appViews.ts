@@ -115,7 +115,11 @@ export function reduceStored(
   secretKey: Uint8Array | null,
 ): GroupAppState {
   const entries = entriesOf(rows);
-  return reduceGroup(secretKey ? withUnsealed(entries, secretKey) : entries, groupContext(facts));
+  // Stored rumors had their ids checked when they were decoded on receipt (or built here when
+  // sent), and unsealed ones are checked by the unsealer: the read path folds without re-hashing.
+  return reduceGroup(secretKey ? withUnsealed(entries, secretKey) : entries, groupContext(facts), {
+    idsChecked: true,
+  });
 }
 
 export type NameOf = (pubkey: string) => string;
@@ -141,18 +145,7 @@ export function toChatMessage(
 }
 
 /** The API's event: issue 4's `event list` fields plus what the web app shows. */
-export function toEventView(
-  v: ProtocolEventView,
-  placeChange: PlaceChange | null = null,
-): EventView & {
-  seatsTaken: number;
-  rsvpsHidden: boolean;
-  answers: number;
-  myGuests: number;
-  summary: string | null;
-  createdAt: number;
-  updatedAt: number;
-} {
+export function toEventView(v: ProtocolEventView, placeChange: PlaceChange | null = null): EventView {
   const guests: Record<string, number> = {};
   for (const [pk, n] of Object.entries(v.guests)) guests[toNpub(pk)] = n;
   return {

@@ -18,7 +18,7 @@
  * Runs in: Node and browsers.
  */
 
-import { type Rumor as AppRumor, clipUtf8 } from "@rally/protocol/app";
+import { type Rumor as AppRumor, clipUtf8, RALLY_INNER_KINDS } from "@rally/protocol/app";
 import {
   addMembers,
   type CommitOutput,
@@ -75,7 +75,6 @@ import {
   secretOf,
   stateOps,
 } from "./mlsStore.ts";
-import { RALLY_INNER_KINDS } from "./names.ts";
 import { leftNoticeOps } from "./notices.ts";
 import { shortNpub, toNpub } from "./people.ts";
 

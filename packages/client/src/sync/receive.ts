@@ -17,7 +17,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
-import { KIND_SEALED } from "@rally/protocol/app";
+import { KIND_SEALED, RALLY_INNER_KINDS } from "@rally/protocol/app";
 import {
   type CommitRank,
   compareCommits,
@@ -64,10 +64,10 @@ import {
   secretOf,
   stateOps,
 } from "../group/mlsStore.ts";
-import { RALLY_INNER_KINDS } from "../group/names.ts";
 import { dropNoticeOps, noticeOps } from "../group/notices.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
+import { changeKindsOf } from "./changeKinds.ts";
 
 export interface BatchResult {
   /** The group's epoch moved (fetch its new routing tag). */
@@ -200,6 +200,8 @@ export async function processGroupEvents(
   let persist: "none" | "message" | "all" = "none";
   let stateGone = false;
   const result: BatchResult = { ...NOTHING };
+  /** Inner kinds stored in this batch: the change notices say what changed (changeKinds.ts). */
+  const receivedKinds = new Set<number>();
   let dropped: PendingCommit | null = null;
   const me = svc.me();
   /** Commits to read again at the next fetch: they refer to a proposal not fetched yet. */
@@ -556,6 +558,7 @@ export async function processGroupEvents(
           },
         });
         result.received++;
+        receivedKinds.add(rumor.kind);
         rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) };
         // An invite link another admin shared with this device (sealed to the admins): taken only
         // from a current admin and member, carried in the current epoch (inviteLinks.ts).
@@ -587,7 +590,7 @@ export async function processGroupEvents(
   if (!stateGone && rec.status === "active" && pendingProposalCount(state) > 0 && !rec.pending) {
     result.commitProposals = true;
   }
-  if (result.received > 0) svc.core.emit("chat", id);
+  for (const kind of changeKindsOf(receivedKinds)) svc.core.emit(kind, id);
   if (result.advanced) svc.core.emit("groups", id);
   return result;
 }

@@ -10,6 +10,7 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
+import { buildProfileRumor } from "@rally/protocol/app";
 import { pendingProposalCount } from "@rally/protocol/mls";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import type { AppService } from "../group/appService.ts";
@@ -18,7 +19,6 @@ import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
 import type { JoinRequestRecord } from "../group/inviteLinks.ts";
 import { loadState } from "../group/mlsStore.ts";
-import { buildProfileRumor } from "../group/names.ts";
 import { sequencePlaces } from "../group/placeSequencer.ts";
 import { keys } from "../store/keys.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";

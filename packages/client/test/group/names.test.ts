@@ -3,7 +3,13 @@
  * entries about other people count only from admins of the carrying epoch, names dated in the
  * future do not win "newest" for ever, and envelopes stored before receipt facts keep working.
  */
-import { buildChatMessage, buildDeletion, MAX_CLOCK_SKEW, type Rumor } from "@rally/protocol/app";
+import {
+  buildChatMessage,
+  buildDeletion,
+  buildProfileRumor,
+  MAX_CLOCK_SKEW,
+  type Rumor,
+} from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import {
   entriesOf,
@@ -11,7 +17,7 @@ import {
   type RumorEnvelope,
   reduceStored,
 } from "../../src/group/appViews.ts";
-import { buildProfileRumor, namesFromRumors } from "../../src/group/names.ts";
+import { namesFromRumors } from "../../src/group/names.ts";
 import type { StoredRumor } from "../../src/store/store.ts";
 
 const A = "a".repeat(64); // admin

@@ -4,9 +4,8 @@
  * newcomer keeps the admin's names; the far-future message sits at its receipt time (plus the
  * allowed skew), so messages written after that come after it.
  */
-import { buildChatMessage, MAX_CLOCK_SKEW } from "@rally/protocol/app";
+import { buildChatMessage, buildProfileRumor, MAX_CLOCK_SKEW } from "@rally/protocol/app";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildProfileRumor } from "../../src/group/names.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { acceptAll, person as personIn, startWorld, stopWorld, type World } from "../world.ts";
 

@@ -3,13 +3,13 @@
  * newest wins), re-proposing only what still makes sense after a lost commit, routing-tag filters
  * per relay, and invite-link origins.
  */
-import { makeRumor } from "@rally/protocol/app";
+import { buildProfileRumor, makeRumor } from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import type { RumorEnvelope } from "../../src/group/appViews.ts";
 import type { GroupRecord } from "../../src/group/groupRecord.ts";
 import { withEpochKey } from "../../src/group/groupRecord.ts";
 import { originOf } from "../../src/group/inviteLinks.ts";
-import { buildProfileRumor, namesFromRumors } from "../../src/group/names.ts";
+import { namesFromRumors } from "../../src/group/names.ts";
 import type { StoredRumor } from "../../src/store/store.ts";
 import { stillWanted, tagFilters } from "../../src/sync/receive.ts";
 

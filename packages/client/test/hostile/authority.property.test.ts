@@ -19,12 +19,11 @@
  *
  * A failure prints fast-check's seed and the action list; rerun one with HOSTILE_SEED=<seed>.
  */
-import { buildChatMessage, buildDeletion } from "@rally/protocol/app";
+import { buildChatMessage, buildDeletion, buildProfileRumor } from "@rally/protocol/app";
 import fc from "fast-check";
 import { generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RumorEnvelope } from "../../src/group/appViews.ts";
-import { buildProfileRumor } from "../../src/group/names.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import {
   acceptAll,

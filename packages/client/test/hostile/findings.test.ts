@@ -4,10 +4,9 @@
  * acting through the hostile harness, which publishes straight to the relay what Rally's client
  * would never send.
  */
-import { buildChatMessage, buildDeletion } from "@rally/protocol/app";
+import { buildChatMessage, buildDeletion, buildProfileRumor } from "@rally/protocol/app";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildProfileRumor } from "../../src/group/names.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import {
   acceptAll,

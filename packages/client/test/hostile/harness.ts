@@ -1,4 +1,4 @@
-import type { Rumor } from "@rally/protocol/app";
+import { RALLY_INNER_KINDS, type Rumor } from "@rally/protocol/app";
 import {
   createDeviceIdentity,
   createKeyPackage,
@@ -33,7 +33,6 @@ import { generateSecretKey } from "nostr-tools/pure";
 import * as tsmls from "../../../protocol/node_modules/ts-mls/dist/src/index.js";
 import { signLeafNodeCommit } from "../../../protocol/node_modules/ts-mls/dist/src/leafNode.js";
 import { loadState, stateOps } from "../../src/group/mlsStore.ts";
-import { RALLY_INNER_KINDS } from "../../src/group/names.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 
 export type Proposal = tsmls.Proposal;

@@ -3,7 +3,7 @@
  * reader's own answer, "Add to calendar", and — for its hosts and the group's admins — edit and
  * cancel.
  */
-import type { EventView, RsvpStatus } from "@rally/client";
+import { type EventView, MAX_GUESTS, type RsvpStatus } from "@rally/client";
 import { useState } from "react";
 import { type Live, useAction, useClient } from "../../app/client.tsx";
 import { groupHash } from "../../app/routes.ts";
@@ -177,7 +177,13 @@ export function placeNote(event: Pick<EventView, "myPlace" | "placeChange" | "ca
 function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: string; meNpub: string }) {
   const client = useClient();
   const [guests, setGuests] = useState(event.guests[meNpub] ?? 0);
-  const answer = useAction(async (status: RsvpStatus) => client.rsvp(groupId, event.id, status, guests));
+  // Guests come only with "going" (the client's rule, as for the `rally` command): with another
+  // answer they are left out, and the person is told so.
+  const [leftOut, setLeftOut] = useState(false);
+  const answer = useAction(async (status: RsvpStatus) => {
+    const sent = await client.rsvp(groupId, event.id, status, guests);
+    setLeftOut(sent.guestsLeftOut > 0);
+  });
   const waitPosition = event.rsvps.waitlist.indexOf(meNpub);
   const place = placeNote(event);
   return (
@@ -204,9 +210,11 @@ function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: stri
           type="number"
           inputMode="numeric"
           min={0}
-          max={20}
+          max={MAX_GUESTS}
           value={guests}
-          onChange={(e) => setGuests(Math.max(0, Math.min(20, Math.trunc(Number(e.target.value) || 0))))}
+          onChange={(e) =>
+            setGuests(Math.max(0, Math.min(MAX_GUESTS, Math.trunc(Number(e.target.value) || 0))))
+          }
         />
         {event.myRsvp && guests !== (event.guests[meNpub] ?? 0) && (
           <button type="button" className="quiet small" onClick={() => void answer.run(event.myRsvp!)}>
@@ -223,6 +231,11 @@ function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: stri
         <p className="banner" role="status">
           The event is full. You are number {waitPosition + 1} on the waitlist and move up when someone can't
           make it.
+        </p>
+      )}
+      {leftOut && (
+        <p className="muted" role="status">
+          Guests count only with "going", so none were added.
         </p>
       )}
       {event.hostsOnlyRsvps && <p className="muted">Only the hosts see who answered.</p>}

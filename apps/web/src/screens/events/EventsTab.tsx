@@ -16,7 +16,7 @@ import { MonthView } from "./MonthView.tsx";
 export function EventsTab({ context, item }: { context: GroupContext; item: string | null }) {
   const client = useClient();
   const groupId = context.group.id;
-  const events = useLive((c) => c.events(groupId), ["events", "chat"], [groupId], groupId);
+  const events = useLive((c) => c.events(groupId), ["events"], [groupId], groupId);
   const [view, setView] = useState<"list" | "month">("list");
   const [showPast, setShowPast] = useState(false);
 

@@ -58,10 +58,11 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
       running = false;
     };
     void refresh();
-    // A change to the group itself ("groups") may bring a notice ("Alice removed Bob").
+    // A change to the group itself ("groups") may bring a notice ("Alice removed Bob"); a new name
+    // ("names") shows on the messages of its person.
     const off = client.onChange((what) => {
       if (
-        (what.kind === "chat" || what.kind === "groups") &&
+        (what.kind === "chat" || what.kind === "groups" || what.kind === "names") &&
         (what.group === undefined || what.group === groupId)
       )
         void refresh();

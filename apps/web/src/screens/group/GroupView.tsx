@@ -39,7 +39,7 @@ export function GroupView({
   }, [tab]);
   const members = useLive(
     (c) => (chatShown ? c.members(id) : Promise.resolve(undefined)),
-    ["groups", "chat"],
+    ["groups", "names"],
     [id, chatShown],
     id,
     {

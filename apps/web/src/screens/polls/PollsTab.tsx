@@ -22,7 +22,7 @@ export function optionLabel(poll: Pick<PollView, "dates">, label: string): strin
 
 export function PollsTab({ context }: { context: GroupContext }) {
   const groupId = context.group.id;
-  const polls = useLive((c) => c.polls(groupId), ["polls", "events", "chat"], [groupId], groupId);
+  const polls = useLive((c) => c.polls(groupId), ["polls", "events"], [groupId], groupId);
   const [creating, setCreating] = useState(false);
   const sorted = polls.data ? [...polls.data].sort((a, b) => b.createdAt - a.createdAt) : null;
   return (

@@ -53,7 +53,7 @@ export function shareChangesAcrossTabs(core: Core, dbName: string): () => void {
   };
 }
 
-const KINDS = new Set(["account", "groups", "chat", "events", "polls", "invites"]);
+const KINDS = new Set(["account", "groups", "chat", "events", "polls", "names", "invites"]);
 
 function parseChange(data: unknown): Change | null {
   if (typeof data !== "object" || data === null) return null;
