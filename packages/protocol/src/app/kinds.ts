@@ -8,20 +8,34 @@
  * RSVPs, and a host's confirmation of places (the order in which its device received the answers). Every Rally addition is described in docs/PROTOCOL.md, "Group application state".
  */
 
-/** Rally: a person's display name inside a group (docs/PROTOCOL.md "Names"); never published as a profile. */
-export const KIND_PROFILE = 0;
-export const KIND_DELETION = 5;
-export const KIND_REACTION = 7;
-export const KIND_CHAT = 9;
-export const KIND_POLL_RESPONSE = 1018;
-export const KIND_POLL = 1068;
-/** Rally: an inner message encrypted (NIP-44) to a few members of the group, e.g. hosts-only RSVPs. */
-export const KIND_SEALED = 1925;
-/** Rally: a host's confirmation of who has a place at an event, in line order (places.ts). */
-export const KIND_PLACES = 1926;
-export const KIND_DATE_EVENT = 31922;
-export const KIND_TIME_EVENT = 31923;
-export const KIND_RSVP = 31925;
+import {
+  KIND_CHAT,
+  KIND_DATE_EVENT,
+  KIND_DELETION,
+  KIND_PLACES,
+  KIND_POLL,
+  KIND_POLL_RESPONSE,
+  KIND_PROFILE,
+  KIND_REACTION,
+  KIND_RSVP,
+  KIND_SEALED,
+  KIND_TIME_EVENT,
+} from "../nostr/kinds.ts";
+
+/** The kinds of inner messages, from the one kinds table (nostr/kinds.ts). */
+export {
+  KIND_CHAT,
+  KIND_DATE_EVENT,
+  KIND_DELETION,
+  KIND_PLACES,
+  KIND_POLL,
+  KIND_POLL_RESPONSE,
+  KIND_PROFILE,
+  KIND_REACTION,
+  KIND_RSVP,
+  KIND_SEALED,
+  KIND_TIME_EVENT,
+};
 
 /**
  * Inner kinds a Rally group carries (docs/PROTOCOL.md "Inner messages" plus "Names"): chat,

@@ -19,14 +19,15 @@
 import { finalizeEvent, getEventHash } from "nostr-tools/pure";
 import type { AuthenticationService, Credential } from "ts-mls";
 import { type EventId, isPubkeyHex, type NostrEvent, type PubkeyHex, type SigHex } from "../nostr/event.ts";
+import { KIND_DEVICE_BINDING } from "../nostr/kinds.ts";
 import { type EventVerifier, jsVerifier, loadVerifier } from "../nostr/verify.ts";
 import { bytesToHex, hexToBytes } from "./bytes.ts";
 import { fail } from "./errors.ts";
 
 /** Custom credential type (RFC 9420 §17.5: 0xF000–0xFFFF is for private use). */
 export const RALLY_CREDENTIAL_TYPE = 0xf2a0;
-/** Nostr kind of the (never published) binding event; ephemeral range, so relays would not store it. */
-export const KIND_DEVICE_BINDING = 24443;
+/** Nostr kind of the (never published) binding event (the one kinds table, nostr/kinds.ts). */
+export { KIND_DEVICE_BINDING };
 /** Domain-separation label at the start of the binding event's content. */
 export const DEVICE_BINDING_LABEL = "rally/v1 mls device ";
 

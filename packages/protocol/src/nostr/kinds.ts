@@ -21,12 +21,58 @@ export const isReplaceableKind = (kind: number): boolean => kindClass(kind) === 
 export const isEphemeralKind = (kind: number): boolean => kindClass(kind) === "ephemeral";
 export const isAddressableKind = (kind: number): boolean => kindClass(kind) === "addressable";
 
+/*
+ * Every kind Rally speaks, in one table: the layers above (wire/, app/, identity/) import these and
+ * name no kind number of their own (docs/PROTOCOL.md, "Kinds").
+ */
+
+// Standard NIPs.
+/** NIP-01 metadata; inside a group, a person's display name (docs/PROTOCOL.md "Names"), never published. */
+export const KIND_PROFILE = 0;
 /** NIP-09 deletion request. */
 export const KIND_DELETION = 5;
-/** NIP-42 client authentication. */
-export const KIND_CLIENT_AUTH = 22242;
+/** NIP-25 reaction. */
+export const KIND_REACTION = 7;
+/** NIP-C7 chat message. */
+export const KIND_CHAT = 9;
+/** NIP-59 seal. */
+export const KIND_SEAL = 13;
+/** NIP-88 poll response. */
+export const KIND_POLL_RESPONSE = 1018;
 /** NIP-59 gift wrap. */
 export const KIND_GIFT_WRAP = 1059;
+/** NIP-88 poll. */
+export const KIND_POLL = 1068;
+/** NIP-17 inbox relays: where gift wraps for a person go. */
+export const KIND_INBOX_RELAYS = 10050;
+/** NIP-42 client authentication. */
+export const KIND_CLIENT_AUTH = 22242;
+/** NIP-52 date-based calendar event. */
+export const KIND_DATE_EVENT = 31922;
+/** NIP-52 time-based calendar event. */
+export const KIND_TIME_EVENT = 31923;
+/** NIP-52 calendar event RSVP. */
+export const KIND_RSVP = 31925;
+
+// Group transport, after Marmot (docs/PROTOCOL.md §14 says where Rally departs from it).
+/** Marmot welcome rumor: never signed, only travels inside a gift wrap. */
+export const KIND_WELCOME = 444;
+/** Marmot group message: ciphertext signed by a one-time key. */
+export const KIND_GROUP_MESSAGE = 445;
+/** Marmot key package, addressable: one `d` slot per device. */
+export const KIND_KEY_PACKAGE = 30443;
+
+// Rally's own, in ranges no published NIP uses.
+/** Rally: one chunk of an encrypted ratchet tree, referenced from a welcome. */
+export const KIND_RATCHET_TREE_CHUNK = 1447;
+/** Rally: join request rumor sent through an invite link (only inside a gift wrap). */
+export const KIND_JOIN_REQUEST = 1448;
+/** Rally: an inner message encrypted (NIP-44) to a few members of the group, e.g. hosts-only RSVPs. */
+export const KIND_SEALED = 1925;
+/** Rally: the MLS device binding, signed but never published; ephemeral, so relays would not store it. */
+export const KIND_DEVICE_BINDING = 24443;
+/** Rally: a host's confirmation of who has a place at an event, in line order (app/places.ts). */
+export const KIND_PLACES = 1926;
 
 /**
  * The `d` tag value that identifies an addressable event; an event without one is addressed by ""

@@ -8,6 +8,7 @@
  */
 
 import { getEventHash } from "nostr-tools/pure";
+import type { PubkeyHex } from "../nostr/event.ts";
 import {
   KIND_CHAT,
   KIND_DATE_EVENT,
@@ -19,8 +20,7 @@ import {
   KIND_RSVP,
   KIND_SEALED,
   KIND_TIME_EVENT,
-} from "../app/kinds.ts";
-import type { PubkeyHex } from "../nostr/event.ts";
+} from "../nostr/kinds.ts";
 import { isValidPubkey } from "../nostr/sign.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { utf8Decode, utf8Encode } from "./bytes.ts";

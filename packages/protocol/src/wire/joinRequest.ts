@@ -36,7 +36,7 @@ import type { VerifyEvent } from "./eventShape.ts";
 import { giftWrap, openGiftWrap } from "./giftWrap.ts";
 import { type InviteLink, isInviteLinkExpired } from "./inviteLink.ts";
 import { parseKeyPackageEvent, type ReceivedKeyPackage } from "./keyPackageEvent.ts";
-import { KIND_JOIN_REQUEST } from "./kinds.ts";
+import { KIND_GIFT_WRAP, KIND_JOIN_REQUEST } from "./kinds.ts";
 import { checkRelayList, normalizeRelayList, type RelayUrl } from "./relayUrl.ts";
 
 export const JOIN_REQUEST_VERSION = 1;
@@ -266,5 +266,5 @@ export function openJoinRequest(
 
 /** The relay filter an admin uses to read a link's requests. */
 export function joinRequestFilter(linkPubkeys: readonly string[]): { kinds: number[]; "#p": string[] } {
-  return { kinds: [1059], "#p": [...linkPubkeys] };
+  return { kinds: [KIND_GIFT_WRAP], "#p": [...linkPubkeys] };
 }
