@@ -244,6 +244,28 @@ export interface ClockOffset {
   relays: number;
 }
 
+/** What a one-shot command learns about delivery (`deliver`). */
+export interface DeliveryReport {
+  sent: number;
+  pending: number;
+  /**
+   * Refused for good by every relay since the last delivery (or since this client opened): what
+   * this delivery sent and what a step before it (catching up, settling a commit) sent.
+   */
+  failed: number;
+  /** Why each of those was refused, in plain words ("ws://… said: event too large …"). */
+  refused: string[];
+  /** Relays that could not be reached, with the reason. */
+  unreachable: { url: string; error: string }[];
+  /**
+   * Relays that refused something still pending because of its time (this device's clock is off):
+   * it is stamped again and retried, never counted as sent before a relay takes it.
+   */
+  clockRefused: string[];
+  /** This device's clock against the relays' (`clockOffset()`), once learned. */
+  clock: ClockOffset | null;
+}
+
 /** How the device's relay connections are: the same states a single connection has. */
 export type { ConnectionState };
 
@@ -289,9 +311,16 @@ export interface RallyClient {
   // network
   /** One round: publish the outbox, fetch and process everything pending, then return. */
   sync(): Promise<SyncReport>;
+  /**
+   * For one-shot programs (the CLI): tries to deliver everything queued for up to `timeoutMs`
+   * (default 5 s), waiting longer only while some relay is up, and says what went and what did not.
+   */
+  deliver(timeoutMs?: number): Promise<DeliveryReport>;
   /** Live mode: keep subscriptions open and process as things arrive (web app). */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops, then releases connections, the store and the device lock (the client is done). */
+  close(): Promise<void>;
   connection(): ConnectionState;
   /**
    * How far this device's clock is from the relays' (null until a relay told its time). From a
@@ -303,6 +332,8 @@ export interface RallyClient {
 
   // groups
   groups(): Promise<GroupSummary[]>;
+  /** A group id from an id, a unique id prefix or a unique name (the CLI's GROUP argument). */
+  resolveGroup(ref: string): Promise<GroupRef>;
   createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary>;
   updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void>;
   members(group: GroupRef): Promise<Member[]>;
@@ -322,6 +353,8 @@ export interface RallyClient {
   inviteLinks(group: GroupRef): Promise<InviteLinkInfo[]>;
   revokeInviteLink(group: GroupRef, linkId: string): Promise<void>;
   join(link: string): Promise<JoinState>;
+  /** How an earlier `join(link)` is going, without sending anything; null when never asked. */
+  joinState(link: string): Promise<JoinState | null>;
   pendingJoins(group: GroupRef): Promise<PendingJoin[]>;
   approveJoin(group: GroupRef, requestId: string): Promise<void>;
 

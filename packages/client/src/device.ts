@@ -10,9 +10,9 @@
 
 import type { NostrEvent } from "nostr-tools/core";
 import type { AccountRecord, AccountSecrets } from "./account/accountRecord.ts";
-import type { ChangeListener } from "./api.ts";
+import type { ChangeListener, ClockOffset } from "./api.ts";
 import { type DeviceLock, inProcessDeviceLock } from "./deviceLock.ts";
-import { rallyError } from "./errors.ts";
+import { asRallyError, rallyError } from "./errors.ts";
 import { RelayClock } from "./net/relayClock.ts";
 import { Transport } from "./net/transport.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
@@ -95,6 +95,37 @@ export class Core {
   /** The device's own clock, uncorrected. */
   deviceNowMs(): number {
     return (this.options.nowMs ?? Date.now)();
+  }
+
+  /**
+   * Asks the account's relays (and `relays`) for their time, those not asked yet in this process
+   * or an hour ago: a few seconds at most, and nothing but the device's own clock when none answers.
+   */
+  learnClock(relays: readonly string[] = []): Promise<void> {
+    return this.clock.learn([...(this.account?.relays ?? []), ...relays]);
+  }
+
+  /** How far this device's clock is from the relays' (positive: ahead), once learned; null before. */
+  clockOffset(): ClockOffset | null {
+    const e = this.clock.estimate();
+    return e ? { seconds: Math.round(e.aheadMs / 1000), relays: e.relays } : null;
+  }
+
+  /**
+   * Runs a step under the lock (`exclusive`), once the relays' time is known (`learnClock`, also
+   * from `relays`): what the step stamps then falls inside the relays' window even when this
+   * device's clock is off. `relays` null: a step that sends nothing, which asks no relay. Whatever
+   * it throws reaches the caller as a `RallyError`.
+   */
+  async step<T>(fn: () => Promise<T>, relays: readonly string[] | null = []): Promise<T> {
+    if (relays) await this.learnClock(relays);
+    return this.exclusive(async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        throw asRallyError(e);
+      }
+    });
   }
 
   /** The account, or a plain-words error when this device has none yet. */

@@ -14,22 +14,13 @@ export {
   zonedParts,
   zonedToUnix,
 } from "@rally/protocol/app";
-// The client's public face (api.ts) and its implementation. Node: `@rally/client/node`
-// (`createNodeClient`, SQLite + ws), kept out of this index so browser bundles stay free of Node code.
+// The client's whole contract (api.ts): `RallyClient`, its views and `RallyError`. A client is made
+// on each platform by its own entry point, kept out of this index so a bundle holds only its own
+// platform's code: `createNodeClient` (`@rally/client/node`: SQLite, ws, Node's crypto) and
+// `createBrowserClient` (`@rally/client/browser`: IndexedDB, Web Locks).
 export * from "./api.ts";
-// Network: relay pool and durable outbox.
-export * from "./net/backoff.ts";
 // Pure: "20 minutes ahead" for a device clock the relays disagree with.
 export { describeOffset } from "./net/clock.ts";
-export * from "./net/outbox.ts";
-export * from "./net/outboxSchedule.ts";
-export * from "./net/relayPool.ts";
+// The ports a host fills to assemble a client of its own (store, sockets).
 export type { WebSocketConstructor, WebSocketLike } from "./net/websocket.ts";
-export {
-  createRallyClient,
-  type DeliveryReport,
-  Rally,
-  type RallyOptions,
-} from "./rallyClient.ts";
-export * from "./store/keys.ts";
-export * from "./store/store.ts";
+export type * from "./store/store.ts";

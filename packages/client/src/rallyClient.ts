@@ -5,18 +5,18 @@
  * (`platform/node/nodeClient.ts`, `createNodeClient`) and in a browser worker over IndexedDB
  * (`platform/browser/browserClient.ts`, `createBrowserClient`).
  *
- * Every method that changes state runs under the core's lock, persists before it resolves, and
- * leaves network sends to the outbox. Methods that make an MLS commit (invite, remove, rename) also
- * wait a little for a relay to take the commit and settle it, so the welcome can go out at once
- * when the relays are up; otherwise the next `sync()` finishes the job.
+ * Every method that changes state runs under the core's lock (`Core.step`), persists before it
+ * resolves, and leaves network sends to the outbox. Methods that make an MLS commit (invite,
+ * remove, rename) also wait a little for a relay to take the commit and settle it (the `Syncer`),
+ * so the welcome can go out at once when the relays are up; otherwise the next `sync()` finishes
+ * the job. Catching up, delivery and the live loop are the `Syncer`'s (sync/syncer.ts); who may
+ * change a group is `group/permissions.ts`; this class only puts the parts together.
  *
  * Runs in: Node and browsers.
  */
 
-import { isBlank } from "@rally/protocol/app";
 import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls";
 import { loadVerifier } from "@rally/protocol/nostr";
-import { parseInviteLink } from "@rally/protocol/wire";
 import { readAccountRecord } from "./account/accountRecord.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
@@ -26,6 +26,7 @@ import type {
   ChatMessage,
   ClockOffset,
   ConnectionState,
+  DeliveryReport,
   EventInput,
   EventView,
   GroupRef,
@@ -44,23 +45,19 @@ import type {
   SyncReport,
 } from "./api.ts";
 import { Core, type CoreOptions } from "./device.ts";
-import { asRallyError, rallyError } from "./errors.ts";
+import { rallyError } from "./errors.ts";
 import { AppService } from "./group/appService.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
-import { isLive } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
-import { InviteLinks, type LinkRecord } from "./group/inviteLinks.ts";
+import { InviteLinks } from "./group/inviteLinks.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
+import { adminsAfter, checkGroupName, checkInvite, checkRemove, checkRename } from "./group/permissions.ts";
 import { sequencePlaces } from "./group/placeSequencer.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
-import { hexToBytes } from "./hex.ts";
-import { isTimeRefusal } from "./net/outboxSchedule.ts";
-import { RefusalLog } from "./net/refusals.ts";
-import { overallState, type PoolSubscription } from "./net/relayPool.ts";
+import { overallState } from "./net/relayPool.ts";
 import { keys } from "./store/keys.ts";
-import { processGroupEvents, tagFilters } from "./sync/receive.ts";
-import { followUp, sendNames, syncGroups, syncInbox } from "./sync/sync.ts";
+import { Syncer } from "./sync/syncer.ts";
 import {
   acceptInvitation,
   blockInviter,
@@ -78,30 +75,6 @@ export interface RallyOptions extends CoreOptions {
    */
   mlsCrypto?: MlsCryptoBackend;
 }
-
-/** What a one-shot command learns about delivery. */
-export interface DeliveryReport {
-  sent: number;
-  pending: number;
-  /**
-   * Refused for good by every relay since the last delivery (or since this client opened): what
-   * this delivery sent and what a step before it (catching up, settling a commit) sent.
-   */
-  failed: number;
-  /** Why each of those was refused, in plain words ("ws://… said: event too large …"). */
-  refused: string[];
-  /** Relays that could not be reached, with the reason. */
-  unreachable: { url: string; error: string }[];
-  /**
-   * Relays that refused something still pending because of its time (this device's clock is off):
-   * it is stamped again and retried, never counted as sent before a relay takes it.
-   */
-  clockRefused: string[];
-  /** This device's clock against the relays' (`clockOffset()`), once learned. */
-  clock: ClockOffset | null;
-}
-
-const LIVE_SYNC_MS = 15_000;
 
 /**
  * Message keys a device keeps for one sender's messages that arrive out of order (RFC 9420 §9.1
@@ -125,16 +98,8 @@ export class Rally implements RallyClient {
   readonly groupsSvc: GroupService;
   readonly app: AppService;
   readonly links: InviteLinks;
+  readonly syncer: Syncer;
   private readonly defaultRelays: string[] | undefined;
-  private live = false;
-  private liveTimer: ReturnType<typeof setInterval> | undefined;
-  private soonTimer: ReturnType<typeof setTimeout> | undefined;
-  private liveSubs: PoolSubscription[] = [];
-  private liveTags = "";
-  private syncing: Promise<SyncReport> | null = null;
-  /** Outbox entries every relay refused for good, for `deliver()` and `sync()` to report. */
-  private readonly refusals: RefusalLog;
-  private deliveredUpTo = 0;
 
   private constructor(options: RallyOptions) {
     this.core = new Core(options);
@@ -142,7 +107,7 @@ export class Rally implements RallyClient {
     this.groupsSvc = new GroupService(this.core, this.accounts);
     this.app = new AppService(this.groupsSvc);
     this.links = new InviteLinks(this.groupsSvc);
-    this.refusals = new RefusalLog(this.core.transport.outbox);
+    this.syncer = new Syncer(this.groupsSvc, this.app, this.links);
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -177,41 +142,19 @@ export class Rally implements RallyClient {
     }
     // Every event from a relay is verified once, in the pool: libsecp256k1 (WASM) when it loads.
     const verifier = options.verifyEvent ? null : await loadVerifier();
-    const client = new Rally(
-      verifier ? { ...options, verifyEvent: (e) => verifier.verify(e as never) } : options,
-    );
+    const client = new Rally(verifier ? { ...options, verifyEvent: (e) => verifier.verify(e) } : options);
     await client.accounts.load(options.passphrase ?? null);
     return client;
   }
 
-  /**
-   * Runs a step under the core's lock, once the relays' time is known (`learnClock`, also from
-   * `relays`): what the step stamps then falls inside the relays' window even when this device's
-   * clock is off. `relays` null: a step that sends nothing, which asks no relay.
-   */
-  private async run<T>(fn: () => Promise<T>, relays: readonly string[] | null = []): Promise<T> {
-    if (relays) await this.learnClock(relays);
-    return this.core.exclusive(async () => {
-      try {
-        return await fn();
-      } catch (e) {
-        throw asRallyError(e);
-      }
-    });
-  }
-
-  /**
-   * Asks the account's relays (and `relays`) for their time, those not asked yet in this process
-   * or an hour ago: a few seconds at most, and nothing but the device's own clock when none answers.
-   */
-  private learnClock(relays: readonly string[] = []): Promise<void> {
-    return this.core.clock.learn([...(this.core.account?.relays ?? []), ...relays]);
+  /** A step under the device lock once the relays' time is known (`Core.step`). */
+  private run<T>(fn: () => Promise<T>, relays: readonly string[] | null = []): Promise<T> {
+    return this.core.step(fn, relays);
   }
 
   /** How far this device's clock is from the relays' (positive: ahead), once learned; null before. */
   async clockOffset(): Promise<ClockOffset | null> {
-    const e = this.core.clock.estimate();
-    return e ? { seconds: Math.round(e.aheadMs / 1000), relays: e.relays } : null;
+    return this.core.clockOffset();
   }
 
   // --- account ---
@@ -265,7 +208,7 @@ export class Rally implements RallyClient {
       await this.accounts.setName(name);
       // Names travel only inside groups: tell each group.
       for (const rec of await this.groupsSvc.records()) {
-        if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
+        if (rec.status === "active") await this.syncer.sendNames(rec);
       }
     });
   }
@@ -285,227 +228,20 @@ export class Rally implements RallyClient {
   // --- network ---
 
   sync(): Promise<SyncReport> {
-    // Concurrent callers (a UI and the live timer) share one round.
-    this.syncing ??= this.run(() => this.syncRound()).finally(() => {
-      this.syncing = null;
-    });
-    return this.syncing;
-  }
-
-  private async syncRound(): Promise<SyncReport> {
-    this.core.requireAccount();
-    const live = (await this.groupsSvc.records()).filter((r) => r.status === "active");
-    await this.learnClock(live.flatMap((r) => r.relays));
-    const outbox = this.core.transport.outbox;
-    const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
-    const refusedFrom = this.refusals.mark();
-    // Send what is queued first (our commits must be on a relay before we read them back).
-    await outbox.flush({ timeoutMs: 1_500 });
-    const inbox = await syncInbox(this.groupsSvc);
-    const groups = await syncGroups(this.groupsSvc, this.app);
-    const reachable = inbox.reachable || groups.reachable;
-    if (reachable) {
-      // Joined through our own invite-link request: say who we are, now that the group is current.
-      for (const id of inbox.autoJoined) {
-        const rec = await this.groupsSvc.record(id);
-        if (rec.status === "active") await sendNames(this.groupsSvc, this.app, rec);
-      }
-      await this.links.processRequests();
-      // Commits made just now (join requests, re-proposals) settle in the same round.
-      await this.settleAll();
-    }
-    const after = await outbox.flush({ timeoutMs: reachable ? 6_000 : 300 });
-    const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
-    const refused = this.refusals.since(refusedFrom);
-    const notSent = new Set(refused.map((r) => r.id));
-    return {
-      received: groups.received + inbox.invites,
-      senderFaults: groups.senderFaults,
-      sent: [...before].filter((id) => !still.has(id) && !notSent.has(id)).length,
-      pendingOutbox: after.pending,
-      failed: refused.length,
-      refused: refused.map((r) => r.reason),
-      relays: this.relayStatus(),
-    };
-  }
-
-  private relayStatus(): SyncReport["relays"] {
-    const by = new Map<string, { url: string; connected: boolean; error?: string }>();
-    for (const s of [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()]) {
-      const prev = by.get(s.url);
-      const connected = (prev?.connected ?? false) || s.state === "online";
-      const entry: { url: string; connected: boolean; error?: string } = { url: s.url, connected };
-      const error = s.error ?? prev?.error;
-      if (!connected && error !== undefined) entry.error = error;
-      by.set(s.url, entry);
-    }
-    return [...by.values()];
+    return this.syncer.sync();
   }
 
   /** For one-shot commands: try to deliver everything queued for up to `timeoutMs`. */
-  async deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
-    const outbox = this.core.transport.outbox;
-    // The steps before wrote their entries straight to the store: read it, not the outbox's memory.
-    await outbox.refresh();
-    const queued = (await outbox.list()).filter((e) => e.state === "pending");
-    const before = new Set(queued.map((e) => e.id));
-    await this.learnClock(queued.flatMap((e) => Object.keys(e.relays)));
-    let r = await outbox.flush({ timeoutMs: Math.min(1_500, timeoutMs) });
-    // Keep waiting only while some relay is up: an unreachable one will not answer in seconds.
-    if (r.pending > 0 && timeoutMs > 1_500 && this.anyRelayOnline()) {
-      r = await outbox.flush({ timeoutMs: timeoutMs - 1_500 });
-    }
-    const entries = await outbox.list();
-    const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
-    // Refused for good by every relay: never "sent", and never counted as such.
-    const refused = this.refusals.since(this.deliveredUpTo);
-    this.deliveredUpTo = this.refusals.mark();
-    const unreachable = new Map<string, string>();
-    const clockRefused = new Set<string>();
-    for (const e of entries) {
-      if (e.state !== "pending") continue;
-      for (const [url, d] of Object.entries(e.relays)) {
-        if (d.status !== "pending" || !d.message) continue;
-        if (isTimeRefusal(d.message)) clockRefused.add(url);
-        else unreachable.set(url, d.message);
-      }
-    }
-    return {
-      sent: [...before].filter((id) => !still.has(id) && !refused.some((e) => e.id === id)).length,
-      pending: r.pending,
-      failed: refused.length,
-      refused: refused.map((e) => e.reason),
-      unreachable: [...unreachable].map(([url, error]) => ({ url, error })),
-      clockRefused: [...clockRefused],
-      clock: await this.clockOffset(),
-    };
+  deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
+    return this.syncer.deliver(timeoutMs);
   }
 
-  /** Waits for this group's commit to reach a relay, then reads it back so it wins and its welcomes go. */
-  private async settle(id: string, timeoutMs = 8_000): Promise<void> {
-    const rec = await this.groupsSvc.record(id);
-    if (!rec.pending) return;
-    const outbox = this.core.transport.outbox;
-    await outbox.flush({ timeoutMs });
-    const entry = await outbox.get(rec.pending.eventId);
-    if (entry && entry.state === "pending") return; // no relay took it yet: `sync` finishes later
-    const current = rec.keys[0];
-    if (!current) return;
-    const wanted = new Map([[current.tag, rec]]);
-    const { relays, filters } = tagFilters(wanted);
-    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, relays, filters);
-    const res = await processGroupEvents(this.groupsSvc, id, events);
-    if (res.adopted) await outbox.flush({ timeoutMs });
-    // Names after an add, or our change again when another commit won.
-    await followUp(this.groupsSvc, this.app, id, res);
-    if (res.advanced) await syncGroups(this.groupsSvc, this.app, id);
+  start(): Promise<void> {
+    return this.syncer.start();
   }
 
-  private async settleAll(): Promise<void> {
-    for (const rec of await this.groupsSvc.records()) {
-      if (rec.pending && rec.status === "active") await this.settle(rec.id, 4_000);
-    }
-  }
-
-  async start(): Promise<void> {
-    if (this.live) return;
-    this.live = true;
-    this.core.live = true;
-    await this.core.transport.outbox.start();
-    const tick = () => {
-      void this.sync()
-        .catch(() => undefined)
-        .then(() => this.resubscribe());
-    };
-    this.liveTimer = setInterval(tick, LIVE_SYNC_MS);
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.live = false;
-    this.core.live = false;
-    clearInterval(this.liveTimer);
-    clearTimeout(this.soonTimer);
-    for (const s of this.liveSubs) s.close();
-    this.liveSubs = [];
-    this.liveTags = "";
-    await this.syncing?.catch(() => undefined);
-    await this.core.transport.close();
-  }
-
-  /** Keeps a live subscription on the current routing tags and the inbox; anything new triggers a sync. */
-  private async resubscribe(): Promise<void> {
-    if (!this.live || !this.core.account) return;
-    const recs = (await this.groupsSvc.records()).filter(isLive);
-    const wanted = new Map<string, GroupRecord>();
-    for (const rec of recs) {
-      const k = rec.keys[0];
-      if (k) wanted.set(k.tag, rec);
-    }
-    // Admins also listen for join requests through their invite links (as each link's key).
-    const links: LinkRecord[] = [];
-    const me = this.core.account.pubkey;
-    for (const rec of recs) {
-      if (rec.status !== "active" || !rec.admins.includes(me)) continue;
-      for (const row of await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id))) {
-        if (!row.value.revoked) links.push(row.value);
-      }
-    }
-    const signature = [
-      ...[...wanted.keys()].sort(),
-      ...links.map((l) => l.id).sort(),
-      ...this.core.account.relays,
-    ].join(",");
-    if (signature === this.liveTags) return;
-    for (const s of this.liveSubs) s.close();
-    this.liveSubs = [];
-    this.liveTags = signature;
-    const since = this.core.now();
-    const onEvent = () => this.soon();
-    if (wanted.size > 0) {
-      const { relays, filters } = tagFilters(wanted);
-      this.liveSubs.push(
-        this.core.transport.anonymous.subscribe(relays, (r) => filters(r).map((f) => ({ ...f, since })), {
-          onEvent,
-        }),
-      );
-    }
-    this.liveSubs.push(
-      this.core.transport.identity.subscribe(
-        this.core.account.relays,
-        [{ kinds: [1059], "#p": [this.core.account.pubkey], since: since - 3 * 24 * 3600 }],
-        { onEvent },
-      ),
-    );
-    for (const link of links) {
-      let relays: string[];
-      try {
-        relays = parseInviteLink(link.payload, { ignoreExpiry: true }).relays;
-      } catch {
-        continue;
-      }
-      const pool = this.core.transport.linkPool(hexToBytes(link.secretKey), link.id);
-      this.liveSubs.push(
-        pool.subscribe(relays, [{ kinds: [1059], "#p": [link.id], since: since - 3 * 24 * 3600 }], {
-          onEvent,
-        }),
-      );
-    }
-  }
-
-  private soon(): void {
-    clearTimeout(this.soonTimer);
-    this.soonTimer = setTimeout(() => {
-      void this.sync()
-        .catch(() => undefined)
-        .then(() => this.resubscribe());
-    }, 300);
-  }
-
-  private anyRelayOnline(): boolean {
-    return [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()].some(
-      (s) => s.state === "online",
-    );
+  stop(): Promise<void> {
+    return this.syncer.stop();
   }
 
   connection(): ConnectionState {
@@ -557,9 +293,7 @@ export class Rally implements RallyClient {
 
   createGroup(input: { name: string; description?: string; relays?: string[] }): Promise<GroupSummary> {
     return this.run(async () => {
-      if (typeof input.name !== "string" || isBlank(input.name)) {
-        throw rallyError("bad-input", "A group needs a name that people can see.");
-      }
+      checkGroupName(input.name);
       const rec = await this.groupsSvc.create(input);
       return this.summary(rec);
     });
@@ -567,11 +301,10 @@ export class Rally implements RallyClient {
 
   updateGroup(group: GroupRef, patch: { name?: string; description?: string }): Promise<void> {
     return this.run(async () => {
-      if (patch.name !== undefined && isBlank(patch.name)) {
-        throw rallyError("bad-input", "A group needs a name that people can see.");
-      }
+      if (patch.name !== undefined) checkGroupName(patch.name);
+      checkRename(await this.groupsSvc.activeRecord(group), this.groupsSvc.me());
       await this.groupsSvc.propose(group, { type: "data", patch });
-      await this.settle(group);
+      await this.syncer.settle(group);
     });
   }
 
@@ -580,16 +313,10 @@ export class Rally implements RallyClient {
     return this.run(async () => {
       const pubkey = parsePerson(npub);
       const rec = await this.groupsSvc.activeRecord(group);
-      if (!rec.admins.includes(this.groupsSvc.me())) {
-        throw rallyError("not-admin", `Only an admin of "${rec.name}" can choose admins.`);
-      }
-      if (!rec.members.includes(pubkey))
-        throw rallyError("unknown-person", `${toNpub(pubkey)} is not in "${rec.name}".`);
-      const admins = admin ? [...new Set([...rec.admins, pubkey])] : rec.admins.filter((a) => a !== pubkey);
-      if (admins.length === 0) throw rallyError("bad-input", "A group needs at least one admin.");
-      if (rec.pending) await this.settle(group);
+      const admins = adminsAfter(rec, this.groupsSvc.me(), pubkey, admin);
+      if (rec.pending) await this.syncer.settle(group);
       await this.groupsSvc.propose(group, { type: "data", patch: { admins } });
-      await this.settle(group);
+      await this.syncer.settle(group);
     });
   }
 
@@ -608,18 +335,15 @@ export class Rally implements RallyClient {
     return this.run(async () => {
       const pubkey = parsePerson(npub);
       const rec = await this.groupsSvc.activeRecord(group);
-      const me = this.groupsSvc.me();
-      if (pubkey === me) throw rallyError("bad-input", "You are already in this group.");
-      if (!rec.admins.includes(me))
-        throw rallyError("not-admin", `Only an admin of "${rec.name}" can invite people.`);
-      if (rec.pending) await this.settle(group);
+      checkInvite(rec, this.groupsSvc.me(), pubkey);
+      if (rec.pending) await this.syncer.settle(group);
       // Every device of theirs not in the group yet (a recovered or second device joins this way).
       const invitees = await this.groupsSvc.fetchInvitees(await this.groupsSvc.record(group), pubkey);
       if (invitees.length === 0) {
         throw rallyError("bad-input", `${toNpub(pubkey)} is already in "${rec.name}".`);
       }
       await this.groupsSvc.propose(group, { type: "add", invitees });
-      await this.settle(group);
+      await this.syncer.settle(group);
     });
   }
 
@@ -627,17 +351,10 @@ export class Rally implements RallyClient {
     return this.run(async () => {
       const pubkey = parsePerson(npub);
       const rec = await this.groupsSvc.activeRecord(group);
-      const me = this.groupsSvc.me();
-      if (!rec.admins.includes(me)) {
-        throw rallyError("not-admin", `Only an admin of "${rec.name}" can remove people.`);
-      }
-      if (pubkey === me) throw rallyError("bad-input", 'To leave a group yourself, use "rally group leave".');
-      if (!rec.members.includes(pubkey)) {
-        throw rallyError("unknown-person", `${toNpub(pubkey)} is not in "${rec.name}".`);
-      }
-      if (rec.pending) await this.settle(group);
+      checkRemove(rec, this.groupsSvc.me(), pubkey);
+      if (rec.pending) await this.syncer.settle(group);
       await this.groupsSvc.propose(group, { type: "remove", pubkeys: [pubkey] });
-      await this.settle(group);
+      await this.syncer.settle(group);
     });
   }
 
@@ -646,7 +363,7 @@ export class Rally implements RallyClient {
       const rec = await this.groupsSvc.record(group);
       // The request to leave is an MLS proposal, valid only in the epoch it is made in: made from a
       // device that is behind, no member could commit it. Catch up first (offline: as it stands).
-      if (rec.status === "active") await syncGroups(this.groupsSvc, this.app, rec.id).catch(() => undefined);
+      if (rec.status === "active") await this.syncer.catchUp(rec.id).catch(() => undefined);
       await this.groupsSvc.leave(rec.id);
     });
   }
@@ -690,9 +407,9 @@ export class Rally implements RallyClient {
       if (invitation) {
         // Only now is anything fetched from the group's relays, and the person's name sent.
         const gid = await acceptInvitation(this.groupsSvc, invitation);
-        await syncGroups(this.groupsSvc, this.app, gid).catch(() => undefined);
+        await this.syncer.catchUp(gid).catch(() => undefined);
         const joined = await this.groupsSvc.record(gid);
-        if (joined.status === "active") await sendNames(this.groupsSvc, this.app, joined);
+        if (joined.status === "active") await this.syncer.sendNames(joined);
         this.core.emit("groups", gid);
         this.core.emit("invites", invitation.id);
         return this.summary(await this.groupsSvc.record(gid));
@@ -700,7 +417,7 @@ export class Rally implements RallyClient {
       const rec = await this.inviteRecord(id);
       const active: GroupRecord = { ...rec, status: "active", lastRead: this.core.now() };
       await this.core.store.batch([this.groupsSvc.putRecord(active)]);
-      await sendNames(this.groupsSvc, this.app, active);
+      await this.syncer.sendNames(active);
       this.core.emit("groups", rec.id);
       return this.summary(await this.groupsSvc.record(rec.id));
     });
@@ -760,7 +477,7 @@ export class Rally implements RallyClient {
   approveJoin(group: GroupRef, requestId: string): Promise<void> {
     return this.run(async () => {
       await this.links.approve(group, requestId);
-      await this.settle(group);
+      await this.syncer.settle(group);
     });
   }
 
@@ -874,7 +591,8 @@ export class Rally implements RallyClient {
 
   /** Releases connections, the store and the device lock's file. */
   async close(): Promise<void> {
-    await this.stop();
+    await this.syncer.stop();
+    await this.core.transport.close();
     await this.core.store.close();
     this.core.deviceLock.close();
   }

@@ -49,13 +49,28 @@ import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
-import type { JoinSent } from "../sync/welcomes.ts";
 import type { GroupRecord, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 
 /** An Add carries the whole key package (~374 B): 300 of them keep a commit under the 131,068-byte
  * limit of a kind 445 message (measured by bench/mls/limits.ts: 111,727 B for 300). */
 const MAX_ADDS_PER_COMMIT = 300;
+
+/** What this device sent through an invite link and is waiting for. */
+export interface JoinSent {
+  linkPubkey: string;
+  name: string | null;
+  relays: string[];
+  keyPackageEventId: string;
+  requestedAt: number;
+  state: "waiting" | "joined";
+  groupId: string | null;
+  /**
+   * The answer an admin's welcome must carry (`joinAnswer` over the request's nonce). Requests sent
+   * before answers existed have none: their welcome becomes an ordinary invitation.
+   */
+  answer?: string;
+}
 
 export interface LinkRecord {
   id: string;

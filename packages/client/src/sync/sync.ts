@@ -17,12 +17,12 @@ import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
-import type { JoinRequestRecord } from "../group/inviteLinks.ts";
+import type { JoinRequestRecord, JoinSent } from "../group/inviteLinks.ts";
 import { loadState } from "../group/mlsStore.ts";
 import { sequencePlaces } from "../group/placeSequencer.ts";
 import { keys } from "../store/keys.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
-import { INBOX, type JoinSent, processWelcomes } from "./welcomes.ts";
+import { INBOX, processWelcomes } from "./welcomes.ts";
 
 /** NIP-59 wraps carry a created_at up to two days in the past: read back a little further. */
 const WRAP_SLACK_SECONDS = 3 * 24 * 3600;

@@ -30,6 +30,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import { rallyError } from "../errors.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
+import type { JoinSent } from "../group/inviteLinks.ts";
 import { stateOps } from "../group/mlsStore.ts";
 import { joinedNoticeOps } from "../group/notices.ts";
 import { hexToBytes } from "../hex.ts";
@@ -41,22 +42,6 @@ export const INBOX = "inbox";
 
 /** Inviters whose welcomes are dropped (kv `blocked/<pubkey>`). */
 export const blockedKey = (pubkey: string) => `blocked/${pubkey}`;
-
-/** What this device sent through an invite link and is waiting for. */
-export interface JoinSent {
-  linkPubkey: string;
-  name: string | null;
-  relays: string[];
-  keyPackageEventId: string;
-  requestedAt: number;
-  state: "waiting" | "joined";
-  groupId: string | null;
-  /**
-   * The answer an admin's welcome must carry (`joinAnswer` over the request's nonce). Requests sent
-   * before answers existed have none: their welcome becomes an ordinary invitation.
-   */
-  answer?: string;
-}
 
 /** A welcome that answers no request of ours, kept until the person accepts or declines it. */
 export interface InvitationRecord {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
-import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
+import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { sqliteDeviceLock } from "../../src/platform/node/sqliteDeviceLock.ts";
 import { openHomeStore } from "../../src/platform/node/sqliteStore.ts";

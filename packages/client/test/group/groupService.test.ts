@@ -12,7 +12,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
 import { hexToBytes } from "../../src/hex.ts";
-import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
+import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { blobKeys } from "../../src/store/keys.ts";
 

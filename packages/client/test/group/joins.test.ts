@@ -22,7 +22,7 @@ import {
   type LinkRecord,
   linksAfterAdminChange,
 } from "../../src/group/inviteLinks.ts";
-import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
+import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { keys } from "../../src/store/keys.ts";
 

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts";
-import { createNodeClient } from "../../src/platform/node/nodeClient.ts";
+import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 
 let relay: RelayHandle;

@@ -6,6 +6,7 @@
  * Runs in: Node.
  */
 import WebSocket from "ws";
+import type { RallyClient } from "../../api.ts";
 import type { WebSocketConstructor } from "../../net/websocket.ts";
 import { createRallyClient, type Rally } from "../../rallyClient.ts";
 import { nodeCryptoBackend } from "./nodeCrypto.ts";
@@ -29,7 +30,13 @@ export interface NodeClientOptions {
   maxPageCount?: number;
 }
 
-export function createNodeClient(options: NodeClientOptions): Promise<Rally> {
+/** The client of a Node program (the CLI, a bot): the whole contract (`RallyClient`), nothing more. */
+export function createNodeClient(options: NodeClientOptions): Promise<RallyClient> {
+  return openNodeRally(options);
+}
+
+/** The same client as the concrete `Rally`, for tests that look inside it. */
+export function openNodeRally(options: NodeClientOptions): Promise<Rally> {
   const store = openHomeStore(
     options.home,
     options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {},

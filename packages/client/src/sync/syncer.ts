@@ -1,0 +1,308 @@
+/**
+ * The one place that keeps a device current with its relays: the sync round (outbox, welcomes,
+ * group messages, follow-ups, invite-link requests, settling our own commits), settling one
+ * commit right after it is made, delivery for one-shot commands, and the live loop (a timer, live
+ * subscriptions on the current routing tags, the inbox and the invite links, and a sync soon after
+ * anything new arrives). The receive path (`receive.ts`) and welcomes (`welcomes.ts`) are driven
+ * from here only, through `sync.ts`.
+ *
+ * Runs in: Node and browsers.
+ */
+
+import { parseInviteLink } from "@rally/protocol/wire";
+import type { DeliveryReport, SyncReport } from "../api.ts";
+import type { Core } from "../device.ts";
+import type { AppService } from "../group/appService.ts";
+import type { GroupRecord } from "../group/groupRecord.ts";
+import { isLive } from "../group/groupRecord.ts";
+import type { GroupService } from "../group/groupService.ts";
+import type { InviteLinks, LinkRecord } from "../group/inviteLinks.ts";
+import { hexToBytes } from "../hex.ts";
+import { isTimeRefusal } from "../net/outboxSchedule.ts";
+import { RefusalLog } from "../net/refusals.ts";
+import type { PoolSubscription } from "../net/relayPool.ts";
+import { keys } from "../store/keys.ts";
+import { processGroupEvents, tagFilters } from "./receive.ts";
+import { followUp, sendNames, syncGroups, syncInbox } from "./sync.ts";
+
+/** How often the live loop runs a round when nothing new arrives. */
+export const LIVE_SYNC_MS = 15_000;
+/** How long the live loop waits after something new arrived, so a burst makes one round. */
+export const SOON_MS = 300;
+/** NIP-59 wraps carry a created_at up to two days in the past: live subscriptions look back further. */
+const WRAP_LOOKBACK_SECONDS = 3 * 24 * 3600;
+
+export class Syncer {
+  private readonly core: Core;
+  private live = false;
+  private liveTimer: ReturnType<typeof setInterval> | undefined;
+  private soonTimer: ReturnType<typeof setTimeout> | undefined;
+  private liveSubs: PoolSubscription[] = [];
+  private liveTags = "";
+  private syncing: Promise<SyncReport> | null = null;
+  /** Outbox entries every relay refused for good, for `deliver()` and `sync()` to report. */
+  private readonly refusals: RefusalLog;
+  private deliveredUpTo = 0;
+
+  constructor(
+    private readonly groups: GroupService,
+    private readonly app: AppService,
+    private readonly links: InviteLinks,
+  ) {
+    this.core = groups.core;
+    this.refusals = new RefusalLog(this.core.transport.outbox);
+  }
+
+  /** True while the live loop runs (`start` until `stop`). */
+  get running(): boolean {
+    return this.live;
+  }
+
+  /** One round under the device lock; concurrent callers (a UI and the live timer) share it. */
+  sync(): Promise<SyncReport> {
+    this.syncing ??= this.core
+      .step(() => this.round())
+      .finally(() => {
+        this.syncing = null;
+      });
+    return this.syncing;
+  }
+
+  /** The round itself; the caller holds the device lock. */
+  private async round(): Promise<SyncReport> {
+    this.core.requireAccount();
+    const live = (await this.groups.records()).filter((r) => r.status === "active");
+    await this.core.learnClock(live.flatMap((r) => r.relays));
+    const outbox = this.core.transport.outbox;
+    const before = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const refusedFrom = this.refusals.mark();
+    // Send what is queued first (our commits must be on a relay before we read them back).
+    await outbox.flush({ timeoutMs: 1_500 });
+    const inbox = await syncInbox(this.groups);
+    const groups = await syncGroups(this.groups, this.app);
+    const reachable = inbox.reachable || groups.reachable;
+    if (reachable) {
+      // Joined through our own invite-link request: say who we are, now that the group is current.
+      for (const id of inbox.autoJoined) {
+        const rec = await this.groups.record(id);
+        if (rec.status === "active") await sendNames(this.groups, this.app, rec);
+      }
+      await this.links.processRequests();
+      // Commits made just now (join requests, re-proposals) settle in the same round.
+      await this.settleAll();
+    }
+    const after = await outbox.flush({ timeoutMs: reachable ? 6_000 : 300 });
+    const still = new Set((await outbox.list()).filter((e) => e.state === "pending").map((e) => e.id));
+    const refused = this.refusals.since(refusedFrom);
+    const notSent = new Set(refused.map((r) => r.id));
+    return {
+      received: groups.received + inbox.invites,
+      senderFaults: groups.senderFaults,
+      sent: [...before].filter((id) => !still.has(id) && !notSent.has(id)).length,
+      pendingOutbox: after.pending,
+      failed: refused.length,
+      refused: refused.map((r) => r.reason),
+      relays: this.relayStatus(),
+    };
+  }
+
+  /**
+   * Catches one group up (or every group) without the rest of a round: fetch, process, follow up.
+   * The caller holds the device lock.
+   */
+  async catchUp(group?: string): Promise<void> {
+    await syncGroups(this.groups, this.app, group);
+  }
+
+  /** Sends this person's names to a group (after joining it, or renaming). Under the device lock. */
+  sendNames(rec: GroupRecord): Promise<void> {
+    return sendNames(this.groups, this.app, rec);
+  }
+
+  /**
+   * Waits for this group's commit to reach a relay, then reads it back so it wins and its welcomes
+   * go. The caller holds the device lock; with no relay taking it, the next `sync` finishes the job.
+   */
+  async settle(id: string, timeoutMs = 8_000): Promise<void> {
+    const rec = await this.groups.record(id);
+    if (!rec.pending) return;
+    const outbox = this.core.transport.outbox;
+    await outbox.flush({ timeoutMs });
+    const entry = await outbox.get(rec.pending.eventId);
+    if (entry && entry.state === "pending") return; // no relay took it yet: `sync` finishes later
+    const current = rec.keys[0];
+    if (!current) return;
+    const wanted = new Map([[current.tag, rec]]);
+    const { relays, filters } = tagFilters(wanted);
+    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, relays, filters);
+    const res = await processGroupEvents(this.groups, id, events);
+    if (res.adopted) await outbox.flush({ timeoutMs });
+    // Names after an add, or our change again when another commit won.
+    await followUp(this.groups, this.app, id, res);
+    if (res.advanced) await syncGroups(this.groups, this.app, id);
+  }
+
+  private async settleAll(): Promise<void> {
+    for (const rec of await this.groups.records()) {
+      if (rec.pending && rec.status === "active") await this.settle(rec.id, 4_000);
+    }
+  }
+
+  /** For one-shot commands: try to deliver everything queued for up to `timeoutMs`. */
+  async deliver(timeoutMs = 5_000): Promise<DeliveryReport> {
+    const outbox = this.core.transport.outbox;
+    // The steps before wrote their entries straight to the store: read it, not the outbox's memory.
+    await outbox.refresh();
+    const queued = (await outbox.list()).filter((e) => e.state === "pending");
+    const before = new Set(queued.map((e) => e.id));
+    await this.core.learnClock(queued.flatMap((e) => Object.keys(e.relays)));
+    let r = await outbox.flush({ timeoutMs: Math.min(1_500, timeoutMs) });
+    // Keep waiting only while some relay is up: an unreachable one will not answer in seconds.
+    if (r.pending > 0 && timeoutMs > 1_500 && this.anyRelayOnline()) {
+      r = await outbox.flush({ timeoutMs: timeoutMs - 1_500 });
+    }
+    const entries = await outbox.list();
+    const still = new Set(entries.filter((e) => e.state === "pending").map((e) => e.id));
+    // Refused for good by every relay: never "sent", and never counted as such.
+    const refused = this.refusals.since(this.deliveredUpTo);
+    this.deliveredUpTo = this.refusals.mark();
+    const unreachable = new Map<string, string>();
+    const clockRefused = new Set<string>();
+    for (const e of entries) {
+      if (e.state !== "pending") continue;
+      for (const [url, d] of Object.entries(e.relays)) {
+        if (d.status !== "pending" || !d.message) continue;
+        if (isTimeRefusal(d.message)) clockRefused.add(url);
+        else unreachable.set(url, d.message);
+      }
+    }
+    return {
+      sent: [...before].filter((id) => !still.has(id) && !refused.some((e) => e.id === id)).length,
+      pending: r.pending,
+      failed: refused.length,
+      refused: refused.map((e) => e.reason),
+      unreachable: [...unreachable].map(([url, error]) => ({ url, error })),
+      clockRefused: [...clockRefused],
+      clock: this.core.clockOffset(),
+    };
+  }
+
+  /** Live mode: the outbox sends by itself, a round runs now and every `LIVE_SYNC_MS`. */
+  async start(): Promise<void> {
+    if (this.live) return;
+    this.live = true;
+    this.core.live = true;
+    await this.core.transport.outbox.start();
+    this.liveTimer = setInterval(() => this.tick(), LIVE_SYNC_MS);
+    this.tick();
+  }
+
+  /**
+   * Ends live mode: timers, live subscriptions and the outbox's own sending; waits for a round
+   * under way. The connections stay usable (a later `start`, `sync` or `deliver` uses them); the
+   * client's `close` releases them.
+   */
+  async stop(): Promise<void> {
+    this.live = false;
+    this.core.live = false;
+    clearInterval(this.liveTimer);
+    clearTimeout(this.soonTimer);
+    for (const s of this.liveSubs) s.close();
+    this.liveSubs = [];
+    this.liveTags = "";
+    await this.syncing?.catch(() => undefined);
+    await this.core.transport.outbox.stop();
+  }
+
+  private tick(): void {
+    void this.sync()
+      .catch(() => undefined)
+      .then(() => this.resubscribe());
+  }
+
+  /** A round soon: several events arriving together make one. */
+  private soon(): void {
+    clearTimeout(this.soonTimer);
+    this.soonTimer = setTimeout(() => this.tick(), SOON_MS);
+  }
+
+  /** Keeps a live subscription on the current routing tags and the inbox; anything new triggers a sync. */
+  private async resubscribe(): Promise<void> {
+    if (!this.live || !this.core.account) return;
+    const recs = (await this.groups.records()).filter(isLive);
+    const wanted = new Map<string, GroupRecord>();
+    for (const rec of recs) {
+      const k = rec.keys[0];
+      if (k) wanted.set(k.tag, rec);
+    }
+    // Admins also listen for join requests through their invite links (as each link's key).
+    const links: LinkRecord[] = [];
+    const me = this.core.account.pubkey;
+    for (const rec of recs) {
+      if (rec.status !== "active" || !rec.admins.includes(me)) continue;
+      for (const row of await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id))) {
+        if (!row.value.revoked) links.push(row.value);
+      }
+    }
+    const signature = [
+      ...[...wanted.keys()].sort(),
+      ...links.map((l) => l.id).sort(),
+      ...this.core.account.relays,
+    ].join(",");
+    if (signature === this.liveTags) return;
+    for (const s of this.liveSubs) s.close();
+    this.liveSubs = [];
+    this.liveTags = signature;
+    const since = this.core.now();
+    const onEvent = () => this.soon();
+    if (wanted.size > 0) {
+      const { relays, filters } = tagFilters(wanted);
+      this.liveSubs.push(
+        this.core.transport.anonymous.subscribe(relays, (r) => filters(r).map((f) => ({ ...f, since })), {
+          onEvent,
+        }),
+      );
+    }
+    this.liveSubs.push(
+      this.core.transport.identity.subscribe(
+        this.core.account.relays,
+        [{ kinds: [1059], "#p": [this.core.account.pubkey], since: since - WRAP_LOOKBACK_SECONDS }],
+        { onEvent },
+      ),
+    );
+    for (const link of links) {
+      let relays: string[];
+      try {
+        relays = parseInviteLink(link.payload, { ignoreExpiry: true }).relays;
+      } catch {
+        continue;
+      }
+      const pool = this.core.transport.linkPool(hexToBytes(link.secretKey), link.id);
+      this.liveSubs.push(
+        pool.subscribe(relays, [{ kinds: [1059], "#p": [link.id], since: since - WRAP_LOOKBACK_SECONDS }], {
+          onEvent,
+        }),
+      );
+    }
+  }
+
+  /** Each relay once, connected when either pool (anonymous, identity) is, with the last error. */
+  private relayStatus(): SyncReport["relays"] {
+    const by = new Map<string, { url: string; connected: boolean; error?: string }>();
+    for (const s of [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()]) {
+      const prev = by.get(s.url);
+      const connected = (prev?.connected ?? false) || s.state === "online";
+      const entry: { url: string; connected: boolean; error?: string } = { url: s.url, connected };
+      const error = s.error ?? prev?.error;
+      if (!connected && error !== undefined) entry.error = error;
+      by.set(s.url, entry);
+    }
+    return [...by.values()];
+  }
+
+  private anyRelayOnline(): boolean {
+    return [...this.core.transport.anonymous.status(), ...this.core.transport.identity.status()].some(
+      (s) => s.state === "online",
+    );
+  }
+}
