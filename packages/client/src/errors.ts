@@ -1,11 +1,12 @@
 /**
  * One error type for everything the client tells a person: `RallyError` (api.ts), with a plain-words
  * message and a short code. Errors from the layers below (identity, wire formats, MLS engine, app
- * rumors, store) already carry plain words; `asRallyError` keeps their message and gives them a code,
- * so a caller never has to know which layer refused.
+ * rumors, store) already carry plain words; `asRallyError` keeps their message and gives them a code
+ * (protocol errors by their `layer` and `code`), so a caller never has to know which layer refused.
  *
  * Runs in: Node and browsers.
  */
+import { isProtocolError } from "@rally/protocol";
 import { RallyError } from "./api.ts";
 
 export { RallyError };
@@ -49,21 +50,24 @@ export function asRallyError(e: unknown, fallbackCode: RallyErrorCode = "interna
   return new RallyError(String(e), fallbackCode);
 }
 
-/** Known error classes of the layers below, by name (no import of each layer needed). */
+/**
+ * The code for a refusal of a layer below. Every protocol layer throws a `ProtocolError` with a
+ * `layer` and a `code`: bad identity, wire, app, iCalendar or Nostr input is the caller's bad input;
+ * the MLS engine's codes say whether the person lacks a right, is no longer in the group, or the
+ * engine failed.
+ */
 function codeOf(e: Error): RallyErrorCode | undefined {
-  switch (e.name) {
-    case "IdentityError":
-    case "InvalidInputError":
-    case "MarmotError":
-    case "IcsError":
+  if (!isProtocolError(e)) return undefined;
+  switch (e.layer) {
+    case "identity":
+    case "app":
+    case "wire":
+    case "ics":
+    case "nostr":
       return "bad-input";
-    case "MlsEngineError": {
-      const code = (e as Error & { code?: string }).code;
-      if (code === "not-admin" || code === "forbidden") return "not-admin";
-      if (code === "not-member") return "not-member";
+    case "mls":
+      if (e.code === "not-admin" || e.code === "forbidden") return "not-admin";
+      if (e.code === "not-member") return "not-member";
       return "internal";
-    }
-    default:
-      return undefined;
   }
 }

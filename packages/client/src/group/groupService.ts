@@ -45,7 +45,6 @@ import {
   parseInboxRelaysEvent,
   parseKeyPackageEvent,
   sealRatchetTree,
-  type Rumor as WireRumor,
   wrapGroupMessage,
   wrapWelcome,
 } from "@rally/protocol/wire";
@@ -204,7 +203,7 @@ export class GroupService {
     if (!key) throw rallyError("internal", "This group has no keys for its current state.");
     let out: Awaited<ReturnType<typeof encrypt>>;
     try {
-      out = await encrypt(state, encodeInnerRumor(rumor as WireRumor, RALLY_INNER_KINDS));
+      out = await encrypt(state, encodeInnerRumor(rumor, RALLY_INNER_KINDS));
     } catch (e) {
       throw asRallyError(e, "bad-input");
     }
