@@ -55,16 +55,11 @@ import { adminsAfter, checkGroupName, checkInvite, checkRemove, checkRename } fr
 import { sequencePlaces } from "./group/placeSequencer.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
+import { groupSummary } from "./group/summaries.ts";
 import { overallState } from "./net/relayPool.ts";
 import { keys } from "./store/keys.ts";
+import { Invitations } from "./sync/invitations.ts";
 import { Syncer } from "./sync/syncer.ts";
-import {
-  acceptInvitation,
-  blockInviter,
-  declineInvitation,
-  findInvitation,
-  invitations,
-} from "./sync/welcomes.ts";
 
 export interface RallyOptions extends CoreOptions {
   /** Relays for a new account when the person names none. */
@@ -99,6 +94,7 @@ export class Rally implements RallyClient {
   readonly app: AppService;
   readonly links: InviteLinks;
   readonly syncer: Syncer;
+  readonly invitations: Invitations;
   private readonly defaultRelays: string[] | undefined;
 
   private constructor(options: RallyOptions) {
@@ -108,6 +104,7 @@ export class Rally implements RallyClient {
     this.app = new AppService(this.groupsSvc);
     this.links = new InviteLinks(this.groupsSvc);
     this.syncer = new Syncer(this.groupsSvc, this.app, this.links);
+    this.invitations = new Invitations(this.groupsSvc, this.app, this.syncer);
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -262,26 +259,8 @@ export class Rally implements RallyClient {
     return (await this.groupsSvc.resolve(ref)).id;
   }
 
-  private async summary(rec: GroupRecord): Promise<GroupSummary & { epoch: number }> {
-    const me = this.core.account?.pubkey ?? "";
-    const unread = await this.core.store.countRumors({
-      group: rec.id,
-      kinds: [9],
-      since: rec.lastRead + 1,
-      excludeAuthors: [me],
-    });
-    return {
-      id: rec.id,
-      name: rec.name,
-      description: rec.description,
-      members: rec.members.length,
-      admin: rec.admins.includes(me),
-      relays: [...rec.relays],
-      unread,
-      lastActivity: rec.lastActivity,
-      status: rec.status,
-      epoch: rec.epoch,
-    };
+  private summary(rec: GroupRecord): Promise<GroupSummary & { epoch: number }> {
+    return groupSummary(this.core, rec);
   }
 
   async groups(): Promise<GroupSummary[]> {
@@ -368,83 +347,21 @@ export class Rally implements RallyClient {
     });
   }
 
-  async invites(): Promise<PendingInvite[]> {
-    // Invitations are inert until accepted (welcomes.ts): shown from what the welcome says.
-    const out: PendingInvite[] = (await invitations(this.groupsSvc)).map((i) => ({
-      id: i.id,
-      group: i.group,
-      from: toNpub(i.from),
-      fromName: i.fromName ?? shortNpub(i.from),
-      receivedAt: i.receivedAt,
-    }));
-    // Groups joined as invites by earlier versions of Rally.
-    const recs = (await this.groupsSvc.records()).filter((r) => r.status === "invited");
-    for (const rec of recs) {
-      const snap = await this.app.snapshot(rec);
-      const from = rec.invite?.from ?? rec.admins[0] ?? "";
-      out.push({
-        id: rec.id,
-        group: rec.name,
-        from: from ? toNpub(from) : "",
-        fromName: from ? (snap.names.get(from) ?? shortNpub(from)) : "",
-        receivedAt: rec.invite?.receivedAt ?? rec.joinedAt,
-      });
-    }
-    return out.sort((a, b) => a.receivedAt - b.receivedAt);
-  }
-
-  private async inviteRecord(id: string): Promise<GroupRecord> {
-    const recs = (await this.groupsSvc.records()).filter((r) => r.status === "invited");
-    const rec = recs.find((r) => r.id === id || r.invite?.id === id) ?? uniqueIdPrefix(recs, id);
-    if (!rec)
-      throw rallyError("unknown-invite", `There is no invitation "${id}". "rally invites" lists them.`);
-    return rec;
+  invites(): Promise<PendingInvite[]> {
+    return this.invitations.list();
   }
 
   acceptInvite(id: string): Promise<GroupSummary> {
-    return this.run(async () => {
-      const invitation = await findInvitation(this.groupsSvc, id);
-      if (invitation) {
-        // Only now is anything fetched from the group's relays, and the person's name sent.
-        const gid = await acceptInvitation(this.groupsSvc, invitation);
-        await this.syncer.catchUp(gid).catch(() => undefined);
-        const joined = await this.groupsSvc.record(gid);
-        if (joined.status === "active") await this.syncer.sendNames(joined);
-        this.core.emit("groups", gid);
-        this.core.emit("invites", invitation.id);
-        return this.summary(await this.groupsSvc.record(gid));
-      }
-      const rec = await this.inviteRecord(id);
-      const active: GroupRecord = { ...rec, status: "active", lastRead: this.core.now() };
-      await this.core.store.batch([this.groupsSvc.putRecord(active)]);
-      await this.syncer.sendNames(active);
-      this.core.emit("groups", rec.id);
-      return this.summary(await this.groupsSvc.record(rec.id));
-    });
+    return this.run(async () => this.summary(await this.groupsSvc.record(await this.invitations.accept(id))));
   }
 
   declineInvite(id: string): Promise<void> {
-    return this.run(async () => {
-      const invitation = await findInvitation(this.groupsSvc, id);
-      if (invitation) {
-        await declineInvitation(this.groupsSvc, invitation);
-        this.core.emit("invites", invitation.id);
-        return;
-      }
-      const rec = await this.inviteRecord(id);
-      await this.groupsSvc.leave(rec.id);
-      this.core.emit("invites", rec.id);
-    });
+    return this.run(() => this.invitations.decline(id));
   }
 
   /** Drops every invitation from this person, now and later (their welcomes are ignored). */
   blockInviter(person: Npub): Promise<{ dropped: number }> {
-    return this.run(async () => {
-      const pubkey = parsePerson(person);
-      const dropped = await blockInviter(this.groupsSvc, pubkey);
-      this.core.emit("invites");
-      return { dropped };
-    });
+    return this.run(async () => ({ dropped: await this.invitations.block(parsePerson(person)) }));
   }
 
   // --- invite links ---
@@ -596,12 +513,6 @@ export class Rally implements RallyClient {
     await this.core.store.close();
     this.core.deviceLock.close();
   }
-}
-
-function uniqueIdPrefix(recs: GroupRecord[], prefix: string): GroupRecord | undefined {
-  if (prefix.length < 6) return undefined;
-  const m = recs.filter((r) => r.id.startsWith(prefix.toLowerCase()));
-  return m.length === 1 ? m[0] : undefined;
 }
 
 /** A client over any store and WebSocket (tests, other hosts). */

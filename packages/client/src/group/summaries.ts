@@ -1,0 +1,31 @@
+/**
+ * What a list of groups shows of each (`GroupSummary`): name, size, whether this person is an admin,
+ * unread messages from others since it was last read, and the last activity.
+ *
+ * Runs in: Node and browsers.
+ */
+import type { GroupSummary } from "../api.ts";
+import type { Core } from "../device.ts";
+import type { GroupRecord } from "./groupRecord.ts";
+
+export async function groupSummary(core: Core, rec: GroupRecord): Promise<GroupSummary & { epoch: number }> {
+  const me = core.account?.pubkey ?? "";
+  const unread = await core.store.countRumors({
+    group: rec.id,
+    kinds: [9],
+    since: rec.lastRead + 1,
+    excludeAuthors: [me],
+  });
+  return {
+    id: rec.id,
+    name: rec.name,
+    description: rec.description,
+    members: rec.members.length,
+    admin: rec.admins.includes(me),
+    relays: [...rec.relays],
+    unread,
+    lastActivity: rec.lastActivity,
+    status: rec.status,
+    epoch: rec.epoch,
+  };
+}
