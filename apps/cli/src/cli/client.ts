@@ -1,25 +1,20 @@
 /**
- * How the person commands (`account`, `group`, `chat`, `event`, `poll`, `invites`, `sync`, `join`)
- * use the client: open the device's home (`--home`, SQLite in `<home>/rally.db`), do the work,
- * deliver what was queued, close. Commands that change a group wait a few seconds for relays to
- * answer and say plainly what is still waiting (it stays queued and goes out with the next command
- * or `rally sync`); commands that read first catch up with the relays unless `--offline`.
+ * Opening the device for a `rally` command: its home (`--home`, SQLite in `<home>/rally.db`), the
+ * passphrase, the device lock, and closing it again with a word about a wrong clock. How commands
+ * meet the relays (catch up, act, deliver) is stated once in actions.ts.
  */
-import type { Rally } from "@rally/client";
+import type { RallyClient } from "@rally/client";
 import { describeOffset } from "@rally/client";
 import type { SqliteDeviceLockOptions } from "@rally/client/node";
 import { createNodeClient } from "@rally/client/node";
 import type { Command } from "commander";
-import { CliError, globalOptions, info, warn } from "./output.ts";
+import { CliError, globalOptions, warn } from "./output.ts";
 
-/** How long a command waits for relays to take what it queued. */
-const DELIVER_MS = 6_000;
-
-export async function withClient<T>(cmd: Command, fn: (client: Rally) => Promise<T>): Promise<T> {
+export async function withClient<T>(cmd: Command, fn: (client: RallyClient) => Promise<T>): Promise<T> {
   const { home } = globalOptions(cmd);
   const passphrase = process.env.RALLY_PASSPHRASE;
   const origin = process.env.RALLY_ORIGIN;
-  let client: Rally;
+  let client: RallyClient;
   try {
     client = await createNodeClient({
       home,
@@ -59,7 +54,7 @@ let clockWarned = false;
  * Says once, on stderr, that this device's clock is off, when a command that talked to relays
  * learned so (commands that never reach a relay learn nothing and say nothing).
  */
-async function warnClock(client: Rally): Promise<void> {
+async function warnClock(client: RallyClient): Promise<void> {
   if (clockWarned) return;
   const offset = await client.clockOffset().catch(() => null);
   if (!offset || Math.abs(offset.seconds) <= CLOCK_WARN_SECONDS) return;
@@ -94,37 +89,6 @@ function lockOptions(): SqliteDeviceLockOptions {
   };
 }
 
-/**
- * Tries to send everything queued; tells the person what is still waiting and why, and fails the
- * command ("not sent: every relay refused it: …", exit 1) when every relay refused something for
- * good, so no caller reports it as sent. `retry` names the group for the way to send it again.
- */
-export async function deliver(
-  _cmd: Command,
-  client: Rally,
-  options: { retry?: string } = {},
-): Promise<{ pending: number }> {
-  const report = await client.deliver(DELIVER_MS);
-  if (report.clockRefused.length > 0) {
-    warn(
-      `rally: waiting: ${report.clockRefused.join(", ")} says this device's clock is wrong. ` +
-        `It is sent again with the relays' time with the next rally command or "rally sync"; set the clock right.`,
-    );
-  }
-  // Pending only because of the clock: said just above.
-  if (report.pending > 0 && (report.unreachable.length > 0 || report.clockRefused.length === 0)) {
-    const where = report.unreachable.map((u) => `${u.url} (${u.error.replace(/^error: /, "")})`).join(", ");
-    // On stderr even with --json (stdout stays one JSON document): scripts log it, people read it.
-    // Relay addresses come from group data and errors from relays: `warn` sanitises them.
-    warn(
-      `rally: saved on this device, not delivered yet${where ? `: no answer from ${where}` : ""}. ` +
-        `It goes out with the next rally command or "rally sync" once a relay is reachable.`,
-    );
-  }
-  if (report.failed > 0) throw notSent(report.refused, options.retry ? retryHint(options.retry) : "");
-  return { pending: report.pending };
-}
-
 /** The error for something every relay refused for good: the relays' reasons, then `hint`. */
 export function notSent(reasons: readonly string[], hint = ""): CliError {
   return new CliError(
@@ -142,33 +106,9 @@ export function quoteArg(arg: string): string {
   return /^[\w.:@/+-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\$`])/g, "\\$1")}"`;
 }
 
-/** Catches up with relays before showing something (skipped with `--offline`). */
-export async function freshen(cmd: Command, client: Rally, offline: boolean | undefined): Promise<void> {
-  if (offline) return;
-  if (!(await client.account())) return;
-  try {
-    const report = await client.sync();
-    if (report.relays.length > 0 && report.relays.every((r) => !r.connected)) {
-      info(cmd, "No relay could be reached: showing what this device already has.");
-    }
-  } catch (e) {
-    // Another command kept the device busy past the timeout: say that, not "could not catch up".
-    if ((e as { code?: string }).code === "busy") throw e;
-    info(
-      cmd,
-      `Could not catch up with the relays (${(e as Error).message}): showing what this device already has.`,
-    );
-  }
-}
-
 /** Collects a repeatable option (`--relay A --relay B`). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-/** A GROUP argument: id, unique id prefix or unique name. */
-export function resolveGroup(client: Rally, ref: string): Promise<string> {
-  return client.resolveGroup(ref);
 }
 
 /** Short human time for listings. */

@@ -6,7 +6,8 @@
  */
 import type { AccountInfo } from "@rally/client";
 import type { Command } from "commander";
-import { collect, deliver, withClient } from "../cli/client.ts";
+import { writes } from "../cli/actions.ts";
+import { collect, withClient } from "../cli/client.ts";
 import { CliError, info, printResult } from "../cli/output.ts";
 
 function accountLines(a: AccountInfo): string[] {
@@ -24,19 +25,23 @@ export function register(program: Command): void {
     .requiredOption("--name <name>", "the name people in your groups will see")
     .option("--relay <url>", "a relay to use (repeat for more; default ws://127.0.0.1:7447)", collect)
     .action(async (opts: { name: string; relay?: string[] }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const a = await client.createAccount({
-          name: opts.name,
-          ...(opts.relay ? { relays: opts.relay } : {}),
-        });
-        await deliver(cmd, client);
-        printResult(cmd, a, [
-          `Account created for ${a.name}.`,
-          ...accountLines(a),
-          "",
-          'Others invite you with your address. Write down your recovery words: "rally account words".',
-        ]);
-      });
+      // A new account has nothing to catch up with yet.
+      await writes(
+        cmd,
+        { catchUp: false },
+        (client) =>
+          client.createAccount({
+            name: opts.name,
+            ...(opts.relay ? { relays: opts.relay } : {}),
+          }),
+        (a) =>
+          printResult(cmd, a, [
+            `Account created for ${a.name}.`,
+            ...accountLines(a),
+            "",
+            'Others invite you with your address. Write down your recovery words: "rally account words".',
+          ]),
+      );
     });
 
   account
@@ -72,20 +77,23 @@ export function register(program: Command): void {
     .option("--name <name>", "the name people will see (default: Me)")
     .option("--relay <url>", "a relay to use (repeat for more; default ws://127.0.0.1:7447)", collect)
     .action(async (opts: { words: string; name?: string; relay?: string[] }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const a = await client.recoverAccount({
-          words: opts.words,
-          ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.relay ? { relays: opts.relay } : {}),
-        });
-        await deliver(cmd, client);
-        printResult(cmd, { ...a, note: "Groups come back when someone invites this device again." }, [
-          `Account restored: ${a.name}.`,
-          ...accountLines(a),
-          "",
-          "Your groups' keys stay on the devices that held them: ask a group admin to invite you again",
-          "(with the address above) and your groups come back on this device.",
-        ]);
-      });
+      await writes(
+        cmd,
+        { catchUp: false },
+        (client) =>
+          client.recoverAccount({
+            words: opts.words,
+            ...(opts.name ? { name: opts.name } : {}),
+            ...(opts.relay ? { relays: opts.relay } : {}),
+          }),
+        (a) =>
+          printResult(cmd, { ...a, note: "Groups come back when someone invites this device again." }, [
+            `Account restored: ${a.name}.`,
+            ...accountLines(a),
+            "",
+            "Your groups' keys stay on the devices that held them: ask a group admin to invite you again",
+            "(with the address above) and your groups come back on this device.",
+          ]),
+      );
     });
 }

@@ -7,7 +7,8 @@
  * `rally chat retry GROUP [MESSAGE]` sends it again once a relay takes it.
  */
 import type { Command } from "commander";
-import { deliver, freshen, quoteArg, resolveGroup, when, withClient } from "../cli/client.ts";
+import { reads, writes } from "../cli/actions.ts";
+import { quoteArg, when } from "../cli/client.ts";
 import { positiveInt, printResult } from "../cli/output.ts";
 import { textFrom } from "../cli/textInput.ts";
 
@@ -29,17 +30,17 @@ export function register(program: Command): void {
     .action(async (ref: string, arg: string | undefined, opts: SendOptions, cmd: Command) => {
       // Read first: unreadable or empty input is refused before anything is opened or sent.
       const text = await textFrom(arg, opts.file, "message");
-      await withClient(cmd, async (client) => {
-        // Catch up first, so this goes out in the group's current state (after any removal).
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        const m = await client.sendChat(id, text, opts.reply ? { replyTo: opts.reply } : {});
-        const { pending } = await deliver(cmd, client, { retry: ref });
-        const out = { ...m, state: pending === 0 ? "sent" : "pending" };
-        printResult(cmd, out, [
-          pending === 0 ? "Sent." : "Saved; it will be sent when a relay is reachable.",
-        ]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.sendChat(id, text, opts.reply ? { replyTo: opts.reply } : {}),
+        (m, { pending }) => {
+          const out = { ...m, state: pending === 0 ? "sent" : "pending" };
+          printResult(cmd, out, [
+            pending === 0 ? "Sent." : "Saved; it will be sent when a relay is reachable.",
+          ]);
+        },
+      );
     });
 
   chat
@@ -49,9 +50,7 @@ export function register(program: Command): void {
     .option("--limit <n>", "only the newest N", positiveInt("--limit"))
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, opts: { limit?: number; offline?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = await client.chatHistory(id, opts.limit ? { limit: opts.limit } : {});
         // Only one's own messages are ever pending or failed: how to send them again, if refused.
         const sendState = {
@@ -79,14 +78,12 @@ export function register(program: Command): void {
     .argument("<message>", "message id")
     .argument("<emoji>", "the reaction")
     .action(async (ref: string, message: string, emoji: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        // Catch up first, so this goes out in the group's current state (after any removal).
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.react(id, message, emoji);
-        await deliver(cmd, client, { retry: ref });
-        printResult(cmd, { group: id, message, emoji }, ["Reacted."]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.react(id, message, emoji),
+        (_, { group: id }) => printResult(cmd, { group: id, message, emoji }, ["Reacted."]),
+      );
     });
 
   chat
@@ -95,14 +92,12 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("<message>", "message id")
     .action(async (ref: string, message: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        // Catch up first, so this goes out in the group's current state (after any removal).
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.deleteMessage(id, message);
-        await deliver(cmd, client, { retry: ref });
-        printResult(cmd, { group: id, deleted: message }, ["Deleted."]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.deleteMessage(id, message),
+        (_, { group: id }) => printResult(cmd, { group: id, deleted: message }, ["Deleted."]),
+      );
     });
 
   chat
@@ -111,25 +106,28 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("[message]", "only this message (its id); default: everything of yours not sent in the group")
     .action(async (ref: string, message: string | undefined, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const id = await resolveGroup(client, ref);
-        const retried = await client.retry(id, message);
-        if (retried === 0) {
-          printResult(cmd, { group: id, retried: 0, state: "sent" }, [
-            message
-              ? "Nothing to send again: that message is not marked as not sent."
-              : "Nothing to send again: nothing of yours in this group is marked as not sent.",
+      // What is stored goes out again as it is: no catching up first. Refused again, the command
+      // fails with the relays' reasons and it stays marked as not sent.
+      await writes(
+        cmd,
+        { group: ref, retry: true, catchUp: false, sends: (retried: number) => retried > 0 },
+        (client, id) => client.retry(id, message),
+        (retried, { group: id, pending }) => {
+          if (retried === 0) {
+            printResult(cmd, { group: id, retried: 0, state: "sent" }, [
+              message
+                ? "Nothing to send again: that message is not marked as not sent."
+                : "Nothing to send again: nothing of yours in this group is marked as not sent.",
+            ]);
+            return;
+          }
+          const items = retried === 1 ? "it" : `all ${retried}`;
+          printResult(cmd, { group: id, retried, state: pending === 0 ? "sent" : "pending" }, [
+            pending === 0
+              ? `Sent again: a relay took ${items}.`
+              : "Queued again; it will be sent when a relay is reachable.",
           ]);
-          return;
-        }
-        // Refused again: fails with the relays' reasons; it stays marked as not sent.
-        const { pending } = await deliver(cmd, client, { retry: ref });
-        const items = retried === 1 ? "it" : `all ${retried}`;
-        printResult(cmd, { group: id, retried, state: pending === 0 ? "sent" : "pending" }, [
-          pending === 0
-            ? `Sent again: a relay took ${items}.`
-            : "Queued again; it will be sent when a relay is reachable.",
-        ]);
-      });
+        },
+      );
     });
 }

@@ -13,7 +13,7 @@
 import { readFileSync } from "node:fs";
 import { type EventInput, type EventView, isRsvpStatus, localTimeNoteOf } from "@rally/client";
 import type { Command } from "commander";
-import { deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
+import { reads, writes } from "../cli/actions.ts";
 import { CliError, printDocument, printResult, warn } from "../cli/output.ts";
 import { textFrom } from "../cli/textInput.ts";
 
@@ -122,22 +122,22 @@ export function register(program: Command): void {
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
       await descriptionFromStdin(opts);
       const notes = clockNotes(opts, opts.tz ?? "UTC");
-      await withClient(cmd, async (client) => {
-        // Catch up first, so this goes out in the group's current state (after any removal).
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        const input: EventInput = { title: opts.title as string, start: opts.start as string };
-        if (opts.end) input.end = opts.end;
-        if (opts.tz) input.tz = opts.tz;
-        if (opts.location) input.location = opts.location;
-        if (opts.description) input.description = opts.description;
-        if (opts.capacity !== undefined) input.capacity = opts.capacity;
-        if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
-        const e = await client.createEvent(id, input);
-        await deliver(cmd, client, { retry: ref });
-        for (const note of notes) warn(note);
-        printResult(cmd, e, ["Event created.", ...eventLines(e)]);
-      });
+      const input: EventInput = { title: opts.title, start: opts.start };
+      if (opts.end) input.end = opts.end;
+      if (opts.tz) input.tz = opts.tz;
+      if (opts.location) input.location = opts.location;
+      if (opts.description) input.description = opts.description;
+      if (opts.capacity !== undefined) input.capacity = opts.capacity;
+      if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.createEvent(id, input),
+        (e) => {
+          for (const note of notes) warn(note);
+          printResult(cmd, e, ["Event created.", ...eventLines(e)]);
+        },
+      );
     });
 
   event
@@ -146,9 +146,7 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, opts: { offline?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = (await client.events(id)).map(({ group: _g, ...e }) => e);
         printResult(cmd, list, () => (list.length === 0 ? ["No events yet."] : list.flatMap(eventLines)));
       });
@@ -164,21 +162,26 @@ export function register(program: Command): void {
     // With --tz, a time in a gap is refused before anything else; otherwise in the event's zone.
     if (opts.tz !== undefined) clockNotes(opts, opts.tz);
     await descriptionFromStdin(opts);
-    await withClient(cmd, async (client) => {
-      await freshen(cmd, client, false);
-      const id = await resolveGroup(client, ref);
-      const patch: Partial<EventInput> = {};
-      for (const k of ["title", "start", "end", "tz", "location", "description"] as const) {
-        if (opts[k] !== undefined) patch[k] = opts[k];
-      }
-      if (opts.capacity !== undefined) patch.capacity = opts.capacity;
-      if (Object.keys(patch).length === 0) throw new CliError("Say what to change, e.g. --title or --start.");
-      const e = await client.editEvent(id, eventId, patch);
-      await deliver(cmd, client, { retry: ref });
-      // The event's own zone unless --tz changed it (a time in a gap was refused by then).
-      for (const note of clockNotes(opts, e.tz ?? "UTC")) warn(note);
-      printResult(cmd, e, ["Event changed.", ...eventLines(e)]);
-    });
+    const patch: Partial<EventInput> = {};
+    for (const k of ["title", "start", "end", "tz", "location", "description"] as const) {
+      if (opts[k] !== undefined) patch[k] = opts[k];
+    }
+    if (opts.capacity !== undefined) patch.capacity = opts.capacity;
+    await writes(
+      cmd,
+      { group: ref, retry: true },
+      (client, id) => {
+        // Checked once the group is found, so an unknown GROUP is said first.
+        if (Object.keys(patch).length === 0)
+          throw new CliError("Say what to change, e.g. --title or --start.");
+        return client.editEvent(id, eventId, patch);
+      },
+      (e) => {
+        // The event's own zone unless --tz changed it (a time in a gap was refused by then).
+        for (const note of clockNotes(opts, e.tz ?? "UTC")) warn(note);
+        printResult(cmd, e, ["Event changed.", ...eventLines(e)]);
+      },
+    );
   });
 
   event
@@ -187,13 +190,12 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("<event>", "event id")
     .action(async (ref: string, eventId: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.cancelEvent(id, eventId);
-        await deliver(cmd, client, { retry: ref });
-        printResult(cmd, { id: eventId, status: "cancelled" }, ["Event cancelled."]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.cancelEvent(id, eventId),
+        () => printResult(cmd, { id: eventId, status: "cancelled" }, ["Event cancelled."]),
+      );
     });
 
   event
@@ -208,25 +210,27 @@ export function register(program: Command): void {
       if (!isRsvpStatus(status)) {
         throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
       }
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
+      await writes(
+        cmd,
+        { group: ref, retry: true },
         // The client applies Rally's one rule (PROTOCOL.md 13): guests come only with "going";
         // with maybe or declined they are left out rather than refusing the answer itself.
-        const sent = await client.rsvp(id, eventId, status, opts.guests ?? 0);
-        const dropped = sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
-        await deliver(cmd, client, { retry: ref });
-        const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
-        const place =
-          e?.myPlace === "waitlist"
-            ? " The event is full: you are on the waiting list."
-            : e?.myPlace === "asking"
-              ? " Asking for a place: a host's device confirms places in the order answers reach it."
-              : "";
-        printResult(cmd, { id: eventId, rsvp: sent.status, guests: sent.guests, event: e ?? null }, [
-          `Answered: ${status}.${place}${dropped}`,
-        ]);
-      });
+        (client, id) => client.rsvp(id, eventId, status, opts.guests ?? 0),
+        async (sent, { client, group: id }) => {
+          const dropped =
+            sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
+          const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
+          const place =
+            e?.myPlace === "waitlist"
+              ? " The event is full: you are on the waiting list."
+              : e?.myPlace === "asking"
+                ? " Asking for a place: a host's device confirms places in the order answers reach it."
+                : "";
+          printResult(cmd, { id: eventId, rsvp: sent.status, guests: sent.guests, event: e ?? null }, [
+            `Answered: ${status}.${place}${dropped}`,
+          ]);
+        },
+      );
     });
 
   event
@@ -236,9 +240,7 @@ export function register(program: Command): void {
     .argument("[event]", "event id (default: every event of the group)")
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, eventId: string | undefined, opts: { offline?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         // The calendar file itself, also with --json: it is the output calendar apps read.
         printDocument(await client.eventIcs(id, eventId));
       });
@@ -258,13 +260,11 @@ export function register(program: Command): void {
           `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}.`,
         );
       }
-      await withClient(cmd, async (client) => {
-        // Catch up first, so this goes out in the group's current state (after any removal).
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        const list = await client.importIcs(id, ics);
-        await deliver(cmd, client, { retry: ref });
-        printResult(cmd, list, [`Imported ${list.length} event(s).`, ...list.flatMap(eventLines)]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.importIcs(id, ics),
+        (list) => printResult(cmd, list, [`Imported ${list.length} event(s).`, ...list.flatMap(eventLines)]),
+      );
     });
 }

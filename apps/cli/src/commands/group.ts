@@ -8,7 +8,8 @@
  * GROUP is a group id or a unique name.
  */
 import type { Command } from "commander";
-import { collect, deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
+import { reads, writes } from "../cli/actions.ts";
+import { collect, withClient } from "../cli/client.ts";
 import { CliError, info, positiveInt, printResult } from "../cli/output.ts";
 
 /** "90m", "12h", "7d", "2w" or plain seconds → seconds. */
@@ -61,8 +62,7 @@ export function register(program: Command): void {
     .option("--offline", "do not check the relays first")
     .option("--all", "also the groups you left")
     .action(async (opts: Offline & { all?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
+      await reads(cmd, { offline: opts.offline }, async (client) => {
         // A group one has left is no longer one's group; its history stays readable by id or name.
         // A removal is shown (marked "removed"): the person did not choose it and should learn of it.
         const list = (await client.groups()).filter((g) => opts.all || g.status !== "left");
@@ -88,9 +88,7 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, opts: Offline, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = await client.members(id);
         printResult(cmd, list, () => list.map((m) => `${m.name}${m.admin ? " (admin)" : ""}  ${m.npub}`));
       });
@@ -102,17 +100,17 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("<npub>", 'the person\'s address, from their "rally account show"')
     .action(async (ref: string, npub: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.invite(id, npub);
-        const { pending } = await deliver(cmd, client);
-        printResult(cmd, { group: id, invited: npub, delivered: pending === 0 }, [
-          pending === 0
-            ? 'Invitation sent. They see it with "rally invites".'
-            : "Invitation saved; it is sent as soon as a relay is reachable.",
-        ]);
-      });
+      await writes(
+        cmd,
+        { group: ref },
+        (client, id) => client.invite(id, npub),
+        (_, { group: id, pending }) =>
+          printResult(cmd, { group: id, invited: npub, delivered: pending === 0 }, [
+            pending === 0
+              ? 'Invitation sent. They see it with "rally invites".'
+              : "Invitation saved; it is sent as soon as a relay is reachable.",
+          ]),
+      );
     });
 
   group
@@ -121,15 +119,15 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("<npub>", "the person's address")
     .action(async (ref: string, npub: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.remove(id, npub);
-        const { pending } = await deliver(cmd, client);
-        printResult(cmd, { group: id, removed: npub, delivered: pending === 0 }, [
-          "Removed. They cannot read anything the group sends from now on.",
-        ]);
-      });
+      await writes(
+        cmd,
+        { group: ref },
+        (client, id) => client.remove(id, npub),
+        (_, { group: id, pending }) =>
+          printResult(cmd, { group: id, removed: npub, delivered: pending === 0 }, [
+            "Removed. They cannot read anything the group sends from now on.",
+          ]),
+      );
     });
 
   group
@@ -139,15 +137,15 @@ export function register(program: Command): void {
     .argument("<npub>", "the member's address")
     .option("--remove", "take admin rights away instead")
     .action(async (ref: string, npub: string, opts: { remove?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.setAdmin(id, npub, opts.remove !== true);
-        await deliver(cmd, client);
-        printResult(cmd, { group: id, npub, admin: opts.remove !== true }, [
-          opts.remove ? "They are no longer an admin." : "They are now an admin.",
-        ]);
-      });
+      await writes(
+        cmd,
+        { group: ref },
+        (client, id) => client.setAdmin(id, npub, opts.remove !== true),
+        (_, { group: id }) =>
+          printResult(cmd, { group: id, npub, admin: opts.remove !== true }, [
+            opts.remove ? "They are no longer an admin." : "They are now an admin.",
+          ]),
+      );
     });
 
   group
@@ -155,12 +153,13 @@ export function register(program: Command): void {
     .description("leave a group (this device forgets its keys)")
     .argument("<group>", "group id or name")
     .action(async (ref: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const id = await resolveGroup(client, ref);
-        await client.leave(id);
-        await deliver(cmd, client);
-        printResult(cmd, { group: id, left: true }, ["You left the group."]);
-      });
+      // Leaving goes out from whatever state this device holds: no catching up first.
+      await writes(
+        cmd,
+        { group: ref, catchUp: false },
+        (client, id) => client.leave(id),
+        (_, { group: id }) => printResult(cmd, { group: id, left: true }, ["You left the group."]),
+      );
     });
 
   group
@@ -173,7 +172,7 @@ export function register(program: Command): void {
     .action(
       async (ref: string, opts: { uses?: number; expires?: string; approve?: boolean }, cmd: Command) => {
         await withClient(cmd, async (client) => {
-          const id = await resolveGroup(client, ref);
+          const id = await client.resolveGroup(ref);
           const link = await client.createInviteLink(id, {
             ...(opts.uses !== undefined ? { uses: opts.uses } : {}),
             ...(opts.expires !== undefined ? { expiresIn: parseDuration(opts.expires) } : {}),
@@ -198,9 +197,7 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, opts: Offline, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = await client.pendingJoins(id);
         printResult(cmd, list, () =>
           list.length === 0 ? ["Nobody is waiting."] : list.map((r) => `${r.name}  (request ${r.id})`),
@@ -214,11 +211,15 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .argument("<request>", 'request id, from "rally group requests"')
     .action(async (ref: string, request: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const id = await resolveGroup(client, ref);
-        await client.approveJoin(id, request);
-        await deliver(cmd, client);
-        printResult(cmd, { group: id, approved: request }, ["Approved: they are being added to the group."]);
-      });
+      // The request is already on this device (from "rally group requests"): no catching up first.
+      await writes(
+        cmd,
+        { group: ref, catchUp: false },
+        (client, id) => client.approveJoin(id, request),
+        (_, { group: id }) =>
+          printResult(cmd, { group: id, approved: request }, [
+            "Approved: they are being added to the group.",
+          ]),
+      );
     });
 }

@@ -7,7 +7,8 @@
  * and sends nothing; "group" is "" when the group's name can only be read after joining.
  */
 import type { Command } from "commander";
-import { deliver, freshen, withClient } from "../cli/client.ts";
+import { reads, writes } from "../cli/actions.ts";
+import { withClient } from "../cli/client.ts";
 import { printResult } from "../cli/output.ts";
 
 export function register(program: Command): void {
@@ -16,8 +17,7 @@ export function register(program: Command): void {
     .description("invitations into groups (accept or decline them)")
     .option("--offline", "do not check the relays first")
     .action(async (opts: { offline?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
+      await reads(cmd, { offline: opts.offline }, async (client) => {
         const list = await client.invites();
         printResult(cmd, list, () =>
           list.length === 0
@@ -35,11 +35,13 @@ export function register(program: Command): void {
     .description("join a group you were invited to")
     .argument("<id>", 'invitation id, from "rally invites"')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        const g = await client.acceptInvite(id);
-        await deliver(cmd, client);
-        printResult(cmd, g, [`You are in "${g.name}" (${g.members} members).`, `Id: ${g.id}`]);
-      });
+      // The invitation is on this device: accepting it needs no catching up first.
+      await writes(
+        cmd,
+        { catchUp: false },
+        (client) => client.acceptInvite(id),
+        (g) => printResult(cmd, g, [`You are in "${g.name}" (${g.members} members).`, `Id: ${g.id}`]),
+      );
     });
 
   invites
@@ -47,11 +49,12 @@ export function register(program: Command): void {
     .description("say no to an invitation")
     .argument("<id>", 'invitation id, from "rally invites"')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await client.declineInvite(id);
-        await deliver(cmd, client);
-        printResult(cmd, { id, declined: true }, ["Invitation declined."]);
-      });
+      await writes(
+        cmd,
+        { catchUp: false },
+        (client) => client.declineInvite(id),
+        () => printResult(cmd, { id, declined: true }, ["Invitation declined."]),
+      );
     });
 
   invites

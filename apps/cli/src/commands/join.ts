@@ -5,7 +5,7 @@
  *   → {"state":"waiting","group":NAME} or {"state":"joined","groupId":ID,"name":NAME}
  */
 import type { Command } from "commander";
-import { deliver, withClient } from "../cli/client.ts";
+import { writes } from "../cli/actions.ts";
 import { CliError, printResult } from "../cli/output.ts";
 
 export function register(program: Command): void {
@@ -18,33 +18,41 @@ export function register(program: Command): void {
       const wait = Number(opts.wait);
       if (!Number.isFinite(wait) || wait < 0)
         throw new CliError(`--wait takes a number of seconds, not "${opts.wait}".`);
-      await withClient(cmd, async (client) => {
-        if (!(await client.account())) {
-          throw new CliError("Create your account first: rally account create --name NAME");
-        }
-        let state = await client.join(link);
-        await deliver(cmd, client);
-        const deadline = Date.now() + wait * 1000;
-        do {
-          try {
-            await client.sync();
-          } catch {
-            // Unreachable relays: still waiting; the request stays queued.
+      // The request goes to the link's relays, not to a group of this device's: nothing to catch
+      // up with first. Then sync rounds (one, or more for --wait) show whether the group let us in.
+      await writes(
+        cmd,
+        { catchUp: false },
+        async (client) => {
+          if (!(await client.account())) {
+            throw new CliError("Create your account first: rally account create --name NAME");
           }
-          state = (await client.joinState(link)) ?? state;
-          if (state.state !== "waiting" || Date.now() >= deadline) break;
-          await new Promise((r) => setTimeout(r, 1000));
-        } while (Date.now() < deadline);
-        printResult(cmd, state, () =>
-          state.state === "joined"
-            ? [`You are in "${state.name}".`, `Id: ${state.groupId}`]
-            : state.state === "waiting"
-              ? [
-                  `Waiting for the group${state.group ? ` "${state.group}"` : ""} to let you in.`,
-                  'Check again with "rally sync" or "rally group list".',
-                ]
-              : [`Not let in: ${state.reason}`],
-        );
-      });
+          return client.join(link);
+        },
+        async (asked, { client }) => {
+          let state = asked;
+          const deadline = Date.now() + wait * 1000;
+          do {
+            try {
+              await client.sync();
+            } catch {
+              // Unreachable relays: still waiting; the request stays queued.
+            }
+            state = (await client.joinState(link)) ?? state;
+            if (state.state !== "waiting" || Date.now() >= deadline) break;
+            await new Promise((r) => setTimeout(r, 1000));
+          } while (Date.now() < deadline);
+          printResult(cmd, state, () =>
+            state.state === "joined"
+              ? [`You are in "${state.name}".`, `Id: ${state.groupId}`]
+              : state.state === "waiting"
+                ? [
+                    `Waiting for the group${state.group ? ` "${state.group}"` : ""} to let you in.`,
+                    'Check again with "rally sync" or "rally group list".',
+                  ]
+                : [`Not let in: ${state.reason}`],
+          );
+        },
+      );
     });
 }

@@ -6,7 +6,8 @@
  */
 import type { PollView } from "@rally/client";
 import type { Command } from "commander";
-import { collect, deliver, freshen, resolveGroup, withClient } from "../cli/client.ts";
+import { reads, writes } from "../cli/actions.ts";
+import { collect } from "../cli/client.ts";
 import { CliError, printResult } from "../cli/output.ts";
 
 function pollLines(p: PollView): string[] {
@@ -40,19 +41,18 @@ export function register(program: Command): void {
       ) => {
         if (!opts.option || opts.option.length < 2)
           throw new CliError("A poll needs at least two --option values.");
-        await withClient(cmd, async (client) => {
-          // Catch up first, so this goes out in the group's current state (after any removal).
-          await freshen(cmd, client, false);
-          const id = await resolveGroup(client, ref);
-          const p = await client.createPoll(id, {
-            question,
-            options: opts.option as string[],
-            dates: opts.dates === true,
-            multiple: opts.multiple === true,
-          });
-          await deliver(cmd, client, { retry: ref });
-          printResult(cmd, p, ["Poll created.", ...pollLines(p)]);
-        });
+        await writes(
+          cmd,
+          { group: ref, retry: true },
+          (client, id) =>
+            client.createPoll(id, {
+              question,
+              options: opts.option as string[],
+              dates: opts.dates === true,
+              multiple: opts.multiple === true,
+            }),
+          (p) => printResult(cmd, p, ["Poll created.", ...pollLines(p)]),
+        );
       },
     );
 
@@ -63,14 +63,15 @@ export function register(program: Command): void {
     .argument("<poll>", "poll id")
     .argument("<options...>", "option id(s) or text")
     .action(async (ref: string, pollId: string, options: string[], _opts: unknown, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, false);
-        const id = await resolveGroup(client, ref);
-        await client.vote(id, pollId, options);
-        await deliver(cmd, client, { retry: ref });
-        const p = (await client.polls(id)).find((x) => x.id === pollId || x.id.startsWith(pollId));
-        printResult(cmd, p ?? { id: pollId }, ["Voted.", ...(p ? pollLines(p) : [])]);
-      });
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) => client.vote(id, pollId, options),
+        async (_, { client, group: id }) => {
+          const p = (await client.polls(id)).find((x) => x.id === pollId || x.id.startsWith(pollId));
+          printResult(cmd, p ?? { id: pollId }, ["Voted.", ...(p ? pollLines(p) : [])]);
+        },
+      );
     });
 
   poll
@@ -79,9 +80,7 @@ export function register(program: Command): void {
     .argument("<group>", "group id or name")
     .option("--offline", "do not check the relays first")
     .action(async (ref: string, opts: { offline?: boolean }, cmd: Command) => {
-      await withClient(cmd, async (client) => {
-        await freshen(cmd, client, opts.offline);
-        const id = await resolveGroup(client, ref);
+      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = await client.polls(id);
         printResult(cmd, list, () => (list.length === 0 ? ["No polls yet."] : list.flatMap(pollLines)));
       });
