@@ -1,7 +1,8 @@
 /**
  * The client's `Store` port: everything a Rally device keeps locally, behind a handful of async
- * methods that behave the same over SQLite (Node, `sqlite.ts`) and IndexedDB (browsers,
- * `indexeddb.ts`). Both adapters run the one shared suite in `conformance.ts`.
+ * methods that behave the same over SQLite (Node, `platform/node/sqliteStore.ts`) and IndexedDB
+ * (browsers, `platform/browser/indexedDbStore.ts`). Both adapters run the one shared suite in
+ * `conformance.ts`.
  *
  * Runs in: Node and browsers (types only, no I/O).
  *
