@@ -8,7 +8,7 @@
  */
 
 import { getEventHash } from "nostr-tools/pure";
-import type { PubkeyHex } from "../nostr/event.ts";
+import { isLowerHex, isUnixSeconds, type PubkeyHex } from "../nostr/event.ts";
 import { err, ok as okResult, type Result } from "../nostr/result.ts";
 import { checkRumorShape, type Rumor } from "../nostr/rumor.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -58,15 +58,11 @@ export const MAX_TAGS = 1000;
 export const MAX_TAG_ITEMS = 16;
 export const MAX_TAG_ITEM_LENGTH = 8 * 1024;
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/** 64 lowercase hex characters: an event id or a pubkey's shape. */
+export const isHex64 = (value: unknown): value is string => isLowerHex(value, 64);
 
-export function isHex64(value: unknown): value is string {
-  return typeof value === "string" && HEX64.test(value);
-}
-
-export function isUnixSeconds(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
+/** The nostr layer's `created_at` check, for the builders that import it beside the rumor helpers. */
+export { isUnixSeconds };
 
 /** Builds a rumor from its parts, computing the NIP-01 id. */
 export function makeRumor(input: {

@@ -64,6 +64,11 @@ export function isLowerHex(s: unknown, chars: number): s is string {
   return typeof s === "string" && s.length === chars && HEX_LOWER.test(s);
 }
 
+/** A NIP-01 `created_at`: unix seconds, a non-negative safe integer. */
+export function isUnixSeconds(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
 export function isEventId(s: unknown): s is EventId {
   return isLowerHex(s, 64);
 }
@@ -89,8 +94,7 @@ export function parseEvent(
   if (!isEventId(id)) return err("id must be 64 lowercase hex characters");
   if (!isPubkeyHex(pubkey)) return err("pubkey must be 64 lowercase hex characters");
   if (!isLowerHex(sig, 128)) return err("sig must be 128 lowercase hex characters");
-  if (typeof created_at !== "number" || !Number.isSafeInteger(created_at) || created_at < 0)
-    return err("created_at must be a non-negative integer (unix seconds)");
+  if (!isUnixSeconds(created_at)) return err("created_at must be a non-negative integer (unix seconds)");
   if (typeof kind !== "number" || !Number.isInteger(kind) || kind < 0 || kind > MAX_KIND)
     return err(`kind must be an integer between 0 and ${MAX_KIND}`);
   if (typeof content !== "string") return err("content must be a string");

@@ -8,7 +8,7 @@
  */
 
 import { getEventHash } from "nostr-tools/pure";
-import { isLowerHex, isPubkeyHex, MAX_KIND, type PubkeyHex } from "./event.ts";
+import { isLowerHex, isPubkeyHex, isUnixSeconds, MAX_KIND, type PubkeyHex } from "./event.ts";
 import { err, ok, type Result } from "./result.ts";
 
 /** An unsigned Nostr event with its NIP-01 id (NIP-59 "rumor"). */
@@ -54,9 +54,6 @@ export interface CheckRumorOptions {
   /** How messages name the rumor ("rumor", "message", "welcome"…). */
   what?: string;
 }
-
-/** A time in unix seconds: a non-negative safe integer. */
-const isUnixSeconds = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 /**
  * Checks that an unknown value is a well-formed rumor whose id is its NIP-01 hash, within `limits`.

@@ -6,6 +6,7 @@
  */
 
 import { base64, base64urlnopad } from "@scure/base";
+import { isLowerHex } from "../nostr/event.ts";
 import { fail } from "./errors.ts";
 
 /** `TextEncoder`/`TextDecoder` exist in every runtime Rally targets; typed here because this package
@@ -69,12 +70,8 @@ export function decodeBase64Url(text: string, maxBytes: number, what: string): U
   }
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
 /** True for 64 lowercase hex characters (event ids, pubkeys, 32-byte values). */
-export function isHex64(value: unknown): value is string {
-  return typeof value === "string" && HEX64.test(value);
-}
+export const isHex64 = (value: unknown): value is string => isLowerHex(value, 64);
 
 /** Compares two byte strings in time independent of where they differ. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
