@@ -18,7 +18,7 @@ import { Transport } from "./net/transport.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import type { Store } from "./store/store.ts";
 
-export interface CoreOptions {
+export interface DeviceOptions {
   store: Store;
   WebSocket: WebSocketConstructor;
   /** Opens a passphrase-protected account at start. */
@@ -27,7 +27,7 @@ export interface CoreOptions {
   origin?: string;
   /**
    * The device's clock, unix milliseconds (tests may pass one set wrong). Rally stamps with the
-   * relays' time instead when this clock is more than a minute off theirs (`Core.nowMs`).
+   * relays' time instead when this clock is more than a minute off theirs (`Device.nowMs`).
    */
   nowMs?: () => number;
   /** How long one fetch waits for relays (ms). */
@@ -43,10 +43,10 @@ export interface CoreOptions {
 
 export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
 
-export class Core {
+export class Device {
   readonly store: Store;
   readonly transport: Transport;
-  readonly options: CoreOptions;
+  readonly options: DeviceOptions;
   account: AccountRecord | null = null;
   secrets: AccountSecrets | null = null;
   private readonly listeners = new Set<ChangeListener>();
@@ -61,7 +61,7 @@ export class Core {
    */
   restamp: ((event: NostrEvent) => Promise<NostrEvent | null>) | null = null;
 
-  constructor(options: CoreOptions) {
+  constructor(options: DeviceOptions) {
     this.options = options;
     this.store = options.store;
     this.deviceLock = options.deviceLock ?? inProcessDeviceLock();

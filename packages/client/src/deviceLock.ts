@@ -3,7 +3,7 @@
  * device's MLS states, outbox and group records is made under, across every process and tab that
  * opens the same store. MLS states are values read, advanced and written back; two engines that read
  * the same state both encrypt at the same sender generation, and receivers keep only the first
- * ciphertext of each generation — the other message is lost for good. `Core.exclusive` holds this
+ * ciphertext of each generation — the other message is lost for good. `Device.exclusive` holds this
  * lock for the whole of each step and re-reads what it caches once it has it.
  *
  * This file holds the port and the in-process lock (one engine, nothing else opens the store: tests

@@ -1,11 +1,11 @@
 /**
  * `RallyClient` (api.ts) over the client's parts: the account service, the group service and its
- * receiving side, the app service (chat, events, polls) and invite links, sharing one `Core`
+ * receiving side, the app service (chat, events, polls) and invite links, sharing one `Device`
  * (store, relay transport, durable outbox). The same code runs in Node over SQLite
  * (`platform/node/nodeClient.ts`, `createNodeClient`) and in a browser worker over IndexedDB
  * (`platform/browser/browserClient.ts`, `createBrowserClient`).
  *
- * Every method that changes state runs under the core's lock (`Core.step`), persists before it
+ * Every method that changes state runs under the device's lock (`Device.step`), persists before it
  * resolves, and leaves network sends to the outbox. Methods that make an MLS commit (invite,
  * remove, rename) also wait a little for a relay to take the commit and settle it (the `Syncer`),
  * so the welcome can go out at once when the relays are up; otherwise the next `sync()` finishes
@@ -44,7 +44,7 @@ import type {
   RsvpStatus,
   SyncReport,
 } from "./api.ts";
-import { Core, type CoreOptions } from "./device.ts";
+import { Device, type DeviceOptions } from "./device.ts";
 import { rallyError } from "./errors.ts";
 import { AppService } from "./group/appService.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
@@ -61,7 +61,7 @@ import { keys } from "./store/keys.ts";
 import { Invitations } from "./sync/invitations.ts";
 import { Syncer } from "./sync/syncer.ts";
 
-export interface RallyOptions extends CoreOptions {
+export interface RallyOptions extends DeviceOptions {
   /** Relays for a new account when the person names none. */
   defaultRelays?: string[];
   /**
@@ -88,7 +88,7 @@ function configureEngineOnce(crypto: MlsCryptoBackend | undefined): void {
 }
 
 export class Rally implements RallyClient {
-  readonly core: Core;
+  readonly core: Device;
   readonly accounts: AccountService;
   readonly groupsSvc: GroupService;
   readonly app: AppService;
@@ -98,7 +98,7 @@ export class Rally implements RallyClient {
   private readonly defaultRelays: string[] | undefined;
 
   private constructor(options: RallyOptions) {
-    this.core = new Core(options);
+    this.core = new Device(options);
     this.accounts = new AccountService(this.core);
     this.groupsSvc = new GroupService(this.core, this.accounts);
     this.app = new AppService(this.groupsSvc);
@@ -144,7 +144,7 @@ export class Rally implements RallyClient {
     return client;
   }
 
-  /** A step under the device lock once the relays' time is known (`Core.step`). */
+  /** A step under the device lock once the relays' time is known (`Device.step`). */
   private run<T>(fn: () => Promise<T>, relays: readonly string[] | null = []): Promise<T> {
     return this.core.step(fn, relays);
   }

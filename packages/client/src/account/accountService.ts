@@ -10,7 +10,7 @@
  */
 import { createPerson, encryptSecretKey, npubEncode } from "@rally/protocol/identity";
 import type { AccountInfo } from "../api.ts";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import { asRallyError, rallyError } from "../errors.ts";
 import { keys } from "../store/keys.ts";
 import {
@@ -31,7 +31,7 @@ export const RECOVERED_NAME = "Me";
 export class AccountService {
   readonly keyPackages: KeyPackages;
 
-  constructor(private readonly core: Core) {
+  constructor(private readonly core: Device) {
     this.keyPackages = new KeyPackages(core);
   }
 

@@ -25,7 +25,7 @@ import {
 } from "@rally/protocol/mls";
 import { buildInboxRelaysEvent, buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
@@ -58,7 +58,7 @@ export interface KeyPackageRecord {
 export class KeyPackages {
   private device: DeviceIdentity | null = null;
 
-  constructor(private readonly core: Core) {}
+  constructor(private readonly core: Device) {}
 
   /** This device's MLS identity, created on first use. */
   async identity(): Promise<DeviceIdentity> {

@@ -50,7 +50,7 @@ import {
 } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { AccountService } from "../account/accountService.ts";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import { asRallyError, rallyError } from "../errors.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
@@ -82,7 +82,7 @@ const INLINE_TREE_MEMBERS = 100;
 
 export class GroupService {
   constructor(
-    readonly core: Core,
+    readonly core: Device,
     readonly account: AccountService,
   ) {}
 

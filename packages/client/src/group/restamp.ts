@@ -1,7 +1,7 @@
 /**
  * Stamping again what a relay refused for its time (the outbox's `restamp`, `net/outbox.ts`): a
  * device whose clock was wrong when it wrote a message sends the same message with the time it
- * knows now (`Core.now`, the relays' time once learned).
+ * knows now (`Device.now`, the relays' time once learned).
  *
  * What can be stamped again, and what cannot:
  *

@@ -5,10 +5,13 @@
  * Runs in: Node and browsers.
  */
 import type { GroupSummary } from "../api.ts";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 
-export async function groupSummary(core: Core, rec: GroupRecord): Promise<GroupSummary & { epoch: number }> {
+export async function groupSummary(
+  core: Device,
+  rec: GroupRecord,
+): Promise<GroupSummary & { epoch: number }> {
   const me = core.account?.pubkey ?? "";
   const unread = await core.store.countRumors({
     group: rec.id,

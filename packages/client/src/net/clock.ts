@@ -4,7 +4,7 @@
  * events dated too far ahead of their own clock (Rally's relay: more than 15 minutes), and every
  * reader files a message by the time its sender's device stamped on it, so a device whose clock is
  * wrong either loses what it sends or files it in the wrong place. Rally stamps with the relays'
- * time instead once it knows how far off the device is (`Core.nowMs`).
+ * time instead once it knows how far off the device is (`Device.nowMs`).
  *
  * The estimate is the median over relays of each relay's latest sample, so one relay with a wrong
  * clock does not move it. A `Date` header has one-second resolution and the request takes a round

@@ -7,7 +7,7 @@
  * Runs in: Node and browsers.
  */
 import type { PendingInvite } from "../api.ts";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import { rallyError } from "../errors.ts";
 import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
@@ -23,7 +23,7 @@ import {
 } from "./welcomes.ts";
 
 export class Invitations {
-  private readonly core: Core;
+  private readonly core: Device;
 
   constructor(
     private readonly groups: GroupService,

@@ -11,7 +11,7 @@
 
 import { parseInviteLink } from "@rally/protocol/wire";
 import type { DeliveryReport, SyncReport } from "../api.ts";
-import type { Core } from "../device.ts";
+import type { Device } from "../device.ts";
 import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import { isLive } from "../group/groupRecord.ts";
@@ -33,7 +33,7 @@ export const SOON_MS = 300;
 const WRAP_LOOKBACK_SECONDS = 3 * 24 * 3600;
 
 export class Syncer {
-  private readonly core: Core;
+  private readonly core: Device;
   private live = false;
   private liveTimer: ReturnType<typeof setInterval> | undefined;
   private soonTimer: ReturnType<typeof setTimeout> | undefined;

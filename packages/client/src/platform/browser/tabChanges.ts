@@ -8,7 +8,7 @@
  * Runs in: browsers (windows and workers).
  */
 import type { ChangeListener } from "../../api.ts";
-import type { Core } from "../../device.ts";
+import type { Device } from "../../device.ts";
 
 type Change = Parameters<ChangeListener>[0];
 
@@ -21,7 +21,7 @@ interface Channel {
 type ChannelConstructor = new (name: string) => Channel;
 
 /** Starts passing changes between this engine and the other tabs'; returns how to stop. */
-export function shareChangesAcrossTabs(core: Core, dbName: string): () => void {
+export function shareChangesAcrossTabs(core: Device, dbName: string): () => void {
   const Impl = (globalThis as { BroadcastChannel?: ChannelConstructor }).BroadcastChannel;
   if (!Impl) return () => undefined;
   const channel = new Impl(`rally-changes:${dbName}`);
