@@ -13,8 +13,8 @@ import {
   v2 as nip44v2,
 } from "nostr-tools/nip44";
 import { createRumor } from "nostr-tools/nip59";
-import type { NostrEvent } from "nostr-tools/pure";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import type { EventFields, NostrEvent } from "../nostr/event.ts";
 import { isValidPubkey } from "../nostr/sign.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { base64Length, eventFrameBytes, utf8Encode } from "./bytes.ts";
@@ -70,7 +70,8 @@ function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
   );
   const oneTimeKey = generateSecretKey();
   try {
-    return finalizeEvent(
+    // Signed here by nostr-tools (its field order is what relays have always received).
+    const wrap: EventFields = finalizeEvent(
       {
         kind: KIND_GIFT_WRAP,
         content: nip44Encrypt(JSON.stringify(seal), getConversationKey(oneTimeKey, input.recipientPubkey)),
@@ -79,6 +80,7 @@ function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
       },
       oneTimeKey,
     );
+    return wrap as NostrEvent;
   } finally {
     oneTimeKey.fill(0);
   }

@@ -5,8 +5,7 @@
  * skipped and counted) but refuses a list with no usable relay, since a welcome sent nowhere is lost.
  */
 
-import type { EventTemplate, NostrEvent } from "nostr-tools/pure";
-import type { PubkeyHex } from "../nostr/event.ts";
+import type { EventTemplate, NostrEvent, PubkeyHex } from "../nostr/event.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { fail, MarmotError } from "./errors.ts";
 import { checkSignedEvent, defaultVerify, type VerifyEvent } from "./eventShape.ts";

@@ -24,11 +24,10 @@
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
-import type { NostrEvent } from "nostr-tools/pure";
 import { getPublicKey } from "nostr-tools/pure";
 import { decodeCredentialData, verifyDeviceBinding } from "../mls/credential.ts";
 import { decodeKeyPackage } from "../mls/keyPackage.ts";
-import type { PubkeyHex } from "../nostr/event.ts";
+import type { EventFields, NostrEvent, PubkeyHex } from "../nostr/event.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { equalBytes, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
 import { fail, MarmotError } from "./errors.ts";
@@ -132,7 +131,7 @@ export function wrapJoinRequest(input: {
   link: InviteLink;
   joinerSecretKey: Uint8Array;
   /** The joiner's signed kind 30443 event (the admin adds this key package). */
-  keyPackageEvent: NostrEvent;
+  keyPackageEvent: EventFields;
   name: string;
   /** Where the welcome should go (the joiner's inbox relays). */
   inboxRelays: readonly string[];

@@ -16,8 +16,7 @@
  */
 
 import { bytesToHex, randomBytes } from "@noble/hashes/utils.js";
-import type { EventTemplate } from "nostr-tools/pure";
-import type { PubkeyHex } from "../nostr/event.ts";
+import type { EventTemplate, PubkeyHex } from "../nostr/event.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { decodeBase64, encodeBase64, isHex64 } from "./bytes.ts";
 import { fail } from "./errors.ts";

@@ -16,8 +16,8 @@
 
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { bytesToHex, concatBytes, hexToBytes, randomBytes } from "@noble/hashes/utils.js";
-import type { NostrEvent } from "nostr-tools/pure";
 import { generateSecretKey } from "../identity/keys.ts";
+import type { NostrEvent } from "../nostr/event.ts";
 import { signEvent } from "../nostr/sign.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { decodeBase64, encodeBase64, isHex64, utf8Encode } from "./bytes.ts";

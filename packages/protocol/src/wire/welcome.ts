@@ -16,9 +16,8 @@
  * The answer tag is what binds a welcome to the join request it answers (joinRequest.ts).
  */
 
-import type { NostrEvent } from "nostr-tools/pure";
 import { getEventHash } from "nostr-tools/pure";
-import type { PubkeyHex } from "../nostr/event.ts";
+import type { NostrEvent, PubkeyHex } from "../nostr/event.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { base64Length, decodeBase64, encodeBase64, hasUnsafeChars, isHex64, utf8Encode } from "./bytes.ts";
 import { fail } from "./errors.ts";
