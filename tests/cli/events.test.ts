@@ -116,7 +116,11 @@ describe("events, RSVPs, waitlist, polls and iCalendar through the CLI", { timeo
     // The host's device (Alice's) confirms places in the order it receives the answers: Bob's first.
     await listEvents(alice());
     // Guests come only with "going": with "maybe" they are left out, the answer itself is taken.
-    await carol().ok("event", "rsvp", GROUP, eventId, "maybe", "--guests", "2");
+    // The same rule as the client's (client.rsvp returns { status: "maybe", guests: 0, guestsLeftOut: 2 }).
+    expect(await carol().ok("event", "rsvp", GROUP, eventId, "maybe", "--guests", "2")).toMatchObject({
+      rsvp: "maybe",
+      guests: 0,
+    });
     await carol().ok("event", "rsvp", GROUP, eventId, "going", "--guests", "1");
     // Bob (1) + Carol and her guest (2) would be 3 > 2 places: Carol waits.
     let [e] = await listEvents(alice());
