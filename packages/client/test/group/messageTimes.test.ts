@@ -140,7 +140,8 @@ describe("a message is filed between its epoch's start and its receipt", { timeo
     expect(seen.createdAt).toBeGreaterThanOrEqual(joinedAt?.createdAt ?? Number.POSITIVE_INFINITY);
     expect(seen.createdAt).toBeLessThanOrEqual(carol.core.now() + MAX_CLOCK_SKEW);
 
-    // What Alice writes next comes after it everywhere.
+    // What Alice writes next comes after it everywhere (a second later, so no tie is broken by id).
+    w.clock.offsetMs += 2_000;
     await alice.sendChat(g, "no worries");
     await alice.deliver(8_000);
     await syncAll([carol]);
