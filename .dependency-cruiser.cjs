@@ -170,8 +170,14 @@ module.exports = {
       name: "no-relative-import-into-another-package",
       severity: "error",
       comment:
-        "Import another package by its name and exports (@rally/protocol/mls, @rally/client/node, …), not by a relative path into its folder. Only the root's tests/ and bench/ may reach into src by path.",
-      from: { path: "^(packages|apps)/([^/]+)/" },
+        "Import another package by its name and exports (@rally/protocol/mls, @rally/client/node, …), not by a relative path into its folder. Only the root's tests/ and bench/ may reach into src by path, and two client tests named here.",
+      from: {
+        path: "^(packages|apps)/([^/]+)/",
+        // Two client tests work below protocol's public surface on purpose: the hostile-member
+        // harness drives the engine's own ts-mls copy to build commits an honest device never
+        // makes, and the Node crypto backend runs protocol's backend conformance kit.
+        pathNot: "^packages/client/test/(hostile/harness|platform/nodeCrypto\\.test)\\.ts$",
+      },
       to: { dependencyTypes: ["local"], path: "^(packages|apps)/", pathNot: "^$1/$2/" },
     },
     {

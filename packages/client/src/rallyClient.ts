@@ -52,13 +52,13 @@ import { GroupService } from "./group/groupService.ts";
 import { InviteLinks } from "./group/inviteLinks.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
 import { adminsAfter, checkGroupName, checkInvite, checkRemove, checkRename } from "./group/permissions.ts";
-import { sequencePlaces } from "./group/placeSequencer.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
 import { groupSummary } from "./group/summaries.ts";
 import { overallState } from "./net/relayPool.ts";
 import { keys } from "./store/keys.ts";
 import { Invitations } from "./sync/invitations.ts";
+import { sequencePlaces } from "./sync/places.ts";
 import { Syncer } from "./sync/syncer.ts";
 
 export interface RallyOptions extends DeviceOptions {

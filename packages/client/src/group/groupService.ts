@@ -64,7 +64,7 @@ import {
   type PendingCommit,
   withEpochKey,
 } from "./groupRecord.ts";
-import { welcomeAnswer } from "./inviteLinks.ts";
+import { welcomeAnswer } from "./joinRequests.ts";
 import {
   dropPendingOps,
   dropStateOps,

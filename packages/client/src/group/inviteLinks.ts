@@ -48,9 +48,10 @@ import { asRallyError, rallyError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
-import type { Store, WriteOp } from "../store/store.ts";
+import type { WriteOp } from "../store/store.ts";
 import type { GroupRecord, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
+import type { JoinRequestRecord } from "./joinRequests.ts";
 
 /** An Add carries the whole key package (~374 B): 300 of them keep a commit under the 131,068-byte
  * limit of a kind 445 message (measured by bench/mls/limits.ts: 111,727 B for 300). */
@@ -92,22 +93,6 @@ export interface LinkRecord {
   origin?: "here" | "shared";
   /** Why the link was revoked without anyone asking (an admin who knew it left or was demoted). */
   revokedReason?: string;
-}
-
-export interface JoinRequestRecord {
-  id: string;
-  link: string;
-  joiner: string;
-  name: string;
-  keyPackageEvent: NostrEvent;
-  inbox: string[];
-  requestedAt: number;
-  state: "pending" | "added" | "refused";
-  /** Let in without an admin's approval (the link did not ask for it). */
-  auto: boolean;
-  reason?: string;
-  /** What the welcome must carry to answer this request (`joinAnswer`); absent in older records. */
-  answer?: string;
 }
 
 /** Rally's inner kind for an invite link shared with the other admins (only ever inside a seal, kind 1925). */
@@ -222,15 +207,6 @@ export async function linksAfterAdminChange(
     });
   }
   return ops;
-}
-
-/** The answer the welcome to join request `via` must carry (stored when the request was read). */
-export async function welcomeAnswer(
-  store: Store,
-  group: string,
-  via: { link: string; request: string },
-): Promise<string | undefined> {
-  return (await store.get<JoinRequestRecord>(keys.joinRequest(group, via.request)))?.answer;
 }
 
 /** `ws://host:port` → `http://host:port/`: `rally serve` serves the web app where its relay is. */

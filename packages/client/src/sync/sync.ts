@@ -17,10 +17,11 @@ import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
-import type { JoinRequestRecord, JoinSent } from "../group/inviteLinks.ts";
+import type { JoinSent } from "../group/inviteLinks.ts";
+import type { JoinRequestRecord } from "../group/joinRequests.ts";
 import { loadState } from "../group/mlsStore.ts";
-import { sequencePlaces } from "../group/placeSequencer.ts";
 import { keys } from "../store/keys.ts";
+import { sequencePlaces } from "./places.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
 import { INBOX, processWelcomes } from "./welcomes.ts";
 
