@@ -21,6 +21,7 @@ import {
   KIND_SEALED,
   KIND_TIME_EVENT,
 } from "../nostr/kinds.ts";
+import { INNER_KINDS } from "../wire/innerRumor.ts";
 
 /** The kinds of inner messages, from the one kinds table (nostr/kinds.ts). */
 export {
@@ -40,21 +41,10 @@ export {
 /**
  * Inner kinds a Rally group carries (docs/PROTOCOL.md "Inner messages" plus "Names"): chat,
  * reactions, deletions, NIP-52 events and RSVPs, NIP-88 polls, sealed-for-hosts, hosts'
- * confirmations of places, and kind 0 names. Senders encode and receivers decode with this set.
+ * confirmations of places (the wire's own set, wire/innerRumor.ts), and kind 0 names. Senders
+ * encode and receivers decode with this set.
  */
-export const RALLY_INNER_KINDS: ReadonlySet<number> = new Set([
-  KIND_PROFILE,
-  KIND_CHAT,
-  KIND_REACTION,
-  KIND_DELETION,
-  KIND_DATE_EVENT,
-  KIND_TIME_EVENT,
-  KIND_RSVP,
-  KIND_POLL,
-  KIND_POLL_RESPONSE,
-  KIND_SEALED,
-  KIND_PLACES,
-]);
+export const RALLY_INNER_KINDS: ReadonlySet<number> = new Set([...INNER_KINDS, KIND_PROFILE]);
 
 /** `["rally_capacity", "<positive integer>"]` on 31922/31923: seats, counting guests. */
 export const TAG_CAPACITY = "rally_capacity";
