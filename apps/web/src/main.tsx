@@ -6,7 +6,7 @@ import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.tsx";
 import { ClientProvider } from "./app/client.tsx";
-import { startEngine } from "./app/engine.ts";
+import { startEngine } from "./app/startEngine.ts";
 import { registerServiceWorker } from "./pwa/register.ts";
 import "./styles/app.css";
 

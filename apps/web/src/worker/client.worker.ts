@@ -5,6 +5,6 @@
  */
 import { serveClient } from "../rpc/clientBridge.ts";
 import type { Endpoint } from "../rpc/wire.ts";
-import { openEngine } from "./engine.ts";
+import { openEngine } from "./openEngine.ts";
 
 serveClient(openEngine(self.location), self as unknown as Endpoint);

@@ -6,7 +6,7 @@ import {
   sanitizeDocument,
   sanitizeInline,
   sanitizeRecord,
-} from "./sanitize.ts";
+} from "../../src/cli/sanitize.ts";
 
 const ESC = "\u001b";
 const BEL = "\u0007";

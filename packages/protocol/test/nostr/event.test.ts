@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { computeEventId, eventToJson, firstTagValue, parseEvent, tagValues } from "./event.ts";
+import { computeEventId, eventToJson, firstTagValue, parseEvent, tagValues } from "../../src/nostr/event.ts";
 
 const sk = generateSecretKey();
 const signed = finalizeEvent(

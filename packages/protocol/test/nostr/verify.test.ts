@@ -1,7 +1,7 @@
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import type { NostrEvent } from "./event.ts";
-import { jsVerifier, loadVerifier } from "./verify.ts";
+import type { NostrEvent } from "../../src/nostr/event.ts";
+import { jsVerifier, loadVerifier } from "../../src/nostr/verify.ts";
 
 const e = finalizeEvent(
   { kind: 1, created_at: 1, tags: [["p", "x"]], content: "hi" },

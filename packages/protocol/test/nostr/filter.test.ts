@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { NostrEvent } from "./event.ts";
+import type { NostrEvent } from "../../src/nostr/event.ts";
 import {
   compareNewestFirst,
   type Filter,
@@ -9,7 +9,7 @@ import {
   matchFilters,
   parseFilter,
   tagConditions,
-} from "./filter.ts";
+} from "../../src/nostr/filter.ts";
 
 const ev = (over: Partial<NostrEvent> = {}): NostrEvent =>
   ({

@@ -1,10 +1,10 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import type { NostrEvent } from "./event.ts";
-import { deletionTargets } from "./nip09.ts";
-import { isExpired, readExpiration } from "./nip40.ts";
-import { checkAuthEvent, makeAuthEvent, relayHost } from "./nip42.ts";
-import { isProtected } from "./nip70.ts";
+import type { NostrEvent } from "../../src/nostr/event.ts";
+import { deletionTargets } from "../../src/nostr/nip09.ts";
+import { isExpired, readExpiration } from "../../src/nostr/nip40.ts";
+import { checkAuthEvent, makeAuthEvent, relayHost } from "../../src/nostr/nip42.ts";
+import { isProtected } from "../../src/nostr/nip70.ts";
 
 const sk = generateSecretKey();
 const pk = getPublicKey(sk);

@@ -10,7 +10,7 @@ import {
   reasonPrefix,
   serializeClientMessage,
   serializeRelayMessage,
-} from "./messages.ts";
+} from "../../src/nostr/messages.ts";
 
 const ev = finalizeEvent({ kind: 1, created_at: 1, tags: [], content: "x" }, generateSecretKey());
 

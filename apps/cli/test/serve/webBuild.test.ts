@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { staleReason } from "./webBuild.ts";
+import { staleReason } from "../../src/serve/webBuild.ts";
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), "rally-webbuild-"));
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));

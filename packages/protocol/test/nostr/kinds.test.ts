@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventAddress, kindClass, parseAddress, replacementKey, supersedes } from "./kinds.ts";
+import { eventAddress, kindClass, parseAddress, replacementKey, supersedes } from "../../src/nostr/kinds.ts";
 
 describe("kind classes (NIP-01)", () => {
   it.each([

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { utf8ByteLength } from "./utf8.ts";
+import { utf8ByteLength } from "../../src/nostr/utf8.ts";
 
 describe("utf8ByteLength", () => {
   it("agrees with Buffer.byteLength on any string, lone surrogates included", () => {

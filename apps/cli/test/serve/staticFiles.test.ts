@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cacheControl, resolveRequestPath } from "./staticFiles.ts";
+import { cacheControl, resolveRequestPath } from "../../src/serve/staticFiles.ts";
 
 let base: string;
 let root: string;
