@@ -16,7 +16,7 @@
  */
 
 import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/protocol/mls";
-import { loadVerifier } from "@rally/protocol/nostr";
+import { KIND_CHAT, loadVerifier } from "@rally/protocol/nostr";
 import { readAccountRecord } from "./account/accountRecord.ts";
 import { AccountService } from "./account/accountService.ts";
 import type {
@@ -426,7 +426,7 @@ export class Rally implements RallyClient {
   markRead(group: GroupRef): Promise<void> {
     return this.run(async () => {
       const rec = await this.groupsSvc.record(group);
-      const newest = await this.core.store.rumors({ group, kinds: [9], limit: 1 });
+      const newest = await this.core.store.rumors({ group, kinds: [KIND_CHAT], limit: 1 });
       const lastRead = Math.max(rec.lastRead, newest[0]?.created_at ?? 0, this.core.now());
       await this.core.store.batch([this.groupsSvc.putRecord({ ...rec, lastRead })]);
       this.core.emit("groups", group);

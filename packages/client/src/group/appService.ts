@@ -37,6 +37,7 @@ import {
   TextInputError,
 } from "@rally/protocol/app";
 import { calendarToIcs, eventToIcs, icsToEvents } from "@rally/protocol/ics";
+import { KIND_CHAT, KIND_DELETION, KIND_POLL_RESPONSE, KIND_REACTION } from "@rally/protocol/nostr";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import type {
   ChatEntry,
@@ -58,7 +59,7 @@ import { loadNotices, mergeHistory, messageEpochsNear, noticeEntries } from "./n
 import { parsePerson, shortNpub } from "./people.ts";
 import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
 
-const CHAT_KINDS = new Set([5, 7, 9]);
+const CHAT_KINDS = new Set([KIND_DELETION, KIND_REACTION, KIND_CHAT]);
 
 function inputError(e: unknown): Error {
   // Text limits and blank text are refused in whole sentences ("The message is empty.").
@@ -479,7 +480,7 @@ export class AppService {
     if (!poll.multiple && chosen.length > 1)
       throw rallyError("bad-input", "This poll takes one choice only.");
     const mine = (
-      await this.core.store.rumors({ group: id, kinds: [1018], authors: [this.me()], limit: 1 })
+      await this.core.store.rumors({ group: id, kinds: [KIND_POLL_RESPONSE], authors: [this.me()], limit: 1 })
     )[0];
     const createdAt = mine ? Math.max(this.core.now(), mine.created_at + 1) : this.core.now();
     await this.send(id, () =>

@@ -36,6 +36,7 @@ import {
   updateGroupData,
   type Welcome,
 } from "@rally/protocol/mls";
+import { KIND_INBOX_RELAYS } from "@rally/protocol/nostr";
 import {
   encodeInnerRumor,
   inboxRelaysFilter,
@@ -56,6 +57,7 @@ import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import { filedAt, type RumorEnvelope, withFloor } from "./appViews.ts";
+import { changeKindsOf } from "./changeKinds.ts";
 import {
   type GroupRecord,
   type Intent,
@@ -233,7 +235,7 @@ export class GroupService {
     ];
     await this.core.store.batch(ops);
     this.core.wakeOutbox();
-    this.core.emit(rumor.kind === 9 || rumor.kind === 7 || rumor.kind === 5 ? "chat" : "events", id);
+    for (const change of changeKindsOf([rumor.kind])) this.core.emit(change, id);
     return event.id;
   }
 
@@ -267,7 +269,7 @@ export class GroupService {
     for (const e of events) {
       if (e.pubkey !== pubkey) continue;
       try {
-        if (e.kind === 10050) {
+        if (e.kind === KIND_INBOX_RELAYS) {
           const parsed = parseInboxRelaysEvent(e);
           if (parsed.createdAt > inboxAt) {
             inbox = parsed.relays;

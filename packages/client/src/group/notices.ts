@@ -16,6 +16,7 @@
  *
  * Runs in: Node and browsers (pure, but for `loadNotices`).
  */
+import { KIND_CHAT } from "@rally/protocol/nostr";
 import type { ChatEntry, ChatMessage, ChatNotice, NoticeKind } from "../api.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
@@ -316,7 +317,7 @@ export async function messageEpochsNear(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const at of new Set(notices.map((n) => n.createdAt))) {
-    for (const row of await store.rumors({ group: groupId, kinds: [9], since: at, until: at })) {
+    for (const row of await store.rumors({ group: groupId, kinds: [KIND_CHAT], since: at, until: at })) {
       const env = envelopeOf(row);
       if (env && Number.isSafeInteger(env.e)) out.set(row.id, env.e);
     }

@@ -4,6 +4,7 @@
  *
  * Runs in: Node and browsers.
  */
+import { KIND_CHAT } from "@rally/protocol/nostr";
 import type { GroupSummary } from "../api.ts";
 import type { Device } from "../device.ts";
 import type { GroupRecord } from "./groupRecord.ts";
@@ -15,7 +16,7 @@ export async function groupSummary(
   const me = core.account?.pubkey ?? "";
   const unread = await core.store.countRumors({
     group: rec.id,
-    kinds: [9],
+    kinds: [KIND_CHAT],
     since: rec.lastRead + 1,
     excludeAuthors: [me],
   });

@@ -35,6 +35,7 @@ import {
   epoch as stateEpoch,
 } from "@rally/protocol/mls";
 import type { PubkeyHex } from "@rally/protocol/nostr";
+import { KIND_GROUP_MESSAGE } from "@rally/protocol/nostr";
 import {
   checkRumorSender,
   decodeInnerRumor,
@@ -44,6 +45,7 @@ import {
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { filedAt, withFloor } from "../group/appViews.ts";
+import { changeKindsOf } from "../group/changeKinds.ts";
 import {
   type AppliedCommit,
   type GroupRecord,
@@ -67,7 +69,6 @@ import {
 import { dropNoticeOps, noticeOps } from "../group/notices.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
-import { changeKindsOf } from "./changeKinds.ts";
 
 export interface BatchResult {
   /** The group's epoch moved (fetch its new routing tag). */
@@ -360,7 +361,7 @@ export async function processGroupEvents(
     let events: readonly NostrEvent[];
     try {
       ({ events } = await svc.core.transport.fetch(svc.core.transport.anonymous, rec.relays, [
-        { kinds: [445], "#h": [key.tag], limit: PROBE_LIMIT },
+        { kinds: [KIND_GROUP_MESSAGE], "#h": [key.tag], limit: PROBE_LIMIT },
       ]));
     } catch {
       return false;

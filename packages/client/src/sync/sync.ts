@@ -10,8 +10,9 @@
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
-import { buildProfileRumor } from "@rally/protocol/app";
+import { buildProfileRumor, KIND_PROFILE } from "@rally/protocol/app";
 import { pendingProposalCount } from "@rally/protocol/mls";
+import { KIND_GIFT_WRAP } from "@rally/protocol/nostr";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
@@ -53,7 +54,7 @@ export async function syncInbox(
   const cursor = await core.store.get<number>(keys.cursor("*", INBOX));
   const started = core.now();
   const filter: { kinds: number[]; "#p": string[]; since?: number } = {
-    kinds: [1059],
+    kinds: [KIND_GIFT_WRAP],
     "#p": [account.pubkey],
   };
   if (cursor !== undefined) filter.since = Math.max(0, cursor - WRAP_SLACK_SECONDS);
@@ -179,10 +180,16 @@ export async function sendNames(svc: GroupService, app: AppService, rec: GroupRe
   // for everyone: when the group already knows their name (the directory its inviter sent), keep it.
   const known = snap.names.get(account.pubkey);
   const name = account.recovered && account.name === RECOVERED_NAME && known ? known : account.name;
-  await svc.sendRumor(
-    rec.id,
-    buildProfileRumor({ pubkey: account.pubkey, name, createdAt: svc.core.now(), directory }),
-  );
+  // Names are dated to the second and the newest wins: a rename in the same second as this device's
+  // last name must still come after it, or the group would keep either at random.
+  const [last] = await svc.core.store.rumors({
+    group: rec.id,
+    kinds: [KIND_PROFILE],
+    authors: [account.pubkey],
+    limit: 1,
+  });
+  const createdAt = Math.max(svc.core.now(), (last?.created_at ?? 0) + 1);
+  await svc.sendRumor(rec.id, buildProfileRumor({ pubkey: account.pubkey, name, createdAt, directory }));
   if (await svc.core.store.get(namesOwedKey(rec.id)))
     await svc.core.store.batch([{ op: "delete", key: namesOwedKey(rec.id) }]);
 }

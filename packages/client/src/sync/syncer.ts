@@ -9,6 +9,7 @@
  * Runs in: Node and browsers.
  */
 
+import { KIND_GIFT_WRAP } from "@rally/protocol/nostr";
 import { parseInviteLink } from "@rally/protocol/wire";
 import type { DeliveryReport, SyncReport } from "../api.ts";
 import type { Device } from "../device.ts";
@@ -266,7 +267,7 @@ export class Syncer {
     this.liveSubs.push(
       this.core.transport.identity.subscribe(
         this.core.account.relays,
-        [{ kinds: [1059], "#p": [this.core.account.pubkey], since: since - WRAP_LOOKBACK_SECONDS }],
+        [{ kinds: [KIND_GIFT_WRAP], "#p": [this.core.account.pubkey], since: since - WRAP_LOOKBACK_SECONDS }],
         { onEvent },
       ),
     );
@@ -279,9 +280,13 @@ export class Syncer {
       }
       const pool = this.core.transport.linkPool(hexToBytes(link.secretKey), link.id);
       this.liveSubs.push(
-        pool.subscribe(relays, [{ kinds: [1059], "#p": [link.id], since: since - WRAP_LOOKBACK_SECONDS }], {
-          onEvent,
-        }),
+        pool.subscribe(
+          relays,
+          [{ kinds: [KIND_GIFT_WRAP], "#p": [link.id], since: since - WRAP_LOOKBACK_SECONDS }],
+          {
+            onEvent,
+          },
+        ),
       );
     }
   }

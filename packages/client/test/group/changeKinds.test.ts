@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChangeKind } from "../../src/api.ts";
+import { changeKindsOf } from "../../src/group/changeKinds.ts";
 import type { Rally } from "../../src/rallyClient.ts";
-import { changeKindsOf } from "../../src/sync/changeKinds.ts";
 import { groupWith, npubOf, person, startWorld, stopWorld, type World } from "../world.ts";
 
 describe("change kinds of incoming inner messages (pure)", () => {
