@@ -25,10 +25,10 @@ export async function withClient<T>(cmd: Command, fn: (client: RallyClient) => P
     });
   } catch (e) {
     // Opening checks the MLS engine first (a removal must carry a new path, RFC 9420 §12.4): when
-    // that fails, the data is fine and the installation is not, and nothing may run.
-    if ((e as Error).name === "MlsEngineError") throw new CliError((e as Error).message);
-    // A full disk says so, and where, in its own words.
-    if ((e as { code?: string }).code === "full") throw new CliError((e as Error).message);
+    // that fails (an error of the protocol's "mls" layer, ProtocolError), the data is fine and the
+    // installation is not, and nothing may run. A full disk says so, and where, in its own words.
+    const { layer, code } = e as { layer?: string; code?: string };
+    if (layer === "mls" || code === "full") throw new CliError((e as Error).message);
     throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
   }
   try {
