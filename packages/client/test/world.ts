@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../tests/helpers/relay.ts";
 import type { WebSocketConstructor } from "../src/net/websocket.ts";
@@ -58,10 +59,23 @@ export async function startWorld(name: string): Promise<World> {
 }
 
 export async function stopWorld(w: World | undefined): Promise<void> {
-  if (!w) return;
+  if (!w?.relay) return;
   for (const c of w.clients) await c.close().catch(() => undefined);
   await w.relay.stop();
   fs.rmSync(w.root, { recursive: true, force: true });
+}
+
+/**
+ * The world of one test file: started before its tests and stopped after them. The object is filled
+ * in by `beforeAll`, so tests read it as usual (`person(w, "Alice")`).
+ */
+export function useWorld(name: string): World {
+  const w = {} as World;
+  beforeAll(async () => {
+    Object.assign(w, await startWorld(name));
+  }, 120_000);
+  afterAll(() => stopWorld(w));
+  return w;
 }
 
 let homes = 0;

@@ -3,27 +3,10 @@
  * application message while a proposal is pending, so until someone commits the request no member
  * who read it can write: a plain member's device commits it too, without waiting for an admin.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  acceptAll,
-  groupWith,
-  npubOf,
-  person,
-  pubkeyOf,
-  startWorld,
-  stopWorld,
-  type World,
-} from "../world.ts";
+import { describe, expect, it } from "vitest";
+import { acceptAll, groupWith, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
 
-let w: World;
-
-beforeAll(async () => {
-  w = await startWorld("leave-request");
-}, 120_000);
-
-afterAll(async () => {
-  await stopWorld(w);
-});
+const w = useWorld("leave-request");
 
 describe("a request to leave", { timeout: 300_000 }, () => {
   it("does not stop a plain member from writing while the admin is away", async () => {

@@ -5,18 +5,10 @@
  * message without either of them writing first. (The same people arriving at the same moment in
  * the web app: tests/e2e/concurrentJoin.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatTexts, person, startWorld, stopWorld, type World } from "../world.ts";
+import { describe, expect, it } from "vitest";
+import { chatTexts, person, useWorld } from "../world.ts";
 
-let w: World;
-
-beforeAll(async () => {
-  w = await startWorld("link-join-epochs");
-}, 120_000);
-
-afterAll(async () => {
-  await stopWorld(w);
-});
+const w = useWorld("link-join-epochs");
 
 describe("two people in through one link, one commit each", { timeout: 300_000 }, () => {
   it("the first joiner's welcome is for an epoch the group left; both read the admin's next message", async () => {

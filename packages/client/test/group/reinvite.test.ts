@@ -3,29 +3,10 @@
  * write once they are back, whether or not their device saw the removal before the new invitation
  * arrived. (membershipChaos.property.test.ts covers the same ground with random sequences.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  acceptAll,
-  chatTexts,
-  groupWith,
-  memberKeys,
-  npubOf,
-  person,
-  pubkeyOf,
-  startWorld,
-  stopWorld,
-  type World,
-} from "../world.ts";
+import { describe, expect, it } from "vitest";
+import { acceptAll, chatTexts, groupWith, memberKeys, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
 
-let w: World;
-
-beforeAll(async () => {
-  w = await startWorld("reinvite");
-}, 120_000);
-
-afterAll(async () => {
-  await stopWorld(w);
-});
+const w = useWorld("reinvite");
 
 describe("a removed member invited back", { timeout: 300_000 }, () => {
   it("after Bob saw his removal, Alice and Carol both read what he writes once he is back", async () => {

@@ -4,30 +4,11 @@
  * first, the invitation it keeps is the later one, so accepting it joins the group for good.
  */
 import { unwrapWelcome } from "@rally/protocol/wire";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { processWelcomes } from "../../src/sync/welcomes.ts";
-import {
-  acceptAll,
-  chatTexts,
-  groupWith,
-  memberKeys,
-  npubOf,
-  person,
-  pubkeyOf,
-  startWorld,
-  stopWorld,
-  type World,
-} from "../world.ts";
+import { acceptAll, chatTexts, groupWith, memberKeys, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
 
-let w: World;
-
-beforeAll(async () => {
-  w = await startWorld("two-invitations");
-}, 120_000);
-
-afterAll(async () => {
-  await stopWorld(w);
-});
+const w = useWorld("two-invitations");
 
 describe("two invitations into one group", { timeout: 300_000 }, () => {
   it("invited, removed while invited and invited again while away: Bob joins by the later invitation, whichever he reads first", async () => {

@@ -5,16 +5,10 @@
  * and Bob's devices on one clock that runs a hundred times slower than real time, so that everything
  * they do falls in the same second.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { groupWith, npubOf, person, startWorld, stopWorld, type World } from "../world.ts";
+import { describe, expect, it } from "vitest";
+import { groupWith, npubOf, person, useWorld } from "../world.ts";
 
-let w: World;
-
-beforeAll(async () => {
-  w = await startWorld("send-names");
-}, 120_000);
-
-afterAll(() => stopWorld(w));
+const w = useWorld("send-names");
 
 describe("renaming within one second", { timeout: 180_000 }, () => {
   it("each new name comes after the last one on every device", async () => {
