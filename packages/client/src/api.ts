@@ -20,6 +20,25 @@ export interface AccountInfo {
   relays: string[];
 }
 
+/** How a device's data is protected at rest (`RallyClient.security`). */
+export interface DeviceSecurity {
+  /**
+   * "passphrase": the data key is wrapped by a key derived from the passphrase (scrypt), and a
+   * copy of the files is unreadable without it. "device": the data key sits on this device beside
+   * the data (in the browser as a key that cannot be exported), so whoever copies or opens the
+   * device itself reads everything.
+   */
+  protection: "device" | "passphrase";
+  /** True while the data key is not in memory: nothing can be read or sent until `unlock`. */
+  locked: boolean;
+  /** Wrong passphrases typed since the last unlock. */
+  failedUnlocks: number;
+  /** Whether a duress passphrase is set (always false while locked: the lock screen must not tell). */
+  duress: boolean;
+  /** Idle minutes before the web app locks itself; null: never. */
+  autoLockMinutes: number | null;
+}
+
 export interface GroupSummary {
   id: GroupRef;
   name: string;
@@ -301,10 +320,42 @@ export interface RallyClient {
   recoveryWords(): Promise<string>;
   setName(name: string): Promise<void>;
   setRelays(relays: string[]): Promise<void>;
-  /** Encrypts the stored key with NIP-49 under this passphrase (null removes it). */
-  setPassphrase(passphrase: string | null): Promise<void>;
-  /** Opens a passphrase-protected account for this session. */
+  /**
+   * Protects this device's data with a passphrase, changes it, or (null) removes it. Every stored
+   * secret and message is encrypted under a data key; a new data key is made each time and the
+   * whole store re-encrypted under it, so a copy of the files taken before is no help afterwards.
+   * When a passphrase is already set, `current` must be it (a seized unlocked device cannot change
+   * it); a wrong `current` fails with code "wrong-passphrase".
+   */
+  setPassphrase(passphrase: string | null, current?: string): Promise<void>;
+  /**
+   * Opens a locked device with its passphrase. A wrong one fails with code "wrong-passphrase" and
+   * is counted (`security().failedUnlocks`); there is no lockout. The duress passphrase erases the
+   * device instead and resolves as if it had opened: the device is then new and empty.
+   */
   unlock(passphrase: string): Promise<void>;
+  /** Locks the device now: live mode stops and every key leaves memory until `unlock`. */
+  lock(): Promise<void>;
+  /** How this device's data is protected; readable while locked (it holds nothing private). */
+  security(): Promise<DeviceSecurity>;
+  /**
+   * A second passphrase that, typed where the passphrase is asked, silently erases the device
+   * (null removes it). Needs a passphrase set, and must differ from it.
+   */
+  setDuressPassphrase(passphrase: string | null): Promise<void>;
+  /** Minutes of inactivity after which the web app locks itself (null: never). Needs a passphrase. */
+  setAutoLock(minutes: number | null): Promise<void>;
+  /**
+   * Erases this device: destroys the data key first (after which nothing stored can be read),
+   * then the files. The client is closed afterwards. The account lives on in the recovery words.
+   */
+  erase(): Promise<void>;
+  /**
+   * An invite link opened before the account existed, kept encrypted in the store until it is
+   * answered; forgotten after a day. Null clears it.
+   */
+  rememberInviteLink(link: string | null): Promise<void>;
+  rememberedInviteLink(): Promise<string | null>;
   /** An encrypted backup (ncryptsec + settings) as a JSON string. */
   exportBackup(passphrase: string): Promise<string>;
 

@@ -16,6 +16,7 @@ export type RallyErrorCode =
   | "no-account"
   | "account-exists"
   | "locked"
+  | "wrong-passphrase"
   | "bad-input"
   | "unknown-group"
   | "ambiguous-group"
