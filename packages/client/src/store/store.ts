@@ -118,6 +118,14 @@ export interface Store {
   /** Applies all operations atomically; rejects (and stores nothing) if any is invalid. */
   batch(ops: WriteOp[]): Promise<void>;
 
+  /**
+   * Makes what was deleted unrecoverable from the files as far as the database allows: SQLite
+   * zeroes deleted content (`secure_delete`) and this checkpoints and truncates the write-ahead
+   * log, where old copies of pages linger; IndexedDB offers no such control (its files compact on
+   * their own schedule). Call after deleting something a person expects gone.
+   */
+  scrub(): Promise<void>;
+
   /** Releases the database. Other methods reject afterwards. */
   close(): Promise<void>;
 }
