@@ -11,7 +11,12 @@
  *     opaque description<V>;   // UTF-8, 0..4096 bytes
  *     opaque admins<V>;        // 1..256 x-only Nostr pubkeys, 32 bytes each, no repeats
  *     opaque relays<V>;        // 0..32 × opaque url<V>: ws:// or wss:// URLs, ≤ 512 bytes, no repeats
+ *     uint32 disappear_after;  // version 2 only: seconds, one of DISAPPEAR_AFTER_CHOICES
  *   } RallyGroupData;
+ *
+ * Version 2 adds the disappearing-messages timer. A group without a timer is written as version 1,
+ * byte for byte as before, so apps that read only version 1 keep reading such groups; turning the
+ * timer on writes version 2, which such an app refuses (it cannot honour the timer anyway).
  *
  * Differences from Marmot: no `nostr_group_id` (Rally's routing tag is derived from each epoch's
  * exporter secret, so no stable id exists to store), no image fields yet, and lists are real TLS
@@ -35,6 +40,14 @@ export const MAX_RELAYS = 32;
 export const MAX_RELAY_BYTES = 512;
 
 const VERSION = 1;
+/** The version that carries the disappearing-messages timer. */
+const VERSION_TIMER = 2;
+
+/**
+ * The timers a group may set, in seconds: 1 hour, 1 day, 1 week, 4 weeks. A short fixed list so
+ * every member reads the same words ("1 day") and nobody can set a timer of a second.
+ */
+export const DISAPPEAR_AFTER_CHOICES: readonly number[] = [3600, 86_400, 604_800, 2_419_200];
 
 export interface GroupData {
   name: string;
@@ -43,6 +56,11 @@ export interface GroupData {
   admins: PubkeyHex[];
   /** Relays the group's messages go to. */
   relays: string[];
+  /**
+   * Disappearing messages: members' devices delete chat messages this many seconds after they were
+   * written, and kind 445 application messages expire on relays (NIP-40). Absent or null: off.
+   */
+  disappearAfter?: number | null;
 }
 
 const utf8 = new TextEncoder();
@@ -97,13 +115,21 @@ export function checkGroupData(data: GroupData): GroupData {
       );
     }
   }
+  const timer = data.disappearAfter;
+  if (timer !== undefined && timer !== null && !DISAPPEAR_AFTER_CHOICES.includes(timer)) {
+    fail(
+      "bad-group-data",
+      "Disappearing messages can be set to 1 hour, 1 day, 1 week or 4 weeks (3600, 86400, 604800 or 2419200 seconds), or turned off.",
+    );
+  }
   return data;
 }
 
 export function encodeGroupData(data: GroupData): Uint8Array {
   checkGroupData(data);
+  const timer = data.disappearAfter ?? null;
   const w = new TlsWriter()
-    .uint8(VERSION)
+    .uint8(timer === null ? VERSION : VERSION_TIMER)
     .opaque(utf8.encode(data.name))
     .opaque(utf8.encode(data.description));
   const admins = new Uint8Array(32 * data.admins.length);
@@ -114,6 +140,7 @@ export function encodeGroupData(data: GroupData): Uint8Array {
   const relays = new TlsWriter();
   for (const r of data.relays) relays.opaque(utf8.encode(r));
   w.opaque(relays.finish());
+  if (timer !== null) w.uint32(timer);
   return w.finish();
 }
 
@@ -122,8 +149,8 @@ const MAX_RELAYS_FIELD = MAX_RELAYS * (MAX_RELAY_BYTES + 2);
 export function decodeGroupData(bytes: Uint8Array): GroupData {
   const r = new TlsReader(bytes, "group data");
   const version = r.uint8();
-  if (version !== VERSION)
-    fail("bad-group-data", `This group data has version ${version}; this app reads version 1.`);
+  if (version !== VERSION && version !== VERSION_TIMER)
+    fail("bad-group-data", `This group data has version ${version}; this app reads versions 1 and 2.`);
   const name = decodeText(r.opaque(MAX_NAME_BYTES), "name");
   const description = decodeText(r.opaque(MAX_DESCRIPTION_BYTES), "description");
   const adminBytes = r.opaque(32 * MAX_ADMINS);
@@ -134,6 +161,10 @@ export function decodeGroupData(bytes: Uint8Array): GroupData {
   const relayReader = new TlsReader(r.opaque(MAX_RELAYS_FIELD), "group relay list");
   const relays: string[] = [];
   while (relayReader.remaining > 0) relays.push(decodeText(relayReader.opaque(MAX_RELAY_BYTES), "relay"));
+  // Version 2 always carries a timer (off is written as version 1), so "0" is not a second "off".
+  const disappearAfter = version === VERSION_TIMER ? r.uint32() : null;
   r.end();
-  return checkGroupData({ name, description, admins, relays });
+  const data: GroupData = { name, description, admins, relays };
+  if (disappearAfter !== null) data.disappearAfter = disappearAfter;
+  return checkGroupData(data);
 }

@@ -46,7 +46,13 @@ export {
   updateGroupData,
   type Welcome,
 } from "./group.ts";
-export { decodeGroupData, encodeGroupData, type GroupData, RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
+export {
+  DISAPPEAR_AFTER_CHOICES,
+  decodeGroupData,
+  encodeGroupData,
+  type GroupData,
+  RALLY_GROUP_DATA_EXTENSION,
+} from "./groupData.ts";
 export {
   currentAdmins,
   epoch,

@@ -151,7 +151,10 @@ export function checkProposal(group: GroupView, p: ProposalView): Verdict {
       return isAdmin ? OK : { ok: false, reason: "Only an admin may add members." };
     case "group-data":
       if (!isAdmin)
-        return { ok: false, reason: "Only an admin may change the group's name, admins or relays." };
+        return {
+          ok: false,
+          reason: "Only an admin may change the group's name, admins, relays or disappearing messages.",
+        };
       return p.data === undefined ? { ok: false, reason: "The proposed group data is invalid." } : OK;
     case "remove":
       if (group.leafPubkey(p.removedLeaf) === undefined)

@@ -6,12 +6,16 @@
  *   key         = HKDF-SHA256(ikm = epoch exporter secret, salt = "rally/v1", info = "rally/v1 group-message key", 32)
  *   routing tag = hex(HKDF-SHA256(same ikm and salt, info = "rally/v1 routing tag", 32))
  *   content     = base64(nonce[12] ‖ ChaCha20-Poly1305(key, nonce, pad(mls), aad = "rally/v1 445" ‖ pubkey[32]))
- *   tags        = [["h", routing tag]]
+ *   tags        = [["h", routing tag]] or [["h", routing tag], ["expiration", unix seconds]]
  *   pubkey/sig  = a fresh one-time secp256k1 key per event
  *
  * The routing tag changes with every epoch, so no stable group id reaches a relay. The one-time
  * pubkey is bound into the AEAD associated data, so the ciphertext cannot be re-signed under
  * another key: a copied payload only ever appears under its original event id.
+ *
+ * In a group with disappearing messages, application messages carry a NIP-40 `expiration` tag
+ * (created_at + the group's timer) so relays drop them too; commits, proposals and welcomes never
+ * do, since a member who is behind needs them to catch up.
  */
 
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
@@ -97,6 +101,11 @@ export interface WrapGroupMessageInput {
   mlsMessage: Uint8Array;
   /** Unix seconds for `created_at`; Rally uses the real time (see PROTOCOL.md on timestamps). */
   now?: number;
+  /**
+   * NIP-40 expiration (unix seconds) for an application message in a group with disappearing
+   * messages; absent for commits and proposals, which must outlive the messages.
+   */
+  expiration?: number;
   /** The one-time signing key; fresh by default. Never pass a key used before. */
   oneTimeKey?: Uint8Array;
   /** Randomness for the nonce (tests only). */
@@ -109,6 +118,9 @@ export function wrapGroupMessage(input: WrapGroupMessageInput): NostrEvent {
   const { key, routingTag: tag } = keysOf(input.exporterSecret);
   if (!(input.mlsMessage instanceof Uint8Array) || input.mlsMessage.length === 0) {
     return fail("bad-parameter", "The MLS message to send is empty.");
+  }
+  if (input.expiration !== undefined && !(Number.isSafeInteger(input.expiration) && input.expiration > 0)) {
+    return fail("bad-parameter", "A group message's expiration must be a unix time in seconds.");
   }
   const padded = pad(input.mlsMessage, MAX_GROUP_MESSAGE_PADDED, "MLS message");
   const random = input.random ?? randomBytes;
@@ -124,7 +136,13 @@ export function wrapGroupMessage(input: WrapGroupMessageInput): NostrEvent {
       {
         kind: KIND_GROUP_MESSAGE,
         created_at: input.now ?? nowSeconds(),
-        tags: [["h", tag]],
+        tags:
+          input.expiration === undefined
+            ? [["h", tag]]
+            : [
+                ["h", tag],
+                ["expiration", String(input.expiration)],
+              ],
         content: encodeBase64(concatBytes(nonce, ciphertext)),
       },
       oneTimeKey,
@@ -157,14 +175,20 @@ export function unwrapGroupMessage(
   if (Array.isArray(raw.tags) && raw.kind === KIND_GROUP_MESSAGE) {
     const tags = raw.tags as unknown[];
     const only = tags[0];
+    const expiration = tags[1];
     if (
-      tags.length !== 1 ||
+      tags.length < 1 ||
+      tags.length > 2 ||
       !Array.isArray(only) ||
       only.length !== 2 ||
       only[0] !== "h" ||
-      !isHex64(only[1])
+      !isHex64(only[1]) ||
+      (tags.length === 2 && !isExpirationTag(expiration))
     ) {
-      fail("bad-tag", "A group message must carry exactly one tag: one routing tag of 64 hex characters.");
+      fail(
+        "bad-tag",
+        "A group message must carry one routing tag of 64 hex characters, optionally followed by one NIP-40 expiration tag.",
+      );
     }
     if (only[1] !== keys.routingTag)
       fail("wrong-routing-tag", "This group message belongs to another epoch or group.");
@@ -185,6 +209,17 @@ export function unwrapGroupMessage(
     );
   }
   return unpad(padded, WHAT);
+}
+
+/** `["expiration", "<unix seconds>"]` in NIP-40's decimal form. */
+function isExpirationTag(tag: unknown): boolean {
+  return (
+    Array.isArray(tag) &&
+    tag.length === 2 &&
+    tag[0] === "expiration" &&
+    typeof tag[1] === "string" &&
+    /^[1-9]\d{0,14}$/.test(tag[1])
+  );
 }
 
 /** Refuses content whose length cannot be nonce ‖ padded bucket ‖ tag, before decoding it. */

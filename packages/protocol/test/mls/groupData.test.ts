@@ -30,6 +30,25 @@ describe("group data codec", () => {
     expect(decodeGroupData(encodeGroupData(data))).toEqual(data);
   });
 
+  it("carries the disappearing-messages timer as version 2, and only the offered values", () => {
+    for (const disappearAfter of [3600, 86_400, 604_800, 2_419_200]) {
+      const bytes = encodeGroupData({ ...base, disappearAfter });
+      expect(bytes[0]).toBe(2);
+      expect(decodeGroupData(bytes)).toEqual({ ...base, disappearAfter });
+    }
+    // Off is version 1, the same bytes as a group that never had a timer.
+    expect(encodeGroupData({ ...base, disappearAfter: null })).toEqual(encodeGroupData(base));
+    expect(decodeGroupData(encodeGroupData({ ...base, disappearAfter: null }))).toEqual(base);
+    for (const bad of [0, 1, 3599, 7200, 10_800, 2_419_201]) {
+      expect(codeOf(() => encodeGroupData({ ...base, disappearAfter: bad }))).toBe("bad-group-data");
+    }
+    // A version 2 value with a timer outside the list is refused on reading too.
+    const hour = encodeGroupData({ ...base, disappearAfter: 3600 });
+    const odd = hour.slice();
+    odd[odd.length - 1] = 0x11;
+    expect(codeOf(() => decodeGroupData(odd))).toBe("bad-group-data");
+  });
+
   it("limits hold at n−1, n, n+1", () => {
     const name = (n: number) => ({ ...base, name: "x".repeat(n) });
     expect(codeOf(() => encodeGroupData(name(MAX_NAME_BYTES - 1)))).toBe("ok");
@@ -69,7 +88,9 @@ describe("group data codec", () => {
 
   it("decoding is strict: versions, trailing bytes, long-form lengths, invalid UTF-8", () => {
     const bytes = encodeGroupData(base);
-    expect(codeOf(() => decodeGroupData(Uint8Array.from([2, ...bytes.subarray(1)])))).toBe("bad-group-data");
+    expect(codeOf(() => decodeGroupData(Uint8Array.from([3, ...bytes.subarray(1)])))).toBe("bad-group-data");
+    // Version 2 must carry its timer; version 1 must not.
+    expect(codeOf(() => decodeGroupData(Uint8Array.from([2, ...bytes.subarray(1)])))).toBe("malformed");
     expect(codeOf(() => decodeGroupData(Uint8Array.from([...bytes, 0])))).toBe("malformed");
     // name length 7 written in the 2-byte varint form instead of 1 byte
     const longForm = Uint8Array.from([1, 0x40, 7, ...bytes.subarray(2)]);

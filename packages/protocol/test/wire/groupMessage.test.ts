@@ -133,6 +133,24 @@ describe("wrap and unwrap", () => {
     expect(verifyEventSignature(a)).toBe(true);
   });
 
+  it("carries a NIP-40 expiration when asked, and still opens", () => {
+    const message = bytes(10);
+    const e = wrapGroupMessage({
+      exporterSecret: SECRET,
+      mlsMessage: message,
+      now: NOW,
+      expiration: NOW + 3600,
+    });
+    expect(e.tags).toEqual([
+      ["h", routingTag(SECRET)],
+      ["expiration", String(NOW + 3600)],
+    ]);
+    expect(unwrapGroupMessage(e, SECRET)).toEqual(message);
+    expect(
+      codeOf(() => wrapGroupMessage({ exporterSecret: SECRET, mlsMessage: message, expiration: 1.5 })),
+    ).toBe("bad-parameter");
+  });
+
   it("is deterministic given the one-time key and randomness", () => {
     const key = generateSecretKey(counterRandom(5));
     const a = wrapGroupMessage({
@@ -246,6 +264,41 @@ describe("refusals", () => {
     expect(codeOf(() => unwrapGroupMessage(resign([["h", tag.toUpperCase()]]), SECRET))).toBe("bad-tag");
     expect(codeOf(() => unwrapGroupMessage(resign([["h", tag, "extra"]]), SECRET))).toBe("bad-tag");
     expect(codeOf(() => unwrapGroupMessage(resign([]), SECRET))).toBe("bad-tag");
+    // NIP-40 expiration: only second, only decimal seconds, only once. A well-formed one passes the
+    // tag checks (then fails decryption here: the payload was signed again under a new key).
+    const withExpiration = (value: string) =>
+      resign([
+        ["h", tag],
+        ["expiration", value],
+      ]);
+    expect(codeOf(() => unwrapGroupMessage(withExpiration(String(NOW + 3600)), SECRET))).toBe(
+      "decrypt-failed",
+    );
+    expect(codeOf(() => unwrapGroupMessage(withExpiration("soon"), SECRET))).toBe("bad-tag");
+    expect(codeOf(() => unwrapGroupMessage(withExpiration("0123"), SECRET))).toBe("bad-tag");
+    expect(
+      codeOf(() =>
+        unwrapGroupMessage(
+          resign([
+            ["expiration", String(NOW + 3600)],
+            ["h", tag],
+          ]),
+          SECRET,
+        ),
+      ),
+    ).toBe("bad-tag");
+    expect(
+      codeOf(() =>
+        unwrapGroupMessage(
+          resign([
+            ["h", tag],
+            ["expiration", String(NOW)],
+            ["expiration", String(NOW)],
+          ]),
+          SECRET,
+        ),
+      ),
+    ).toBe("bad-tag");
     expect(codeOf(() => unwrapGroupMessage(resign([["h", tag]], 1), SECRET))).toBe("wrong-kind");
     const { sig: _sig, ...unsigned } = good;
     expect(codeOf(() => unwrapGroupMessage(unsigned, SECRET))).toBe("malformed");
