@@ -17,9 +17,11 @@ import { RelayClock } from "./net/relayClock.ts";
 import { Transport } from "./net/transport.ts";
 import type { WebSocketConstructor } from "./net/websocket.ts";
 import type { Store } from "./store/store.ts";
+import type { Vault } from "./store/vault.ts";
 
 export interface DeviceOptions {
-  store: Store;
+  /** The device's store: a `Vault` (everything sealed under the data key) or, in tests, a bare store. */
+  store: Store | Vault;
   WebSocket: WebSocketConstructor;
   /** Opens a passphrase-protected account at start. */
   passphrase?: string | null;
@@ -45,6 +47,8 @@ export type ChangeKind = Parameters<ChangeListener>[0]["kind"];
 
 export class Device {
   readonly store: Store;
+  /** The store as a vault (protection, lock, erase), or null for a bare store. */
+  readonly vault: Vault | null;
   readonly transport: Transport;
   readonly options: DeviceOptions;
   account: AccountRecord | null = null;
@@ -64,6 +68,7 @@ export class Device {
   constructor(options: DeviceOptions) {
     this.options = options;
     this.store = options.store;
+    this.vault = isVault(options.store) ? options.store : null;
     this.deviceLock = options.deviceLock ?? inProcessDeviceLock();
     this.clock = new RelayClock({ nowMs: () => this.deviceNowMs(), onChange: () => this.emit("connection") });
     this.transport = new Transport({
@@ -199,4 +204,8 @@ export class Device {
       }
     }
   }
+}
+
+function isVault(store: Store | Vault): store is Vault {
+  return typeof (store as Partial<Vault>).unlock === "function";
 }

@@ -8,6 +8,7 @@
  */
 import { isProtocolError } from "@rally/protocol";
 import { RallyError } from "./api.ts";
+import { StoreError } from "./store/store.ts";
 
 export { RallyError };
 
@@ -58,6 +59,7 @@ export function asRallyError(e: unknown, fallbackCode: RallyErrorCode = "interna
  * engine failed.
  */
 function codeOf(e: Error): RallyErrorCode | undefined {
+  if (e instanceof StoreError && (e.code === "locked" || e.code === "wrong-passphrase")) return e.code;
   if (!isProtocolError(e)) return undefined;
   switch (e.layer) {
     case "identity":

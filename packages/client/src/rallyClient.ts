@@ -19,6 +19,7 @@ import { configureMls, engineSelfTest, type MlsCryptoBackend } from "@rally/prot
 import { KIND_CHAT, loadVerifier } from "@rally/protocol/nostr";
 import { readAccountRecord } from "./account/accountRecord.ts";
 import { AccountService } from "./account/accountService.ts";
+import { DeviceSecurityService } from "./account/deviceSecurity.ts";
 import type {
   AccountInfo,
   ChangeListener,
@@ -27,6 +28,7 @@ import type {
   ClockOffset,
   ConnectionState,
   DeliveryReport,
+  DeviceSecurity,
   EventInput,
   EventView,
   GroupRef,
@@ -47,11 +49,20 @@ import type {
 import { Device, type DeviceOptions } from "./device.ts";
 import { rallyError } from "./errors.ts";
 import { AppService } from "./group/appService.ts";
+import { CHAT_TIMER_KINDS } from "./group/disappearing.ts";
+import { tidyGroup } from "./group/erasure.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks } from "./group/inviteLinks.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
-import { adminsAfter, checkGroupName, checkInvite, checkRemove, checkRename } from "./group/permissions.ts";
+import {
+  adminsAfter,
+  checkDisappearing,
+  checkGroupName,
+  checkInvite,
+  checkRemove,
+  checkRename,
+} from "./group/permissions.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
 import { groupSummary } from "./group/summaries.ts";
@@ -90,6 +101,7 @@ function configureEngineOnce(crypto: MlsCryptoBackend | undefined): void {
 export class Rally implements RallyClient {
   readonly core: Device;
   readonly accounts: AccountService;
+  private readonly guard: DeviceSecurityService;
   readonly groupsSvc: GroupService;
   readonly app: AppService;
   readonly links: InviteLinks;
@@ -100,6 +112,7 @@ export class Rally implements RallyClient {
   private constructor(options: RallyOptions) {
     this.core = new Device(options);
     this.accounts = new AccountService(this.core);
+    this.guard = new DeviceSecurityService(this.core, this.accounts);
     this.groupsSvc = new GroupService(this.core, this.accounts);
     this.app = new AppService(this.groupsSvc);
     this.links = new InviteLinks(this.groupsSvc);
@@ -118,6 +131,21 @@ export class Rally implements RallyClient {
    * device lock. The unlocked secrets stay while the account is the same person.
    */
   private async reread(): Promise<void> {
+    const vault = this.core.vault;
+    if (vault) {
+      const wasLocked = vault.locked;
+      await vault.refresh();
+      if (vault.locked) {
+        // Another process changed the passphrase or erased the device: what was read goes too.
+        if (!wasLocked) {
+          await this.syncer.stop();
+          this.core.account = null;
+          this.core.secrets = null;
+          this.core.emit("account");
+        }
+        return;
+      }
+    }
     await this.core.transport.outbox.refresh();
     const value = await this.core.store.get(keys.account);
     if (value === undefined) return;
@@ -157,6 +185,9 @@ export class Rally implements RallyClient {
   // --- account ---
 
   async account(): Promise<AccountInfo | null> {
+    if (this.core.vault?.locked) {
+      throw rallyError("locked", "This device is locked: unlock it with its passphrase first.");
+    }
     return this.accounts.info();
   }
 
@@ -195,9 +226,43 @@ export class Rally implements RallyClient {
     return this.run(() => this.accounts.words(), null);
   }
 
-  /** Opens a passphrase-protected account for this session. */
   unlock(passphrase: string): Promise<void> {
-    return this.run(() => this.accounts.unlock(passphrase), null);
+    return this.run(async () => {
+      await this.guard.unlock(passphrase);
+    }, null);
+  }
+
+  lock(): Promise<void> {
+    return this.run(async () => {
+      await this.syncer.stop();
+      this.guard.lock();
+    }, null);
+  }
+
+  security(): Promise<DeviceSecurity> {
+    return this.guard.security();
+  }
+
+  setDuressPassphrase(passphrase: string | null): Promise<void> {
+    return this.run(() => this.guard.setDuress(passphrase), null);
+  }
+
+  setAutoLock(minutes: number | null): Promise<void> {
+    return this.run(() => this.guard.setAutoLock(minutes), null);
+  }
+
+  async erase(): Promise<void> {
+    await this.syncer.stop();
+    await this.run(() => this.guard.erase(), null);
+    await this.close();
+  }
+
+  rememberInviteLink(link: string | null): Promise<void> {
+    return this.run(() => this.guard.rememberInviteLink(link), null);
+  }
+
+  rememberedInviteLink(): Promise<string | null> {
+    return this.run(() => this.guard.rememberedInviteLink(), null);
   }
 
   setName(name: string): Promise<void> {
@@ -214,8 +279,14 @@ export class Rally implements RallyClient {
     return this.run(() => this.accounts.setRelays(relays));
   }
 
-  setPassphrase(passphrase: string | null): Promise<void> {
-    return this.run(() => this.accounts.setPassphrase(passphrase), null);
+  setPassphrase(passphrase: string | null, current?: string): Promise<void> {
+    return this.run(
+      () =>
+        this.core.vault
+          ? this.guard.setPassphrase(passphrase, current)
+          : this.accounts.setPassphrase(passphrase),
+      null,
+    );
   }
 
   exportBackup(passphrase: string): Promise<string> {
@@ -297,6 +368,37 @@ export class Rally implements RallyClient {
       await this.groupsSvc.propose(group, { type: "data", patch: { admins } });
       await this.syncer.settle(group);
     });
+  }
+
+  setDisappearing(group: GroupRef, seconds: number | null): Promise<void> {
+    return this.run(async () => {
+      const rec = await this.groupsSvc.activeRecord(group);
+      const disappearAfter = checkDisappearing(rec, this.groupsSvc.me(), seconds);
+      if ((rec.disappearAfter ?? null) === disappearAfter) return;
+      if (rec.pending) await this.syncer.settle(group);
+      await this.groupsSvc.propose(group, { type: "data", patch: { disappearAfter } });
+      await this.syncer.settle(group);
+    });
+  }
+
+  /**
+   * Before a group is read: when its timer has run out for something, delete it first (under the
+   * device lock), so what is shown is what the disk holds.
+   */
+  private async expireBeforeReading(group: GroupRef): Promise<GroupRecord> {
+    const rec = await this.groupsSvc.record(group);
+    const timer = rec.disappearAfter ?? null;
+    if (timer === null) return rec;
+    const due = await this.core.store.countRumors({
+      group: rec.id,
+      kinds: [...CHAT_TIMER_KINDS],
+      until: this.core.now() - timer,
+    });
+    if (due === 0) return rec;
+    await this.run(async () => {
+      await tidyGroup(this.core, await this.groupsSvc.record(group));
+    });
+    return this.groupsSvc.record(group);
   }
 
   async members(group: GroupRef): Promise<Member[]> {
@@ -405,14 +507,14 @@ export class Rally implements RallyClient {
   }
 
   async chat(group: GroupRef, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
-    return this.app.chat(await this.groupsSvc.record(group), options);
+    return this.app.chat(await this.expireBeforeReading(group), options);
   }
 
   async chatHistory(
     group: GroupRef,
     options: { limit?: number; before?: number } = {},
   ): Promise<ChatEntry[]> {
-    return this.app.chatHistory(await this.groupsSvc.record(group), options);
+    return this.app.chatHistory(await this.expireBeforeReading(group), options);
   }
 
   react(group: GroupRef, messageId: string, emoji: string): Promise<void> {
@@ -420,7 +522,11 @@ export class Rally implements RallyClient {
   }
 
   deleteMessage(group: GroupRef, messageId: string): Promise<void> {
-    return this.run(() => this.app.deleteMessage(group, messageId));
+    return this.run(async () => {
+      await this.app.deleteMessage(group, messageId);
+      // Off this device's disk at once, not only out of the view (erasure.ts).
+      await tidyGroup(this.core, await this.groupsSvc.record(group));
+    });
   }
 
   markRead(group: GroupRef): Promise<void> {

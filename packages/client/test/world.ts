@@ -15,7 +15,7 @@ import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../../../tests/helpers/relay.ts";
 import type { WebSocketConstructor } from "../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../src/platform/node/nodeCrypto.ts";
-import { openHomeStore } from "../src/platform/node/sqliteStore.ts";
+import { openHomeVault } from "../src/platform/node/nodeVault.ts";
 import { createRallyClient, type Rally } from "../src/rallyClient.ts";
 
 export interface World {
@@ -86,7 +86,7 @@ let homes = 0;
  */
 export async function person(w: World, name: string, clock: { offsetMs: number } = w.clock): Promise<Rally> {
   const client = await createRallyClient({
-    store: openHomeStore(path.join(w.root, `${name}-${++homes}`)),
+    store: await openHomeVault(path.join(w.root, `${name}-${++homes}`)),
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     mlsCrypto: nodeCryptoBackend(),
     fetchTimeoutMs: 8_000,

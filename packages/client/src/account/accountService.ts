@@ -37,6 +37,12 @@ export class AccountService {
 
   /** Loads the stored account (and unlocks it when it is plain or the passphrase is given). */
   async load(passphrase: string | null = null): Promise<void> {
+    if (this.core.vault?.locked) {
+      // Nothing of the account can be read until the device is unlocked.
+      this.core.account = null;
+      this.core.secrets = null;
+      return;
+    }
     const value = await this.core.store.get(keys.account);
     if (value === undefined) {
       this.core.account = null;

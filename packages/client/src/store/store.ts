@@ -71,6 +71,15 @@ export interface OutboxRow {
   value: unknown;
 }
 
+/** Every record of a store (`Store.dump`). */
+export interface StoreDump {
+  kv: { key: string; value: unknown }[];
+  blobs: { key: string; data: Uint8Array }[];
+  seen: { group: GroupKey; id: string; at: number }[];
+  rumors: StoredRumor[];
+  outbox: OutboxRow[];
+}
+
 /** One write. A `batch` applies a list of them atomically, in order. */
 export type WriteOp =
   /** Store a JSON-serialisable value (not `undefined`) under `key`, replacing any. */
@@ -119,6 +128,12 @@ export interface Store {
   batch(ops: WriteOp[]): Promise<void>;
 
   /**
+   * Every record, for rewriting a whole store at once (encrypting it, or re-encrypting it under a
+   * new data key). Values as `get`, `getBlob`, `rumors` and `outbox` would return them.
+   */
+  dump(): Promise<StoreDump>;
+
+  /**
    * Makes what was deleted unrecoverable from the files as far as the database allows: SQLite
    * zeroes deleted content (`secure_delete`) and this checkpoints and truncates the write-ahead
    * log, where old copies of pages linger; IndexedDB offers no such control (its files compact on
@@ -135,7 +150,18 @@ export class StoreError extends Error {
   constructor(
     message: string,
     /** "full": the disk (or the store's size limit) has no room for the write; nothing was saved. */
-    readonly code: "invalid" | "closed" | "version" | "io" | "full" = "invalid",
+    /**
+     * "locked": the data key is not in memory (the device has a passphrase and is locked);
+     * "wrong-passphrase": a passphrase did not open the data key.
+     */
+    readonly code:
+      | "invalid"
+      | "closed"
+      | "version"
+      | "io"
+      | "full"
+      | "locked"
+      | "wrong-passphrase" = "invalid",
   ) {
     super(message);
     this.name = "StoreError";

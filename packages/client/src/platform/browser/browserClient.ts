@@ -4,11 +4,15 @@
  *
  * Runs in: browsers (windows and workers).
  */
+
+import { legacyAccountStore } from "../../account/legacyAccount.ts";
 import type { RallyClient } from "../../api.ts";
 import type { WebSocketConstructor } from "../../net/websocket.ts";
 import { Rally } from "../../rallyClient.ts";
-import { openIndexedDbStore } from "./indexedDbStore.ts";
+import { Vault } from "../../store/vault.ts";
+import { deleteIndexedDbStore, openIndexedDbStore } from "./indexedDbStore.ts";
 import { shareChangesAcrossTabs } from "./tabChanges.ts";
+import { webDataKeys } from "./webDataKeys.ts";
 import { webDeviceLock, webLockManager } from "./webDeviceLock.ts";
 
 /**
@@ -24,12 +28,35 @@ export async function createBrowserClient(options: {
   /** How long a step waits for another tab's (ms); default 60 s. */
   lockTimeoutMs?: number;
 }): Promise<RallyClient> {
-  const store = await openIndexedDbStore(options.dbName);
   // Web Locks exist in every current browser's secure contexts (https, localhost); elsewhere this
   // engine can only order its own steps.
   const deviceLock = webLockManager()
     ? webDeviceLock(options.dbName, options.lockTimeoutMs ? { timeoutMs: options.lockTimeoutMs } : {})
     : undefined;
+  // Everything in IndexedDB is sealed under a data key that script can use but never read out;
+  // with a passphrase the engine opens locked until it is given.
+  const store = await Vault.open(
+    {
+      label: "Rally's data in this browser",
+      keys: webDataKeys(options.dbName),
+      openInner: () => openIndexedDbStore(options.dbName),
+      destroyInner: () => deleteIndexedDbStore(options.dbName),
+      legacy: legacyAccountStore,
+      ...(deviceLock
+        ? {
+            exclusive: async (fn) => {
+              const release = await deviceLock.acquire();
+              try {
+                return await fn();
+              } finally {
+                await release();
+              }
+            },
+          }
+        : {}),
+    },
+    options.passphrase ?? null,
+  );
   const WebSocketImpl = (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket;
   const client = await Rally.open({
     store,

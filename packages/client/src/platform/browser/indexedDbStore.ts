@@ -18,6 +18,7 @@ import {
   type OutboxRow,
   type RumorQuery,
   type Store,
+  type StoreDump,
   type StoredRumor,
   StoreError,
   type WriteOp,
@@ -259,6 +260,39 @@ class IndexedDbStore implements Store {
     } catch (e) {
       throw saveError(e);
     }
+  }
+
+  async dump(): Promise<StoreDump> {
+    const db = this.open();
+    const tx = db.transaction(ALL_STORES, "readonly");
+    const [kvKeys, kvValues, blobKeys, blobValues, seen, rumors, outbox] = await Promise.all([
+      tx.objectStore("kv").getAllKeys(),
+      tx.objectStore("kv").getAll(),
+      tx.objectStore("blobs").getAllKeys(),
+      tx.objectStore("blobs").getAll(),
+      tx.objectStore("seen").getAll(),
+      tx.objectStore("rumors").getAll(),
+      tx.objectStore("outbox").index("bySeq").getAll(),
+    ]);
+    await tx.done;
+    return {
+      kv: kvKeys.map((k, i) => ({ key: k as string, value: decodeValue(kvValues[i] as string) })),
+      blobs: blobKeys.map((k, i) => ({
+        key: k as string,
+        data: new Uint8Array(blobValues[i] as Uint8Array),
+      })),
+      seen: (seen as { group: string; id: string; at: number }[]).map((r) => ({
+        group: r.group,
+        id: r.id,
+        at: r.at,
+      })),
+      rumors: rumors as StoredRumor[],
+      outbox: (outbox as { id: string; seq: number; value: string }[]).map((r) => ({
+        id: r.id,
+        seq: r.seq,
+        value: decodeValue(r.value),
+      })),
+    };
   }
 
   async scrub(): Promise<void> {

@@ -10,13 +10,13 @@ import type { RallyClient } from "../../api.ts";
 import type { WebSocketConstructor } from "../../net/websocket.ts";
 import { createRallyClient, type Rally } from "../../rallyClient.ts";
 import { nodeCryptoBackend } from "./nodeCrypto.ts";
+import { openHomeVault } from "./nodeVault.ts";
 import { type SqliteDeviceLockOptions, sqliteDeviceLock } from "./sqliteDeviceLock.ts";
-import { openHomeStore } from "./sqliteStore.ts";
 
 export interface NodeClientOptions {
   /** The device's Rally folder (one per person/device). */
   home: string;
-  /** Opens a passphrase-protected account. */
+  /** Opens a passphrase-protected device at once (without it, the client opens locked). */
   passphrase?: string;
   /** Base of invite link URLs; default: the http(s) form of the group's first relay. */
   origin?: string;
@@ -36,18 +36,26 @@ export function createNodeClient(options: NodeClientOptions): Promise<RallyClien
 }
 
 /** The same client as the concrete `Rally`, for tests that look inside it. */
-export function openNodeRally(options: NodeClientOptions): Promise<Rally> {
-  const store = openHomeStore(
-    options.home,
-    options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {},
-  );
+export async function openNodeRally(options: NodeClientOptions): Promise<Rally> {
+  const deviceLock = sqliteDeviceLock(options.home, options.lock);
+  let store: Awaited<ReturnType<typeof openHomeVault>>;
+  try {
+    // Opens unlocked when the device keeps its key or `passphrase` opens it; locked otherwise.
+    store = await openHomeVault(options.home, {
+      deviceLock,
+      ...(options.maxPageCount !== undefined ? { maxPageCount: options.maxPageCount } : {}),
+      ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    });
+  } catch (e) {
+    deviceLock.close();
+    throw e;
+  }
   return createRallyClient({
     store,
-    deviceLock: sqliteDeviceLock(options.home, options.lock),
+    deviceLock,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     // OpenSSL for MLS message crypto: several times the portable backend's speed in Node.
     mlsCrypto: nodeCryptoBackend(),
-    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
     ...(options.origin !== undefined ? { origin: options.origin } : {}),
     ...(options.defaultRelays ? { defaultRelays: options.defaultRelays } : {}),
     ...(options.fetchTimeoutMs ? { fetchTimeoutMs: options.fetchTimeoutMs } : {}),

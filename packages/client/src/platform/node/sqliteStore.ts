@@ -22,6 +22,7 @@ import {
   type OutboxRow,
   type RumorQuery,
   type Store,
+  type StoreDump,
   type StoredRumor,
   StoreError,
   type WriteOp,
@@ -296,6 +297,32 @@ class SqliteStore implements Store {
       if (isDiskFull(e, this.file)) throw diskFullError(this.file);
       throw new StoreError(`Could not save to the Rally database: ${(e as Error).message}`, "io");
     }
+  }
+
+  async dump(): Promise<StoreDump> {
+    this.check();
+    // One read transaction, so the dump is one consistent moment of the store.
+    return this.db.transaction(() => ({
+      kv: this.db
+        .prepare<[], { key: string; value: string }>("SELECT key, value FROM kv ORDER BY key")
+        .all()
+        .map((r) => ({ key: r.key, value: decodeValue(r.value) })),
+      blobs: this.db
+        .prepare<[], { key: string; data: Buffer }>("SELECT key, data FROM blobs ORDER BY key")
+        .all()
+        .map((r) => ({ key: r.key, data: new Uint8Array(r.data) })),
+      seen: this.db
+        .prepare<[], { grp: string; id: string; at: number }>("SELECT grp, id, at FROM seen")
+        .all()
+        .map((r) => ({ group: r.grp, id: r.id, at: r.at })),
+      rumors: this.db
+        .prepare<[], StoredRumor & { grp: string }>(
+          "SELECT grp, id, kind, created_at, pubkey, json FROM rumors ORDER BY grp, created_at, id",
+        )
+        .all()
+        .map(toRumor),
+      outbox: this.s.outbox.all().map((r) => ({ id: r.id, seq: r.seq, value: decodeValue(r.value) })),
+    }))();
   }
 
   async scrub(): Promise<void> {

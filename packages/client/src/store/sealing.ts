@@ -1,0 +1,108 @@
+/**
+ * How each kind of stored record is sealed under the data key (`dataKey.ts`), and opened again.
+ * What stays readable is only what the store must compare or order by: record keys (local group
+ * ids, event ids, relay addresses of sync cursors), rumor kinds and times, and the outbox order.
+ * Every value, blob, rumor body and name is sealed; a rumor's author and a processed event's id are
+ * blinded (keyed hash), so queries by them still match while the files name no one.
+ *
+ * Runs in: Node and browsers (pure, over a `DataKey`).
+ */
+import { fromBase64, toBase64 } from "./base64.ts";
+import type { DataKey } from "./dataKey.ts";
+import { type StoredRumor, StoreError } from "./store.ts";
+
+/** Sealed kv and outbox values are text: this prefix, then base64. */
+const VALUE_PREFIX = "s1:";
+const PUBKEY_CHARS = 64;
+const BLIND_CACHE = 4096;
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder("utf-8", { fatal: true });
+
+export class Sealer {
+  private readonly blinds = new Map<string, string>();
+
+  constructor(private readonly key: DataKey) {}
+
+  /** A kv or outbox value, sealed as text bound to its place (`ad`). */
+  async sealValue(ad: string, value: unknown): Promise<string> {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch (e) {
+      throw new StoreError(`value for ${ad} cannot be stored as JSON: ${(e as Error).message}`);
+    }
+    if (json === undefined)
+      throw new StoreError(`value for ${ad} cannot be stored as JSON (got ${typeof value})`);
+    return VALUE_PREFIX + toBase64(await this.key.seal(utf8.encode(json), ad));
+  }
+
+  async openValue<T>(ad: string, stored: unknown): Promise<T> {
+    if (typeof stored !== "string" || !stored.startsWith(VALUE_PREFIX)) throw damaged(ad);
+    const plain = await this.openBytes(fromBase64(stored.slice(VALUE_PREFIX.length)), ad);
+    return JSON.parse(text.decode(plain)) as T;
+  }
+
+  sealBlob(key: string, data: Uint8Array): Promise<Uint8Array> {
+    return this.key.seal(data, `blob ${key}`);
+  }
+
+  openBlob(key: string, sealed: Uint8Array): Promise<Uint8Array> {
+    return this.openBytes(sealed, `blob ${key}`);
+  }
+
+  /** The author and the body sealed together; the author column holds its blinded form. */
+  async sealRumor(r: StoredRumor): Promise<StoredRumor> {
+    const body = await this.key.seal(utf8.encode(r.pubkey + r.json), rumorAd(r.group, r.id));
+    return { ...r, pubkey: await this.author(r.pubkey), json: toBase64(body) };
+  }
+
+  async openRumor(r: StoredRumor): Promise<StoredRumor> {
+    const ad = rumorAd(r.group, r.id);
+    let plain: string;
+    try {
+      plain = text.decode(await this.openBytes(fromBase64(r.json), ad));
+    } catch (e) {
+      throw e instanceof StoreError ? e : damaged(ad);
+    }
+    return { ...r, pubkey: plain.slice(0, PUBKEY_CHARS), json: plain.slice(PUBKEY_CHARS) };
+  }
+
+  /** What the author column holds for this person. */
+  author(pubkey: string): Promise<string> {
+    return this.blind(`author ${pubkey}`);
+  }
+
+  /** What the processed-events table holds for this event id in this group. */
+  seenId(group: string, id: string): Promise<string> {
+    return this.blind(`seen ${group} ${id}`);
+  }
+
+  private async blind(input: string): Promise<string> {
+    const cached = this.blinds.get(input);
+    if (cached !== undefined) return cached;
+    const out = await this.key.blind(input);
+    if (this.blinds.size >= BLIND_CACHE) this.blinds.clear();
+    this.blinds.set(input, out);
+    return out;
+  }
+
+  private async openBytes(sealed: Uint8Array, ad: string): Promise<Uint8Array> {
+    try {
+      return await this.key.open(sealed, ad);
+    } catch {
+      throw damaged(ad);
+    }
+  }
+}
+
+function rumorAd(group: string, id: string): string {
+  return `rumor ${group} ${id}`;
+}
+
+function damaged(where: string): StoreError {
+  return new StoreError(
+    `A record in the Rally database (${where.split(" ")[0]}) does not open with this device's key: it is damaged or was not written by this device.`,
+    "io",
+  );
+}
