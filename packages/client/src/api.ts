@@ -50,6 +50,8 @@ export interface GroupSummary {
   lastActivity: number | null;
   /** "active"; "left" or "removed" once this device is out of the group (its history stays readable). */
   status?: "active" | "invited" | "left" | "removed";
+  /** Disappearing messages: seconds after which messages are deleted (admins set it); null when off. */
+  disappearAfter: number | null;
 }
 
 export interface Member {
@@ -96,7 +98,8 @@ export type NoticeKind =
   | "unadmin"
   | "renamed"
   | "description"
-  | "relays";
+  | "relays"
+  | "disappearing";
 
 /** A line of a chat history that is not a message: "Alice removed Bob". */
 export interface ChatNotice {
@@ -116,7 +119,7 @@ export interface ChatNotice {
   /** Whom it concerns, for changes about a person. */
   subject: Npub | null;
   subjectName: string | null;
-  /** The new name, description or relays, for those changes. */
+  /** The new name, description or relays, for those changes; the timer in seconds for "disappearing" (null: off). */
   value: string | null;
   /** In plain words, as this person reads it ("You were removed by Alice"). */
   text: string;
@@ -390,6 +393,11 @@ export interface RallyClient {
   members(group: GroupRef): Promise<Member[]>;
   /** Makes a member an admin, or (false) no longer one. Admins only; a group keeps at least one. */
   setAdmin(group: GroupRef, npub: Npub, admin: boolean): Promise<void>;
+  /**
+   * Disappearing messages (admins only): every device deletes chat messages this many seconds after
+   * they were written, and relays drop them too. 3600, 86400, 604800 or 2419200; null turns it off.
+   */
+  setDisappearing(group: GroupRef, seconds: number | null): Promise<void>;
   invite(group: GroupRef, npub: Npub): Promise<void>;
   remove(group: GroupRef, npub: Npub): Promise<void>;
   leave(group: GroupRef): Promise<void>;

@@ -50,6 +50,11 @@ export interface RumorEnvelope {
    * "Late admin acts"). Absent: not late.
    */
   l?: boolean;
+  /**
+   * Erased: the tombstone of a deleted chat message (erasure.ts) — its text is gone from the
+   * store, only ids and times remain. Absent: the message as received.
+   */
+  x?: boolean;
 }
 
 export function envelopeOf(row: StoredRumor): RumorEnvelope | null {

@@ -41,7 +41,10 @@ export interface Invitee {
 export type Intent =
   | { type: "add"; invitees: Invitee[] }
   | { type: "remove"; pubkeys: string[] }
-  | { type: "data"; patch: { name?: string; description?: string; admins?: string[] } }
+  | {
+      type: "data";
+      patch: { name?: string; description?: string; admins?: string[]; disappearAfter?: number | null };
+    }
   | { type: "proposals" };
 
 /** A commit this device published and has not yet seen win on a relay. */
@@ -66,6 +69,11 @@ export interface GroupRecord {
   description: string;
   admins: string[];
   relays: string[];
+  /**
+   * Disappearing messages: seconds after which chat messages are deleted (group data, set by
+   * admins); null when off. Absent in records written before it was kept: off.
+   */
+  disappearAfter?: number | null;
   /** Hex pubkeys of current members. */
   members: string[];
   epoch: number;

@@ -145,6 +145,7 @@ export class GroupService {
       description: data.description,
       admins,
       relays: data.relays.length > 0 ? data.relays : rec.relays,
+      disappearAfter: data.disappearAfter ?? null,
       members,
       epoch: key.epoch,
       keys: withEpochKey(rec.keys, key),
@@ -209,10 +210,14 @@ export class GroupService {
     } catch (e) {
       throw asRallyError(e, "bad-input");
     }
+    const now = this.core.now();
+    // Disappearing messages: relays drop the message when the timer runs out (NIP-40).
+    const timer = rec.disappearAfter ?? null;
     const event = wrapGroupMessage({
       exporterSecret: secretOf(key),
       mlsMessage: out.message,
-      now: this.core.now(),
+      now,
+      ...(timer === null ? {} : { expiration: now + timer }),
     });
     // Filed no earlier than the current epoch began, as every other device files it.
     const envelope: RumorEnvelope = withFloor({ r: rumor, e: rec.epoch, o: event.id }, key.since);

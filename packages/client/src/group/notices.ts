@@ -2,7 +2,7 @@
  * Membership notices: the lines a chat shows between messages when the group itself changed —
  * "Alice added Carol", "Alice removed Bob", "Bob left", "Alice made Bob an admin", "Alice renamed
  * the group to …", "You were removed by Alice", "You joined; invited by Alice", "Alice changed the
- * servers that carry the group's messages".
+ * servers that carry the group's messages", "Alice set disappearing messages to 1 day".
  *
  * Notices are never sent. Each device derives them from the commits it applied (the group record
  * before and after the commit, and who committed it), so every member's history shows the same
@@ -21,6 +21,7 @@ import type { ChatEntry, ChatMessage, ChatNotice, NoticeKind } from "../api.ts";
 import { keys } from "../store/keys.ts";
 import type { Store, WriteOp } from "../store/store.ts";
 import { envelopeOf } from "./appViews.ts";
+import { disappearWords } from "./disappearing.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import { toNpub } from "./people.ts";
 
@@ -31,7 +32,7 @@ export interface Notice {
   actor: string | null;
   /** Whom it concerns (added, removed, left, made or no longer admin, joined). */
   subject: string | null;
-  /** The new group name, description or relays (space separated). */
+  /** The new group name, description or relays (space separated); the timer in seconds, or null for off. */
   value: string | null;
 }
 
@@ -67,7 +68,10 @@ export interface CommitFacts {
 }
 
 /** The group data a commit may change. */
-export type GroupFacts = Pick<GroupRecord, "members" | "admins" | "name" | "description" | "relays">;
+export type GroupFacts = Pick<
+  GroupRecord,
+  "members" | "admins" | "name" | "description" | "relays" | "disappearAfter"
+>;
 
 const MAX_VALUE = 500;
 
@@ -131,6 +135,11 @@ export function membershipNotices(
   if (!sameList(before.relays, after.relays)) {
     const value = sorted(after.relays).join(" ").slice(0, MAX_VALUE);
     out.push({ kind: "relays", actor: committer, subject: null, value });
+  }
+  const timer = after.disappearAfter ?? null;
+  if ((before.disappearAfter ?? null) !== timer) {
+    const value = timer === null ? null : String(timer);
+    out.push({ kind: "disappearing", actor: committer, subject: null, value });
   }
   return out;
 }
@@ -247,6 +256,10 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
     case "relays":
       // Plain words: the relays are "the servers that carry the messages" everywhere in Rally.
       return `${actor} changed the servers that carry the group's messages`;
+    case "disappearing":
+      return n.value === null
+        ? `${actor} turned off disappearing messages`
+        : `${actor} set disappearing messages to ${disappearWords(Number(n.value))}`;
   }
 }
 
@@ -260,6 +273,7 @@ const KINDS: ReadonlySet<string> = new Set<NoticeKind>([
   "renamed",
   "description",
   "relays",
+  "disappearing",
 ]);
 
 function isPubkeyOrNull(v: unknown): v is string | null {

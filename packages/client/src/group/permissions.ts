@@ -8,6 +8,7 @@
  */
 import { isBlank } from "@rally/protocol/app";
 import { rallyError } from "../errors.ts";
+import { DISAPPEAR_CHOICES } from "./disappearing.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import { toNpub } from "./people.ts";
 
@@ -54,4 +55,19 @@ export function checkGroupName(name: unknown): void {
 /** `me` may change the group's name or description (the new name is checked with `checkGroupName`). */
 export function checkRename(rec: Group, me: string): void {
   requireAdmin(rec, me, "change its name or description");
+}
+
+/** `me` may set the group's disappearing-messages timer to `seconds` (null: off). */
+export function checkDisappearing(rec: Group, me: string, seconds: unknown): number | null {
+  if (
+    seconds !== null &&
+    !(typeof seconds === "number" && DISAPPEAR_CHOICES.some((c) => c.seconds === seconds))
+  ) {
+    throw rallyError(
+      "bad-input",
+      `Disappearing messages can be off or ${DISAPPEAR_CHOICES.map((c) => `${c.words} (${c.seconds} seconds)`).join(", ")}.`,
+    );
+  }
+  requireAdmin(rec, me, "change disappearing messages");
+  return seconds;
 }

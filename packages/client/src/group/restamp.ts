@@ -57,7 +57,14 @@ export function groupRestamper(svc: GroupService): (event: NostrEvent) => Promis
       } catch {
         return null;
       }
-      const fresh = wrapGroupMessage({ exporterSecret: secretOf(key), mlsMessage: mls, now });
+      // A disappearing message keeps its lifetime, counted from its new time.
+      const expiration = Number(event.tags.find((t) => t[0] === "expiration")?.[1]);
+      const fresh = wrapGroupMessage({
+        exporterSecret: secretOf(key),
+        mlsMessage: mls,
+        now,
+        ...(Number.isSafeInteger(expiration) ? { expiration: now + (expiration - event.created_at) } : {}),
+      });
       await svc.core.store.batch([{ op: "markSeen", group: rec.id, ids: [fresh.id], at: now }]);
       return fresh;
     }

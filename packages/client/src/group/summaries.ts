@@ -30,6 +30,7 @@ export async function groupSummary(
     unread,
     lastActivity: rec.lastActivity,
     status: rec.status,
+    disappearAfter: rec.disappearAfter ?? null,
     epoch: rec.epoch,
   };
 }

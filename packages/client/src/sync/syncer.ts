@@ -14,6 +14,7 @@ import { parseInviteLink } from "@rally/protocol/wire";
 import type { DeliveryReport, SyncReport } from "../api.ts";
 import type { Device } from "../device.ts";
 import type { AppService } from "../group/appService.ts";
+import { tidyGroup } from "../group/erasure.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
@@ -81,6 +82,11 @@ export class Syncer {
     await outbox.flush({ timeoutMs: 1_500 });
     const inbox = await syncInbox(this.groups);
     const groups = await syncGroups(this.groups, this.app);
+    // Deleted messages and those past their group's timer leave the disk (every round, so live
+    // mode deletes on time even when nothing arrives). One that fails is tried again next round.
+    for (const rec of await this.groups.records()) {
+      if (rec.status !== "invited") await tidyGroup(this.core, rec).catch(() => undefined);
+    }
     const reachable = inbox.reachable || groups.reachable;
     if (reachable) {
       // Joined through our own invite-link request: say who we are, now that the group is current.
