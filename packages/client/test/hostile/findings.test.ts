@@ -107,6 +107,32 @@ describe("F1: a member's proposals are refused, never committed by an admin's de
     await carol.sync();
     expect(await chatTexts(carol, g)).toContain("still ours");
   });
+
+  it("a member's commit or proposal turning on disappearing messages is refused by everyone", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g = await groupWith(alice, [bob, carol], "Tenants' archive");
+    const mallory = new Hostile(bob);
+    await mallory.snapshot();
+
+    // As a commit of his own, and as a proposal for an admin's device to carry along.
+    await mallory.commit(g, { proposals: [mallory.dataProposal(g, { disappearAfter: 3600 })] });
+    await mallory.propose(g, mallory.dataProposal(g, { disappearAfter: 86_400 }));
+    await syncAll([alice, carol]);
+    await alice.updateGroup(g, { description: "Minutes since 2019" });
+    await syncAll([alice, bob, carol]);
+
+    for (const c of [alice, carol]) {
+      expect((await c.groups()).find((s) => s.id === g)?.disappearAfter).toBeNull();
+      const history = await c.chatHistory(g);
+      expect(history.some((e) => e.type === "notice" && e.notice === "disappearing")).toBe(false);
+    }
+    await alice.sendChat(g, "kept");
+    await alice.deliver(8_000);
+    await carol.sync();
+    expect(await chatTexts(carol, g)).toContain("kept");
+  });
 });
 
 describe("F2: a removed admin's messages in retained epochs have no effect", { timeout: 300_000 }, () => {
