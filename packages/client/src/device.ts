@@ -135,6 +135,9 @@ export class Device {
 
   /** The account, or a plain-words error when this device has none yet. */
   requireAccount(): AccountRecord {
+    if (this.vault?.locked) {
+      throw rallyError("locked", "This device is locked: unlock it with its passphrase first.");
+    }
     if (!this.account) {
       throw rallyError(
         "no-account",

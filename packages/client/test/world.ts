@@ -79,20 +79,30 @@ export function useWorld(name: string): World {
 }
 
 let homes = 0;
+const homeOfClient = new Map<Rally, string>();
+
+/** The home folder (`rally.db` and its companions) of a world's person. */
+export function homeOf(c: Rally): string {
+  const home = homeOfClient.get(c);
+  if (!home) throw new Error("not a person of a world");
+  return home;
+}
 
 /**
  * A person with an account on a real client (as `createNodeClient` builds it), reading the world's
  * clock or one of their own (a device set a little wrong).
  */
 export async function person(w: World, name: string, clock: { offsetMs: number } = w.clock): Promise<Rally> {
+  const home = path.join(w.root, `${name}-${++homes}`);
   const client = await createRallyClient({
-    store: await openHomeVault(path.join(w.root, `${name}-${++homes}`)),
+    store: await openHomeVault(home),
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     mlsCrypto: nodeCryptoBackend(),
     fetchTimeoutMs: 8_000,
     nowMs: () => Date.now() + clock.offsetMs,
   });
   w.clients.push(client);
+  homeOfClient.set(client, home);
   await client.createAccount({ name, relays: [w.relay.url] });
   await client.deliver(8_000);
   return client;
