@@ -92,8 +92,8 @@ export class SealedStore implements Store {
     return openDump(this.sealer, { ...d, kv: d.kv.filter((r) => !this.hidden.includes(r.key)) });
   }
 
-  scrub(): Promise<void> {
-    return this.inner.scrub();
+  scrub(options?: { rebuild?: boolean }): Promise<void> {
+    return this.inner.scrub(options);
   }
 
   close(): Promise<void> {

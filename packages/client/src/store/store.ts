@@ -137,9 +137,11 @@ export interface Store {
    * Makes what was deleted unrecoverable from the files as far as the database allows: SQLite
    * zeroes deleted content (`secure_delete`) and this checkpoints and truncates the write-ahead
    * log, where old copies of pages linger; IndexedDB offers no such control (its files compact on
-   * their own schedule). Call after deleting something a person expects gone.
+   * their own schedule). Call after deleting something a person expects gone. `rebuild` also
+   * rewrites the whole file (SQLite's VACUUM), for after the whole store was rewritten: pages freed
+   * before `secure_delete` was on may still hold what they held.
    */
-  scrub(): Promise<void>;
+  scrub(options?: { rebuild?: boolean }): Promise<void>;
 
   /** Releases the database. Other methods reject afterwards. */
   close(): Promise<void>;

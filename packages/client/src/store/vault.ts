@@ -269,6 +269,8 @@ export class Vault implements Store {
   async refresh(): Promise<void> {
     if (this.erased) return;
     const value = await this.inner.get(VAULT_KEY);
+    // No record yet: an older store still waiting for its passphrase to be sealed.
+    if (value === undefined && this.record === null) return;
     if (value === undefined || isErasedMark(value)) {
       this.sealed = null;
       this.key = null;
@@ -333,8 +335,8 @@ export class Vault implements Store {
     return store.batch(ops);
   }
 
-  scrub(): Promise<void> {
-    return this.erased ? Promise.resolve() : this.inner.scrub();
+  scrub(options?: { rebuild?: boolean }): Promise<void> {
+    return this.erased ? Promise.resolve() : this.inner.scrub(options);
   }
 
   async close(): Promise<void> {
@@ -411,7 +413,7 @@ export class Vault implements Store {
     ops.push({ op: "put", key: VAULT_KEY, value: fresh.record });
     await this.inner.batch(ops);
     // The plain copies are gone from the tables; make sure they are gone from the files too.
-    if (!isEmpty(dump)) await this.inner.scrub();
+    if (!isEmpty(dump)) await this.inner.scrub({ rebuild: true });
     this.adopt(fresh);
   }
 
@@ -433,7 +435,7 @@ export class Vault implements Store {
     });
     ops.push({ op: "put", key: VAULT_KEY, value: fresh.record });
     await this.inner.batch(ops);
-    await this.inner.scrub();
+    await this.inner.scrub({ rebuild: true });
     if (old.protection === "device" && old.device) await this.options.keys.forget(old.device);
     this.adopt(fresh);
   }

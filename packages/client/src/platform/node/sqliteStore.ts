@@ -325,9 +325,10 @@ class SqliteStore implements Store {
     }))();
   }
 
-  async scrub(): Promise<void> {
+  async scrub(options: { rebuild?: boolean } = {}): Promise<void> {
     this.check();
     try {
+      if (options.rebuild) this.db.exec("VACUUM");
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     } catch (e) {
       throw new StoreError(`Could not tidy the Rally database: ${(e as Error).message}`, "io");
