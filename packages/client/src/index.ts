@@ -19,6 +19,8 @@ export {
 // platform's code: `createNodeClient` (`@rally/client/node`: SQLite, ws, Node's crypto) and
 // `createBrowserClient` (`@rally/client/browser`: IndexedDB, Web Locks).
 export * from "./api.ts";
+// Pure: the disappearing-message timers on offer and their words ("1 day").
+export { DISAPPEAR_CHOICES, disappearWords } from "./group/disappearing.ts";
 // Pure: "20 minutes ahead" for a device clock the relays disagree with.
 export { describeOffset } from "./net/clock.ts";
 // The ports a host fills to assemble a client of its own (store, sockets).

@@ -6,6 +6,7 @@
  * A message of one's own that every relay refused for good shows as not sent (`"state":"failed"`);
  * `rally chat retry GROUP [MESSAGE]` sends it again once a relay takes it.
  */
+import { disappearWords } from "@rally/client";
 import type { Command } from "commander";
 import { reads, writes } from "../cli/actions.ts";
 import { quoteArg, when } from "../cli/client.ts";
@@ -52,22 +53,25 @@ export function register(program: Command): void {
     .action(async (ref: string, opts: { limit?: number; offline?: boolean }, cmd: Command) => {
       await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
         const list = await client.chatHistory(id, opts.limit ? { limit: opts.limit } : {});
+        const timer = (await client.groups()).find((g) => g.id === id)?.disappearAfter ?? null;
+        const header = timer === null ? [] : [`Messages disappear after ${disappearWords(timer)}.`];
         // Only one's own messages are ever pending or failed: how to send them again, if refused.
         const sendState = {
           sent: "",
           pending: "  (waiting to send)",
           failed: `  (not sent — rally chat retry ${quoteArg(ref)})`,
         };
-        printResult(cmd, list, () =>
-          list.length === 0
+        printResult(cmd, list, () => [
+          ...header,
+          ...(list.length === 0
             ? ["No messages yet."]
             : list.map((m) => {
                 if (m.type === "notice") return `[${when(m.createdAt)}] — ${m.text}`;
                 const text = m.deleted ? "(deleted)" : m.text;
                 const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
                 return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${sendState[m.state]}`;
-              }),
-        );
+              })),
+        ]);
       });
     });
 

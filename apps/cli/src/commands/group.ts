@@ -5,8 +5,10 @@
  *   rally group members GROUP                     → [{"npub","name","admin"}]
  *   rally group invite GROUP NPUB | remove GROUP NPUB | leave GROUP
  *   rally group link GROUP [--uses N] [--expires DURATION] [--approve]   → prints the link
+ *   rally group disappearing GROUP off|1h|1d|1w|4w  → {"group","disappearAfter"} (seconds or null)
  * GROUP is a group id or a unique name.
  */
+import { DISAPPEAR_CHOICES, disappearWords } from "@rally/client";
 import type { Command } from "commander";
 import { reads, writes } from "../cli/actions.ts";
 import { collect, withClient } from "../cli/client.ts";
@@ -20,6 +22,21 @@ export function parseDuration(text: string): number {
   }
   const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[(m[2] ?? "").toLowerCase()] ?? 1;
   return Number(m[1]) * unit;
+}
+
+/** "off", "1h", "1d", "1w" or "4w" → seconds, or null for off. */
+export function parseDisappearing(text: string): number | null {
+  const word = text.trim().toLowerCase();
+  if (word === "off") return null;
+  const choice = DISAPPEAR_CHOICES.find((c) => c.short === word);
+  if (!choice) {
+    const allowed = ["off", ...DISAPPEAR_CHOICES.map((c) => c.short)].join(", ");
+    const words = DISAPPEAR_CHOICES.map((c) => c.words).join(", ");
+    throw new CliError(
+      `Disappearing messages can be set to one of ${allowed} (off, ${words}), not "${text}".`,
+    );
+  }
+  return choice.seconds;
 }
 
 interface Offline {
@@ -73,8 +90,12 @@ export function register(program: Command): void {
                 const status = g.status;
                 const extra = status && status !== "active" ? ` [${status}]` : "";
                 const unread = g.unread > 0 ? `, ${g.unread} unread` : "";
+                const timer =
+                  g.disappearAfter === null
+                    ? ""
+                    : `, messages disappear after ${disappearWords(g.disappearAfter)}`;
                 return [
-                  `${g.name}${extra} — ${g.members} member${g.members === 1 ? "" : "s"}${unread}${g.admin ? ", you are an admin" : ""}`,
+                  `${g.name}${extra} — ${g.members} member${g.members === 1 ? "" : "s"}${unread}${g.admin ? ", you are an admin" : ""}${timer}`,
                   `  ${g.id}`,
                 ];
               }),
@@ -144,6 +165,26 @@ export function register(program: Command): void {
         (_, { group: id }) =>
           printResult(cmd, { group: id, npub, admin: opts.remove !== true }, [
             opts.remove ? "They are no longer an admin." : "They are now an admin.",
+          ]),
+      );
+    });
+
+  group
+    .command("disappearing")
+    .description("delete messages after a while on every device and relay (off, 1h, 1d, 1w, 4w); admins only")
+    .argument("<group>", "group id or name")
+    .argument("<after>", "off, 1h, 1d, 1w or 4w")
+    .action(async (ref: string, after: string, _opts: unknown, cmd: Command) => {
+      const seconds = parseDisappearing(after);
+      await writes(
+        cmd,
+        { group: ref },
+        (client, id) => client.setDisappearing(id, seconds),
+        (_, { group: id }) =>
+          printResult(cmd, { group: id, disappearAfter: seconds }, [
+            seconds === null
+              ? "Disappearing messages are off."
+              : `Messages now disappear ${disappearWords(seconds)} after they are sent, on every device and relay.`,
           ]),
       );
     });
