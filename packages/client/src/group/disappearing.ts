@@ -34,22 +34,20 @@ import {
   parseRsvp,
   parseSealed,
 } from "@rally/protocol/app";
-import { DISAPPEAR_AFTER_CHOICES } from "@rally/protocol/mls";
 import type { StoredRumor } from "../store/store.ts";
 import { envelopeOf } from "./appViews.ts";
 
-/** The timers on offer, shortest first: what the CLI takes and the web app lists. */
+/**
+ * The timers on offer, shortest first: what the CLI takes and the web app lists. The protocol's
+ * DISAPPEAR_AFTER_CHOICES is the rule (a test keeps the two equal); this list is kept here so a web
+ * page that shows it does not load the MLS engine.
+ */
 export const DISAPPEAR_CHOICES: readonly { seconds: number; short: string; words: string }[] = [
   { seconds: 3600, short: "1h", words: "1 hour" },
   { seconds: 86_400, short: "1d", words: "1 day" },
   { seconds: 604_800, short: "1w", words: "1 week" },
   { seconds: 2_419_200, short: "4w", words: "4 weeks" },
 ];
-
-// The protocol's list is the rule; this one only names its values.
-if (DISAPPEAR_CHOICES.some((c, i) => DISAPPEAR_AFTER_CHOICES[i] !== c.seconds)) {
-  throw new Error("The disappearing-message choices differ from the protocol's.");
-}
 
 /** A timer in words ("1 day"), or "off". */
 export function disappearWords(seconds: number | null | undefined): string {
