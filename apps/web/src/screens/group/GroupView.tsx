@@ -8,6 +8,7 @@ import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import { EventsTab } from "../events/EventsTab.tsx";
 import { PollsTab } from "../polls/PollsTab.tsx";
 import { ChatTab } from "./ChatTab.tsx";
+import { disappearLine } from "./Disappearing.tsx";
 import type { GroupContext } from "./groupContext.ts";
 import { MembersTab } from "./MembersTab.tsx";
 
@@ -78,6 +79,9 @@ export function GroupView({
             {group.members} {group.members === 1 ? "member" : "members"}
             {group.admin ? " · you are an admin" : ""}
           </p>
+          {disappearLine(group.disappearAfter) && (
+            <p className="group-meta disappearing">{disappearLine(group.disappearAfter)}</p>
+          )}
         </div>
       </header>
       {!context.active && (

@@ -1,6 +1,7 @@
 /**
  * Who is in the group, and — for admins — letting people in: invite links with QR codes, requests
- * waiting for approval, removing someone, and the group's name and description. Anyone can leave.
+ * waiting for approval, removing someone, the group's name and description, and disappearing
+ * messages. Anyone can leave.
  */
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
@@ -9,6 +10,7 @@ import { Advanced } from "../../ui/Advanced.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
+import { DisappearingSetting } from "./Disappearing.tsx";
 import type { GroupContext } from "./groupContext.ts";
 import { InviteLinks } from "./InviteLinks.tsx";
 
@@ -83,6 +85,7 @@ export function MembersTab({ context }: { context: GroupContext }) {
       )}
 
       {admin && <GroupDetails context={context} />}
+      {admin && <DisappearingSetting context={context} />}
 
       {context.active && (
         <section className="card">
