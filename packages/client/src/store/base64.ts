@@ -7,7 +7,14 @@
 
 const CHUNK = 0x8000;
 
+/** Node's Buffer when there is one: native, about twice the speed of the binary-string route. */
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+interface NodeBufferLike {
+  from(data: Uint8Array | string, encoding?: "base64"): Uint8Array & { toString(encoding: "base64"): string };
+}
+
 export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes).toString("base64");
   let binary = "";
   for (let i = 0; i < bytes.length; i += CHUNK) {
     binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
@@ -16,6 +23,7 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 export function fromBase64(text: string): Uint8Array {
+  if (NodeBuffer) return NodeBuffer.from(text, "base64");
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

@@ -329,10 +329,13 @@ export class Vault implements Store {
     return { ...d, kv: d.kv.filter((r) => r.key !== SETTINGS_KEY) };
   }
 
-  batch(ops: WriteOp[]): Promise<void> {
+  async batch(ops: WriteOp[]): Promise<void> {
     const store = this.store();
     if (Array.isArray(ops)) for (const op of ops) refuseReserved(op);
-    return store.batch(ops);
+    await store.batch(ops);
+    // A superseded epoch state (its secrets) or a deleted message must not stay readable in the
+    // write-ahead log or in pages the log has not yet replaced in the database.
+    if (Array.isArray(ops) && ops.some(forgetsSomething)) await this.inner.scrub();
   }
 
   scrub(options?: { rebuild?: boolean }): Promise<void> {
@@ -564,6 +567,21 @@ async function sealRecords(sealer: Sealer, dump: StoreDump): Promise<WriteOp[]> 
     ops.push({ op: "putOutbox", id: o.id, value: await sealer.sealValue(outboxAd(o.id), o.value) });
   }
   return ops;
+}
+
+/** True for a write after which something secret must be gone from the files. */
+function forgetsSomething(op: WriteOp): boolean {
+  switch (op?.op) {
+    case "putBlob":
+      return typeof op.key === "string" && op.key.endsWith("/epoch");
+    case "deleteBlob":
+    case "deleteBlobPrefix":
+    case "deleteRumor":
+    case "dropGroup":
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The record and the protection's settings are the vault's own: nothing above writes them. */
