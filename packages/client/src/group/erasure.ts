@@ -63,23 +63,59 @@ export function tombstoneOf(row: StoredRumor, env: RumorEnvelope): StoredRumor {
   return { ...row, json: JSON.stringify({ ...env, r, x: true } satisfies RumorEnvelope) };
 }
 
-/** The writes that take validly deleted messages off the store. */
-export async function erasureOps(store: Store, rec: GroupRecord): Promise<WriteOp[]> {
+/**
+ * Deletions this process has carried out (or found nothing to do for), per store and group, so a
+ * sync round does not look at them again. One whose target has not arrived yet is not in it.
+ */
+const settledDeletions = new WeakMap<Store, Map<string, Set<string>>>();
+
+function settledOf(store: Store, group: string): Set<string> {
+  let groups = settledDeletions.get(store);
+  if (!groups) {
+    groups = new Map();
+    settledDeletions.set(store, groups);
+  }
+  let set = groups.get(group);
+  if (!set) {
+    set = new Set();
+    groups.set(group, set);
+  }
+  return set;
+}
+
+/**
+ * The writes that take validly deleted messages off the store, and the deletions that are then
+ * settled (to be remembered once the writes are stored).
+ */
+export async function erasureOps(
+  store: Store,
+  rec: GroupRecord,
+): Promise<{ ops: WriteOp[]; settled: string[] }> {
   const deletions = await store.rumors({ group: rec.id, kinds: [KIND_DELETION] });
-  if (deletions.length === 0) return [];
+  const known = settledOf(store, rec.id);
+  const fresh = deletions.filter((d) => !known.has(d.id));
+  if (fresh.length === 0) return { ops: [], settled: [] };
   const ctx = resolveContext(groupContext(rec));
   const ops: WriteOp[] = [];
+  const settled: string[] = [];
   const done = new Set<string>();
   const erasedChat = new Set<string>();
-  for (const row of deletions) {
+  for (const row of fresh) {
     const env = envelopeOf(row);
-    if (!env) continue;
-    const parsed = parseDeletion(env.r);
-    if (!parsed.ok) continue;
+    const parsed = env ? parseDeletion(env.r) : null;
+    if (!env || !parsed?.ok) {
+      settled.push(row.id);
+      continue;
+    }
+    let waiting = false;
     for (const target of parsed.value.targets) {
       if (done.has(target)) continue;
       const t = await store.getRumor(rec.id, target);
-      if (!t || !DELETABLE.has(t.kind)) continue;
+      if (!t) {
+        waiting = true; // relays deliver in any order: the target may come later
+        continue;
+      }
+      if (!DELETABLE.has(t.kind)) continue;
       const tenv = envelopeOf(t);
       if (!tenv || tenv.x === true) continue;
       const valid =
@@ -93,6 +129,7 @@ export async function erasureOps(store: Store, rec: GroupRecord): Promise<WriteO
         erasedChat.add(target);
       }
     }
+    if (!waiting) settled.push(row.id);
   }
   if (erasedChat.size > 0) {
     for (const row of await store.rumors({ group: rec.id, kinds: [KIND_REACTION] })) {
@@ -104,7 +141,7 @@ export async function erasureOps(store: Store, rec: GroupRecord): Promise<WriteO
       }
     }
   }
-  return ops;
+  return { ops, settled };
 }
 
 /** The writes that delete what the group's timer has run out for at `now`. */
@@ -134,8 +171,16 @@ function allEvents(store: Store, group: string): Promise<StoredRumor[]> {
  * and tells the screens. Returns how many rows were deleted. The caller holds the device lock.
  */
 export async function tidyGroup(core: Device, rec: GroupRecord): Promise<number> {
-  const ops = [...(await erasureOps(core.store, rec)), ...(await expiryOps(core.store, rec, core.now()))];
-  if (ops.length === 0) return 0;
+  const erasure = await erasureOps(core.store, rec);
+  const ops = [...erasure.ops, ...(await expiryOps(core.store, rec, core.now()))];
+  const remember = () => {
+    const known = settledOf(core.store, rec.id);
+    for (const id of erasure.settled) known.add(id);
+  };
+  if (ops.length === 0) {
+    remember();
+    return 0;
+  }
   const kinds = new Set<number>();
   const gone = new Set<string>();
   for (const op of ops) if (op.op === "deleteRumor") gone.add(op.id);
@@ -145,6 +190,7 @@ export async function tidyGroup(core: Device, rec: GroupRecord): Promise<number>
   }
   // In order: a tombstone written above is deleted again when the timer takes its message too.
   await core.store.batch(ops);
+  remember();
   await core.store.scrub();
   const changes: ChangeKind[] = changeKindsOf(kinds);
   for (const change of changes) core.emit(change, rec.id);

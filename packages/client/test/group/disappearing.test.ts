@@ -4,13 +4,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { buildChatMessage, buildDeletion } from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { openHomeStore, storePath } from "../../src/platform/node/sqliteStore.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { groupWith, person, useWorld, type World } from "../world.ts";
+import { Hostile } from "../hostile/harness.ts";
+import { groupWith, person, pubkeyOf, useWorld, type World } from "../world.ts";
 
 const w = useWorld("disappearing");
 
@@ -202,5 +204,33 @@ describe("a deleted message leaves the disk", { timeout: 300_000 }, () => {
       expect(onDisk(p.file, text)).toBe(false);
       expect((await p.client.chat(g)).find((m) => m.id === msg.id)?.deleted).toBe(true);
     }
+  });
+
+  it("a message that arrives after its deletion is taken off the disk when it comes", async () => {
+    const alice = await plainPerson(w, "Alice");
+    const bob = await plainPerson(w, "Bob");
+    const g = await groupWith(alice.client, [bob.client], "Out of order");
+    const text = "the door code is 4412";
+    const me = await pubkeyOf(bob.client);
+    const now = bob.client.core.now();
+    const message = buildChatMessage({ pubkey: me, createdAt: now, text });
+    const deletion = buildDeletion({
+      pubkey: me,
+      createdAt: now + 1,
+      targets: [{ id: message.id, kind: 9 }],
+    });
+    // Bob's device sends the deletion first: relays and devices see them in any order.
+    const sender = new Hostile(bob.client);
+    await sender.snapshot();
+    await sender.send(g, deletion);
+    await alice.client.sync();
+    await sender.send(g, message);
+    await alice.client.sync();
+
+    expect(onDisk(alice.file, text)).toBe(false);
+    expect((await alice.client.chat(g)).find((m) => m.id === message.id)).toMatchObject({
+      deleted: true,
+      text: "",
+    });
   });
 });
