@@ -39,3 +39,27 @@ describe("a superseded epoch", () => {
     expect(scan(filesUnder(home), oldWindows)).toEqual([]);
   }, 90_000);
 });
+
+describe("a deleted message", () => {
+  it("leaves no copy of its sealed body in the files", async () => {
+    const ned = await person(w, "Ned Achebe");
+    const ola = await person(w, "Ola Berg");
+    const g = await groupWith(ned, [ola], "Bike Repair Collective");
+    const sent = await ned.sendChat(g, "the spare key is under the blue pot");
+    await ned.deliver(8_000);
+    const home = homeOf(ned);
+    const db = new Database(path.join(home, "rally.db"), { readonly: true });
+    const row = db.prepare("SELECT json FROM rumors WHERE id = ?").get(sent.id) as { json: string };
+    db.close();
+    const body = Buffer.from(row.json, "base64");
+    const pieces = [
+      ...windowsOf("sealed message", body, 8),
+      { label: "sealed text", forms: [Buffer.from(row.json)] },
+    ];
+    expect(scan(filesUnder(home), pieces).length).toBeGreaterThan(0);
+
+    await ned.deleteMessage(g, sent.id);
+    await ned.deliver(8_000);
+    expect(scan(filesUnder(home), pieces)).toEqual([]);
+  }, 90_000);
+});
