@@ -68,7 +68,7 @@ describe("accounts and membership in the browser", () => {
     await page.getByText("Passphrase saved.").waitFor({ timeout: STEP });
 
     await page.reload();
-    await page.getByRole("heading", { name: "Welcome back, Dora" }).waitFor({ timeout: STEP });
+    await page.getByRole("heading", { name: "Rally is locked" }).waitFor({ timeout: STEP });
     await page.getByLabel("Passphrase").fill("wrong horse");
     await page.getByRole("button", { name: "Unlock" }).click();
     await page.getByRole("alert").waitFor({ timeout: STEP });

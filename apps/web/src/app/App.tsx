@@ -1,37 +1,91 @@
 /**
- * The top of the app: first-run onboarding until an account exists (and its recovery words were
- * shown), then the main shell. An invite link (`#join=…`) is taken out of the address bar at once,
- * kept until answered, and followed after onboarding.
+ * The top of the app. First how this device is protected (`security()`): a locked device shows the
+ * lock screen and nothing else — every other read would fail until the unlock. Then first-run
+ * onboarding until an account exists (and its recovery words were shown), then the main shell.
+ *
+ * A lock (the button, idle time, another tab) unmounts everything below the lock screen, so what the
+ * screens showed leaves the page's memory with it; an unlock mounts it afresh. An invite link
+ * (`#join=…`) is taken out of the address bar at once, kept until answered, and followed after
+ * onboarding.
  */
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { prefs } from "../lib/prefs.ts";
 import { Onboarding } from "../screens/onboarding/Onboarding.tsx";
 import { Shell } from "../screens/Shell.tsx";
 import { Unlock } from "../screens/Unlock.tsx";
 import { ErrorNote, Loading } from "../ui/Notice.tsx";
 import { useClient, useLive } from "./client.tsx";
+import { InviteLinkProvider, useInviteLink, useInviteLinkKeeper } from "./inviteLink.tsx";
+import { useAutoLock, useLockAcrossTabs } from "./locking.ts";
 import { navigate, useRoute } from "./router.ts";
+import { SecurityProvider } from "./security.tsx";
 
 export function App({ fatal }: { fatal: string | null }) {
   const client = useClient();
   const route = useRoute();
+  const security = useLive((c) => c.security(), ["account"], []);
+  const locked = security.data?.locked === true;
+  const invite = useInviteLinkKeeper(security.data?.locked === false);
+
+  // Take an invite link's secret out of the address bar and history as soon as it arrives.
+  useEffect(() => {
+    if (route.name !== "join") return;
+    invite.hold(`${window.location.origin}/#join=${route.payload}`);
+    navigate("#/joining", { replace: true });
+  }, [route, invite.hold]);
+
+  // Locked from here: the address bar forgets where the person was, too.
+  // (Only when it was open before: a link opened on a locked device still leads to #/joining.)
+  const lockedBefore = useRef<boolean | undefined>(undefined);
+  useEffect(() => {
+    if (lockedBefore.current === false && locked) navigate("#/", { replace: true });
+    lockedBefore.current = security.data?.locked;
+  }, [locked, security.data]);
+
+  const reloadSecurity = security.reload;
+  const lockHere = useCallback(async () => {
+    await client.lock().catch((e: unknown) => console.error("Rally could not lock:", e));
+    reloadSecurity();
+  }, [client, reloadSecurity]);
+  const tellOtherTabs = useLockAcrossTabs(() => void lockHere());
+  const lockEverywhere = useCallback(async () => {
+    await lockHere();
+    tellOtherTabs();
+  }, [lockHere, tellOtherTabs]);
+  useAutoLock(
+    security.data && !security.data.locked && security.data.protection === "passphrase"
+      ? security.data.autoLockMinutes
+      : null,
+    () => void lockEverywhere(),
+  );
+
+  if (fatal) return <ErrorScreen message={fatal} />;
+  if (security.data === undefined) {
+    if (security.error) return <ErrorScreen message={security.error.message} />;
+    // A first visit shows the welcome at once (see Unlocked); a returning person waits.
+    if (prefs.hasAccount()) return <LoadingScreen />;
+  }
+  if (locked) return <Unlock onUnlocked={security.reload} />;
+  return (
+    <SecurityProvider
+      value={{ security: security.data ?? null, reload: security.reload, lock: lockEverywhere }}
+    >
+      <InviteLinkProvider value={invite}>
+        <Unlocked />
+      </InviteLinkProvider>
+    </SecurityProvider>
+  );
+}
+
+/** Everything an unlocked device shows: onboarding until there is an account, then the shell. */
+function Unlocked() {
+  const client = useClient();
+  const invite = useInviteLink();
   const account = useLive((c) => c.account(), ["account"], []);
   // Onboarding stays open while a setup step is remembered, even once the account exists.
   const [, setFinished] = useState(0);
   const setupOpen = prefs.setupStep() !== null;
 
-  // Take an invite link's secret out of the address bar and history as soon as it arrives.
-  useEffect(() => {
-    if (route.name !== "join") return;
-    prefs.setPendingJoin(`${window.location.origin}/#join=${route.payload}`);
-    navigate("#/joining", { replace: true });
-  }, [route]);
-
-  // Once there is an account: one sync round, which also tells whether the account is locked
-  // with a passphrase (then nothing can be signed until it is unlocked), then live mode. When the
-  // device says its network is back, sync at once (what was written offline waits in the outbox)
-  // instead of waiting for a retry timer.
-  const ready = account.data != null && !setupOpen;
   useEffect(() => {
     if (account.data === undefined) return;
     prefs.setHasAccount(account.data !== null);
@@ -39,24 +93,18 @@ export function App({ fatal }: { fatal: string | null }) {
     if (performance.getEntriesByName("rally:engine-ready").length === 0)
       performance.mark("rally:engine-ready");
   }, [account.data]);
-  const [locked, setLocked] = useState(false);
-  const [unlocked, setUnlocked] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `unlocked` restarts the engine after an unlock.
+
+  // Once there is an account: one sync round, then live mode. When the device says its network is
+  // back, sync at once (what was written offline waits in the outbox) instead of waiting for a
+  // retry timer. A lock unmounts this and stops live mode in the engine; an unlock starts it again.
+  const ready = account.data != null && !setupOpen;
   useEffect(() => {
     if (!ready) return;
     let alive = true;
     void (async () => {
-      try {
-        await client.sync();
-      } catch (e) {
-        if ((e as { code?: string }).code === "locked") {
-          if (alive) setLocked(true);
-          return;
-        }
-        // Unreachable relays and the like: live mode keeps trying.
-      }
+      // Unreachable relays and the like: live mode keeps trying.
+      await client.sync().catch(() => {});
       if (!alive) return;
-      setLocked(false);
       await client.start().catch((e: unknown) => console.error("Rally could not go online:", e));
     })();
     const backOnline = () => void client.sync().catch(() => {});
@@ -65,34 +113,36 @@ export function App({ fatal }: { fatal: string | null }) {
       alive = false;
       window.removeEventListener("online", backOnline);
     };
-  }, [ready, client, unlocked]);
+  }, [ready, client]);
 
-  if (fatal) return <ErrorScreen message={fatal} />;
-  if (account.error && account.data === undefined) return <ErrorScreen message={account.error.message} />;
+  // "locked": the device locked while this loaded; the lock screen replaces all this at once.
+  const failed = account.error !== null && (account.error as { code?: string }).code !== "locked";
+  if (failed && account.data === undefined) return <ErrorScreen message={account.error?.message ?? ""} />;
   // A first visit shows the welcome at once: the name field works while the engine is still
   // loading (the first call waits for it). A returning person waits for their account.
   const firstVisit = account.data === undefined && !prefs.hasAccount();
-  if (account.loading && account.data === undefined && !firstVisit) {
-    return (
-      <main className="onboarding" id="main">
-        <Loading what="Rally" />
-      </main>
-    );
-  }
+  if (account.loading && account.data === undefined && !firstVisit) return <LoadingScreen />;
   if (!account.data || setupOpen) {
     return (
       <Onboarding
-        invited={prefs.pendingJoin() !== null}
+        invited={invite.link != null}
         onDone={() => {
           setFinished((n) => n + 1);
           account.reload();
-          navigate(prefs.pendingJoin() ? "#/joining" : "#/");
+          navigate(invite.link ? "#/joining" : "#/");
         }}
       />
     );
   }
-  if (locked) return <Unlock account={account.data} onUnlocked={() => setUnlocked((n) => n + 1)} />;
   return <Shell account={account.data} />;
+}
+
+function LoadingScreen() {
+  return (
+    <main className="onboarding" id="main">
+      <Loading what="Rally" />
+    </main>
+  );
 }
 
 function ErrorScreen({ message }: { message: string }) {

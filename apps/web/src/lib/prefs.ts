@@ -1,13 +1,15 @@
 /**
- * The few things the page itself remembers in localStorage — never keys or messages (those stay in
- * the engine's IndexedDB): where onboarding stopped, whether the recovery words were checked, and
- * an invite link that is waiting for an answer.
+ * The few things the page itself remembers in localStorage — never keys, messages, names or links
+ * (those stay encrypted in the engine's IndexedDB): where onboarding stopped, whether the recovery
+ * words were checked, and whether this browser had an account. localStorage is not encrypted, so
+ * nothing private may be added here; an invite link goes to the engine (`rememberInviteLink`).
  */
 
 const SETUP = "rally.setup";
 const WORDS_CHECKED = "rally.wordsChecked";
-const PENDING_JOIN = "rally.pendingJoin";
 const HAS_ACCOUNT = "rally.hasAccount";
+/** Where earlier versions kept an invite link in the clear; read once, then deleted. */
+const LEGACY_PENDING_JOIN = "rally.pendingJoin";
 
 export type SetupStep = "words" | "check" | "passphrase";
 
@@ -49,10 +51,14 @@ export const prefs = {
   setHasAccount(value: boolean): void {
     set(HAS_ACCOUNT, value ? "yes" : null);
   },
-  pendingJoin(): string | null {
-    return get(PENDING_JOIN);
+  /** An invite link an earlier version left in localStorage: returned once and deleted there. */
+  takeLegacyPendingJoin(): string | null {
+    const link = get(LEGACY_PENDING_JOIN);
+    if (link !== null) set(LEGACY_PENDING_JOIN, null);
+    return link;
   },
-  setPendingJoin(link: string | null): void {
-    set(PENDING_JOIN, link);
+  /** Forgets everything above: the device was erased and starts over. */
+  forgetAll(): void {
+    for (const key of [SETUP, WORDS_CHECKED, HAS_ACCOUNT, LEGACY_PENDING_JOIN]) set(key, null);
   },
 };

@@ -7,10 +7,10 @@
 import { type JoinState, RallyError } from "@rally/client";
 import { useEffect, useState } from "react";
 import { useClient } from "../app/client.tsx";
+import { useInviteLink } from "../app/inviteLink.tsx";
 import { navigate } from "../app/router.ts";
 import { groupHash } from "../app/routes.ts";
-import { prefs } from "../lib/prefs.ts";
-import { ErrorNote } from "../ui/Notice.tsx";
+import { ErrorNote, Loading } from "../ui/Notice.tsx";
 
 const RETRY_MS = 15_000;
 
@@ -25,7 +25,14 @@ interface JoinError {
 
 export function JoinScreen() {
   const client = useClient();
-  const [link] = useState(() => prefs.pendingJoin());
+  const invite = useInviteLink();
+  // The link as it was when this screen opened: answering it forgets it, and the screen still shows
+  // how it went.
+  const [link, setLink] = useState<string | null | undefined>(invite.link);
+  useEffect(() => {
+    if (link === undefined && invite.link !== undefined) setLink(invite.link);
+  }, [link, invite.link]);
+  const forget = invite.forget;
   const [state, setState] = useState<JoinState | null>(null);
   const [error, setError] = useState<JoinError | null>(null);
 
@@ -42,7 +49,7 @@ export function JoinScreen() {
         if (!alive) return;
         setState(next);
         setError(null);
-        if (next.state !== "waiting") prefs.setPendingJoin(null);
+        if (next.state !== "waiting") void forget();
       } catch (e) {
         const final = e instanceof RallyError && FINAL_CODES.has(e.code);
         if (final) stop();
@@ -65,7 +72,7 @@ export function JoinScreen() {
       alive = false;
       stop();
     };
-  }, [client, link]);
+  }, [client, link, forget]);
 
   useEffect(() => {
     if (state?.state !== "joined") return;
@@ -73,6 +80,13 @@ export function JoinScreen() {
     return () => clearTimeout(timer);
   }, [state]);
 
+  if (link === undefined) {
+    return (
+      <div className="screen narrow">
+        <Loading what="your invitation" />
+      </div>
+    );
+  }
   if (!link) {
     return (
       <div className="screen narrow">
@@ -97,7 +111,7 @@ export function JoinScreen() {
             type="button"
             className="quiet"
             onClick={() => {
-              prefs.setPendingJoin(null);
+              void forget();
               navigate("#/");
             }}
           >

@@ -1,19 +1,23 @@
 /**
  * The person's own things: their name, their recovery words (shown only after they confirm nobody
- * is looking), a passphrase, an encrypted backup file, and — behind "Advanced" — their account id
- * and the relays Rally uses.
+ * is looking), how this device is protected (passphrase, lock, duress passphrase), an encrypted
+ * backup file, erasing this device, and — behind "Advanced" — their account id and the relays
+ * Rally uses.
  */
 import type { AccountInfo } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../app/client.tsx";
+import { useSecurity } from "../app/security.tsx";
 import { downloadText } from "../lib/download.ts";
 import { prefs } from "../lib/prefs.ts";
 import { splitWords } from "../lib/recoveryCheck.ts";
 import { Advanced } from "../ui/Advanced.tsx";
 import { TextField } from "../ui/Field.tsx";
-import { ErrorNote } from "../ui/Notice.tsx";
-import { PassphraseForm } from "./onboarding/PassphraseStep.tsx";
+import { ErrorNote, Loading } from "../ui/Notice.tsx";
 import { RecoveryWordList } from "./onboarding/WordsStep.tsx";
+import { DuressCard } from "./security/DuressCard.tsx";
+import { EraseCard } from "./security/EraseCard.tsx";
+import { LockCard, PassphraseCard } from "./security/PassphraseCard.tsx";
 
 export function Settings({ account }: { account: AccountInfo }) {
   return (
@@ -21,15 +25,16 @@ export function Settings({ account }: { account: AccountInfo }) {
       <h1>Settings</h1>
       <NameSection account={account} />
       <WordsSection />
-      <PassphraseSection />
+      <DeviceSections />
       <BackupSection />
+      <EraseCard />
       <Advanced>
         <AccountIds account={account} />
         <RelaysSection account={account} />
       </Advanced>
       <p className="fine-print">
-        Rally keeps your account and your groups on this device. Messages, events and answers are encrypted
-        before they leave it.
+        Rally keeps your account and your groups on this device, encrypted. Messages, events and answers are
+        also encrypted before they leave it.
       </p>
     </div>
   );
@@ -134,52 +139,20 @@ function WordsSection() {
   );
 }
 
-function PassphraseSection() {
-  const client = useClient();
-  const [open, setOpen] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
-  const remove = useAction(async () => {
-    await client.setPassphrase(null);
-    setDone("Passphrase removed.");
-  });
+/** How this device is protected, the lock, a duress passphrase and erasing: all from `security()`. */
+function DeviceSections() {
+  const { security } = useSecurity();
+  if (!security) return <Loading what="this device's protection" />;
   return (
-    <section className="card">
-      <h2>Passphrase</h2>
-      <p className="muted">
-        Locks your account on this device and in backups with a passphrase only you know.
-      </p>
-      {open ? (
-        <PassphraseForm
-          submitLabel="Save passphrase"
-          onSaved={() => {
-            setOpen(false);
-            setDone("Passphrase saved.");
-          }}
-        />
-      ) : (
-        <div className="actions">
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setDone(null);
-              setOpen(true);
-            }}
-          >
-            Set a passphrase
-          </button>
-          <button type="button" className="quiet" disabled={remove.busy} onClick={() => void remove.run()}>
-            Remove passphrase
-          </button>
-        </div>
+    <>
+      <PassphraseCard security={security} />
+      {security.protection === "passphrase" && (
+        <>
+          <LockCard security={security} />
+          <DuressCard security={security} />
+        </>
       )}
-      <ErrorNote>{remove.error}</ErrorNote>
-      {done && (
-        <p className="saved" role="status">
-          {done}
-        </p>
-      )}
-    </section>
+    </>
   );
 }
 

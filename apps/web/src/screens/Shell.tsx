@@ -1,13 +1,14 @@
 /**
  * The main layout. On a phone: one screen at a time with a bar of three places at the bottom
  * (Groups, Calendar, Settings). On a wide screen: the group list stays on the left and the chosen
- * screen opens beside it.
+ * screen opens beside it. With a passphrase set, a lock button in the header locks Rally at once.
  */
 import type { AccountInfo } from "@rally/client";
 import { useEffect, useRef } from "react";
 import { useRoute } from "../app/router.ts";
+import { useSecurity } from "../app/security.tsx";
 import { ConnectionBadge } from "../ui/ConnectionBadge.tsx";
-import { CalendarIcon, ChatIcon, SettingsIcon } from "../ui/icons.tsx";
+import { CalendarIcon, ChatIcon, LockIcon, SettingsIcon } from "../ui/icons.tsx";
 import { CalendarScreen } from "./CalendarScreen.tsx";
 import { CreateGroup } from "./CreateGroup.tsx";
 import { GroupList } from "./GroupList.tsx";
@@ -20,6 +21,7 @@ export function Shell({ account }: { account: AccountInfo }) {
   const route = useRoute();
   const section = route.name === "calendar" ? "calendar" : route.name === "settings" ? "settings" : "groups";
   const onList = route.name === "groups";
+  const { security, lock } = useSecurity();
 
   // Move focus to the new screen's heading so screen-reader and keyboard users know where they are.
   const mainRef = useRef<HTMLElement>(null);
@@ -43,7 +45,20 @@ export function Shell({ account }: { account: AccountInfo }) {
           <img src="/icons/icon.svg" alt="" width={28} height={28} />
           <span>Rally</span>
         </a>
-        <ConnectionBadge />
+        <div className="topbar-end">
+          <ConnectionBadge />
+          {security?.protection === "passphrase" && (
+            <button
+              type="button"
+              className="quiet small"
+              onClick={() => void lock()}
+              aria-label="Lock Rally now"
+            >
+              <LockIcon />
+              Lock
+            </button>
+          )}
+        </div>
       </header>
       <nav className="places" aria-label="Places">
         <a href="#/" aria-current={section === "groups" ? "page" : undefined}>

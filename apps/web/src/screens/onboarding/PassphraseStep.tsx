@@ -1,17 +1,37 @@
-/** Optional: a passphrase that encrypts the account on this device and in backups. */
+/**
+ * Optional: a passphrase that encrypts everything Rally keeps on this device. The form is shared
+ * with Settings, where changing the passphrase asks for the current one first.
+ */
 import { useState } from "react";
 import { useAction, useClient } from "../../app/client.tsx";
 import { TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
+import { DEFAULT_AUTO_LOCK_MINUTES, FORGOTTEN, WITH_PASSPHRASE } from "../security/protection.ts";
 
-export function PassphraseForm({ onSaved, submitLabel }: { onSaved: () => void; submitLabel: string }) {
+export function PassphraseForm({
+  onSaved,
+  submitLabel,
+  askCurrent = false,
+}: {
+  onSaved: () => void;
+  submitLabel: string;
+  /** Changing a passphrase: the current one is asked first. */
+  askCurrent?: boolean;
+}) {
   const client = useClient();
+  const [current, setCurrent] = useState("");
   const [first, setFirst] = useState("");
   const [second, setSecond] = useState("");
   const save = useAction(async () => {
+    if (askCurrent && !current) throw new Error("Type your current passphrase first.");
     if (first.length < 8) throw new Error("Use at least 8 characters — a few words are easier to remember.");
     if (first !== second) throw new Error("The two passphrases are not the same.");
-    await client.setPassphrase(first);
+    const before = await client.security();
+    await client.setPassphrase(first, askCurrent ? current : undefined);
+    // A device that just got its passphrase locks itself when left alone, unless told otherwise.
+    if (before.protection === "device" && before.autoLockMinutes === null) {
+      await client.setAutoLock(DEFAULT_AUTO_LOCK_MINUTES);
+    }
     return true;
   });
   return (
@@ -19,14 +39,24 @@ export function PassphraseForm({ onSaved, submitLabel }: { onSaved: () => void; 
       onSubmit={async (e) => {
         e.preventDefault();
         if (await save.run()) {
+          setCurrent("");
           setFirst("");
           setSecond("");
           onSaved();
         }
       }}
     >
+      {askCurrent && (
+        <TextField
+          label="Current passphrase"
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+      )}
       <TextField
-        label="Passphrase"
+        label={askCurrent ? "New passphrase" : "Passphrase"}
         type="password"
         autoComplete="new-password"
         value={first}
@@ -52,9 +82,11 @@ export function PassphraseStep({ onDone }: { onDone: () => void }) {
   return (
     <>
       <h1>One more thing (optional)</h1>
-      <p className="lead">
-        A passphrase locks your account on this device, so someone who picks up your phone or copies its files
-        cannot use it.
+      <p className="lead">A passphrase protects this device if someone picks it up or copies its files.</p>
+      <p>{WITH_PASSPHRASE}</p>
+      <p className="muted">
+        Without one, anyone who opens this browser profile or copies its files can read your messages.{" "}
+        {FORGOTTEN}
       </p>
       {open ? (
         <PassphraseForm onSaved={onDone} submitLabel="Set passphrase" />
