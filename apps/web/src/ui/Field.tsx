@@ -21,6 +21,9 @@ export function TextField({ label, hint, error, ...input }: Common & InputHTMLAt
       )}
       <input
         id={id}
+        // The browser's own form memory is kept outside Rally's encryption (Chromium: "Web Data"),
+        // so nothing typed is offered to it unless a field asks (passphrase fields do).
+        autoComplete="off"
         aria-describedby={[hintId, errorId].filter(Boolean).join(" ") || undefined}
         aria-invalid={error ? true : undefined}
         {...input}
@@ -50,7 +53,13 @@ export function TextArea({
           {hint}
         </p>
       )}
-      <textarea id={id} aria-describedby={hintId} aria-invalid={error ? true : undefined} {...input} />
+      <textarea
+        id={id}
+        autoComplete="off"
+        aria-describedby={hintId}
+        aria-invalid={error ? true : undefined}
+        {...input}
+      />
       {error && <p className="field-error">{error}</p>}
     </div>
   );

@@ -95,7 +95,6 @@ function Welcome({
           hint="Your groups see this name. You can change it later."
           value={name}
           onChange={(e) => setName(e.target.value)}
-          autoComplete="nickname"
           maxLength={64}
           required
           autoFocus

@@ -62,6 +62,7 @@ export function PollForm({ groupId, onDone }: { groupId: string; onDone: () => v
               type={dates ? "date" : "text"}
               value={value}
               placeholder={dates ? undefined : `Option ${i + 1}`}
+              autoComplete="off"
               maxLength={200}
               onChange={(e) => setOptions(options.map((o, j) => (j === i ? e.target.value : o)))}
             />
