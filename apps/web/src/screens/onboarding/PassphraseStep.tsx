@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useAction, useClient } from "../../app/client.tsx";
 import { TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
-import { DEFAULT_AUTO_LOCK_MINUTES, FORGOTTEN, WITH_PASSPHRASE } from "../security/protection.ts";
+import { FORGOTTEN, WITH_PASSPHRASE } from "../security/protection.ts";
 
 export function PassphraseForm({
   onSaved,
@@ -26,12 +26,9 @@ export function PassphraseForm({
     if (askCurrent && !current) throw new Error("Type your current passphrase first.");
     if (first.length < 8) throw new Error("Use at least 8 characters — a few words are easier to remember.");
     if (first !== second) throw new Error("The two passphrases are not the same.");
-    const before = await client.security();
+    // A device that gets its first passphrase also locks itself after 15 idle minutes (the engine's
+    // default), until Settings says otherwise.
     await client.setPassphrase(first, askCurrent ? current : undefined);
-    // A device that just got its passphrase locks itself when left alone, unless told otherwise.
-    if (before.protection === "device" && before.autoLockMinutes === null) {
-      await client.setAutoLock(DEFAULT_AUTO_LOCK_MINUTES);
-    }
     return true;
   });
   return (

@@ -21,6 +21,3 @@ export const AUTO_LOCK_CHOICES: { minutes: number | null; label: string }[] = [
   { minutes: 15, label: "After 15 minutes" },
   { minutes: 60, label: "After 1 hour" },
 ];
-
-/** Auto-lock when a passphrase is first set. */
-export const DEFAULT_AUTO_LOCK_MINUTES = 15;
