@@ -200,6 +200,34 @@ describe("locking the web app", () => {
     expect(errors).toEqual([]);
   });
 
+  it("a forgotten passphrase: the lock screen explains erase-and-restore and erases after asking", {
+    timeout: STEP * 3,
+  }, async () => {
+    const { context, page, errors } = await newPerson();
+    await page.goto(serve.url);
+    await onboard(page, "Fenna");
+    await page.getByRole("heading", { name: "Groups" }).waitFor({ timeout: STEP });
+    await setPassphrase(page);
+    // A second tab of the same profile is open too; erasing goes through all the same.
+    const other = await context.newPage();
+    await other.goto(serve.url);
+    await lockedScreen(other);
+    await page.reload();
+    await lockedScreen(page);
+    await page
+      .getByRole("button", { name: "Forgot it? Restore from your recovery words on a fresh device" })
+      .click();
+    const forgot = page.getByRole("region", { name: "Forgot your passphrase" });
+    await forgot.getByText(/Everything Rally keeps here is destroyed/).waitFor();
+    await forgot.getByText(/I already have an account/).waitFor();
+    await forgot.getByRole("button", { name: "Erase this device" }).click();
+    await forgot.getByRole("button", { name: "Yes, erase everything" }).click();
+    await page.getByRole("heading", { level: 1, name: "Welcome to Rally" }).waitFor({ timeout: STEP });
+    await other.reload();
+    await other.getByRole("heading", { level: 1, name: "Welcome to Rally" }).waitFor({ timeout: STEP });
+    expect(errors).toEqual([]);
+  });
+
   it("the duress passphrase at the lock screen erases silently and shows a fresh Rally", {
     timeout: STEP * 3,
   }, async () => {
