@@ -76,24 +76,17 @@ describe("plain-words errors", { timeout: 300_000 }, () => {
   it("recovery from the twelve words: the same person, groups only by re-invitation; wrong words refused", async () => {
     const { words } = await alice.ok<{ words: string }>("account", "words");
     const second = new Person("Second Device", root);
-    const recovered = await second.ok<{ npub: string; note: string }>(
-      "account",
-      "recover",
-      "--words",
-      words,
-      "--name",
-      "Alice",
-      "--relay",
-      relay.url,
-    );
+    const recovered = await second
+      .given(`${words}\n`)
+      .ok<{ npub: string; note: string }>("account", "recover", "--name", "Alice", "--relay", relay.url);
     expect(recovered.npub).toBe(alice.npub);
     expect(recovered.note).toMatch(/invite/i);
     expect(await second.ok("group", "list", "--offline")).toEqual([]);
     const wrong = new Person("Wrong Words", root);
-    const r = await wrong.fails("account", "recover", "--words", wrongOrder(words));
+    const r = await wrong.given(wrongOrder(words)).fails("account", "recover");
     expect(r.error).toMatch(/recovery words/i);
     expect(`${r.error}${r.stderr}`).not.toContain(words);
-    const short = await wrong.fails("account", "recover", "--words", "apple banana");
+    const short = await wrong.given("apple banana").fails("account", "recover");
     expect(short.error).toMatch(/12|twelve/i);
   });
 

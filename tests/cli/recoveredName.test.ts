@@ -43,14 +43,9 @@ describe("a recovered device invited back", { timeout: 300_000 }, () => {
     expect(await names(ben)).toEqual(["Ann Thistle", "Ben Burdock"]);
 
     const { words } = await ann.ok<{ words: string }>("account", "words");
-    const recovered = await annAgain.ok<{ npub: string; name: string }>(
-      "account",
-      "recover",
-      "--words",
-      words,
-      "--relay",
-      relay.url,
-    );
+    const recovered = await annAgain
+      .given(words)
+      .ok<{ npub: string; name: string }>("account", "recover", "--relay", relay.url);
     expect(recovered.npub).toBe(ann.npub);
 
     await ben.ok("group", "invite", GROUP, ann.npub);

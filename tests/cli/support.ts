@@ -62,9 +62,25 @@ export class Person {
     this.home = path.join(root, name.split(" ")[0]!.toLowerCase());
   }
 
+  /** What the commands run through `given(...)` read on standard input. */
+  protected input: string | undefined;
+
+  /**
+   * This person with `input` on standard input for the commands run through the result (the
+   * recovery words, a passphrase with --passphrase-stdin): `alice.given("words…").ok(...)`.
+   */
+  given(input: string): Person {
+    const withInput = Object.create(this) as Person;
+    withInput.input = input;
+    return withInput;
+  }
+
   /** Runs a command as this person (`--home`, `--json`). */
   run(...args: string[]): Promise<RunResult> {
-    return rally([...args, "--home", this.home, "--json"]);
+    return rally(
+      [...args, "--home", this.home, "--json"],
+      this.input === undefined ? {} : { input: this.input },
+    );
   }
 
   /** Runs a command that must succeed and returns its JSON output. */

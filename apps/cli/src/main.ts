@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { defaultHome, reportError } from "./cli/output.ts";
+import { passphraseInEnvironment, takeUnlockLine } from "./cli/secrets.ts";
+import { releaseStdin } from "./cli/stdin.ts";
 import * as account from "./commands/account.ts";
 import * as chat from "./commands/chat.ts";
 import * as event from "./commands/event.ts";
@@ -36,8 +38,14 @@ export function buildProgram(): Command {
     )
     .option("--home <dir>", "where this device keeps Rally's data", defaultHome())
     .option("--json", 'print results as JSON on stdout (errors as {"error": ...})')
+    .option(
+      "--passphrase-stdin",
+      "read the passphrase from the first line of standard input instead of asking at the terminal",
+    )
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // With --passphrase-stdin the passphrase line comes first, before the command reads its own input.
+    .hook("preAction", (_program, actionCommand) => takeUnlockLine(actionCommand));
   // Commands created after exitOverride() inherit it, so usage errors reach main() as exceptions.
   for (const group of commandGroups) group.register(program);
   return program;
@@ -48,6 +56,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
   const json = argv.includes("--json");
   try {
+    // Secrets never travel in the environment: say so rather than ignore a passphrase put there.
+    if (process.env.RALLY_PASSPHRASE !== undefined) throw passphraseInEnvironment();
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
@@ -58,5 +68,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return error.exitCode || 1;
     }
     return reportError(error, json);
+  } finally {
+    releaseStdin();
   }
 }

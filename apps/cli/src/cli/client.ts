@@ -1,6 +1,6 @@
 /**
  * Opening the device for a `rally` command: its home (`--home`, SQLite in `<home>/rally.db`), the
- * passphrase, the device lock, and closing it again with a word about a wrong clock. How commands
+ * unlock with its passphrase (unlock.ts), the device lock, and closing it again with a word about a wrong clock. How commands
  * meet the relays (catch up, act, deliver) is stated once in actions.ts.
  */
 import type { RallyClient } from "@rally/client";
@@ -9,18 +9,44 @@ import type { SqliteDeviceLockOptions } from "@rally/client/node";
 import { createNodeClient } from "@rally/client/node";
 import type { Command } from "commander";
 import { CliError, globalOptions, warn } from "./output.ts";
+import { unlockIfLocked } from "./unlock.ts";
 
-export async function withClient<T>(cmd: Command, fn: (client: RallyClient) => Promise<T>): Promise<T> {
-  const { home } = globalOptions(cmd);
-  const passphrase = process.env.RALLY_PASSPHRASE;
-  const origin = process.env.RALLY_ORIGIN;
-  let client: RallyClient;
+/**
+ * Opens the device, unlocks it when it is locked (the passphrase typed at the terminal or given
+ * with --passphrase-stdin), runs `fn`, and closes it. `unlock: false` leaves a locked device
+ * locked, for the commands that unlock it themselves (changing the passphrase, erasing).
+ */
+export async function withClient<T>(
+  cmd: Command,
+  fn: (client: RallyClient) => Promise<T>,
+  options: { unlock?: boolean } = {},
+): Promise<T> {
+  const client = await openClient(cmd);
   try {
-    client = await createNodeClient({
+    if (options.unlock !== false) await unlockIfLocked(cmd, client);
+    return await fn(client);
+  } catch (e) {
+    if ((e as { code?: string }).code === "locked") {
+      throw new CliError(
+        "This device is locked with a passphrase: run the command in a terminal to type it, or pass --passphrase-stdin and give it on the first line of standard input.",
+      );
+    }
+    throw e;
+  } finally {
+    await warnClock(client);
+    await client.close();
+  }
+}
+
+/** Opens the device's home; a locked device opens too (`security().locked`). */
+export async function openClient(cmd: Command): Promise<RallyClient> {
+  const { home } = globalOptions(cmd);
+  const origin = process.env.RALLY_ORIGIN;
+  try {
+    return await createNodeClient({
       home,
       lock: lockOptions(),
       ...testPageLimit(),
-      ...(passphrase ? { passphrase } : {}),
       ...(origin ? { origin } : {}),
     });
   } catch (e) {
@@ -30,19 +56,6 @@ export async function withClient<T>(cmd: Command, fn: (client: RallyClient) => P
     const { layer, code } = e as { layer?: string; code?: string };
     if (layer === "mls" || code === "full") throw new CliError((e as Error).message);
     throw new CliError(`Cannot open Rally's data in ${home}: ${(e as Error).message}`);
-  }
-  try {
-    return await fn(client);
-  } catch (e) {
-    if ((e as { code?: string }).code === "locked") {
-      throw new CliError(
-        "This account is protected by a passphrase: put it in the RALLY_PASSPHRASE environment variable for rally commands.",
-      );
-    }
-    throw e;
-  } finally {
-    await warnClock(client);
-    await client.close();
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { CliError } from "./output.ts";
+import { readRestBytes } from "./stdin.ts";
 
 /** More than any text Rally accepts (10,000 characters of at most 4 bytes), with room to spare. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -30,18 +31,9 @@ function tooLarge(from: string): CliError {
   return new CliError(`${from} is too long: Rally reads at most ${MAX_INPUT_BYTES} bytes.`);
 }
 
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_INPUT_BYTES) {
-      process.stdin.destroy();
-      throw tooLarge("The standard input");
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readStdin(): Promise<Uint8Array> {
+  // Shared with --passphrase-stdin, which takes the first line before the command reads the rest.
+  return readRestBytes(MAX_INPUT_BYTES, () => tooLarge("The standard input"));
 }
 
 async function readPath(path: string): Promise<Uint8Array> {
@@ -61,6 +53,11 @@ async function readPath(path: string): Promise<Uint8Array> {
           : (e as Error).message;
     throw new CliError(`Cannot read ${path}: ${why}.`);
   }
+}
+
+/** What standard input holds (after a passphrase line taken by --passphrase-stdin), decoded. */
+export async function stdinText(): Promise<string> {
+  return decodeInput(await readStdin(), "The standard input");
 }
 
 /**

@@ -1,14 +1,19 @@
 /**
  * `rally account`: create (a new person on this device), show, words (the twelve recovery words),
- * recover (from the words on a new device). Issue 3's contract:
+ * recover (from the words on a new device); the passphrase, duress passphrase and erasing live in
+ * accountSecurity.ts.
  *   rally account create --name NAME [--relay URL]...  → {"npub","pubkey","name"}
- *   rally account show | words | recover --words "…" [--relay URL]...
+ *   rally account show                                 → {"npub","pubkey","name","relays","protection"}
+ *   rally account words | recover [--relay URL]...     (recover reads the words: terminal or stdin)
  */
 import type { AccountInfo } from "@rally/client";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { writes } from "../cli/actions.ts";
 import { collect, withClient } from "../cli/client.ts";
 import { CliError, info, printResult } from "../cli/output.ts";
+import { askHidden, hasTerminal } from "../cli/terminalSecret.ts";
+import { stdinText } from "../cli/textInput.ts";
+import * as security from "./accountSecurity.ts";
 
 function accountLines(a: AccountInfo): string[] {
   return [`Name:     ${a.name}`, `Address:  ${a.npub}`, `Relays:   ${a.relays.join(", ")}`];
@@ -54,7 +59,8 @@ export function register(program: Command): void {
           throw new CliError(
             'There is no account on this device yet. Create one with "rally account create --name NAME".',
           );
-        printResult(cmd, a, accountLines(a));
+        const { protection } = await client.security();
+        printResult(cmd, { ...a, protection }, [...accountLines(a), security.protectionLine(protection)]);
       });
     });
 
@@ -72,17 +78,28 @@ export function register(program: Command): void {
 
   account
     .command("recover")
-    .description("restore your account on this device from your twelve recovery words")
-    .requiredOption("--words <words>", 'the twelve words, in order, in quotes: --words "word1 word2 …"')
+    .description(
+      "restore your account on this device from your twelve recovery words (typed when asked, or piped on standard input)",
+    )
+    // Refused with the reason: anything on the command line is visible to other programs.
+    .addOption(new Option("--words <words>").hideHelp())
     .option("--name <name>", "the name people will see (default: Me)")
     .option("--relay <url>", "a relay to use (repeat for more; default ws://127.0.0.1:7447)", collect)
-    .action(async (opts: { words: string; name?: string; relay?: string[] }, cmd: Command) => {
+    .action(async (opts: { words?: string; name?: string; relay?: string[] }, cmd: Command) => {
+      if (opts.words !== undefined) {
+        throw new CliError(
+          "--words is refused: the command line is visible to other programs on this machine (and kept " +
+            'in your shell\'s history). Run "rally account recover" and type the words when asked, or ' +
+            'pipe them: "rally account recover < words.txt".',
+        );
+      }
+      const words = await recoveryWords();
       await writes(
         cmd,
         { catchUp: false },
         (client) =>
           client.recoverAccount({
-            words: opts.words,
+            words,
             ...(opts.name ? { name: opts.name } : {}),
             ...(opts.relay ? { relays: opts.relay } : {}),
           }),
@@ -96,4 +113,19 @@ export function register(program: Command): void {
           ]),
       );
     });
+
+  security.register(account);
+}
+
+/** The twelve words: typed at the terminal (not shown), or everything on standard input. */
+async function recoveryWords(): Promise<string> {
+  const words = hasTerminal()
+    ? await askHidden("Your twelve recovery words, in order (not shown as you type): ")
+    : await stdinText();
+  if (!words?.trim()) {
+    throw new CliError(
+      'No recovery words given: type them when "rally account recover" asks, or pipe them on standard input.',
+    );
+  }
+  return words;
 }

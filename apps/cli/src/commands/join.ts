@@ -1,23 +1,43 @@
 /**
- * `rally join LINK`: ask to join a group through an invite link (issue 5). The request goes to the
- * link's relays; the group lets you in whenever one of its admins' devices is online. Run it again
- * (or "rally sync") to see whether you are in.
+ * `rally join LINK`: ask to join a group through an invite link. The request goes to the link's
+ * relays; the group lets you in whenever one of its admins' devices is online. Run it again (or
+ * "rally sync") to see whether you are in. The link may come on standard input (`rally join -`, or
+ * no argument with input piped in): a link is a key to the group, and the command line is visible
+ * to other programs on the machine.
  *   → {"state":"waiting","group":NAME} or {"state":"joined","groupId":ID,"name":NAME}
  */
 import type { Command } from "commander";
 import { writes } from "../cli/actions.ts";
 import { CliError, printResult } from "../cli/output.ts";
+import { hasTerminal } from "../cli/terminalSecret.ts";
+import { stdinText } from "../cli/textInput.ts";
+
+/** The link as given: the argument, or standard input for `-` or no argument and piped input. */
+async function linkFrom(arg: string | undefined): Promise<string> {
+  if (arg !== undefined && arg !== "-") return arg;
+  if (arg === undefined && hasTerminal()) {
+    throw new CliError("Give the invite link: rally join LINK, or pipe it in: rally join - < link.txt");
+  }
+  const link = (await stdinText()).trim();
+  if (link === "")
+    throw new CliError("The standard input is empty: give the invite link there, or as an argument.");
+  return link;
+}
 
 export function register(program: Command): void {
   program
     .command("join")
     .description("join a group with an invite link")
-    .argument("<link>", "the invite link (https://…#join=… or rally:…)")
+    .argument(
+      "[link]",
+      "the invite link (https://…#join=… or rally:…); - or none: read it from standard input",
+    )
     .option("--wait <seconds>", "keep checking this long for the group to let you in", "0")
-    .action(async (link: string, opts: { wait: string }, cmd: Command) => {
+    .action(async (arg: string | undefined, opts: { wait: string }, cmd: Command) => {
       const wait = Number(opts.wait);
       if (!Number.isFinite(wait) || wait < 0)
         throw new CliError(`--wait takes a number of seconds, not "${opts.wait}".`);
+      const link = await linkFrom(arg);
       // The request goes to the link's relays, not to a group of this device's: nothing to catch
       // up with first. Then sync rounds (one, or more for --wait) show whether the group let us in.
       await writes(
