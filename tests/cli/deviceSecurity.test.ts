@@ -185,6 +185,23 @@ describe("a passphrase for the device, given on standard input", { timeout: 300_
     expect(fresh.npub).not.toBe(eve.npub);
   });
 
+  it("the duress passphrase given as the current one to change the passphrase: the change looks done, on a new device", async () => {
+    const max = await person("Max Mint");
+    await max.given(`${PASSPHRASE}\n`).ok("account", "passphrase", "set", "--passphrase-stdin");
+    await max.given(`${PASSPHRASE}\nrun away\n`).ok("account", "duress", "set", "--passphrase-stdin");
+    const changed = await rally(
+      ["account", "passphrase", "change", "--passphrase-stdin", "--home", max.home],
+      { input: "run away\nbattery staple\n" },
+    );
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/^Passphrase changed/);
+    const shown = await max.given("battery staple\n").fails("account", "show", "--passphrase-stdin");
+    expect(shown.error).toMatch(/no account on this device yet/i);
+    expect((await max.given(`${PASSPHRASE}\n`).fails("account", "show", "--passphrase-stdin")).error).toMatch(
+      /^Wrong passphrase/,
+    );
+  });
+
   it("erase: refused without --yes and nothing changes; with --yes the words bring the account back", async () => {
     const fay = await person("Fay Fennel");
     await fay.ok("group", "create", GROUP);
