@@ -113,8 +113,9 @@ export class Vault implements Store {
     return vault;
   }
 
+  /** True while the key is not in memory (a closed or erased vault is not locked: it is gone). */
   get locked(): boolean {
-    return this.sealed === null;
+    return this.sealed === null && !this.closed && !this.erased;
   }
 
   async security(): Promise<VaultSecurity> {

@@ -21,7 +21,7 @@ import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { sqliteDeviceLock } from "../../src/platform/node/sqliteDeviceLock.ts";
-import { openHomeStore } from "../../src/platform/node/sqliteStore.ts";
+import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
 import type { Store } from "../../src/store/store.ts";
 
@@ -54,9 +54,9 @@ function scheduled(store: Store, pauses: number[]): Store {
 }
 
 /** An engine on `home` as `createNodeClient` builds it, over a scheduled store. */
-function writer(home: string, pauses: number[]): Promise<Rally> {
+async function writer(home: string, pauses: number[]): Promise<Rally> {
   return createRallyClient({
-    store: scheduled(openHomeStore(home), pauses),
+    store: scheduled(await openHomeVault(home), pauses),
     deviceLock: sqliteDeviceLock(home),
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     mlsCrypto: nodeCryptoBackend(),
