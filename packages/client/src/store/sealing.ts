@@ -15,12 +15,18 @@ import { type StoredRumor, StoreError } from "./store.ts";
 const VALUE_PREFIX = "s1:";
 const PUBKEY_CHARS = 64;
 const BLIND_CACHE = 4096;
+/**
+ * Opened rumors kept in memory, by place and sealed text: screens read a group's history again and
+ * again, and opening costs more than reading. Dropped with the key when the device locks.
+ */
+const RUMOR_CACHE = 50_000;
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder("utf-8", { fatal: true });
 
 export class Sealer {
   private readonly blinds = new Map<string, string>();
+  private readonly opened = new Map<string, { sealed: string; rumor: StoredRumor }>();
 
   constructor(private readonly key: DataKey) {}
 
@@ -59,13 +65,19 @@ export class Sealer {
 
   async openRumor(r: StoredRumor): Promise<StoredRumor> {
     const ad = rumorAd(r.group, r.id);
+    const hit = this.opened.get(ad);
+    if (hit !== undefined && hit.sealed === r.json)
+      return { ...hit.rumor, kind: r.kind, created_at: r.created_at };
     let plain: string;
     try {
       plain = text.decode(await this.openBytes(fromBase64(r.json), ad));
     } catch (e) {
       throw e instanceof StoreError ? e : damaged(ad);
     }
-    return { ...r, pubkey: plain.slice(0, PUBKEY_CHARS), json: plain.slice(PUBKEY_CHARS) };
+    const rumor = { ...r, pubkey: plain.slice(0, PUBKEY_CHARS), json: plain.slice(PUBKEY_CHARS) };
+    if (this.opened.size >= RUMOR_CACHE) this.opened.clear();
+    this.opened.set(ad, { sealed: r.json, rumor });
+    return { ...rumor };
   }
 
   /** What the author column holds for this person. */
