@@ -37,6 +37,18 @@ export interface DeviceLockOptions {
   noticeAfterMs?: number;
 }
 
+/** Runs a function while holding `lock` (given back however the function ends). */
+export function holding(lock: DeviceLock): <T>(fn: () => Promise<T>) => Promise<T> {
+  return async (fn) => {
+    const release = await lock.acquire();
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  };
+}
+
 /** How long a step waits for another holder before it gives up, by default. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 

@@ -102,10 +102,13 @@ export class Vault implements Store {
     const vault = new Vault(await options.openInner(), options);
     const exclusive = options.exclusive ?? ((fn) => fn());
     try {
-      await exclusive(async () => {
-        await vault.load();
-        if (passphrase !== null && vault.locked) await vault.unlock(passphrase);
-      });
+      // The device lock only when something must be written: the first key, or sealing an older
+      // store (each must happen once, not twice side by side). Opening a sealed store reads only.
+      if (!(await vault.loadExisting())) await exclusive(() => vault.load());
+      if (passphrase !== null && vault.locked) {
+        if (vault.record === null) await exclusive(() => vault.unlock(passphrase));
+        else await vault.unlock(passphrase);
+      }
     } catch (e) {
       await vault.inner.close().catch(() => {});
       throw e;
@@ -351,6 +354,18 @@ export class Vault implements Store {
   }
 
   // --- inside ---
+
+  /** Opens a store that has its record already (true); false when there is something to write. */
+  private async loadExisting(): Promise<boolean> {
+    const value = await this.inner.get(VAULT_KEY);
+    if (value === undefined || isErasedMark(value)) return false;
+    const record = readVaultRecord(value, this.options.label);
+    this.record = record;
+    if (record.protection === "device") {
+      await this.openWithKey(record, await this.options.keys.load(record.device ?? ""));
+    }
+    return true;
+  }
 
   /** Reads the record and opens what opens without a passphrase; seals an older store first. */
   private async load(): Promise<void> {

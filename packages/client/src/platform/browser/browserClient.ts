@@ -7,6 +7,7 @@
 
 import { legacyAccountStore } from "../../account/legacyAccount.ts";
 import type { RallyClient } from "../../api.ts";
+import { holding } from "../../deviceLock.ts";
 import type { WebSocketConstructor } from "../../net/websocket.ts";
 import { Rally } from "../../rallyClient.ts";
 import { Vault } from "../../store/vault.ts";
@@ -42,18 +43,7 @@ export async function createBrowserClient(options: {
       openInner: () => openIndexedDbStore(options.dbName),
       destroyInner: () => deleteIndexedDbStore(options.dbName),
       legacy: legacyAccountStore,
-      ...(deviceLock
-        ? {
-            exclusive: async (fn) => {
-              const release = await deviceLock.acquire();
-              try {
-                return await fn();
-              } finally {
-                await release();
-              }
-            },
-          }
-        : {}),
+      ...(deviceLock ? { exclusive: holding(deviceLock) } : {}),
     },
     options.passphrase ?? null,
   );

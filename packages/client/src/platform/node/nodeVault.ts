@@ -6,7 +6,7 @@
  */
 import { rmSync } from "node:fs";
 import { legacyAccountStore } from "../../account/legacyAccount.ts";
-import type { DeviceLock } from "../../deviceLock.ts";
+import { type DeviceLock, holding } from "../../deviceLock.ts";
 import { Vault } from "../../store/vault.ts";
 import { nodeDataKeys } from "./nodeDataKeys.ts";
 import { openHomeStore, type SqliteStoreOptions, storePath } from "./sqliteStore.ts";
@@ -30,18 +30,7 @@ export function openHomeVault(home: string, options: HomeVaultOptions = {}): Pro
       destroyInner: async () => deleteHomeStore(home),
       legacy: legacyAccountStore,
       ...(logN !== undefined ? { logN } : {}),
-      ...(deviceLock
-        ? {
-            exclusive: async (fn) => {
-              const release = await deviceLock.acquire();
-              try {
-                return await fn();
-              } finally {
-                await release();
-              }
-            },
-          }
-        : {}),
+      ...(deviceLock ? { exclusive: holding(deviceLock) } : {}),
     },
     passphrase,
   );
