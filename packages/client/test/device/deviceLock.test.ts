@@ -20,8 +20,8 @@ import { type RelayHandle, startRelay } from "../../../../tests/helpers/relay.ts
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { openNodeRally as createNodeClient } from "../../src/platform/node/nodeClient.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
-import { sqliteDeviceLock } from "../../src/platform/node/sqliteDeviceLock.ts";
 import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
+import { sqliteDeviceLock } from "../../src/platform/node/sqliteDeviceLock.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
 import type { Store } from "../../src/store/store.ts";
 
