@@ -6,15 +6,19 @@
  * also by its committer — so a plain member can neither get a change in through an admin's commit
  * nor have one stored for later:
  *
- * - Only admins may propose Add or GroupContextExtensions (our group data) proposals.
+ * - Only admins may propose GroupContextExtensions (our group data) proposals, and Add proposals for
+ *   other people. Any member may add a device of its own identity (a device the person linked):
+ *   the added leaf's credential must name the proposer's Nostr key, and every member checks that
+ *   credential's binding to that key as for any leaf.
  * - A Remove proposal from someone who is not an admin must remove a device of the proposer's own
- *   identity (leaving); an admin may remove anyone.
+ *   identity (leaving, or revoking another of the person's devices); an admin may remove anyone.
  * - Update proposals are refused: a device updates its keys with a commit of its own (a pending
  *   proposal would block everyone's sending until a commit), and one naming another identity would
  *   break RFC 9420 §5.3.1 anyway (a replacing credential must be a valid successor; Rally's rule is
  *   "the same Nostr key", checked on every UpdatePath too).
- * - A commit by someone who is not an admin carries nothing but its own path (a key update) and
- *   other members' requests to leave, so leaving never waits for an admin. An admin's commit may
+ * - A commit by someone who is not an admin carries nothing but its own path (a key update), other
+ *   members' requests to leave (so leaving never waits for an admin), and, by value, its own
+ *   person's devices added or removed (linking a device, revoking a lost one). An admin's commit may
  *   carry proposals of admins and requests to leave, nothing from other members.
  * - New group data must be valid, keep at least one admin, and the group context must keep exactly
  *   our two extensions (required_capabilities naming them, and the group data) — so nobody can
@@ -38,7 +42,8 @@ import { credentialPubkey, RALLY_CREDENTIAL_TYPE } from "./credential.ts";
 import { decodeGroupData, type GroupData, RALLY_GROUP_DATA_EXTENSION } from "./groupData.ts";
 
 export type ProposalView =
-  | { type: "add"; senderLeaf: number | undefined }
+  /** `addedPubkey`: the person the added key package's credential names (undefined if unreadable). */
+  | { type: "add"; senderLeaf: number | undefined; addedPubkey?: PubkeyHex | undefined }
   | { type: "remove"; senderLeaf: number | undefined; removedLeaf: number }
   /** `newPubkey`: the person the replacing leaf's credential names (undefined if unreadable). */
   | { type: "update"; senderLeaf: number | undefined; newPubkey: PubkeyHex | undefined }
@@ -109,7 +114,13 @@ export function viewProposal(p: ProposalWithSender): ProposalView {
   const proposal = p.proposal;
   switch (proposal.proposalType) {
     case defaultProposalTypes.add:
-      return { type: "add", senderLeaf };
+      return "add" in proposal
+        ? {
+            type: "add",
+            senderLeaf,
+            addedPubkey: pubkeyOrUndefined(proposal.add.keyPackage.leafNode.credential),
+          }
+        : { type: "other", senderLeaf, proposalType: proposal.proposalType };
     case defaultProposalTypes.update:
       return "update" in proposal
         ? { type: "update", senderLeaf, newPubkey: pubkeyOrUndefined(proposal.update.leafNode.credential) }
@@ -131,6 +142,11 @@ export function viewProposal(p: ProposalWithSender): ProposalView {
   }
 }
 
+/** Does an Add bring in a device of `person` (its credential names that Nostr key)? */
+function isOwnDevice(person: PubkeyHex, p: ProposalView): boolean {
+  return p.type === "add" && p.addedPubkey !== undefined && p.addedPubkey === person;
+}
+
 /** Is a removal one the removed person asked for (their own proposal, for a device of theirs)? */
 export function isSelfRemoval(group: GroupView, p: ProposalView): boolean {
   if (p.type !== "remove" || p.senderLeaf === undefined) return false;
@@ -148,7 +164,9 @@ export function checkProposal(group: GroupView, p: ProposalView): Verdict {
   const isAdmin = group.admins.includes(sender);
   switch (p.type) {
     case "add":
-      return isAdmin ? OK : { ok: false, reason: "Only an admin may add members." };
+      return isAdmin || isOwnDevice(sender, p)
+        ? OK
+        : { ok: false, reason: "Only an admin may add members (anyone may add their own devices)." };
     case "group-data":
       if (!isAdmin)
         return {
@@ -204,7 +222,17 @@ export function checkCommit(
           reason: "An admin's commit may carry only admins' changes and requests to leave.",
         };
       }
-    } else if (!selfRemoval || p.senderLeaf === committerLeaf) {
+    } else if (p.senderLeaf === committerLeaf) {
+      // By value: only the committer's own person's devices, added (linked) or removed (revoked).
+      const own = p.type === "add" ? isOwnDevice(committer, p) : selfRemoval;
+      if (!own) {
+        return {
+          ok: false,
+          reason:
+            "Someone who is not an admin may commit only key updates, others' requests to leave, and their own devices.",
+        };
+      }
+    } else if (!selfRemoval) {
       // A plain member's commit: its own path plus other members' requests to leave, nothing else.
       return {
         ok: false,

@@ -241,6 +241,10 @@ describe("F1/F2: the admin set is the listed admins who are still members", () =
     const cases: [ProposalView, boolean][] = [
       [{ type: "add", senderLeaf: 0 }, true],
       [{ type: "add", senderLeaf: 1 }, false],
+      // A member adds a device of their own (a linked device), never anyone else's.
+      [{ type: "add", senderLeaf: 1, addedPubkey: B }, true],
+      [{ type: "add", senderLeaf: 1, addedPubkey: C }, false],
+      [{ type: "add", senderLeaf: 1, addedPubkey: undefined }, false],
       [{ type: "group-data", senderLeaf: 0, data }, true],
       [{ type: "group-data", senderLeaf: 1, data }, false],
       [{ type: "group-data", senderLeaf: 0, data: undefined }, false],
@@ -264,8 +268,14 @@ describe("F1/F2: the admin set is the listed admins who are still members", () =
     expect(checkCommit(group, 2, [leaveB]).ok).toBe(true);
     expect(checkCommit(group, 2, [adminRemove]).ok).toBe(false);
     expect(checkCommit(group, 1, [bUpdate]).ok).toBe(false);
-    // B's own device removing the other by value is not a request to leave from someone else.
-    expect(checkCommit(group, 1, [{ type: "remove", senderLeaf: 1, removedLeaf: 3 }]).ok).toBe(false);
+    // B's own device removing the other by value: revoking a lost device of the same person.
+    expect(checkCommit(group, 1, [{ type: "remove", senderLeaf: 1, removedLeaf: 3 }]).ok).toBe(true);
+    // …but not someone else's device, nor adding anyone but B's own devices.
+    expect(checkCommit(group, 1, [{ type: "remove", senderLeaf: 1, removedLeaf: 2 }]).ok).toBe(false);
+    expect(checkCommit(group, 1, [{ type: "add", senderLeaf: 1, addedPubkey: B }]).ok).toBe(true);
+    expect(checkCommit(group, 1, [{ type: "add", senderLeaf: 1, addedPubkey: C }]).ok).toBe(false);
+    // A plain member's by-reference Add, even of B's own device, is not B's commit's to carry.
+    expect(checkCommit(group, 2, [{ type: "add", senderLeaf: 1, addedPubkey: B }]).ok).toBe(false);
     expect(checkCommit(group, 0, [adminRemove, leaveB]).ok).toBe(true);
     expect(checkCommit(group, 0, [bUpdate]).ok).toBe(false);
     expect(checkCommit(group, undefined, []).ok).toBe(false);
