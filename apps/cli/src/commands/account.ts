@@ -5,14 +5,17 @@
  *   rally account create --name NAME [--relay URL]...  → {"npub","pubkey","name"}
  *   rally account show                                 → {"npub","pubkey","name","relays","protection"}
  *   rally account words | recover [--relay URL]...     (recover reads the words: terminal or stdin)
+ *   rally account export --ncryptsec                   → {"npub","ncryptsec"} (docs/decisions/0006)
  */
 import type { AccountInfo } from "@rally/client";
 import { type Command, Option } from "commander";
 import { writes } from "../cli/actions.ts";
 import { collect, withClient } from "../cli/client.ts";
 import { CliError, info, printResult } from "../cli/output.ts";
+import { askNewPassphrase, readsItsOwnPassphrases } from "../cli/secrets.ts";
 import { askHidden, hasTerminal } from "../cli/terminalSecret.ts";
 import { stdinText } from "../cli/textInput.ts";
+import { unlockIfLocked } from "../cli/unlock.ts";
 import * as security from "./accountSecurity.ts";
 
 function accountLines(a: AccountInfo): string[] {
@@ -113,6 +116,54 @@ export function register(program: Command): void {
           ]),
       );
     });
+
+  readsItsOwnPassphrases(
+    account
+      .command("export")
+      .description(
+        "print your key for another Nostr app, encrypted under a passphrase you choose (NIP-49 ncryptsec)",
+      )
+      .option("--ncryptsec", "the key as an ncryptsec (the only form Rally exports)")
+      // Refused with the reason: a passphrase on the command line is visible to other programs.
+      .allowExcessArguments(true)
+      .action(async (opts: { ncryptsec?: boolean }, cmd: Command) => {
+        if (cmd.args.length > 0) {
+          throw new CliError(
+            "A passphrase is never taken from the command line: other programs on this machine can see it there. " +
+              "Type it when asked, or pass --passphrase-stdin and give it on standard input.",
+          );
+        }
+        if (!opts.ncryptsec) {
+          throw new CliError(
+            'Say what to export: "rally account export --ncryptsec" prints your key encrypted under a passphrase. ' +
+              "Rally does not print the bare key (nsec): anyone who sees it can act as you.",
+          );
+        }
+        await withClient(
+          cmd,
+          async (client) => {
+            // Lines of --passphrase-stdin in order: the device's passphrase (when locked), then the new one.
+            await unlockIfLocked(cmd, client);
+            const a = await client.account();
+            if (!a) {
+              throw new CliError(
+                'There is no account on this device yet. Create one with "rally account create --name NAME".',
+              );
+            }
+            const passphrase = await askNewPassphrase(cmd, "passphrase for the exported key");
+            const { ncryptsec } = JSON.parse(await client.exportBackup(passphrase)) as { ncryptsec: string };
+            // stdout holds the ncryptsec alone (scripts read it); the advice goes to stderr.
+            printResult(cmd, { npub: a.npub, ncryptsec }, ncryptsec);
+            info(
+              cmd,
+              "Your key, encrypted under the passphrase you chose (NIP-49). Other Nostr apps open it with that " +
+                "passphrase. Keep the two apart: together they are your key. Your recovery words stay the same.",
+            );
+          },
+          { unlock: false },
+        );
+      }),
+  );
 
   security.register(account);
 }
