@@ -8,6 +8,7 @@ import { passphraseInEnvironment, takeUnlockLine } from "./cli/secrets.ts";
 import { releaseStdin } from "./cli/stdin.ts";
 import * as account from "./commands/account.ts";
 import * as chat from "./commands/chat.ts";
+import * as device from "./commands/device.ts";
 import * as event from "./commands/event.ts";
 import * as group from "./commands/group.ts";
 import * as invites from "./commands/invites.ts";
@@ -20,6 +21,7 @@ import * as sync from "./commands/sync.ts";
 /** Command groups, in the order `rally --help` lists them. */
 const commandGroups: { register(program: Command): void }[] = [
   account,
+  device,
   group,
   invites,
   chat,

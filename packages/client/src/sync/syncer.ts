@@ -55,6 +55,9 @@ export class Syncer {
     this.refusals = new RefusalLog(this.core.transport.outbox);
   }
 
+  /** Run in each round once the groups caught up (device links, for one). */
+  readonly roundHooks: (() => Promise<void>)[] = [];
+
   /** True while the live loop runs (`start` until `stop`). */
   get running(): boolean {
     return this.live;
@@ -95,6 +98,7 @@ export class Syncer {
         if (rec.status === "active") await sendNames(this.groups, this.app, rec);
       }
       await this.links.processRequests();
+      for (const hook of this.roundHooks) await hook().catch(() => undefined);
       // Commits made just now (join requests, re-proposals) settle in the same round.
       await this.settleAll();
     }

@@ -1,0 +1,513 @@
+/**
+ * Linking another device of the same person (docs/PROTOCOL.md "Linking a device"; the wire steps
+ * are protocol `wire/deviceLink.ts`).
+ *
+ * On the existing device: `make` keeps the link's one-time key (kv `devicelink/<link pubkey>`);
+ * each sync round (`process`) reads what came to that key over a connection authenticated as it,
+ * answers the first request only (single use, until the expiry), and when the new device says it is
+ * ready — signed by the person's own key — adds its key package to every group the person is in
+ * (any member may add their own devices) and sends it the history this device holds, in parts.
+ *
+ * On the new device: `begin` sends the request from a fresh key and keeps that key (kv
+ * `devicejoin`); each round reads the answer (the person's words: the account is made from them and
+ * its key package published, then "ready" goes back), the welcomes from the person's own devices
+ * are joined at once (sync/welcomes.ts), and history parts are stored as each group arrives.
+ *
+ * Runs in: Node and browsers. Every step runs under the device lock.
+ */
+import { members as mlsMembers, parseKeyPackage } from "@rally/protocol/mls";
+import {
+  DEVICE_LINK_SECONDS,
+  type DeviceLinkMessage,
+  deviceLinkUrl,
+  historyParts,
+  MAX_DEVICE_NAME_CHARS,
+  openDeviceLinkMessage,
+  parseDeviceLink,
+  parseKeyPackageEvent,
+  wrapDeviceLinkMessage,
+} from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import type { DeviceInfo, DeviceLinkProgress } from "../api.ts";
+import { rallyError } from "../errors.ts";
+import type { GroupService } from "../group/groupService.ts";
+import { originOf } from "../group/inviteLinks.ts";
+import { loadState } from "../group/mlsStore.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
+import type { StoredRumor } from "../store/store.ts";
+
+const LINK_PREFIX = "devicelink/";
+const JOIN_KEY = "devicejoin";
+const DEVICE_NAME_KEY = "devicename";
+const devicesKey = (signatureKey: string) => `mydevice/${signatureKey}`;
+const partKey = (group: string, part: number) => `devicehistory/${group}/${String(part).padStart(6, "0")}`;
+const partPrefix = (group: string) => `devicehistory/${group}/`;
+
+/** The existing device's record of one link it made. */
+interface LinkMade {
+  id: string;
+  secretKey: string;
+  url: string;
+  relays: string[];
+  expiresAt: number;
+  state: "waiting" | "answered" | "linked";
+  requester?: string;
+  name?: string;
+  groups?: number;
+  parts?: number;
+}
+
+/** The new device's record while it is being linked. */
+interface LinkJoining {
+  linkPubkey: string;
+  secretKey: string;
+  relays: string[];
+  name: string;
+  state: "requested" | "ready";
+  /** History parts expected per group (from each group's first part seen), and those stored. */
+  expected: Record<string, number>;
+  stored: Record<string, number[]>;
+}
+
+export class DeviceLinks {
+  constructor(
+    private readonly svc: GroupService,
+    /** Waits for a group's commit to reach a relay and win (the syncer's `settle`). */
+    private readonly settle: (group: string) => Promise<void>,
+  ) {}
+
+  private get core() {
+    return this.svc.core;
+  }
+
+  /** This device's name, as the person gave it (default: "This device"). */
+  async name(): Promise<string> {
+    return (await this.core.store.get<string>(DEVICE_NAME_KEY)) ?? "First device";
+  }
+
+  async rename(name: string): Promise<void> {
+    await this.core.store.batch([{ op: "put", key: DEVICE_NAME_KEY, value: checkDeviceName(name) }]);
+  }
+
+  /** A new link on the existing device. */
+  async make(options: { expiresInSeconds?: number } = {}): Promise<{ link: string; expiresAt: number }> {
+    const account = this.core.requireAccount();
+    this.core.requireSecrets();
+    const seconds = options.expiresInSeconds ?? DEVICE_LINK_SECONDS;
+    if (!Number.isInteger(seconds) || seconds < 60 || seconds > 24 * 3600) {
+      throw rallyError(
+        "bad-input",
+        "A device link may last from 1 minute to 24 hours (for example --expires 10m).",
+      );
+    }
+    const secret = generateSecretKey();
+    const id = getPublicKey(secret);
+    const expiresAt = this.core.now() + seconds;
+    const origin = this.core.options.origin ?? originOf(account.relays[0] ?? "");
+    const url = deviceLinkUrl(
+      { linkSecretKey: bytesToHex(secret), relays: account.relays, expiresAt },
+      origin,
+    );
+    const record: LinkMade = {
+      id,
+      secretKey: bytesToHex(secret),
+      url,
+      relays: account.relays,
+      expiresAt,
+      state: "waiting",
+    };
+    await this.core.store.batch([{ op: "put", key: LINK_PREFIX + id, value: record }]);
+    return { link: url, expiresAt };
+  }
+
+  /** Where this device's links stand (the existing device's side). */
+  async made(): Promise<DeviceLinkProgress[]> {
+    const rows = await this.core.store.list<LinkMade>(LINK_PREFIX);
+    return rows.map(({ value: l }) => ({
+      state: l.state === "linked" ? "linked" : this.core.now() > l.expiresAt ? "expired" : l.state,
+      name: l.name ?? null,
+      groups: l.groups ?? 0,
+      parts: l.parts ?? 0,
+      expiresAt: l.expiresAt,
+    }));
+  }
+
+  /** On a device without an account: asks the device that made `link` to link this one. */
+  async begin(link: string, name: string): Promise<void> {
+    if (this.core.account) {
+      throw rallyError(
+        "account-exists",
+        "This device already has an account: link a device that has none yet.",
+      );
+    }
+    const deviceName = checkDeviceName(name);
+    let parsed: ReturnType<typeof parseDeviceLink>;
+    try {
+      parsed = parseDeviceLink(link, this.core.now());
+    } catch (e) {
+      throw rallyError("bad-input", (e as Error).message);
+    }
+    const linkPubkey = getPublicKey(hexToBytes(parsed.linkSecretKey));
+    const existing = await this.core.store.get<LinkJoining>(JOIN_KEY);
+    if (existing && existing.linkPubkey !== linkPubkey) {
+      throw rallyError("bad-input", "This device is already being linked through another link.");
+    }
+    const secret = existing ? hexToBytes(existing.secretKey) : generateSecretKey();
+    const record: LinkJoining = existing ?? {
+      linkPubkey,
+      secretKey: bytesToHex(secret),
+      relays: parsed.relays,
+      name: deviceName,
+      state: "requested",
+      expected: {},
+      stored: {},
+    };
+    const request = wrapDeviceLinkMessage({
+      message: { step: "request", name: deviceName },
+      senderSecretKey: secret,
+      recipientPubkey: linkPubkey,
+      now: this.core.now(),
+    });
+    await this.core.store.batch([
+      { op: "put", key: JOIN_KEY, value: record },
+      { op: "put", key: DEVICE_NAME_KEY, value: deviceName },
+    ]);
+    await this.core.transport.outbox.enqueue(request as NostrEvent, parsed.relays, { label: "device link" });
+  }
+
+  /** The new device's progress: null when it is not being linked. */
+  async joining(): Promise<{
+    state: "requested" | "ready";
+    groups: number;
+    parts: number;
+    stored: number;
+  } | null> {
+    const j = await this.core.store.get<LinkJoining>(JOIN_KEY);
+    if (!j) return null;
+    const groups = Object.keys(j.expected).length;
+    const parts = Object.values(j.expected).reduce((a, b) => a + b, 0);
+    const stored = Object.values(j.stored).reduce((a, b) => a + b.length, 0);
+    return { state: j.state, groups, parts, stored };
+  }
+
+  /** One round of both sides; under the device lock, after the groups caught up. */
+  async process(): Promise<void> {
+    await this.processMade();
+    await this.processJoining();
+  }
+
+  /** The person's devices: this one, and those seen in any group or linked from here. */
+  async devices(): Promise<DeviceInfo[]> {
+    const me = this.svc.me();
+    const mine = bytesToHex((await this.svc.account.keyPackages.identity()).signaturePublicKey);
+    const names = new Map(
+      (await this.core.store.list<{ name: string }>("mydevice/")).map((r) => [r.key.slice(9), r.value.name]),
+    );
+    const seen = new Set<string>([mine]);
+    for (const rec of await this.svc.records()) {
+      if (rec.status !== "active") continue;
+      for (const m of mlsMembers(await loadState(this.core.store, rec.id))) {
+        if (m.pubkey !== me) continue;
+        for (const d of m.devices) seen.add(d.signaturePublicKey);
+      }
+    }
+    for (const key of names.keys()) seen.add(key);
+    const ownName = await this.name();
+    return [...seen].map((key) => ({
+      id: key.slice(0, 16),
+      name: key === mine ? ownName : (names.get(key) ?? "Another device"),
+      current: key === mine,
+    }));
+  }
+
+  /** Removes a device of this person (by id or its start) from every group. */
+  async revoke(id: string): Promise<number> {
+    const all = await this.devices();
+    const match = all.filter((d) => d.id.startsWith(id.trim().toLowerCase()));
+    if (match.length !== 1) {
+      throw rallyError(
+        "bad-input",
+        match.length === 0
+          ? `No device "${id}": rally device list shows them.`
+          : `"${id}" names more than one device.`,
+      );
+    }
+    const device = match[0] as DeviceInfo;
+    if (device.current)
+      throw rallyError("bad-input", "This is the device you are using: revoke it from another one.");
+    const me = this.svc.me();
+    let groups = 0;
+    for (const rec of await this.svc.records()) {
+      if (rec.status !== "active") continue;
+      const keys = mlsMembers(await loadState(this.core.store, rec.id))
+        .filter((m) => m.pubkey === me)
+        .flatMap((m) => m.devices.map((d) => d.signaturePublicKey))
+        .filter((k) => k.startsWith(device.id));
+      if (keys.length === 0) continue;
+      if (rec.pending) await this.settle(rec.id);
+      await this.svc.propose(rec.id, { type: "removeDevices", devices: keys });
+      await this.settle(rec.id);
+      groups++;
+    }
+    const names = await this.core.store.list(`mydevice/${device.id}`);
+    await this.core.store.batch(names.map((r) => ({ op: "delete" as const, key: r.key })));
+    return groups;
+  }
+
+  private async processMade(): Promise<void> {
+    const now = this.core.now();
+    for (const { key, value: link } of await this.core.store.list<LinkMade>(LINK_PREFIX)) {
+      if (link.state === "linked" || now > link.expiresAt + 3600) continue;
+      const secret = hexToBytes(link.secretKey);
+      const pool = this.core.transport.linkPool(secret, link.id);
+      const { events } = await this.core.transport.fetch(pool, link.relays, [
+        { kinds: [1059], "#p": [link.id] },
+      ]);
+      const seenGroup = `devicelink ${link.id}`;
+      const seen = await this.core.store.seen(
+        seenGroup,
+        events.map((e) => e.id),
+      );
+      let current = link;
+      for (const wrap of events) {
+        if (seen.has(wrap.id)) continue;
+        await this.core.store.batch([{ op: "markSeen", group: seenGroup, ids: [wrap.id], at: now }]);
+        let opened: { message: DeviceLinkMessage; sender: string };
+        try {
+          opened = openDeviceLinkMessage(wrap, secret);
+        } catch {
+          continue; // damaged, or not for this link
+        }
+        current = await this.onMessage(key, current, opened.message, opened.sender, secret);
+      }
+    }
+  }
+
+  private async onMessage(
+    key: string,
+    link: LinkMade,
+    message: DeviceLinkMessage,
+    sender: string,
+    secret: Uint8Array,
+  ): Promise<LinkMade> {
+    const now = this.core.now();
+    if (message.step === "request") {
+      // Single use: the first request within the time answers; any later one is ignored.
+      if (link.state !== "waiting" || now > link.expiresAt) return link;
+      const account = this.core.requireAccount();
+      const answer = wrapDeviceLinkMessage({
+        message: {
+          step: "answer",
+          words: this.core.requireSecrets().words,
+          name: account.name,
+          relays: account.relays,
+          from: await this.name(),
+        },
+        senderSecretKey: secret,
+        recipientPubkey: sender,
+        now,
+      });
+      const next: LinkMade = { ...link, state: "answered", requester: sender, name: message.name };
+      await this.core.store.batch([{ op: "put", key, value: next }]);
+      await this.core.transport.outbox.enqueue(answer as NostrEvent, link.relays, { label: "device link" });
+      return next;
+    }
+    if (message.step === "ready") {
+      // Only the person's own key can say the new device is ready: it was given the words.
+      if (link.state !== "answered" || sender !== this.svc.me() || !link.requester) return link;
+      return this.addDevice(key, link, message.keyPackage, message.name, secret);
+    }
+    return link;
+  }
+
+  /** Adds the new device to every group this person is in, then sends it the history. */
+  private async addDevice(
+    key: string,
+    link: LinkMade,
+    keyPackageId: string,
+    name: string,
+    secret: Uint8Array,
+  ): Promise<LinkMade> {
+    const me = this.svc.me();
+    let groups = 0;
+    let parts = 0;
+    for (const rec of await this.svc.records()) {
+      if (rec.status !== "active") continue;
+      const invitees = (await this.svc.fetchInvitees(rec, me)).filter(
+        (i) => i.keyPackageEvent.id === keyPackageId,
+      );
+      if (invitees.length === 0) continue;
+      if (rec.pending) await this.settle(rec.id);
+      await this.svc.propose(rec.id, { type: "add", invitees });
+      await this.settle(rec.id);
+      groups++;
+      parts += await this.sendHistory(rec.id, link, secret);
+    }
+    const newDevice = await this.newDeviceKey(keyPackageId);
+    const next: LinkMade = { ...link, state: "linked", name, groups, parts };
+    await this.core.store.batch([
+      { op: "put", key, value: next },
+      ...(newDevice ? [{ op: "put" as const, key: devicesKey(newDevice), value: { name } }] : []),
+    ]);
+    this.core.emit("account");
+    return next;
+  }
+
+  /** The signature key of the device a key package event belongs to. */
+  private async newDeviceKey(keyPackageId: string): Promise<string | null> {
+    const account = this.core.requireAccount();
+    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, account.relays, [
+      { ids: [keyPackageId] },
+    ]);
+    const event = events[0];
+    if (!event) return null;
+    try {
+      const info = await parseKeyPackage(parseKeyPackageEvent(event).keyPackage);
+      return info.signaturePublicKey;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sends one group's records to the new device in parts; the number of parts. */
+  private async sendHistory(group: string, link: LinkMade, secret: Uint8Array): Promise<number> {
+    const rumors = await this.core.store.rumors({ group });
+    const records = rumors.reverse().map((r) => JSON.stringify(r));
+    const parts = historyParts(records);
+    const now = this.core.now();
+    for (const [i, part] of parts.entries()) {
+      const wrap = wrapDeviceLinkMessage({
+        message: { step: "history", group, part: i, parts: parts.length, records: part },
+        senderSecretKey: secret,
+        recipientPubkey: link.requester as string,
+        now,
+      });
+      await this.core.transport.outbox.enqueue(wrap as NostrEvent, link.relays, { label: "device history" });
+    }
+    return parts.length;
+  }
+
+  private async processJoining(): Promise<void> {
+    const j = await this.core.store.get<LinkJoining>(JOIN_KEY);
+    if (!j) return;
+    const secret = hexToBytes(j.secretKey);
+    const me = getPublicKey(secret);
+    const pool = this.core.transport.linkPool(secret, me);
+    const { events } = await this.core.transport.fetch(pool, j.relays, [{ kinds: [1059], "#p": [me] }]);
+    const seenGroup = "devicejoin";
+    const seen = this.core.account
+      ? await this.core.store.seen(
+          seenGroup,
+          events.map((e) => e.id),
+        )
+      : new Set<string>();
+    let record = j;
+    for (const wrap of events) {
+      if (seen.has(wrap.id)) continue;
+      let opened: { message: DeviceLinkMessage; sender: string };
+      try {
+        opened = openDeviceLinkMessage(wrap, secret);
+      } catch {
+        continue;
+      }
+      // Only the link's own key speaks for the existing device.
+      if (opened.sender !== record.linkPubkey) continue;
+      const m = opened.message;
+      if (m.step === "answer" && record.state === "requested") {
+        record = await this.onAnswer(record, m);
+      } else if (m.step === "history") {
+        record = await this.onHistory(record, m);
+      }
+      if (this.core.account)
+        await this.core.store.batch([
+          { op: "markSeen", group: seenGroup, ids: [wrap.id], at: this.core.now() },
+        ]);
+    }
+    record = await this.importParts(record);
+  }
+
+  private async onAnswer(
+    record: LinkJoining,
+    m: Extract<DeviceLinkMessage, { step: "answer" }>,
+  ): Promise<LinkJoining> {
+    if (!this.core.account) {
+      await this.svc.account.recover({
+        words: m.words,
+        relays: m.relays,
+        ...(m.name ? { name: m.name } : {}),
+      });
+    }
+    const kp = await this.svc.account.keyPackages.current();
+    const ready = wrapDeviceLinkMessage({
+      message: { step: "ready", name: record.name, keyPackage: kp.eventId },
+      senderSecretKey: this.core.requireSecrets().secretKey,
+      recipientPubkey: record.linkPubkey,
+      now: this.core.now(),
+    });
+    const next: LinkJoining = { ...record, state: "ready" };
+    await this.core.store.batch([
+      { op: "put", key: JOIN_KEY, value: next },
+      { op: "put", key: "mydevice/link-answer", value: { name: m.from } },
+    ]);
+    await this.core.transport.outbox.enqueue(ready as NostrEvent, record.relays, { label: "device link" });
+    return next;
+  }
+
+  private async onHistory(
+    record: LinkJoining,
+    m: Extract<DeviceLinkMessage, { step: "history" }>,
+  ): Promise<LinkJoining> {
+    const next: LinkJoining = {
+      ...record,
+      expected: { ...record.expected, [m.group]: m.parts },
+    };
+    await this.core.store.batch([
+      { op: "put", key: partKey(m.group, m.part), value: m.records },
+      { op: "put", key: JOIN_KEY, value: next },
+    ]);
+    return next;
+  }
+
+  /** Stores the parts of every group this device is in by now; keeps the others for later. */
+  private async importParts(record: LinkJoining): Promise<LinkJoining> {
+    let next = record;
+    for (const group of Object.keys(record.expected)) {
+      const rec = await this.svc.record(group).catch(() => null);
+      if (!rec || rec.status !== "active") continue;
+      const parts = await this.core.store.list<string[]>(partPrefix(group));
+      if (parts.length === 0) continue;
+      const ops = [];
+      const done = new Set(next.stored[group] ?? []);
+      for (const { key, value } of parts) {
+        for (const text of value) {
+          const r = JSON.parse(text) as StoredRumor;
+          if (r.group !== group) continue;
+          ops.push({ op: "putRumor" as const, rumor: { ...r, group } });
+        }
+        done.add(Number(key.slice(partPrefix(group).length)));
+        ops.push({ op: "delete" as const, key });
+      }
+      next = { ...next, stored: { ...next.stored, [group]: [...done].sort((a, b) => a - b) } };
+      await this.core.store.batch([...ops, { op: "put", key: JOIN_KEY, value: next }]);
+      this.core.emit("chat", group);
+      this.core.emit("events", group);
+    }
+    return next;
+  }
+}
+
+/** A device name: 1–60 characters of plain text. */
+export function checkDeviceName(name: unknown): string {
+  if (typeof name !== "string" || name.trim().length === 0) {
+    throw rallyError("bad-input", 'Give this device a name, for example --name "Laptop".');
+  }
+  const n = name.trim();
+  if ([...n].length > MAX_DEVICE_NAME_CHARS) {
+    throw rallyError("bad-input", `A device name may be at most ${MAX_DEVICE_NAME_CHARS} characters.`);
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(n))
+    throw rallyError("bad-input", "A device name cannot contain control characters.");
+  return n;
+}

@@ -1,0 +1,127 @@
+// Linking a second device of the same person (docs/PROTOCOL.md "Linking a device"): the existing
+// device adds it to every group and hands over the history it holds; it reads and writes as the
+// person; revoking it takes it out of every group.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { WebSocketConstructor } from "../../src/net/websocket.ts";
+import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
+import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
+import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
+import { chatTexts, groupWith, memberKeys, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+
+const w = useWorld("device-linking");
+
+async function blankDevice(name: string): Promise<Rally> {
+  const client = await createRallyClient({
+    store: await openHomeVault(path.join(w.root, name)),
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    mlsCrypto: nodeCryptoBackend(),
+    fetchTimeoutMs: 8_000,
+  });
+  w.clients.push(client);
+  return client;
+}
+
+/** Sync rounds on both devices until the new one holds `groups` groups and all history parts. */
+async function settleLink(existing: Rally, fresh: Rally, groups: number): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    await fresh.sync();
+    await existing.sync();
+    await fresh.sync();
+    const j = await fresh.deviceJoining();
+    if (j?.state === "ready" && (await fresh.groups()).length >= groups && j.parts > 0 && j.stored >= j.parts)
+      return;
+  }
+  throw new Error(`not linked: ${JSON.stringify(await fresh.deviceJoining())}`);
+}
+
+describe("linking a device", () => {
+  it("adds it to every group with the history, and both devices act as the person", async () => {
+    const alice = await person(w, "Alice");
+    const bob = await person(w, "Bob");
+    const carol = await person(w, "Carol");
+    const g1 = await groupWith(alice, [bob, carol], "Tenants");
+    const g2 = await groupWith(bob, [alice], "Bikes");
+    const g3 = await groupWith(carol, [alice, bob], "Choir");
+    await alice.sendChat(g1, "before the link");
+    await alice.deliver(8_000);
+    await alice.sync();
+
+    const { link } = await alice.linkDevice();
+    expect(link).toMatch(/#device=/);
+    const laptop = await blankDevice("alice-laptop");
+    await laptop.addDevice(link, "Laptop");
+    await laptop.deliver(8_000);
+    await settleLink(alice, laptop, 3);
+
+    expect((await laptop.account())?.pubkey).toBe(await pubkeyOf(alice));
+    expect((await laptop.groups()).map((g) => g.name).sort()).toEqual(["Bikes", "Choir", "Tenants"]);
+    expect(await chatTexts(laptop, g1)).toContain("before the link");
+    // Both Alice's devices are in every group, for everyone.
+    for (const g of [g1, g2, g3]) {
+      await bob.sync();
+      expect(await memberKeys(bob, g)).toContain(await pubkeyOf(alice));
+    }
+    await laptop.sendChat(g1, "from the laptop");
+    await laptop.deliver(8_000);
+    await bob.sync();
+    await alice.sync();
+    expect(await chatTexts(bob, g1)).toContain("from the laptop");
+    expect(await chatTexts(alice, g1)).toContain("from the laptop");
+    await bob.sendChat(g1, "hello both");
+    await bob.deliver(8_000);
+    await laptop.sync();
+    await alice.sync();
+    expect(await chatTexts(laptop, g1)).toContain("hello both");
+    expect(await chatTexts(alice, g1)).toContain("hello both");
+
+    const devices = await alice.devices();
+    expect(devices.map((d) => [d.name, d.current]).sort()).toEqual([
+      ["First device", true],
+      ["Laptop", false],
+    ]);
+
+    // The link works once.
+    const again = await blankDevice("thief");
+    await again.addDevice(link, "Thief");
+    await again.deliver(8_000);
+    await alice.sync();
+    await again.sync();
+    expect(await again.account()).toBeNull();
+    expect((await again.deviceJoining())?.state).toBe("requested");
+
+    // Removing Alice from a group removes both devices.
+    await alice.sync();
+    await carol.sync();
+    await carol.remove(g3, await npubOf(alice));
+    await laptop.sync();
+    await alice.sync();
+    expect((await laptop.groups()).find((g) => g.id === g3)?.status).toBe("removed");
+    expect((await alice.groups()).find((g) => g.id === g3)?.status).toBe("removed");
+
+    // Revoking the laptop from the phone: it reads nothing sent afterwards, anywhere.
+    const laptopId = devices.find((d) => !d.current)?.id as string;
+    expect(await alice.revokeDevice(laptopId)).toBe(2);
+    await bob.sync();
+    await bob.sendChat(g1, "after the revoke");
+    await bob.deliver(8_000);
+    await laptop.sync();
+    expect(await chatTexts(laptop, g1)).not.toContain("after the revoke");
+    await alice.sync();
+    expect(await chatTexts(alice, g1)).toContain("after the revoke");
+  }, 300_000);
+
+  it("refuses a damaged, expired or wrong link in plain words", async () => {
+    const dana = await person(w, "Dana");
+    const fresh = await blankDevice("dana-new");
+    await expect(fresh.addDevice("http://127.0.0.1/#device=garbage!!", "Phone")).rejects.toThrow(/damaged/);
+    await expect(fresh.addDevice("http://127.0.0.1/#join=abc", "Phone")).rejects.toThrow(
+      /invite link to a group/,
+    );
+    await expect(dana.linkDevice({ expiresInSeconds: 5 })).rejects.toThrow(/1 minute to 24 hours/);
+    const { link } = await dana.linkDevice();
+    await expect(fresh.addDevice(link, "")).rejects.toThrow(/name/);
+    await expect(dana.addDevice(link, "Phone")).rejects.toThrow(/already has an account/);
+  }, 60_000);
+});
