@@ -48,8 +48,11 @@ export interface GroupSummary {
   relays: string[];
   unread: number;
   lastActivity: number | null;
-  /** "active"; "left" or "removed" once this device is out of the group (its history stays readable). */
-  status?: "active" | "invited" | "left" | "removed";
+  /**
+   * "active"; "left" or "removed" once this device is out of the group (its history stays readable);
+   * "rejoining" after recovering the account, until an admin's device lets this one back in.
+   */
+  status?: "active" | "invited" | "left" | "removed" | "rejoining";
   /** Disappearing messages: seconds after which messages are deleted (admins set it); null when off. */
   disappearAfter: number | null;
 }
@@ -99,7 +102,9 @@ export type NoticeKind =
   | "renamed"
   | "description"
   | "relays"
-  | "disappearing";
+  | "disappearing"
+  /** A person's lost devices were replaced by one they recovered ("Alice's device was restored"). */
+  | "restored";
 
 /** A line of a chat history that is not a message: "Alice removed Bob". */
 export interface ChatNotice {
@@ -256,6 +261,11 @@ export interface SyncReport {
   /** Why each of those was refused, in plain words. */
   refused: string[];
   relays: { url: string; connected: boolean; error?: string }[];
+  /**
+   * Plain-words notes about restoring groups after recovery (no backup found, a backup made under
+   * other words, groups asked back into); absent when there is nothing to say.
+   */
+  notes?: string[];
 }
 
 /** How far this device's clock is from the relays' clocks. */

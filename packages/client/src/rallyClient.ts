@@ -70,6 +70,7 @@ import { overallState } from "./net/relayPool.ts";
 import { keys } from "./store/keys.ts";
 import { Invitations } from "./sync/invitations.ts";
 import { sequencePlaces } from "./sync/places.ts";
+import { Rejoin } from "./sync/rejoin.ts";
 import { Syncer } from "./sync/syncer.ts";
 
 export interface RallyOptions extends DeviceOptions {
@@ -105,6 +106,8 @@ export class Rally implements RallyClient {
   readonly groupsSvc: GroupService;
   readonly app: AppService;
   readonly links: InviteLinks;
+  /** Asking back into groups after recovery, and letting others' restored devices in. */
+  readonly rejoin: Rejoin;
   readonly syncer: Syncer;
   readonly invitations: Invitations;
   private readonly defaultRelays: string[] | undefined;
@@ -118,6 +121,8 @@ export class Rally implements RallyClient {
     this.links = new InviteLinks(this.groupsSvc);
     this.syncer = new Syncer(this.groupsSvc, this.app, this.links);
     this.invitations = new Invitations(this.groupsSvc, this.app, this.syncer);
+    this.rejoin = new Rejoin(this.groupsSvc);
+    this.syncer.roundHooks.push(() => this.rejoin.process());
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -295,8 +300,10 @@ export class Rally implements RallyClient {
 
   // --- network ---
 
-  sync(): Promise<SyncReport> {
-    return this.syncer.sync();
+  async sync(): Promise<SyncReport> {
+    const report = await this.syncer.sync();
+    const notes = this.rejoin.notes;
+    return notes.length > 0 ? { ...report, notes: [...notes] } : report;
   }
 
   /** For one-shot commands: try to deliver everything queued for up to `timeoutMs`. */
@@ -338,6 +345,22 @@ export class Rally implements RallyClient {
     const recs = (await this.groupsSvc.records()).filter((r) => r.status !== "invited");
     const out: GroupSummary[] = [];
     for (const rec of recs) out.push(await this.summary(rec));
+    // Groups asked back into after recovery, until they are joined.
+    for (const r of await this.rejoin.waiting()) {
+      if (out.some((g) => g.id === r.group.id)) continue;
+      out.push({
+        id: r.group.id,
+        name: r.group.name,
+        description: "",
+        members: 0,
+        admin: r.group.admins.includes(this.core.account?.pubkey ?? ""),
+        relays: [...r.group.relays],
+        unread: 0,
+        lastActivity: null,
+        status: "rejoining",
+        disappearAfter: null,
+      });
+    }
     return out.sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0) || (a.name < b.name ? -1 : 1));
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { notSent, withClient } from "../cli/client.ts";
-import { CliError, globalOptions, printResult } from "../cli/output.ts";
+import { CliError, globalOptions, info, printResult } from "../cli/output.ts";
 
 export function register(program: Command): void {
   program
@@ -34,6 +34,8 @@ export function register(program: Command): void {
               ]
             : []),
         ]);
+        // Restoring groups after recovery: what was found, in plain words (stderr).
+        for (const note of report.notes ?? []) info(cmd, note);
         if (report.failed > 0) throw syncRefused(report.refused);
       });
     });

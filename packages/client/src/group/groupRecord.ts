@@ -39,7 +39,8 @@ export interface Invitee {
 
 /** A change this device wants in the group; kept so it can be proposed again if another commit wins. */
 export type Intent =
-  | { type: "add"; invitees: Invitee[] }
+  /** `retire`: devices (hex MLS signature keys) removed in the same commit (a restored device's lost ones). */
+  | { type: "add"; invitees: Invitee[]; retire?: string[] }
   | { type: "remove"; pubkeys: string[] }
   | {
       type: "data";

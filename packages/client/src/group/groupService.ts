@@ -352,7 +352,10 @@ export class GroupService {
         case "add": {
           inline = rec.members.length + intent.invitees.length <= INLINE_TREE_MEMBERS;
           const packages = intent.invitees.map((i) => parseKeyPackageEvent(i.keyPackageEvent).keyPackage);
-          out = await addMembers(state, packages, { ratchetTreeInWelcome: inline });
+          out = await addMembers(state, packages, {
+            ratchetTreeInWelcome: inline,
+            ...(intent.retire ? { retire: intent.retire } : {}),
+          });
           break;
         }
         case "remove":

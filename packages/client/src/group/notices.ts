@@ -2,7 +2,8 @@
  * Membership notices: the lines a chat shows between messages when the group itself changed —
  * "Alice added Carol", "Alice removed Bob", "Bob left", "Alice made Bob an admin", "Alice renamed
  * the group to …", "You were removed by Alice", "You joined; invited by Alice", "Alice changed the
- * servers that carry the group's messages", "Alice set disappearing messages to 1 day".
+ * servers that carry the group's messages", "Alice set disappearing messages to 1 day", "Alice's device
+ * was restored" (her lost devices replaced by the one she recovered her account on).
  *
  * Notices are never sent. Each device derives them from the commits it applied (the group record
  * before and after the commit, and who committed it), so every member's history shows the same
@@ -65,6 +66,8 @@ export interface CommitFacts {
    * someone else reads as a removal.
    */
   left?: readonly string[];
+  /** People whose devices the commit replaced: one added, the others removed (`restoredPeople`). */
+  restored?: readonly string[];
 }
 
 /** The group data a commit may change. */
@@ -100,6 +103,7 @@ export function membershipNotices(
   after: GroupFacts,
   committer: string,
   left: readonly string[] = [],
+  restored: readonly string[] = [],
 ): Notice[] {
   // A record that knew no members yet (a fresh join) has nothing to compare against.
   if (before.members.length === 0) return [];
@@ -115,6 +119,9 @@ export function membershipNotices(
     // Nobody can commit their own removal in MLS; if it ever reads so, it was their choice.
     const kind = leavers.has(p) || p === committer ? "left" : "removed";
     out.push({ kind, actor: kind === "left" ? p : committer, subject: p, value: null });
+  }
+  for (const p of sorted(restored)) {
+    if (was.has(p) && is.has(p)) out.push({ kind: "restored", actor: committer, subject: p, value: null });
   }
   const wasAdmin = memberAdmins(before);
   const isAdmin = memberAdmins(after);
@@ -144,9 +151,31 @@ export function membershipNotices(
   return out;
 }
 
+/**
+ * People who are members before and after a commit whose devices it replaced: at least one device
+ * came in and at least one went (a recovered device let in in place of the lost ones). A device
+ * only added (linked) or only removed (revoked) is not a restoration.
+ */
+export function restoredPeople(
+  before: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
+  after: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
+): string[] {
+  const out: string[] = [];
+  for (const a of after) {
+    const b = before.find((m) => m.pubkey === a.pubkey);
+    if (!b) continue;
+    const had = new Set(b.devices.map((d) => d.signaturePublicKey));
+    const has = new Set(a.devices.map((d) => d.signaturePublicKey));
+    const came = [...has].some((k) => !had.has(k));
+    const went = [...had].some((k) => !has.has(k));
+    if (came && went) out.push(a.pubkey);
+  }
+  return out;
+}
+
 /** The write that keeps the notices of one applied commit (nothing when it changed nothing shown). */
 export function noticeOps(before: GroupRecord, after: GroupRecord, commit: CommitFacts): WriteOp[] {
-  const notices = membershipNotices(before, after, commit.committer, commit.left);
+  const notices = membershipNotices(before, after, commit.committer, commit.left, commit.restored);
   if (notices.length === 0) return [];
   const record: NoticeRecord = {
     v: 1,
@@ -256,6 +285,8 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
     case "relays":
       // Plain words: the relays are "the servers that carry the messages" everywhere in Rally.
       return `${actor} changed the servers that carry the group's messages`;
+    case "restored":
+      return subjectIsMe ? "Your device was restored" : `${subject}'s device was restored`;
     case "disappearing":
       return n.value === null
         ? `${actor} turned off disappearing messages`
@@ -274,6 +305,7 @@ const KINDS: ReadonlySet<string> = new Set<NoticeKind>([
   "description",
   "relays",
   "disappearing",
+  "restored",
 ]);
 
 function isPubkeyOrNull(v: unknown): v is string | null {

@@ -66,7 +66,7 @@ import {
   secretOf,
   stateOps,
 } from "../group/mlsStore.ts";
-import { dropNoticeOps, noticeOps } from "../group/notices.ts";
+import { dropNoticeOps, noticeOps, restoredPeople } from "../group/notices.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
 
@@ -309,7 +309,8 @@ export async function processGroupEvents(
     for (const p of next.members) delete removedAt[p];
     rec = { ...next, removedAt, lastCommit: applied };
     ops.push(...checkpointOps(id, before));
-    const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left };
+    const restored = restoredPeople(mlsMembers(before), mlsMembers(state));
+    const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left, restored };
     ops.push(...noticeOps(prev, rec, facts));
     ops.push(...(await linksAfterAdminChange(svc, prev, rec, ops)));
   };

@@ -14,6 +14,7 @@ export {
   normalizeRelayUrlForAuth,
   signAuthEvent,
 } from "./auth.ts";
+export { backupKeyFromWords } from "./backupKey.ts";
 export { IdentityError, type IdentityErrorCode } from "./errors.ts";
 export {
   generatePerson,

@@ -26,6 +26,7 @@ import {
   makeKeyPackageRef,
   createGroup as mlsCreateGroup,
   mlsMessageEncoder,
+  nodeTypes,
   type Proposal,
   type ProposalWithSender,
   protocolVersions,
@@ -188,7 +189,14 @@ async function buildCommit(
 export async function addMembers(
   state: GroupState,
   keyPackages: Uint8Array[],
-  options: { ratchetTreeInWelcome?: boolean } = {},
+  options: {
+    ratchetTreeInWelcome?: boolean;
+    /**
+     * Devices (hex signature public keys) removed in the same commit: a person's lost devices when
+     * their recovered device comes back in their place, so they never stand apart in two epochs.
+     */
+    retire?: readonly string[];
+  } = {},
 ): Promise<AddOutput> {
   const { mls } = await engineContext();
   if (keyPackages.length === 0) fail("bad-parameter", "Give at least one key package to add.");
@@ -213,6 +221,14 @@ export async function addMembers(
   const stale = data.admins.filter((a) => !present.has(a));
   if (stale.some((a) => packages.some((p) => p.pubkey === a))) {
     proposals.push(groupDataProposal({ ...data, admins: data.admins.filter((a) => present.has(a)) }));
+  }
+  if (options.retire && options.retire.length > 0) {
+    const retire = new Set(options.retire);
+    current.ratchetTree.forEach((node, i) => {
+      if (node?.nodeType !== nodeTypes.leaf || i / 2 === current.privatePath.leafIndex) return;
+      if (retire.has(bytesToHex(node.leaf.signaturePublicKey)))
+        proposals.push({ proposalType: defaultProposalTypes.remove, remove: { removed: i / 2 } });
+    });
   }
   const { client, commit, welcome } = await buildCommit(
     state,

@@ -67,6 +67,10 @@ export const KIND_KEY_PACKAGE = 30443;
 export const KIND_RATCHET_TREE_CHUNK = 1447;
 /** Rally: join request rumor sent through an invite link (only inside a gift wrap). */
 export const KIND_JOIN_REQUEST = 1448;
+/** Rally: a request to be let back into a group after recovering the account (only inside a gift wrap). */
+export const KIND_REJOIN_REQUEST = 1451;
+/** Rally: the person's encrypted list of groups, addressable with `d` = "rally-backup" (wire/accountBackup.ts). */
+export const KIND_ACCOUNT_BACKUP = 30447;
 /** Rally: an inner message encrypted (NIP-44) to a few members of the group, e.g. hosts-only RSVPs. */
 export const KIND_SEALED = 1925;
 /** Rally: the MLS device binding, signed but never published; ephemeral, so relays would not store it. */

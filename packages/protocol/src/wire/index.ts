@@ -6,6 +6,13 @@
  * The profile is written down in docs/PROTOCOL.md.
  */
 
+export {
+  ACCOUNT_BACKUP_D,
+  type AccountBackup,
+  type BackupGroup,
+  makeBackupEvent,
+  openBackupEvent,
+} from "./accountBackup.ts";
 export { eventFrameBytes } from "./bytes.ts";
 export { MarmotError, type MarmotErrorCode } from "./errors.ts";
 export { checkRumor, checkSignedEvent, defaultVerify, type Rumor, type VerifyEvent } from "./eventShape.ts";
@@ -93,6 +100,13 @@ export {
   type SealedRatchetTree,
   sealRatchetTree,
 } from "./ratchetTree.ts";
+export {
+  isRejoinKind,
+  openRejoinRequest,
+  type RejoinRequest,
+  rejoinAnswer,
+  wrapRejoinRequest,
+} from "./rejoinRequest.ts";
 export {
   checkRelayUrl,
   MAX_RELAY_URL_BYTES,

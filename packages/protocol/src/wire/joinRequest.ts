@@ -104,7 +104,7 @@ function linkMac(
  * The Nostr key the MLS key package inside a kind 30443 event is bound to (its credential's
  * device binding, verified). The engine adds whoever this names, whoever signed the event.
  */
-function keyPackageOwner(keyPackage: Uint8Array): string {
+export function keyPackageOwner(keyPackage: Uint8Array): string {
   try {
     const leaf = decodeKeyPackage(keyPackage).leafNode;
     if (!("data" in leaf.credential)) throw new Error("not a Rally credential");

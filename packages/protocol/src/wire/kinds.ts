@@ -4,12 +4,14 @@
  * are NIP-59; the ratchet-tree chunk and the join request are Rally's own.
  */
 export {
+  KIND_ACCOUNT_BACKUP,
   KIND_GIFT_WRAP,
   KIND_GROUP_MESSAGE,
   KIND_INBOX_RELAYS,
   KIND_JOIN_REQUEST,
   KIND_KEY_PACKAGE,
   KIND_RATCHET_TREE_CHUNK,
+  KIND_REJOIN_REQUEST,
   KIND_SEAL,
   KIND_WELCOME,
 } from "../nostr/kinds.ts";
