@@ -3,8 +3,9 @@
  * passphrase, rename, change relays, export a backup. A new or recovered account publishes (through
  * the durable outbox) its device's key package and its inbox relay list, so others can invite it.
  *
- * Recovery restores the person's key, not their groups: MLS keys are per device and never leave
- * it, so a recovered device rejoins groups only when someone invites it again.
+ * Recovery restores the person's key; MLS keys are per device and never leave it, so the groups
+ * come back through the account backup on the person's relays (`sync/rejoin.ts`, PROTOCOL.md 17)
+ * or when someone invites the person again.
  *
  * Runs in: Node and browsers.
  */
