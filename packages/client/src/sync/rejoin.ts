@@ -56,6 +56,8 @@ const WRAP_SLACK_SECONDS = 3 * 24 * 3600;
  * current devices for a key package of a device they have since lost.
  */
 export const REJOIN_MAX_AGE_SECONDS = 14 * 24 * 3600;
+/** kv record of a device being linked (`deviceLinks.ts`): such a device is not a restored one. */
+const LINKED_DEVICE_KEY = "devicejoin";
 /** The link id join-request records carry for a rejoin (the welcome reads its answer there). */
 const REJOIN_LINK = "rejoin";
 
@@ -121,6 +123,14 @@ export class Rejoin {
   private async askBackIn(): Promise<void> {
     const account = this.core.requireAccount();
     if (!account.recovered || (await this.core.store.get(BACKUP_READ_KEY)) !== undefined) return;
+    // A device linked by another device of the person gets its account from the words too, but its
+    // groups come from that device: asking back in would have admins retire the person's devices.
+    if ((await this.core.store.get(LINKED_DEVICE_KEY)) !== undefined) {
+      await this.core.store.batch([
+        { op: "put", key: BACKUP_READ_KEY, value: { at: this.core.now(), linked: true } },
+      ]);
+      return;
+    }
     const found = await fetchBackup(this.core);
     if (found.state === "unreachable") return; // next round
     const now = this.core.now();
