@@ -20,6 +20,26 @@ export interface AccountInfo {
   relays: string[];
 }
 
+/** One of the person's devices (`RallyClient.devices`). */
+export interface DeviceInfo {
+  /** The start of the device's MLS signature key (hex): what `revokeDevice` takes. */
+  id: string;
+  name: string;
+  /** True for the device this client runs on. */
+  current: boolean;
+}
+
+/** Where a device link made on this device stands. */
+export interface DeviceLinkProgress {
+  state: "waiting" | "answered" | "linked" | "expired";
+  /** The new device's name, once it asked. */
+  name: string | null;
+  /** Groups it was added to, and history parts sent to it. */
+  groups: number;
+  parts: number;
+  expiresAt: number;
+}
+
 /** How a device's data is protected at rest (`RallyClient.security`). */
 export interface DeviceSecurity {
   /**
@@ -369,6 +389,32 @@ export interface RallyClient {
    */
   rememberInviteLink(link: string | null): Promise<void>;
   rememberedInviteLink(): Promise<string | null>;
+  /**
+   * A link (secret only in its fragment, single use, 10 minutes unless said otherwise) that another
+   * device of this person opens to be linked: this device then adds it to every group and sends it
+   * the history it holds, when it next syncs.
+   */
+  linkDevice(options?: { expiresInSeconds?: number }): Promise<{ link: string; expiresAt: number }>;
+  /** The links this device made and where each stands. */
+  deviceLinks(): Promise<DeviceLinkProgress[]>;
+  /**
+   * On a device without an account: asks the device that made `link` to link this one, named
+   * `name`. The account, the groups and their history arrive with the following syncs.
+   */
+  addDevice(link: string, name: string): Promise<void>;
+  /** This device's progress while it is being linked; null when it is not. */
+  deviceJoining(): Promise<{
+    state: "requested" | "ready";
+    groups: number;
+    parts: number;
+    stored: number;
+  } | null>;
+  /** The person's devices. */
+  devices(): Promise<DeviceInfo[]>;
+  /** Names this device (as the person's other devices and `devices()` show it). */
+  setDeviceName(name: string): Promise<void>;
+  /** Removes one of the person's other devices from every group; the number of groups. */
+  revokeDevice(id: string): Promise<number>;
   /** An encrypted backup (ncryptsec + settings) as a JSON string. */
   exportBackup(passphrase: string): Promise<string>;
 

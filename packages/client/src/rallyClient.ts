@@ -28,6 +28,8 @@ import type {
   ClockOffset,
   ConnectionState,
   DeliveryReport,
+  DeviceInfo,
+  DeviceLinkProgress,
   DeviceSecurity,
   EventInput,
   EventView,
@@ -68,6 +70,7 @@ import { groupRestamper } from "./group/restamp.ts";
 import { groupSummary } from "./group/summaries.ts";
 import { overallState } from "./net/relayPool.ts";
 import { keys } from "./store/keys.ts";
+import { DeviceLinks } from "./sync/deviceLinks.ts";
 import { Invitations } from "./sync/invitations.ts";
 import { sequencePlaces } from "./sync/places.ts";
 import { Rejoin } from "./sync/rejoin.ts";
@@ -103,6 +106,7 @@ export class Rally implements RallyClient {
   readonly core: Device;
   readonly accounts: AccountService;
   private readonly guard: DeviceSecurityService;
+  private readonly deviceLinksSvc: DeviceLinks;
   readonly groupsSvc: GroupService;
   readonly app: AppService;
   readonly links: InviteLinks;
@@ -123,6 +127,8 @@ export class Rally implements RallyClient {
     this.invitations = new Invitations(this.groupsSvc, this.app, this.syncer);
     this.rejoin = new Rejoin(this.groupsSvc);
     this.syncer.roundHooks.push(() => this.rejoin.process());
+    this.deviceLinksSvc = new DeviceLinks(this.groupsSvc, (group) => this.syncer.settle(group));
+    this.syncer.roundHooks.push(() => this.deviceLinksSvc.process());
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -294,6 +300,41 @@ export class Rally implements RallyClient {
     );
   }
 
+  // --- devices ---
+
+  linkDevice(options: { expiresInSeconds?: number } = {}): Promise<{ link: string; expiresAt: number }> {
+    return this.run(() => this.deviceLinksSvc.make(options), null);
+  }
+
+  deviceLinks(): Promise<DeviceLinkProgress[]> {
+    return this.deviceLinksSvc.made();
+  }
+
+  addDevice(link: string, name: string): Promise<void> {
+    return this.run(() => this.deviceLinksSvc.begin(link, name));
+  }
+
+  deviceJoining(): Promise<{
+    state: "requested" | "ready";
+    groups: number;
+    parts: number;
+    stored: number;
+  } | null> {
+    return this.deviceLinksSvc.joining();
+  }
+
+  devices(): Promise<DeviceInfo[]> {
+    return this.run(() => this.deviceLinksSvc.devices(), null);
+  }
+
+  setDeviceName(name: string): Promise<void> {
+    return this.run(() => this.deviceLinksSvc.rename(name), null);
+  }
+
+  revokeDevice(id: string): Promise<number> {
+    return this.run(() => this.deviceLinksSvc.revoke(id));
+  }
+
   exportBackup(passphrase: string): Promise<string> {
     return this.run(() => this.accounts.exportBackup(passphrase), null);
   }
@@ -301,6 +342,23 @@ export class Rally implements RallyClient {
   // --- network ---
 
   async sync(): Promise<SyncReport> {
+    // A device being linked has no account until its other device answers: that step comes first.
+    if (!this.core.account && !this.core.vault?.locked && (await this.deviceLinksSvc.joining())) {
+      await this.run(() => this.deviceLinksSvc.process());
+      if (!this.core.account) {
+        // Not answered yet: what this device asked goes out, and there is nothing else to do.
+        const flushed = await this.core.transport.outbox.flush({ timeoutMs: 3_000 });
+        return {
+          received: 0,
+          senderFaults: 0,
+          sent: 0,
+          pendingOutbox: flushed.pending,
+          failed: 0,
+          refused: [],
+          relays: [],
+        };
+      }
+    }
     const report = await this.syncer.sync();
     const notes = this.rejoin.notes;
     return notes.length > 0 ? { ...report, notes: [...notes] } : report;

@@ -42,6 +42,8 @@ export type Intent =
   /** `retire`: devices (hex MLS signature keys) removed in the same commit (a restored device's lost ones). */
   | { type: "add"; invitees: Invitee[]; retire?: string[] }
   | { type: "remove"; pubkeys: string[] }
+  /** Devices by their MLS signature key (hex): a person revoking a device of their own. */
+  | { type: "removeDevices"; devices: string[] }
   | {
       type: "data";
       patch: { name?: string; description?: string; admins?: string[]; disappearAfter?: number | null };

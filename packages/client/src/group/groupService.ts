@@ -32,6 +32,7 @@ import {
   members as mlsMembers,
   parseKeyPackage,
   proposeLeave,
+  removeDevices,
   removeMembers,
   updateGroupData,
   type Welcome,
@@ -360,6 +361,9 @@ export class GroupService {
         }
         case "remove":
           out = await removeMembers(state, intent.pubkeys as Parameters<typeof removeMembers>[1]);
+          break;
+        case "removeDevices":
+          out = await removeDevices(state, intent.devices);
           break;
         case "data":
           out = await updateGroupData(state, intent.patch as Parameters<typeof updateGroupData>[1]);

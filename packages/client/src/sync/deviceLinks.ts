@@ -264,6 +264,7 @@ export class DeviceLinks {
       const { events } = await this.core.transport.fetch(pool, link.relays, [
         { kinds: [1059], "#p": [link.id] },
       ]);
+
       const seenGroup = `devicelink ${link.id}`;
       const seen = await this.core.store.seen(
         seenGroup,

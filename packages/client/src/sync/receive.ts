@@ -608,6 +608,8 @@ export function stillWanted(intent: Intent, rec: GroupRecord): Intent | null {
       const pubkeys = intent.pubkeys.filter((p) => rec.members.includes(p));
       return pubkeys.length > 0 ? { type: "remove", pubkeys } : null;
     }
+    case "removeDevices":
+      return intent; // refused at proposing again if none of them is left
     case "data":
       return intent;
     case "proposals":

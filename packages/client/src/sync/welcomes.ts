@@ -109,7 +109,10 @@ export async function processWelcomes(
         welcome.answer !== null &&
         j.value.answer === welcome.answer,
     );
-    if (answered) {
+    // A welcome from the person's own identity comes from another device of theirs (only their
+    // devices hold the key that signs it): a linked or restored device joins at once.
+    const fromOwnDevice = welcome.inviter === svc.me();
+    if (answered || fromOwnDevice) {
       let joined: { id: string } | "retry" | null;
       try {
         joined = await joinWelcome(svc, welcome, kp.private, [
@@ -123,13 +126,15 @@ export async function processWelcomes(
         await markSeen(svc, wrap.id);
         continue;
       }
-      await store.batch([
-        {
-          op: "put",
-          key: answered.key,
-          value: { ...answered.value, state: "joined", groupId: joined.id },
-        },
-      ]);
+      if (answered) {
+        await store.batch([
+          {
+            op: "put",
+            key: answered.key,
+            value: { ...answered.value, state: "joined", groupId: joined.id },
+          },
+        ]);
+      }
       outcome.joined.push({ id: joined.id, autoAccepted: true });
       svc.core.emit("groups", joined.id);
       continue;

@@ -280,6 +280,28 @@ export async function removeMembers(state: GroupState, pubkeys: PubkeyHex[]): Pr
   return { state: wrapState(next, state), commit };
 }
 
+/**
+ * Removes devices by their signature public key (hex), whoever they belong to: a person revoking a
+ * lost device of theirs, or an admin removing one device. Every member's rules judge the commit.
+ */
+export async function removeDevices(
+  state: GroupState,
+  signaturePublicKeys: readonly string[],
+): Promise<CommitOutput> {
+  const client = activeClient(state);
+  const wanted = new Set(signaturePublicKeys);
+  const proposals: Proposal[] = [];
+  client.ratchetTree.forEach((node, i) => {
+    if (node?.nodeType !== nodeTypes.leaf || i / 2 === client.privatePath.leafIndex) return;
+    const key = Array.from(node.leaf.signaturePublicKey, (b) => b.toString(16).padStart(2, "0")).join("");
+    if (wanted.has(key))
+      proposals.push({ proposalType: defaultProposalTypes.remove, remove: { removed: i / 2 } });
+  });
+  if (proposals.length === 0) fail("bad-parameter", "None of those devices is in the group.");
+  const { client: next, commit } = await buildCommit(state, proposals);
+  return { state: wrapState(next, state), commit };
+}
+
 function groupDataProposal(data: GroupData): Proposal {
   return {
     proposalType: defaultProposalTypes.group_context_extensions,

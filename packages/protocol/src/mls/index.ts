@@ -41,6 +41,7 @@ export {
   joinFromWelcome,
   type NewGroup,
   proposeLeave,
+  removeDevices,
   removeMembers,
   selfUpdate,
   updateGroupData,

@@ -67,6 +67,8 @@ export const KIND_KEY_PACKAGE = 30443;
 export const KIND_RATCHET_TREE_CHUNK = 1447;
 /** Rally: join request rumor sent through an invite link (only inside a gift wrap). */
 export const KIND_JOIN_REQUEST = 1448;
+/** Rally: one step of linking a device of the same person (only inside a gift wrap). */
+export const KIND_DEVICE_LINK = 1450;
 /** Rally: a request to be let back into a group after recovering the account (only inside a gift wrap). */
 export const KIND_REJOIN_REQUEST = 1451;
 /** Rally: the person's encrypted list of groups, addressable with `d` = "rally-backup" (wire/accountBackup.ts). */

@@ -14,6 +14,18 @@ export {
   openBackupEvent,
 } from "./accountBackup.ts";
 export { eventFrameBytes } from "./bytes.ts";
+export {
+  DEVICE_LINK_SECONDS,
+  type DeviceLink,
+  type DeviceLinkMessage,
+  deviceLinkUrl,
+  HISTORY_PART_BYTES,
+  historyParts,
+  MAX_DEVICE_NAME_CHARS,
+  openDeviceLinkMessage,
+  parseDeviceLink,
+  wrapDeviceLinkMessage,
+} from "./deviceLink.ts";
 export { MarmotError, type MarmotErrorCode } from "./errors.ts";
 export { checkRumor, checkSignedEvent, defaultVerify, type Rumor, type VerifyEvent } from "./eventShape.ts";
 export { giftWrapFrameBytes, nip44PayloadLength, RELAY_FRAME_LIMIT } from "./giftWrap.ts";
