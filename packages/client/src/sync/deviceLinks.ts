@@ -475,7 +475,7 @@ export class DeviceLinks {
     let next = record;
     for (const group of Object.keys(record.expected)) {
       const rec = await this.svc.record(group).catch(() => null);
-      if (!rec || rec.status !== "active") continue;
+      if (rec?.status !== "active") continue;
       const parts = await this.core.store.list<string[]>(partPrefix(group));
       if (parts.length === 0) continue;
       const ops = [];
