@@ -33,9 +33,14 @@ describe("routes", () => {
     expect(parseRoute("#join=eyJhIjoxfQ_-x")).toEqual({ name: "join", payload: "eyJhIjoxfQ_-x" });
   });
 
+  it("keeps a device link payload exactly as written", () => {
+    expect(parseRoute("#device=eyJ2IjoxfQ_-x")).toEqual({ name: "device-link", payload: "eyJ2IjoxfQ_-x" });
+  });
+
   it("answers not-found for anything else, never throwing", () => {
     for (const bad of [
       "#join=",
+      "#device=",
       "#/g",
       "#/g/x/photos",
       "#/g/%E0%A4%A/chat",
@@ -68,6 +73,7 @@ describe("routes", () => {
         item: fc.option(text, { nil: null }),
       }),
       fc.record({ name: fc.constant("join" as const), payload: fc.base64String({ minLength: 4 }) }),
+      fc.record({ name: fc.constant("device-link" as const), payload: fc.base64String({ minLength: 4 }) }),
     );
     fc.assert(
       fc.property(route, (r) => {

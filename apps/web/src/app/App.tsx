@@ -6,7 +6,8 @@
  * A lock (the button, idle time, another tab) unmounts everything below the lock screen, so what the
  * screens showed leaves the page's memory with it; an unlock mounts it afresh. An invite link
  * (`#join=…`) is taken out of the address bar at once, kept until answered, and followed after
- * onboarding.
+ * onboarding. A device link (`#device=…`) is taken out of the address bar at once too and kept in
+ * this page's memory only, for onboarding's "link this device" step.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { prefs } from "../lib/prefs.ts";
@@ -26,6 +27,7 @@ export function App({ fatal }: { fatal: string | null }) {
   const security = useLive((c) => c.security(), ["account"], []);
   const locked = security.data?.locked === true;
   const invite = useInviteLinkKeeper(security.data?.locked === false);
+  const [deviceLink, setDeviceLink] = useState<string | null>(null);
 
   // Take an invite link's secret out of the address bar and history as soon as it arrives.
   useEffect(() => {
@@ -33,6 +35,11 @@ export function App({ fatal }: { fatal: string | null }) {
     invite.hold(`${window.location.origin}/#join=${route.payload}`);
     navigate("#/joining", { replace: true });
   }, [route, invite.hold]);
+  useEffect(() => {
+    if (route.name !== "device-link") return;
+    setDeviceLink(`${window.location.origin}/#device=${route.payload}`);
+    navigate("#/", { replace: true });
+  }, [route]);
 
   // Locked from here: the address bar forgets where the person was, too.
   // (Only when it was open before: a link opened on a locked device still leads to #/joining.)
@@ -71,14 +78,14 @@ export function App({ fatal }: { fatal: string | null }) {
       value={{ security: security.data ?? null, reload: security.reload, lock: lockEverywhere }}
     >
       <InviteLinkProvider value={invite}>
-        <Unlocked />
+        <Unlocked deviceLink={deviceLink} />
       </InviteLinkProvider>
     </SecurityProvider>
   );
 }
 
 /** Everything an unlocked device shows: onboarding until there is an account, then the shell. */
-function Unlocked() {
+function Unlocked({ deviceLink }: { deviceLink: string | null }) {
   const client = useClient();
   const invite = useInviteLink();
   const account = useLive((c) => c.account(), ["account"], []);
@@ -126,6 +133,7 @@ function Unlocked() {
     return (
       <Onboarding
         invited={invite.link != null}
+        deviceLink={deviceLink}
         onDone={() => {
           setFinished((n) => n + 1);
           account.reload();

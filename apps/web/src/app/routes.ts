@@ -1,7 +1,7 @@
 /**
  * Rally's screens are addressed by the URL fragment, which browsers never send to a server. That
- * is what keeps an invite link's secret (`#join=<payload>`) off every server, and it lets the
- * static host serve one `index.html` for every screen.
+ * is what keeps an invite link's secret (`#join=<payload>`) and a device link's (`#device=<payload>`)
+ * off every server, and it lets the static host serve one `index.html` for every screen.
  */
 
 export type GroupTab = "chat" | "events" | "polls" | "members";
@@ -14,6 +14,7 @@ export type Route =
   | { name: "calendar" }
   | { name: "settings" }
   | { name: "join"; payload: string }
+  | { name: "device-link"; payload: string }
   | { name: "joining" }
   | { name: "not-found"; hash: string };
 
@@ -31,6 +32,10 @@ export function parseRoute(hash: string): Route {
   if (h.startsWith("join=")) {
     const payload = h.slice("join=".length);
     return payload ? { name: "join", payload } : { name: "not-found", hash: h };
+  }
+  if (h.startsWith("device=")) {
+    const payload = h.slice("device=".length);
+    return payload ? { name: "device-link", payload } : { name: "not-found", hash: h };
   }
   const path = h.startsWith("/") ? h.slice(1) : h;
   const parts = path.split("/").filter((p) => p !== "");
@@ -66,6 +71,8 @@ export function routeHash(route: Route): string {
       return "#/joining";
     case "join":
       return `#join=${route.payload}`;
+    case "device-link":
+      return `#device=${route.payload}`;
     case "group": {
       const base = `#/g/${encodeURIComponent(route.group)}/${route.tab}`;
       return route.item === null ? base : `${base}/${encodeURIComponent(route.item)}`;

@@ -11,7 +11,8 @@ const HAS_ACCOUNT = "rally.hasAccount";
 /** Where earlier versions kept an invite link in the clear; read once, then deleted. */
 const LEGACY_PENDING_JOIN = "rally.pendingJoin";
 
-export type SetupStep = "words" | "check" | "passphrase";
+/** "linking": this device is being linked to the person's other device (onboarding waits for it). */
+export type SetupStep = "words" | "check" | "passphrase" | "linking";
 
 function get(key: string): string | null {
   try {
@@ -33,7 +34,7 @@ function set(key: string, value: string | null): void {
 export const prefs = {
   setupStep(): SetupStep | null {
     const v = get(SETUP);
-    return v === "words" || v === "check" || v === "passphrase" ? v : null;
+    return v === "words" || v === "check" || v === "passphrase" || v === "linking" ? v : null;
   },
   setSetupStep(step: SetupStep | null): void {
     set(SETUP, step);

@@ -1,8 +1,8 @@
 /**
  * The person's own things: their name, their recovery words (shown only after they confirm nobody
- * is looking), how this device is protected (passphrase, lock, duress passphrase), an encrypted
- * backup file, erasing this device, and — behind "Advanced" — their account id and the relays
- * Rally uses.
+ * is looking), their devices (and linking a new one), how this device is protected (passphrase,
+ * lock, duress passphrase), an encrypted backup file, erasing this device, and — behind "Advanced"
+ * — their account id and the relays Rally uses.
  */
 import type { AccountInfo } from "@rally/client";
 import { useState } from "react";
@@ -14,6 +14,7 @@ import { splitWords } from "../lib/recoveryCheck.ts";
 import { Advanced } from "../ui/Advanced.tsx";
 import { TextField } from "../ui/Field.tsx";
 import { ErrorNote, Loading } from "../ui/Notice.tsx";
+import { DevicesCard } from "./devices/DevicesCard.tsx";
 import { RecoveryWordList } from "./onboarding/WordsStep.tsx";
 import { DuressCard } from "./security/DuressCard.tsx";
 import { EraseCard } from "./security/EraseCard.tsx";
@@ -25,6 +26,7 @@ export function Settings({ account }: { account: AccountInfo }) {
       <h1>Settings</h1>
       <NameSection account={account} />
       <WordsSection />
+      <DevicesCard />
       <DeviceSections />
       <BackupSection />
       <EraseCard />

@@ -4,23 +4,37 @@
  * an account" restores from the words instead. The step is remembered, so closing the page in the
  * middle brings the person back to where they were.
  */
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useAction, useClient } from "../../app/client.tsx";
 import { prefs, type SetupStep } from "../../lib/prefs.ts";
 import { TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
+import { LinkingProgress, LinkThisDevice } from "./LinkThisDevice.tsx";
 import { PassphraseStep } from "./PassphraseStep.tsx";
 import { WordsCheck } from "./WordsCheck.tsx";
 import { WordsStep } from "./WordsStep.tsx";
 
-type Step = "welcome" | "restore" | SetupStep;
+type Step = "welcome" | "restore" | "link" | SetupStep;
 
-export function Onboarding({ invited, onDone }: { invited: boolean; onDone: () => void }) {
-  const [step, setStepState] = useState<Step>(() => prefs.setupStep() ?? "welcome");
+export function Onboarding({
+  invited,
+  deviceLink,
+  onDone,
+}: {
+  invited: boolean;
+  /** A device link opened in the address bar (already taken out of it). */
+  deviceLink: string | null;
+  onDone: () => void;
+}) {
+  const [step, setStepState] = useState<Step>(() => prefs.setupStep() ?? (deviceLink ? "link" : "welcome"));
   const setStep = (next: Step) => {
-    prefs.setSetupStep(next === "welcome" || next === "restore" ? null : next);
+    prefs.setSetupStep(next === "welcome" || next === "restore" || next === "link" ? null : next);
     setStepState(next);
   };
+  // A device link opened in the address bar arrives after the first render.
+  useEffect(() => {
+    if (deviceLink) setStepState((s) => (s === "welcome" ? "link" : s));
+  }, [deviceLink]);
   const finish = () => {
     prefs.setSetupStep(null);
     onDone();
@@ -34,9 +48,27 @@ export function Onboarding({ invited, onDone }: { invited: boolean; onDone: () =
             invited={invited}
             onCreated={() => setStep("words")}
             onRestore={() => setStep("restore")}
+            onLink={() => setStep("link")}
           />
         )}
         {step === "restore" && <Restore onBack={() => setStep("welcome")} onRestored={finish} />}
+        {step === "link" && (
+          <LinkThisDevice
+            link={deviceLink}
+            onAsked={() => setStep("linking")}
+            onBack={() => setStep("welcome")}
+          />
+        )}
+        {step === "linking" && (
+          <LinkingProgress
+            onDone={() => {
+              // The recovery words were shown on the device this one was linked from.
+              prefs.setWordsChecked();
+              finish();
+            }}
+            onCancel={() => setStep("welcome")}
+          />
+        )}
         {step === "words" && (
           <WordsStep onNext={() => setStep("check")} onLater={() => setStep("passphrase")} />
         )}
@@ -59,10 +91,12 @@ function Welcome({
   invited,
   onCreated,
   onRestore,
+  onLink,
 }: {
   invited: boolean;
   onCreated: () => void;
   onRestore: () => void;
+  onLink: () => void;
 }) {
   const client = useClient();
   const [name, setName] = useState("");
@@ -106,6 +140,9 @@ function Welcome({
       </form>
       <button type="button" className="link-button" onClick={onRestore}>
         I already have an account
+      </button>
+      <button type="button" className="link-button" onClick={onLink}>
+        I already use Rally on another device
       </button>
       <p className="fine-print">
         Your account lives on this device. Nobody else — not even the people who run the servers Rally uses —

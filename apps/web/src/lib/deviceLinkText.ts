@@ -1,0 +1,48 @@
+/**
+ * The words for a device link's progress, on both sides: the device that made the link (Settings)
+ * and the new device being linked (onboarding). Pure, so the wording is tested apart from screens.
+ */
+import type { DeviceLinkProgress } from "@rally/client";
+
+type Joining = { state: "requested" | "ready"; groups: number; parts: number; stored: number };
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "9:41" — minutes and seconds left; "0:00" once past. */
+export function countdown(expiresAt: number, nowSeconds: number): string {
+  const left = Math.max(0, Math.floor(expiresAt - nowSeconds));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+}
+
+/** Where a link made on this device stands, as the existing device shows it. */
+export function linkProgressText(p: DeviceLinkProgress): string {
+  switch (p.state) {
+    case "waiting":
+      return "Waiting for the new device…";
+    case "answered":
+      return `Linking ${p.name ?? "the new device"}…`;
+    case "linked":
+      return `Linked: added to ${count(p.groups, "group", "groups")}, history sent in ${count(p.parts, "part", "parts")}.`;
+    case "expired":
+      return "This link expired before a device used it. Make a new one.";
+  }
+}
+
+/** Whether the link still needs this device to sync often. */
+export function linkInProgress(p: DeviceLinkProgress | undefined): boolean {
+  return p !== undefined && (p.state === "waiting" || p.state === "answered");
+}
+
+/** The new device's progress line. */
+export function joiningText(j: Joining | null): string {
+  if (!j || j.state === "requested") return "Waiting for your other device… (it must be open and online)";
+  if (j.parts === 0) return "Joining your groups…";
+  return `History: ${j.stored} of ${count(j.parts, "part", "parts")}`;
+}
+
+/** Linked: the account arrived and every history part the other device sent is stored. */
+export function joiningDone(j: Joining | null, hasAccount: boolean): boolean {
+  return hasAccount && j !== null && j.state === "ready" && j.parts > 0 && j.stored >= j.parts;
+}
