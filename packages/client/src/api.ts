@@ -124,7 +124,11 @@ export type NoticeKind =
   | "relays"
   | "disappearing"
   /** A person's lost devices were replaced by one they recovered ("Alice's device was restored"). */
-  | "restored";
+  | "restored"
+  /** A person added a device of theirs ("Alice added a device"). */
+  | "device-added"
+  /** A person removed one of their devices ("Alice removed a device"). */
+  | "device-removed";
 
 /** A line of a chat history that is not a message: "Alice removed Bob". */
 export interface ChatNotice {

@@ -68,6 +68,8 @@ export interface CommitFacts {
   left?: readonly string[];
   /** People whose devices the commit replaced: one added, the others removed (`restoredPeople`). */
   restored?: readonly string[];
+  /** Members who gained, or lost, a device and nothing else (`deviceChanges`). */
+  devices?: { added: readonly string[]; removed: readonly string[] };
 }
 
 /** The group data a commit may change. */
@@ -104,6 +106,7 @@ export function membershipNotices(
   committer: string,
   left: readonly string[] = [],
   restored: readonly string[] = [],
+  devices: { added: readonly string[]; removed: readonly string[] } = { added: [], removed: [] },
 ): Notice[] {
   // A record that knew no members yet (a fresh join) has nothing to compare against.
   if (before.members.length === 0) return [];
@@ -122,6 +125,13 @@ export function membershipNotices(
   }
   for (const p of sorted(restored)) {
     if (was.has(p) && is.has(p)) out.push({ kind: "restored", actor: committer, subject: p, value: null });
+  }
+  for (const p of sorted(devices.added)) {
+    if (was.has(p) && is.has(p)) out.push({ kind: "device-added", actor: p, subject: p, value: null });
+  }
+  for (const p of sorted(devices.removed)) {
+    if (was.has(p) && is.has(p))
+      out.push({ kind: "device-removed", actor: committer, subject: p, value: null });
   }
   const wasAdmin = memberAdmins(before);
   const isAdmin = memberAdmins(after);
@@ -173,9 +183,36 @@ export function restoredPeople(
   return out;
 }
 
+/** Members who gained a device (and lost none), and who lost one (and gained none). */
+export function deviceChanges(
+  before: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
+  after: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
+): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const a of after) {
+    const b = before.find((m) => m.pubkey === a.pubkey);
+    if (!b) continue;
+    const had = new Set(b.devices.map((d) => d.signaturePublicKey));
+    const has = new Set(a.devices.map((d) => d.signaturePublicKey));
+    const came = [...has].some((k) => !had.has(k));
+    const went = [...had].some((k) => !has.has(k));
+    if (came && !went) added.push(a.pubkey);
+    if (went && !came) removed.push(a.pubkey);
+  }
+  return { added, removed };
+}
+
 /** The write that keeps the notices of one applied commit (nothing when it changed nothing shown). */
 export function noticeOps(before: GroupRecord, after: GroupRecord, commit: CommitFacts): WriteOp[] {
-  const notices = membershipNotices(before, after, commit.committer, commit.left, commit.restored);
+  const notices = membershipNotices(
+    before,
+    after,
+    commit.committer,
+    commit.left,
+    commit.restored,
+    commit.devices,
+  );
   if (notices.length === 0) return [];
   const record: NoticeRecord = {
     v: 1,
@@ -287,6 +324,10 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
       return `${actor} changed the servers that carry the group's messages`;
     case "restored":
       return subjectIsMe ? "Your device was restored" : `${subject}'s device was restored`;
+    case "device-added":
+      return `${Subject} added a device`;
+    case "device-removed":
+      return n.actor === n.subject ? `${actor} removed a device` : `${actor} removed a device of ${subject}`;
     case "disappearing":
       return n.value === null
         ? `${actor} turned off disappearing messages`
@@ -306,6 +347,8 @@ const KINDS: ReadonlySet<string> = new Set<NoticeKind>([
   "relays",
   "disappearing",
   "restored",
+  "device-added",
+  "device-removed",
 ]);
 
 function isPubkeyOrNull(v: unknown): v is string | null {

@@ -66,7 +66,7 @@ import {
   secretOf,
   stateOps,
 } from "../group/mlsStore.ts";
-import { dropNoticeOps, noticeOps, restoredPeople } from "../group/notices.ts";
+import { deviceChanges, dropNoticeOps, noticeOps, restoredPeople } from "../group/notices.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
 
@@ -310,7 +310,8 @@ export async function processGroupEvents(
     rec = { ...next, removedAt, lastCommit: applied };
     ops.push(...checkpointOps(id, before));
     const restored = restoredPeople(mlsMembers(before), mlsMembers(state));
-    const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left, restored };
+    const devices = deviceChanges(mlsMembers(before), mlsMembers(state));
+    const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left, restored, devices };
     ops.push(...noticeOps(prev, rec, facts));
     ops.push(...(await linksAfterAdminChange(svc, prev, rec, ops)));
   };

@@ -76,6 +76,12 @@ describe("linking a device", () => {
     expect(await chatTexts(laptop, g1)).toContain("hello both");
     expect(await chatTexts(alice, g1)).toContain("hello both");
 
+    // Members are told, in words.
+    const noticeTexts = (await bob.chatHistory(g1))
+      .filter((e) => e.type === "notice")
+      .map((e) => ("text" in e ? e.text : ""));
+    expect(noticeTexts).toContain("Alice added a device");
+
     const devices = await alice.devices();
     expect(devices.map((d) => [d.name, d.current]).sort()).toEqual([
       ["First device", true],
@@ -110,6 +116,10 @@ describe("linking a device", () => {
     expect(await chatTexts(laptop, g1)).not.toContain("after the revoke");
     await alice.sync();
     expect(await chatTexts(alice, g1)).toContain("after the revoke");
+    const afterRevoke = (await bob.chatHistory(g1))
+      .filter((e) => e.type === "notice")
+      .map((e) => ("text" in e ? e.text : ""));
+    expect(afterRevoke).toContain("Alice removed a device");
   }, 300_000);
 
   it("refuses a damaged, expired or wrong link in plain words", async () => {
