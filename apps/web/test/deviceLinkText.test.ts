@@ -43,10 +43,11 @@ describe("device link wording", () => {
     expect(joiningText(null)).toMatch(/^Waiting for your other device/);
     expect(joiningText({ state: "ready", groups: 0, parts: 0, stored: 0 })).toBe("Joining your groups…");
     expect(joiningText({ state: "ready", groups: 2, parts: 5, stored: 3 })).toBe("History: 3 of 5 parts");
-    const all = { state: "ready" as const, groups: 2, parts: 5, stored: 5 };
+    const all = { state: "done" as const, groups: 2, parts: 5, stored: 5 };
     expect(joiningDone(all, true)).toBe(true);
     expect(joiningDone(all, false)).toBe(false);
-    expect(joiningDone({ ...all, stored: 4 }, true)).toBe(false);
+    // Every part stored, but the other device has not said it is done (the client says "ready").
+    expect(joiningDone({ ...all, state: "ready" }, true)).toBe(false);
     expect(joiningDone({ ...all, state: "requested" }, true)).toBe(false);
   });
 });

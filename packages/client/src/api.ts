@@ -29,6 +29,18 @@ export interface DeviceInfo {
   current: boolean;
 }
 
+/**
+ * A device being linked: "requested" (waiting for the other device's answer), "ready" (it has the
+ * account; groups and history are arriving), "done" (every group joined, every history part stored).
+ */
+export interface DeviceJoining {
+  state: "requested" | "ready" | "done";
+  /** Groups and history parts the other device sent, as far as known, and parts stored. */
+  groups: number;
+  parts: number;
+  stored: number;
+}
+
 /** Where a device link made on this device stands. */
 export interface DeviceLinkProgress {
   state: "waiting" | "answered" | "linked" | "expired";
@@ -407,12 +419,7 @@ export interface RallyClient {
    */
   addDevice(link: string, name: string): Promise<void>;
   /** This device's progress while it is being linked; null when it is not. */
-  deviceJoining(): Promise<{
-    state: "requested" | "ready";
-    groups: number;
-    parts: number;
-    stored: number;
-  } | null>;
+  deviceJoining(): Promise<DeviceJoining | null>;
   /** The person's devices. */
   devices(): Promise<DeviceInfo[]>;
   /** Names this device (as the person's other devices and `devices()` show it). */

@@ -29,6 +29,7 @@ import type {
   ConnectionState,
   DeliveryReport,
   DeviceInfo,
+  DeviceJoining,
   DeviceLinkProgress,
   DeviceSecurity,
   EventInput,
@@ -314,12 +315,7 @@ export class Rally implements RallyClient {
     return this.run(() => this.deviceLinksSvc.begin(link, name));
   }
 
-  deviceJoining(): Promise<{
-    state: "requested" | "ready";
-    groups: number;
-    parts: number;
-    stored: number;
-  } | null> {
+  deviceJoining(): Promise<DeviceJoining | null> {
     return this.deviceLinksSvc.joining();
   }
 

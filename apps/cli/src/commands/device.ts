@@ -117,7 +117,7 @@ export function register(program: Command): void {
             client,
             async () => {
               const j = await client.deviceJoining();
-              return j !== null && j.state === "ready" && j.parts > 0 && j.stored >= j.parts;
+              return j?.state === "done";
             },
             async () => {
               const j = await client.deviceJoining();
@@ -132,10 +132,16 @@ export function register(program: Command): void {
               said = line;
             },
           );
-          if (!done)
+          if (!done) {
+            const j = await client.deviceJoining();
+            const missing =
+              j && j.parts > j.stored
+                ? ` ${j.parts - j.stored} of ${j.parts} history parts have not arrived.`
+                : "";
             throw new CliError(
-              "Your other device did not finish linking this one in time: run rally sync to go on.",
+              `Your other device did not finish linking this one in time.${missing} Run rally sync to go on.`,
             );
+          }
           const me = (await client.devices()).find((d) => d.current);
           printResult(cmd, { id: me?.id ?? "", name: me?.name ?? opts.name }, () => [
             `This device is linked as "${me?.name ?? opts.name}".`,

@@ -4,7 +4,7 @@
  */
 import type { DeviceLinkProgress } from "@rally/client";
 
-type Joining = { state: "requested" | "ready"; groups: number; parts: number; stored: number };
+type Joining = { state: "requested" | "ready" | "done"; groups: number; parts: number; stored: number };
 
 function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -42,7 +42,10 @@ export function joiningText(j: Joining | null): string {
   return `History: ${j.stored} of ${count(j.parts, "part", "parts")}`;
 }
 
-/** Linked: the account arrived and every history part the other device sent is stored. */
+/**
+ * Linked: the account arrived, the other device said it is done, and every group it added this
+ * one to and every history part it sent are here (an account without groups is done at once).
+ */
 export function joiningDone(j: Joining | null, hasAccount: boolean): boolean {
-  return hasAccount && j !== null && j.state === "ready" && j.parts > 0 && j.stored >= j.parts;
+  return hasAccount && j !== null && j.state === "done";
 }

@@ -29,7 +29,7 @@ import {
 } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import type { DeviceInfo, DeviceLinkProgress } from "../api.ts";
+import type { DeviceInfo, DeviceJoining, DeviceLinkProgress } from "../api.ts";
 import { rallyError } from "../errors.ts";
 import type { GroupService } from "../group/groupService.ts";
 import { originOf } from "../group/inviteLinks.ts";
@@ -68,6 +68,8 @@ interface LinkJoining {
   /** History parts expected per group (from each group's first part seen), and those stored. */
   expected: Record<string, number>;
   stored: Record<string, number[]>;
+  /** What the existing device said it sent, once it is done. */
+  done?: { groups: number; parts: number };
 }
 
 export class DeviceLinks {
@@ -177,18 +179,21 @@ export class DeviceLinks {
   }
 
   /** The new device's progress: null when it is not being linked. */
-  async joining(): Promise<{
-    state: "requested" | "ready";
-    groups: number;
-    parts: number;
-    stored: number;
-  } | null> {
+  async joining(): Promise<DeviceJoining | null> {
     const j = await this.core.store.get<LinkJoining>(JOIN_KEY);
     if (!j) return null;
-    const groups = Object.keys(j.expected).length;
-    const parts = Object.values(j.expected).reduce((a, b) => a + b, 0);
+    const groups = Math.max(Object.keys(j.expected).length, j.done?.groups ?? 0);
+    const parts = Math.max(
+      Object.values(j.expected).reduce((a, b) => a + b, 0),
+      j.done?.parts ?? 0,
+    );
     const stored = Object.values(j.stored).reduce((a, b) => a + b.length, 0);
-    return { state: j.state, groups, parts, stored };
+    const joined = this.core.account
+      ? (await this.svc.records()).filter((r) => r.status === "active").length
+      : 0;
+    const complete =
+      j.state === "ready" && j.done !== undefined && stored >= parts && joined >= j.done.groups;
+    return { state: complete ? "done" : j.state, groups, parts, stored };
   }
 
   /** One round of both sides; under the device lock, after the groups caught up. */
@@ -346,6 +351,13 @@ export class DeviceLinks {
       parts += await this.sendHistory(rec.id, link, secret);
     }
     const newDevice = await this.newDeviceKey(keyPackageId);
+    const done = wrapDeviceLinkMessage({
+      message: { step: "done", groups, parts },
+      senderSecretKey: secret,
+      recipientPubkey: link.requester as string,
+      now: this.core.now(),
+    });
+    await this.core.transport.outbox.enqueue(done as NostrEvent, link.relays, { label: "device link" });
     const next: LinkMade = { ...link, state: "linked", name, groups, parts };
     await this.core.store.batch([
       { op: "put", key, value: next },
@@ -419,6 +431,9 @@ export class DeviceLinks {
         record = await this.onAnswer(record, m);
       } else if (m.step === "history") {
         record = await this.onHistory(record, m);
+      } else if (m.step === "done") {
+        record = { ...record, done: { groups: m.groups, parts: m.parts } };
+        await this.core.store.batch([{ op: "put", key: JOIN_KEY, value: record }]);
       }
       if (this.core.account)
         await this.core.store.batch([

@@ -30,8 +30,7 @@ async function settleLink(existing: Rally, fresh: Rally, groups: number): Promis
     await existing.sync();
     await fresh.sync();
     const j = await fresh.deviceJoining();
-    if (j?.state === "ready" && (await fresh.groups()).length >= groups && j.parts > 0 && j.stored >= j.parts)
-      return;
+    if (j?.state === "done" && (await fresh.groups()).length >= groups) return;
   }
   throw new Error(`not linked: ${JSON.stringify(await fresh.deviceJoining())}`);
 }

@@ -11,6 +11,8 @@
  *    (`step` "ready"). The existing device accepts it only from the person's own key.
  * 4. history — L → n: the records the existing device holds of one group, in numbered parts
  *    (`step` "history"); the new device stores them once it is in that group.
+ * 5. done — L → n: how many groups the new device was added to and how many parts were sent, so
+ *    it knows when it has everything (or says what is missing).
  *
  * Runs in: Node and browsers (pure).
  */
@@ -38,7 +40,8 @@ export type DeviceLinkMessage =
   | { step: "request"; name: string }
   | { step: "answer"; words: string; name: string; relays: string[]; from: string }
   | { step: "ready"; name: string; keyPackage: string }
-  | { step: "history"; group: string; part: number; parts: number; records: string[] };
+  | { step: "history"; group: string; part: number; parts: number; records: string[] }
+  | { step: "done"; groups: number; parts: number };
 
 const PREFIX = "#device=";
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -149,7 +152,12 @@ export function openDeviceLinkMessage(
       (m.part as number) >= 0 &&
       (m.part as number) < (m.parts as number) &&
       Array.isArray(m.records) &&
-      m.records.every((r) => typeof r === "string"));
+      m.records.every((r) => typeof r === "string")) ||
+    (m.step === "done" &&
+      Number.isInteger(m.groups) &&
+      Number.isInteger(m.parts) &&
+      (m.groups as number) >= 0 &&
+      (m.parts as number) >= 0);
   if (!ok) return fail("malformed", "A device link message has the wrong shape.");
   return { message: m as unknown as DeviceLinkMessage, sender: rumor.pubkey, wrapId: checked.id };
 }
