@@ -278,14 +278,18 @@ export class DeviceLinks {
       let current = link;
       for (const wrap of events) {
         if (seen.has(wrap.id)) continue;
-        await this.core.store.batch([{ op: "markSeen", group: seenGroup, ids: [wrap.id], at: now }]);
+        const seenOp = { op: "markSeen" as const, group: seenGroup, ids: [wrap.id], at: now };
         let opened: { message: DeviceLinkMessage; sender: string };
         try {
           opened = openDeviceLinkMessage(wrap, secret);
         } catch {
-          continue; // damaged, or not for this link
+          await this.core.store.batch([seenOp]); // damaged, or not for this link
+          continue;
         }
+        // Seen only once handled: a step that failed half-way (a relay down while adding the
+        // device to its groups) is taken up again next round; each step is safe to repeat.
         current = await this.onMessage(key, current, opened.message, opened.sender, secret);
+        await this.core.store.batch([seenOp]);
       }
     }
   }

@@ -25,8 +25,12 @@ import { normalizeRelayList } from "./relayUrl.ts";
 /** A link is good for this long unless its maker chose otherwise. */
 export const DEVICE_LINK_SECONDS = 10 * 60;
 export const MAX_DEVICE_NAME_CHARS = 60;
-/** History parts stay well under a relay frame once sealed, wrapped and base64'd twice. */
-export const HISTORY_PART_BYTES = 40_000;
+/**
+ * A history part's records, measured as they end up in the rumor (each record's JSON escaped twice:
+ * once as a string in the content, once as the content in the rumor): NIP-44 seals at most 65,535
+ * bytes of plaintext, and the rumor's other fields take a few hundred.
+ */
+export const HISTORY_PART_BYTES = 56_000;
 
 export interface DeviceLink {
   /** The link's one-time secret key (hex). */
@@ -167,7 +171,7 @@ export function historyParts(records: readonly string[]): string[][] {
   const parts: string[][] = [[]];
   let size = 0;
   for (const r of records) {
-    const bytes = r.length + 3;
+    const bytes = new TextEncoder().encode(JSON.stringify(JSON.stringify(r))).length + 2;
     if (size + bytes > HISTORY_PART_BYTES && (parts[parts.length - 1] as string[]).length > 0) {
       parts.push([]);
       size = 0;

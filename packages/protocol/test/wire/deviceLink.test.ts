@@ -1,0 +1,75 @@
+// Device links (docs/PROTOCOL.md section 18): the link's format and expiry, each step sealed to its
+// recipient only, and history parts that always fit a gift wrap.
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { describe, expect, it } from "vitest";
+import {
+  deviceLinkUrl,
+  historyParts,
+  openDeviceLinkMessage,
+  parseDeviceLink,
+  wrapDeviceLinkMessage,
+} from "../../src/wire/deviceLink.ts";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+describe("device links", () => {
+  it("round-trips, expires, and names damage and invite links plainly", () => {
+    const k = hex(generateSecretKey());
+    const url = deviceLinkUrl(
+      { linkSecretKey: k, relays: ["ws://127.0.0.1:7447"], expiresAt: 2_000 },
+      "http://127.0.0.1:7447/",
+    );
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:7447\/#device=[A-Za-z0-9_-]+$/);
+    expect(parseDeviceLink(url, 1_000)).toEqual({
+      linkSecretKey: k,
+      relays: ["ws://127.0.0.1:7447"],
+      expiresAt: 2_000,
+    });
+    expect(() => parseDeviceLink(url, 2_001)).toThrow(/expired/);
+    expect(() => parseDeviceLink(`${url.slice(0, -4)}%%%%`, 1_000)).toThrow(/damaged/);
+    expect(() => parseDeviceLink("http://x/#join=abc", 1_000)).toThrow(/invite link to a group/);
+  });
+
+  it("opens a step only for its recipient, and says who sent it", () => {
+    const link = generateSecretKey();
+    const n = generateSecretKey();
+    const wrap = wrapDeviceLinkMessage({
+      message: { step: "request", name: "Laptop" },
+      senderSecretKey: n,
+      recipientPubkey: getPublicKey(link),
+      now: 1_800_000_000,
+    });
+    expect(openDeviceLinkMessage(wrap, link)).toMatchObject({
+      message: { step: "request", name: "Laptop" },
+      sender: getPublicKey(n),
+    });
+    expect(() => openDeviceLinkMessage(wrap, generateSecretKey())).toThrow();
+    const bad = wrapDeviceLinkMessage({
+      message: { step: "history", group: "zz", part: 3, parts: 2, records: [] } as never,
+      senderSecretKey: n,
+      recipientPubkey: getPublicKey(link),
+      now: 1_800_000_000,
+    });
+    expect(() => openDeviceLinkMessage(bad, link)).toThrow(/wrong shape/);
+  });
+
+  it("splits history so that every part can be sealed, escaped records and all", () => {
+    const record = JSON.stringify({
+      json: JSON.stringify({ r: { content: `"quoted" \\ ${"x".repeat(500)}` } }),
+    });
+    const parts = historyParts(Array.from({ length: 600 }, () => record));
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts.flat()).toHaveLength(600);
+    const link = generateSecretKey();
+    for (const [i, part] of parts.entries()) {
+      const wrap = wrapDeviceLinkMessage({
+        message: { step: "history", group: "ab".repeat(32), part: i, parts: parts.length, records: part },
+        senderSecretKey: link,
+        recipientPubkey: getPublicKey(generateSecretKey()),
+        now: 1_800_000_000,
+      });
+      expect(wrap.kind).toBe(1059);
+    }
+    expect(historyParts([])).toEqual([[]]);
+  });
+});
