@@ -58,17 +58,22 @@ export async function publishBackup(core: Device, backup: AccountBackup): Promis
   const account = core.account;
   if (!secrets || !account) return false;
   const text = JSON.stringify(backup);
-  if ((await core.store.get<string>(BACKUP_SENT_KEY)) === text) return false;
+  const sent = await core.store.get<string | { text: string; at: number }>(BACKUP_SENT_KEY);
+  const last = typeof sent === "string" ? { text: sent, at: 0 } : sent;
+  if (last?.text === text) return false;
+  // Dated after the last one: of two versions in one second a relay keeps the lower id (NIP-01),
+  // which could be the older list.
+  const at = Math.max(core.now(), (last?.at ?? 0) + 1);
   const key = backupKeyFromWords(secrets.words);
   let event: NostrEvent;
   try {
-    event = makeBackupEvent({ backup, key, secretKey: secrets.secretKey, now: core.now() });
+    event = makeBackupEvent({ backup, key, secretKey: secrets.secretKey, now: at });
   } finally {
     key.fill(0);
   }
   await core.store.batch([
     Outbox.prepare(event, account.relays, { label: "account backup", now: core.nowMs() }).op,
-    { op: "put", key: BACKUP_SENT_KEY, value: text },
+    { op: "put", key: BACKUP_SENT_KEY, value: { text, at } },
   ]);
   core.wakeOutbox();
   return true;

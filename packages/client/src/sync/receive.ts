@@ -169,6 +169,8 @@ export async function processGroupEvents(
   );
   const byTag = new Map(rec.keys.map((k) => [k.tag, k]));
   const seenIds: string[] = [];
+  // Messages read together with the commit ending their epoch, by the device that sent them.
+  const lateDevices: { rumor: string; device: string; person: string }[] = [];
   const decoded: Decoded[] = [];
   for (const e of unique) {
     if (already.has(e.id)) continue;
@@ -546,6 +548,17 @@ export async function processGroupEvents(
         const late =
           carried < stateEpoch(state) ||
           ordered.some((x) => x.info.kind === "commit" && "epoch" in x.info && x.info.epoch === carried);
+        if (late && carried === stateEpoch(state)) {
+          // Read together with the commit that ends its epoch: if that commit removes the sending
+          // device (a revoked device, its person still a member), it must not count — as the
+          // engine refuses such a message read after the commit (`sender-removed`).
+          const leaf = out.result.senderLeafIndex;
+          const device = mlsMembers(state)
+            .flatMap((mm) => mm.devices)
+            .find((d) => d.leafIndex === leaf);
+          if (device)
+            lateDevices.push({ rumor: rumor.id, device: device.signaturePublicKey, person: rumor.pubkey });
+        }
         // …and when its epoch began: it is filed between that and its receipt (appViews.ts).
         const since = rec.keys.find((k) => k.epoch === carried)?.since;
         const envelope = withFloor({ r: rumor, e: carried, t: svc.core.now(), l: late }, since);
@@ -575,6 +588,22 @@ export async function processGroupEvents(
     }
   }
 
+  if (!stateGone && lateDevices.length > 0) {
+    const after = mlsMembers(state);
+    const inTree = new Set(after.flatMap((mm) => mm.devices.map((d) => d.signaturePublicKey)));
+    const people = new Set<string>(after.map((mm) => mm.pubkey));
+    // Only a device revoked while its person stays: a removed person's late messages are the
+    // reducer's to judge, and a leaver's last words count (THREAT-MODEL.md, "Removed member").
+    const gone = new Set(
+      lateDevices.filter((l) => !inTree.has(l.device) && people.has(l.person)).map((l) => l.rumor),
+    );
+    if (gone.size > 0) {
+      for (let k = ops.length - 1; k >= 0; k--) {
+        const op = ops[k];
+        if (op?.op === "putRumor" && gone.has(op.rumor.id)) ops.splice(k, 1);
+      }
+    }
+  }
   if (stateGone) ops.push(...dropStateOps(id));
   else if (persist !== "none") ops.unshift(...stateOps(id, state, persist));
   ops.push({ op: "markSeen", group: id, ids: [...new Set(seenIds)], at: svc.core.now() }, svc.putRecord(rec));

@@ -105,9 +105,20 @@ describe("linking a device", () => {
     expect((await laptop.groups()).find((g) => g.id === g3)?.status).toBe("removed");
     expect((await alice.groups()).find((g) => g.id === g3)?.status).toBe("removed");
 
-    // Revoking the laptop from the phone: it reads nothing sent afterwards, anywhere.
+    // Revoking the laptop from the phone: it reads nothing sent afterwards, anywhere, and what it
+    // still sends with the keys it kept is refused by every member.
     const laptopId = devices.find((d) => !d.current)?.id as string;
     expect(await alice.revokeDevice(laptopId)).toBe(2);
+    await alice.deliver(8_000);
+    await laptop.sendChat(g1, "sent by the revoked laptop");
+    await laptop.deliver(8_000);
+    await bob.sync();
+    await carol.sync();
+    expect(await chatTexts(bob, g1)).not.toContain("sent by the revoked laptop");
+    expect(await chatTexts(carol, g1)).not.toContain("sent by the revoked laptop");
+    // Its key package is withdrawn: inviting Alice again finds no device of hers to add.
+    await bob.sync();
+    await expect(bob.invite(g2, await npubOf(alice))).rejects.toThrow(/already in/);
     await bob.sync();
     await bob.sendChat(g1, "after the revoke");
     await bob.deliver(8_000);
