@@ -75,6 +75,26 @@ describe("linking a device", () => {
     expect(await chatTexts(laptop, g1)).toContain("hello both");
     expect(await chatTexts(alice, g1)).toContain("hello both");
 
+    // An event, an answer and a poll vote made on either device show on both, and for everyone.
+    const ev = await laptop.createEvent(g1, {
+      title: "Rent strike assembly",
+      start: "2027-03-01T18:00",
+      tz: "UTC",
+    });
+    const poll = await laptop.createPoll(g1, { question: "Which night?", options: ["Tue", "Thu"] });
+    await laptop.deliver(8_000);
+    await alice.sync();
+    await alice.rsvp(g1, ev.id, "going");
+    await alice.vote(g1, poll.id, [poll.options[1]?.id as string]);
+    await alice.deliver(8_000);
+    for (const c of [laptop, bob]) await c.sync();
+    for (const c of [alice, laptop, bob]) {
+      const [seen] = (await c.events(g1)).filter((e) => e.id === ev.id);
+      expect(seen?.rsvps.going).toEqual([await npubOf(alice)]);
+      const [p] = (await c.polls(g1)).filter((x) => x.id === poll.id);
+      expect(p?.options[1]?.votes).toEqual([await npubOf(alice)]);
+    }
+
     // Members are told, in words.
     const noticeTexts = (await bob.chatHistory(g1))
       .filter((e) => e.type === "notice")
