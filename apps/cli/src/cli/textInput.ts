@@ -10,6 +10,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { CliError } from "./output.ts";
 import { readRestBytes } from "./stdin.ts";
+import { hasTerminal } from "./terminalSecret.ts";
 
 /** More than any text Rally accepts (10,000 characters of at most 4 bytes), with room to spare. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -86,4 +87,18 @@ export async function textFrom(
     throw new CliError(`Give the ${what}: as text, - to read it from standard input, or --file PATH.`);
   }
   return arg;
+}
+
+/**
+ * A link given as the argument, or on standard input for `-` or no argument with input piped in
+ * (a link is a key, and the command line is visible to other programs on the machine). `what`
+ * names it ("invite link"), `usage` shows how to give it.
+ */
+export async function linkFrom(arg: string | undefined, what: string, usage: string): Promise<string> {
+  if (arg !== undefined && arg !== "-") return arg;
+  if (arg === undefined && hasTerminal()) throw new CliError(`Give the ${what}: ${usage}`);
+  const link = (await stdinText()).trim();
+  if (link === "")
+    throw new CliError(`The standard input is empty: give the ${what} there, or as an argument.`);
+  return link;
 }

@@ -11,24 +11,12 @@ import type { RallyClient } from "@rally/client";
 import type { Command } from "commander";
 import { reads, writes } from "../cli/actions.ts";
 import { CliError, printResult, warn } from "../cli/output.ts";
-import { hasTerminal } from "../cli/terminalSecret.ts";
-import { stdinText } from "../cli/textInput.ts";
+import { linkFrom } from "../cli/textInput.ts";
 import { parseDuration } from "./group.ts";
 
 /** How long `device link` and `device add` wait for the other device, at most. */
 const WAIT_MS = 10 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function linkFrom(arg: string | undefined): Promise<string> {
-  if (arg !== undefined && arg !== "-") return arg;
-  if (arg === undefined && hasTerminal()) {
-    throw new CliError("Give the device link: rally device add LINK --name NAME, or pipe it in.");
-  }
-  const link = (await stdinText()).trim();
-  if (link === "")
-    throw new CliError("The standard input is empty: give the device link there, or as an argument.");
-  return link;
-}
 
 /** Sync rounds until `done` says so or the wait is over; true when done. */
 async function syncUntil(
@@ -106,7 +94,7 @@ export function register(program: Command): void {
     .argument("[link]", "the device link; - or none: read it from standard input")
     .requiredOption("--name <name>", "what to call this device, e.g. Laptop")
     .action(async (arg: string | undefined, opts: { name: string }, cmd: Command) => {
-      const link = await linkFrom(arg);
+      const link = await linkFrom(arg, "device link", "rally device add LINK --name NAME, or pipe it in.");
       await writes(
         cmd,
         { catchUp: false },

@@ -9,20 +9,7 @@
 import type { Command } from "commander";
 import { writes } from "../cli/actions.ts";
 import { CliError, printResult } from "../cli/output.ts";
-import { hasTerminal } from "../cli/terminalSecret.ts";
-import { stdinText } from "../cli/textInput.ts";
-
-/** The link as given: the argument, or standard input for `-` or no argument and piped input. */
-async function linkFrom(arg: string | undefined): Promise<string> {
-  if (arg !== undefined && arg !== "-") return arg;
-  if (arg === undefined && hasTerminal()) {
-    throw new CliError("Give the invite link: rally join LINK, or pipe it in: rally join - < link.txt");
-  }
-  const link = (await stdinText()).trim();
-  if (link === "")
-    throw new CliError("The standard input is empty: give the invite link there, or as an argument.");
-  return link;
-}
+import { linkFrom } from "../cli/textInput.ts";
 
 export function register(program: Command): void {
   program
@@ -37,7 +24,11 @@ export function register(program: Command): void {
       const wait = Number(opts.wait);
       if (!Number.isFinite(wait) || wait < 0)
         throw new CliError(`--wait takes a number of seconds, not "${opts.wait}".`);
-      const link = await linkFrom(arg);
+      const link = await linkFrom(
+        arg,
+        "invite link",
+        "rally join LINK, or pipe it in: rally join - < link.txt",
+      );
       // The request goes to the link's relays, not to a group of this device's: nothing to catch
       // up with first. Then sync rounds (one, or more for --wait) show whether the group let us in.
       await writes(

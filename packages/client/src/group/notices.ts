@@ -161,46 +161,46 @@ export function membershipNotices(
   return out;
 }
 
+type PersonDevices = { pubkey: string; devices: readonly { signaturePublicKey: string }[] };
+
 /**
- * People who are members before and after a commit whose devices it replaced: at least one device
- * came in and at least one went (a recovered device let in in place of the lost ones). A device
- * only added (linked) or only removed (revoked) is not a restoration.
+ * How a commit changed the devices of the people who are members before and after it: "restored"
+ * when at least one device came in and at least one went (a recovered device let in in place of
+ * the lost ones), "added" when devices only came (linked), "removed" when they only went (revoked).
  */
-export function restoredPeople(
-  before: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
-  after: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
-): string[] {
-  const out: string[] = [];
+function devicesMoved(before: readonly PersonDevices[], after: readonly PersonDevices[]) {
+  const out: { pubkey: string; came: boolean; went: boolean }[] = [];
   for (const a of after) {
     const b = before.find((m) => m.pubkey === a.pubkey);
     if (!b) continue;
     const had = new Set(b.devices.map((d) => d.signaturePublicKey));
     const has = new Set(a.devices.map((d) => d.signaturePublicKey));
-    const came = [...has].some((k) => !had.has(k));
-    const went = [...had].some((k) => !has.has(k));
-    if (came && went) out.push(a.pubkey);
+    out.push({
+      pubkey: a.pubkey,
+      came: [...has].some((k) => !had.has(k)),
+      went: [...had].some((k) => !has.has(k)),
+    });
   }
   return out;
 }
 
+/** People whose devices a commit replaced (`devicesMoved`). */
+export function restoredPeople(before: readonly PersonDevices[], after: readonly PersonDevices[]): string[] {
+  return devicesMoved(before, after)
+    .filter((m) => m.came && m.went)
+    .map((m) => m.pubkey);
+}
+
 /** Members who gained a device (and lost none), and who lost one (and gained none). */
 export function deviceChanges(
-  before: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
-  after: readonly { pubkey: string; devices: readonly { signaturePublicKey: string }[] }[],
+  before: readonly PersonDevices[],
+  after: readonly PersonDevices[],
 ): { added: string[]; removed: string[] } {
-  const added: string[] = [];
-  const removed: string[] = [];
-  for (const a of after) {
-    const b = before.find((m) => m.pubkey === a.pubkey);
-    if (!b) continue;
-    const had = new Set(b.devices.map((d) => d.signaturePublicKey));
-    const has = new Set(a.devices.map((d) => d.signaturePublicKey));
-    const came = [...has].some((k) => !had.has(k));
-    const went = [...had].some((k) => !has.has(k));
-    if (came && !went) added.push(a.pubkey);
-    if (went && !came) removed.push(a.pubkey);
-  }
-  return { added, removed };
+  const moved = devicesMoved(before, after);
+  return {
+    added: moved.filter((m) => m.came && !m.went).map((m) => m.pubkey),
+    removed: moved.filter((m) => m.went && !m.came).map((m) => m.pubkey),
+  };
 }
 
 /** The write that keeps the notices of one applied commit (nothing when it changed nothing shown). */
