@@ -42,6 +42,8 @@ import type { StoredRumor } from "../store/store.ts";
 const LINK_PREFIX = "devicelink/";
 const JOIN_KEY = "devicejoin";
 const DEVICE_NAME_KEY = "devicename";
+/** On a linked device: the name of the device that linked it (its key is not known here). */
+const LINKER_KEY = "devicelinker";
 const devicesKey = (signatureKey: string) => `mydevice/${signatureKey}`;
 const partKey = (group: string, part: number) => `devicehistory/${group}/${String(part).padStart(6, "0")}`;
 const partPrefix = (group: string) => `devicehistory/${group}/`;
@@ -220,6 +222,10 @@ export class DeviceLinks {
       }
     }
     for (const key of names.keys()) seen.add(key);
+    // The device that linked this one is the other device with no name of its own, when there is one.
+    const linker = await this.core.store.get<{ name: string }>(LINKER_KEY);
+    const unnamed = [...seen].filter((k) => k !== mine && !names.has(k));
+    if (linker && unnamed.length === 1) names.set(unnamed[0] as string, linker.name);
     const ownName = await this.name();
     return [...seen].map((key) => ({
       id: key.slice(0, 16),
@@ -511,7 +517,7 @@ export class DeviceLinks {
     const next: LinkJoining = { ...record, state: "ready" };
     await this.core.store.batch([
       { op: "put", key: JOIN_KEY, value: next },
-      { op: "put", key: "mydevice/link-answer", value: { name: m.from } },
+      { op: "put", key: LINKER_KEY, value: { name: m.from } },
     ]);
     await this.core.transport.outbox.enqueue(ready as NostrEvent, record.relays, { label: "device link" });
     return next;

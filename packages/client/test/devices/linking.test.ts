@@ -101,6 +101,12 @@ describe("linking a device", () => {
       .map((e) => ("text" in e ? e.text : ""));
     expect(noticeTexts).toContain("Alice added a device");
 
+    // The laptop lists the same two devices, each once, by name.
+    expect((await laptop.devices()).map((d) => [d.name, d.current]).sort()).toEqual([
+      ["First device", false],
+      ["Laptop", true],
+    ]);
+
     const devices = await alice.devices();
     expect(devices.map((d) => [d.name, d.current]).sort()).toEqual([
       ["First device", true],
