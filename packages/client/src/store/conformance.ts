@@ -554,6 +554,52 @@ export const storeConformance: StoreCheck[] = [
       }),
   },
   {
+    name: "rumors by refs: what acts on given messages, with the other conditions, kept in step",
+    run: (f) =>
+      withStore(f, async (s) => {
+        const m1 = rumor(G1, 1, 100);
+        const m2 = rumor(G1, 2, 200);
+        const react1 = { ...rumor(G1, 3, 300, 7, BOB), refs: [m1.id] };
+        const react2 = { ...rumor(G1, 4, 310, 7), refs: [m2.id] };
+        const del = { ...rumor(G1, 5, 320, 5), refs: [m1.id, m2.id] };
+        const other = { ...rumor(G2, 6, 330, 7), refs: [m1.id] };
+        const all = [m1, m2, react1, react2, del, other];
+        await s.batch(all.map((r): WriteOp => ({ op: "putRumor", rumor: r })));
+        const ids = (q: RumorQuery) => s.rumors(q).then((rs) => rs.map((r) => r.id));
+        const want = (q: RumorQuery) => naive(all, q).map((r) => r.id);
+        for (const q of [
+          { group: G1, refs: [m1.id] },
+          { group: G1, refs: [m2.id] },
+          { group: G1, refs: [m1.id, m2.id] },
+          { group: G1, refs: [m1.id], kinds: [7] },
+          { group: G1, refs: [m1.id, m2.id], authors: [BOB] },
+          { group: G1, refs: [m1.id, m2.id], limit: 2 },
+          { group: G1, refs: [m1.id, m2.id], before: { created_at: 320, id: del.id } },
+          { group: G1, refs: [m1.id, m2.id], since: 305, until: 315 },
+          { group: G2, refs: [m1.id] },
+        ] satisfies RumorQuery[]) {
+          equal(await ids(q), want(q), `refs query ${JSON.stringify(q)}`);
+          equal(await s.countRumors(q), naive(all, { ...q, limit: undefined }).length, "count by refs");
+        }
+        equal(await s.rumors({ group: G1, refs: [] }), [], "no refs asked: nothing");
+        equal((await s.getRumor(G1, del.id))?.refs, del.refs, "refs come back with the rumor");
+        // Rewriting a rumor with other refs moves it in the index; deleting it takes it out.
+        await s.batch([{ op: "putRumor", rumor: { ...react1, refs: [m2.id] } }]);
+        equal(await ids({ group: G1, refs: [m1.id], kinds: [7] }), [], "moved off m1");
+        equal(await ids({ group: G1, refs: [m2.id], kinds: [7] }), [react2.id, react1.id], "moved to m2");
+        await s.batch([{ op: "deleteRumor", group: G1, id: del.id }]);
+        equal(await ids({ group: G1, refs: [m1.id], kinds: [5] }), [], "deleted rumor leaves the index");
+        await s.batch([{ op: "dropGroup", group: G1 }]);
+        equal(await ids({ group: G1, refs: [m2.id] }), [], "dropped group leaves the index");
+        equal(await ids({ group: G2, refs: [m1.id] }), [other.id], "other group untouched");
+        await rejects(
+          () => s.batch([{ op: "putRumor", rumor: { ...m1, refs: ["not-an-id"] } }]),
+          "bad ref",
+          "invalid",
+        );
+      }),
+  },
+  {
     name: "batch: operations apply in order; concurrent batches all land",
     run: (f) =>
       withStore(f, async (s) => {

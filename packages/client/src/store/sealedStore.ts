@@ -105,6 +105,12 @@ export class SealedStore implements Store {
     const out: RumorQuery = { ...q };
     if (Array.isArray(q.authors)) out.authors = await this.blindAll(q.authors);
     if (Array.isArray(q.excludeAuthors)) out.excludeAuthors = await this.blindAll(q.excludeAuthors);
+    if (Array.isArray(q.refs)) {
+      const group = q.group;
+      out.refs = await Promise.all(
+        q.refs.map((r) => (isEventId(r) && typeof group === "string" ? this.sealer.ref(group, r) : r)),
+      );
+    }
     return out;
   }
 
@@ -155,7 +161,8 @@ function isRumorLike(r: unknown): r is StoredRumor {
     typeof x.id === "string" &&
     typeof x.pubkey === "string" &&
     /^[0-9a-f]{64}$/.test(x.pubkey) &&
-    typeof x.json === "string"
+    typeof x.json === "string" &&
+    (x.refs === undefined || (Array.isArray(x.refs) && x.refs.every(isEventId)))
   );
 }
 

@@ -14,6 +14,11 @@ import { type StoredRumor, StoreError } from "./store.ts";
 /** Sealed kv and outbox values are text: this prefix, then base64. */
 const VALUE_PREFIX = "s1:";
 const PUBKEY_CHARS = 64;
+/**
+ * A rumor's refs travel sealed between its author and its body, fenced by this character (no JSON
+ * text begins with a control character, so a body without refs reads as before).
+ */
+const REFS_FENCE = "\u0001";
 const BLIND_CACHE = 4096;
 /**
  * Opened rumors kept in memory, by place and sealed text: screens read a group's history again and
@@ -57,10 +62,16 @@ export class Sealer {
     return this.openBytes(sealed, `blob ${key}`);
   }
 
-  /** The author and the body sealed together; the author column holds its blinded form. */
+  /**
+   * The author, the refs and the body sealed together; the author and refs columns hold their
+   * blinded forms (a ref is blinded per group, so the files do not show what reacts to what).
+   */
   async sealRumor(r: StoredRumor): Promise<StoredRumor> {
-    const body = await this.key.seal(utf8.encode(r.pubkey + r.json), rumorAd(r.group, r.id));
-    return { ...r, pubkey: await this.author(r.pubkey), json: toBase64(body) };
+    const refs = r.refs && r.refs.length > 0 ? REFS_FENCE + r.refs.join("") + REFS_FENCE : "";
+    const body = await this.key.seal(utf8.encode(r.pubkey + refs + r.json), rumorAd(r.group, r.id));
+    const out: StoredRumor = { ...r, pubkey: await this.author(r.pubkey), json: toBase64(body) };
+    if (r.refs && r.refs.length > 0) out.refs = await Promise.all(r.refs.map((x) => this.ref(r.group, x)));
+    return out;
   }
 
   async openRumor(r: StoredRumor): Promise<StoredRumor> {
@@ -74,7 +85,21 @@ export class Sealer {
     } catch (e) {
       throw e instanceof StoreError ? e : damaged(ad);
     }
-    const rumor = { ...r, pubkey: plain.slice(0, PUBKEY_CHARS), json: plain.slice(PUBKEY_CHARS) };
+    const rumor: StoredRumor = {
+      ...r,
+      pubkey: plain.slice(0, PUBKEY_CHARS),
+      json: plain.slice(PUBKEY_CHARS),
+    };
+    delete rumor.refs;
+    if (plain[PUBKEY_CHARS] === REFS_FENCE) {
+      const end = plain.indexOf(REFS_FENCE, PUBKEY_CHARS + 1);
+      if (end < 0) throw damaged(ad);
+      const joined = plain.slice(PUBKEY_CHARS + 1, end);
+      const refs: string[] = [];
+      for (let i = 0; i < joined.length; i += PUBKEY_CHARS) refs.push(joined.slice(i, i + PUBKEY_CHARS));
+      if (refs.length > 0) rumor.refs = refs;
+      rumor.json = plain.slice(end + 1);
+    }
     if (this.opened.size >= RUMOR_CACHE) this.opened.clear();
     this.opened.set(ad, { sealed: r.json, rumor });
     return { ...rumor };
@@ -83,6 +108,11 @@ export class Sealer {
   /** What the author column holds for this person. */
   author(pubkey: string): Promise<string> {
     return this.blind(`author ${pubkey}`);
+  }
+
+  /** What the refs index holds for a rumor id acted on in this group. */
+  ref(group: string, id: string): Promise<string> {
+    return this.blind(`ref ${group} ${id}`);
   }
 
   /** What the processed-events table holds for this event id in this group. */

@@ -39,6 +39,11 @@ export interface StoredRumor {
   pubkey: string;
   /** The rumor itself, serialised; the store never looks inside. */
   json: string;
+  /**
+   * Ids of the rumors this one acts on (a reaction's target, a deletion's targets), so a page of
+   * messages can be read with only what acts on it (`RumorQuery.refs`). Absent: none.
+   */
+  refs?: string[];
 }
 
 /** A rumor query. Results are newest first: `created_at` descending, then `id` descending. */
@@ -61,6 +66,8 @@ export interface RumorQuery {
   before?: { created_at: number; id: string };
   /** At most this many (all when absent). Ignored by `countRumors`. */
   limit?: number;
+  /** Only rumors whose `refs` hold one of these ids (no result when empty). */
+  refs?: string[];
 }
 
 /** One record of the outbox collection, in first-written order (`seq` ascending). */

@@ -67,7 +67,7 @@ export function checkRumor(r: unknown): StoredRumor {
   checkTimestamp(x.created_at, "rumor created_at");
   checkEventId(x.pubkey, "rumor pubkey");
   if (typeof x.json !== "string") throw new StoreError("rumor json must be a string");
-  return {
+  const out: StoredRumor = {
     id: x.id as string,
     group: x.group as string,
     kind: x.kind,
@@ -75,6 +75,12 @@ export function checkRumor(r: unknown): StoredRumor {
     pubkey: x.pubkey as string,
     json: x.json,
   };
+  if (x.refs !== undefined) {
+    if (!Array.isArray(x.refs)) throw new StoreError("rumor refs must be a list of ids");
+    const refs = [...new Set(x.refs.map((r) => checkEventId(r, "rumor ref")))];
+    if (refs.length > 0) out.refs = refs;
+  }
+  return out;
 }
 
 export function checkQuery(q: RumorQuery): void {
@@ -91,6 +97,7 @@ export function checkQuery(q: RumorQuery): void {
   for (const k of q.kinds ?? []) {
     if (!Number.isInteger(k)) throw new StoreError("kinds must be integers");
   }
+  if (q.refs !== undefined && !Array.isArray(q.refs)) throw new StoreError("refs must be a list of ids");
 }
 
 /** Result order: newest first, ties broken by id descending. */
@@ -111,6 +118,7 @@ export function rumorMatches(q: RumorQuery, r: StoredRumor): boolean {
     const b = q.before;
     if (r.created_at > b.created_at || (r.created_at === b.created_at && r.id >= b.id)) return false;
   }
+  if (q.refs && !(r.refs ?? []).some((ref) => q.refs?.includes(ref))) return false;
   return true;
 }
 

@@ -97,7 +97,7 @@ describe("SQLite store migrations", () => {
 
     const store = openSqliteStore(file);
     try {
-      expect(version(file)).toBe(3);
+      expect(version(file)).toBe(LATEST_VERSION);
       const ddl = new Database(file, { readonly: true });
       const sql = ddl
         .prepare<[], { name: string; sql: string }>(
@@ -107,7 +107,7 @@ describe("SQLite store migrations", () => {
       ddl.close();
       expect(sql.map((r) => r.name).sort()).toEqual(["blobs", "kv"]);
       for (const r of sql) expect(r.sql).not.toMatch(/WITHOUT ROWID/i);
-      expect(tables(file)).toEqual(["blobs", "kv", "outbox", "rumors", "seen"]);
+      expect(tables(file)).toEqual(["blobs", "kv", "outbox", "rumor_refs", "rumors", "seen"]);
       expect(Buffer.from((await store.getBlob(`mls/${G}/epoch`)) ?? []).equals(big)).toBe(true);
       expect(await store.getBlob(`mls/${G}/messages`)).toEqual(Uint8Array.from([9, 8, 7]));
       expect(await store.get("account")).toEqual({ name: "Ana" });
@@ -115,6 +115,45 @@ describe("SQLite store migrations", () => {
       expect((await store.outbox()).map((r) => r.value)).toEqual([{ state: "pending" }]);
       await store.batch([{ op: "put", key: "account", value: { name: "Bea" } }]);
       expect(await store.get("account")).toEqual({ name: "Bea" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("4: adds what rumors act on, empty for rumors stored before, and indexes new ones", async () => {
+    const file = fresh();
+    const db = new Database(file);
+    migrate(db, 3);
+    db.prepare("INSERT INTO rumors (grp, id, kind, created_at, pubkey, json) VALUES (?, ?, ?, ?, ?, ?)").run(
+      G,
+      ID,
+      9,
+      1700000000,
+      PK,
+      '{"content":"hello"}',
+    );
+    db.close();
+    const store = openSqliteStore(file);
+    try {
+      expect(version(file)).toBe(4);
+      const [old] = await store.rumors({ group: G });
+      expect(old?.refs).toBeUndefined();
+      const reaction = "b".repeat(64);
+      await store.batch([
+        {
+          op: "putRumor",
+          rumor: {
+            id: reaction,
+            group: G,
+            kind: 7,
+            created_at: 1700000001,
+            pubkey: PK,
+            json: "{}",
+            refs: [ID],
+          },
+        },
+      ]);
+      expect((await store.rumors({ group: G, refs: [ID] })).map((r) => r.id)).toEqual([reaction]);
     } finally {
       await store.close();
     }

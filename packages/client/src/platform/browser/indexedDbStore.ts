@@ -34,6 +34,7 @@ import {
   encodeValue,
   newestFirst,
   prefixUpperBound,
+  rumorMatches,
 } from "../../store/validate.ts";
 
 type Db = IDBPDatabase<unknown>;
@@ -54,6 +55,10 @@ export const IDB_UPGRADES: readonly ((db: Db, tx: UpgradeTx) => void)[] = [
   (db) => {
     const outbox = db.createObjectStore("outbox", { keyPath: "id" });
     outbox.createIndex("bySeq", "seq", { unique: true });
+  },
+  // 3: what each inner message acts on (reactions, deletions), indexed as [group, ref] pairs.
+  (_db, tx) => {
+    tx.objectStore("rumors").createIndex("byRef", "refKeys", { multiEntry: true });
   },
 ];
 
@@ -176,13 +181,18 @@ class IndexedDbStore implements Store {
   async getRumor(group: string, id: string): Promise<StoredRumor | undefined> {
     const db = this.open();
     checkKey(group, "group");
-    return (await db.get("rumors", [group, id])) as StoredRumor | undefined;
+    const row = (await db.get("rumors", [group, id])) as RumorRecord | undefined;
+    return row === undefined ? undefined : fromRecord(row);
   }
 
   async rumors(query: RumorQuery): Promise<StoredRumor[]> {
     const db = this.open();
     checkQuery(query);
     if (query.limit === 0 || query.kinds?.length === 0 || query.authors?.length === 0) return [];
+    if (query.refs !== undefined) {
+      const out = (await this.byRefs(query)).sort(newestFirst);
+      return query.limit === undefined ? out : out.slice(0, query.limit);
+    }
     const tx = db.transaction("rumors", "readonly");
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
     const out: StoredRumor[] = [];
@@ -192,9 +202,9 @@ class IndexedDbStore implements Store {
       let found = 0;
       let cursor = await tx.store.index(scan.index).openCursor(scan.range, "prev");
       while (cursor && found < limit) {
-        const r = cursor.value as StoredRumor;
+        const r = cursor.value as RumorRecord;
         if (authorOk(query, r)) {
-          out.push(r);
+          out.push(fromRecord(r));
           found++;
         }
         cursor = await cursor.continue();
@@ -209,6 +219,7 @@ class IndexedDbStore implements Store {
     const db = this.open();
     checkQuery(query);
     if (query.kinds?.length === 0 || query.authors?.length === 0) return 0;
+    if (query.refs !== undefined) return (await this.byRefs(query)).length;
     const tx = db.transaction("rumors", "readonly");
     let n = 0;
     const byAuthor = query.authors !== undefined || (query.excludeAuthors?.length ?? 0) > 0;
@@ -226,6 +237,20 @@ class IndexedDbStore implements Store {
     }
     await tx.done;
     return n;
+  }
+
+  /** Rumors acting on any of `q.refs` that match the rest of the query, in no order. */
+  private async byRefs(q: RumorQuery): Promise<StoredRumor[]> {
+    const db = this.open();
+    const tx = db.transaction("rumors", "readonly");
+    const index = tx.store.index("byRef");
+    const found = new Map<string, RumorRecord>();
+    for (const ref of new Set(q.refs)) {
+      for (const r of (await index.getAll(IDBKeyRange.only([q.group, ref]))) as RumorRecord[])
+        found.set(r.id, r);
+    }
+    await tx.done;
+    return [...found.values()].map(fromRecord).filter((r) => rumorMatches(q, r));
   }
 
   async outbox(): Promise<OutboxRow[]> {
@@ -286,7 +311,7 @@ class IndexedDbStore implements Store {
         id: r.id,
         at: r.at,
       })),
-      rumors: rumors as StoredRumor[],
+      rumors: (rumors as RumorRecord[]).map(fromRecord),
       outbox: (outbox as { id: string; seq: number; value: string }[]).map((r) => ({
         id: r.id,
         seq: r.seq,
@@ -357,7 +382,7 @@ async function applyOp(tx: BatchTx, op: WriteOp): Promise<void> {
       return;
     }
     case "putRumor":
-      await tx.objectStore("rumors").put(checkRumor(op.rumor));
+      await tx.objectStore("rumors").put(toRecord(checkRumor(op.rumor)));
       return;
     case "deleteRumor":
       await tx.objectStore("rumors").delete([checkKey(op.group, "group"), String(op.id)]);
@@ -389,6 +414,19 @@ async function applyOp(tx: BatchTx, op: WriteOp): Promise<void> {
     default:
       throw new StoreError(`unknown store operation ${JSON.stringify((op as { op?: unknown })?.op)}`);
   }
+}
+
+/** A rumor as kept: with its refs as [group, ref] keys for the `byRef` index. */
+type RumorRecord = StoredRumor & { refKeys?: [string, string][] };
+
+function toRecord(r: StoredRumor): RumorRecord {
+  return r.refs ? { ...r, refKeys: r.refs.map((ref) => [r.group, ref]) } : r;
+}
+
+function fromRecord(r: RumorRecord): StoredRumor {
+  if (r.refKeys === undefined) return r;
+  const { refKeys: _, ...rumor } = r;
+  return rumor;
 }
 
 function authorOk(q: RumorQuery, r: StoredRumor): boolean {

@@ -61,6 +61,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE kv_v3 RENAME TO kv;
     `,
   },
+  {
+    version: 4,
+    description: "what each inner message acts on (reactions, deletions), indexed",
+    // A page of chat is read with only the reactions and deletions that act on it, so reading
+    // the newest messages costs the same in a long history as in a short one.
+    sql: `
+      ALTER TABLE rumors ADD COLUMN refs TEXT;
+      CREATE TABLE rumor_refs (grp TEXT NOT NULL, ref TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (grp, ref, id)) WITHOUT ROWID;
+      CREATE INDEX rumor_refs_by_rumor ON rumor_refs (grp, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -178,16 +178,19 @@ class SqliteStore implements Store {
       delBlob: db.prepare("DELETE FROM blobs WHERE key = ?"),
       delBlobPrefix: db.prepare("DELETE FROM blobs WHERE key >= ? AND key < ?"),
       markSeen: db.prepare("INSERT OR IGNORE INTO seen (grp, id, at) VALUES (?, ?, ?)"),
-      getRumor: db.prepare<[string, string], StoredRumor & { grp: string }>(
-        "SELECT grp, id, kind, created_at, pubkey, json FROM rumors WHERE grp = ? AND id = ?",
+      getRumor: db.prepare<[string, string], RumorRow>(
+        "SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors WHERE grp = ? AND id = ?",
       ),
       putRumor: db.prepare(
-        `INSERT INTO rumors (grp, id, kind, created_at, pubkey, json) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO rumors (grp, id, kind, created_at, pubkey, json, refs) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(grp, id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at,
-           pubkey = excluded.pubkey, json = excluded.json`,
+           pubkey = excluded.pubkey, json = excluded.json, refs = excluded.refs`,
       ),
+      putRef: db.prepare("INSERT OR IGNORE INTO rumor_refs (grp, ref, id) VALUES (?, ?, ?)"),
+      delRefs: db.prepare("DELETE FROM rumor_refs WHERE grp = ? AND id = ?"),
       delRumor: db.prepare("DELETE FROM rumors WHERE grp = ? AND id = ?"),
       dropRumors: db.prepare("DELETE FROM rumors WHERE grp = ?"),
+      dropRefs: db.prepare("DELETE FROM rumor_refs WHERE grp = ?"),
       dropSeen: db.prepare("DELETE FROM seen WHERE grp = ?"),
       outbox: db.prepare<[], { id: string; seq: number; value: string }>(
         "SELECT id, seq, value FROM outbox ORDER BY seq",
@@ -255,13 +258,13 @@ class SqliteStore implements Store {
     checkQuery(query);
     const w = where(query);
     if (!w) return [];
-    let sql = `SELECT grp, id, kind, created_at, pubkey, json FROM rumors WHERE ${w.sql} ORDER BY created_at DESC, id DESC`;
+    let sql = `SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors WHERE ${w.sql} ORDER BY created_at DESC, id DESC`;
     if (query.limit !== undefined) {
       sql += " LIMIT ?";
       w.params.push(query.limit);
     }
     return this.db
-      .prepare<unknown[], StoredRumor & { grp: string }>(sql)
+      .prepare<unknown[], RumorRow>(sql)
       .all(...w.params)
       .map(toRumor);
   }
@@ -316,8 +319,8 @@ class SqliteStore implements Store {
         .all()
         .map((r) => ({ group: r.grp, id: r.id, at: r.at })),
       rumors: this.db
-        .prepare<[], StoredRumor & { grp: string }>(
-          "SELECT grp, id, kind, created_at, pubkey, json FROM rumors ORDER BY grp, created_at, id",
+        .prepare<[], RumorRow>(
+          "SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors ORDER BY grp, created_at, id",
         )
         .all()
         .map(toRumor),
@@ -378,15 +381,21 @@ class SqliteStore implements Store {
       }
       case "putRumor": {
         const r = checkRumor(op.rumor);
-        this.s.putRumor.run(r.group, r.id, r.kind, r.created_at, r.pubkey, r.json);
+        this.s.putRumor.run(r.group, r.id, r.kind, r.created_at, r.pubkey, r.json, r.refs?.join(" ") ?? null);
+        this.s.delRefs.run(r.group, r.id);
+        for (const ref of r.refs ?? []) this.s.putRef.run(r.group, ref, r.id);
         return;
       }
-      case "deleteRumor":
-        this.s.delRumor.run(checkKey(op.group, "group"), op.id);
+      case "deleteRumor": {
+        const group = checkKey(op.group, "group");
+        this.s.delRumor.run(group, op.id);
+        this.s.delRefs.run(group, op.id);
         return;
+      }
       case "dropGroup": {
         const group = checkKey(op.group, "group");
         this.s.dropRumors.run(group);
+        this.s.dropRefs.run(group);
         this.s.dropSeen.run(group);
         return;
       }
@@ -408,8 +417,10 @@ class SqliteStore implements Store {
   }
 }
 
-function toRumor(row: StoredRumor & { grp: string }): StoredRumor {
-  return {
+type RumorRow = Omit<StoredRumor, "refs"> & { grp: string; refs: string | null };
+
+function toRumor(row: RumorRow): StoredRumor {
+  const out: StoredRumor = {
     id: row.id,
     group: row.grp,
     kind: row.kind,
@@ -417,6 +428,8 @@ function toRumor(row: StoredRumor & { grp: string }): StoredRumor {
     pubkey: row.pubkey,
     json: row.json,
   };
+  if (row.refs) out.refs = row.refs.split(" ");
+  return out;
 }
 
 /** The WHERE clause of a rumor query, or null when it can match nothing (an empty `kinds`). */
@@ -447,6 +460,13 @@ function where(q: RumorQuery): { sql: string; params: unknown[] } | null {
   if (q.before) {
     parts.push("(created_at < ? OR (created_at = ? AND id < ?))");
     params.push(q.before.created_at, q.before.created_at, q.before.id);
+  }
+  if (q.refs) {
+    if (q.refs.length === 0) return null;
+    parts.push(
+      `id IN (SELECT id FROM rumor_refs WHERE grp = ? AND ref IN (${q.refs.map(() => "?").join(",")}))`,
+    );
+    params.push(q.group, ...q.refs);
   }
   return { sql: parts.join(" AND "), params };
 }
