@@ -112,3 +112,10 @@ export {
   type Timeline,
   type TimelineEvent,
 } from "./timeline.ts";
+export {
+  type KeyUpdateAdvice,
+  keyUpdateAdvice,
+  PATH_CIPHERTEXT_BYTES,
+  type PathCost,
+  pathCost,
+} from "./treeHealth.ts";
