@@ -142,6 +142,14 @@ export type NoticeKind =
   /** A person removed one of their devices ("Alice removed a device"). */
   | "device-removed";
 
+/** Which page of a chat to read (`chat`, `chatHistory`). */
+export interface ChatPageOptions {
+  /** At most this many, the newest ones. */
+  limit?: number;
+  /** Strictly before this: a time (unix seconds) or the id of a message (or, in a history, a notice). */
+  before?: number | string;
+}
+
 /** A line of a chat history that is not a message: "Alice removed Bob". */
 export interface ChatNotice {
   type: "notice";
@@ -486,9 +494,17 @@ export interface RallyClient {
 
   // chat
   sendChat(group: GroupRef, text: string, options?: { replyTo?: string }): Promise<ChatMessage>;
-  chat(group: GroupRef, options?: { limit?: number; before?: number }): Promise<ChatMessage[]>;
-  /** Messages and notices of changes to the group ("Alice removed Bob"), oldest first. */
-  chatHistory(group: GroupRef, options?: { limit?: number; before?: number }): Promise<ChatEntry[]>;
+  /**
+   * Messages, oldest first: the newest `limit` before `before` — a time (unix seconds, strictly
+   * earlier) or a message's id (strictly before it). Reading a page costs the same however long
+   * the history is.
+   */
+  chat(group: GroupRef, options?: ChatPageOptions): Promise<ChatMessage[]>;
+  /**
+   * Messages and notices of changes to the group ("Alice removed Bob"), oldest first; `before`
+   * may also be a notice's id.
+   */
+  chatHistory(group: GroupRef, options?: ChatPageOptions): Promise<ChatEntry[]>;
   react(group: GroupRef, messageId: string, emoji: string): Promise<void>;
   deleteMessage(group: GroupRef, messageId: string): Promise<void>;
   markRead(group: GroupRef): Promise<void>;

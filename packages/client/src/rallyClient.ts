@@ -25,6 +25,7 @@ import type {
   ChangeListener,
   ChatEntry,
   ChatMessage,
+  ChatPageOptions,
   ClockOffset,
   ConnectionState,
   DeliveryReport,
@@ -57,6 +58,7 @@ import { tidyGroup } from "./group/erasure.ts";
 import type { GroupRecord } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks } from "./group/inviteLinks.ts";
+import { processKeyUpdates } from "./group/keyUpdates.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
 import {
   adminsAfter,
@@ -130,6 +132,8 @@ export class Rally implements RallyClient {
     this.syncer.roundHooks.push(() => this.rejoin.process());
     this.deviceLinksSvc = new DeviceLinks(this.groupsSvc, (group) => this.syncer.settle(group));
     this.syncer.roundHooks.push(() => this.deviceLinksSvc.process());
+    // Key updates after joining and when the tree is wide, so removals stay small (keyUpdates.ts).
+    this.syncer.roundHooks.push(() => processKeyUpdates(this.groupsSvc).then(() => undefined));
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -558,7 +562,11 @@ export class Rally implements RallyClient {
   }
 
   join(link: string): Promise<JoinState> {
-    return this.run(() => this.links.join(link));
+    return this.run(() => this.links.join(link)).then((state) => {
+      // Live: the answer may come on the link's relays; listen there from now on.
+      void this.syncer.subscriptions.update();
+      return state;
+    });
   }
 
   /** How an earlier `join(link)` is going, without sending anything. */
@@ -583,14 +591,11 @@ export class Rally implements RallyClient {
     return this.run(() => this.app.sendChat(group, text, options.replyTo));
   }
 
-  async chat(group: GroupRef, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
+  async chat(group: GroupRef, options: ChatPageOptions = {}): Promise<ChatMessage[]> {
     return this.app.chat(await this.expireBeforeReading(group), options);
   }
 
-  async chatHistory(
-    group: GroupRef,
-    options: { limit?: number; before?: number } = {},
-  ): Promise<ChatEntry[]> {
+  async chatHistory(group: GroupRef, options: ChatPageOptions = {}): Promise<ChatEntry[]> {
     return this.app.chatHistory(await this.expireBeforeReading(group), options);
   }
 

@@ -49,31 +49,41 @@ export function register(program: Command): void {
     .description("show a group's messages and changes to it (who was added, removed, …), oldest first")
     .argument("<group>", "group id or name")
     .option("--limit <n>", "only the newest N", positiveInt("--limit"))
+    .option("--before <id>", "only what came before this message or change (its id, from --json)")
     .option("--offline", "do not check the relays first")
-    .action(async (ref: string, opts: { limit?: number; offline?: boolean }, cmd: Command) => {
-      await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
-        const list = await client.chatHistory(id, opts.limit ? { limit: opts.limit } : {});
-        const timer = (await client.groups()).find((g) => g.id === id)?.disappearAfter ?? null;
-        const header = timer === null ? [] : [`Messages disappear after ${disappearWords(timer)}.`];
-        // Only one's own messages are ever pending or failed: how to send them again, if refused.
-        const sendState = {
-          sent: "",
-          pending: "  (waiting to send)",
-          failed: `  (not sent — rally chat retry ${quoteArg(ref)})`,
-        };
-        printResult(cmd, list, () => [
-          ...header,
-          ...(list.length === 0
-            ? ["No messages yet."]
-            : list.map((m) => {
-                if (m.type === "notice") return `[${when(m.createdAt)}] — ${m.text}`;
-                const text = m.deleted ? "(deleted)" : m.text;
-                const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
-                return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${sendState[m.state]}`;
-              })),
-        ]);
-      });
-    });
+    .action(
+      async (ref: string, opts: { limit?: number; before?: string; offline?: boolean }, cmd: Command) => {
+        await reads(cmd, { group: ref, offline: opts.offline }, async (client, id) => {
+          const list = await client.chatHistory(id, {
+            ...(opts.limit ? { limit: opts.limit } : {}),
+            ...(opts.before !== undefined ? { before: opts.before.trim().toLowerCase() } : {}),
+          });
+          const timer = (await client.groups()).find((g) => g.id === id)?.disappearAfter ?? null;
+          const header = timer === null ? [] : [`Messages disappear after ${disappearWords(timer)}.`];
+          // Only one's own messages are ever pending or failed: how to send them again, if refused.
+          const sendState = {
+            sent: "",
+            pending: "  (waiting to send)",
+            failed: `  (not sent — rally chat retry ${quoteArg(ref)})`,
+          };
+          printResult(cmd, list, () => [
+            ...header,
+            ...(list.length === 0
+              ? ["No messages yet."]
+              : list.map((m) => {
+                  if (m.type === "notice") return `[${when(m.createdAt)}] — ${m.text}`;
+                  const text = m.deleted ? "(deleted)" : m.text;
+                  const reactions = m.reactions.map((r) => `${r.emoji}${r.authors.length}`).join(" ");
+                  return `[${when(m.createdAt)}] ${m.authorName}: ${text}${reactions ? `  ${reactions}` : ""}${sendState[m.state]}`;
+                })),
+            // A full page may have older ones before it: how to read the page before.
+            ...(opts.limit !== undefined && list.length === opts.limit && list[0]
+              ? [`Older: rally chat list ${quoteArg(ref)} --limit ${opts.limit} --before ${list[0].id}`]
+              : []),
+          ]);
+        });
+      },
+    );
 
   chat
     .command("react")

@@ -28,7 +28,13 @@ import {
   findEvent,
   type GroupAppState,
   InvalidInputError,
+  KIND_DATE_EVENT,
+  KIND_PLACES,
+  KIND_POLL,
   KIND_PROFILE,
+  KIND_RSVP,
+  KIND_SEALED,
+  KIND_TIME_EVENT,
   newEventIdentifier,
   pollViews,
   type Rumor,
@@ -51,7 +57,17 @@ import type {
 } from "../api.ts";
 import { asRallyError, rallyError } from "../errors.ts";
 import { keys } from "../store/keys.ts";
-import { envelopeOf, reduceStored, toChatMessage, toEventView, toPollView } from "./appViews.ts";
+import type { StoredRumor, WriteOp } from "../store/store.ts";
+import {
+  envelopeOf,
+  type MembershipFacts,
+  reduceStored,
+  toChatMessage,
+  toEventView,
+  toPollView,
+  withRefs,
+} from "./appViews.ts";
+import { type ChatCursor, type ChatPage, type ChatPageQuery, readChatPage } from "./chatPages.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { namesFromRumors } from "./names.ts";
@@ -60,6 +76,37 @@ import { parsePerson, shortNpub } from "./people.ts";
 import { type MyPlaceRecord, placeChangeOf } from "./placeSequencer.ts";
 
 const CHAT_KINDS = new Set([KIND_DELETION, KIND_REACTION, KIND_CHAT]);
+
+/**
+ * Everything but the chat and its reactions: what events, answers, places, polls and names are
+ * folded from (deletions too, as they may remove polls and votes).
+ */
+const BOARD_KINDS = [
+  KIND_DELETION,
+  KIND_TIME_EVENT,
+  KIND_DATE_EVENT,
+  KIND_RSVP,
+  KIND_PLACES,
+  KIND_SEALED,
+  KIND_POLL,
+  KIND_POLL_RESPONSE,
+  KIND_PROFILE,
+];
+
+/** Reading a chat: the newest `limit` before a time or before a message or notice (by id). */
+export interface ChatReadOptions {
+  limit?: number;
+  before?: number | string;
+}
+
+function factsOf(rec: GroupRecord): MembershipFacts {
+  return {
+    admins: rec.admins,
+    adminsByEpoch: rec.adminsByEpoch,
+    members: rec.members,
+    removedAt: rec.removedAt,
+  };
+}
 
 function inputError(e: unknown): Error {
   // Text limits and blank text are refused in whole sentences ("The message is empty.").
@@ -85,27 +132,16 @@ export class AppService {
     return this.svc.core;
   }
 
-  /** The group's reduced state, names and own message carriers. */
+  /**
+   * The group's reduced state apart from its chat (events, answers, places, polls, admins), its
+   * names, and the outbox entries carrying own rumors among them. The chat is read by pages
+   * (`chat`, `chatHistory`): folding it here would make every screen cost the whole history.
+   */
   async snapshot(rec: GroupRecord): Promise<GroupSnapshot> {
-    const rows = await this.core.store.rumors({ group: rec.id });
-    const facts = {
-      admins: rec.admins,
-      adminsByEpoch: rec.adminsByEpoch,
-      members: rec.members,
-      removedAt: rec.removedAt,
-    };
-    const names = namesFromRumors(rows, facts);
-    const me = this.core.account?.pubkey;
-    const account = this.core.account;
-    // A device recovered from the words without a name keeps the name its groups already know.
-    const placeholder = account?.recovered === true && account.name === RECOVERED_NAME;
-    if (me && account && !(placeholder && names.has(me))) names.set(me, account.name);
-    const carriers = new Map<string, string>();
-    for (const row of rows) {
-      if (row.pubkey !== me) continue;
-      const env = envelopeOf(row);
-      if (env?.o) carriers.set(row.id, env.o);
-    }
+    const rows = await this.core.store.rumors({ group: rec.id, kinds: BOARD_KINDS });
+    const facts = factsOf(rec);
+    const names = this.namesFrom(rows, facts);
+    const carriers = this.carriersOf(rows);
     const state = reduceStored(
       rows.filter((r) => r.kind !== KIND_PROFILE),
       facts,
@@ -113,6 +149,62 @@ export class AppService {
     );
     return { rec, state, names, nameOf: (pk) => names.get(pk) ?? shortNpub(pk), carriers };
   }
+
+  private namesFrom(rows: readonly StoredRumor[], facts: MembershipFacts): Map<string, string> {
+    const names = namesFromRumors(rows, facts);
+    const me = this.core.account?.pubkey;
+    const account = this.core.account;
+    // A device recovered from the words without a name keeps the name its groups already know.
+    const placeholder = account?.recovered === true && account.name === RECOVERED_NAME;
+    if (me && account && !(placeholder && names.has(me))) names.set(me, account.name);
+    return names;
+  }
+
+  /** Own rumor id → kind 445 event id carrying it, among these rows. */
+  private carriersOf(rows: Iterable<StoredRumor>): Map<string, string> {
+    const me = this.core.account?.pubkey;
+    const carriers = new Map<string, string>();
+    for (const row of rows) {
+      if (row.pubkey !== me) continue;
+      const env = envelopeOf(row);
+      if (env?.o) carriers.set(row.id, env.o);
+    }
+    return carriers;
+  }
+
+  /** The kind 445 event carrying one of this device's own messages, if it is one. */
+  async carrierOf(rec: GroupRecord, messageId: string): Promise<string | undefined> {
+    const row = await this.core.store.getRumor(rec.id, messageId);
+    return row === undefined ? undefined : this.carriersOf([row]).get(messageId);
+  }
+
+  /**
+   * Stores written before rumors recorded what they act on get that index once (under the device
+   * lock, so nothing written meanwhile is overwritten with an older copy).
+   */
+  private refsReady(): Promise<void> {
+    this.indexing ??= this.core
+      .exclusive(async () => {
+        const store = this.core.store;
+        if ((await store.get(keys.refsIndexed)) !== undefined) return;
+        for (const { key } of await store.list(keys.groupPrefix)) {
+          const group = key.slice(keys.groupPrefix.length);
+          const rows = await store.rumors({ group, kinds: [KIND_REACTION, KIND_DELETION] });
+          const ops = rows
+            .filter((r) => r.refs === undefined)
+            .map((r): WriteOp => ({ op: "putRumor", rumor: withRefs(r) }));
+          for (let i = 0; i < ops.length; i += 500) await store.batch(ops.slice(i, i + 500));
+        }
+        await store.batch([{ op: "put", key: keys.refsIndexed, value: 1 }]);
+      })
+      .catch((e: unknown) => {
+        this.indexing = null;
+        throw e;
+      });
+    return this.indexing;
+  }
+
+  private indexing: Promise<void> | null = null;
 
   private async sendStates(carriers: Map<string, string>): Promise<Map<string, SendState>> {
     const out = new Map<string, SendState>();
@@ -177,29 +269,86 @@ export class AppService {
     );
   }
 
-  async chat(rec: GroupRecord, options: { limit?: number; before?: number } = {}): Promise<ChatMessage[]> {
-    const snap = await this.snapshot(rec);
-    const states = await this.sendStates(snap.carriers);
-    let list = chatViews(snap.state, this.core.account?.pubkey ?? null);
-    if (options.before !== undefined) list = list.filter((m) => m.createdAt < (options.before as number));
-    if (options.limit !== undefined) list = list.slice(Math.max(0, list.length - options.limit));
-    return list.map((v) => toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"));
+  async chat(rec: GroupRecord, options: ChatReadOptions = {}): Promise<ChatMessage[]> {
+    await this.refsReady();
+    const query: ChatPageQuery = options.limit !== undefined ? { limit: options.limit } : {};
+    if (typeof options.before === "number") query.until = options.before - 1;
+    else if (typeof options.before === "string") query.before = await this.messageCursor(rec, options.before);
+    if (query.until !== undefined && query.until < 0) return [];
+    return this.messagesOf(rec, await readChatPage(this.core.store, rec.id, factsOf(rec), query));
   }
 
-  /** Messages with the notices of changes to the group between them (see notices.ts). */
-  async chatHistory(
-    rec: GroupRecord,
-    options: { limit?: number; before?: number } = {},
-  ): Promise<ChatEntry[]> {
-    const snap = await this.snapshot(rec);
-    const states = await this.sendStates(snap.carriers);
-    const me = this.core.account?.pubkey ?? null;
-    const messages = chatViews(snap.state, me).map((v) =>
-      toChatMessage(v, snap.nameOf, states.get(v.id) ?? "sent"),
+  /** A page's messages as the API shows them, with names and send states. */
+  private async messagesOf(rec: GroupRecord, page: ChatPage): Promise<ChatMessage[]> {
+    const names = this.namesFrom(
+      await this.core.store.rumors({ group: rec.id, kinds: [KIND_PROFILE] }),
+      factsOf(rec),
     );
-    const notices = noticeEntries(await loadNotices(this.core.store, rec.id), me, snap.nameOf);
+    const nameOf = (pk: string) => names.get(pk) ?? shortNpub(pk);
+    const states = await this.sendStates(this.carriersOf(page.rows.values()));
+    const state: GroupAppState = {
+      messages: page.messages,
+      events: [],
+      polls: [],
+      admins: page.admins,
+      ignored: [],
+    };
+    return chatViews(state, this.core.account?.pubkey ?? null).map((v) =>
+      toChatMessage(v, nameOf, states.get(v.id) ?? "sent"),
+    );
+  }
+
+  private async messageCursor(rec: GroupRecord, id: string): Promise<ChatCursor> {
+    const row = await this.core.store.getRumor(rec.id, id);
+    if (row === undefined || row.kind !== KIND_CHAT)
+      throw rallyError("unknown-message", `There is no message "${id}" in "${rec.name}".`);
+    return { created_at: row.created_at, id: row.id };
+  }
+
+  /**
+   * Messages with the notices of changes to the group between them (see notices.ts), newest
+   * `limit` before `before` (a time: strictly earlier; or the id of a message or notice: strictly
+   * before it in the history's order).
+   */
+  async chatHistory(rec: GroupRecord, options: ChatReadOptions = {}): Promise<ChatEntry[]> {
+    await this.refsReady();
+    const me = this.core.account?.pubkey ?? null;
+    const { nameOf } = await this.snapshot(rec);
+    let notices = noticeEntries(await loadNotices(this.core.store, rec.id), me, nameOf);
+    const query: ChatPageQuery = options.limit !== undefined ? { limit: options.limit } : {};
+    const cursor = typeof options.before === "string" ? options.before : null;
+    if (typeof options.before === "number") {
+      const before = options.before;
+      if (before <= 0) return [];
+      query.until = before - 1;
+      notices = notices.filter((n) => n.createdAt < before);
+    } else if (cursor !== null) {
+      // Up to the cursor's second, with every message of that second: notices and messages of one
+      // second are ordered by epoch (compareEntries), so the cut is made in the merged history.
+      const at =
+        notices.find((n) => n.id === cursor)?.createdAt ?? (await this.messageCursor(rec, cursor)).created_at;
+      query.until = at;
+      notices = notices.filter((n) => n.createdAt <= at);
+      if (query.limit !== undefined)
+        query.limit += await this.core.store.countRumors({
+          group: rec.id,
+          kinds: [KIND_CHAT],
+          since: at,
+          until: at,
+        });
+    }
+    const page = await readChatPage(this.core.store, rec.id, factsOf(rec), query);
+    const messages = await this.messagesOf(rec, page);
+    // Past a full page, older notices belong to older pages.
+    const oldest = messages[0];
+    if (!page.complete && oldest) notices = notices.filter((n) => n.createdAt >= oldest.createdAt);
     const epochs = await messageEpochsNear(this.core.store, rec.id, notices);
-    return mergeHistory(messages, notices, { ...options, epochs });
+    let list = mergeHistory(messages, notices, { epochs });
+    if (cursor !== null) {
+      const at = list.findIndex((e) => e.id === cursor);
+      if (at >= 0) list = list.slice(0, at);
+    }
+    return options.limit === undefined ? list : list.slice(Math.max(0, list.length - options.limit));
   }
 
   async react(id: string, messageId: string, emoji: string): Promise<void> {

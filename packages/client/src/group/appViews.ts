@@ -11,8 +11,12 @@ import {
   effectiveCreatedAt,
   type GroupAppState,
   type GroupContext,
+  KIND_DELETION,
+  KIND_REACTION,
   type EventView as ProtocolEventView,
   type PollView as ProtocolPollView,
+  parseDeletion,
+  parseReaction,
   type Rumor,
   type RumorEntry,
   reduceGroup,
@@ -79,6 +83,45 @@ export function withFloor(env: RumorEnvelope, since: number | undefined): RumorE
  */
 export function filedAt(env: RumorEnvelope): number {
   return effectiveCreatedAt(env.r.created_at, env.t, env.f);
+}
+
+/**
+ * A rumor as the store keeps it: filed at its effective time, with the ids it acts on (a
+ * reaction's target, a deletion's targets) so a page of chat is read with only what acts on it.
+ */
+export function storedRumorOf(group: string, env: RumorEnvelope): StoredRumor {
+  const row: StoredRumor = {
+    id: env.r.id,
+    group,
+    kind: env.r.kind,
+    created_at: filedAt(env),
+    pubkey: env.r.pubkey,
+    json: JSON.stringify(env),
+  };
+  const refs = refsOf(env.r);
+  if (refs.length > 0) row.refs = refs;
+  return row;
+}
+
+/** The rumor ids a rumor acts on, as the reducer reads them (NIP-25 target, NIP-09 targets). */
+export function refsOf(rumor: Rumor): string[] {
+  if (rumor.kind === KIND_REACTION) {
+    const p = parseReaction(rumor);
+    return p.ok ? [p.value.target] : [];
+  }
+  if (rumor.kind === KIND_DELETION) {
+    const p = parseDeletion(rumor);
+    return p.ok ? p.value.targets : [];
+  }
+  return [];
+}
+
+/** A stored row with its refs worked out again from its body (rows stored before refs were kept). */
+export function withRefs(row: StoredRumor): StoredRumor {
+  const env = envelopeOf(row);
+  const refs = env ? refsOf(env.r) : [];
+  const { refs: _, ...rest } = row;
+  return refs.length > 0 ? { ...rest, refs } : rest;
 }
 
 /** Rumor entries for the reducer; every stored rumor passed the sender check when it was stored. */

@@ -23,8 +23,7 @@ export async function retryUnsent(
   const rec = await svc.activeRecord(group);
   const outbox = svc.core.transport.outbox;
   if (messageId !== undefined) {
-    const { carriers } = await app.snapshot(rec);
-    const carrier = carriers.get(messageId);
+    const carrier = await app.carrierOf(rec, messageId);
     if (carrier === undefined) {
       const row = await svc.core.store.getRumor(rec.id, messageId);
       throw rallyError(

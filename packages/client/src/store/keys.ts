@@ -17,6 +17,8 @@ export const keys = {
   /** A group's metadata (name, relays, read marker, …). List all with `groupPrefix`. */
   group: (group: GroupKey) => `group/${group}`,
   groupPrefix: "group/",
+  /** Set once every stored reaction and deletion records what it acts on (`StoredRumor.refs`). */
+  refsIndexed: "refs-indexed",
 
   /** A received invite (a welcome not yet accepted). */
   invite: (id: string) => `invite/${id}`,

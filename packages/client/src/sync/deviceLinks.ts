@@ -33,6 +33,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import type { DeviceInfo, DeviceJoining, DeviceLinkProgress } from "../api.ts";
 import { rallyError } from "../errors.ts";
+import { withRefs } from "../group/appViews.ts";
 import type { GroupService } from "../group/groupService.ts";
 import { originOf } from "../group/inviteLinks.ts";
 import { loadState } from "../group/mlsStore.ts";
@@ -552,7 +553,7 @@ export class DeviceLinks {
         for (const text of value) {
           const r = JSON.parse(text) as StoredRumor;
           if (r.group !== group) continue;
-          ops.push({ op: "putRumor" as const, rumor: { ...r, group } });
+          ops.push({ op: "putRumor" as const, rumor: withRefs({ ...r, group }) });
         }
         done.add(Number(key.slice(partPrefix(group).length)));
         ops.push({ op: "delete" as const, key });

@@ -44,7 +44,7 @@ import {
 } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
-import { filedAt, withFloor } from "../group/appViews.ts";
+import { filedAt, storedRumorOf, withFloor } from "../group/appViews.ts";
 import { changeKindsOf } from "../group/changeKinds.ts";
 import {
   type AppliedCommit,
@@ -335,7 +335,8 @@ export async function processGroupEvents(
     const byAdmin = isAdmin(before, me as PubkeyHex);
     const gone = rec.members.filter((p) => !mlsMembers(next).some((m) => m.pubkey === p));
     // Committing pending proposals removes only those who asked to leave.
-    const left = pending.intent.type === "proposals" ? gone : [];
+    // A key update commits them too (group.ts `selfUpdate`).
+    const left = pending.intent.type === "proposals" || pending.intent.type === "update" ? gone : [];
     await moved(
       before,
       {
@@ -562,17 +563,7 @@ export async function processGroupEvents(
         // …and when its epoch began: it is filed between that and its receipt (appViews.ts).
         const since = rec.keys.find((k) => k.epoch === carried)?.since;
         const envelope = withFloor({ r: rumor, e: carried, t: svc.core.now(), l: late }, since);
-        ops.push({
-          op: "putRumor",
-          rumor: {
-            id: rumor.id,
-            group: id,
-            kind: rumor.kind,
-            created_at: filedAt(envelope),
-            pubkey: rumor.pubkey,
-            json: JSON.stringify(envelope),
-          },
-        });
+        ops.push({ op: "putRumor", rumor: storedRumorOf(id, envelope) });
         result.received++;
         receivedKinds.add(rumor.kind);
         rec = { ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) };
@@ -644,6 +635,10 @@ export function stillWanted(intent: Intent, rec: GroupRecord): Intent | null {
       return intent;
     case "proposals":
       return null; // re-decided after the next fetch
+    case "update":
+      // A newcomer's first key update still refreshes the key its key package published; a tidying
+      // update is decided again from the winner's tree (group/keyUpdates.ts).
+      return intent.why === "joined" ? intent : null;
   }
 }
 
