@@ -2,9 +2,11 @@
  * How a Rally device talks to relays. Three kinds of connection, kept apart on purpose so a relay
  * cannot link what it sees on one to the other:
  *
- * - `anonymous`: group messages (kind 445), ratchet-tree chunks, welcomes and join requests (gift
- *   wraps). Never authenticates (NIP-42), so a relay does not learn which person reads or writes a
- *   routing tag.
+ * - `anonymous`: group messages (kind 445), read and written. Never authenticates (NIP-42), so a
+ *   relay does not learn which person reads or writes a routing tag.
+ * - `fresh`: what is sent *to* someone — welcomes and join requests (gift wraps) and the
+ *   ratchet-tree chunks a welcome points to — each burst on a new unauthenticated connection
+ *   after a short random wait (`freshConnection.ts`), not on the one that carries the commits.
  * - `identity`: what only the person may do — publish their NIP-70 protected key packages and
  *   read gift wraps addressed to them (relays serve kind 1059 only to the authenticated recipient).
  *   Authenticates with the person's key, on demand.
@@ -16,8 +18,10 @@
  */
 
 import { signAuthEvent } from "@rally/protocol/identity";
+import { KIND_GIFT_WRAP, KIND_RATCHET_TREE_CHUNK } from "@rally/protocol/nostr";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Store } from "../store/store.ts";
+import { FreshConnections } from "./freshConnection.ts";
 import { Outbox, type Publisher } from "./outbox.ts";
 import { type EoseReport, type FilterSource, type PublishResult, RelayPool } from "./relayPool.ts";
 import type { WebSocketConstructor } from "./websocket.ts";
@@ -53,9 +57,16 @@ function needsIdentity(event: NostrEvent): boolean {
   return event.tags.some((t) => t.length === 1 && t[0] === "-");
 }
 
+/** Sent to someone rather than to a group: leaves on a fresh connection. */
+function goesFresh(event: NostrEvent): boolean {
+  return event.kind === KIND_GIFT_WRAP || event.kind === KIND_RATCHET_TREE_CHUNK;
+}
+
 export class Transport {
   readonly anonymous: RelayPool;
   readonly identity: RelayPool;
+  /** Welcomes, join requests and tree chunks, each burst on a connection of its own. */
+  readonly fresh: FreshConnections;
   readonly outbox: Outbox;
   private readonly linkPools = new Map<string, RelayPool>();
   private readonly opts: TransportOptions;
@@ -81,9 +92,14 @@ export class Transport {
         return signAuthEvent({ relayUrl: relay, challenge, secretKey: key, ...this.authTime() });
       },
     });
+    this.fresh = new FreshConnections(() => new RelayPool(common));
     const router: Publisher = {
       publish: (event, relays, options) =>
-        (needsIdentity(event) ? this.identity : this.anonymous).publish(event, relays, options),
+        needsIdentity(event)
+          ? this.identity.publish(event, relays, options)
+          : goesFresh(event)
+            ? this.fresh.publish(event, relays, options)
+            : this.anonymous.publish(event, relays, options),
     };
     this.outbox = new Outbox({
       store: opts.store,
@@ -151,6 +167,7 @@ export class Transport {
     await this.outbox.stop();
     this.anonymous.close();
     this.identity.close();
+    this.fresh.close();
     for (const p of this.linkPools.values()) p.close();
     this.linkPools.clear();
   }

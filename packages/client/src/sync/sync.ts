@@ -2,8 +2,10 @@
  * One round of catching up with the relays, for every group at once:
  *
  *   1. gift wraps to the person (authenticated connection) → welcomes → pending invites
- *   2. kind 445 by the routing tags of every live group's current and retained epochs, again and
- *      again while some group moves to a new epoch (its new tag is only known after its commit)
+ *   2. kind 445 by the routing tags of every live group's current and retained epochs, one short
+ *      request per tag (so no request links two groups or two epochs), from where each tag's
+ *      cursor stands, again and again while some group moves to a new epoch (its new tag is only
+ *      known after its commit)
  *   3. follow-ups: a lost commit is proposed again, requests to leave are committed, and after an
  *      add that won, the names of the members are sent so newcomers see names, not keys.
  *
@@ -13,6 +15,7 @@
 import { buildProfileRumor, KIND_PROFILE } from "@rally/protocol/app";
 import { pendingProposalCount } from "@rally/protocol/mls";
 import { KIND_GIFT_WRAP } from "@rally/protocol/nostr";
+import type { NostrEvent } from "nostr-tools/core";
 import { RECOVERED_NAME } from "../account/accountService.ts";
 import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
@@ -24,6 +27,7 @@ import { loadState } from "../group/mlsStore.ts";
 import { keys } from "../store/keys.ts";
 import { sequencePlaces } from "./places.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
+import type { TagCursors } from "./tagCursors.ts";
 import { INBOX, processWelcomes } from "./welcomes.ts";
 
 /** NIP-59 wraps carry a created_at up to two days in the past: read back a little further. */
@@ -68,31 +72,41 @@ export async function syncInbox(
   };
 }
 
-/** Fetches and processes kind 445 for every live group until no group moves. */
-export async function syncGroups(svc: GroupService, app: AppService, only?: string): Promise<RoundReport> {
+/** One-shot fetches of routing tags in flight at once (relays cap subscriptions per connection). */
+const FETCHES_AT_ONCE = 8;
+
+/**
+ * Fetches and processes kind 445 for every live group until no group moves. Each tag is its own
+ * short request (a group's current epoch apart from its retained ones, and apart from every other
+ * group's), all of them at once up to `FETCHES_AT_ONCE`, each from the newest event `cursors` saw
+ * under it (see `tagCursors.ts`); without cursors, every tag is read in full.
+ */
+export async function syncGroups(
+  svc: GroupService,
+  app: AppService,
+  only?: string,
+  cursors?: TagCursors,
+): Promise<RoundReport> {
   const fetched = new Set<string>();
   const report: RoundReport = { received: 0, senderFaults: 0, invites: 0, reachable: false };
   const followUps = new Map<string, BatchResult>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
-    const wanted = new Map<string, GroupRecord>();
-    for (const rec of recs) for (const k of rec.keys) if (!fetched.has(k.tag)) wanted.set(k.tag, rec);
-    if (wanted.size === 0) break;
-    const { relays, filters } = tagFilters(wanted);
-    const { events, report: eose } = await svc.core.transport.fetch(
-      svc.core.transport.anonymous,
-      relays,
-      filters,
+    const wanted: { tag: string; rec: GroupRecord }[] = [];
+    for (const rec of recs)
+      for (const k of rec.keys) if (!fetched.has(k.tag)) wanted.push({ tag: k.tag, rec });
+    if (wanted.length === 0) break;
+    const results = await inBatches(wanted, FETCHES_AT_ONCE, ({ tag, rec }) =>
+      fetchTag(svc, tag, rec, cursors),
     );
-    if (eose.any) report.reachable = true;
-    for (const tag of wanted.keys()) fetched.add(tag);
-    const byGroup = new Map<string, typeof events>();
-    for (const e of events) {
-      const rec = wanted.get(e.tags[0]?.[1] ?? "");
-      if (!rec) continue;
-      const list = byGroup.get(rec.id) ?? [];
-      list.push(e);
-      byGroup.set(rec.id, list);
+    const byGroup = new Map<string, NostrEvent[]>();
+    for (const [i, { events, reachable }] of results.entries()) {
+      const item = wanted[i];
+      if (!item) continue;
+      fetched.add(item.tag);
+      if (reachable) report.reachable = true;
+      if (events.length === 0) continue;
+      byGroup.set(item.rec.id, [...(byGroup.get(item.rec.id) ?? []), ...events]);
     }
     let moved = false;
     for (const [id, list] of byGroup) {
@@ -107,6 +121,46 @@ export async function syncGroups(svc: GroupService, app: AppService, only?: stri
   }
   for (const [id, res] of followUps) await followUp(svc, app, id, res);
   return report;
+}
+
+/**
+ * One routing tag's stored events, from where its cursor stands. The cursor moves only when every
+ * relay answered to the end: one that did not may hold older events the others lack.
+ */
+export async function fetchTag(
+  svc: GroupService,
+  tag: string,
+  rec: GroupRecord,
+  cursors?: TagCursors,
+): Promise<{ events: NostrEvent[]; reachable: boolean }> {
+  const { relays, filters } = tagFilters(new Map([[tag, rec]]));
+  const since = cursors?.since(tag);
+  const source =
+    since === undefined ? filters : (relay: string) => filters(relay).map((f) => ({ ...f, since }));
+  const { events, report } = await svc.core.transport.fetch(svc.core.transport.anonymous, relays, source);
+  const mine = events.filter((e) => e.tags[0]?.[1] === tag);
+  if (report.relays.length > 0 && report.relays.every((r) => r.state === "eose")) {
+    cursors?.saw(
+      tag,
+      mine.map((e) => e.created_at),
+    );
+  }
+  return { events: mine, reachable: report.any };
+}
+
+/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function merge(a: BatchResult | undefined, b: BatchResult): BatchResult {

@@ -1,46 +1,53 @@
 /**
  * The one place that keeps a device current with its relays: the sync round (outbox, welcomes,
  * group messages, follow-ups, invite-link requests, settling our own commits), settling one
- * commit right after it is made, delivery for one-shot commands, and the live loop (a timer, live
- * subscriptions on the current routing tags, the inbox and the invite links, and a sync soon after
- * anything new arrives). The receive path (`receive.ts`) and welcomes (`welcomes.ts`) are driven
- * from here only, through `sync.ts`.
+ * commit right after it is made, delivery for one-shot commands, and the live loop: live
+ * subscriptions (`liveSubscriptions.ts`) changed the moment a group, an epoch, an invite link or a
+ * join request appears or goes, a sync soon after anything new arrives on them, and a round at
+ * jittered times in between. The receive path (`receive.ts`) and welcomes (`welcomes.ts`) are
+ * driven from here only, through `sync.ts`.
  *
  * Runs in: Node and browsers.
  */
 
-import { KIND_GIFT_WRAP } from "@rally/protocol/nostr";
-import { parseInviteLink } from "@rally/protocol/wire";
 import type { DeliveryReport, SyncReport } from "../api.ts";
 import type { Device } from "../device.ts";
 import type { AppService } from "../group/appService.ts";
 import { tidyGroup } from "../group/erasure.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
-import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
-import type { InviteLinks, LinkRecord } from "../group/inviteLinks.ts";
-import { hexToBytes } from "../hex.ts";
+import type { InviteLinks } from "../group/inviteLinks.ts";
 import { isTimeRefusal } from "../net/outboxSchedule.ts";
 import { RefusalLog } from "../net/refusals.ts";
-import type { PoolSubscription } from "../net/relayPool.ts";
-import { keys } from "../store/keys.ts";
-import { processGroupEvents, tagFilters } from "./receive.ts";
-import { followUp, sendNames, syncGroups, syncInbox } from "./sync.ts";
+import { LiveSubscriptions } from "./liveSubscriptions.ts";
+import { processGroupEvents } from "./receive.ts";
+import { announceSends } from "./sendNotices.ts";
+import { fetchTag, followUp, sendNames, syncGroups, syncInbox } from "./sync.ts";
+import { TagCursors } from "./tagCursors.ts";
 
-/** How often the live loop runs a round when nothing new arrives. */
+/** How often, on average, the live loop runs a round when nothing new arrives. */
 export const LIVE_SYNC_MS = 15_000;
+/**
+ * Each wait between rounds is `LIVE_SYNC_MS` give or take this share, drawn afresh: rounds of
+ * different devices (and a device's requests for its different groups) do not fall in step, and
+ * a relay cannot tell a device by a fixed period.
+ */
+export const LIVE_JITTER = 0.2;
 /** How long the live loop waits after something new arrived, so a burst makes one round. */
 export const SOON_MS = 300;
-/** NIP-59 wraps carry a created_at up to two days in the past: live subscriptions look back further. */
-const WRAP_LOOKBACK_SECONDS = 3 * 24 * 3600;
+/** Change notices after which the live subscriptions may have to change. */
+const SUBSCRIPTION_CHANGES = new Set(["groups", "account", "invites"]);
 
 export class Syncer {
   private readonly core: Device;
   private live = false;
   private liveTimer: ReturnType<typeof setInterval> | undefined;
   private soonTimer: ReturnType<typeof setTimeout> | undefined;
-  private liveSubs: PoolSubscription[] = [];
-  private liveTags = "";
+  /** The live subscriptions (while live). */
+  readonly subscriptions: LiveSubscriptions;
+  private offChange: (() => void) | undefined;
+  /** Where each routing tag's catch-up starts (`tagCursors.ts`). */
+  private readonly cursors: TagCursors;
   private syncing: Promise<SyncReport> | null = null;
   /** Outbox entries every relay refused for good, for `deliver()` and `sync()` to report. */
   private readonly refusals: RefusalLog;
@@ -53,6 +60,9 @@ export class Syncer {
   ) {
     this.core = groups.core;
     this.refusals = new RefusalLog(this.core.transport.outbox);
+    this.cursors = new TagCursors(() => this.core.nowMs());
+    this.subscriptions = new LiveSubscriptions(this.core, groups, () => this.soon());
+    announceSends(this.core);
   }
 
   /** Run in each round once the groups caught up (device links, for one). */
@@ -84,7 +94,7 @@ export class Syncer {
     // Send what is queued first (our commits must be on a relay before we read them back).
     await outbox.flush({ timeoutMs: 1_500 });
     const inbox = await syncInbox(this.groups);
-    const groups = await syncGroups(this.groups, this.app);
+    const groups = await syncGroups(this.groups, this.app, undefined, this.cursors);
     // Deleted messages and those past their group's timer leave the disk (every round, so live
     // mode deletes on time even when nothing arrives). One that fails is tried again next round.
     for (const rec of await this.groups.records()) {
@@ -122,7 +132,7 @@ export class Syncer {
    * The caller holds the device lock.
    */
   async catchUp(group?: string): Promise<void> {
-    await syncGroups(this.groups, this.app, group);
+    await syncGroups(this.groups, this.app, group, this.cursors);
   }
 
   /** Sends this person's names to a group (after joining it, or renaming). Under the device lock. */
@@ -143,14 +153,12 @@ export class Syncer {
     if (entry && entry.state === "pending") return; // no relay took it yet: `sync` finishes later
     const current = rec.keys[0];
     if (!current) return;
-    const wanted = new Map([[current.tag, rec]]);
-    const { relays, filters } = tagFilters(wanted);
-    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, relays, filters);
+    const { events } = await fetchTag(this.groups, current.tag, rec, this.cursors);
     const res = await processGroupEvents(this.groups, id, events);
     if (res.adopted) await outbox.flush({ timeoutMs });
     // Names after an add, or our change again when another commit won.
     await followUp(this.groups, this.app, id, res);
-    if (res.advanced) await syncGroups(this.groups, this.app, id);
+    if (res.advanced) await syncGroups(this.groups, this.app, id, this.cursors);
   }
 
   private async settleAll(): Promise<void> {
@@ -198,13 +206,23 @@ export class Syncer {
     };
   }
 
-  /** Live mode: the outbox sends by itself, a round runs now and every `LIVE_SYNC_MS`. */
+  /**
+   * Live mode: the outbox sends by itself, the live subscriptions follow every change at once, a
+   * round runs now, soon after anything new arrives, and at jittered times in between. After
+   * `stop`, the same again (connections that dropped meanwhile reconnect as they are used).
+   */
   async start(): Promise<void> {
     if (this.live) return;
     this.live = true;
     this.core.live = true;
     await this.core.transport.outbox.start();
-    this.liveTimer = setInterval(() => this.tick(), LIVE_SYNC_MS);
+    // A new group, a new epoch (a commit of anyone's applied), a new or revoked invite link, a
+    // join request sent: each is announced, and is listened for from that moment.
+    this.offChange = this.core.onChange((change) => {
+      if (SUBSCRIPTION_CHANGES.has(change.kind)) void this.subscriptions.update();
+    });
+    void this.subscriptions.start();
+    this.arm();
     this.tick();
   }
 
@@ -218,87 +236,40 @@ export class Syncer {
     this.core.live = false;
     clearInterval(this.liveTimer);
     clearTimeout(this.soonTimer);
-    for (const s of this.liveSubs) s.close();
-    this.liveSubs = [];
-    this.liveTags = "";
+    this.offChange?.();
+    this.offChange = undefined;
+    await this.subscriptions.stop();
     await this.syncing?.catch(() => undefined);
     await this.core.transport.outbox.stop();
   }
 
+  /**
+   * The next round between arrivals, after a freshly drawn wait. An interval re-armed each time
+   * rather than a timeout: it is the loop's only interval, so a test can hold it still (fake
+   * `setInterval`) while sockets and every other timer run, and show that nothing waits for it.
+   */
+  private arm(): void {
+    clearInterval(this.liveTimer);
+    if (!this.live) return;
+    const wait = LIVE_SYNC_MS * (1 - LIVE_JITTER + 2 * LIVE_JITTER * Math.random());
+    this.liveTimer = setInterval(() => {
+      this.arm();
+      this.tick();
+    }, wait);
+  }
+
   private tick(): void {
+    if (!this.live) return;
     void this.sync()
       .catch(() => undefined)
-      .then(() => this.resubscribe());
+      .then(() => this.subscriptions.update());
   }
 
   /** A round soon: several events arriving together make one. */
   private soon(): void {
+    if (!this.live) return;
     clearTimeout(this.soonTimer);
     this.soonTimer = setTimeout(() => this.tick(), SOON_MS);
-  }
-
-  /** Keeps a live subscription on the current routing tags and the inbox; anything new triggers a sync. */
-  private async resubscribe(): Promise<void> {
-    if (!this.live || !this.core.account) return;
-    const recs = (await this.groups.records()).filter(isLive);
-    const wanted = new Map<string, GroupRecord>();
-    for (const rec of recs) {
-      const k = rec.keys[0];
-      if (k) wanted.set(k.tag, rec);
-    }
-    // Admins also listen for join requests through their invite links (as each link's key).
-    const links: LinkRecord[] = [];
-    const me = this.core.account.pubkey;
-    for (const rec of recs) {
-      if (rec.status !== "active" || !rec.admins.includes(me)) continue;
-      for (const row of await this.core.store.list<LinkRecord>(keys.inviteLinkPrefix(rec.id))) {
-        if (!row.value.revoked) links.push(row.value);
-      }
-    }
-    const signature = [
-      ...[...wanted.keys()].sort(),
-      ...links.map((l) => l.id).sort(),
-      ...this.core.account.relays,
-    ].join(",");
-    if (signature === this.liveTags) return;
-    for (const s of this.liveSubs) s.close();
-    this.liveSubs = [];
-    this.liveTags = signature;
-    const since = this.core.now();
-    const onEvent = () => this.soon();
-    if (wanted.size > 0) {
-      const { relays, filters } = tagFilters(wanted);
-      this.liveSubs.push(
-        this.core.transport.anonymous.subscribe(relays, (r) => filters(r).map((f) => ({ ...f, since })), {
-          onEvent,
-        }),
-      );
-    }
-    this.liveSubs.push(
-      this.core.transport.identity.subscribe(
-        this.core.account.relays,
-        [{ kinds: [KIND_GIFT_WRAP], "#p": [this.core.account.pubkey], since: since - WRAP_LOOKBACK_SECONDS }],
-        { onEvent },
-      ),
-    );
-    for (const link of links) {
-      let relays: string[];
-      try {
-        relays = parseInviteLink(link.payload, { ignoreExpiry: true }).relays;
-      } catch {
-        continue;
-      }
-      const pool = this.core.transport.linkPool(hexToBytes(link.secretKey), link.id);
-      this.liveSubs.push(
-        pool.subscribe(
-          relays,
-          [{ kinds: [KIND_GIFT_WRAP], "#p": [link.id], since: since - WRAP_LOOKBACK_SECONDS }],
-          {
-            onEvent,
-          },
-        ),
-      );
-    }
   }
 
   /** Each relay once, connected when either pool (anonymous, identity) is, with the last error. */
