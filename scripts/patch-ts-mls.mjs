@@ -49,6 +49,35 @@ const patches = [
         return { newState: { ...state, groupActiveState: { kind: "removedFromGroup" } }, actionTaken: action, consumed: [], aad: content.authenticatedData };
 `,
   },
+  // Joining: ts-mls checks each unmerged leaf L of a parent P by requiring every non-blank node on
+  // L's whole direct path to hold exactly P's list. RFC 9420's rule (the joiner's tree checks,
+  // §7.9.2 / §12.4.3.1) is that L is a non-blank leaf under P and that every non-blank node
+  // *between* L and P lists L. Lists differ legitimately as soon as members have committed key
+  // updates and people are added after (a high node gains leaves a lower one does not cover), and
+  // ts-mls then refused every newcomer's welcome. Corrected to the RFC rule (the "non-blank
+  // descendant" check also used `&&` where both conditions must hold).
+  {
+    file: "clientState.js",
+    from: `                if (tree[nodeIndex]?.nodeType !== nodeTypes.leaf && !dp.includes(toNodeIndex(i)))
+                    return new ValidationError("Unmerged leaf did not represent a non-blank descendant leaf node");
+                for (const parentIdx of dp) {
+                    const dpNode = tree[parentIdx];
+                    if (dpNode !== undefined) {
+                        if (dpNode.nodeType !== nodeTypes.parent)
+                            return new InternalError("Expected parent node");
+                        if (!arraysEqual(dpNode.parent.unmergedLeaves, n.parent.unmergedLeaves))`,
+    to: `                if (tree[nodeIndex]?.nodeType !== nodeTypes.leaf || !dp.includes(toNodeIndex(i)))
+                    return new ValidationError("Unmerged leaf did not represent a non-blank descendant leaf node");
+                // Rally (scripts/patch-ts-mls.mjs, unmerged leaves): only the nodes between L and P.
+                for (const parentIdx of dp) {
+                    if (parentIdx === toNodeIndex(i))
+                        break;
+                    const dpNode = tree[parentIdx];
+                    if (dpNode !== undefined) {
+                        if (dpNode.nodeType !== nodeTypes.parent)
+                            return new InternalError("Expected parent node");
+                        if (!dpNode.parent.unmergedLeaves.includes(unmergedLeaf))`,
+  },
 ];
 
 let failed = false;
