@@ -48,7 +48,12 @@ export type Intent =
       type: "data";
       patch: { name?: string; description?: string; admins?: string[]; disappearAfter?: number | null };
     }
-  | { type: "proposals" };
+  | { type: "proposals" }
+  /**
+   * This device's own key update (an empty commit with a fresh path): after joining, or when the
+   * tree has many wide parents on its direct path (group/keyUpdates.ts).
+   */
+  | { type: "update"; why: "joined" | "tree" };
 
 /** A commit this device published and has not yet seen win on a relay. */
 export interface PendingCommit {

@@ -20,7 +20,6 @@
 
 import { type Rumor as AppRumor, clipUtf8, RALLY_INNER_KINDS } from "@rally/protocol/app";
 import {
-  addMembers,
   type CommitOutput,
   commitPendingProposals,
   createGroup,
@@ -34,6 +33,7 @@ import {
   proposeLeave,
   removeDevices,
   removeMembers,
+  selfUpdate,
   updateGroupData,
   type Welcome,
 } from "@rally/protocol/mls";
@@ -57,6 +57,7 @@ import { asRallyError, rallyError } from "../errors.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
+import { fitAdd, TreeTooWide } from "./addBatches.ts";
 import { filedAt, type RumorEnvelope, withFloor } from "./appViews.ts";
 import { changeKindsOf } from "./changeKinds.ts";
 import {
@@ -79,9 +80,6 @@ import {
 } from "./mlsStore.ts";
 import { leftNoticeOps } from "./notices.ts";
 import { shortNpub, toNpub } from "./people.ts";
-
-/** Up to this many members after an add, the ratchet tree travels inside the welcome. */
-const INLINE_TREE_MEMBERS = 100;
 
 export class GroupService {
   constructor(
@@ -318,8 +316,12 @@ export class GroupService {
   /**
    * Builds the commit for `intent` on the current state and queues it; the welcomes wait in the
    * pending record until the commit wins. Throws when another commit of ours is still unsettled.
+   *
+   * An add takes as many of its invitees, in order, as fit one commit (addBatches.ts): the pending
+   * record's intent names those it took, and the caller adds the rest once this one has settled.
    */
-  async propose(id: string, intent: Intent): Promise<PendingCommit> {
+  async propose(id: string, wanted: Intent): Promise<PendingCommit> {
+    let intent = wanted;
     let rec = await this.activeRecord(id);
     let unsent = false;
     if (rec.pending) {
@@ -351,14 +353,21 @@ export class GroupService {
     try {
       switch (intent.type) {
         case "add": {
-          inline = rec.members.length + intent.invitees.length <= INLINE_TREE_MEMBERS;
           const packages = intent.invitees.map((i) => parseKeyPackageEvent(i.keyPackageEvent).keyPackage);
-          out = await addMembers(state, packages, {
-            ratchetTreeInWelcome: inline,
+          const fitted = await fitAdd(state, packages, {
+            members: mlsMembers(state).reduce((n, m) => n + m.devices.length, 0),
+            relays: rec.relays,
             ...(intent.retire ? { retire: intent.retire } : {}),
           });
+          inline = fitted.inline;
+          out = fitted.out;
+          if (fitted.count < intent.invitees.length)
+            intent = { ...intent, invitees: intent.invitees.slice(0, fitted.count) };
           break;
         }
+        case "update":
+          out = await selfUpdate(state);
+          break;
         case "remove":
           out = await removeMembers(state, intent.pubkeys as Parameters<typeof removeMembers>[1]);
           break;
@@ -373,6 +382,12 @@ export class GroupService {
           break;
       }
     } catch (e) {
+      if (e instanceof TreeTooWide) {
+        throw rallyError(
+          "forbidden",
+          `"${rec.name}" cannot take more people right now: its newest members have not updated their keys yet, and until they do a removal would be too large for the relays (${e.pathCommitBytes} bytes). Their devices do this by themselves when they next sync; try again later.`,
+        );
+      }
       if (isMlsEngineError(e, "not-admin")) {
         throw rallyError("not-admin", `Only an admin of "${rec.name}" can do that. ${e.message}`);
       }

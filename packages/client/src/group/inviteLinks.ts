@@ -370,8 +370,13 @@ export class InviteLinks {
         inbox: r.inbox,
         via: { link: r.link, request: r.id },
       }));
-    if (invitees.length > 0) await this.svc.propose(rec.id, { type: "add", invitees });
-    const ops = requests.map((r) => ({
+    // The group service takes as many as fit one commit; the others stay pending for the next one.
+    const pending = invitees.length > 0 ? await this.svc.propose(rec.id, { type: "add", invitees }) : null;
+    const taken = new Set(
+      pending?.intent.type === "add" ? pending.intent.invitees.map((i) => i.via?.request) : [],
+    );
+    const added = requests.filter((r) => rec.members.includes(r.joiner) || taken.has(r.id));
+    const ops = added.map((r) => ({
       op: "put" as const,
       key: keys.joinRequest(rec.id, r.id),
       value: { ...r, state: "added" },
@@ -479,8 +484,8 @@ export class InviteLinks {
       const fresh = await this.svc.record(rec.id);
       if (toAdd.length > 0 && !fresh.pending) {
         try {
-          // One commit carries at most MAX_ADDS_PER_COMMIT key packages so it fits a kind 445 event
-          // (PROTOCOL.md 5); the rest stay pending and go in with the next sync.
+          // One commit carries at most MAX_ADDS_PER_COMMIT key packages, fewer when they do not fit
+          // a kind 445 event (group/addBatches.ts); the rest stay pending and go in with the next sync.
           await this.add(fresh, toAdd.slice(0, MAX_ADDS_PER_COMMIT));
         } catch {
           // Left pending-looking ("pending" state, auto link): retried when the group is free.

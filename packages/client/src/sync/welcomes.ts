@@ -31,6 +31,7 @@ import { rallyError } from "../errors.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
 import type { JoinSent } from "../group/inviteLinks.ts";
+import { joinedKeyUpdateOp } from "../group/keyUpdates.ts";
 import { stateOps } from "../group/mlsStore.ts";
 import { joinedNoticeOps } from "../group/notices.ts";
 import { hexToBytes } from "../hex.ts";
@@ -199,7 +200,8 @@ async function inviteFrom(
 /**
  * Joins the group of `welcome` as an active member: fetches the tree from the welcome's relays
  * when it travels beside the welcome ("retry" while its pieces are not there yet), stores the MLS
- * state and the group record, and marks the key package used. Null for a group we are already in.
+ * state and the group record, schedules its first key update, and marks the key package used.
+ * Null for a group we are already in.
  */
 async function joinWelcome(
   svc: GroupService,
@@ -257,6 +259,9 @@ async function joinWelcome(
     ...stateOps(id, state, "all"),
     svc.putRecord(rec),
     ...joinedNoticeOps({ ...notice, epoch: rec.epoch, at: joinedAt }),
+    // A newcomer commits its own key update soon (group/keyUpdates.ts): it sets the parents above
+    // it, which Adds leave blank, and replaces the key its key package published.
+    joinedKeyUpdateOp(id, rec.members.length, now),
     ...extraOps,
   ]);
   await svc.account.keyPackages.markUsed(welcome.keyPackageEventId);

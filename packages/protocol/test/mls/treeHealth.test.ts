@@ -52,7 +52,7 @@ describe("tree health", () => {
     expect(cost.leaves).toBe(64);
     // Every parent blank: the path is encrypted to every other leaf.
     expect(cost.ownCiphertexts).toBe(63);
-    const rm = await removeMembers(g.state, [g.people[10]?.pubkey as string]);
+    const rm = await removeMembers(g.state, [(g.people[10] as Person).pubkey]);
     close(cost.ownCommitBytes, rm.commit.length);
     const up = await selfUpdate(g.state);
     close(cost.ownCommitBytes, up.commit.length);
@@ -71,7 +71,7 @@ describe("tree health", () => {
     const after = pathCost(admin);
     expect(after.ownCiphertexts).toBeLessThan(cost.ownCiphertexts / 3);
     expect(after.worstCiphertexts).toBeLessThan(cost.worstCiphertexts);
-    const rm2 = await removeMembers(admin, [g.people[20]?.pubkey as string]);
+    const rm2 = await removeMembers(admin, [(g.people[20] as Person).pubkey]);
     close(after.ownCommitBytes, rm2.commit.length);
   });
 
