@@ -4,6 +4,7 @@
  *
  *   npm run bench:mls                                   # all sizes (5,000 takes several minutes)
  *   npm run bench:mls -- --sizes=10,100 --messages=2000 # quicker
+ *   npm run bench:mls -- --sizes=10 --messages=1000 --repeat=5   # decrypts: best of 5 runs
  *
  * For each size: building the group (key packages, one commit adding everyone), joining, adding one
  * more member, an update commit and processing it, removing one member, application messages
@@ -64,6 +65,9 @@ const args = new Map(
 );
 const SIZES = (args.get("sizes") ?? "10,100,1000,5000").split(",").map(Number);
 const MESSAGES = Number(args.get("messages") ?? 2000);
+// Decrypt figures and their floor measured this many times, keeping the best of each: on a machine
+// shared with other work the best run is the one least disturbed.
+const REPEAT = Math.max(1, Number(args.get("repeat") ?? 1));
 
 /** Mean µs per call of `f` over at least `minMs` (and at least `minRuns` calls). */
 async function micros(f: () => unknown, minRuns = 50, minMs = 400): Promise<number> {
@@ -291,11 +295,22 @@ function floorOpNode(kind: "decrypt" | "encrypt"): void {
   else nodeSign(null, floorKeys.msg, nodeKeys.priv);
 }
 
-async function floorPerSec(kind: "decrypt" | "encrypt", count: number, backend: string): Promise<number> {
+/** Processor time of this process (every thread: the main one and libuv's pool), in µs. */
+function cpuMicros(): number {
+  const c = globalThis.process.cpuUsage();
+  return c.user + c.system;
+}
+
+async function floorRun(
+  kind: "decrypt" | "encrypt",
+  count: number,
+  backend: string,
+): Promise<{ perSec: number; cpuUs: number }> {
   const t = performance.now();
+  const c = cpuMicros();
   if (backend === "node") for (let i = 0; i < count; i++) floorOpNode(kind);
   else for (let i = 0; i < count; i++) await floorOp(kind);
-  return count / ((performance.now() - t) / 1000);
+  return { perSec: count / ((performance.now() - t) / 1000), cpuUs: (cpuMicros() - c) / count };
 }
 
 /** The crypto backends compared: what a browser runs, and what the Node client runs. */
@@ -400,16 +415,32 @@ async function atSize(n: number) {
       sent.push(m.message);
     }
     row[`${name}.encryptPerSec`] = count / ((performance.now() - te) / 1000);
-    row[`${name}.encryptFloorPerSec`] = await floorPerSec("encrypt", count, name);
+    row[`${name}.encryptFloorPerSec`] = (await floorRun("encrypt", count, name)).perSec;
     let reader = member;
-    const td = performance.now();
-    for (const m of sent) reader = (await process(reader, m)).state;
-    row[`${name}.decryptPerSec`] = count / ((performance.now() - td) / 1000);
-    row[`${name}.decryptFloorPerSec`] = await floorPerSec("decrypt", count, name);
-    const tb = performance.now();
-    const batch = await processBatch(member, sent);
-    row[`${name}.batchDecryptPerSec`] = count / ((performance.now() - tb) / 1000);
-    if (!batch.results.every((r) => r.ok)) throw new Error("a benchmark message failed to decrypt");
+    const best = (key: string, value: number, better: (a: number, b: number) => boolean) => {
+      const k = `${name}.${key}`;
+      const prev = row[k];
+      if (typeof prev !== "number" || better(value, prev)) row[k] = value;
+    };
+    const higher = (a: number, b: number) => a > b;
+    const lower = (a: number, b: number) => a < b;
+    for (let r = 0; r < REPEAT; r++) {
+      reader = member;
+      const td = performance.now();
+      const cd = cpuMicros();
+      for (const m of sent) reader = (await process(reader, m)).state;
+      best("decryptPerSec", count / ((performance.now() - td) / 1000), higher);
+      best("decryptCpuUs", (cpuMicros() - cd) / count, lower);
+      const floor = await floorRun("decrypt", count, name);
+      best("decryptFloorPerSec", floor.perSec, higher);
+      best("decryptFloorCpuUs", floor.cpuUs, lower);
+      const tb = performance.now();
+      const cb = cpuMicros();
+      const batch = await processBatch(member, sent);
+      best("batchDecryptPerSec", count / ((performance.now() - tb) / 1000), higher);
+      best("batchDecryptCpuUs", (cpuMicros() - cb) / count, lower);
+      if (!batch.results.every((r) => r.ok)) throw new Error("a benchmark message failed to decrypt");
+    }
     seq = reader;
   }
   configureMls();
@@ -492,6 +523,10 @@ for (const n of SIZES) {
     console.log(
       `    decrypt, processBatch                  ${Math.round(b("batchDecryptPerSec")).toLocaleString("en")} msg/s: ${(b("decryptFloorPerSec") / b("batchDecryptPerSec")).toFixed(2)}× floor`,
     );
+    // Processor time per message (all threads) does not depend on what else the machine runs.
+    console.log(
+      `    decrypt, processor time per message    one at a time ${fmt(b("decryptCpuUs"))}, processBatch ${fmt(b("batchDecryptCpuUs"))} (all threads); the bare primitives ${fmt(b("decryptFloorCpuUs"))}`,
+    );
   }
   console.log(
     `  saved state: epoch part ${kb(us("epochPartBytes"))} (${fmt(us("epochEncodeUs"))}), message part ${kb(us("messagePartBytes"))} (${fmt(us("messageEncodeUs"))})\n`,
@@ -500,5 +535,8 @@ for (const n of SIZES) {
 const small = rows[0];
 const fig = (k: string) => Math.round(Number(small?.[k])).toLocaleString("en");
 console.log(
-  `Application decrypts at ${small?.members} members (target ≥ 5,000/s): node backend ${fig("node.batchDecryptPerSec")}/s in batches, ${fig("node.decryptPerSec")}/s one at a time; portable backend ${fig("portable.batchDecryptPerSec")}/s in batches, ${fig("portable.decryptPerSec")}/s one at a time`,
+  `Application decrypts at ${small?.members} members (target ≥ 5,000/s): node backend ${fig("node.batchDecryptPerSec")}/s in batches, ${fig("node.decryptPerSec")}/s one at a time (bare primitives ${fig("node.decryptFloorPerSec")}/s); portable backend ${fig("portable.batchDecryptPerSec")}/s in batches, ${fig("portable.decryptPerSec")}/s one at a time (bare primitives ${fig("portable.decryptFloorPerSec")}/s)`,
+);
+console.log(
+  `Processor time per decrypt at ${small?.members} members, node backend: ${fmt(Number(small?.["node.batchDecryptCpuUs"]))} in batches, ${fmt(Number(small?.["node.decryptCpuUs"]))} one at a time; bare primitives ${fmt(Number(small?.["node.decryptFloorCpuUs"]))}`,
 );
