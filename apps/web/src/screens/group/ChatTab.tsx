@@ -96,7 +96,7 @@ export function ChatTab({ context, onShown }: { context: GroupContext; onShown?:
     if (state.loading || state.done || !oldest) return;
     state.loading = true;
     try {
-      const page = await client.chatHistory(groupId, { limit: PAGE, before: oldest.createdAt });
+      const page = await client.chatHistory(groupId, { limit: PAGE, before: oldest.id });
       if (page.length < PAGE) state.done = true;
       setLines((loaded) => mergeMessages<ChatLine>(loaded ?? [], page));
     } catch (e) {

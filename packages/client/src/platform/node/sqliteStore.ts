@@ -256,27 +256,32 @@ class SqliteStore implements Store {
   async rumors(query: RumorQuery): Promise<StoredRumor[]> {
     this.check();
     checkQuery(query);
-    const w = where(query);
-    if (!w) return [];
-    let sql = `SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors WHERE ${w.sql} ORDER BY created_at DESC, id DESC`;
+    const q = select(query, "r.grp, r.id, r.kind, r.created_at, r.pubkey, r.json, r.refs");
+    if (!q) return [];
+    // Several kinds: ordering by the time index would scan the whole group; the kind index finds
+    // the matches and they are sorted (`+` keeps the planner off the time index).
+    const order =
+      (query.kinds?.length ?? 0) > 1 || query.refs
+        ? "+r.created_at DESC, +r.id DESC"
+        : "r.created_at DESC, r.id DESC";
+    let sql = `${q.sql} ORDER BY ${order}`;
     if (query.limit !== undefined) {
       sql += " LIMIT ?";
-      w.params.push(query.limit);
+      q.params.push(query.limit);
     }
     return this.db
       .prepare<unknown[], RumorRow>(sql)
-      .all(...w.params)
+      .all(...q.params)
       .map(toRumor);
   }
 
   async countRumors(query: RumorQuery): Promise<number> {
     this.check();
     checkQuery(query);
-    const w = where(query);
-    if (!w) return 0;
-    const row = this.db
-      .prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM rumors WHERE ${w.sql}`)
-      .get(...w.params);
+    const q = select(query, query.refs ? "r.id" : "count(*) AS n");
+    if (!q) return 0;
+    const sql = query.refs ? `SELECT count(*) AS n FROM (${q.sql})` : q.sql;
+    const row = this.db.prepare<unknown[], { n: number }>(sql).get(...q.params);
     return row?.n ?? 0;
   }
 
@@ -432,41 +437,49 @@ function toRumor(row: RumorRow): StoredRumor {
   return out;
 }
 
-/** The WHERE clause of a rumor query, or null when it can match nothing (an empty `kinds`). */
-function where(q: RumorQuery): { sql: string; params: unknown[] } | null {
-  const parts = ["grp = ?"];
-  const params: unknown[] = [q.group];
+/**
+ * The SELECT of a rumor query (rumors as `r`), or null when it can match nothing (an empty
+ * `kinds`, `authors` or `refs`). Asked by refs, the rumors are reached from the refs index (the
+ * few acting on a page of messages), never by scanning the group.
+ */
+function select(q: RumorQuery, columns: string): { sql: string; params: unknown[] } | null {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  let from = "rumors r";
+  if (q.refs) {
+    if (q.refs.length === 0) return null;
+    from = "rumor_refs x CROSS JOIN rumors r ON r.grp = x.grp AND r.id = x.id";
+    parts.push(`x.grp = ? AND x.ref IN (${q.refs.map(() => "?").join(",")})`);
+    params.push(q.group, ...q.refs);
+  }
+  parts.push("r.grp = ?");
+  params.push(q.group);
   const inList = (col: string, values: readonly unknown[], not = false) => {
     parts.push(`${col} ${not ? "NOT IN" : "IN"} (${values.map(() => "?").join(",")})`);
     params.push(...values);
   };
   if (q.kinds) {
     if (q.kinds.length === 0) return null;
-    inList("kind", q.kinds);
+    inList("r.kind", q.kinds);
   }
   if (q.authors) {
     if (q.authors.length === 0) return null;
-    inList("pubkey", q.authors);
+    inList("r.pubkey", q.authors);
   }
-  if (q.excludeAuthors && q.excludeAuthors.length > 0) inList("pubkey", q.excludeAuthors, true);
+  if (q.excludeAuthors && q.excludeAuthors.length > 0) inList("r.pubkey", q.excludeAuthors, true);
   if (q.since !== undefined) {
-    parts.push("created_at >= ?");
+    parts.push("r.created_at >= ?");
     params.push(q.since);
   }
   if (q.until !== undefined) {
-    parts.push("created_at <= ?");
+    parts.push("r.created_at <= ?");
     params.push(q.until);
   }
   if (q.before) {
-    parts.push("(created_at < ? OR (created_at = ? AND id < ?))");
+    parts.push("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
     params.push(q.before.created_at, q.before.created_at, q.before.id);
   }
-  if (q.refs) {
-    if (q.refs.length === 0) return null;
-    parts.push(
-      `id IN (SELECT id FROM rumor_refs WHERE grp = ? AND ref IN (${q.refs.map(() => "?").join(",")}))`,
-    );
-    params.push(q.group, ...q.refs);
-  }
-  return { sql: parts.join(" AND "), params };
+  // A rumor acting on several of the refs asked for comes once.
+  const group = q.refs ? " GROUP BY r.id" : "";
+  return { sql: `SELECT ${columns} FROM ${from} WHERE ${parts.join(" AND ")}${group}`, params };
 }
