@@ -90,6 +90,42 @@ describe("processBatch", () => {
     });
   });
 
+  it("bad signatures anywhere in a long run (first, middle, last of the checks handed over together) are refused", async () => {
+    const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
+    const { states } = await groupOf(alice, [bob, carol]);
+    let a = states.get("alice") as GroupState;
+    const ownKey = unwrapState(a).signaturePrivateKey;
+    const wrongKey = generateDeviceKeyPair().signaturePrivateKey;
+    // Positions at both ends of the first groups of checks, one in the middle, and the very last.
+    const forgedAt = new Set([0, 15, 16, 23, 31, 32, 59]);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 60; i++) {
+      const key = forgedAt.has(i) ? wrongKey : ownKey;
+      const m = await encrypt(wrapState({ ...unwrapState(a), signaturePrivateKey: key }), text(`m${i}`));
+      a = wrapState({ ...unwrapState(m.state), signaturePrivateKey: ownKey });
+      sent.push(m.message);
+    }
+    const out = await processBatch(states.get("carol") as GroupState, sent);
+    expect(
+      out.results.map((r) =>
+        r.ok ? untext((r.result as { plaintext: Uint8Array }).plaintext) : r.error.code,
+      ),
+    ).toEqual(sent.map((_, i) => (forgedAt.has(i) ? "decrypt-failed" : `m${i}`)));
+    // The state reads on exactly as after reading the same messages one at a time.
+    let one = states.get("carol") as GroupState;
+    for (const m of sent) {
+      try {
+        one = (await process(one, m)).state;
+      } catch {
+        // refused, as above
+      }
+    }
+    expect(await exporterSecret(out.state)).toEqual(await exporterSecret(one));
+    const next = await encrypt(a, text("after"));
+    const after = await process(out.state, next.message);
+    expect(after.result.kind === "application" && untext(after.result.plaintext)).toBe("after");
+  });
+
   it("long runs are cut into bounded pieces and still read everything in order", async () => {
     const [alice, bob, carol] = [person("alice"), person("bob"), person("carol")];
     const { states } = await groupOf(alice, [bob, carol]);
