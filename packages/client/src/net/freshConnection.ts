@@ -16,9 +16,9 @@ import type { NostrEvent } from "nostr-tools/core";
 import type { PublishResult, RelayPool } from "./relayPool.ts";
 
 /** The wait before a fresh connection is opened, in ms: at least this… */
-export const FRESH_DELAY_MIN_MS = 300;
+export const FRESH_DELAY_MIN_MS = 200;
 /** …and at most this. */
-export const FRESH_DELAY_MAX_MS = 2_000;
+export const FRESH_DELAY_MAX_MS = 1_200;
 
 interface Open {
   pool: RelayPool;

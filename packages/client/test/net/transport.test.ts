@@ -3,7 +3,8 @@
  * the anonymous pool, which never authenticates; what only the person may do (publish a NIP-70
  * protected event, read gift wraps addressed to them) goes over the identity pool, which
  * authenticates (NIP-42) with the person's key, and only when the relay asks; an invite link's pool
- * authenticates as the link's key; a locked account cannot authenticate at all.
+ * authenticates as the link's key; a locked account cannot authenticate at all; welcomes and tree
+ * chunks leave on fresh connections of their own.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,7 +15,8 @@ import WebSocket from "ws";
 import { Transport } from "../../src/net/transport.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { openSqliteStore } from "../../src/platform/node/sqliteStore.ts";
-import { signed, startRelay } from "./helpers.ts";
+import { startWireTap } from "../sync/wireTap.ts";
+import { signed, startRelay, waitFor } from "./helpers.ts";
 
 type Relay = Awaited<ReturnType<typeof startRelay>>;
 let relay: Relay;
@@ -106,6 +108,32 @@ describe("Transport", { timeout: 60_000 }, () => {
     // Both reached the relay.
     const { events } = await t.fetch(t.anonymous, [relay.url], [{ ids: [mine.id, group.id] }]);
     expect(events.map((e) => e.id).sort()).toEqual([mine.id, group.id].sort());
+  });
+
+  it("sends welcomes and tree chunks on a fresh connection after a short wait, never on the group's", async () => {
+    const tap = await startWireTap(relay.url);
+    try {
+      const t = transport(generateSecretKey());
+      const group = signed(445, "a commit", [["h", "tag-of-a-group"]], generateSecretKey());
+      const wrap = signed(1059, "a welcome", [["p", getPublicKey(generateSecretKey())]], generateSecretKey());
+      const chunk = signed(1447, "a tree chunk", [], generateSecretKey());
+      for (const e of [group, wrap, chunk]) await t.outbox.enqueue(e, [tap.url]);
+      const report = await t.outbox.flush({ timeoutMs: 8_000 });
+      expect(report.pending).toBe(0);
+      const connOf = (id: string) =>
+        tap.frames.find((f) => f.msg[0] === "EVENT" && (f.msg[1] as { id?: string }).id === id)?.conn;
+      const [g, w, c] = [connOf(group.id), connOf(wrap.id), connOf(chunk.id)];
+      expect(g).toBeDefined();
+      expect(w).toBeDefined();
+      expect(w).not.toBe(g);
+      expect(c).not.toBe(g);
+      expect(t.fresh.opened).toBeGreaterThanOrEqual(1);
+      // Closed once answered; the group's connection stays.
+      await waitFor(() => tap.ended.has(w ?? 0) && tap.ended.has(c ?? 0), "the fresh connections to close");
+      expect(tap.ended.has(g ?? 0)).toBe(false);
+    } finally {
+      await tap.close();
+    }
   });
 
   it("reads gift wraps addressed to the person only over the identity pool", async () => {

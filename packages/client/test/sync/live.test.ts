@@ -4,8 +4,8 @@
  * made a moment before completes, a message of a new epoch arrives, a sent message shows as sent,
  * and a device started again after `stop` (and after losing its connections) reads new messages.
  * The relay, seen through a tap in front of it, gets one live REQ per group, for the current epoch
- * only; no request names two routing tags; welcomes and tree chunks leave on connections that
- * carry no group traffic.
+ * only; no request names two routing tags; catch-up reads a tag in full once, then only what is
+ * new; welcomes and tree chunks leave on connections that carry no group traffic.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ChangeListener } from "../../src/api.ts";
@@ -191,6 +191,19 @@ describe("live means live", { timeout: 120_000 }, () => {
     for (const f of reqs)
       expect(tagsOf(f.msg.slice(2) as Record<string, unknown>[]).length).toBeLessThanOrEqual(1);
     expect(live.some((r) => retained.has(tagsOf(r.filters)[0] ?? ""))).toBe(false);
+
+    // Catch-up (one-shot REQs, closed at EOSE) reads a tag in full the first time, then from the
+    // newest event seen under it.
+    const tag = await currentTag(ben, group);
+    const closed = new Set(
+      tap.frames.filter((f) => f.msg[0] === "CLOSE").map((f) => `${f.conn} ${f.msg[1]}`),
+    );
+    const oneShots = reqs
+      .filter((f) => closed.has(`${f.conn} ${f.msg[1]}`))
+      .map((f) => f.msg[2] as Record<string, unknown>)
+      .filter((f) => tagsOf([f])[0] === tag);
+    expect(oneShots[0]?.since).toBeUndefined();
+    expect(oneShots.some((f) => typeof f.since === "number")).toBe(true);
   });
 
   it("welcomes and tree chunks leave on connections that carry no group traffic", () => {
