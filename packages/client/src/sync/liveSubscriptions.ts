@@ -8,7 +8,8 @@
  * while one runs make one more pass.
  *
  * What a relay can still link across these subscriptions: docs/THREAT-MODEL.md, "What a live relay
- * links".
+ * links". A relay that caps subscriptions per connection below a device's number of groups closes
+ * the ones past its cap; those groups are then read by the live loop's rounds only.
  *
  * Runs in: Node and browsers.
  */
@@ -89,6 +90,7 @@ export class LiveSubscriptions {
   async stop(): Promise<void> {
     this.active = false;
     await this.running;
+    if (this.active) return; // started again meanwhile: those are the new ones
     for (const s of this.open.values()) s.close();
     this.open.clear();
   }
