@@ -58,7 +58,7 @@ import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 import { fitAdd, TreeTooWide } from "./addBatches.ts";
-import { filedAt, type RumorEnvelope, withFloor } from "./appViews.ts";
+import { filedAt, type RumorEnvelope, storedRumorOf, withFloor } from "./appViews.ts";
 import { changeKindsOf } from "./changeKinds.ts";
 import {
   type GroupRecord,
@@ -222,17 +222,7 @@ export class GroupService {
     const envelope: RumorEnvelope = withFloor({ r: rumor, e: rec.epoch, o: event.id }, key.since);
     const ops: WriteOp[] = [
       ...stateOps(id, out.state, out.persist),
-      {
-        op: "putRumor",
-        rumor: {
-          id: rumor.id,
-          group: id,
-          kind: rumor.kind,
-          created_at: filedAt(envelope),
-          pubkey: rumor.pubkey,
-          json: JSON.stringify(envelope),
-        },
-      },
+      { op: "putRumor", rumor: storedRumorOf(id, envelope) },
       { op: "markSeen", group: id, ids: [event.id], at: this.core.now() },
       Outbox.prepare(event, rec.relays, { label: `group ${id}`, now: this.core.nowMs() }).op,
       this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) }),
