@@ -37,5 +37,12 @@ export {
 } from "./store/conformance.ts";
 export { LATEST_VERSION, MIGRATIONS, type Migration, migrate } from "./store/migrations.ts";
 export { openSqliteEventStore, SqliteEventStore, type SqliteEventStoreOptions } from "./store/sqlite.ts";
-export type { CountOptions, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./store/types.ts";
+export type {
+  CountOptions,
+  EventKey,
+  EventStore,
+  QueryOptions,
+  SaveOutcome,
+  StoredEvent,
+} from "./store/types.ts";
 export { SubscriptionIndex } from "./subscriptionIndex.ts";

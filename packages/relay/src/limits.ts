@@ -33,6 +33,12 @@ export interface RelayLimits {
   maxQueuedBytes: number;
   /** Most events committed in one write transaction. */
   maxBatch: number;
+  /** NIP-77: most records one sync may reconcile; a larger set is refused `blocked:`. */
+  maxSyncRecords: number;
+  /** NIP-77: most syncs open at once per connection (each holds its set in memory). */
+  maxSyncSessions: number;
+  /** NIP-77: a sync with no message for this many seconds is closed (`NEG-ERR` `closed:`). */
+  syncIdleSeconds: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -54,6 +60,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   highWaterBytes: 4 * 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
   maxBatch: 4096,
+  // About 100 bytes per record: 200,000 records hold some 20 MB while a sync is open.
+  maxSyncRecords: 200_000,
+  maxSyncSessions: 4,
+  syncIdleSeconds: 60,
 };
 
 /** Sizes and counts must be positive integers; rates may be `Infinity` (no limit). */

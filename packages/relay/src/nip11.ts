@@ -12,7 +12,7 @@ export interface RelayInfoOptions {
   contact?: string;
 }
 
-export const SUPPORTED_NIPS = [1, 9, 11, 40, 42, 45, 70] as const;
+export const SUPPORTED_NIPS = [1, 9, 11, 40, 42, 45, 70, 77] as const;
 export const SOFTWARE = "rally";
 export const VERSION = "0.1.0";
 

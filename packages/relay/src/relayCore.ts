@@ -7,6 +7,10 @@
  * limit → policies (size, clock, NIP-40, NIP-70, auth) → id hash and signature → ephemeral kinds
  * are forwarded at once; others are queued to the writer and answered `OK` after their batch commits,
  * then forwarded to matching live subscriptions.
+ *
+ * NIP-77 sync (`NEG-OPEN`/`NEG-MSG`/`NEG-CLOSE`) reads the same events a REQ with the same filter
+ * may read — the same filter rewriting and read policies — as (id, created_at) records, and answers
+ * with `negentropyResponder.ts`.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -26,10 +30,13 @@ import {
   reason,
   serializeRelayMessage,
 } from "@rally/protocol/nostr";
+import { nip77 } from "nostr-tools";
 import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Log } from "./log.ts";
+import { answerNegentropy, type NegentropyStorage } from "./negentropyResponder.ts";
+import { isNegMessage, parseNegMessage } from "./negMessages.ts";
 import { checkFilter, type RelayPolicy, rejectEvent, rewriteFilters } from "./policies/types.ts";
 import { TokenBucket } from "./rateLimit.ts";
 import type { EventStore, SaveOutcome, StoredEvent } from "./store/types.ts";
@@ -75,6 +82,16 @@ class Subscription {
     readonly id: string,
   ) {}
 }
+
+/** One open NIP-77 sync: the relay's records for its filter, built once at `NEG-OPEN`. */
+class SyncSession {
+  /** Undefined while the records are being read. */
+  storage: NegentropyStorage | undefined;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Largest Negentropy message the relay sends, before hex (nostr-tools' default frame). */
+const SYNC_FRAME_BYTES = 60_000;
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
@@ -144,6 +161,8 @@ export class Connection {
   readonly authed = new Set<PubkeyHex>();
   readonly challenge = randomBytes(16).toString("hex");
   readonly subs = new Map<string, Subscription>();
+  /** NIP-77 syncs by subscription id ("a separate namespace from REQ subscription IDs"). */
+  readonly syncs = new Map<string, SyncSession>();
   private readonly eventBucket: TokenBucket;
   private readonly reqBucket: TokenBucket;
   private closed = false;
@@ -204,6 +223,10 @@ export class Connection {
 
   /** Handles one client message; `bytes` is its size on the wire. Never throws. */
   handle(text: string, bytes: number): void {
+    if (isNegMessage(text)) {
+      this.handleSync(text, bytes);
+      return;
+    }
     const parsed = parseClientMessage(text, this.core.messageLimits, bytes);
     if (!parsed.ok) {
       const e = parsed.error;
@@ -431,6 +454,151 @@ export class Connection {
     }
   }
 
+  /** NIP-77: "After a NEG-ERR is issued, the subscription is considered to be closed." */
+  private negErr(subId: string, message: string): void {
+    this.closeSync(subId);
+    this.beforeRefusal(message);
+    this.send(JSON.stringify(["NEG-ERR", subId, message]));
+  }
+
+  private handleSync(text: string, bytes: number): void {
+    const parsed = parseNegMessage(text, this.core.messageLimits, bytes);
+    if (!parsed.ok) {
+      const e = parsed.error;
+      if (e.subId !== undefined) this.negErr(e.subId, e.reason);
+      else this.notice(e.reason);
+      return;
+    }
+    const m = parsed.value;
+    switch (m.type) {
+      case "NEG-OPEN":
+        void this.onSyncOpen(m.subId, m.filter, m.message);
+        return;
+      case "NEG-MSG":
+        this.onSyncMessage(m.subId, m.message);
+        return;
+      case "NEG-CLOSE":
+        this.closeSync(m.subId);
+        return;
+    }
+  }
+
+  private async onSyncOpen(subId: string, asked: Filter, message: string): Promise<void> {
+    const core = this.core;
+    const limits = core.options.limits;
+    // "If a NEG-OPEN is issued for a currently open subscription ID, the existing subscription is
+    // first closed."
+    this.closeSync(subId);
+    if (!this.reqBucket.take()) {
+      this.negErr(
+        subId,
+        reason("rate-limited", `slow down: at most ${limits.reqsPerSecond} requests per second`),
+      );
+      return;
+    }
+    if (this.syncs.size >= limits.maxSyncSessions) {
+      this.negErr(
+        subId,
+        reason("blocked", `too many open syncs (limit ${limits.maxSyncSessions}); close one first`),
+      );
+      return;
+    }
+    // Exactly what a REQ with this filter may read: the same rewriting and read policies.
+    const filters = rewriteFilters(core.options.policies, [asked], { authed: this.authed, now: core.now() });
+    const decision = this.decide(filters);
+    if ("reject" in decision) {
+      this.negErr(subId, decision.reject);
+      return;
+    }
+    const session = new SyncSession();
+    this.syncs.set(subId, session);
+    const cap = limits.maxSyncRecords;
+    const records = new Map<string, number>();
+    try {
+      for (let i = 0; i < filters.length; i++) {
+        const f = filters[i]!;
+        if (isEmptyFilter(f) || f.limit === 0) continue;
+        // One more than the cap tells a set that is too large from one that just fits.
+        const limit = Math.min(f.limit ?? cap + 1, cap + 1);
+        const keys = await core.options.store.queryKeys(
+          { ...f, limit },
+          { now: core.now(), hideKinds: decision.hide[i]! },
+        );
+        if (this.syncs.get(subId) !== session) return; // closed or replaced meanwhile
+        for (const k of keys) records.set(k.id, k.created_at);
+        if (records.size > cap) {
+          // NIP-77: "Relays can optionally reject queries that would require them to process too
+          // many records".
+          this.negErr(
+            subId,
+            reason(
+              "blocked",
+              `too many records to sync (limit ${cap}); narrow the filter, e.g. with since/until`,
+            ),
+          );
+          return;
+        }
+      }
+    } catch (error) {
+      core.options.log(
+        `storage error while reading a sync's records: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      if (this.syncs.get(subId) === session)
+        this.negErr(subId, reason("error", "could not read stored events; try again"));
+      return;
+    }
+    const storage = new nip77.NegentropyStorageVector();
+    for (const [id, createdAt] of records) storage.insert(createdAt, id);
+    storage.seal();
+    session.storage = storage;
+    this.answerSync(subId, session, storage, message);
+  }
+
+  private onSyncMessage(subId: string, message: string): void {
+    const session = this.syncs.get(subId);
+    if (!session) {
+      this.negErr(subId, "closed: no open sync with this id; send NEG-OPEN first");
+      return;
+    }
+    if (!session.storage) {
+      this.negErr(subId, reason("invalid", "wait for the relay's answer to NEG-OPEN before sending NEG-MSG"));
+      return;
+    }
+    if (!this.reqBucket.take()) {
+      const limits = this.core.options.limits;
+      this.negErr(
+        subId,
+        reason("rate-limited", `slow down: at most ${limits.reqsPerSecond} requests per second`),
+      );
+      return;
+    }
+    this.answerSync(subId, session, session.storage, message);
+  }
+
+  private answerSync(subId: string, session: SyncSession, storage: NegentropyStorage, message: string): void {
+    const answer = answerNegentropy(storage, message, SYNC_FRAME_BYTES);
+    if (!answer.ok) {
+      this.negErr(subId, reason("invalid", answer.error));
+      return;
+    }
+    this.send(JSON.stringify(["NEG-MSG", subId, answer.value]));
+    // NIP-77: "relays may choose to time-out inactive queries to recover memory resources".
+    clearTimeout(session.idleTimer);
+    const idle = this.core.options.limits.syncIdleSeconds;
+    session.idleTimer = setTimeout(() => {
+      if (this.syncs.get(subId) === session)
+        this.negErr(subId, `closed: no message for ${idle} seconds; open the sync again to go on`);
+    }, idle * 1000);
+    session.idleTimer.unref?.();
+  }
+
+  private closeSync(subId: string): void {
+    const session = this.syncs.get(subId);
+    if (!session) return;
+    clearTimeout(session.idleTimer);
+    this.syncs.delete(subId);
+  }
+
   private onAuth(event: NostrEvent): void {
     const core = this.core;
     const hosts = this.transport.host
@@ -461,6 +629,7 @@ export class Connection {
     this.closed = true;
     for (const sub of this.subs.values()) this.core.index.remove(sub);
     this.subs.clear();
+    for (const id of [...this.syncs.keys()]) this.closeSync(id);
     this.core.connections.delete(this);
   }
 }

@@ -28,6 +28,7 @@ describe("BatchWriter", () => {
         return out;
       },
       query: store.query.bind(store),
+      queryKeys: store.queryKeys.bind(store),
       count: store.count.bind(store),
       purgeExpired: store.purgeExpired.bind(store),
       close: store.close.bind(store),
@@ -63,6 +64,7 @@ describe("BatchWriter", () => {
         return store.saveBatch(events);
       },
       query: store.query.bind(store),
+      queryKeys: store.queryKeys.bind(store),
       count: store.count.bind(store),
       purgeExpired: store.purgeExpired.bind(store),
       close: store.close.bind(store),

@@ -298,6 +298,30 @@ export const eventStoreConformance: ConformanceCase[] = [
     },
   },
   {
+    name: "queryKeys gives the id and created_at of what query returns, in the same order",
+    async run(store) {
+      const wrap = ev(alice, 1059, T0 + 2, [["p", bob.pubkey]]);
+      const tagged = ev(alice, 1, T0 + 1, [
+        ["p", bob.pubkey],
+        ["p", alice.pubkey],
+      ]);
+      const expired = ev(bob, 1, T0, [["expiration", String(T0 + 10)]]);
+      await save(store, wrap, tagged, expired, ev(bob, 7, T0 + 3), ev(bob, 1, T0 + 3));
+      const filters: Filter[] = [{}, { kinds: [1] }, { "#p": [bob.pubkey, alice.pubkey] }, { limit: 2 }];
+      for (const options of [NOW, { now: T0 }, { ...NOW, hideKinds: [1059] }])
+        for (const f of filters) {
+          const rows = await store.query(f, options);
+          const keys = await store.queryKeys(f, options);
+          assert.deepEqual(
+            keys,
+            rows.map((r) => ({ id: r.id, created_at: r.created_at })),
+          );
+        }
+      assert.equal((await store.queryKeys({}, NOW)).length, 4);
+      assert.equal((await store.queryKeys({}, { ...NOW, hideKinds: [1059] })).length, 3);
+    },
+  },
+  {
     name: "counts distinct events matching any filter",
     async run(store) {
       const a = ev(alice, 1, T0, [

@@ -24,7 +24,7 @@ import {
 } from "@rally/protocol/nostr";
 import Database from "better-sqlite3";
 import { migrate } from "./migrations.ts";
-import type { CountOptions, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+import type { CountOptions, EventKey, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
 
 export interface SqliteEventStoreOptions {
   /** `FULL` (default) fsyncs every commit; `NORMAL` survives process crashes but not power loss. */
@@ -44,6 +44,8 @@ interface Built {
 
 const SELECT_COLUMNS =
   "e.seq AS seq, e.id AS id, e.pubkey AS pubkey, e.kind AS kind, e.created_at AS created_at, e.json AS json";
+
+const KEY_COLUMNS = "e.seq AS seq, e.id AS id, e.created_at AS created_at";
 
 const placeholders = (n: number): string => new Array(n).fill("?").join(",");
 
@@ -285,6 +287,33 @@ export class SqliteEventStore implements EventStore {
       if (limit !== undefined && out.length >= limit) break;
       bytes += row.json.length;
       if (options.maxBytes !== undefined && bytes >= options.maxBytes) break;
+    }
+    return out;
+  }
+
+  async queryKeys(filter: Filter, options: QueryOptions): Promise<EventKey[]> {
+    return this.queryKeysSync(filter, options);
+  }
+
+  queryKeysSync(filter: Filter, options: QueryOptions): EventKey[] {
+    const built = buildSelect(filter, options, KEY_COLUMNS);
+    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
+    const params = [...built.params];
+    if (filter.limit !== undefined) {
+      sql += " LIMIT ?";
+      params.push(Math.min(filter.limit * built.fanout, Number.MAX_SAFE_INTEGER));
+    }
+    const out: EventKey[] = [];
+    const seen = built.fanout > 1 ? new Set<number>() : undefined;
+    for (const row of this.statement(sql).iterate(...params) as IterableIterator<
+      EventKey & { seq: number }
+    >) {
+      if (seen) {
+        if (seen.has(row.seq)) continue;
+        seen.add(row.seq);
+      }
+      out.push({ id: row.id, created_at: row.created_at });
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
     }
     return out;
   }

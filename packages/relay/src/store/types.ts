@@ -26,6 +26,12 @@ export interface StoredEvent {
   json: string;
 }
 
+/** What NIP-77 sync compares of an event: its id and `created_at`, without its JSON. */
+export interface EventKey {
+  id: EventId;
+  created_at: number;
+}
+
 export interface QueryOptions {
   /** Unix seconds: events with a NIP-40 expiration at or before this are not returned. */
   now: number;
@@ -55,6 +61,12 @@ export interface EventStore {
   saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]>;
   /** Events matching the filter, newest first (`created_at` descending), at most `filter.limit`. */
   query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]>;
+  /**
+   * Id and `created_at` of the events `query` would return for the filter (same order, `limit`,
+   * hiding and expiry; `maxBytes` does not apply): the set a NIP-77 sync reconciles, read without
+   * loading each event's JSON.
+   */
+  queryKeys(filter: Filter, options: QueryOptions): Promise<EventKey[]>;
   /** How many distinct events match any of the filters (`limit` ignored). */
   count(filters: readonly Filter[], options: CountOptions): Promise<number>;
   /** Deletes events whose NIP-40 expiration is at or before `now`; returns how many. */
