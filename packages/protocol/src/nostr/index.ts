@@ -3,6 +3,7 @@ export * from "./event.ts";
 export * from "./filter.ts";
 export * from "./kinds.ts";
 export * from "./messages.ts";
+export * from "./negentropy.ts";
 export * from "./nip09.ts";
 export * from "./nip40.ts";
 export * from "./nip42.ts";
