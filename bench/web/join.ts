@@ -85,7 +85,7 @@ try {
   );
   if (admin.errors.length > 0) console.log(`admin page errors: ${admin.errors.join("; ")}`);
 } finally {
-  for (const bot of bots) await bot.stop().catch(() => {});
+  for (const bot of bots) await bot.close().catch(() => {});
   await browser.close();
   await serve.stop();
   fs.rmSync(root, { recursive: true, force: true });

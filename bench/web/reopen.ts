@@ -135,7 +135,7 @@ try {
     `\nReopen a group with ${N.toLocaleString("en")} messages after a reload (median of ${RUNS}): ${ms(percentile(reopen, 0.5))}`,
   );
 } finally {
-  for (const bot of bots) await bot.stop().catch(() => {});
+  for (const bot of bots) await bot.close().catch(() => {});
   await browser.close();
   await serve.stop();
   fs.rmSync(home, { recursive: true, force: true });

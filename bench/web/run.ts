@@ -195,7 +195,7 @@ try {
     `\nOpen a group with ${MESSAGES.toLocaleString("en")} messages (after a reload, median of 3): ${ms(median(open))}`,
   );
 } finally {
-  await bot?.stop().catch(() => {});
+  await bot?.close().catch(() => {});
   await browser.close();
   await serve.stop();
   fs.rmSync(home, { recursive: true, force: true });
