@@ -19,6 +19,8 @@ export const keys = {
   groupPrefix: "group/",
   /** Set once every stored reaction and deletion records what it acts on (`StoredRumor.refs`). */
   refsIndexed: "refs-indexed",
+  /** Where catching up with each routing tag starts (sync/tagCursors.ts). */
+  tagCursors: "tag-cursors",
 
   /** A received invite (a welcome not yet accepted). */
   invite: (id: string) => `invite/${id}`,

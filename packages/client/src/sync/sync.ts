@@ -90,6 +90,7 @@ export async function syncGroups(
   const fetched = new Set<string>();
   const report: RoundReport = { received: 0, senderFaults: 0, invites: 0, reachable: false };
   const followUps = new Map<string, BatchResult>();
+  await cursors?.load(svc.core.store);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
     const wanted: { tag: string; rec: GroupRecord }[] = [];
@@ -120,6 +121,10 @@ export async function syncGroups(
     if (!moved) break;
   }
   for (const [id, res] of followUps) await followUp(svc, app, id, res);
+  if (cursors) {
+    const tags = new Set((await svc.records()).filter(isLive).flatMap((r) => r.keys.map((k) => k.tag)));
+    await cursors.save(svc.core.store, tags);
+  }
   return report;
 }
 

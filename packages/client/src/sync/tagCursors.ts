@@ -7,18 +7,21 @@
  * wraps, so the margin is not the wraps' two days but what delays an event between its stamp and a
  * relay: the relays' allowance for clocks ahead (15 minutes on Rally's relay), a sender's clock
  * error (Rally corrects it to within a minute of the relays'), and an outbox that retried a while.
- * An event that reached a relay later than that is still found: the cursors live in memory only,
- * so each tag is read in full at the first catch-up of a process, and again once an hour.
+ * An event that reached a relay later than that is still found: each tag is read in full again
+ * once an hour.
  *
  * A relay may serve anything under a tag (it knows the tag), dated as it likes: a time past the
  * relays' allowance for clocks ahead never moves a cursor, so one relay cannot make this device
  * skip what another relay holds.
  *
- * Kept in memory also because a cursor names its routing tag, and tags must not sit in the store's
- * unsealed key names (store/sealing.ts).
+ * Kept in the store as one kv value (sealed like every value, store/sealing.ts; a cursor names its
+ * routing tag, and tags must not sit in the store's unsealed key names), so a command run in a new
+ * process (the CLI) also asks only for what is new.
  *
- * Runs in: Node and browsers (pure; the time is a parameter).
+ * Runs in: Node and browsers (the time is a parameter; the store is the only I/O).
  */
+import { keys } from "../store/keys.ts";
+import type { Store } from "../store/store.ts";
 
 /** How far before the newest event seen a catch-up starts, in seconds. */
 export const SINCE_MARGIN_SECONDS = 3600;
@@ -27,12 +30,40 @@ export const FULL_READ_EVERY_MS = 3_600_000;
 /** Times further ahead than this (s) do not move a cursor: Rally's relay refuses them. */
 const AHEAD_SECONDS = 15 * 60;
 
+interface CursorsRecord {
+  resetAt: number;
+  newest: Record<string, number>;
+}
+
 export class TagCursors {
   private readonly newest = new Map<string, number>();
   private resetAt: number;
+  private loaded = false;
+  private dirty = false;
 
   constructor(private readonly nowMs: () => number) {
     this.resetAt = nowMs() + FULL_READ_EVERY_MS;
+  }
+
+  /** Takes the cursors a previous process kept (once; a damaged record counts as none). */
+  async load(store: Store): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    const rec = await store.get<CursorsRecord>(keys.tagCursors).catch(() => undefined);
+    if (typeof rec !== "object" || rec === null || typeof rec.resetAt !== "number") return;
+    // A reset time further ahead than one period is not believed (a clock set back meanwhile).
+    this.resetAt = Math.min(rec.resetAt, this.nowMs() + FULL_READ_EVERY_MS);
+    for (const [tag, n] of Object.entries(rec.newest ?? {}))
+      if (typeof n === "number" && !this.newest.has(tag)) this.newest.set(tag, n);
+  }
+
+  /** Keeps the cursors of `tags` (the groups' current and retained ones) when they moved. */
+  async save(store: Store, tags: ReadonlySet<string>): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const newest: Record<string, number> = {};
+    for (const [tag, n] of this.newest) if (tags.has(tag)) newest[tag] = n;
+    await store.batch([{ op: "put", key: keys.tagCursors, value: { resetAt: this.resetAt, newest } }]);
   }
 
   /** The `since` for the next fetch of `tag`, or undefined to read it in full. */
@@ -40,6 +71,7 @@ export class TagCursors {
     if (this.nowMs() >= this.resetAt) {
       this.newest.clear();
       this.resetAt = this.nowMs() + FULL_READ_EVERY_MS;
+      this.dirty = true;
     }
     const n = this.newest.get(tag);
     return n === undefined ? undefined : Math.max(0, n - SINCE_MARGIN_SECONDS);
@@ -50,6 +82,9 @@ export class TagCursors {
     const ceiling = Math.floor(this.nowMs() / 1000) + AHEAD_SECONDS;
     let n = this.newest.get(tag);
     for (const t of createdAt) if (t <= ceiling && (n === undefined || t > n)) n = t;
-    if (n !== undefined) this.newest.set(tag, n);
+    if (n !== undefined && n !== this.newest.get(tag)) {
+      this.newest.set(tag, n);
+      this.dirty = true;
+    }
   }
 }

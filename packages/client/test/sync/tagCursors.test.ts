@@ -3,7 +3,12 @@
  * from the newest event seen less the margin; a time past the relays' allowance for clocks ahead
  * never moves a cursor; every tag is read in full again after an hour.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../src/platform/node/sqliteStore.ts";
+import { keys } from "../../src/store/keys.ts";
 import { FULL_READ_EVERY_MS, SINCE_MARGIN_SECONDS, TagCursors } from "../../src/sync/tagCursors.ts";
 
 const T0 = 1_800_000_000;
@@ -38,5 +43,37 @@ describe("tag cursors", () => {
     expect(c.since("a")).toBe(T0 - SINCE_MARGIN_SECONDS);
     clock.ms += 1;
     expect(c.since("a")).toBeUndefined();
+  });
+});
+
+describe("tag cursors kept in the store", () => {
+  it("a new process starts from where the last one stopped, for the tags still in use", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rally-cursors-"));
+    try {
+      const clock = { ms: T0 * 1000 };
+      const store = openSqliteStore(join(dir, "a.db"));
+      const first = new TagCursors(() => clock.ms);
+      await first.load(store);
+      first.saw("a", [T0 - 10]);
+      first.saw("gone", [T0 - 20]);
+      await first.save(store, new Set(["a"]));
+      const second = new TagCursors(() => clock.ms);
+      await second.load(store);
+      expect(second.since("a")).toBe(T0 - 10 - SINCE_MARGIN_SECONDS);
+      expect(second.since("gone")).toBeUndefined();
+      // The hourly full read is kept across processes too.
+      clock.ms += FULL_READ_EVERY_MS;
+      const third = new TagCursors(() => clock.ms);
+      await third.load(store);
+      expect(third.since("a")).toBeUndefined();
+      // A damaged record counts as none.
+      await store.batch([{ op: "put", key: keys.tagCursors, value: "garbage" }]);
+      const fourth = new TagCursors(() => clock.ms);
+      await fourth.load(store);
+      expect(fourth.since("a")).toBeUndefined();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
