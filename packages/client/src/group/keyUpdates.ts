@@ -47,6 +47,12 @@ export function joinedKeyUpdateOp(group: string, members: number, now: number): 
 }
 
 /**
+ * The epoch each group's tree was last judged in, per device: a round that finds nothing owed and
+ * no new epoch skips reading the MLS state (large in a large group).
+ */
+const judged = new WeakMap<GroupService, Map<string, number>>();
+
+/**
  * Schedules and commits this device's key updates in every active group (after a sync round has
  * brought the groups up to date). Returns the groups it proposed one in.
  */
@@ -54,11 +60,18 @@ export async function processKeyUpdates(svc: GroupService): Promise<string[]> {
   const store = svc.core.store;
   const now = svc.core.now();
   const proposed: string[] = [];
+  let seen = judged.get(svc);
+  if (!seen) {
+    seen = new Map();
+    judged.set(svc, seen);
+  }
   for (const rec of await svc.records()) {
     if (rec.status !== "active") continue;
     const key = keyUpdateKey(rec.id);
     const owed = await store.get<KeyUpdateDue>(key);
     if (rec.pending) continue; // one change at a time; the next round looks again
+    if (owed ? owed.due > now : seen.get(rec.id) === rec.epoch) continue;
+    seen.set(rec.id, rec.epoch);
     let advised: boolean;
     try {
       advised = keyUpdateAdvice(await loadState(store, rec.id)).advised;
@@ -72,7 +85,6 @@ export async function processKeyUpdates(svc: GroupService): Promise<string[]> {
       }
       continue;
     }
-    if (owed.due > now) continue;
     if (owed.why === "tree" && !advised) {
       await store.batch([{ op: "delete", key }]); // someone else's update tidied the tree first
       continue;
