@@ -2,7 +2,8 @@
  * Cold catch-up of a long history through a real relay process: one member sends N chat messages
  * (default 10,000) and delivers them to the relay; a second member's device — in the group since
  * before the first of them, offline since — then runs one `sync()`: fetch, verify, unwrap, MLS
- * decrypt, sender check, store. Prints the catch-up rate and time, then how long the first
+ * decrypt, sender check, store (and more rounds if one does not bring everything: their number
+ * is printed and their time counts). Prints the catch-up rate and time, then how long the first
  * `chatHistory(group, { limit: 50 })` takes afterwards (what a person opening the chat waits for).
  * Every figure is printed, none is checked against a target.
  *
@@ -80,11 +81,21 @@ try {
   );
   console.log(`  published to the relay (outbox): ${Math.round(N / (publishMs / 1000))} messages/s`);
 
+  // One sync should bring it all; a client that takes a history in parts needs more rounds, which
+  // count in the time (each round's share is printed).
   let t = performance.now();
-  const report = await b.sync();
+  const rounds: string[] = [];
+  let stored = 0;
+  while (stored < N) {
+    const report = await b.sync();
+    stored = await b.core.store.countRumors({ group: g.id, kinds: [KIND_CHAT] });
+    rounds.push(`${report.received} in ${s(performance.now() - t)}`);
+    if (report.received === 0 || rounds.length > 50)
+      throw new Error(`the catch-up stopped at ${stored} of ${N} messages (${JSON.stringify(report)})`);
+  }
   const syncMs = performance.now() - t;
-  const stored = await b.core.store.countRumors({ group: g.id, kinds: [KIND_CHAT] });
-  if (stored < N) throw new Error(`one sync stored ${stored} of ${N} messages (${JSON.stringify(report)})`);
+  if (rounds.length > 1)
+    console.log(`catch-up took ${rounds.length} syncs (received, time so far): ${rounds.join("; ")}`);
 
   t = performance.now();
   const page = await b.chatHistory(g.id, { limit: 50 });
@@ -94,7 +105,7 @@ try {
   console.log(`first chatHistory(group, { limit: 50 }) after it: ${Math.round(firstReadMs)} ms`);
   console.log(`whole run: ${s(performance.now() - runStart)}`);
   console.log(
-    `\ncold catch-up of ${N} messages in one sync (fetch, verify, unwrap, decrypt, store): ${s(syncMs)}, ${Math.round(N / (syncMs / 1000))} messages/s`,
+    `\ncold catch-up of ${N} messages in ${rounds.length === 1 ? "one sync" : `${rounds.length} syncs`} (fetch, verify, unwrap, decrypt, store): ${s(syncMs)}, ${Math.round(N / (syncMs / 1000))} messages/s`,
   );
   for (const c of [...senders, b]) await c.close();
 } finally {
