@@ -48,12 +48,13 @@ function worldClock(file: string): { offsetMs: number } {
   };
 }
 
-export async function startWorld(name: string): Promise<World> {
+export async function startWorld(name: string, relayArgs: string[] = []): Promise<World> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `rally-${name}-`));
   const file = path.join(root, "world-clock-offset-ms");
   const clock = worldClock(file);
   const relay = await startRelay({
     env: { NODE_OPTIONS: `--import=${clockPreload}`, RALLY_TEST_WORLD_CLOCK_FILE: file },
+    args: relayArgs,
   });
   return { relay, root, clock, clients: [] };
 }
@@ -69,10 +70,10 @@ export async function stopWorld(w: World | undefined): Promise<void> {
  * The world of one test file: started before its tests and stopped after them. The object is filled
  * in by `beforeAll`, so tests read it as usual (`person(w, "Alice")`).
  */
-export function useWorld(name: string): World {
+export function useWorld(name: string, relayArgs: string[] = []): World {
   const w = {} as World;
   beforeAll(async () => {
-    Object.assign(w, await startWorld(name));
+    Object.assign(w, await startWorld(name, relayArgs));
   }, 120_000);
   afterAll(() => stopWorld(w));
   return w;

@@ -128,9 +128,18 @@ export async function syncGroups(
   return report;
 }
 
+/** Events asked for per request when reading a tag: relays cap what one REQ returns (Rally's at 5,000, strfry's at 500). */
+const TAG_PAGE = 500;
+/** A relay that returned fewer than this gave everything it has (no relay caps a REQ lower). */
+const TAG_PAGE_FLOOR = 100;
+/** At most this many pages per tag and relay in one catch-up (200,000 events). */
+const TAG_PAGES_MAX = 400;
+
 /**
- * One routing tag's stored events, from where its cursor stands. The cursor moves only when every
- * relay answered to the end: one that did not may hold older events the others lack.
+ * One routing tag's stored events, from where its cursor stands, page by page back in time from
+ * each relay (NIP-01 `until`), so a relay that caps what one request returns still gives all of a
+ * long epoch. The cursor moves only when every relay answered to the end: one that did not may
+ * hold older events the others lack.
  */
 export async function fetchTag(
   svc: GroupService,
@@ -140,17 +149,50 @@ export async function fetchTag(
 ): Promise<{ events: NostrEvent[]; reachable: boolean }> {
   const { relays, filters } = tagFilters(new Map([[tag, rec]]));
   const since = cursors?.since(tag);
-  const source =
-    since === undefined ? filters : (relay: string) => filters(relay).map((f) => ({ ...f, since }));
-  const { events, report } = await svc.core.transport.fetch(svc.core.transport.anonymous, relays, source);
-  const mine = events.filter((e) => e.tags[0]?.[1] === tag);
-  if (report.relays.length > 0 && report.relays.every((r) => r.state === "eose")) {
+  const transport = svc.core.transport;
+  const found = new Map<string, NostrEvent>();
+  let reachable = false;
+  let complete = relays.length > 0;
+  await Promise.all(
+    relays.map(async (relay) => {
+      let until: number | undefined;
+      for (let page = 0; page < TAG_PAGES_MAX; page++) {
+        const window = {
+          ...(since === undefined ? {} : { since }),
+          ...(until === undefined ? {} : { until }),
+        };
+        const { events, report } = await transport.fetch(transport.anonymous, [relay], () =>
+          filters(relay).map((f) => ({ ...f, ...window, limit: TAG_PAGE })),
+        );
+        if (report.any) reachable = true;
+        if (!report.relays.every((r) => r.state === "eose")) {
+          complete = false;
+          return;
+        }
+        let fresh = 0;
+        let oldest = Number.POSITIVE_INFINITY;
+        for (const e of events) {
+          if (e.tags[0]?.[1] !== tag) continue;
+          oldest = Math.min(oldest, e.created_at);
+          if (found.has(e.id)) continue;
+          found.set(e.id, e);
+          fresh++;
+        }
+        // The next page ends at the oldest second seen (inclusive: others of that second come
+        // again and are known). Nothing new means the relay has no more (or more than a page in
+        // one second, which no sender makes).
+        if (events.length < TAG_PAGE_FLOOR || fresh === 0 || !Number.isFinite(oldest)) return;
+        until = oldest;
+      }
+    }),
+  );
+  const events = [...found.values()];
+  if (complete)
     cursors?.saw(
       tag,
-      mine.map((e) => e.created_at),
+      events.map((e) => e.created_at),
     );
-  }
-  return { events: mine, reachable: report.any };
+  return { events, reachable };
 }
 
 /** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
