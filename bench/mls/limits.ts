@@ -4,7 +4,8 @@
  * must fit a 256 KiB frame, the tree travels beside it as kind 1447 chunks past 100 members).
  *
  *   npx tsx bench/mls/limits.ts                            # 300, 1,000 and 5,000 members (~10 min)
- *   npx tsx bench/mls/limits.ts --sizes=300,1000 --updaters=8   # (about 4 minutes)
+ *   npx tsx bench/mls/limits.ts --sizes=300,1000                # about a minute
+ *   npx tsx bench/mls/limits.ts --sizes=5000 --only=after --updaters=2   # one build, 2 per commit
  *
  * Why sizes are limited: an Add carries no UpdatePath, so right after people are added every parent
  * node above them is blank (or lists them as unmerged) and the next commit with a path — a removal,
@@ -22,8 +23,9 @@
  *   removal of one member and a key update by the admin — each built on the state right after the
  *   adds and published.
  * - `after`: the admin adds with the group service's `fitAdd`; after each Add commit `--updaters`
- *   of its newcomers (default 4 while the group has at most 1,000 members, 1 past that), evenly spread, join from their welcomes — the ratchet tree fetched from the
- *   relay as kind 1447 chunks and opened — and commit their key update in turn, each published and
+ *   of its newcomers (default 4 while the group has at most 1,000 members, 1 past that), evenly
+ *   spread, join from their welcomes — the ratchet tree fetched from the relay as kind 1447 chunks
+ *   and opened — and commit their key update in turn, each published and
  *   applied by the admin and by the sample's later members. This stands for every newcomer's own
  *   key update after joining (in the product every member does one; a sample is enough to keep
  *   path commits small, and joining 5,000 members one by one would take hours here). Then the same
