@@ -90,12 +90,18 @@ try {
     const report = await b.sync();
     stored = await b.core.store.countRumors({ group: g.id, kinds: [KIND_CHAT] });
     rounds.push(`${report.received} in ${s(performance.now() - t)}`);
-    if (report.received === 0 || rounds.length > 50)
-      throw new Error(`the catch-up stopped at ${stored} of ${N} messages (${JSON.stringify(report)})`);
+    if (report.received === 0 || rounds.length > 50) break;
   }
   const syncMs = performance.now() - t;
   if (rounds.length > 1)
     console.log(`catch-up took ${rounds.length} syncs (received, time so far): ${rounds.join("; ")}`);
+  if (stored < N) {
+    // Printed, not thrown: what was caught up still has a rate, and the loss is the finding.
+    console.log(
+      `\nTHE CATCH-UP STOPPED at ${stored} of ${N} messages (the last sync received nothing): ${stored} in ${s(syncMs)}, ${Math.round(stored / (syncMs / 1000))} messages/s`,
+    );
+    process.exitCode = 1;
+  }
 
   t = performance.now();
   const page = await b.chatHistory(g.id, { limit: 50 });
@@ -105,7 +111,7 @@ try {
   console.log(`first chatHistory(group, { limit: 50 }) after it: ${Math.round(firstReadMs)} ms`);
   console.log(`whole run: ${s(performance.now() - runStart)}`);
   console.log(
-    `\ncold catch-up of ${N} messages in ${rounds.length === 1 ? "one sync" : `${rounds.length} syncs`} (fetch, verify, unwrap, decrypt, store): ${s(syncMs)}, ${Math.round(N / (syncMs / 1000))} messages/s`,
+    `\ncold catch-up of ${stored < N ? `${stored} of ${N}` : N} messages in ${rounds.length === 1 ? "one sync" : `${rounds.length} syncs`} (fetch, verify, unwrap, decrypt, store): ${s(syncMs)}, ${Math.round(Math.min(stored, N) / (syncMs / 1000))} messages/s`,
   );
   for (const c of [...senders, b]) await c.close();
 } finally {
