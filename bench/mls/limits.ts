@@ -375,11 +375,16 @@ async function main(): Promise<void> {
     for (const n of SIZES) {
       const x = b.get(n);
       const y = a.get(n);
-      const big = (m: Map<string, number> | undefined) =>
-        m ? Math.max(m.get("removal") ?? 0, m.get("update") ?? 0) : 0;
-      const fits = (v: number) => (v <= LIMIT ? "fits" : "TOO LARGE");
+      const big = (m: Map<string, number> | undefined) => {
+        if (!m) return "not run".padStart(11);
+        const v = Math.max(m.get("removal") ?? 0, m.get("update") ?? 0);
+        return `${fmt(v).padStart(9)} B (${v <= LIMIT ? "fits" : "TOO LARGE"})`;
+      };
+      const rest = y
+        ? `; largest Add commit ${fmt(y.get("addMax") ?? 0)} B, largest newcomer key update ${fmt(y.get("updMax") ?? 0)} B`
+        : "";
       console.log(
-        `${fmt(n).padStart(6)} members: before ${fmt(big(x)).padStart(9)} B (${fits(big(x))}); after the newcomers' key updates ${fmt(big(y)).padStart(7)} B (${fits(big(y))}); largest Add commit ${fmt(y?.get("addMax") ?? 0)} B, largest newcomer key update ${fmt(y?.get("updMax") ?? 0)} B`,
+        `${fmt(n).padStart(6)} members: before ${big(x)}; after the newcomers' key updates ${big(y)}${rest}`,
       );
     }
     console.log(`total ${secs(t0)} s`);
