@@ -48,6 +48,7 @@ import { RECOVERED_NAME } from "../account/accountService.ts";
 import type {
   ChatEntry,
   ChatMessage,
+  ChatPageOptions,
   EventInput,
   EventView,
   PollView,
@@ -92,12 +93,6 @@ const BOARD_KINDS = [
   KIND_POLL_RESPONSE,
   KIND_PROFILE,
 ];
-
-/** Reading a chat: the newest `limit` before a time or before a message or notice (by id). */
-export interface ChatReadOptions {
-  limit?: number;
-  before?: number | string;
-}
 
 function factsOf(rec: GroupRecord): MembershipFacts {
   return {
@@ -269,7 +264,7 @@ export class AppService {
     );
   }
 
-  async chat(rec: GroupRecord, options: ChatReadOptions = {}): Promise<ChatMessage[]> {
+  async chat(rec: GroupRecord, options: ChatPageOptions = {}): Promise<ChatMessage[]> {
     await this.refsReady();
     const query: ChatPageQuery = options.limit !== undefined ? { limit: options.limit } : {};
     if (typeof options.before === "number") query.until = options.before - 1;
@@ -310,7 +305,7 @@ export class AppService {
    * `limit` before `before` (a time: strictly earlier; or the id of a message or notice: strictly
    * before it in the history's order).
    */
-  async chatHistory(rec: GroupRecord, options: ChatReadOptions = {}): Promise<ChatEntry[]> {
+  async chatHistory(rec: GroupRecord, options: ChatPageOptions = {}): Promise<ChatEntry[]> {
     await this.refsReady();
     const me = this.core.account?.pubkey ?? null;
     const { nameOf } = await this.snapshot(rec);
