@@ -22,6 +22,10 @@ describe("a long epoch through a relay that caps each request", { timeout: 300_0
     for (let i = 0; i < 3; i++) await alice.sendChat(g, `more ${i}`);
     await alice.deliver(8_000);
     await bob.sync();
-    expect((await bob.chat(g, { limit: 3 })).map((m) => m.text).sort()).toEqual(["more 0", "more 1", "more 2"]);
+    expect((await bob.chat(g, { limit: 3 })).map((m) => m.text).sort()).toEqual([
+      "more 0",
+      "more 1",
+      "more 2",
+    ]);
   });
 });
