@@ -177,29 +177,45 @@ export class AppService {
    * Stores written before rumors recorded what they act on get that index once (under the device
    * lock, so nothing written meanwhile is overwritten with an older copy).
    */
-  private refsReady(): Promise<void> {
-    this.indexing ??= this.core
-      .exclusive(async () => {
-        const store = this.core.store;
-        if ((await store.get(keys.refsIndexed)) !== undefined) return;
-        for (const { key } of await store.list(keys.groupPrefix)) {
-          const group = key.slice(keys.groupPrefix.length);
-          const rows = await store.rumors({ group, kinds: [KIND_REACTION, KIND_DELETION] });
-          const ops = rows
-            .filter((r) => r.refs === undefined)
-            .map((r): WriteOp => ({ op: "putRumor", rumor: withRefs(r) }));
-          for (let i = 0; i < ops.length; i += 500) await store.batch(ops.slice(i, i + 500));
-        }
-        await store.batch([{ op: "put", key: keys.refsIndexed, value: 1 }]);
-      })
-      .catch((e: unknown) => {
-        this.indexing = null;
-        throw e;
-      });
-    return this.indexing;
+  private async refsReady(): Promise<void> {
+    // Once indexed, reading never waits for the device lock (a sync round may hold it for long):
+    // the lock is taken only when there is something to index.
+    if (this.indexed) return;
+    const store = this.core.store;
+    if ((await store.get(keys.refsIndexed)) === undefined) {
+      if ((await this.unindexed()).length > 0) {
+        this.indexing ??= this.core
+          .exclusive(async () => {
+            const ops = (await this.unindexed()).map(
+              (r): WriteOp => ({ op: "putRumor", rumor: withRefs(r) }),
+            );
+            for (let i = 0; i < ops.length; i += 500) await store.batch(ops.slice(i, i + 500));
+          })
+          .catch((e: unknown) => {
+            this.indexing = null;
+            throw e;
+          });
+        await this.indexing;
+      }
+      await store.batch([{ op: "put", key: keys.refsIndexed, value: 1 }]);
+    }
+    this.indexed = true;
+  }
+
+  /** Stored reactions and deletions without their refs (written before refs were kept). */
+  private async unindexed(): Promise<StoredRumor[]> {
+    const store = this.core.store;
+    const out: StoredRumor[] = [];
+    for (const { key } of await store.list(keys.groupPrefix)) {
+      const group = key.slice(keys.groupPrefix.length);
+      const rows = await store.rumors({ group, kinds: [KIND_REACTION, KIND_DELETION] });
+      for (const r of rows) if (r.refs === undefined) out.push(r);
+    }
+    return out;
   }
 
   private indexing: Promise<void> | null = null;
+  private indexed = false;
 
   private async sendStates(carriers: Map<string, string>): Promise<Map<string, SendState>> {
     const out = new Map<string, SendState>();

@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ChatEntry } from "../../src/api.ts";
+import { AppService } from "../../src/group/appService.ts";
+import { readChatPage } from "../../src/group/chatPages.ts";
+import { keys } from "../../src/store/keys.ts";
 import { acceptAll, groupWith, npubOf, person, useWorld } from "../world.ts";
 
 const w = useWorld("chat-history-pages");
@@ -71,5 +74,39 @@ describe("chat history by pages", { timeout: 300_000 }, () => {
     await expect(alice.chatHistory(g, { before: "ab".repeat(32) })).rejects.toMatchObject({
       code: "unknown-message",
     });
+  });
+
+  it("a store written before reactions recorded their target gets that index once, and reactions show again", async () => {
+    const alice = await person(w, "Ana");
+    const bob = await person(w, "Ben");
+    const g = await groupWith(alice, [bob], "Garden");
+    const m = await alice.sendChat(g, "water the beans");
+    await alice.deliver(8_000);
+    await bob.sync();
+    await bob.react(g, m.id, "✊");
+    await bob.deliver(8_000);
+    await alice.sync();
+    // As an older Rally stored it: the reaction without refs, and no mark that the index is built.
+    const store = alice.core.store;
+    const old = (await store.rumors({ group: g, kinds: [7] })).map(({ refs: _, ...r }) => r);
+    expect(old.length).toBe(1);
+    await store.batch([
+      ...old.map((r) => ({ op: "putRumor" as const, rumor: r })),
+      { op: "delete", key: keys.refsIndexed },
+    ]);
+    const rec = await alice.groupsSvc.record(g);
+    const facts = {
+      admins: rec.admins,
+      adminsByEpoch: rec.adminsByEpoch,
+      members: rec.members,
+      removedAt: rec.removedAt,
+    };
+    const before = await readChatPage(store, g, facts, { limit: 10 });
+    expect(before.messages.find((x) => x.id === m.id)?.reactions).toEqual([]);
+    // A device opened again (a new reader) indexes them on its first read.
+    const reopened = new AppService(alice.groupsSvc);
+    const shown = (await reopened.chat(rec, { limit: 10 })).find((x) => x.id === m.id);
+    expect(shown?.reactions.map((r) => r.emoji)).toEqual(["✊"]);
+    expect(await store.get(keys.refsIndexed)).toBe(1);
   });
 });
