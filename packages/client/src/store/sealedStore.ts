@@ -74,7 +74,10 @@ export class SealedStore implements Store {
   async outbox(): Promise<OutboxRow[]> {
     const rows = await this.inner.outbox();
     return Promise.all(
-      rows.map(async (r) => ({ ...r, value: await this.sealer.openValue(outboxAd(r.id), r.value) })),
+      rows.map(async (r) => ({
+        ...r,
+        value: await this.sealer.openOutboxValue(r.id, outboxAd(r.id), r.value),
+      })),
     );
   }
 
