@@ -286,16 +286,19 @@ export class AppService {
     if (typeof options.before === "number") query.until = options.before - 1;
     else if (typeof options.before === "string") query.before = await this.messageCursor(rec, options.before);
     if (query.until !== undefined && query.until < 0) return [];
-    return this.messagesOf(rec, await readChatPage(this.core.store, rec.id, factsOf(rec), query));
+    const page = await readChatPage(this.core.store, rec.id, factsOf(rec), query);
+    return this.messagesOf(page, await this.nameOf(rec));
+  }
+
+  /** Who is called what in a group: its name statements only, not the rest of its history. */
+  private async nameOf(rec: GroupRecord): Promise<(pubkey: string) => string> {
+    const rows = await this.core.store.rumors({ group: rec.id, kinds: [KIND_PROFILE] });
+    const names = this.namesFrom(rows, factsOf(rec));
+    return (pk) => names.get(pk) ?? shortNpub(pk);
   }
 
   /** A page's messages as the API shows them, with names and send states. */
-  private async messagesOf(rec: GroupRecord, page: ChatPage): Promise<ChatMessage[]> {
-    const names = this.namesFrom(
-      await this.core.store.rumors({ group: rec.id, kinds: [KIND_PROFILE] }),
-      factsOf(rec),
-    );
-    const nameOf = (pk: string) => names.get(pk) ?? shortNpub(pk);
+  private async messagesOf(page: ChatPage, nameOf: (pubkey: string) => string): Promise<ChatMessage[]> {
     const states = await this.sendStates(this.carriersOf(page.rows.values()));
     const state: GroupAppState = {
       messages: page.messages,
@@ -324,7 +327,8 @@ export class AppService {
   async chatHistory(rec: GroupRecord, options: ChatPageOptions = {}): Promise<ChatEntry[]> {
     await this.refsReady();
     const me = this.core.account?.pubkey ?? null;
-    const { nameOf } = await this.snapshot(rec);
+    // Names only: folding events and polls here would make every page cost them too.
+    const nameOf = await this.nameOf(rec);
     let notices = noticeEntries(await loadNotices(this.core.store, rec.id), me, nameOf);
     const query: ChatPageQuery = options.limit !== undefined ? { limit: options.limit } : {};
     const cursor = typeof options.before === "string" ? options.before : null;
@@ -349,7 +353,7 @@ export class AppService {
         });
     }
     const page = await readChatPage(this.core.store, rec.id, factsOf(rec), query);
-    const messages = await this.messagesOf(rec, page);
+    const messages = await this.messagesOf(page, nameOf);
     // Past a full page, older notices belong to older pages.
     const oldest = messages[0];
     if (!page.complete && oldest) notices = notices.filter((n) => n.createdAt >= oldest.createdAt);
