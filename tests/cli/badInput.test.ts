@@ -47,6 +47,33 @@ describe("plain-words errors", { timeout: 300_000 }, () => {
     expect(list.code).toBe(1);
   });
 
+  it("chat list pages back with --before; an unknown message id is refused in plain words", async () => {
+    for (const text of ["page one", "page two", "page three"]) await alice.ok("chat", "send", GROUP, text);
+    const newest = await alice.ok<{ id: string; type: string; text?: string }[]>(
+      "chat",
+      "list",
+      GROUP,
+      "--limit",
+      "2",
+      "--offline",
+    );
+    expect(newest.map((e) => e.text)).toEqual(["page two", "page three"]);
+    const older = await alice.ok<{ id: string; text?: string }[]>(
+      "chat",
+      "list",
+      GROUP,
+      "--limit",
+      "1",
+      "--before",
+      newest[0]!.id,
+      "--offline",
+    );
+    expect(older.map((e) => e.text)).toEqual(["page one"]);
+    const r = await alice.fails("chat", "list", GROUP, "--before", "not-a-message", "--offline");
+    expect(r.code).toBe(1);
+    expect(r.error).toMatch(/no message "not-a-message"/i);
+  });
+
   it("an ambiguous group name lists the ids to choose from", async () => {
     const a = await alice.ok<{ id: string }>("group", "create", "Twins");
     const b = await alice.ok<{ id: string }>("group", "create", "Twins");
