@@ -156,7 +156,14 @@ export async function fetchTag(
   await Promise.all(
     relays.map(async (relay) => {
       let until: number | undefined;
-      for (let page = 0; page < TAG_PAGES_MAX; page++) {
+      // Counted per relay: another relay that already gave the newest events must not make this
+      // one look finished before its older pages were read.
+      const seenHere = new Set<string>();
+      for (let page = 0; ; page++) {
+        if (page === TAG_PAGES_MAX) {
+          complete = false;
+          return;
+        }
         const window = {
           ...(since === undefined ? {} : { since }),
           ...(until === undefined ? {} : { until }),
@@ -174,14 +181,16 @@ export async function fetchTag(
         for (const e of events) {
           if (e.tags[0]?.[1] !== tag) continue;
           oldest = Math.min(oldest, e.created_at);
-          if (found.has(e.id)) continue;
-          found.set(e.id, e);
+          if (!found.has(e.id)) found.set(e.id, e);
+          if (seenHere.has(e.id)) continue;
+          seenHere.add(e.id);
           fresh++;
         }
         // The next page ends at the oldest second seen (inclusive: others of that second come
-        // again and are known). Nothing new means the relay has no more (or more than a page in
-        // one second, which no sender makes).
+        // again and are known). It must move back in time: a relay answering the same second again
+        // and again (more than a page of it, which no sender makes, or made up) is not followed.
         if (events.length < TAG_PAGE_FLOOR || fresh === 0 || !Number.isFinite(oldest)) return;
+        if (until !== undefined && oldest >= until) return;
         until = oldest;
       }
     }),

@@ -240,6 +240,8 @@ export class Syncer {
     this.offChange = undefined;
     await this.subscriptions.stop();
     await this.syncing?.catch(() => undefined);
+    // Started again while this stop waited: the outbox keeps sending for the new live loop.
+    if (this.live) return;
     await this.core.transport.outbox.stop();
   }
 
