@@ -60,8 +60,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   highWaterBytes: 4 * 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
   maxBatch: 4096,
-  // About 100 bytes per record: 200,000 records hold some 20 MB while a sync is open.
-  maxSyncRecords: 200_000,
+  // A set is held while its sync is open (about 190 bytes a record retained, 310 at the peak of
+  // building it), and each message may fingerprint all of it (over 100 ms at 200,000 records):
+  // 50,000 keeps both a quarter of that. A bigger catch-up narrows its filter (since/until).
+  maxSyncRecords: 50_000,
   maxSyncSessions: 4,
   syncIdleSeconds: 60,
 };

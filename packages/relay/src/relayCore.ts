@@ -472,7 +472,13 @@ export class Connection {
     const m = parsed.value;
     switch (m.type) {
       case "NEG-OPEN":
-        void this.onSyncOpen(m.subId, m.filter, m.message);
+        // Whatever fails after the store read (a record it cannot take, a closed socket) is logged,
+        // never left as an unhandled rejection that would end the process.
+        this.onSyncOpen(m.subId, m.filter, m.message).catch((error: unknown) =>
+          this.core.options.log(
+            `sync failed to open: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
         return;
       case "NEG-MSG":
         this.onSyncMessage(m.subId, m.message);
