@@ -67,16 +67,19 @@ export async function processKeyUpdates(svc: GroupService): Promise<string[]> {
   }
   for (const rec of await svc.records()) {
     if (rec.status !== "active") continue;
+    if (rec.pending) continue; // one change at a time; the next round looks again
     const key = keyUpdateKey(rec.id);
     const owed = await store.get<KeyUpdateDue>(key);
-    if (rec.pending) continue; // one change at a time; the next round looks again
     if (owed ? owed.due > now : seen.get(rec.id) === rec.epoch) continue;
     seen.set(rec.id, rec.epoch);
-    let advised: boolean;
-    try {
-      advised = keyUpdateAdvice(await loadState(store, rec.id)).advised;
-    } catch {
-      continue; // no usable state (e.g. mid-removal): nothing to update
+    // A newcomer's update is owed whatever the tree looks like: no need to read the state for it.
+    let advised = true;
+    if (owed?.why !== "joined") {
+      try {
+        advised = keyUpdateAdvice(await loadState(store, rec.id)).advised;
+      } catch {
+        continue; // no usable state (e.g. mid-removal): nothing to update
+      }
     }
     if (!owed) {
       if (advised) {
