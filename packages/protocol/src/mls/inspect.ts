@@ -44,7 +44,22 @@ const views = new WeakMap<ClientState, GroupView>();
 export function groupView(client: ClientState): GroupView {
   let view = views.get(client);
   if (view === undefined) {
-    view = { admins: effectiveAdmins(client), leafPubkey: (leaf) => leafPubkey(client.ratchetTree, leaf) };
+    const tree = client.ratchetTree;
+    let counts: Map<PubkeyHex, number> | undefined;
+    view = {
+      admins: effectiveAdmins(client),
+      leafPubkey: (leaf) => leafPubkey(tree, leaf),
+      devices: (pubkey) => {
+        if (counts === undefined) {
+          counts = new Map();
+          for (let leaf = 0; leaf * 2 < tree.length; leaf++) {
+            const pk = leafPubkey(tree, leaf);
+            if (pk !== undefined) counts.set(pk, (counts.get(pk) ?? 0) + 1);
+          }
+        }
+        return counts.get(pubkey) ?? 0;
+      },
+    };
     views.set(client, view);
   }
   return view;

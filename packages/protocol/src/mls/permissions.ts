@@ -55,8 +55,13 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 const OK: Verdict = { ok: true };
 
 /** Who is who in the group before the commit applies. */
+/** Devices one person may hold in a group when not an admin adding them (see checkCommit). */
+export const MAX_DEVICES_PER_PERSON = 16;
+
 export interface GroupView {
   leafPubkey(leafIndex: number): PubkeyHex | undefined;
+  /** How many devices (leaves) this person has in the group; absent: not counted. */
+  devices?(pubkey: PubkeyHex): number;
   /** Effective admins: listed in the group data and present in the tree. */
   admins: readonly PubkeyHex[];
 }
@@ -208,6 +213,7 @@ export function checkCommit(
   const committer = group.leafPubkey(committerLeaf);
   if (committer === undefined) return { ok: false, reason: "The committer is not a member of the group." };
   const committerIsAdmin = group.admins.includes(committer);
+  let ownAdds = 0;
   for (const p of proposals) {
     const proposalVerdict = checkProposal(group, p);
     if (!proposalVerdict.ok) return proposalVerdict;
@@ -232,6 +238,7 @@ export function checkCommit(
             "Someone who is not an admin may commit only key updates, others' requests to leave, and their own devices.",
         };
       }
+      if (p.type === "add") ownAdds++;
     } else if (!selfRemoval) {
       // A plain member's commit: its own path plus other members' requests to leave, nothing else.
       return {
@@ -239,6 +246,14 @@ export function checkCommit(
         reason: "Someone who is not an admin may commit only key updates and others' requests to leave.",
       };
     }
+  }
+  // Adds carry no path, so each leaf a member adds for themselves widens every later removal: a
+  // member adding devices without end could make the group's removals too large for any relay.
+  if (ownAdds > 0 && (group.devices?.(committer) ?? 0) + ownAdds > MAX_DEVICES_PER_PERSON) {
+    return {
+      ok: false,
+      reason: `A person may have at most ${MAX_DEVICES_PER_PERSON} devices in a group.`,
+    };
   }
   return OK;
 }

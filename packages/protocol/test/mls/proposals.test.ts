@@ -36,7 +36,13 @@ import {
 } from "../../src/mls/index.ts";
 import { decodeKeyPackage } from "../../src/mls/keyPackage.ts";
 import { decodeMlsMessage } from "../../src/mls/mlsCodec.ts";
-import { checkCommit, checkProposal, type GroupView, type ProposalView } from "../../src/mls/permissions.ts";
+import {
+  checkCommit,
+  checkProposal,
+  type GroupView,
+  MAX_DEVICES_PER_PERSON,
+  type ProposalView,
+} from "../../src/mls/permissions.ts";
 import { unwrapState, wrapState } from "../../src/mls/state.ts";
 import type { PubkeyHex } from "../../src/nostr/event.ts";
 import { failureCode, forgeProposal, groupOf, person } from "./helpers.ts";
@@ -279,5 +285,32 @@ describe("F1/F2: the admin set is the listed admins who are still members", () =
     expect(checkCommit(group, 0, [adminRemove, leaveB]).ok).toBe(true);
     expect(checkCommit(group, 0, [bUpdate]).ok).toBe(false);
     expect(checkCommit(group, undefined, []).ok).toBe(false);
+  });
+
+  it("a member adding devices of their own stops at the cap: removals must stay small enough for relays", () => {
+    const [A, B] = ["a", "b"].map((x) => x.repeat(64) as PubkeyHex) as [PubkeyHex, PubkeyHex];
+    const leaves: PubkeyHex[] = [A, ...Array.from({ length: MAX_DEVICES_PER_PERSON - 2 }, () => B)];
+    const group: GroupView = {
+      admins: [A],
+      leafPubkey: (i) => leaves[i],
+      devices: (pk) => leaves.filter((x) => x === pk).length,
+    };
+    const addOwn = (n: number): ProposalView[] =>
+      Array.from({ length: n }, () => ({ type: "add" as const, senderLeaf: 1, addedPubkey: B }));
+    // B holds 14 devices: two more reach the cap, a third is refused (and so is one commit of 300).
+    expect(checkCommit(group, 1, addOwn(2)).ok).toBe(true);
+    expect(checkCommit(group, 1, addOwn(3))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/at most 16 devices/),
+    });
+    expect(checkCommit(group, 1, addOwn(300)).ok).toBe(false);
+    // An admin adding people is not counted against a person's own devices.
+    expect(
+      checkCommit(
+        group,
+        0,
+        addOwn(3).map((p) => ({ ...p, senderLeaf: 0 })),
+      ).ok,
+    ).toBe(true);
   });
 });
