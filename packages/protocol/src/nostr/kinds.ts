@@ -79,6 +79,8 @@ export const KIND_SEALED = 1925;
 export const KIND_DEVICE_BINDING = 24443;
 /** Rally: a host's confirmation of who has a place at an event, in line order (app/places.ts). */
 export const KIND_PLACES = 1926;
+/** Rally: a group's answer to someone who answered its public event from the web (only inside a gift wrap). */
+export const KIND_PUBLIC_REPLY = 1930;
 
 /**
  * The `d` tag value that identifies an addressable event; an event without one is addressed by ""

@@ -101,6 +101,22 @@ export {
 export * from "./kinds.ts";
 export { PADDING_BUCKETS, PADDING_STEP, paddedSize } from "./padding.ts";
 export {
+  checkPublicAnswerInput,
+  checkPublicEventAddress,
+  MAX_ANSWER_CONTACT,
+  MAX_ANSWER_GUESTS,
+  MAX_ANSWER_NAME,
+  MAX_ANSWER_NOTE,
+  openPublicAnswer,
+  openPublicReply,
+  type PublicAnswer,
+  type PublicAnswerInput,
+  type PublicAnswerStatus,
+  type PublicReply,
+  wrapPublicAnswer,
+  wrapPublicReply,
+} from "./publicAnswer.ts";
+export {
   MAX_RATCHET_TREE_CHUNKS,
   MAX_RATCHET_TREE_PADDED,
   openRatchetTree,
