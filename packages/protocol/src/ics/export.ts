@@ -39,6 +39,11 @@ export interface IcsOptions {
   now?: number;
   /** Display name of a pubkey, for ORGANIZER's CN. */
   nameOf?: (pubkey: string) => string | undefined;
+  /**
+   * A reminder (VALARM, DISPLAY) in every event: an hour before a timed one; for an all-day one the
+   * day before at 09:00 (`-PT15H` from the day's midnight). For public feeds people subscribe to.
+   */
+  alarms?: boolean;
 }
 
 const utcBasic = (unix: number) => `${formatLocalBasic(zonedParts(unix, "UTC"))}Z`;
@@ -51,6 +56,17 @@ export function eventUid(owner: string, d: string): string {
 
 function addDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + 86400000).toISOString().slice(0, 10);
+}
+
+/** RFC 5545 §3.6.6: a DISPLAY alarm, relative to the start. */
+function alarmLines(e: IcsEventSource): string[] {
+  return [
+    contentLine("BEGIN", "VALARM"),
+    contentLine("ACTION", "DISPLAY"),
+    contentLine("DESCRIPTION", escapeText(e.title)),
+    contentLine("TRIGGER", e.time.allDay ? "-PT15H" : "-PT1H"),
+    contentLine("END", "VALARM"),
+  ];
 }
 
 function veventLines(e: IcsEventSource, options: IcsOptions): string[] {
@@ -91,6 +107,7 @@ function veventLines(e: IcsEventSource, options: IcsOptions): string[] {
   lines.push(contentLine("ORGANIZER", `nostr:${npubEncode(e.owner)}`, cn ? { CN: cn } : {}));
   lines.push(contentLine("STATUS", e.cancelled ? "CANCELLED" : "CONFIRMED"));
   lines.push(contentLine("TRANSP", "OPAQUE"));
+  if (options.alarms) lines.push(...alarmLines(e));
   lines.push(contentLine("END", "VEVENT"));
   return lines;
 }
