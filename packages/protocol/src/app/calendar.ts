@@ -18,6 +18,7 @@ import {
   HOST_ROLE,
   KIND_DATE_EVENT,
   KIND_TIME_EVENT,
+  TAG_APPROVAL,
   TAG_CAPACITY,
   TAG_OWNER,
   TAG_RSVP_VISIBILITY,
@@ -69,6 +70,8 @@ export interface CalendarEventFields {
   cancelled: boolean;
   /** RSVPs travel sealed to the hosts (see seal.ts). */
   hostsOnlyRsvps: boolean;
+  /** Hosts approve answers from the web; the public page then hides the place (`rally_approval`). */
+  approval?: boolean;
 }
 
 export interface ParsedCalendarEvent extends CalendarEventFields {
@@ -191,6 +194,7 @@ export function buildCalendarEvent(
   if (capacity !== null) tags.push([TAG_CAPACITY, String(capacity)]);
   if (input.cancelled) tags.push([TAG_STATUS, "cancelled"]);
   if (input.hostsOnlyRsvps) tags.push([TAG_RSVP_VISIBILITY, "hosts"]);
+  if (input.approval) tags.push([TAG_APPROVAL, "required"]);
   if (owner !== input.pubkey) tags.push([TAG_OWNER, owner]);
   return makeRumor({
     pubkey: input.pubkey,
@@ -300,6 +304,7 @@ export function parseCalendarEvent(rumor: Rumor): Parsed<ParsedCalendarEvent> {
     capacity,
     cancelled: status === "cancelled",
     hostsOnlyRsvps: visibility === "hosts",
+    ...(tagValue(rumor, TAG_APPROVAL) === "required" ? { approval: true } : {}),
   });
 }
 

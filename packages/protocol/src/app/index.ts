@@ -11,6 +11,7 @@ export * from "./kinds.ts";
 export * from "./names.ts";
 export * from "./places.ts";
 export * from "./poll.ts";
+export * from "./publicFace.ts";
 export { type ReduceOptions, reduceGroup } from "./reducer.ts";
 export * from "./rsvp.ts";
 export * from "./rumor.ts";

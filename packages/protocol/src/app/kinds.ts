@@ -54,6 +54,8 @@ export const TAG_STATUS = "rally_status";
 export const TAG_RSVP_VISIBILITY = "rally_rsvp_visibility";
 /** `["rally_owner", "<pubkey>"]` on 31922/31923: an admin's edit of an event that another member owns. */
 export const TAG_OWNER = "rally_owner";
+/** `["rally_approval", "required"]` on 31922/31923: hosts approve answers from the web (app/publicFace.ts). */
+export const TAG_APPROVAL = "rally_approval";
 /** `["rally_guests", "<integer>"]` on 31925: people coming along with the one who answers. */
 export const TAG_GUESTS = "rally_guests";
 /** `["rally_seq", "<n>"]` on 1926: the confirmation's number; the highest is in force. */

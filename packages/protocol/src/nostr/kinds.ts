@@ -51,6 +51,8 @@ export const KIND_CLIENT_AUTH = 22242;
 export const KIND_DATE_EVENT = 31922;
 /** NIP-52 time-based calendar event. */
 export const KIND_TIME_EVENT = 31923;
+/** NIP-52 calendar: a list of calendar events (a group's public calendar, app/publicFace.ts). */
+export const KIND_CALENDAR = 31924;
 /** NIP-52 calendar event RSVP. */
 export const KIND_RSVP = 31925;
 
@@ -79,6 +81,12 @@ export const KIND_SEALED = 1925;
 export const KIND_DEVICE_BINDING = 24443;
 /** Rally: a host's confirmation of who has a place at an event, in line order (app/places.ts). */
 export const KIND_PLACES = 1926;
+/** Rally: a group's public key and profile, sealed to its admins (inner, only inside a seal; app/publicFace.ts). */
+export const KIND_PUBLIC_FACE = 1927;
+/** Rally: an admin's record that a group event is published under the group's public key (inner). */
+export const KIND_PUBLICATION = 1928;
+/** Rally: an admin's or host's decision on an answer from the web, sealed to admins and hosts (inner). */
+export const KIND_ANSWER_DECISION = 1929;
 /** Rally: a group's answer to someone who answered its public event from the web (only inside a gift wrap). */
 export const KIND_PUBLIC_REPLY = 1930;
 

@@ -10,12 +10,15 @@
 import { getEventHash } from "nostr-tools/pure";
 import type { PubkeyHex } from "../nostr/event.ts";
 import {
+  KIND_ANSWER_DECISION,
   KIND_CHAT,
   KIND_DATE_EVENT,
   KIND_DELETION,
   KIND_PLACES,
   KIND_POLL,
   KIND_POLL_RESPONSE,
+  KIND_PUBLIC_FACE,
+  KIND_PUBLICATION,
   KIND_REACTION,
   KIND_RSVP,
   KIND_SEALED,
@@ -32,7 +35,8 @@ export type InnerRumor = Rumor;
 
 /**
  * Kinds a group carries: chat, reactions, deletions, NIP-52 events and RSVPs, NIP-88 polls,
- * sealed-for-hosts, hosts' confirmations of places.
+ * sealed-for-hosts, hosts' confirmations of places, and the public face's records (1927 and 1929
+ * normally travel inside a seal, 1928 in the open; app/publicFace.ts).
  */
 export const INNER_KINDS: ReadonlySet<number> = new Set([
   KIND_CHAT,
@@ -45,6 +49,9 @@ export const INNER_KINDS: ReadonlySet<number> = new Set([
   KIND_POLL_RESPONSE,
   KIND_SEALED,
   KIND_PLACES,
+  KIND_PUBLIC_FACE,
+  KIND_PUBLICATION,
+  KIND_ANSWER_DECISION,
 ]);
 
 /** Largest encoded inner message: 64 KiB (a long chat message with tags is a few KiB). */

@@ -36,7 +36,7 @@ function rumorObject(over: Record<string, unknown> = {}, rehash = true): Record<
 describe("inner messages", () => {
   it("allows the group kinds and nothing else", () => {
     expect([...INNER_KINDS].sort((a, b) => a - b)).toEqual([
-      5, 7, 9, 1018, 1068, 1925, 1926, 31922, 31923, 31925,
+      5, 7, 9, 1018, 1068, 1925, 1926, 1927, 1928, 1929, 31922, 31923, 31925,
     ]);
     for (const kind of INNER_KINDS) {
       expect(
