@@ -175,6 +175,19 @@ function effectiveAdmins(rec: GroupRecord): Set<string> {
 }
 
 /**
+ * A request marked added whose person is not in the group, was never removed and is in no change
+ * waiting to land: the commit that carried them lost a race and its re-proposal left them out.
+ */
+function lostAdd(r: JoinRequestRecord, rec: GroupRecord): boolean {
+  return (
+    r.state === "added" &&
+    rec.pending === null &&
+    !rec.members.includes(r.joiner) &&
+    rec.removedAt[r.joiner] === undefined
+  );
+}
+
+/**
  * After a commit: when someone who was an admin (and a member) before it no longer is — removed,
  * left or demoted — every link of the group they may know is revoked on this device, since they
  * hold its key and could read the requests it brings and answer them. Every remaining admin device
@@ -466,9 +479,16 @@ export class InviteLinks {
           ]);
         }
       }
+      const fresh = await this.svc.record(rec.id);
       // Requests let in automatically but not added yet (the group was busy with another change).
       for (const row of await this.core.store.list<JoinRequestRecord>(keys.joinRequestPrefix(rec.id))) {
         const r = row.value;
+        if (lostAdd(r, fresh)) {
+          // Marked added when its commit was proposed, and that commit lost a race (its re-proposal
+          // may take fewer people, addBatches.ts): nobody is adding this person now, so try again.
+          toAdd.push(r);
+          continue;
+        }
         if (r.state === "pending" && r.auto && !toAdd.some((t) => t.id === r.id)) {
           // Its link revoked since (an admin left): it waits for an admin's approval instead.
           const link = await this.core.store.get<LinkRecord>(keys.inviteLink(rec.id, r.link));
@@ -481,7 +501,6 @@ export class InviteLinks {
           toAdd.push(r);
         }
       }
-      const fresh = await this.svc.record(rec.id);
       if (toAdd.length > 0 && !fresh.pending) {
         try {
           // One commit carries at most MAX_ADDS_PER_COMMIT key packages, fewer when they do not fit
