@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, onboard, person } from "./helpers/browser.ts";
+import { chooseTimeZone, launchChromium, onboard, person } from "./helpers/browser.ts";
 import { rally } from "./helpers/cli.ts";
 import { repoRoot, type ServeHandle, startServe } from "./helpers/serve.ts";
 
@@ -142,13 +142,14 @@ describe("Rally in the browser, served by rally serve", () => {
     await a.getByLabel("Title").fill("General assembly");
     await a.getByLabel("Starts").fill("2030-05-01T18:00");
     await a.getByLabel("Ends").fill("2030-05-01T20:00");
-    await a.getByLabel("Time zone").selectOption("Europe/Berlin");
+    await chooseTimeZone(a, "Europe/Berlin", "berl");
     await a.getByLabel("Where").fill("Community room, building 5");
     await a.getByLabel("Places (optional)").fill("30");
     await a.getByRole("button", { name: "Create event" }).click();
     await a.getByRole("heading", { name: "General assembly" }).waitFor({ timeout: STEP });
-    await a.getByText("Wed, 1 May 2030, 18:00 – 20:00 (Europe/Berlin)").waitFor();
-    await a.getByText("Wed, 1 May 2030, 17:00 – 19:00 your time").waitFor();
+    // Alice reads it on her own clock (London), with Berlin's beside it.
+    await a.getByText("Wed, 1 May 2030, 17:00 – 19:00").waitFor();
+    await a.getByText("18:00 – 20:00 in Europe/Berlin").waitFor();
 
     const b = bob.page;
     await openTab(b, "Events");
@@ -163,7 +164,7 @@ describe("Rally in the browser, served by rally serve", () => {
 
     const answers = a.getByRole("region", { name: "Answers" });
     await answers.getByText("Bob").waitFor({ timeout: STEP });
-    await a.getByText("2 of 30 places taken, 28 left").waitFor();
+    await a.getByText("28 of 30 places left").waitFor();
 
     const download = a.waitForEvent("download");
     await a.getByRole("button", { name: "Add to calendar" }).click();
@@ -316,6 +317,7 @@ describe("Rally in the browser, served by rally serve", () => {
     ].join("\r\n");
     await openTab(a, "Events");
     await a.getByRole("button", { name: "List" }).click();
+    await a.getByText("More", { exact: true }).click();
     await a.getByLabel("Import from a calendar file (.ics)").setInputFiles({
       name: "picnic.ics",
       mimeType: "text/calendar",

@@ -109,24 +109,45 @@ describe("calendar helpers", () => {
     expect(eventDayKey({ start: "garbage", allDay: false }, "UTC")).toBeNull();
   });
 
-  it("describes an event in its zone and in the viewer's", () => {
+  it("describes an event on the reader's clock, with its own zone beside where it differs", () => {
     const event = {
       start: "2026-05-02T16:00:00Z",
       end: "2026-05-02T18:00:00Z",
       tz: "Europe/Berlin",
       allDay: false,
     };
-    const there = describeEventTime(event, "Europe/Berlin", "en-GB");
-    expect(there.main).toBe("Sat, 2 May 2026, 18:00 – 20:00");
-    expect(there.local).toBeNull();
-    const away = describeEventTime(event, "Europe/London", "en-GB");
-    expect(away.main).toBe("Sat, 2 May 2026, 18:00 – 20:00 (Europe/Berlin)");
-    expect(away.local).toBe("Sat, 2 May 2026, 17:00 – 19:00 your time");
-    const allDay = describeEventTime(
-      { start: "2026-05-02", end: null, tz: null, allDay: true },
-      "UTC",
+    const now = new Date("2026-01-10T12:00:00Z");
+    const there = describeEventTime(event, "Europe/Berlin", "en-GB", now);
+    expect(there.main).toBe("Sat 2 May, 18:00 – 20:00");
+    expect(there.there).toBeNull();
+    expect(there.full).toBe(there.main);
+    // Paris keeps Berlin's clock: nothing to add.
+    expect(describeEventTime(event, "Europe/Paris", "en-GB", now).there).toBeNull();
+    const away = describeEventTime(event, "Europe/London", "en-GB", now);
+    expect(away.main).toBe("Sat 2 May, 17:00 – 19:00");
+    expect(away.there).toBe("18:00 – 20:00 in Europe/Berlin");
+    expect(away.full).toBe("Sat 2 May, 17:00 – 19:00 (18:00 – 20:00 in Europe/Berlin)");
+    // Another day on the event's clock is said with its date; another year shows the year.
+    const tokyo = describeEventTime(
+      { start: "2026-06-09T18:00:00Z", end: null, tz: "Asia/Tokyo", allDay: false },
+      "America/New_York",
       "en-GB",
+      new Date("2025-12-01T00:00:00Z"),
     );
-    expect(allDay.main).toBe("Sat, 2 May 2026 (all day)");
+    expect(tokyo.full).toBe("Tue, 9 Jun 2026, 14:00 (Wed, 10 Jun 2026, 03:00 in Asia/Tokyo)");
+    // No zone with the event: the reader's clock alone.
+    expect(describeEventTime({ ...event, tz: null }, "America/New_York", "en-GB", now).full).toBe(
+      "Sat 2 May, 12:00 – 14:00",
+    );
+  });
+
+  it("shows all-day events as dates, the same in every zone", () => {
+    const now = new Date("2026-01-10T12:00:00Z");
+    const one = { start: "2026-05-02", end: null, tz: "Asia/Tokyo", allDay: true };
+    expect(describeEventTime(one, "UTC", "en-GB", now).full).toBe("Sat 2 May (all day)");
+    expect(describeEventTime(one, "Pacific/Honolulu", "en-GB", now).full).toBe("Sat 2 May (all day)");
+    expect(
+      describeEventTime({ ...one, end: "2026-05-04" }, "UTC", "en-GB", new Date("2027-02-01T00:00:00Z")).full,
+    ).toBe("Sat, 2 May 2026 – Mon, 4 May 2026 (all day)");
   });
 });

@@ -84,3 +84,20 @@ export async function onboard(page: Page, name: string): Promise<string[]> {
   await page.getByRole("button", { name: "Start using Rally" }).click();
   return words;
 }
+
+/**
+ * Chooses the event form's time zone as a person does with the keyboard: types part of its name
+ * into the "Time zone" field, moves down the matches to the one with this IANA name, and presses
+ * Enter.
+ */
+export async function chooseTimeZone(page: Page, zone: string, typed = zone): Promise<void> {
+  const field = page.getByLabel("Time zone");
+  await field.fill(typed);
+  const list = page.getByRole("listbox", { name: "Time zone: matching zones" });
+  const options = await list.getByRole("option").allTextContents();
+  const index = options.findIndex((o) => o.includes(` — ${zone.replaceAll("_", " ")} (`));
+  if (index < 0)
+    throw new Error(`no time zone ${zone} among the matches for "${typed}": ${options.join("; ")}`);
+  for (let i = 0; i < index; i++) await field.press("ArrowDown");
+  await field.press("Enter");
+}

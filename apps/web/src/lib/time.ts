@@ -125,56 +125,102 @@ export interface EventTimeInput {
   allDay: boolean;
 }
 
+/** A zone's name as people read it: "America/New York". */
+export function zoneName(zone: string): string {
+  return zone.replaceAll("_", " ");
+}
+
+export interface EventTimeText {
+  /** When it is on the reader's own clock: "Tue, 9 Jun, 19:00 – 21:00"; all-day events as dates. */
+  main: string;
+  /** The event's own clock where it differs from the reader's: "18:00 – 20:00 in Europe/London". */
+  there: string | null;
+  /** Both in one line: "Tue, 9 Jun, 19:00 – 21:00 (18:00 – 20:00 in Europe/London)". */
+  full: string;
+}
+
 /**
- * "Sat 3 May 2026, 18:00 – 20:00" in the event's own zone, plus the viewer's clock when the two
- * differ ("17:00 – 19:00 your time"), so nobody misses a meeting across a border.
+ * An event's time for a reader in `viewerZone`: on the reader's clock first, with the event's own
+ * zone beside it when its clocks show another time, so nobody misses a meeting across a border. The
+ * year is left out for events in the current year (`now`). All-day events are dates, the same
+ * everywhere.
  */
 export function describeEventTime(
   event: EventTimeInput,
   viewerZone: string,
   locale?: string,
-): { main: string; local: string | null } {
+  now: Date = new Date(),
+): EventTimeText {
+  const thisYear = (zone: string, at: Date) =>
+    instantToWallTime(at, zone).slice(0, 4) === instantToWallTime(now, zone).slice(0, 4);
   if (event.allDay) {
     const startDay = event.start.slice(0, 10);
     const endDay = event.end?.slice(0, 10) ?? null;
+    const sameYear = startDay.slice(0, 4) === instantToWallTime(now, viewerZone).slice(0, 4);
     const fmt = new Intl.DateTimeFormat(locale, {
       weekday: "short",
       day: "numeric",
       month: "short",
-      year: "numeric",
+      year: sameYear && (!endDay || endDay.slice(0, 4) === startDay.slice(0, 4)) ? undefined : "numeric",
       timeZone: "UTC",
     });
-    const show = (d: string) => fmt.format(new Date(`${d}T00:00:00Z`));
-    const main = endDay && endDay !== startDay ? `${show(startDay)} – ${show(endDay)}` : show(startDay);
-    return { main: `${main} (all day)`, local: null };
+    const show = (d: string) => {
+      const date = new Date(`${d}T00:00:00Z`);
+      return Number.isNaN(date.getTime()) ? d : fmt.format(date);
+    };
+    const main = `${endDay && endDay !== startDay ? `${show(startDay)} – ${show(endDay)}` : show(startDay)} (all day)`;
+    return { main, there: null, full: main };
   }
   const start = new Date(event.start);
   const end = event.end ? new Date(event.end) : null;
-  const zone = event.tz && isTimeZone(event.tz) ? event.tz : viewerZone;
-  const describe = (timeZone: string) => {
-    const day = new Intl.DateTimeFormat(locale, {
+  if (Number.isNaN(start.getTime())) return { main: event.start, there: null, full: event.start };
+  const hasEnd = end !== null && !Number.isNaN(end.getTime());
+  const dayIn = (timeZone: string, withYear: boolean) =>
+    new Intl.DateTimeFormat(locale, {
       weekday: "short",
       day: "numeric",
       month: "short",
-      year: "numeric",
+      year: withYear ? "numeric" : undefined,
       timeZone,
     });
-    const time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone });
-    let text = `${day.format(start)}, ${time.format(start)}`;
-    if (end && !Number.isNaN(end.getTime())) {
-      const sameDay =
-        instantToWallTime(start, timeZone).slice(0, 10) === instantToWallTime(end, timeZone).slice(0, 10);
-      text += sameDay ? ` – ${time.format(end)}` : ` – ${day.format(end)}, ${time.format(end)}`;
-    }
-    return text;
-  };
-  if (Number.isNaN(start.getTime())) return { main: event.start, local: null };
-  const main = zone === viewerZone ? describe(zone) : `${describe(zone)} (${zone.replaceAll("_", " ")})`;
+  const timeIn = (timeZone: string) =>
+    new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone });
+  const dateOf = (at: Date, zone: string) => instantToWallTime(at, zone).slice(0, 10);
+
+  const withYear = !thisYear(viewerZone, start);
+  const day = dayIn(viewerZone, withYear);
+  const time = timeIn(viewerZone);
+  let main = `${day.format(start)}, ${time.format(start)}`;
+  if (hasEnd) {
+    main +=
+      dateOf(start, viewerZone) === dateOf(end, viewerZone)
+        ? ` – ${time.format(end)}`
+        : ` – ${day.format(end)}, ${time.format(end)}`;
+  }
+
+  const zone = event.tz && isTimeZone(event.tz) ? event.tz : null;
+  const at = (d: Date) => Math.floor(d.getTime() / 1000);
   const differs =
+    zone !== null &&
     zone !== viewerZone &&
-    offsetSeconds(Math.floor(start.getTime() / 1000), zone) !==
-      offsetSeconds(Math.floor(start.getTime() / 1000), viewerZone);
-  return { main, local: differs ? `${describe(viewerZone)} your time` : null };
+    (offsetSeconds(at(start), zone) !== offsetSeconds(at(start), viewerZone) ||
+      (hasEnd && offsetSeconds(at(end), zone) !== offsetSeconds(at(end), viewerZone)));
+  if (!differs || zone === null) return { main, there: null, full: main };
+  // On the event's clock, the day is said only where it is not the reader's day.
+  const thereDay = dayIn(zone, withYear);
+  const thereTime = timeIn(zone);
+  const startDiffers = dateOf(start, zone) !== dateOf(start, viewerZone);
+  let there = startDiffers
+    ? `${thereDay.format(start)}, ${thereTime.format(start)}`
+    : thereTime.format(start);
+  if (hasEnd) {
+    there +=
+      dateOf(end, zone) === dateOf(start, zone)
+        ? ` – ${thereTime.format(end)}`
+        : ` – ${thereDay.format(end)}, ${thereTime.format(end)}`;
+  }
+  there += ` in ${zoneName(zone)}`;
+  return { main, there, full: `${main} (${there})` };
 }
 
 /** Relative day labels for chat separators and lists: "Today", "Yesterday", or a date. */

@@ -14,6 +14,7 @@ import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/groupContext.ts";
 import { EventForm } from "./EventForm.tsx";
+import { goingCount, goingText, placesText } from "./eventWords.ts";
 
 const ANSWERS: { status: RsvpStatus; label: string }[] = [
   { status: "going", label: "Going" },
@@ -91,7 +92,7 @@ export function EventDetail({
         <dt>When</dt>
         <dd>
           {when.main}
-          {when.local && <span className="muted block">{when.local}</span>}
+          {when.there && <span className="muted block">{when.there}</span>}
         </dd>
         {event.location && (
           <>
@@ -136,22 +137,6 @@ export function EventDetail({
       <ErrorNote>{ics.error ?? cancel.error}</ErrorNote>
     </article>
   );
-}
-
-function countWithGuests(event: EventView, people: readonly string[]): number {
-  return people.reduce((sum, npub) => sum + 1 + (event.guests[npub] ?? 0), 0);
-}
-
-export function placesText(event: EventView): string {
-  if (event.capacity === null) return "";
-  const taken = countWithGuests(event, event.rsvps.going);
-  const waiting = event.rsvps.waitlist.length;
-  const left = Math.max(0, event.capacity - taken);
-  const base =
-    left === 0
-      ? `Full — ${taken} of ${event.capacity} places taken`
-      : `${taken} of ${event.capacity} places taken, ${left} left`;
-  return waiting > 0 ? `${base}; ${waiting} waiting` : base;
 }
 
 /**
@@ -253,15 +238,16 @@ function Attendees({ event, nameOf }: { event: EventView; nameOf: (npub: string)
     { title: "Can't go", people: event.rsvps.declined },
   ];
   const any = groups.some((g) => g.people.length > 0);
-  if (!any) return event.hostsOnlyRsvps ? null : <p className="muted">No answers yet.</p>;
+  if (!any) return event.hostsOnlyRsvps ? null : <p className="muted">No one has answered yet.</p>;
   return (
     <section className="attendees" aria-label="Answers">
+      <p className="going-summary">{goingText(event)}</p>
       {groups
         .filter((g) => g.people.length > 0)
         .map((g) => (
           <div key={g.title} className="attendee-group">
             <h3>
-              {g.title} ({g.title === "Going" ? countWithGuests(event, g.people) : g.people.length})
+              {g.title} ({g.title === "Going" ? goingCount(event, g.people) : g.people.length})
             </h3>
             <ul className={g.title === "Waitlist" ? "ordered" : undefined}>
               {g.people.map((npub) => (

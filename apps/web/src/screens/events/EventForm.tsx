@@ -5,16 +5,11 @@
  * to its field until it is changed; a time they show twice is taken as the first, and the field says so.
  */
 import type { EventInput, EventView } from "@rally/client";
-import { useMemo, useState } from "react";
-import {
-  allTimeZones,
-  instantToWallTime,
-  localTimeZone,
-  wallTimeNote,
-  wallTimeToInstant,
-} from "../../lib/time.ts";
+import { useState } from "react";
+import { instantToWallTime, localTimeZone, wallTimeNote, wallTimeToInstant } from "../../lib/time.ts";
 import { CheckField, TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
+import { TimeZonePicker } from "../../ui/TimeZonePicker.tsx";
 
 function defaultStart(): string {
   const d = new Date(Date.now() + 86_400_000);
@@ -30,6 +25,15 @@ function plusHours(wall: string, hours: number): string {
   return d.toISOString().slice(0, 16);
 }
 
+/** Unix seconds of a wall time in `zone`, for the offsets the zone picker shows (now if unreadable). */
+function offsetDay(wall: string, zone: string): number {
+  try {
+    return Math.floor(wallTimeToInstant(wall, zone).getTime() / 1000);
+  } catch {
+    return Math.floor(Date.now() / 1000);
+  }
+}
+
 export function EventForm({
   initial,
   submitLabel,
@@ -41,7 +45,6 @@ export function EventForm({
   onSubmit: (input: EventInput) => Promise<void>;
   onCancel: () => void;
 }) {
-  const zones = useMemo(allTimeZones, []);
   const initialZone = initial?.tz ?? localTimeZone();
   const [title, setTitle] = useState(initial?.title ?? "");
   const [allDay, setAllDay] = useState(initial?.allDay ?? false);
@@ -166,16 +169,13 @@ export function EventForm({
           />
         </div>
       )}
-      <div className="field">
-        <label htmlFor="event-tz">Time zone</label>
-        <select id="event-tz" value={tz} onChange={(e) => setTz(e.target.value)}>
-          {zones.map((z) => (
-            <option key={z} value={z}>
-              {z.replaceAll("_", " ")}
-            </option>
-          ))}
-        </select>
-      </div>
+      <TimeZonePicker
+        label="Time zone"
+        value={tz}
+        onChange={setTz}
+        at={offsetDay(allDay ? `${day}T12:00` : start, tz)}
+        hint="The times above are on this zone's clocks. Everyone sees them on their own clock too."
+      />
       <TextField
         label="Where"
         value={location}

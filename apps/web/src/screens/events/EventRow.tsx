@@ -1,23 +1,27 @@
-/** A line in an event list: date block, title, time, place and how many are going. */
+/** A line in an event list: date block, title, time (on the reader's clock), place and who is going. */
 import type { EventView } from "@rally/client";
 import { groupHash } from "../../app/routes.ts";
 import { describeEventTime, localTimeZone } from "../../lib/time.ts";
+import { goingText, placesText } from "./eventWords.ts";
 
-const RSVP_TEXT = { going: "You're going", maybe: "You might go", declined: "You can't go" } as const;
-
-/** What to say of one's own answer: a "going" answer at a limited event only asks for a place. */
+/**
+ * What to say of one's own answer beyond who is going (which already says "You're going"): a
+ * "going" answer at a limited event only asks for a place until a host confirms it.
+ */
 function myText(event: EventView): string | null {
-  if (event.myRsvp === null) return null;
-  if (event.myRsvp !== "going" || event.capacity === null) return RSVP_TEXT[event.myRsvp];
+  if (event.myRsvp === "maybe") return "You might go";
+  if (event.myRsvp === "declined") return "You can't go";
+  if (event.myRsvp !== "going" || event.capacity === null) return null;
   switch (event.myPlace) {
     case "asking":
       return "Asking for a place…";
     case "waitlist":
       return event.placeChange === "lost" ? "You lost your place · waiting" : "You're on the waitlist";
     case "confirmed":
-      return event.placeChange === "gained" ? "You got a place" : "You have a place";
+      // "You're going" already says one has a place; a place just gained is news worth saying.
+      return event.placeChange === "gained" ? "You got a place" : null;
     default:
-      return RSVP_TEXT.going;
+      return null;
   }
 }
 
@@ -33,8 +37,8 @@ export function EventRow({
   const zone = localTimeZone();
   const when = describeEventTime(event, zone);
   const start = event.allDay ? new Date(`${event.start.slice(0, 10)}T12:00:00`) : new Date(event.start);
-  const going = event.rsvps.going.length;
   const myStatus = myText(event);
+  const places = placesText(event);
   return (
     <a
       className={`event-row${event.status === "cancelled" ? " cancelled" : ""}`}
@@ -49,12 +53,15 @@ export function EventRow({
           {event.status === "cancelled" && <span className="tag cancelled-tag">Cancelled</span>}
           {event.title}
         </span>
-        <span className="event-meta">{when.main}</span>
+        <span className="event-meta">
+          {when.main}
+          {when.there && <span className="muted"> ({when.there})</span>}
+        </span>
         {event.location && <span className="event-meta">{event.location}</span>}
         <span className="event-meta">
           {groupName ? `${groupName} · ` : ""}
-          {going} going
-          {event.capacity !== null ? ` of ${event.capacity}` : ""}
+          {goingText(event)}
+          {places ? ` · ${places}` : ""}
           {myStatus ? ` · ${myStatus}` : ""}
         </span>
       </span>

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useClient, useLive } from "../../app/client.tsx";
 import { navigate } from "../../app/router.ts";
 import { groupHash } from "../../app/routes.ts";
+import { Advanced } from "../../ui/Advanced.tsx";
 import { BackLink } from "../../ui/BackLink.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/groupContext.ts";
@@ -65,7 +66,6 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
       )}
       {events.data && view === "list" && (
         <>
-          {context.active && <ImportIcs groupId={groupId} />}
           <h2 className="section-title">Coming up</h2>
           {upcoming.length === 0 ? (
             <p className="muted">
@@ -103,6 +103,13 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
             </>
           )}
         </>
+      )}
+      {events.data && context.active && (
+        <div className="event-more">
+          <Advanced label="More">
+            <ImportIcs groupId={groupId} />
+          </Advanced>
+        </div>
       )}
     </div>
   );

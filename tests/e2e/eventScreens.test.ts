@@ -1,0 +1,152 @@
+// The event screens for someone new, in Chromium against a real `rally serve`: Ana lives in New
+// York (the browser's zone) and plans a meeting in Berlin. She picks Berlin with the keyboard in
+// the time-zone field, reads the meeting on her own clock with Berlin's beside it, sees "1 place
+// left" and "No one has answered yet" (never "0 going of 1"), and finds importing a calendar file
+// under "More", not next to "New event".
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DESKTOP, launchChromium, onboard } from "./helpers/browser.ts";
+import { repoRoot, type ServeHandle, startServe } from "./helpers/serve.ts";
+
+const GROUP = "Kreuzberg Choir";
+const TITLE = "Rehearsal in Berlin";
+const STEP = 90_000; // MLS and relay round trips in a busy browser: generous, never asserted on.
+
+let serve: ServeHandle;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  serve = await startServe();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "America/New_York" });
+  page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(e.message));
+});
+
+afterEach(async (test) => {
+  if (test.task.result?.state !== "fail" || !page) return;
+  const dir = path.join(repoRoot, "test-results", "e2e");
+  fs.mkdirSync(dir, { recursive: true });
+  const slug = test.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+  await page
+    .screenshot({ path: path.join(dir, `event-screens-${slug}.png`), fullPage: true })
+    .catch(() => {});
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+async function openEvents(p: Page): Promise<void> {
+  await p.getByRole("navigation", { name: "Group sections" }).getByRole("link", { name: "Events" }).click();
+}
+
+describe("event screens", () => {
+  it("keeps importing a calendar file under More, not beside New event", { timeout: STEP * 4 }, async () => {
+    await page.goto(serve.url);
+    await onboard(page, "Ana Ash");
+    await page.getByRole("link", { name: "New group" }).first().click();
+    await page.getByLabel("Group name").fill(GROUP);
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("heading", { level: 1, name: GROUP }).waitFor({ timeout: STEP });
+    await openEvents(page);
+    await page.getByRole("link", { name: "New event" }).waitFor({ timeout: STEP });
+
+    const head = page.locator(".screen.events .list-head");
+    expect(await head.locator(".primary").allTextContents()).toEqual(["New event"]);
+    expect(await head.getByText(/Import/).count()).toBe(0);
+    const importField = page.getByLabel("Import from a calendar file (.ics)");
+    expect(await page.getByText("Import from a calendar file (.ics)").isVisible()).toBe(false);
+    await page.getByText("More", { exact: true }).click();
+    await page.getByText("Import from a calendar file (.ics)").waitFor();
+    expect(await importField.count()).toBe(1);
+  });
+
+  it("picks the event's time zone by keyboard in a labelled combobox", { timeout: STEP }, async () => {
+    await page.getByRole("link", { name: "New event" }).click();
+    await page.getByLabel("Title").fill(TITLE);
+    await page.getByLabel("Starts").fill("2031-06-10T19:00");
+    await page.getByLabel("Ends").fill("2031-06-10T21:00");
+
+    const field = page.getByRole("combobox", { name: "Time zone" });
+    // The browser's zone is the starting choice.
+    expect(await field.inputValue()).toBe("New York — America/New York (UTC-4)");
+    expect(await field.getAttribute("aria-expanded")).toBe("false");
+    const list = page.getByRole("listbox", { name: "Time zone: matching zones" });
+
+    await field.focus();
+    await page.keyboard.type("new");
+    expect(await field.getAttribute("aria-expanded")).toBe("true");
+    const options = list.getByRole("option");
+    expect(await options.count()).toBeGreaterThan(1);
+    const selected = () => list.locator('[aria-selected="true"]').textContent();
+    const first = await options.nth(0).textContent();
+    const second = await options.nth(1).textContent();
+    expect(await selected()).toBe(first);
+    await page.keyboard.press("ArrowDown");
+    expect(await selected()).toBe(second);
+    expect(await field.getAttribute("aria-activedescendant")).toBe(await options.nth(1).getAttribute("id"));
+    await page.keyboard.press("ArrowUp");
+    expect(await selected()).toBe(first);
+    // Escape puts back the zone chosen before.
+    await page.keyboard.press("Escape");
+    expect(await field.inputValue()).toBe("New York — America/New York (UTC-4)");
+
+    await field.fill("");
+    await page.keyboard.type("berl");
+    expect(await options.first().textContent()).toBe("Berlin — Europe/Berlin (UTC+2)");
+    await page.keyboard.press("Enter");
+    expect(await field.inputValue()).toBe("Berlin — Europe/Berlin (UTC+2)");
+    expect(await field.getAttribute("aria-expanded")).toBe("false");
+    expect(await list.isVisible()).toBe(false);
+    // Enter chose a zone; it did not send the form.
+    await page.getByRole("heading", { name: "New event" }).waitFor();
+  });
+
+  it("shows the time on the reader's clock with Berlin's beside it, and 1 place in the singular", {
+    timeout: STEP * 3,
+  }, async () => {
+    await page.getByLabel("Places (optional)").fill("1");
+    await page.getByRole("button", { name: "Create event" }).click();
+    await page.getByRole("heading", { name: TITLE }).waitFor({ timeout: STEP });
+
+    // 19:00 in Berlin (CEST) is 13:00 in New York (EDT).
+    const when = page.locator(".event-facts dd").first();
+    expect((await when.textContent())?.trim()).toBe(
+      "Tue, 10 Jun 2031, 13:00 – 15:0019:00 – 21:00 in Europe/Berlin",
+    );
+    await page.getByText("19:00 – 21:00 in Europe/Berlin", { exact: true }).waitFor();
+    await page.getByText("1 place left", { exact: true }).waitFor();
+    await page.getByText("No one has answered yet.", { exact: true }).waitFor();
+
+    await openEvents(page);
+    const row = page.getByRole("link", { name: new RegExp(TITLE) });
+    await row.waitFor({ timeout: STEP });
+    const text = (await row.textContent()) ?? "";
+    expect(text).toContain("Tue, 10 Jun 2031, 13:00 – 15:00 (19:00 – 21:00 in Europe/Berlin)");
+    expect(text).toContain("No one has answered yet · 1 place left");
+    expect(text).not.toMatch(/\b0 going|going of/);
+
+    // Ana, the host, answers Going: her place is confirmed by her own device.
+    await row.click();
+    await page.getByRole("button", { name: "Going", exact: true }).click();
+    await page.getByRole("definition").getByText("Full", { exact: true }).waitFor({ timeout: STEP });
+    await page.getByText("You're going", { exact: true }).waitFor({ timeout: STEP });
+    await openEvents(page);
+    await expect
+      .poll(async () => (await page.getByRole("link", { name: new RegExp(TITLE) }).textContent()) ?? "", {
+        timeout: STEP,
+      })
+      .toContain("You're going · Full");
+  });
+
+  it("threw no errors in the page", () => {
+    expect(errors).toEqual([]);
+  });
+});
