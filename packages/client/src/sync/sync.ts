@@ -90,6 +90,8 @@ export async function syncGroups(
   const fetched = new Set<string>();
   const report: RoundReport = { received: 0, senderFaults: 0, invites: 0, reachable: false };
   const followUps = new Map<string, BatchResult>();
+  /** Tags every relay answered to the end, with what they gave: their cursors move once processed. */
+  const read: { tag: string; group: string; events: NostrEvent[] }[] = [];
   await cursors?.load(svc.core.store);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
@@ -101,11 +103,12 @@ export async function syncGroups(
       fetchTag(svc, tag, rec, cursors),
     );
     const byGroup = new Map<string, NostrEvent[]>();
-    for (const [i, { events, reachable }] of results.entries()) {
+    for (const [i, { events, reachable, complete }] of results.entries()) {
       const item = wanted[i];
       if (!item) continue;
       fetched.add(item.tag);
       if (reachable) report.reachable = true;
+      if (complete) read.push({ tag: item.tag, group: item.rec.id, events });
       if (events.length === 0) continue;
       byGroup.set(item.rec.id, [...(byGroup.get(item.rec.id) ?? []), ...events]);
     }
@@ -122,6 +125,7 @@ export async function syncGroups(
   }
   for (const [id, res] of followUps) await followUp(svc, app, id, res);
   if (cursors) {
+    for (const { tag, group, events } of read) await moveCursor(svc, cursors, tag, group, events);
     const tags = new Set((await svc.records()).filter(isLive).flatMap((r) => r.keys.map((k) => k.tag)));
     await cursors.save(svc.core.store, tags);
   }
@@ -139,14 +143,14 @@ const TAG_PAGES_MAX = 400;
  * One routing tag's stored events, from where its cursor stands, page by page back in time from
  * each relay (NIP-01 `until`), so a relay that caps what one request returns still gives all of a
  * long epoch. The cursor moves only when every relay answered to the end: one that did not may
- * hold older events the others lack.
+ * hold older events the others lack (`complete` is false then).
  */
 export async function fetchTag(
   svc: GroupService,
   tag: string,
   rec: GroupRecord,
   cursors?: TagCursors,
-): Promise<{ events: NostrEvent[]; reachable: boolean }> {
+): Promise<{ events: NostrEvent[]; reachable: boolean; complete: boolean }> {
   const { relays, filters } = tagFilters(new Map([[tag, rec]]));
   const since = cursors?.since(tag);
   const transport = svc.core.transport;
@@ -195,13 +199,35 @@ export async function fetchTag(
       }
     }),
   );
-  const events = [...found.values()];
-  if (complete)
-    cursors?.saw(
-      tag,
-      events.map((e) => e.created_at),
-    );
-  return { events, reachable };
+  return { events: [...found.values()], reachable, complete };
+}
+
+/**
+ * Moves `tag`'s cursor after its events were processed: up to the newest one this device has read,
+ * and never past one that receiving left for a later sync (a commit whose proposal is not here yet,
+ * a message for an epoch not reached), so that the next catch-up still asks for it.
+ */
+async function moveCursor(
+  svc: GroupService,
+  cursors: TagCursors,
+  tag: string,
+  group: string,
+  events: readonly NostrEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const seen = await svc.core.store.seen(
+    group,
+    events.map((e) => e.id),
+  );
+  let oldestUnread: number | undefined;
+  for (const e of events)
+    if (!seen.has(e.id) && (oldestUnread === undefined || e.created_at < oldestUnread))
+      oldestUnread = e.created_at;
+  cursors.saw(
+    tag,
+    events.filter((e) => seen.has(e.id)).map((e) => e.created_at),
+    oldestUnread,
+  );
 }
 
 /** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */

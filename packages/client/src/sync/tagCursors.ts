@@ -77,11 +77,17 @@ export class TagCursors {
     return n === undefined ? undefined : Math.max(0, n - SINCE_MARGIN_SECONDS);
   }
 
-  /** Records what a fetch of `tag` returned (only after a relay answered it to the end). */
-  saw(tag: string, createdAt: Iterable<number>): void {
+  /**
+   * Records the times of what was read under `tag` (only after every relay answered it to the end).
+   * `unreadFrom`, the time of the oldest event left for a later sync, holds the cursor so that the
+   * next `since` still reaches it.
+   */
+  saw(tag: string, createdAt: Iterable<number>, unreadFrom?: number): void {
     const ceiling = Math.floor(this.nowMs() / 1000) + AHEAD_SECONDS;
     let n = this.newest.get(tag);
     for (const t of createdAt) if (t <= ceiling && (n === undefined || t > n)) n = t;
+    if (unreadFrom !== undefined)
+      n = Math.min(n ?? Number.POSITIVE_INFINITY, unreadFrom + SINCE_MARGIN_SECONDS);
     if (n !== undefined && n !== this.newest.get(tag)) {
       this.newest.set(tag, n);
       this.dirty = true;

@@ -28,6 +28,20 @@ describe("tag cursors", () => {
     expect(c.since("a")).toBe(T0 - 10 - SINCE_MARGIN_SECONDS);
   });
 
+  it("never moves past an event left for a later sync, so the next catch-up still asks for it", () => {
+    const clock = { ms: T0 * 1000 };
+    const c = new TagCursors(() => clock.ms);
+    // Read up to T0 - 10, but a commit from T0 - 7200 waits for its proposal.
+    c.saw("a", [T0 - 10, T0 - 9000], T0 - 7200);
+    expect(c.since("a")).toBe(T0 - 7200);
+    // Once it is read, the cursor moves on.
+    c.saw("a", [T0 - 7200, T0 - 10]);
+    expect(c.since("a")).toBe(T0 - 10 - SINCE_MARGIN_SECONDS);
+    // An unread event holds even a cursor that had moved past it.
+    c.saw("a", [T0 - 5], T0 - 20_000);
+    expect(c.since("a")).toBe(T0 - 20_000);
+  });
+
   it("ignores times further ahead than relays accept, so one relay cannot make it skip another's events", () => {
     const clock = { ms: T0 * 1000 };
     const c = new TagCursors(() => clock.ms);
