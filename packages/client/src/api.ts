@@ -212,6 +212,8 @@ export interface EventInput {
   tags?: string[];
   capacity?: number;
   hostsOnlyRsvps?: boolean;
+  /** Hosts approve answers from the web; the public page hides the place (docs/PROTOCOL.md §19). */
+  approval?: boolean;
   hosts?: Npub[];
 }
 
@@ -229,6 +231,8 @@ export interface EventView {
   status: "confirmed" | "cancelled";
   capacity: number | null;
   hostsOnlyRsvps: boolean;
+  /** Hosts approve answers from the web (docs/PROTOCOL.md §19). */
+  approval: boolean;
   author: Npub;
   hosts: Npub[];
   /**
@@ -256,6 +260,31 @@ export interface EventView {
   /** Unix seconds: when the event was first written, and when its newest version was. */
   createdAt: number;
   updatedAt: number;
+}
+
+/** A group's public profile (docs/PROTOCOL.md §19). */
+export interface PublicFaceInput {
+  name: string;
+  about?: string;
+  picture?: string;
+  website?: string;
+}
+
+/** One answer to an event, from the web (`via: "web"`) or from a member (`via: "rally"`). */
+export interface PublicAnswerView {
+  /** The web answer's id (for approve/refuse), or the member's npub. */
+  id: string;
+  name: string;
+  status: RsvpStatus;
+  guests: number;
+  /** Counts as coming: approved, or waiting for no approval (the event needs none). */
+  approved: boolean;
+  decision: "approved" | "refused" | "pending";
+  via: "web" | "rally";
+  contact: string | null;
+  note: string;
+  /** Unix seconds. */
+  at: number;
 }
 
 export interface PollView {
@@ -523,6 +552,21 @@ export interface RallyClient {
   events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]>;
   eventIcs(group: GroupRef, eventId?: string): Promise<string>;
   importIcs(group: GroupRef, ics: string): Promise<EventView[]>;
+
+  // public face (admins)
+  setPublicFace(
+    group: GroupRef,
+    input: PublicFaceInput | { off: true },
+  ): Promise<{ npub: string; url: string }>;
+  publishEvent(group: GroupRef, eventId: string): Promise<{ naddr: string; url: string }>;
+  unpublishEvent(group: GroupRef, eventId: string): Promise<void>;
+  eventAnswers(group: GroupRef, eventId: string): Promise<PublicAnswerView[]>;
+  decideAnswer(
+    group: GroupRef,
+    eventId: string,
+    answerId: string,
+    decision: "approved" | "refused",
+  ): Promise<void>;
 
   // polls
   createPoll(

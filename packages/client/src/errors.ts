@@ -34,6 +34,9 @@ export type RallyErrorCode =
   | "link-expired"
   | "link-damaged"
   | "forbidden"
+  | "no-public-face"
+  | "not-published"
+  | "unknown-answer"
   | "internal";
 
 export function rallyError(code: RallyErrorCode, message: string): RallyError {

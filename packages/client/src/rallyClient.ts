@@ -45,6 +45,8 @@ import type {
   PendingInvite,
   PendingJoin,
   PollView,
+  PublicAnswerView,
+  PublicFaceInput,
   RallyClient,
   RsvpAnswer,
   RsvpStatus,
@@ -68,6 +70,7 @@ import {
   checkRemove,
   checkRename,
 } from "./group/permissions.ts";
+import { PublicFace } from "./group/publicFace.ts";
 import { retryUnsent } from "./group/resend.ts";
 import { groupRestamper } from "./group/restamp.ts";
 import { groupSummary } from "./group/summaries.ts";
@@ -113,6 +116,8 @@ export class Rally implements RallyClient {
   readonly groupsSvc: GroupService;
   readonly app: AppService;
   readonly links: InviteLinks;
+  /** The group's public key, profile, published events and answers from the web (admins). */
+  readonly face: PublicFace;
   /** Asking back into groups after recovery, and letting others' restored devices in. */
   readonly rejoin: Rejoin;
   readonly syncer: Syncer;
@@ -126,6 +131,7 @@ export class Rally implements RallyClient {
     this.groupsSvc = new GroupService(this.core, this.accounts);
     this.app = new AppService(this.groupsSvc);
     this.links = new InviteLinks(this.groupsSvc);
+    this.face = new PublicFace(this.groupsSvc, this.app);
     this.syncer = new Syncer(this.groupsSvc, this.app, this.links);
     this.invitations = new Invitations(this.groupsSvc, this.app, this.syncer);
     this.rejoin = new Rejoin(this.groupsSvc);
@@ -134,6 +140,8 @@ export class Rally implements RallyClient {
     this.syncer.roundHooks.push(() => this.deviceLinksSvc.process());
     // Key updates after joining and when the tree is wide, so removals stay small (keyUpdates.ts).
     this.syncer.roundHooks.push(() => processKeyUpdates(this.groupsSvc).then(() => undefined));
+    // Public faces follow the group: rotation, edits of published events, answers from the web.
+    this.syncer.roundHooks.push(() => this.face.process());
     this.defaultRelays = options.defaultRelays;
     this.core.transport.anonymous.onStatus(() => this.core.emit("connection"));
     this.core.transport.identity.onStatus(() => this.core.emit("connection"));
@@ -642,11 +650,18 @@ export class Rally implements RallyClient {
   }
 
   editEvent(group: GroupRef, eventId: string, patch: Partial<EventInput>): Promise<EventView> {
-    return this.run(() => this.app.editEvent(group, eventId, patch));
+    return this.run(async () => {
+      const view = await this.app.editEvent(group, eventId, patch);
+      await this.face.afterEventChange(group);
+      return view;
+    });
   }
 
   cancelEvent(group: GroupRef, eventId: string): Promise<void> {
-    return this.run(() => this.app.cancelEvent(group, eventId));
+    return this.run(async () => {
+      await this.app.cancelEvent(group, eventId);
+      await this.face.afterEventChange(group);
+    });
   }
 
   rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<RsvpAnswer> {
@@ -675,6 +690,36 @@ export class Rally implements RallyClient {
 
   importIcs(group: GroupRef, ics: string): Promise<EventView[]> {
     return this.run(() => this.app.importIcs(group, ics));
+  }
+
+  // --- public face ---
+
+  setPublicFace(
+    group: GroupRef,
+    input: PublicFaceInput | { off: true },
+  ): Promise<{ npub: string; url: string }> {
+    return this.run(() => this.face.setFace(group, input));
+  }
+
+  publishEvent(group: GroupRef, eventId: string): Promise<{ naddr: string; url: string }> {
+    return this.run(() => this.face.publish(group, eventId));
+  }
+
+  unpublishEvent(group: GroupRef, eventId: string): Promise<void> {
+    return this.run(() => this.face.unpublish(group, eventId));
+  }
+
+  eventAnswers(group: GroupRef, eventId: string): Promise<PublicAnswerView[]> {
+    return this.face.answers(group, eventId);
+  }
+
+  decideAnswer(
+    group: GroupRef,
+    eventId: string,
+    answerId: string,
+    decision: "approved" | "refused",
+  ): Promise<void> {
+    return this.run(() => this.face.decide(group, eventId, answerId, decision));
   }
 
   // --- polls ---

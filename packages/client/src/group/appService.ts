@@ -442,6 +442,7 @@ export class AppService {
         hashtags: input.tags ?? [],
         capacity: input.capacity ?? null,
         hostsOnlyRsvps: input.hostsOnlyRsvps === true,
+        ...(input.approval ? { approval: true } : {}),
         ...(hosts ? { hosts } : {}),
       });
     });
@@ -468,6 +469,7 @@ export class AppService {
       if (patch.tags !== undefined) fields.hashtags = patch.tags;
       if (patch.capacity !== undefined) fields.capacity = patch.capacity;
       if (patch.hostsOnlyRsvps !== undefined) fields.hostsOnlyRsvps = patch.hostsOnlyRsvps;
+      if (patch.approval !== undefined) fields.approval = patch.approval;
       if (patch.hosts !== undefined) fields.hosts = this.hostsHex(patch.hosts) ?? [];
       if (
         patch.start !== undefined ||

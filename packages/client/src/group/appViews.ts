@@ -210,6 +210,7 @@ export function toEventView(v: ProtocolEventView, placeChange: PlaceChange | nul
     status: v.status,
     capacity: v.capacity,
     hostsOnlyRsvps: v.hostsOnlyRsvps,
+    approval: v.approval,
     author: toNpub(v.author),
     hosts: v.hosts.map(toNpub),
     rsvps: {

@@ -54,6 +54,15 @@ export const keys = {
   myPlace: (group: GroupKey, event: string) => `place/${group}/${event}`,
   myPlacePrefix: (group: GroupKey) => `place/${group}/`,
 
+  /** A group's public face: its public key's secret, profile, keys to retire (group/publicFace.ts). */
+  publicFace: (group: GroupKey) => `face/${group}`,
+  /** An event published under a group's public key, by private event id. */
+  publication: (group: GroupKey, event: string) => `publication/${group}/${event}`,
+  publicationPrefix: (group: GroupKey) => `publication/${group}/`,
+  /** An answer from the web to a group's public event, by answer id. */
+  webAnswer: (group: GroupKey, id: string) => `webanswer/${group}/${id}`,
+  webAnswerPrefix: (group: GroupKey) => `webanswer/${group}/`,
+
   /** Where a subscription got to on one relay (e.g. the newest `created_at` seen). */
   cursor: (relay: string, subscription: string) => `cursor/${relay} ${subscription}`,
   cursorPrefix: "cursor/",

@@ -67,6 +67,7 @@ import {
   stateOps,
 } from "../group/mlsStore.ts";
 import { deviceChanges, dropNoticeOps, noticeOps, restoredPeople } from "../group/notices.ts";
+import { acceptFaceRumor, faceAfterAdminChange } from "../group/publicFaceRecords.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
 
@@ -316,6 +317,8 @@ export async function processGroupEvents(
     const facts = { committer, eventId: applied.id, epoch: rec.epoch, at, left, restored, devices };
     ops.push(...noticeOps(prev, rec, facts));
     ops.push(...(await linksAfterAdminChange(svc, prev, rec, ops)));
+    // The group's public key: a new one when an admin left, shared again when one came (publicFaceRecords.ts).
+    ops.push(...(await faceAfterAdminChange(svc, prev, rec, ops)));
   };
 
   /** Our own commit is on a relay and ranks first: the state it leads to becomes the group's. */
@@ -573,6 +576,8 @@ export async function processGroupEvents(
           const share = await acceptLinkShare(svc, rec, rumor, carried);
           if (share) ops.push(share);
         }
+        // The group's public face: its key (sealed to admins), publications, decisions on web answers.
+        ops.push(...(await acceptFaceRumor(svc, rec, rumor, carried, ops)));
       } else if (out.result.kind === "proposal") {
         noteFollowed(stateEpoch(state), out.result.sender);
       }

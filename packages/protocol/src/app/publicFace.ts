@@ -224,10 +224,10 @@ export function buildPublicCalendar(
 
 /**
  * NIP-09 deletion of public events of the group key: `e` for each id, `a` for each addressable
- * one (so later versions are gone too), `k` for each kind.
+ * one and the profile (so every version up to now is gone), `k` for each kind.
  */
 export function buildPublicDeletion(
-  targets: readonly Pick<NostrEvent, "id" | "kind" | "pubkey" | "tags">[],
+  targets: readonly { id: string; kind: number; pubkey: string; tags: string[][] }[],
   groupSecret: Uint8Array,
   createdAt: number,
 ): NostrEvent {
@@ -236,7 +236,7 @@ export function buildPublicDeletion(
   const kinds = new Set<number>();
   for (const t of targets) {
     tags.push(["e", t.id]);
-    if (t.kind >= 30000 && t.kind < 40000) {
+    if (t.kind === KIND_PROFILE || (t.kind >= 30000 && t.kind < 40000)) {
       tags.push(["a", publicAddress(t.kind, t.pubkey, t.tags.find((x) => x[0] === "d")?.[1] ?? "")]);
     }
     kinds.add(t.kind);
@@ -271,6 +271,9 @@ export function publicEventUrl(
 
 // --- inner messages ---
 
+/** At most this many publications ride along with a 1927 (it stays far below the 64 KiB inner cap). */
+export const MAX_SHARED_PUBLICATIONS = 500;
+
 export interface PublicFaceShare {
   /** The group secret key, hex. */
   secret: string;
@@ -279,6 +282,11 @@ export interface PublicFaceShare {
   picture: string | null;
   website: string | null;
   off: boolean;
+  /**
+   * What is published (a Rally addition to the spec's fields): an admin added later learns it with
+   * the key, since messages sent before they joined are not readable to them.
+   */
+  publications?: Publication[];
 }
 
 /** 1927: the group key and profile (to be sealed to the admins). */
@@ -297,6 +305,11 @@ export function buildPublicFace(share: PublicFaceShare, by: { pubkey: string; cr
       picture: share.picture,
       website: share.website,
       off: share.off,
+      ...(share.publications
+        ? {
+            events: share.publications.slice(0, MAX_SHARED_PUBLICATIONS).map((p) => [p.event, p.d, p.status]),
+          }
+        : {}),
     }),
   });
 }
@@ -315,6 +328,21 @@ export function parsePublicFace(rumor: Rumor): Parsed<PublicFaceShare> {
   const off = v.off === true;
   const name = str(v.name);
   if (!off && (name === null || isBlank(name))) return fail("public face has no name");
+  const publications: Publication[] = [];
+  if (Array.isArray(v.events)) {
+    for (const item of v.events.slice(0, MAX_SHARED_PUBLICATIONS)) {
+      if (!Array.isArray(item)) continue;
+      const [event, d, status] = item as unknown[];
+      if (
+        isHex64(event) &&
+        typeof d === "string" &&
+        PUBLIC_D_RE.test(d) &&
+        (status === "published" || status === "unpublished")
+      ) {
+        publications.push({ event, d, status });
+      }
+    }
+  }
   return ok({
     secret: v.secret,
     name: name ?? "",
@@ -322,6 +350,7 @@ export function parsePublicFace(rumor: Rumor): Parsed<PublicFaceShare> {
     picture: str(v.picture),
     website: str(v.website),
     off,
+    publications,
   });
 }
 

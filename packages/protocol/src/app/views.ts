@@ -33,6 +33,8 @@ export interface EventView {
   capacity: number | null;
   seatsTaken: number;
   hostsOnlyRsvps: boolean;
+  /** Hosts approve answers from the web (`rally_approval`, publicFace.ts). */
+  approval: boolean;
   /** The event's owner. */
   author: string;
   /** Owner first, then co-hosts. */
@@ -109,6 +111,7 @@ export function eventView(state: GroupAppState, e: CalendarEventState, me: strin
     capacity: e.capacity,
     seatsTaken: hidden ? 0 : e.seatsTaken,
     hostsOnlyRsvps: e.hostsOnlyRsvps,
+    approval: e.approval === true,
     author: e.owner,
     hosts,
     // When hidden, one's own "going" shows as going: only the hosts can tell seat from waitlist.

@@ -1,0 +1,533 @@
+/**
+ * A group's public face (docs/PROTOCOL.md §19): admins give the group its own Nostr key, a public
+ * profile, a NIP-52 calendar and public versions of the events they publish; people without Rally
+ * answer those from the web (wire/publicAnswer.ts) and admins approve or refuse the answers.
+ *
+ * The key's secret is shared only with the current admins (a 1927 sealed to them inside the group).
+ * Whenever an admin device syncs, it brings the relays in line with the group's state
+ * (`reconcile`): the profile, the calendar and one public event per published event, rebuilt from
+ * the private event (so an edit or a cancellation shows publicly at the next admin sync), and
+ * deletions for what is no longer published — and for every event of a key an admin who left knew
+ * (`rotate`: a new key replaces it, the old one signs the deletions). Only the builders in the
+ * protocol's app/publicFace.ts decide which fields go public.
+ *
+ * Runs in: Node and browsers. Writers run under `core.exclusive`.
+ */
+
+import {
+  buildAnswerDecision,
+  buildPublication,
+  buildPublicDeletion,
+  buildPublicFace,
+  buildPublicProfile,
+  type CalendarEventState,
+  checkPublicProfile,
+  findEvent,
+  InvalidInputError,
+  KIND_DELETION,
+  newPublicD,
+  newPublicKeySecret,
+  PUBLIC_KINDS,
+  type PublicProfile,
+  publicAddress,
+  publicCalendarTemplate,
+  publicEventTemplate,
+  publicEventUrl,
+  publicGroupUrl,
+  publicProfileTemplate,
+  sealRumor,
+} from "@rally/protocol/app";
+import { KIND_GIFT_WRAP, signEvent } from "@rally/protocol/nostr";
+import { openPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
+import { getPublicKey } from "nostr-tools/pure";
+import type { PublicAnswerView, PublicFaceInput } from "../api.ts";
+import { asRallyError, rallyError } from "../errors.ts";
+import { bytesToHex, hexToBytes } from "../hex.ts";
+import { Outbox } from "../net/outbox.ts";
+import { keys } from "../store/keys.ts";
+import type { WriteOp } from "../store/store.ts";
+import type { AppService, GroupSnapshot } from "./appService.ts";
+import type { GroupRecord } from "./groupRecord.ts";
+import type { GroupService } from "./groupService.ts";
+import { toNpub } from "./people.ts";
+import {
+  effectiveAdmins,
+  type FaceRecord,
+  type PublicationRecord,
+  type WebAnswerRecord,
+} from "./publicFaceRecords.ts";
+import { planPublic, type WantedEvent } from "./publicPlan.ts";
+
+const APPROVED_MESSAGE = "Your answer is approved. See you there!";
+const REFUSED_MESSAGE = "Sorry, the hosts could not give you a place this time.";
+
+function profileOf(input: PublicFaceInput): PublicProfile {
+  try {
+    return checkPublicProfile({
+      name: input.name,
+      about: input.about ?? null,
+      picture: input.picture ?? null,
+      website: input.website ?? null,
+    });
+  } catch (e) {
+    throw e instanceof InvalidInputError
+      ? rallyError("bad-input", `${e.message}.`)
+      : asRallyError(e, "bad-input");
+  }
+}
+
+export class PublicFace {
+  constructor(
+    private readonly svc: GroupService,
+    private readonly app: AppService,
+  ) {}
+
+  private get core() {
+    return this.svc.core;
+  }
+
+  private requireAdmin(rec: GroupRecord, what: string): void {
+    if (!effectiveAdmins(rec).includes(this.svc.me())) {
+      throw rallyError("not-admin", `Only an admin of "${rec.name}" can ${what}.`);
+    }
+  }
+
+  private face(id: string): Promise<FaceRecord | undefined> {
+    return this.core.store.get<FaceRecord>(keys.publicFace(id));
+  }
+
+  private async requireFace(rec: GroupRecord): Promise<FaceRecord> {
+    const face = await this.face(rec.id);
+    if (!face || face.off) {
+      throw rallyError(
+        "no-public-face",
+        `"${rec.name}" has no public face yet: an admin turns it on first (rally group public GROUP --name NAME).`,
+      );
+    }
+    return face;
+  }
+
+  private async publications(id: string): Promise<PublicationRecord[]> {
+    return (await this.core.store.list<PublicationRecord>(keys.publicationPrefix(id))).map((r) => r.value);
+  }
+
+  /** Seals the face to the current admins (and this person's other devices) and stores it. */
+  private async share(rec: GroupRecord, face: FaceRecord): Promise<FaceRecord> {
+    const me = this.svc.me();
+    const createdAt = Math.max(this.core.now(), face.at + 1);
+    const inner = buildPublicFace(
+      { secret: face.secret, ...face.profile, off: face.off, publications: await this.publications(rec.id) },
+      { pubkey: me, createdAt },
+    );
+    let sealed: ReturnType<typeof sealRumor>;
+    try {
+      sealed = sealRumor({
+        inner,
+        senderSecretKey: this.core.requireSecrets().secretKey,
+        recipients: effectiveAdmins(rec),
+        createdAt,
+      });
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+    const stored: FaceRecord = { ...face, at: createdAt, rumor: inner.id };
+    delete stored.rotate;
+    delete stored.reshare;
+    await this.core.store.batch([{ op: "put", key: keys.publicFace(rec.id), value: stored }]);
+    await this.svc.sendRumor(rec.id, sealed);
+    return stored;
+  }
+
+  async setFace(id: string, input: PublicFaceInput | { off: true }): Promise<{ npub: string; url: string }> {
+    const rec = await this.svc.activeRecord(id);
+    this.requireAdmin(rec, "change its public face");
+    const existing = await this.face(id);
+    let face: FaceRecord;
+    if ("off" in input) {
+      if (!existing || existing.off) {
+        throw rallyError("no-public-face", `"${rec.name}" has no public face to turn off.`);
+      }
+      face = { ...existing, off: true };
+    } else {
+      const profile = profileOf(input);
+      if (existing) {
+        face = { ...existing, profile, off: false };
+      } else {
+        const secret = newPublicKeySecret();
+        face = {
+          group: id,
+          secret: bytesToHex(secret),
+          pubkey: getPublicKey(secret),
+          profile,
+          off: false,
+          at: 0,
+          rumor: "",
+          retired: [],
+        };
+        secret.fill(0);
+      }
+    }
+    face = await this.share(rec, face);
+    await this.reconcile(rec, face);
+    this.core.emit("groups", id);
+    return this.groupUrl(rec, face);
+  }
+
+  private groupUrl(rec: GroupRecord, face: FaceRecord): { npub: string; url: string } {
+    try {
+      return publicGroupUrl(rec.relays[0] ?? "", face.pubkey);
+    } catch (e) {
+      throw asRallyError(e, "bad-input");
+    }
+  }
+
+  private async findEvent(
+    rec: GroupRecord,
+    eventId: string,
+  ): Promise<{ snap: GroupSnapshot; e: CalendarEventState }> {
+    const snap = await this.app.snapshot(rec);
+    const e = findEvent(snap.state, eventId);
+    if (!e) {
+      throw rallyError(
+        "unknown-event",
+        `There is no event "${eventId}" in "${rec.name}". "rally event list" shows the events.`,
+      );
+    }
+    return { snap, e };
+  }
+
+  private async record(rec: GroupRecord, publication: PublicationRecord): Promise<void> {
+    const me = this.svc.me();
+    const rumor = buildPublication(
+      { event: publication.event, d: publication.d, status: publication.status },
+      { pubkey: me, createdAt: publication.at },
+    );
+    await this.core.store.batch([
+      { op: "put", key: keys.publication(rec.id, publication.event), value: publication },
+    ]);
+    await this.svc.sendRumor(rec.id, rumor);
+  }
+
+  async publish(id: string, eventId: string): Promise<{ naddr: string; url: string }> {
+    const rec = await this.svc.activeRecord(id);
+    this.requireAdmin(rec, "publish its events");
+    const face = await this.requireFace(rec);
+    const { e } = await this.findEvent(rec, eventId);
+    const existing = await this.core.store.get<PublicationRecord>(keys.publication(id, e.id));
+    const publication: PublicationRecord = {
+      group: id,
+      event: e.id,
+      d: existing?.d ?? newPublicD(),
+      status: "published",
+      at: Math.max(this.core.now(), (existing?.at ?? 0) + 1),
+    };
+    if (existing?.status !== "published") await this.record(rec, publication);
+    await this.reconcile(rec, face);
+    this.core.emit("events", id);
+    try {
+      return publicEventUrl(rec.relays[0] ?? "", e.kind, face.pubkey, publication.d);
+    } catch (err) {
+      throw asRallyError(err, "bad-input");
+    }
+  }
+
+  async unpublish(id: string, eventId: string): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    this.requireAdmin(rec, "withdraw its public events");
+    const face = await this.requireFace(rec);
+    const { e } = await this.findEvent(rec, eventId);
+    const existing = await this.core.store.get<PublicationRecord>(keys.publication(id, e.id));
+    if (existing?.status !== "published") {
+      throw rallyError("not-published", `"${e.title}" is not published.`);
+    }
+    await this.record(rec, {
+      ...existing,
+      status: "unpublished",
+      at: Math.max(this.core.now(), existing.at + 1),
+    });
+    await this.reconcile(rec, face);
+    this.core.emit("events", id);
+  }
+
+  /** After this device changed an event: its public version follows at once (admins only). */
+  async afterEventChange(id: string): Promise<void> {
+    const rec = await this.svc.record(id);
+    const face = await this.face(id);
+    if (!face || rec.status !== "active" || !effectiveAdmins(rec).includes(this.svc.me())) return;
+    await this.reconcile(rec, face).catch(() => undefined);
+  }
+
+  /** The round's work, for each group this person administers with a public face. */
+  async process(): Promise<void> {
+    for (const rec of await this.svc.records()) {
+      if (rec.status !== "active" || !effectiveAdmins(rec).includes(this.svc.me())) continue;
+      let face = await this.face(rec.id);
+      if (!face) continue;
+      try {
+        if (face.rotate) face = await this.rotate(rec, face);
+        else if (face.reshare) face = await this.share(rec, face);
+        await this.reconcile(rec, face);
+        if (!face.off) await this.fetchAnswers(rec, face);
+      } catch {
+        // Relays unreachable or the group busy: the next round tries again.
+      }
+    }
+  }
+
+  /** A new key after an admin left: the old one is retired (its events get deleted with it). */
+  private async rotate(rec: GroupRecord, face: FaceRecord): Promise<FaceRecord> {
+    const secret = newPublicKeySecret();
+    const next: FaceRecord = {
+      ...face,
+      secret: bytesToHex(secret),
+      pubkey: getPublicKey(secret),
+      retired: [...new Set([...face.retired, face.secret])],
+    };
+    secret.fill(0);
+    return this.share(rec, next);
+  }
+
+  /** What the group key should show: profile, one event per published event, the calendar. */
+  private async wanted(rec: GroupRecord, face: FaceRecord): Promise<WantedEvent[]> {
+    const snap = await this.app.snapshot(rec);
+    const out: WantedEvent[] = [];
+    const { created_at: _p, ...profile } = publicProfileTemplate(face.profile, 0);
+    out.push(profile);
+    const addresses: string[] = [];
+    for (const p of await this.publications(rec.id)) {
+      if (p.status !== "published") continue;
+      const e = snap.state.events.find((x) => x.id === p.event);
+      if (!e) continue;
+      const { created_at: _e, ...event } = publicEventTemplate(
+        { event: e, d: p.d, groupPubkey: face.pubkey },
+        0,
+      );
+      out.push(event);
+      addresses.push(publicAddress(event.kind, face.pubkey, p.d));
+    }
+    const { created_at: _c, ...calendar } = publicCalendarTemplate(face.profile, addresses, 0);
+    out.push(calendar);
+    return out;
+  }
+
+  private async onRelays(rec: GroupRecord, pubkey: string): Promise<NostrEvent[]> {
+    const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, rec.relays, [
+      { kinds: [...PUBLIC_KINDS, KIND_DELETION], authors: [pubkey] },
+    ]);
+    if (!report.any) throw rallyError("unreachable", "No relay of the group could be reached.");
+    // What this device queued and no relay has taken yet counts as shown: planning again from the
+    // relays alone would sign a second version in the same second.
+    const outbox = this.core.transport.outbox;
+    await outbox.refresh();
+    const queued = (await outbox.list())
+      .filter((e) => e.state === "pending" && e.event.pubkey === pubkey)
+      .map((e) => e.event);
+    return [...events.filter((e) => e.pubkey === pubkey), ...queued];
+  }
+
+  private queue(rec: GroupRecord, events: readonly NostrEvent[]): WriteOp[] {
+    const now = this.core.nowMs();
+    return events.map((e) => Outbox.prepare(e, rec.relays, { label: `public ${rec.id}`, now }).op);
+  }
+
+  /** Brings the relays in line: the current key's events as wanted, retired keys' events deleted. */
+  private async reconcile(rec: GroupRecord, face: FaceRecord): Promise<void> {
+    const now = this.core.now();
+    const secret = hexToBytes(face.secret);
+    const out: NostrEvent[] = [];
+    const present = await this.onRelays(rec, face.pubkey);
+    if (face.off) {
+      out.push(...this.withdrawAll(present, secret, now));
+    } else {
+      const plan = planPublic(await this.wanted(rec, face), present, now);
+      for (const s of plan.sign) out.push(signEvent(s, secret));
+      if (plan.remove.length > 0) {
+        out.push(
+          buildPublicDeletion(plan.remove, secret, Math.max(now, ...plan.remove.map((e) => e.created_at))),
+        );
+      }
+    }
+    const stillRetired: string[] = [];
+    for (const old of face.retired) {
+      const oldSecret = hexToBytes(old);
+      const theirs = await this.onRelays(rec, getPublicKey(oldSecret));
+      const gone = this.withdrawAll(theirs, oldSecret, now);
+      out.push(...gone);
+      if (gone.length > 0) stillRetired.push(old);
+    }
+    const ops = this.queue(rec, out);
+    if (stillRetired.length !== face.retired.length) {
+      // A retired key whose relays show nothing more is forgotten; the others are checked again.
+      const stored = await this.face(rec.id);
+      if (stored) {
+        const retired = stored.retired.filter((s) => stillRetired.includes(s) || !face.retired.includes(s));
+        ops.push({ op: "put", key: keys.publicFace(rec.id), value: { ...stored, retired } });
+      }
+    }
+    if (ops.length > 0) {
+      await this.core.store.batch(ops);
+      this.core.wakeOutbox();
+    }
+  }
+
+  /**
+   * Everything a key shows, withdrawn: a profile with content is first replaced by an empty one
+   * (for relays that ignore deletions), then one deletion names every event.
+   */
+  private withdrawAll(present: readonly NostrEvent[], secret: Uint8Array, now: number): NostrEvent[] {
+    const shown = present.filter((e) => e.kind !== KIND_DELETION);
+    if (shown.length === 0) return [];
+    const out: NostrEvent[] = [];
+    const targets = [...shown];
+    const profile = shown.find((e) => e.kind === 0 && e.content !== "{}");
+    if (profile) {
+      const empty = buildPublicProfile(null, secret, Math.max(now, profile.created_at + 1));
+      out.push(empty);
+      targets.push(empty);
+    }
+    out.push(buildPublicDeletion(targets, secret, Math.max(now, ...targets.map((e) => e.created_at))));
+    return out;
+  }
+
+  // --- answers from the web ---
+
+  /** Reads new answers wrapped to the group key and keeps those for a published event. */
+  private async fetchAnswers(rec: GroupRecord, face: FaceRecord): Promise<void> {
+    const secret = hexToBytes(face.secret);
+    const pool = this.core.transport.linkPool(secret, face.pubkey);
+    const { events } = await this.core.transport.fetch(pool, rec.relays, [
+      { kinds: [KIND_GIFT_WRAP], "#p": [face.pubkey] },
+    ]);
+    const seenGroup = `face ${face.pubkey}`;
+    const seen = await this.core.store.seen(
+      seenGroup,
+      events.map((e) => e.id),
+    );
+    const byD = new Map((await this.publications(rec.id)).map((p) => [p.d, p]));
+    const ops: WriteOp[] = [];
+    const seenIds: string[] = [];
+    for (const wrap of events) {
+      if (seen.has(wrap.id)) continue;
+      seenIds.push(wrap.id);
+      let answer: ReturnType<typeof openPublicAnswer>;
+      try {
+        answer = openPublicAnswer(wrap as Parameters<typeof openPublicAnswer>[0], secret);
+      } catch {
+        continue; // damaged, forged, or for another key
+      }
+      const d = answer.event.split(":")[2]?.split(":")[0] ?? "";
+      const publication = byD.get(d);
+      if (!publication) continue;
+      const key = keys.webAnswer(rec.id, answer.id);
+      if (await this.core.store.get(key)) continue;
+      const record: WebAnswerRecord = {
+        group: rec.id,
+        event: publication.event,
+        answer,
+        decision: null,
+        decidedAt: null,
+        decidedBy: null,
+      };
+      ops.push({ op: "put", key, value: record });
+    }
+    if (seenIds.length > 0) ops.push({ op: "markSeen", group: seenGroup, ids: seenIds, at: this.core.now() });
+    if (ops.length > 0) await this.core.store.batch(ops);
+  }
+
+  /** Answers to an event: from the web (admins' devices hold them) and from members. */
+  async answers(id: string, eventId: string): Promise<PublicAnswerView[]> {
+    const rec = await this.svc.record(id);
+    const { snap, e } = await this.findEvent(rec, eventId);
+    const me = this.svc.me();
+    if (!effectiveAdmins(rec).includes(me) && e.owner !== me && !e.hosts.includes(me)) {
+      throw rallyError(
+        "not-admin",
+        `Only the hosts of "${e.title}" and the admins of "${rec.name}" see its answers.`,
+      );
+    }
+    const out: PublicAnswerView[] = [];
+    const rows = await this.core.store.list<WebAnswerRecord>(keys.webAnswerPrefix(id));
+    for (const { value: r } of rows) {
+      if (r.event !== e.id) continue;
+      const decision = r.decision ?? "pending";
+      out.push({
+        id: r.answer.id,
+        name: r.answer.name,
+        status: r.answer.status,
+        guests: r.answer.guests,
+        approved: decision === "approved" || (decision === "pending" && e.approval !== true),
+        decision,
+        via: "web",
+        contact: r.answer.contact,
+        note: r.answer.note,
+        at: r.answer.at,
+      });
+    }
+    for (const a of e.rsvps) {
+      out.push({
+        id: toNpub(a.pubkey),
+        name: snap.nameOf(a.pubkey),
+        status: a.status,
+        guests: a.guests,
+        approved: true,
+        decision: "approved",
+        via: "rally",
+        contact: null,
+        note: a.note,
+        at: a.createdAt,
+      });
+    }
+    return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+  }
+
+  async decide(id: string, eventId: string, answerId: string, status: "approved" | "refused"): Promise<void> {
+    const rec = await this.svc.activeRecord(id);
+    this.requireAdmin(rec, "approve or refuse answers from the web");
+    const face = await this.requireFace(rec);
+    const { e } = await this.findEvent(rec, eventId);
+    const key = keys.webAnswer(id, answerId);
+    const r = await this.core.store.get<WebAnswerRecord>(key);
+    if (!r || r.event !== e.id) {
+      throw rallyError("unknown-answer", `There is no answer "${answerId}" from the web to "${e.title}".`);
+    }
+    const now = this.core.now();
+    let reply: NostrEvent;
+    try {
+      reply = wrapPublicReply(
+        {
+          answer: r.answer.id,
+          event: r.answer.event,
+          status,
+          place: status === "approved" ? e.location : null,
+          message: status === "approved" ? APPROVED_MESSAGE : REFUSED_MESSAGE,
+        },
+        hexToBytes(face.secret),
+        r.answer.replyTo,
+        now,
+      );
+    } catch (err) {
+      throw asRallyError(err, "bad-input");
+    }
+    const me = this.svc.me();
+    const inner = buildAnswerDecision(
+      { answer: r.answer.id, event: e.id, status },
+      { pubkey: me, createdAt: now },
+    );
+    const recipients = [...new Set([...effectiveAdmins(rec), e.owner, ...e.hosts])].filter((p) =>
+      rec.members.includes(p),
+    );
+    const sealed = sealRumor({
+      inner,
+      senderSecretKey: this.core.requireSecrets().secretKey,
+      recipients,
+      createdAt: now,
+    });
+    await this.core.store.batch([
+      { op: "put", key, value: { ...r, decision: status, decidedAt: now, decidedBy: me } },
+      ...this.queue(rec, [reply]),
+    ]);
+    this.core.wakeOutbox();
+    await this.svc.sendRumor(id, sealed);
+  }
+}
