@@ -16,6 +16,7 @@
 
 import { KIND_GIFT_WRAP } from "@rally/protocol/nostr";
 import { parseInviteLink } from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
 import type { Device } from "../device.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import { isLive } from "../group/groupRecord.ts";
@@ -40,8 +41,13 @@ interface Wanted {
   open(): PoolSubscription;
 }
 
+/** Event ids remembered as already heard live (a replay after a reconnect starts no round). */
+const HEARD_MAX = 4_096;
+
 export class LiveSubscriptions {
   private readonly open = new Map<string, PoolSubscription>();
+  /** Ids heard on any live subscription, oldest first (insertion order), at most `HEARD_MAX`. */
+  private readonly heard = new Set<string>();
   private again = false;
   private running: Promise<void> | null = null;
   private active = false;
@@ -111,7 +117,14 @@ export class LiveSubscriptions {
   private async wanted(me: string, accountRelays: readonly string[]): Promise<Map<string, Wanted>> {
     const out = new Map<string, Wanted>();
     const transport = this.core.transport;
-    const onEvent = () => this.onEvent();
+    // Only what this process has not heard yet starts a round: reconnects replay the lookback,
+    // and several relays send the same event.
+    const onEvent = (event: NostrEvent) => {
+      if (this.heard.has(event.id)) return;
+      this.heard.add(event.id);
+      if (this.heard.size > HEARD_MAX) this.heard.delete(this.heard.values().next().value as string);
+      this.onEvent();
+    };
     const recs = (await this.groups.records()).filter(isLive);
     for (const rec of recs) {
       const current = rec.keys[0];

@@ -35,6 +35,11 @@ export const LIVE_SYNC_MS = 15_000;
 export const LIVE_JITTER = 0.2;
 /** How long the live loop waits after something new arrived, so a burst makes one round. */
 export const SOON_MS = 300;
+/**
+ * Rounds started by arrivals keep at least this long (ms) after the previous one ended: a relay
+ * that keeps sending new junk under a known tag costs at most every other second, not every moment.
+ */
+export const ARRIVAL_GAP_MS = 1_000;
 /** Change notices after which the live subscriptions may have to change. */
 const SUBSCRIPTION_CHANGES = new Set(["groups", "account", "invites"]);
 
@@ -49,6 +54,8 @@ export class Syncer {
   /** Where each routing tag's catch-up starts (`tagCursors.ts`). */
   private readonly cursors: TagCursors;
   private syncing: Promise<SyncReport> | null = null;
+  /** When the live loop's last round ended (ms, monotonic: the device clock may be moved), for `ARRIVAL_GAP_MS`. */
+  private lastRoundEnd = 0;
   /** Outbox entries every relay refused for good, for `deliver()` and `sync()` to report. */
   private readonly refusals: RefusalLog;
   private deliveredUpTo = 0;
@@ -264,14 +271,18 @@ export class Syncer {
     if (!this.live) return;
     void this.sync()
       .catch(() => undefined)
-      .then(() => this.subscriptions.update());
+      .then(() => {
+        this.lastRoundEnd = performance.now();
+        return this.subscriptions.update();
+      });
   }
 
   /** A round soon: several events arriving together make one. */
   private soon(): void {
     if (!this.live) return;
     clearTimeout(this.soonTimer);
-    this.soonTimer = setTimeout(() => this.tick(), SOON_MS);
+    const wait = Math.max(SOON_MS, this.lastRoundEnd + ARRIVAL_GAP_MS - performance.now());
+    this.soonTimer = setTimeout(() => this.tick(), wait);
   }
 
   /** Each relay once, connected when either pool (anonymous, identity) is, with the last error. */

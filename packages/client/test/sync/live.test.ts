@@ -222,4 +222,44 @@ describe("live means live", { timeout: 120_000 }, () => {
     expect(toSomeone.size).toBeGreaterThan(0);
     for (const conn of toSomeone) expect(groupConns.has(conn)).toBe(false);
   });
+
+  it("a replay of what was already heard starts no catch-up round: after a reconnect, or a subscription opened again", async () => {
+    const tag = await currentTag(ben, group);
+    const reqsNaming = (from: number) =>
+      tap.frames
+        .slice(from)
+        .filter((f) => f.msg[0] === "REQ" && tagsOf(f.msg.slice(2) as Record<string, unknown>[])[0] === tag);
+    const oneShotsSince = (from: number) => {
+      const closed = new Set(
+        tap.frames
+          .slice(from)
+          .filter((f) => f.msg[0] === "CLOSE")
+          .map((f) => `${f.conn} ${f.msg[1]}`),
+      );
+      return reqsNaming(from).filter((f) => closed.has(`${f.conn} ${f.msg[1]}`));
+    };
+    // Long enough for a round that an arrival would start (SOON_MS, ARRIVAL_GAP_MS) to have run.
+    const settle = () => new Promise((r) => setTimeout(r, 2_500));
+    // Connections lost: the pool resubscribes, and its replay is known to the subscription.
+    let mark = tap.frames.length;
+    tap.dropAll();
+    await waitFor(() => reqsNaming(mark).length >= 2, "both devices' live REQs again");
+    await settle();
+    mark = tap.frames.length;
+    tap.dropAll();
+    await waitFor(() => reqsNaming(mark).length >= 2, "both devices' live REQs again");
+    await settle();
+    expect(oneShotsSince(mark)).toEqual([]);
+    // Ben's subscriptions opened afresh (as when the relays of his inbox change): the lookback
+    // replays events the new subscription has not delivered, but this device heard them already.
+    mark = tap.frames.length;
+    await ben.syncer.subscriptions.stop();
+    await ben.syncer.subscriptions.start();
+    await waitFor(() => reqsNaming(mark).length >= 1, "Ben's live REQ again");
+    await settle();
+    expect(oneShotsSince(mark)).toEqual([]);
+    // And the devices still hear what is new.
+    await ana.sendChat(group, "after the replays");
+    await waitFor(async () => (await chatTexts(ben, group)).includes("after the replays"), "a live message");
+  });
 });
