@@ -20,10 +20,23 @@ import {
   KIND_TIME_EVENT,
   TAG_APPROVAL,
   TAG_CAPACITY,
+  TAG_EXDATE,
+  TAG_MOVED,
   TAG_OWNER,
+  TAG_RRULE,
   TAG_RSVP_VISIBILITY,
   TAG_STATUS,
 } from "./kinds.ts";
+import {
+  formatRule,
+  type MovedOccurrence,
+  type OccurrenceKey,
+  occurrenceUnix,
+  parseRule,
+  type RepeatFields,
+  readOccurrenceKey,
+  ruleForSeries,
+} from "./recurrence.ts";
 import {
   fail,
   InvalidInputError,
@@ -72,6 +85,8 @@ export interface CalendarEventFields {
   hostsOnlyRsvps: boolean;
   /** Hosts approve answers from the web; the public page then hides the place (`rally_approval`). */
   approval?: boolean;
+  /** A repeating event: its rule and exceptions (recurrence.ts); null or absent for a single event. */
+  repeat?: RepeatFields | null;
 }
 
 export interface ParsedCalendarEvent extends CalendarEventFields {
@@ -144,6 +159,34 @@ function checkTime(time: EventTime): string | null {
   return null;
 }
 
+const byOccurrence = (a: OccurrenceKey, b: OccurrenceKey) => occurrenceUnix(a) - occurrenceUnix(b);
+
+/** A series' rule and exceptions checked against its time: canonical rule, sorted exceptions. */
+function checkRepeat(repeat: RepeatFields, time: EventTime): RepeatFields {
+  const rule = formatRule(ruleForSeries(parseRule(repeat.rule), time));
+  const kindOk = (k: OccurrenceKey) =>
+    time.allDay
+      ? typeof k === "string" && isIsoDate(k)
+      : typeof k === "number" && Number.isSafeInteger(k) && k >= 0;
+  const what = time.allDay ? "a date (YYYY-MM-DD)" : "Unix seconds";
+  const exdates = [...new Set(repeat.exdates)];
+  for (const x of exdates)
+    if (!kindOk(x)) throw new InvalidInputError("repeat", `a cancelled occurrence must be ${what}`);
+  const moved = new Map<string, MovedOccurrence>();
+  for (const m of repeat.moved) {
+    if (!kindOk(m.original) || !kindOk(m.start) || (m.end !== null && !kindOk(m.end)))
+      throw new InvalidInputError("repeat", `a moved occurrence's times must be ${what}`);
+    if (m.end !== null && occurrenceUnix(m.end) <= occurrenceUnix(m.start))
+      throw new InvalidInputError("repeat", "a moved occurrence must end after it starts");
+    moved.set(String(m.original), m);
+  }
+  return {
+    rule,
+    exdates: exdates.sort(byOccurrence),
+    moved: [...moved.values()].sort((a, b) => byOccurrence(a.original, b.original)),
+  };
+}
+
 /** Builds a calendar event rumor (31922 when `time.allDay`, else 31923). Throws InvalidInputError. */
 export function buildCalendarEvent(
   input: CalendarEventInput & { pubkey: string; createdAt: number; d: string; owner?: string },
@@ -171,6 +214,8 @@ export function buildCalendarEvent(
   const hosts = [...new Set(input.hosts ?? [])].filter((h) => h !== owner);
   if (!hosts.every(isHex64)) throw new InvalidInputError("hosts", "a host is not a pubkey");
 
+  const repeat = input.repeat ? checkRepeat(input.repeat, input.time) : null;
+
   const t = input.time;
   const tags: string[][] = [
     ["d", input.d],
@@ -196,6 +241,12 @@ export function buildCalendarEvent(
   if (input.hostsOnlyRsvps) tags.push([TAG_RSVP_VISIBILITY, "hosts"]);
   if (input.approval) tags.push([TAG_APPROVAL, "required"]);
   if (owner !== input.pubkey) tags.push([TAG_OWNER, owner]);
+  if (repeat !== null) {
+    tags.push([TAG_RRULE, repeat.rule]);
+    for (const x of repeat.exdates) tags.push([TAG_EXDATE, String(x)]);
+    for (const m of repeat.moved)
+      tags.push([TAG_MOVED, String(m.original), String(m.start), m.end === null ? "" : String(m.end)]);
+  }
   return makeRumor({
     pubkey: input.pubkey,
     createdAt: input.createdAt,
@@ -288,7 +339,9 @@ export function parseCalendarEvent(rumor: Rumor): Parsed<ParsedCalendarEvent> {
   }
   const values = (name: string) =>
     [...new Set(tagsNamed(rumor, name).map((t) => t[1] ?? ""))].filter(Boolean);
+  const repeat = readRepeat(rumor, time);
   return ok({
+    ...(repeat !== null ? { repeat } : {}),
     owner,
     d,
     title,
@@ -306,6 +359,42 @@ export function parseCalendarEvent(rumor: Rumor): Parsed<ParsedCalendarEvent> {
     hostsOnlyRsvps: visibility === "hosts",
     ...(tagValue(rumor, TAG_APPROVAL) === "required" ? { approval: true } : {}),
   });
+}
+
+/**
+ * A series' rule and exceptions as tags carry them. A rule outside Rally's subset (from another
+ * version) leaves the event a single one at its first time rather than hiding it; exceptions that
+ * are malformed or do not fit the event's kind are left out one by one.
+ */
+function readRepeat(rumor: Rumor, time: EventTime): RepeatFields | null {
+  const text = tagValue(rumor, TAG_RRULE);
+  if (text === undefined) return null;
+  let rule: string;
+  try {
+    rule = formatRule(ruleForSeries(parseRule(text), time));
+  } catch {
+    return null;
+  }
+  const exdates = new Map<string, OccurrenceKey>();
+  for (const tag of tagsNamed(rumor, TAG_EXDATE)) {
+    const k = readOccurrenceKey(tag[1], time.allDay);
+    if (k !== null) exdates.set(String(k), k);
+  }
+  const moved = new Map<string, MovedOccurrence>();
+  for (const tag of tagsNamed(rumor, TAG_MOVED)) {
+    const original = readOccurrenceKey(tag[1], time.allDay);
+    const start = readOccurrenceKey(tag[2], time.allDay);
+    const end = tag[3] === undefined || tag[3] === "" ? null : readOccurrenceKey(tag[3], time.allDay);
+    if (original === null || start === null) continue;
+    if (tag[3] !== undefined && tag[3] !== "" && end === null) continue;
+    if (end !== null && occurrenceUnix(end) <= occurrenceUnix(start)) continue;
+    moved.set(String(original), { original, start, end });
+  }
+  return {
+    rule,
+    exdates: [...exdates.values()].sort(byOccurrence),
+    moved: [...moved.values()].sort((a, b) => byOccurrence(a.original, b.original)),
+  };
 }
 
 /**

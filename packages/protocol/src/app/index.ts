@@ -12,6 +12,7 @@ export * from "./names.ts";
 export * from "./places.ts";
 export * from "./poll.ts";
 export * from "./publicFace.ts";
+export * from "./recurrence.ts";
 export { type ReduceOptions, reduceGroup } from "./reducer.ts";
 export * from "./rsvp.ts";
 export * from "./rumor.ts";

@@ -58,6 +58,14 @@ export const TAG_OWNER = "rally_owner";
 export const TAG_APPROVAL = "rally_approval";
 /** `["rally_guests", "<integer>"]` on 31925: people coming along with the one who answers. */
 export const TAG_GUESTS = "rally_guests";
+/** `["rally_rrule", "<RRULE value>"]` on 31922/31923: a repeating event (app/recurrence.ts). */
+export const TAG_RRULE = "rally_rrule";
+/** `["rally_exdate", "<original start>"]` on 31922/31923: one cancelled occurrence of a series. */
+export const TAG_EXDATE = "rally_exdate";
+/** `["rally_moved", "<original start>", "<new start>", "<new end or empty>"]`: one occurrence moved. */
+export const TAG_MOVED = "rally_moved";
+/** `["rally_occurrence", "<original start>"]` on 31925: the answer is for that occurrence only. */
+export const TAG_OCCURRENCE = "rally_occurrence";
 /** `["rally_seq", "<n>"]` on 1926: the confirmation's number; the highest is in force. */
 export const TAG_SEQ = "rally_seq";
 /** `["rally_place", "<pubkey>", "<answer id>", "<guests>"]` on 1926: one party, in line order. */

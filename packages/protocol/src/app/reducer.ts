@@ -358,9 +358,20 @@ function eventsState(
   // Answers per event, per person, oldest first in the "newest wins" sense: by created_at, and
   // on equal created_at the lowest id counts as the newer one (isNewer), so it comes last.
   const answers = new Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }[]>>();
+  // Answers for one occurrence of a repeating event: newest per (event, occurrence, person).
+  const perOccurrence = new Map<string, Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }>>>();
   for (const r of rsvps) {
     if (!ctx.isMember(r.a.rumor.pubkey)) continue;
     const key = `${r.rsvp.owner}:${r.rsvp.d}`;
+    if (r.rsvp.occurrence !== null) {
+      const byOccurrence = perOccurrence.get(key) ?? new Map();
+      const people = byOccurrence.get(r.rsvp.occurrence) ?? new Map();
+      const held = people.get(r.a.rumor.pubkey);
+      if (held === undefined || isNewer(r.a.rumor, held.a.rumor)) people.set(r.a.rumor.pubkey, r);
+      byOccurrence.set(r.rsvp.occurrence, people);
+      perOccurrence.set(key, byOccurrence);
+      continue;
+    }
     const perEvent = answers.get(key) ?? new Map();
     const list = perEvent.get(r.a.rumor.pubkey) ?? [];
     list.push(r);
@@ -428,6 +439,21 @@ function eventsState(
       }
     }
     counted.sort((x, y) => byString(x.pubkey, y.pubkey));
+    const occurrenceRsvps = [...(perOccurrence.get(key) ?? [])]
+      .sort(([x], [y]) => byString(x, y))
+      .map(([occurrence, people]) => ({
+        occurrence,
+        rsvps: [...people]
+          .sort(([x], [y]) => byString(x, y))
+          .map(([pubkey, { a, rsvp }]) => ({
+            pubkey,
+            status: rsvp.status,
+            guests: rsvp.guests,
+            note: rsvp.note,
+            id: a.rumor.id,
+            createdAt: a.rumor.created_at,
+          })),
+      }));
     const seating = seat(queue, inForce?.places.places ?? [], fields.capacity);
     const createdAt = Math.min(...list.map((v) => v.a.rumor.created_at));
     out.push({
@@ -442,6 +468,7 @@ function eventsState(
       updatedAt: winner.a.rumor.created_at,
       updatedBy: winner.a.rumor.pubkey,
       rsvps: counted,
+      occurrenceRsvps,
       going: seating.seated.map((p) => p.pubkey),
       waitlist: seating.waitlist.map((p) => p.pubkey),
       asking: seating.asking.map((p) => p.pubkey),

@@ -6,7 +6,7 @@
  */
 
 import { eventAddress, parseEventAddress } from "./calendar.ts";
-import { KIND_RSVP, TAG_GUESTS } from "./kinds.ts";
+import { KIND_RSVP, TAG_GUESTS, TAG_OCCURRENCE } from "./kinds.ts";
 import {
   fail,
   findTag,
@@ -36,7 +36,14 @@ export interface RsvpFields {
   status: RsvpStatus;
   guests: number;
   note: string;
+  /**
+   * The occurrence of a repeating event this answer is for (its original start: Unix seconds, or
+   * a date for an all-day series, as text); null: every occurrence.
+   */
+  occurrence: string | null;
 }
+
+const OCCURRENCE = /^(\d{1,15}|\d{4}-\d{2}-\d{2})$/;
 
 /** The answers a person can give, in the order front ends offer them. */
 export const RSVP_STATUSES: readonly RsvpStatus[] = ["going", "maybe", "declined"];
@@ -78,6 +85,8 @@ export function buildRsvp(input: {
   status: RsvpStatus;
   guests?: number;
   note?: string;
+  /** One occurrence of a repeating event (its original start); absent: every occurrence. */
+  occurrence?: number | string;
 }): Rumor {
   const answer = rsvpAnswer(input.status, input.guests ?? 0);
   if (answer.guestsLeftOut > 0) {
@@ -88,12 +97,16 @@ export function buildRsvp(input: {
   const { kind, owner, d } = input.event;
   const address = eventAddress(kind, owner, d);
   if (!parseEventAddress(address).ok) throw new InvalidInputError("event", "not a calendar event address");
+  const occurrence = input.occurrence === undefined ? null : String(input.occurrence);
+  if (occurrence !== null && !OCCURRENCE.test(occurrence))
+    throw new InvalidInputError("occurrence", "an occurrence is Unix seconds or a date (YYYY-MM-DD)");
   const tags: string[][] = [
     ["a", address],
-    // One RSVP slot per person per event, as NIP-52 replaceable semantics would give.
-    ["d", `${owner}:${d}`],
+    // One RSVP slot per person per event (per occurrence), as NIP-52 replaceable semantics would give.
+    ["d", occurrence === null ? `${owner}:${d}` : `${owner}:${d}:${occurrence}`],
     ["status", status],
   ];
+  if (occurrence !== null) tags.push([TAG_OCCURRENCE, occurrence]);
   if (input.event.versionId !== undefined) {
     if (!isHex64(input.event.versionId))
       throw new InvalidInputError("event", "version id is not an event id");
@@ -126,8 +139,12 @@ export function parseRsvp(rumor: Rumor): Parsed<RsvpFields> {
     if (guests < 0 || guests > MAX_GUESTS)
       return fail(`\`rally_guests\` must be a whole number from 0 to ${MAX_GUESTS}`);
   }
+  const occurrence = tagValue(rumor, TAG_OCCURRENCE);
+  if (occurrence !== undefined && !OCCURRENCE.test(occurrence))
+    return fail("`rally_occurrence` is not Unix seconds or a date");
   // Guests only come with "going"; on other answers the tag is ignored.
   return ok({
+    occurrence: occurrence ?? null,
     owner: address.value.owner,
     d: address.value.d,
     status,

@@ -54,8 +54,15 @@ export interface CalendarEventState extends CalendarEventFields {
   createdAt: number;
   updatedAt: number;
   updatedBy: string;
-  /** Counted answers, one per person, ordered by pubkey. */
+  /** Counted answers, one per person, ordered by pubkey (answers for every occurrence of a series). */
   rsvps: RsvpState[];
+  /**
+   * Answers for single occurrences of a repeating event (RSVP `rally_occurrence`), newest per
+   * person, by occurrence (its original start as text) then pubkey. For that occurrence they
+   * override the person's answer in `rsvps` (views.ts `occurrenceAnswers`). Places and capacity
+   * are counted on `rsvps` only.
+   */
+  occurrenceRsvps: { occurrence: string; rsvps: RsvpState[] }[];
   /**
    * Seated "going" people in confirmed order; waitlist in confirmed order; then "going" people a
    * host has not confirmed yet (asking for a place), maybe and declined, by pubkey. Without a

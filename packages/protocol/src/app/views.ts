@@ -6,9 +6,9 @@
  * the event's time zone with their UTC offset (or in UTC, `Z`, when it has none).
  */
 
-import { eventEndsAt } from "./calendar.ts";
+import { expandOccurrences, type OccurrenceKey, seriesEndsAt } from "./recurrence.ts";
 import type { RsvpStatus } from "./rsvp.ts";
-import type { CalendarEventState, ChatMessageState, GroupAppState, PollState } from "./state.ts";
+import type { CalendarEventState, ChatMessageState, GroupAppState, PollState, RsvpState } from "./state.ts";
 import { unixToIso, unixToZonedIso } from "./time.ts";
 
 export type MyPlace = "confirmed" | "asking" | "waitlist" | null;
@@ -60,6 +60,105 @@ export interface EventView {
   createdAt: number;
   updatedAt: number;
   versionId: string;
+  /**
+   * A repeating event's rule (RRULE value, COUNT or UNTIL included) and exceptions, times written
+   * as `start` is; null for a single event. `start`/`end` above are then its first occurrence's.
+   */
+  repeat: RepeatView | null;
+  /** A repeating event's next occurrences (EventViewOptions); empty for a single event. */
+  occurrences: OccurrenceView[];
+}
+
+export interface RepeatView {
+  rule: string;
+  /** Original starts of the cancelled occurrences. */
+  cancelled: string[];
+  moved: { original: string; start: string; end: string | null }[];
+}
+
+export interface OccurrenceView {
+  /** The occurrence's original start: what names it (RSVPs, cancelling), also once moved. */
+  original: string;
+  start: string;
+  end: string | null;
+  /** Cancelled: this occurrence, or the whole event. */
+  status: "confirmed" | "cancelled";
+  moved: boolean;
+  /** Answers for this occurrence: one's answer for it, or else one's answer for every occurrence. */
+  rsvps: { going: string[]; maybe: string[]; declined: string[] };
+  myRsvp: RsvpStatus | null;
+}
+
+export interface EventViewOptions {
+  /** Occurrences shown are those not over by this time (Unix seconds); default: from the first. */
+  now?: number;
+  /** How many occurrences at most (default 10) … */
+  occurrences?: number;
+  /** … within how many seconds after `now` (default a year). */
+  horizon?: number;
+}
+
+/**
+ * The answers that count for one occurrence of a series: per person, their answer for that
+ * occurrence, or else their answer for every occurrence (PROTOCOL.md 13.10).
+ */
+export function occurrenceAnswers(e: CalendarEventState, original: OccurrenceKey): RsvpState[] {
+  const own = e.occurrenceRsvps.find((o) => o.occurrence === String(original))?.rsvps ?? [];
+  const byPerson = new Map(e.rsvps.map((r) => [r.pubkey, r]));
+  for (const r of own) byPerson.set(r.pubkey, r);
+  return [...byPerson.values()].sort((x, y) => (x.pubkey < y.pubkey ? -1 : x.pubkey > y.pubkey ? 1 : 0));
+}
+
+function writeKey(value: OccurrenceKey, tz: string | null): string {
+  if (typeof value === "string") return value;
+  return tz ? unixToZonedIso(value, tz) : unixToIso(value);
+}
+
+function seriesViews(
+  e: CalendarEventState,
+  me: string | null,
+  hidden: boolean,
+  options: EventViewOptions,
+): { repeat: RepeatView | null; occurrences: OccurrenceView[] } {
+  const r = e.repeat ?? null;
+  if (r === null) return { repeat: null, occurrences: [] };
+  const tz = e.time.allDay ? null : e.time.tz;
+  const endTz = e.time.allDay ? null : (e.time.endTz ?? e.time.tz);
+  const repeat: RepeatView = {
+    rule: r.rule,
+    cancelled: r.exdates.map((x) => writeKey(x, tz)),
+    moved: r.moved.map((m) => ({
+      original: writeKey(m.original, tz),
+      start: writeKey(m.start, tz),
+      end: m.end === null ? null : writeKey(m.end, endTz),
+    })),
+  };
+  const from = options.now;
+  const window = {
+    includeCancelled: true,
+    limit: options.occurrences ?? 10,
+    ...(from !== undefined ? { from, to: from + (options.horizon ?? 366 * 86400) } : {}),
+  };
+  let list: ReturnType<typeof expandOccurrences>;
+  try {
+    list = expandOccurrences({ time: e.time, rule: r.rule, exdates: r.exdates, moved: r.moved }, window);
+  } catch {
+    list = [];
+  }
+  const occurrences = list.map((o): OccurrenceView => {
+    const answers = occurrenceAnswers(e, o.original).filter((a) => !hidden || a.pubkey === me);
+    const of = (status: RsvpStatus) => answers.filter((a) => a.status === status).map((a) => a.pubkey);
+    return {
+      original: writeKey(o.original, tz),
+      start: writeKey(o.start, tz),
+      end: o.end === null ? null : writeKey(o.end, endTz),
+      status: o.cancelled || e.cancelled ? "cancelled" : "confirmed",
+      moved: o.moved,
+      rsvps: { going: of("going"), maybe: of("maybe"), declined: of("declined") },
+      myRsvp: answers.find((a) => a.pubkey === me)?.status ?? null,
+    };
+  });
+  return { repeat, occurrences };
 }
 
 function timeStrings(e: CalendarEventState): { start: string; end: string | null; tz: string | null } {
@@ -73,7 +172,12 @@ function timeStrings(e: CalendarEventState): { start: string; end: string | null
   };
 }
 
-export function eventView(state: GroupAppState, e: CalendarEventState, me: string | null): EventView {
+export function eventView(
+  state: GroupAppState,
+  e: CalendarEventState,
+  me: string | null,
+  options: EventViewOptions = {},
+): EventView {
   const hosts = [e.owner, ...e.hosts.filter((h) => h !== e.owner)];
   const isHost = me !== null && hosts.includes(me);
   const hidden = e.hostsOnlyRsvps && !isHost;
@@ -134,6 +238,7 @@ export function eventView(state: GroupAppState, e: CalendarEventState, me: strin
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
     versionId: e.versionId,
+    ...seriesViews(e, me, hidden, options),
   };
 }
 
@@ -144,11 +249,15 @@ export function eventView(state: GroupAppState, e: CalendarEventState, me: strin
 export function eventViews(
   state: GroupAppState,
   me: string | null,
-  options: { upcomingAfter?: number } = {},
+  options: { upcomingAfter?: number; now?: number } = {},
 ): EventView[] {
+  const now = options.now ?? options.upcomingAfter;
   return state.events
-    .filter((e) => options.upcomingAfter === undefined || eventEndsAt(e.time) > options.upcomingAfter)
-    .map((e) => eventView(state, e, me));
+    .filter(
+      (e) =>
+        options.upcomingAfter === undefined || seriesEndsAt(e.time, e.repeat ?? null) > options.upcomingAfter,
+    )
+    .map((e) => eventView(state, e, me, now === undefined ? {} : { now }));
 }
 
 /** Finds an event by its id, or by a unique prefix of at least 6 characters. */

@@ -9,10 +9,12 @@
 
 import { npubEncode } from "nostr-tools/nip19";
 import type { EventTime } from "../app/calendar.ts";
-import { calendarEventId, eventEndsAt } from "../app/calendar.ts";
+import { calendarEventId } from "../app/calendar.ts";
+import { type RepeatFields, seriesEndsAt } from "../app/recurrence.ts";
 import { zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
 import { contentLine, escapeText, joinLines } from "./lines.ts";
+import { movedOccurrences, repeatLines, repeatSpanEnd } from "./recurrence.ts";
 import { formatLocalBasic, vtimezoneLines } from "./vtimezone.ts";
 
 export const PRODID = "-//Rally//Rally group calendar//EN";
@@ -32,6 +34,8 @@ export interface IcsEventSource {
   cancelled: boolean;
   createdAt: number;
   updatedAt: number;
+  /** A repeating event's rule and exceptions (RRULE, EXDATE, RECURRENCE-ID; ics/recurrence.ts). */
+  repeat?: RepeatFields | null;
 }
 
 export interface IcsOptions {
@@ -91,6 +95,7 @@ function veventLines(e: IcsEventSource, options: IcsOptions): string[] {
     lines.push(write("DTSTART", t.start, t.tz));
     if (t.end !== null) lines.push(write("DTEND", t.end, t.endTz ?? t.tz));
   }
+  lines.push(...repeatLines(t, e.repeat));
   lines.push(contentLine("SUMMARY", escapeText(e.title)));
   if (e.description) lines.push(contentLine("DESCRIPTION", escapeText(e.description)));
   else if (e.summary) lines.push(contentLine("DESCRIPTION", escapeText(e.summary)));
@@ -125,6 +130,9 @@ function zonesOf(events: readonly IcsEventSource[]): Map<string, { from: number;
       const span = zones.get(tz);
       zones.set(tz, { from: Math.min(span?.from ?? at, at), to: Math.max(span?.to ?? at, at) });
     }
+    const last = repeatSpanEnd(t, e.repeat, e.updatedAt);
+    const span = t.tz === null ? undefined : zones.get(t.tz);
+    if (span && last !== null) span.to = Math.max(span.to, last);
   }
   return zones;
 }
@@ -138,7 +146,8 @@ export function calendarToIcs(
   options: IcsOptions & { name?: string; description?: string; upcomingAfter?: number } = {},
 ): string {
   const after = options.upcomingAfter;
-  const events = after === undefined ? all : all.filter((e) => eventEndsAt(e.time) > after);
+  const events =
+    after === undefined ? all : all.filter((e) => seriesEndsAt(e.time, e.repeat ?? null) > after);
   const lines = [
     contentLine("BEGIN", "VCALENDAR"),
     contentLine("VERSION", "2.0"),
@@ -159,6 +168,12 @@ export function calendarToIcs(
   for (const e of events) {
     if (!e.title) throw new IcsError("an event without a title cannot be exported");
     lines.push(...veventLines(e, options));
+    // A moved occurrence: its own VEVENT with the series' UID and a RECURRENCE-ID after the UID.
+    for (const m of movedOccurrences(e.time, e.repeat)) {
+      const moved = veventLines({ ...e, time: m.time, repeat: null }, options);
+      moved.splice(2, 0, m.recurrenceId);
+      lines.push(...moved);
+    }
   }
   lines.push(contentLine("END", "VCALENDAR"));
   return joinLines(lines);

@@ -18,6 +18,14 @@ import {
   MAX_LOCATION_LENGTH,
   MAX_TITLE_LENGTH,
 } from "../app/calendar.ts";
+import {
+  formatRule,
+  type OccurrenceKey,
+  occurrenceUnix,
+  parseRule,
+  type RepeatFields,
+  ruleForSeries,
+} from "../app/recurrence.ts";
 import { charCount, clipChars, isBlank } from "../app/text.ts";
 import { addDays, isValidTimeZone, type LocalDateTime, zonedParts, zonedToUnix } from "../app/time.ts";
 import { IcsError } from "./errors.ts";
@@ -37,6 +45,8 @@ export interface ImportedEvent {
   cancelled: boolean;
   organizer: { name: string | null; uri: string } | null;
   warnings: string[];
+  /** A repeating event's rule, cancelled and moved occurrences (RRULE, EXDATE, RECURRENCE-ID). */
+  repeat: RepeatFields | null;
 }
 
 export interface IcsImport {
@@ -70,7 +80,10 @@ function firstOccurrence(icalUnix: number, local: LocalDateTime, iana: string | 
 }
 
 function readInstant(prop: IcalProperty, defaultTz: string, label: string): Instant {
-  const value = prop.getFirstValue();
+  return readTimeValue(prop, prop.getFirstValue(), defaultTz, label);
+}
+
+function readTimeValue(prop: IcalProperty, value: unknown, defaultTz: string, label: string): Instant {
   if (!(value instanceof ICAL.Time)) throw new EventProblem(`its ${label} is not a date or date-time`);
   const t = value as IcalTime;
   if (
@@ -119,11 +132,6 @@ function text(component: IcalComponent, name: string): string | null {
 
 function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
   const warnings: string[] = [];
-  if (vevent.hasProperty("recurrence-id")) {
-    throw new EventProblem(
-      "it changes one occurrence of a repeating event, which Rally does not import separately",
-    );
-  }
   let title = text(vevent, "summary")?.trim() ?? "";
   if (isBlank(title)) {
     title = "Untitled event";
@@ -183,9 +191,7 @@ function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
       endTz: endUnix === null ? start.tz : endTz,
     };
   }
-  if (vevent.hasProperty("rrule") || vevent.hasProperty("rdate")) {
-    warnings.push("the event repeats; only its first occurrence was imported");
-  }
+  const repeat = readRepeat(vevent, time, defaultTz, warnings);
 
   const hashtags: string[] = [];
   for (const prop of vevent.getAllProperties("categories")) {
@@ -220,7 +226,94 @@ function readEvent(vevent: IcalComponent, defaultTz: string): ImportedEvent {
     cancelled: status === "CANCELLED",
     organizer,
     warnings,
+    repeat,
   };
+}
+
+/** An instant as a series' occurrence key: a date for an all-day series, Unix seconds otherwise. */
+function occurrenceKey(instant: Instant, time: EventTime): OccurrenceKey | null {
+  if (time.allDay) return instant.kind === "date" ? instant.date : null;
+  return instant.kind === "time" ? instant.unix : null;
+}
+
+/**
+ * The rule and cancelled occurrences of a repeating VEVENT, when Rally can keep them (one RRULE
+ * within Rally's subset, no RDATE); otherwise null and a warning that only the first occurrence was
+ * imported.
+ */
+function readRepeat(
+  vevent: IcalComponent,
+  time: EventTime,
+  defaultTz: string,
+  warnings: string[],
+): RepeatFields | null {
+  const rules = vevent.getAllProperties("rrule");
+  if (rules.length === 0 && !vevent.hasProperty("rdate")) return null;
+  const firstOnly = "only its first occurrence was imported";
+  if (rules.length !== 1 || vevent.hasProperty("rdate")) {
+    warnings.push(
+      `the event repeats on extra dates or by several rules, which Rally cannot keep; ${firstOnly}`,
+    );
+    return null;
+  }
+  let rule: string;
+  try {
+    rule = formatRule(ruleForSeries(parseRule(rules[0]!.toICALString()), time));
+  } catch (e) {
+    warnings.push(`the event repeats in a way Rally cannot keep (${(e as Error).message}); ${firstOnly}`);
+    return null;
+  }
+  const exdates = new Map<string, OccurrenceKey>();
+  for (const prop of vevent.getAllProperties("exdate")) {
+    for (const value of prop.getValues()) {
+      const key = occurrenceKey(readTimeValue(prop, value, defaultTz, "cancelled occurrence"), time);
+      if (key === null) warnings.push("a cancelled occurrence of another kind (date or time) was left out");
+      else exdates.set(String(key), key);
+    }
+  }
+  return {
+    rule,
+    exdates: [...exdates.values()].sort((a, b) => occurrenceUnix(a) - occurrenceUnix(b)),
+    moved: [],
+  };
+}
+
+/**
+ * A VEVENT with RECURRENCE-ID changes one occurrence of the series with its UID: cancelled
+ * (STATUS:CANCELLED) or moved. Other changes to that one occurrence are not kept, and said so.
+ */
+function applyOverride(vevent: IcalComponent, series: ImportedEvent, defaultTz: string): void {
+  const repeat = series.repeat;
+  if (repeat === null) {
+    throw new EventProblem(
+      "it changes one occurrence of a repeating event that was imported as a single event",
+    );
+  }
+  const idProp = vevent.getFirstProperty("recurrence-id");
+  if (!idProp) throw new EventProblem("it has no RECURRENCE-ID");
+  const original = occurrenceKey(readInstant(idProp, defaultTz, "RECURRENCE-ID"), series.time);
+  if (original === null)
+    throw new EventProblem("its RECURRENCE-ID is not of the series' kind (date or time)");
+  if (text(vevent, "status")?.toUpperCase() === "CANCELLED") {
+    if (!repeat.exdates.some((x) => String(x) === String(original))) {
+      repeat.exdates.push(original);
+      repeat.exdates.sort((a, b) => occurrenceUnix(a) - occurrenceUnix(b));
+    }
+    return;
+  }
+  const one = readEvent(vevent, defaultTz);
+  if (one.time.allDay !== series.time.allDay)
+    throw new EventProblem("it moves one occurrence of a series between a date and a time");
+  const { start, end } = one.time;
+  repeat.moved = repeat.moved.filter((m) => String(m.original) !== String(original));
+  repeat.moved.push({ original, start, end });
+  repeat.moved.sort((a, b) => occurrenceUnix(a.original) - occurrenceUnix(b.original));
+  const changed = (["title", "location", "description"] as const).filter((k) => one[k] !== series[k]);
+  if (changed.length > 0) {
+    series.warnings.push(
+      `one occurrence had its own ${changed.join(", ")}, which was not kept (its time was)`,
+    );
+  }
 }
 
 /**
@@ -263,12 +356,26 @@ export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): 
   for (const calendar of calendars) {
     const wrTz = text(calendar, "x-wr-timezone");
     const calendarTz = wrTz !== null && isValidTimeZone(wrTz.trim()) ? wrTz.trim() : defaultTz;
-    for (const vevent of calendar.getAllSubcomponents("vevent")) {
-      index++;
-      if (index > MAX_IMPORTED_EVENTS)
-        throw new IcsError(`the file has more than ${MAX_IMPORTED_EVENTS} events`, "too-large");
+    // Series first, then the VEVENTs that change one of their occurrences (same UID).
+    const vevents = calendar.getAllSubcomponents("vevent").map((vevent) => ({ vevent, at: ++index }));
+    if (index > MAX_IMPORTED_EVENTS)
+      throw new IcsError(`the file has more than ${MAX_IMPORTED_EVENTS} events`, "too-large");
+    const series = new Map<string, ImportedEvent>();
+    const overrides = vevents.filter(({ vevent }) => vevent.hasProperty("recurrence-id"));
+    const ordered = [...vevents.filter(({ vevent }) => !vevent.hasProperty("recurrence-id")), ...overrides];
+    for (const { vevent, at } of ordered) {
       try {
-        result.events.push(readEvent(vevent, calendarTz));
+        if (vevent.hasProperty("recurrence-id")) {
+          const uid = text(vevent, "uid");
+          const master = uid === null ? undefined : series.get(uid);
+          if (master === undefined)
+            throw new EventProblem("it changes one occurrence of a repeating event that is not in the file");
+          applyOverride(vevent, master, calendarTz);
+          continue;
+        }
+        const imported = readEvent(vevent, calendarTz);
+        result.events.push(imported);
+        if (imported.uid !== null && imported.repeat !== null) series.set(imported.uid, imported);
       } catch (e) {
         if (!(e instanceof EventProblem) && !(e instanceof Error)) throw e;
         const uid = (() => {
@@ -286,9 +393,9 @@ export function icsToEvents(ics: string, options: { defaultTz?: string } = {}): 
           }
         })();
         result.skipped.push({
-          index,
+          index: at,
           uid,
-          reason: `event ${index}${name ? ` ("${name}")` : ""} was not imported: ${e.message}`,
+          reason: `event ${at}${name ? ` ("${name}")` : ""} was not imported: ${e.message}`,
         });
       }
     }

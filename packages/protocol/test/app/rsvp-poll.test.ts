@@ -27,7 +27,7 @@ describe("RSVPs (NIP-52 31925)", () => {
     ]);
     expect(parseRsvp(r)).toEqual({
       ok: true,
-      value: { owner: alice.pk, d: "ev1", status: "going", guests: 2, note: "" },
+      value: { owner: alice.pk, d: "ev1", status: "going", guests: 2, note: "", occurrence: null },
     });
     const maybe = buildRsvp({ pubkey: bob.pk, createdAt: 5, event, status: "maybe" });
     expect(maybe.tags).toContainEqual(["status", "tentative"]);

@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { expandOccurrences, isoToUnix } from "../../src/app/index.ts";
 import { IcsError, icsToEvents } from "../../src/ics/index.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ics/${name}`, import.meta.url), "utf8");
@@ -38,8 +39,73 @@ describe("importing calendar apps' files", () => {
       end: at("2025-08-01T18:30:00Z"),
       tz: null,
     });
-    expect(weekly!.warnings).toEqual(["the event repeats; only its first occurrence was imported"]);
+    // The repeating event keeps its rule (docs/PROTOCOL.md 13.10), no longer only its first occurrence.
+    expect(weekly!.warnings).toEqual([]);
+    expect(weekly!.repeat).toEqual({ rule: "FREQ=WEEKLY;BYDAY=TU", exdates: [], moved: [] });
+    expect(meeting!.repeat).toBeNull();
     expect(weekly!.time).toMatchObject({ start: at("2025-09-02T16:00:00Z") });
+  });
+
+  test("Google Calendar series: RRULE, EXDATE (several per line), moved and cancelled occurrences", () => {
+    const berlin = (iso: string) => isoToUnix(iso, "Europe/Berlin");
+    const { events, skipped } = icsToEvents(fixture("google-calendar-series.ics"));
+    expect(events.map((e) => e.title)).toEqual(["Plenum", "Critical Mass", "Kassenbericht"]);
+    const [plenum, mass, report] = events;
+    expect(plenum!.repeat).toEqual({
+      rule: "FREQ=WEEKLY;BYDAY=TU;UNTIL=20260630T215959Z",
+      exdates: [
+        berlin("2026-03-31T19:00"),
+        berlin("2026-04-07T19:00"),
+        berlin("2026-04-14T19:00"),
+        berlin("2026-05-19T19:00"),
+      ],
+      moved: [
+        {
+          original: berlin("2026-05-12T19:00"),
+          start: berlin("2026-05-12T20:00"),
+          end: berlin("2026-05-12T22:00"),
+        },
+        {
+          original: berlin("2026-06-02T19:00"),
+          start: berlin("2026-06-02T19:00"),
+          end: berlin("2026-06-02T21:30"),
+        },
+      ],
+    });
+    // One occurrence with its own title and place: its time is kept, the rest is said.
+    expect(plenum!.warnings).toEqual([
+      "one occurrence had its own title, location, which was not kept (its time was)",
+    ]);
+    // What Rally shows is what Google shows: 19:00 local across the change to summer time.
+    const next = expandOccurrences(
+      { time: plenum!.time, ...plenum!.repeat! },
+      { from: berlin("2026-03-20T00:00"), limit: 4 },
+    );
+    expect(next.map((o) => o.start)).toEqual([
+      berlin("2026-03-24T19:00"),
+      berlin("2026-04-21T19:00"),
+      berlin("2026-04-28T19:00"),
+      berlin("2026-05-05T19:00"),
+    ]);
+    expect(mass!.time).toEqual({ allDay: true, start: "2026-03-27", end: null });
+    expect(mass!.repeat).toEqual({
+      rule: "FREQ=MONTHLY;BYDAY=-1FR;COUNT=6",
+      exdates: ["2026-04-24"],
+      moved: [],
+    });
+    // Outside Rally's rules: the first occurrence, and why.
+    expect(report!.repeat).toBeNull();
+    expect(report!.warnings).toEqual([
+      "the event repeats in a way Rally cannot keep (BYSETPOS is not supported (Rally repeats events with FREQ=DAILY, WEEKLY, MONTHLY or YEARLY and INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, WKST, COUNT or UNTIL)); only its first occurrence was imported",
+    ]);
+    expect(skipped).toEqual([
+      {
+        index: 7,
+        uid: "someone-elses-series-1@google.com",
+        reason:
+          'event 7 ("Nur eine Änderung") was not imported: it changes one occurrence of a repeating event that is not in the file',
+      },
+    ]);
   });
 
   test("Apple Calendar: structured location, URL, multi-day all-day, and a time in the repeated hour", () => {
