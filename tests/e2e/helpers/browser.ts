@@ -93,7 +93,7 @@ export async function onboard(page: Page, name: string): Promise<string[]> {
 export async function chooseTimeZone(page: Page, zone: string, typed = zone): Promise<void> {
   const field = page.getByLabel("Time zone");
   await field.fill(typed);
-  const list = page.getByRole("listbox", { name: "Time zone: matching zones" });
+  const list = page.getByRole("listbox", { name: "Matching zones" });
   const options = await list.getByRole("option").allTextContents();
   const index = options.findIndex((o) => o.includes(` — ${zone.replaceAll("_", " ")} (`));
   if (index < 0)

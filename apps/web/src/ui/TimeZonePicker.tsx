@@ -136,7 +136,7 @@ export function TimeZonePicker({
         id={listId}
         ref={listRef}
         role="listbox"
-        aria-label={`${label}: matching zones`}
+        aria-label="Matching zones"
         className="zone-options"
         hidden={!open || matches.length === 0}
       >
