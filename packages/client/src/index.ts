@@ -3,17 +3,44 @@
 // Pure rules and helpers of the protocol that front ends need, passed on so that a UI imports only
 // the client: time zones and wall-clock times (the same arithmetic as event times are stored with),
 // what to tell a person about a time in a daylight-saving gap or overlap, and the RSVP rule.
+// Pure pieces a node's public pages need (`rally serve`): NIP-52 events read as a page shows them,
+// .ics feeds, NIP-19 names, and the wrap of an answer from someone without Rally (PROTOCOL.md §20).
 export {
+  addDays,
+  type EventTime,
+  eventEndsAt,
   isRsvpStatus,
   isValidTimeZone,
   type LocalDateTime,
   localTimeNoteOf,
   MAX_GUESTS,
   offsetSeconds,
+  type ParsedCalendarEvent,
+  parseCalendarEvent,
   RSVP_STATUSES,
   zonedParts,
   zonedToUnix,
 } from "@rally/protocol/app";
+export { calendarToIcs, type IcsEventSource } from "@rally/protocol/ics";
+export { generateSecretKey, personFromSecretKey } from "@rally/protocol/identity";
+export {
+  decodeNaddr,
+  decodeNpub,
+  type Filter,
+  KIND_DATE_EVENT,
+  KIND_PROFILE,
+  KIND_TIME_EVENT,
+  type NostrEvent,
+  naddrOf,
+  npubOf,
+  parseAddress,
+} from "@rally/protocol/nostr";
+export {
+  MarmotError,
+  openPublicReply,
+  type PublicAnswerStatus,
+  wrapPublicAnswer,
+} from "@rally/protocol/wire";
 // The client's whole contract (api.ts): `RallyClient`, its views and `RallyError`. A client is made
 // on each platform by its own entry point, kept out of this index so a bundle holds only its own
 // platform's code: `createNodeClient` (`@rally/client/node`: SQLite, ws, Node's crypto) and

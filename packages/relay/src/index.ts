@@ -29,7 +29,7 @@ export {
   type RelayStats,
   type Transport,
 } from "./relayCore.ts";
-export { type RelayServer, type RelayServerOptions, startRelayServer } from "./server.ts";
+export { type LocalRelay, type RelayServer, type RelayServerOptions, startRelayServer } from "./server.ts";
 export {
   type ConformanceCase,
   eventStoreConformance,

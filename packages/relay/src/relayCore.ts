@@ -142,6 +142,43 @@ export class RelayCore {
     if (corked) for (const conn of corked) conn.uncork();
   }
 
+  /**
+   * Takes an event handed over inside this process (a page served by the same node) exactly as if a
+   * client had sent it: the same policies, id and signature checks, stored by the same writer, then
+   * sent to the live subscriptions it matches. Resolves with NIP-01's accepted flag and message.
+   */
+  async ingest(event: NostrEvent): Promise<{ accepted: boolean; message: string }> {
+    this.counters.eventsReceived++;
+    const refuse = (message: string) => {
+      this.counters.eventsRejected++;
+      return { accepted: false, message };
+    };
+    const json = eventToJson(event);
+    const rejection = rejectEvent(this.options.policies, event, {
+      authed: new Set<PubkeyHex>(),
+      now: this.now(),
+      bytes: Buffer.byteLength(json),
+    });
+    if (rejection !== undefined) return refuse(rejection);
+    if (computeEventId(event) !== event.id)
+      return refuse(reason("invalid", "event id does not match the event's content"));
+    if (!this.options.verifier.verify(event)) return refuse(reason("invalid", "bad signature"));
+    if (isEphemeralKind(event.kind)) {
+      this.fanOut(event, json);
+      return { accepted: true, message: "" };
+    }
+    const outcome = await this.writer.write(event);
+    if (outcome.status === "deleted") return refuse(reason("blocked", "its author has deleted this event"));
+    if (outcome.status === "saved") {
+      this.counters.eventsSaved++;
+      this.fanOut(event, outcome.json);
+    }
+    return {
+      accepted: true,
+      message: outcome.status === "saved" ? "" : reason("duplicate", "already have it"),
+    };
+  }
+
   stats(): RelayStats {
     return {
       connections: this.connections.size,

@@ -10,7 +10,13 @@
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type EventVerifier, loadVerifier, relayHost } from "@rally/protocol/nostr";
+import {
+  type EventVerifier,
+  type Filter,
+  loadVerifier,
+  type NostrEvent,
+  relayHost,
+} from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
@@ -47,11 +53,26 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   now?: () => number;
 }
 
+/**
+ * The relay as the process that runs it sees it: for pages served on the same port, which read
+ * stored events and hand in events people post through a web form.
+ */
+export interface LocalRelay {
+  /** Stored events matching the filter, newest first, as the relay itself reads them (no read policy). */
+  query(filter: Filter, options?: { maxBytes?: number }): Promise<NostrEvent[]>;
+  /** Takes an event as if a client had sent it: checked, stored, sent to live subscriptions. */
+  publish(event: NostrEvent): Promise<{ accepted: boolean; message: string }>;
+  /** The relay's clock, unix seconds. */
+  now(): number;
+}
+
 export interface RelayServer {
   /** `ws://host:port` */
   url: string;
   port: number;
   host: string;
+  /** Reading and publishing from inside the process (pages on the same port). */
+  local: LocalRelay;
   stats(): RelayStats;
   /** Stops listening, commits queued events, closes every connection and the store it opened. */
   close(): Promise<void>;
@@ -231,6 +252,14 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     url,
     port: actualPort,
     host,
+    local: {
+      async query(filter, opts = {}) {
+        const stored = await store.query(filter, { now: core.now(), ...opts });
+        return stored.map((e) => JSON.parse(e.json) as NostrEvent);
+      },
+      publish: (event) => core.ingest(event),
+      now: () => core.now(),
+    },
     stats: () => core.stats(),
     close() {
       closing ??= (async () => {

@@ -6,8 +6,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { RelayServer } from "@rally/relay";
 import type { Command } from "commander";
 import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
+import { publicPagesHandler } from "../serve/public/handler.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
 import { startRelayOrExplain } from "./relay.ts";
@@ -44,13 +46,22 @@ export function register(program: Command): void {
       if (!fs.existsSync(path.join(WEB_DIST, "index.html"))) {
         throw new CliError(`the web app is not built (${WEB_DIST}); run without --no-build`);
       }
+      // Public event pages and feeds come first; every other path is the web app.
+      let relay: RelayServer | undefined;
+      const pages = publicPagesHandler({
+        relay: () => relay?.local,
+        ...(opts.publicUrl ? { origin: opts.publicUrl.replace(/^ws/, "http").replace(/\/+$/, "") } : {}),
+        fallbackOrigin: () => (relay ? relay.url.replace(/^ws:/, "http:") : "http://localhost"),
+      });
+      const app = staticFileHandler({ root: WEB_DIST });
       const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
-        http: staticFileHandler({ root: WEB_DIST }),
+        http: (req, res) => pages(req, res) || app(req, res),
       });
+      relay = server;
       const web = server.url.replace(/^ws:/, "http:");
       printResult(cmd, { url: web, relay: server.url, port: server.port, host: server.host, dataDir }, [
         `Rally is running at ${web}`,

@@ -5,6 +5,7 @@ export * from "./kinds.ts";
 export * from "./messages.ts";
 export * from "./negentropy.ts";
 export * from "./nip09.ts";
+export * from "./nip19.ts";
 export * from "./nip40.ts";
 export * from "./nip42.ts";
 export * from "./nip70.ts";

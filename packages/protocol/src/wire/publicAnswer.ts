@@ -270,12 +270,12 @@ export function wrapPublicReply(
 /**
  * Opens the group's reply with the throwaway secret; `from` is the key that sealed it, and it must
  * be the key whose event was answered (anyone may wrap to the throwaway key, only the group can seal
- * as the group).
+ * as the group); `at` is when the group wrote it (the newest reply is the group's last word).
  */
 export function openPublicReply(
   wrap: NostrEvent,
   throwawaySecret: Uint8Array,
-): PublicReply & { from: string } {
+): PublicReply & { from: string; at: number } {
   publicKeyOf(throwawaySecret, "answer's");
   const { rumor } = openGiftWrap(wrap, throwawaySecret, REPLY);
   if (rumor.kind !== KIND_PUBLIC_REPLY)
@@ -290,5 +290,5 @@ export function openPublicReply(
   });
   if (checkPublicEventAddress(reply.event).pubkey !== rumor.pubkey)
     fail("sender-mismatch", "This reply was not sealed by the group whose event was answered.");
-  return { ...reply, from: rumor.pubkey };
+  return { ...reply, from: rumor.pubkey, at: rumor.created_at };
 }

@@ -176,6 +176,7 @@ describe("the group's reply", () => {
       place: "12 Quay St",
       message: "See you!",
       from: groupPub,
+      at: T,
     });
     expect(code(() => openPublicReply(wrap, generateSecretKey()))).toMatch(/^not-for-me:/);
   });
