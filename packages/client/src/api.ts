@@ -215,6 +215,27 @@ export interface EventInput {
   /** Hosts approve answers from the web; the public page hides the place (docs/PROTOCOL.md §19). */
   approval?: boolean;
   hosts?: Npub[];
+  /**
+   * A repeating event (PROTOCOL.md 13.10): an RFC 5545 RRULE value in Rally's subset (e.g.
+   * `FREQ=WEEKLY;BYDAY=TU`), ending at `until` (ISO 8601, read in the event's zone; a date means
+   * the end of that day) or after `count` occurrences — one of the two at most. `null` in an edit
+   * makes the event a single one again.
+   */
+  repeat?: { rule: string; until?: string; count?: number } | null;
+}
+
+/** One occurrence of a repeating event; times written as the event's `start` is. */
+export interface OccurrenceView {
+  /** Its original start: what names it (answering, cancelling), also once it was moved. */
+  original: string;
+  start: string;
+  end: string | null;
+  /** Cancelled: this occurrence alone, or the whole event. */
+  status: "confirmed" | "cancelled";
+  moved: boolean;
+  /** Answers for it: each person's answer for this occurrence, or else for every occurrence. */
+  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[] };
+  myRsvp: RsvpStatus | null;
 }
 
 export interface EventView {
@@ -260,6 +281,17 @@ export interface EventView {
   /** Unix seconds: when the event was first written, and when its newest version was. */
   createdAt: number;
   updatedAt: number;
+  /**
+   * A repeating event's rule (COUNT or UNTIL included), cancelled occurrences and moved ones (by
+   * original start); null for a single event, whose `start`/`end` are then its only time.
+   */
+  repeat: {
+    rule: string;
+    cancelled: string[];
+    moved: { original: string; start: string; end: string | null }[];
+  } | null;
+  /** A repeating event's next occurrences (up to 10 within a year), cancelled ones included. */
+  occurrences: OccurrenceView[];
 }
 
 /** A group's public profile (docs/PROTOCOL.md §19). */
@@ -548,7 +580,20 @@ export interface RallyClient {
   createEvent(group: GroupRef, input: EventInput): Promise<EventView>;
   editEvent(group: GroupRef, eventId: string, patch: Partial<EventInput>): Promise<EventView>;
   cancelEvent(group: GroupRef, eventId: string): Promise<void>;
-  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<RsvpAnswer>;
+  /**
+   * Cancels one occurrence of a repeating event, named by its start (ISO 8601; a local time is
+   * read in the event's zone, a date names that day's occurrence). Not an occurrence: a
+   * "bad-input" error naming the nearest ones.
+   */
+  cancelOccurrence(group: GroupRef, eventId: string, occurrence: string): Promise<EventView>;
+  /** With `occurrence` (as for cancelOccurrence), the answer is for that occurrence only. */
+  rsvp(
+    group: GroupRef,
+    eventId: string,
+    status: RsvpStatus,
+    guests?: number,
+    options?: { occurrence?: string },
+  ): Promise<RsvpAnswer>;
   events(group?: GroupRef): Promise<(EventView & { group: GroupRef })[]>;
   eventIcs(group: GroupRef, eventId?: string): Promise<string>;
   importIcs(group: GroupRef, ics: string): Promise<EventView[]>;

@@ -664,9 +664,23 @@ export class Rally implements RallyClient {
     });
   }
 
-  rsvp(group: GroupRef, eventId: string, status: RsvpStatus, guests?: number): Promise<RsvpAnswer> {
+  cancelOccurrence(group: GroupRef, eventId: string, occurrence: string): Promise<EventView> {
     return this.run(async () => {
-      const sent = await this.app.rsvp(group, eventId, status, guests ?? 0);
+      const view = await this.app.cancelOccurrence(group, eventId, occurrence);
+      await this.face.afterEventChange(group);
+      return view;
+    });
+  }
+
+  rsvp(
+    group: GroupRef,
+    eventId: string,
+    status: RsvpStatus,
+    guests?: number,
+    options: { occurrence?: string } = {},
+  ): Promise<RsvpAnswer> {
+    return this.run(async () => {
+      const sent = await this.app.rsvp(group, eventId, status, guests ?? 0, options.occurrence);
       // A host's own answer never comes back from a relay as news: confirm its place right away.
       await this.groupsSvc
         .record(group)

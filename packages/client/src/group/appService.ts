@@ -69,6 +69,7 @@ import {
   withRefs,
 } from "./appViews.ts";
 import { type ChatCursor, type ChatPage, type ChatPageQuery, readChatPage } from "./chatPages.ts";
+import { occurrenceText, repeatFromInput, resolveOccurrence } from "./eventRepeat.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { namesFromRumors } from "./names.ts";
@@ -444,6 +445,7 @@ export class AppService {
         hostsOnlyRsvps: input.hostsOnlyRsvps === true,
         ...(input.approval ? { approval: true } : {}),
         ...(hosts ? { hosts } : {}),
+        ...(input.repeat ? { repeat: repeatFromInput(input.repeat, time) } : {}),
       });
     });
     return this.eventById(rec, calendarEventId(me, d));
@@ -451,7 +453,7 @@ export class AppService {
 
   async eventById(rec: GroupRecord, eventId: string): Promise<EventView> {
     const { snap, e } = await this.findEventState(await this.svc.record(rec.id), eventId);
-    return toEventView(eventView(snap.state, e, this.core.account?.pubkey ?? null));
+    return toEventView(eventView(snap.state, e, this.core.account?.pubkey ?? null, { now: this.core.now() }));
   }
 
   async editEvent(id: string, eventId: string, patch: Partial<EventInput>): Promise<EventView> {
@@ -484,6 +486,16 @@ export class AppService {
           allDay: patch.allDay ?? view.allDay,
         });
       }
+      // A new rule keeps the cancelled and moved occurrences (those it no longer gives have no effect).
+      if (patch.repeat === null) fields.repeat = null;
+      else if (patch.repeat !== undefined)
+        fields.repeat = repeatFromInput(patch.repeat, fields.time ?? e.time, e.repeat ?? undefined);
+      else if (fields.time !== undefined && e.repeat) {
+        const current = e.repeat;
+        // The series moves with its first time; a kind change (date ↔ time) drops the exceptions.
+        fields.repeat =
+          fields.time.allDay === e.time.allDay ? current : { ...current, exdates: [], moved: [] };
+      }
       return buildEventEdit(e, fields, { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) });
     });
     return this.eventById(rec, e.id);
@@ -505,8 +517,45 @@ export class AppService {
     );
   }
 
+  /** Cancels one occurrence of a repeating event (its owner or a group admin). */
+  async cancelOccurrence(id: string, eventId: string, occurrence: string): Promise<EventView> {
+    const rec = await this.svc.activeRecord(id);
+    const { snap, e } = await this.findEventState(rec, eventId);
+    if (!eventView(snap.state, e, this.me()).canEdit) {
+      throw rallyError("forbidden", "Only the person who made this event or a group admin can cancel it.");
+    }
+    const found = resolveOccurrence(e, occurrence);
+    const repeat = e.repeat!;
+    if (found.cancelled) {
+      throw rallyError(
+        "bad-input",
+        `The occurrence at ${occurrenceText(found.original, e.time)} is already cancelled.`,
+      );
+    }
+    await this.send(id, () =>
+      buildEventEdit(
+        e,
+        {
+          repeat: {
+            rule: repeat.rule,
+            exdates: [...repeat.exdates, found.original],
+            moved: repeat.moved.filter((m) => String(m.original) !== String(found.original)),
+          },
+        },
+        { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) },
+      ),
+    );
+    return this.eventById(rec, e.id);
+  }
+
   /** Sends an answer under the protocol's one rule (`rsvpAnswer`: guests only with going). */
-  async rsvp(id: string, eventId: string, status: RsvpStatus, guests = 0): Promise<RsvpAnswer> {
+  async rsvp(
+    id: string,
+    eventId: string,
+    status: RsvpStatus,
+    guests = 0,
+    occurrence?: string,
+  ): Promise<RsvpAnswer> {
     const rec = await this.svc.activeRecord(id);
     let answer: RsvpAnswer;
     try {
@@ -519,7 +568,19 @@ export class AppService {
     }
     const { e } = await this.findEventState(rec, eventId);
     const me = this.me();
-    const mine = e.rsvps.find((r) => r.pubkey === me);
+    let original: string | number | undefined;
+    let answered = e.rsvps;
+    if (occurrence !== undefined) {
+      const found = resolveOccurrence(e, occurrence);
+      if (found.cancelled || e.cancelled)
+        throw rallyError(
+          "bad-input",
+          `The occurrence at ${occurrenceText(found.original, e.time)} is cancelled.`,
+        );
+      original = found.original;
+      answered = e.occurrenceRsvps.find((o) => o.occurrence === String(original))?.rsvps ?? [];
+    }
+    const mine = answered.find((r) => r.pubkey === me);
     const createdAt = mine ? Math.max(this.core.now(), mine.createdAt + 1) : this.core.now();
     await this.send(id, () => {
       const inner = buildRsvp({
@@ -528,6 +589,7 @@ export class AppService {
         event: { kind: e.kind, owner: e.owner, d: e.d, versionId: e.versionId },
         status: answer.status,
         guests: answer.guests,
+        ...(original !== undefined ? { occurrence: original } : {}),
       });
       if (!e.hostsOnlyRsvps) return inner;
       const hosts = [e.owner, ...e.hosts];
@@ -546,7 +608,7 @@ export class AppService {
     const out: (EventView & { group: string })[] = [];
     for (const rec of recs) {
       const snap = await this.snapshot(rec);
-      for (const v of eventViews(snap.state, this.core.account?.pubkey ?? null)) {
+      for (const v of eventViews(snap.state, this.core.account?.pubkey ?? null, { now: this.core.now() })) {
         const seen = await this.core.store.get<MyPlaceRecord>(keys.myPlace(rec.id, v.id));
         out.push({ ...toEventView(v, placeChangeOf(seen, v.myPlace)), group: rec.id });
       }
@@ -596,6 +658,7 @@ export class AppService {
           hashtags: ev.hashtags,
           links: ev.links,
           cancelled: ev.cancelled,
+          repeat: ev.repeat,
         }),
       );
       ids.push(calendarEventId(me, d));

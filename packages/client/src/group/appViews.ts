@@ -232,6 +232,15 @@ export function toEventView(v: ProtocolEventView, placeChange: PlaceChange | nul
     summary: v.summary,
     createdAt: v.createdAt,
     updatedAt: v.updatedAt,
+    repeat: v.repeat,
+    occurrences: v.occurrences.map((o) => ({
+      ...o,
+      rsvps: {
+        going: o.rsvps.going.map(toNpub),
+        maybe: o.rsvps.maybe.map(toNpub),
+        declined: o.rsvps.declined.map(toNpub),
+      },
+    })),
   };
 }
 
