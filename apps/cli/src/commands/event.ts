@@ -16,6 +16,7 @@ import type { Command } from "commander";
 import { reads, writes } from "../cli/actions.ts";
 import { CliError, printDocument, printResult, warn } from "../cli/output.ts";
 import { textFrom } from "../cli/textInput.ts";
+import { registerEventPublic } from "./publicEvents.ts";
 
 interface EventOptions {
   title?: string;
@@ -27,6 +28,7 @@ interface EventOptions {
   capacity?: number;
   hostsOnlyRsvps?: boolean;
   allDay?: boolean;
+  approval?: boolean;
 }
 
 function capacity(value: string): number {
@@ -113,10 +115,13 @@ export function register(program: Command): void {
     .command("event")
     .description("events in a group: create, list, edit, cancel, RSVP, calendar files");
 
+  registerEventPublic(event);
+
   withFields(
     event.command("create").description("create an event in a group").argument("<group>", "group id or name"),
   )
     .option("--hosts-only-rsvps", "only the hosts see who answered")
+    .option("--approval", "hosts approve answers from the web; the public page hides the place")
     .action(async (ref: string, opts: EventOptions, cmd: Command) => {
       if (!opts.title) throw new CliError('An event needs a title: --title "…".');
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
@@ -129,6 +134,7 @@ export function register(program: Command): void {
       if (opts.description) input.description = opts.description;
       if (opts.capacity !== undefined) input.capacity = opts.capacity;
       if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
+      if (opts.approval) input.approval = true;
       await writes(
         cmd,
         { group: ref, retry: true },
@@ -157,7 +163,9 @@ export function register(program: Command): void {
       .command("edit")
       .description("change an event (its author or a group admin)")
       .argument("<group>", "group id or name")
-      .argument("<event>", "event id"),
+      .argument("<event>", "event id")
+      .option("--approval", "hosts approve answers from the web; the public page hides the place")
+      .option("--no-approval", "answers from the web need no approval any more"),
   ).action(async (ref: string, eventId: string, opts: EventOptions, cmd: Command) => {
     // With --tz, a time in a gap is refused before anything else; otherwise in the event's zone.
     if (opts.tz !== undefined) clockNotes(opts, opts.tz);
@@ -167,6 +175,7 @@ export function register(program: Command): void {
       if (opts[k] !== undefined) patch[k] = opts[k];
     }
     if (opts.capacity !== undefined) patch.capacity = opts.capacity;
+    if (opts.approval !== undefined) patch.approval = opts.approval;
     await writes(
       cmd,
       { group: ref, retry: true },

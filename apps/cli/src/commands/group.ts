@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import { reads, writes } from "../cli/actions.ts";
 import { collect, withClient } from "../cli/client.ts";
 import { CliError, info, positiveInt, printResult } from "../cli/output.ts";
+import { registerGroupPublic } from "./publicEvents.ts";
 
 /** "90m", "12h", "7d", "2w" or plain seconds → seconds. */
 export function parseDuration(text: string): number {
@@ -47,6 +48,8 @@ export function register(program: Command): void {
   const group = program
     .command("group")
     .description("groups: create, list, members, invite, remove, leave, invite links");
+
+  registerGroupPublic(group);
 
   group
     .command("create")
