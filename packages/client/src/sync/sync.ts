@@ -23,6 +23,7 @@ import { isLive } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
 import type { JoinSent } from "../group/inviteLinks.ts";
 import type { JoinRequestRecord } from "../group/joinRequests.ts";
+import { joinedKeyUpdateOp } from "../group/keyUpdates.ts";
 import { loadState } from "../group/mlsStore.ts";
 import { keys } from "../store/keys.ts";
 import { sequencePlaces } from "./places.ts";
@@ -277,7 +278,12 @@ export async function followUp(
       await sendNames(svc, app, rec);
     if (res.repropose && !rec.pending) {
       const again = stillWanted(res.repropose, rec);
-      if (again) await svc.propose(id, again);
+      if (again?.type === "update") {
+        // A newcomer's update that lost (after a large add, often to another newcomer's): owed
+        // again after a fresh random wait, so that a batch of newcomers does not race round after
+        // round, each loser proposing at once (group/keyUpdates.ts commits it when due).
+        await svc.core.store.batch([joinedKeyUpdateOp(id, rec.members.length, svc.core.now())]);
+      } else if (again) await svc.propose(id, again);
     } else if (res.commitProposals && !rec.pending) {
       await svc.propose(id, { type: "proposals" });
     }
