@@ -34,6 +34,7 @@ import {
   publicEventTemplate,
   publicEventUrl,
   publicGroupUrl,
+  publicInstances,
   publicProfileTemplate,
   sealRumor,
 } from "@rally/protocol/app";
@@ -225,8 +226,11 @@ export class PublicFace {
     if (existing?.status !== "published") await this.record(rec, publication);
     await this.reconcile(rec, face);
     this.core.emit("events", id);
+    // A repeating event's page is its next occurrence's.
+    const first = publicInstances(e, publication.d, this.core.now())[0];
+    const kind = first ? (first.time.allDay ? 31922 : 31923) : e.kind;
     try {
-      return publicEventUrl(rec.relays[0] ?? "", e.kind, face.pubkey, publication.d);
+      return publicEventUrl(rec.relays[0] ?? "", kind, face.pubkey, first?.d ?? publication.d);
     } catch (err) {
       throw asRallyError(err, "bad-input");
     }
@@ -289,7 +293,7 @@ export class PublicFace {
   }
 
   /** What the group key should show: profile, one event per published event, the calendar. */
-  private async wanted(rec: GroupRecord, face: FaceRecord): Promise<WantedEvent[]> {
+  private async wanted(rec: GroupRecord, face: FaceRecord, now: number): Promise<WantedEvent[]> {
     const snap = await this.app.snapshot(rec);
     const out: WantedEvent[] = [];
     const { created_at: _p, ...profile } = publicProfileTemplate(face.profile, 0);
@@ -299,12 +303,21 @@ export class PublicFace {
       if (p.status !== "published") continue;
       const e = snap.state.events.find((x) => x.id === p.event);
       if (!e) continue;
-      const { created_at: _e, ...event } = publicEventTemplate(
-        { event: e, d: p.d, groupPubkey: face.pubkey },
-        0,
-      );
-      out.push(event);
-      addresses.push(publicAddress(event.kind, face.pubkey, p.d));
+      // A repeating event: one public event per upcoming occurrence (publicInstances).
+      for (const one of publicInstances(e, p.d, now)) {
+        const { created_at: _e, ...event } = publicEventTemplate(
+          {
+            event: e,
+            d: one.d,
+            groupPubkey: face.pubkey,
+            time: one.time,
+            ...(one.series !== undefined ? { series: one.series } : {}),
+          },
+          0,
+        );
+        out.push(event);
+        addresses.push(publicAddress(event.kind, face.pubkey, one.d));
+      }
     }
     const { created_at: _c, ...calendar } = publicCalendarTemplate(face.profile, addresses, 0);
     out.push(calendar);
@@ -340,7 +353,15 @@ export class PublicFace {
     if (face.off) {
       out.push(...this.withdrawAll(present, secret, now));
     } else {
-      const plan = planPublic(await this.wanted(rec, face), present, now);
+      // Occurrences of a published series that are over stay on the relays as they were.
+      const series = new Set(
+        (await this.publications(rec.id)).filter((p) => p.status === "published").map((p) => p.d),
+      );
+      const past = (e: NostrEvent): boolean => {
+        const [d, at] = (e.tags.find((t) => t[0] === "d")?.[1] ?? "").split(":");
+        return at !== undefined && series.has(d ?? "") && Number(at) < now;
+      };
+      const plan = planPublic(await this.wanted(rec, face, now), present, now, past);
       for (const s of plan.sign) out.push(signEvent(s, secret));
       if (plan.remove.length > 0) {
         out.push(

@@ -45,12 +45,14 @@ function same(a: WantedEvent, b: NostrEvent): boolean {
 /**
  * Each wanted event whose slot (kind, d) shows something else is signed again, later than both the
  * version it replaces and the key's newest deletion (a relay refuses a version of an address
- * deleted at or after its time, NIP-09); each shown event nobody wants is removed.
+ * deleted at or after its time, NIP-09); each shown event nobody wants is removed, unless `keep`
+ * says it stays (an occurrence of a series that is over).
  */
 export function planPublic(
   wanted: readonly WantedEvent[],
   onRelay: readonly NostrEvent[],
   now: number,
+  keep: (e: NostrEvent) => boolean = () => false,
 ): PublicPlan {
   const shown = latestVersions(onRelay);
   const floor = Math.max(0, ...onRelay.filter((e) => e.kind === KIND_DELETION).map((e) => e.created_at + 1));
@@ -63,6 +65,8 @@ export function planPublic(
     if (have && same(w, have)) continue;
     sign.push({ ...w, created_at: Math.max(now, floor, have ? have.created_at + 1 : 0) });
   }
-  const remove = [...shown.entries()].filter(([key]) => !wantedSlots.has(key)).map(([, e]) => e);
+  const remove = [...shown.entries()]
+    .filter(([key, e]) => !wantedSlots.has(key) && !keep(e))
+    .map(([, e]) => e);
   return { sign, remove };
 }

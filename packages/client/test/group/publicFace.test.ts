@@ -5,7 +5,16 @@
  * the key when an admin leaves, and answers from the web approved with the place.
  */
 
-import { buildPublication, buildPublicFace, sealRumor } from "@rally/protocol/app";
+import {
+  buildCalendarEvent,
+  buildEventEdit,
+  buildPublication,
+  buildPublicFace,
+  calendarEventId,
+  eventTimeFromIso,
+  parseCalendarEvent,
+  sealRumor,
+} from "@rally/protocol/app";
 import { openPublicReply, wrapPublicAnswer } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { decode } from "nostr-tools/nip19";
@@ -292,5 +301,61 @@ describe("public face", { timeout: 300_000 }, () => {
     const moved = fresh.find((e) => e.kind === 31922);
     // The public d is kept: only the key in the address changes.
     expect(moved && tag(moved, "d")).toBe((decode(pub.naddr).data as { identifier: string }).identifier);
+  });
+
+  it("a repeating event is published one occurrence at a time; a cancelled occurrence is withdrawn", async () => {
+    const alice = await person("Alice");
+    const g = await alice.createGroup({ name: "Choir" });
+    const face = await alice.setPublicFace(g.id, { name: "Choir" });
+    const groupKey = groupKeyOf(face.npub);
+    const me = await pubkeyOf(alice);
+    // Weekly on Tuesdays from next week, in Berlin's time.
+    const now = alice.core.now();
+    const firstDay = new Date((now + 7 * 86_400) * 1000).toISOString().slice(0, 10);
+    const rumor = buildCalendarEvent({
+      pubkey: me,
+      createdAt: now,
+      d: "rehearsals",
+      title: "Rehearsal",
+      time: eventTimeFromIso({ start: `${firstDay}T19:00`, end: `${firstDay}T21:00`, tz: "Europe/Berlin" }),
+      location: "Crypt",
+      repeat: { rule: "FREQ=WEEKLY", exdates: [], moved: [] },
+    });
+    await alice.groupsSvc.sendRumor(g.id, rumor);
+    const id = calendarEventId(me, "rehearsals");
+    const pub = await alice.publishEvent(g.id, id);
+    await alice.deliver(8_000);
+    const series = (decode(pub.naddr).data as { identifier: string }).identifier;
+    expect(series).toMatch(/^[0-9a-f]{32}:\d+$/);
+    const base = series.split(":")[0] as string;
+    const occurrences = await shown(groupKey, [31923]);
+    // Weekly within 90 days, starting in a week: 12 or 13 of them.
+    expect(occurrences.length).toBeGreaterThanOrEqual(12);
+    expect(occurrences.length).toBeLessThanOrEqual(13);
+    for (const o of occurrences) {
+      expect(o.tags).toContainEqual(["rally_series", base]);
+      expect(tag(o, "d")).toBe(`${base}:${tag(o, "start")}`);
+    }
+    const calendar = (await shown(groupKey, [31924]))[0];
+    expect(calendar?.tags.filter((t) => t[0] === "a")).toHaveLength(occurrences.length);
+
+    // The second occurrence is cancelled in the group: its public event is deleted.
+    const starts = occurrences.map((o) => Number(tag(o, "start"))).sort((a, b) => a - b);
+    const parsed = parseCalendarEvent(rumor);
+    if (!parsed.ok) throw new Error(parsed.error);
+    await alice.groupsSvc.sendRumor(
+      g.id,
+      buildEventEdit(
+        parsed.value,
+        { repeat: { rule: "FREQ=WEEKLY", exdates: [starts[1] as number], moved: [] } },
+        { pubkey: me, createdAt: now + 1 },
+      ),
+    );
+    await alice.sync();
+    await alice.deliver(8_000);
+    const after = await shown(groupKey, [31923]);
+    expect(after.map((o) => tag(o, "d"))).not.toContain(`${base}:${starts[1]}`);
+    expect(after.map((o) => tag(o, "d"))).toContain(`${base}:${starts[2]}`);
+    expect(after).toHaveLength(occurrences.length - 1);
   });
 });

@@ -32,6 +32,7 @@ export { KIND_CALENDAR };
 
 import type { EventTime, ParsedCalendarEvent } from "./calendar.ts";
 import { TAG_APPROVAL, TAG_STATUS } from "./kinds.ts";
+import { expandOccurrences, occurrenceUnix } from "./recurrence.ts";
 import {
   fail,
   InvalidInputError,
@@ -197,6 +198,47 @@ export function buildPublicEvent(
   createdAt: number,
 ): NostrEvent {
   return signEvent(publicEventTemplate(input, createdAt), groupSecret);
+}
+
+/** One public event of a published event: its `d` and, for an occurrence of a series, its time. */
+export interface PublicInstance {
+  d: string;
+  time: EventTime;
+  series?: string;
+}
+
+/**
+ * The public events of one published event: itself, or for a repeating event one per occurrence
+ * that is not over by `now` and starts within 90 days (at most 60), each with `d` =
+ * `<public d>:<original start unix>` (kept when the occurrence moves; its moved time is in its tags).
+ * Cancelled occurrences are left out (and so deleted if they were out).
+ */
+export function publicInstances(event: ParsedCalendarEvent, publicD: string, now: number): PublicInstance[] {
+  const repeat = event.repeat;
+  if (!repeat) return [{ d: publicD, time: event.time }];
+  const t = event.time;
+  const occurrences = expandOccurrences(
+    {
+      time: t.allDay ? t : { allDay: false, start: t.start, end: t.end, tz: t.tz },
+      rule: repeat.rule,
+      exdates: repeat.exdates,
+      moved: repeat.moved,
+    },
+    { from: now, to: now + SERIES_WINDOW_SECONDS, limit: SERIES_MAX_OCCURRENCES },
+  );
+  return occurrences.map((o) => ({
+    d: `${publicD}:${occurrenceUnix(o.original)}`,
+    series: publicD,
+    time: t.allDay
+      ? { allDay: true, start: String(o.start), end: o.end === null ? null : String(o.end) }
+      : {
+          allDay: false,
+          start: Number(o.start),
+          end: o.end === null ? null : Number(o.end),
+          tz: t.tz,
+          endTz: t.endTz,
+        },
+  }));
 }
 
 /** The NIP-52 calendar: title = public name, content = about, one `a` per public event (sorted). */

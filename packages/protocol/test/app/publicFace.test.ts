@@ -19,6 +19,7 @@ import {
   parsePublicFace,
   publicEventUrl,
   publicGroupUrl,
+  publicInstances,
 } from "../../src/app/index.ts";
 import { decodeInnerRumor, encodeInnerRumor } from "../../src/wire/index.ts";
 import { alice, bob, carol, person } from "./people.ts";
@@ -161,6 +162,74 @@ describe("public face: signed public events", () => {
       identifier: D,
       relays: ["ws://127.0.0.1:7447"],
     });
+  });
+});
+
+describe("public face: repeating events", () => {
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  function weekly(repeat: {
+    rule: string;
+    exdates?: number[];
+    moved?: { original: number; start: number; end: number | null }[];
+  }) {
+    const rumor = buildCalendarEvent({
+      pubkey: alice.pk,
+      createdAt: 100,
+      d: "series",
+      title: "Choir rehearsal",
+      time: eventTimeFromIso({ start: "2030-03-05T19:00", end: "2030-03-05T21:00", tz: "Europe/Berlin" }),
+      location: "Crypt",
+      repeat: { rule: repeat.rule, exdates: repeat.exdates ?? [], moved: repeat.moved ?? [] },
+    });
+    const parsed = parseCalendarEvent(rumor);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.value;
+  }
+
+  test("one public event per occurrence within 90 days, wall-clock time kept across DST", () => {
+    const now = at("2030-03-01T00:00:00Z");
+    const list = publicInstances(weekly({ rule: "FREQ=WEEKLY;BYDAY=TU" }), D, now);
+    // 5 March to 28 May: 13 Tuesdays within 90 days.
+    expect(list).toHaveLength(13);
+    expect(list[0]).toMatchObject({ d: `${D}:${at("2030-03-05T18:00:00Z")}`, series: D });
+    // Berlin moves to summer time on 31 March 2030: 19:00 local is then 17:00 UTC.
+    const april = list.find((i) => !i.time.allDay && i.time.start === at("2030-04-02T17:00:00Z"));
+    expect(april).toBeDefined();
+    const ev = buildPublicEvent(
+      {
+        event: weekly({ rule: "FREQ=WEEKLY;BYDAY=TU" }),
+        d: list[0]!.d,
+        groupPubkey: group.pk,
+        time: list[0]!.time,
+        series: D,
+      },
+      group.sk,
+      1,
+    );
+    expect(ev.tags).toContainEqual(["rally_series", D]);
+    expect(JSON.stringify(ev)).not.toContain("rally_rrule");
+  });
+
+  test("cancelled occurrences are left out, moved ones keep their d and carry the new time; at most 60", () => {
+    const now = at("2030-03-01T00:00:00Z");
+    const second = at("2030-03-12T18:00:00Z");
+    const third = at("2030-03-19T18:00:00Z");
+    const moved = at("2030-03-20T18:00:00Z");
+    const list = publicInstances(
+      weekly({
+        rule: "FREQ=WEEKLY;BYDAY=TU",
+        exdates: [second],
+        moved: [{ original: third, start: moved, end: moved + 7200 }],
+      }),
+      D,
+      now,
+    );
+    expect(list.map((i) => i.d)).not.toContain(`${D}:${second}`);
+    const m = list.find((i) => i.d === `${D}:${third}`);
+    expect(m?.time).toMatchObject({ allDay: false, start: moved, end: moved + 7200 });
+    expect(publicInstances(weekly({ rule: "FREQ=DAILY" }), D, now)).toHaveLength(60);
+    // A single event is itself.
+    expect(publicInstances(privateEvent(), D, now)).toEqual([{ d: D, time: privateEvent().time }]);
   });
 });
 
