@@ -118,7 +118,12 @@ export interface DirectoryFilter {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const validDate = (d: string) => DATE.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+/** A real calendar day (Date.parse would take 2031-02-30 as 2 March). */
+const validDate = (d: string) => {
+  if (!DATE.test(d)) return false;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+};
 
 /** Reads the directory's GET form; a bad date is reported and ignored. */
 export function readDirectoryFilter(params: URLSearchParams): {

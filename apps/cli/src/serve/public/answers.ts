@@ -1,0 +1,193 @@
+/**
+ * Answers from people without Rally (docs/PROTOCOL.md §20), the server side of the form:
+ *
+ * - `POST /e/<naddr>/answer`: counted per address first (429 with Retry-After past the limit), then
+ *   the form is checked (400 with what is wrong, the typed values kept), wrapped to the group's
+ *   public key with a fresh throwaway key, and handed to the relay as if a client had sent it. The
+ *   person gets a private link holding the throwaway secret. Name and contact live only in this
+ *   request and inside the wrap: nothing here stores or logs them.
+ * - `GET /reply/<hex>`: opens the reply wraps to that key from the store; the newest one says
+ *   approved (with the place) or not; none yet means "waiting for the hosts".
+ *
+ * Runs in: Node (`rally serve`).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  eventEndsAt,
+  generateSecretKey,
+  MarmotError,
+  type NostrEvent,
+  openPublicReply,
+  type PublicAnswerStatus,
+  parseAddress,
+  personFromSecretKey,
+  wrapPublicAnswer,
+} from "@rally/client";
+import { type AnswerValues, answerTakenPage, type ReplyState, replyPage } from "./answerForm.ts";
+import type { PublicEvent } from "./model.ts";
+import { eventPage, messagePage } from "./pages.ts";
+import type { AnswerRateLimit } from "./rateLimit.ts";
+import { addressKey } from "./rateLimit.ts";
+import type { PageReader } from "./reading.ts";
+import { NO_STORE, readBody, sendNotFound, sendPage } from "./respond.ts";
+
+/** Far above what the form's fields allow (1300 characters, up to 4 bytes each, encoded). */
+const MAX_FORM_BYTES = 16 * 1024;
+const GONE = "There is no public event at this address (it may have been taken down).";
+
+export interface AnswerContext {
+  reader: PageReader;
+  limit: AnswerRateLimit;
+  /** `http(s)://host[:port]` as the person reached this node. */
+  origin: string;
+}
+
+/** The form's fields as typed (kept for the page shown again on a problem). */
+function formValues(body: string): AnswerValues {
+  const form = new URLSearchParams(body);
+  return {
+    name: form.get("name") ?? "",
+    contact: form.get("contact") ?? "",
+    status: form.get("status") ?? "",
+    guests: (form.get("guests") ?? "").trim() || "0",
+    note: form.get("note") ?? "",
+  };
+}
+
+export async function handleAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  naddr: string,
+  ctx: AnswerContext,
+): Promise<void> {
+  // Counted before anything else is done, so a flood costs this node as little as possible.
+  const allowed = ctx.limit.take(addressKey(req.socket.remoteAddress ?? ""));
+  if (!allowed.ok) {
+    req.resume();
+    const minutes = Math.ceil(allowed.retryAfter / 60);
+    const page = messagePage(
+      "Too many answers",
+      `Too many answers came from your address just now. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    );
+    sendPage(req, res, 429, page, { "Retry-After": String(allowed.retryAfter), ...NO_STORE });
+    return;
+  }
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    req.resume();
+    const page = messagePage("Not a form", "Send your answer with the form on the event's page.");
+    sendPage(req, res, 415, page, NO_STORE);
+    return;
+  }
+  const body = await readBody(req, MAX_FORM_BYTES);
+  if (body === undefined) {
+    const page = messagePage(
+      "Answer too long",
+      "The answer is longer than the form allows; shorten the note.",
+    );
+    sendPage(req, res, 413, page, NO_STORE);
+    return;
+  }
+  const event = await ctx.reader.byNaddr(naddr);
+  if (!event) return sendNotFound(req, res, GONE);
+  const values = formValues(body);
+  const relay = ctx.reader.relay;
+  const now = relay.now();
+  const ended = eventEndsAt(event.time) <= now;
+  const organiser = await ctx.reader.organiser(event.pubkey);
+  const refuse = (status: number, problem: string) =>
+    sendPage(
+      req,
+      res,
+      status,
+      eventPage({
+        event,
+        organiser,
+        origin: ctx.origin,
+        readerTz: null,
+        ended,
+        answer: { values, problems: [problem] },
+      }),
+      NO_STORE,
+    );
+  if (ended) return refuse(400, "This event is over; it takes no more answers.");
+  if (event.cancelled) return refuse(400, "This event is cancelled; it takes no more answers.");
+  if (!/^\d{1,2}$/.test(values.guests)) return refuse(400, "Guests must be a whole number from 0 to 20.");
+
+  const throwaway = generateSecretKey();
+  try {
+    let wrap: NostrEvent;
+    try {
+      wrap = wrapPublicAnswer(
+        {
+          event: event.address,
+          name: values.name,
+          contact: values.contact.trim() === "" ? null : values.contact,
+          status: values.status as PublicAnswerStatus,
+          guests: Number(values.guests),
+          note: values.note,
+        },
+        throwaway,
+        event.pubkey,
+        now,
+      );
+    } catch (error) {
+      // The refusal names the field and the rule, never what was typed.
+      if (error instanceof MarmotError) return refuse(400, error.message);
+      throw error;
+    }
+    const stored = await relay.publish(wrap);
+    if (!stored.accepted)
+      return refuse(503, "This node could not keep your answer just now; please send it again.");
+    const replyUrl = `${ctx.origin}/reply/${Buffer.from(throwaway).toString("hex")}?e=${event.naddr}`;
+    sendPage(req, res, 200, answerTakenPage({ event, replyUrl }), NO_STORE);
+  } finally {
+    throwaway.fill(0);
+  }
+}
+
+export async function handleReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secretHex: string,
+  url: URL,
+  reader: PageReader,
+): Promise<void> {
+  if (!/^[0-9a-f]{64}$/.test(secretHex))
+    return sendNotFound(req, res, "This private link is not complete; check that you copied all of it.");
+  const secret = Uint8Array.from(Buffer.from(secretHex, "hex"));
+  try {
+    let pubkey: string;
+    try {
+      pubkey = personFromSecretKey(secret).pubkey;
+    } catch {
+      return sendNotFound(req, res, "This private link is not valid.");
+    }
+    // Gift wraps to this key only: the one read of the store that is not a public kind.
+    const wraps = await reader.relay.query({ kinds: [1059], "#p": [pubkey], limit: 100 });
+    let newest: ReturnType<typeof openPublicReply> | undefined;
+    for (const wrap of wraps) {
+      try {
+        const opened = openPublicReply(wrap, secret);
+        if (!newest || opened.at > newest.at) newest = opened;
+      } catch {
+        // Not a reply sealed by the event's group, or damaged: not shown.
+      }
+    }
+    let event: PublicEvent | undefined;
+    const address = newest ? parseAddress(newest.event) : undefined;
+    if (address) event = await reader.byAddress(address.kind, address.pubkey, address.d);
+    else {
+      const e = url.searchParams.get("e");
+      if (e) event = await reader.byNaddr(e);
+    }
+    const state: ReplyState = !newest
+      ? { kind: "waiting" }
+      : newest.status === "approved"
+        ? { kind: "approved", place: newest.place, message: newest.message }
+        : { kind: "refused", message: newest.message };
+    sendPage(req, res, 200, replyPage({ state, event }), NO_STORE);
+  } finally {
+    secret.fill(0);
+  }
+}
