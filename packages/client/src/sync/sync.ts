@@ -93,6 +93,8 @@ export async function syncGroups(
   const followUps = new Map<string, BatchResult>();
   /** Tags every relay answered to the end, with what they gave: their cursors move once processed. */
   const read: { tag: string; group: string; events: NostrEvent[] }[] = [];
+  /** Relays that let a request time out in this round: later tags do not wait for them again. */
+  const silent = new Set<string>();
   await cursors?.load(svc.core.store);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const recs = (await svc.records()).filter((r) => isLive(r) && (only === undefined || r.id === only));
@@ -101,7 +103,7 @@ export async function syncGroups(
       for (const k of rec.keys) if (!fetched.has(k.tag)) wanted.push({ tag: k.tag, rec });
     if (wanted.length === 0) break;
     const results = await inBatches(wanted, FETCHES_AT_ONCE, ({ tag, rec }) =>
-      fetchTag(svc, tag, rec, cursors),
+      fetchTag(svc, tag, rec, cursors, silent),
     );
     const byGroup = new Map<string, NostrEvent[]>();
     for (const [i, { events, reachable, complete }] of results.entries()) {
@@ -144,13 +146,16 @@ const TAG_PAGES_MAX = 400;
  * One routing tag's stored events, from where its cursor stands, page by page back in time from
  * each relay (NIP-01 `until`), so a relay that caps what one request returns still gives all of a
  * long epoch. The cursor moves only when every relay answered to the end: one that did not may
- * hold older events the others lack (`complete` is false then).
+ * hold older events the others lack (`complete` is false then). A relay in `silent` (one that let a
+ * request of this round time out) is not asked again in the round: each batch of tags would wait
+ * the whole timeout for it.
  */
 export async function fetchTag(
   svc: GroupService,
   tag: string,
   rec: GroupRecord,
   cursors?: TagCursors,
+  silent?: Set<string>,
 ): Promise<{ events: NostrEvent[]; reachable: boolean; complete: boolean }> {
   const { relays, filters } = tagFilters(new Map([[tag, rec]]));
   const since = cursors?.since(tag);
@@ -160,6 +165,10 @@ export async function fetchTag(
   let complete = relays.length > 0;
   await Promise.all(
     relays.map(async (relay) => {
+      if (silent?.has(relay)) {
+        complete = false;
+        return;
+      }
       let until: number | undefined;
       // Counted per relay: another relay that already gave the newest events must not make this
       // one look finished before its older pages were read.
@@ -178,6 +187,7 @@ export async function fetchTag(
         );
         if (report.any) reachable = true;
         if (!report.relays.every((r) => r.state === "eose")) {
+          if (report.relays.some((r) => r.state === "timeout")) silent?.add(relay);
           complete = false;
           return;
         }
