@@ -15,6 +15,7 @@ import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/groupContext.ts";
 import { EventForm } from "./EventForm.tsx";
 import { goingCount, goingText, placesText } from "./eventWords.ts";
+import { PublicPage } from "./PublicPage.tsx";
 
 const ANSWERS: { status: RsvpStatus; label: string }[] = [
   { status: "going", label: "Going" },
@@ -135,6 +136,9 @@ export function EventDetail({
         )}
       </div>
       <ErrorNote>{ics.error ?? cancel.error}</ErrorNote>
+      {context.group.admin && context.active && !cancelled && (
+        <PublicPage event={event} groupId={groupId} groupName={context.group.name} />
+      )}
     </article>
   );
 }
