@@ -317,6 +317,8 @@ export interface PublicAnswerView {
   note: string;
   /** Unix seconds. */
   at: number;
+  /** For one occurrence of a repeating event: its original start (ISO 8601); null for all of them. */
+  occurrence: string | null;
 }
 
 export interface PollView {
@@ -583,9 +585,14 @@ export interface RallyClient {
   /**
    * Cancels one occurrence of a repeating event, named by its start (ISO 8601; a local time is
    * read in the event's zone, a date names that day's occurrence). Not an occurrence: a
-   * "bad-input" error naming the nearest ones.
+   * "bad-input" error naming the nearest ones. Returns the occurrence's original start as the
+   * event writes it, and the event.
    */
-  cancelOccurrence(group: GroupRef, eventId: string, occurrence: string): Promise<EventView>;
+  cancelOccurrence(
+    group: GroupRef,
+    eventId: string,
+    occurrence: string,
+  ): Promise<{ occurrence: string; event: EventView }>;
   /** With `occurrence` (as for cancelOccurrence), the answer is for that occurrence only. */
   rsvp(
     group: GroupRef,

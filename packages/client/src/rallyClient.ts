@@ -664,11 +664,15 @@ export class Rally implements RallyClient {
     });
   }
 
-  cancelOccurrence(group: GroupRef, eventId: string, occurrence: string): Promise<EventView> {
+  cancelOccurrence(
+    group: GroupRef,
+    eventId: string,
+    occurrence: string,
+  ): Promise<{ occurrence: string; event: EventView }> {
     return this.run(async () => {
-      const view = await this.app.cancelOccurrence(group, eventId, occurrence);
+      const cancelled = await this.app.cancelOccurrence(group, eventId, occurrence);
       await this.face.afterEventChange(group);
-      return view;
+      return cancelled;
     });
   }
 

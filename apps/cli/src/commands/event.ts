@@ -6,8 +6,11 @@
  *                              "capacity","rsvps":{"going","maybe","declined","waitlist","asking"},
  *                              "myPlace":"confirmed"|"asking"|"waitlist"|null,
  *                              "placeChange":"gained"|"lost"|null, …}]
+ *   rally event create … --repeat RRULE [--until ISO | --count N]  (a repeating event: "repeat",
+ *                         "occurrences": [{"original","start","end","status","moved",…}] in list)
  *   rally event edit GROUP EVENT [--title …] [--start …] …;  rally event cancel GROUP EVENT
- *   rally event rsvp GROUP EVENT going|maybe|declined [--guests N]
+ *   rally event cancel GROUP EVENT --occurrence ISO  (one occurrence of a repeating event)
+ *   rally event rsvp GROUP EVENT going|maybe|declined [--guests N] [--occurrence ISO]
  *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
  */
 import { readFileSync } from "node:fs";
@@ -28,6 +31,9 @@ interface EventOptions {
   capacity?: number;
   hostsOnlyRsvps?: boolean;
   allDay?: boolean;
+  repeat?: string;
+  until?: string;
+  count?: number;
   approval?: boolean;
 }
 
@@ -41,6 +47,42 @@ function capacity(value: string): number {
 /** `--description -`: a description of several lines, read from standard input (cli/textInput.ts). */
 async function descriptionFromStdin(opts: EventOptions): Promise<void> {
   if (opts.description === "-") opts.description = await textFrom("-", undefined, "description");
+}
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new CliError(`--count must be a whole number of at least 1, not "${value}".`);
+  }
+  return Number(value);
+}
+
+/** `--repeat RRULE [--until ISO | --count N]` as the client takes it; refused in plain words. */
+function repeatOf(opts: EventOptions): EventInput["repeat"] {
+  if (opts.until !== undefined && opts.count !== undefined)
+    throw new CliError(
+      "Give --until or --count, not both: a repeating event ends at a date or after a number of times.",
+    );
+  if (opts.repeat === undefined) {
+    if (opts.until !== undefined || opts.count !== undefined)
+      throw new CliError("--until and --count go with --repeat, e.g. --repeat FREQ=WEEKLY --count 10.");
+    return undefined;
+  }
+  return {
+    rule: opts.repeat,
+    ...(opts.until !== undefined ? { until: opts.until } : {}),
+    ...(opts.count !== undefined ? { count: opts.count } : {}),
+  };
+}
+
+/** A repeating event's rule and its next occurrences, as lines. */
+function repeatLines(e: EventView): string[] {
+  if (!e.repeat) return [];
+  const next = e.occurrences.slice(0, 5).map((o, i) => {
+    const note = o.status === "cancelled" ? "  [CANCELLED]" : o.moved ? `  (moved from ${o.original})` : "";
+    const mine = o.myRsvp ? `  you: ${o.myRsvp}` : "";
+    return `  ${i === 0 ? "next: " : "      "} ${o.start}${note}${mine}`;
+  });
+  return [`  repeats: ${e.repeat.rule}`, ...(next.length > 0 ? next : ["  next:  no more occurrences"])];
 }
 
 function guests(value: string): number {
@@ -74,6 +116,7 @@ function eventLines(e: EventView): string[] {
   return [
     `${e.title}${e.status === "cancelled" ? "  [CANCELLED]" : ""}`,
     `  when:  ${e.start}${e.end ? ` → ${e.end}` : ""}${e.tz ? ` (${e.tz})` : ""}`,
+    ...repeatLines(e),
     ...(e.location ? [`  where: ${e.location}`] : []),
     `  going ${r.going.length}, maybe ${r.maybe.length}, can't go ${r.declined.length}${r.waitlist.length ? `, waiting ${r.waitlist.length}` : ""}${r.asking.length ? `, asking ${r.asking.length}` : ""}${seats}`,
     ...(place ? [`  you:   ${place}`] : []),
@@ -121,10 +164,17 @@ export function register(program: Command): void {
     event.command("create").description("create an event in a group").argument("<group>", "group id or name"),
   )
     .option("--hosts-only-rsvps", "only the hosts see who answered")
+    .option(
+      "--repeat <rrule>",
+      "repeat by an RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=TU or FREQ=MONTHLY;BYDAY=-1FR",
+    )
+    .option("--until <iso>", "with --repeat: the last day (or time) it may start, in the event's zone")
+    .option("--count <n>", "with --repeat: how many times in all", count)
     .option("--approval", "hosts approve answers from the web; the public page hides the place")
     .action(async (ref: string, opts: EventOptions, cmd: Command) => {
       if (!opts.title) throw new CliError('An event needs a title: --title "…".');
       if (!opts.start) throw new CliError("An event needs a start: --start 2026-06-01T18:00.");
+      const repeat = repeatOf(opts);
       await descriptionFromStdin(opts);
       const notes = clockNotes(opts, opts.tz ?? "UTC");
       const input: EventInput = { title: opts.title, start: opts.start };
@@ -134,6 +184,7 @@ export function register(program: Command): void {
       if (opts.description) input.description = opts.description;
       if (opts.capacity !== undefined) input.capacity = opts.capacity;
       if (opts.hostsOnlyRsvps) input.hostsOnlyRsvps = true;
+      if (repeat) input.repeat = repeat;
       if (opts.approval) input.approval = true;
       await writes(
         cmd,
@@ -198,7 +249,25 @@ export function register(program: Command): void {
     .description("cancel an event (it stays listed as cancelled)")
     .argument("<group>", "group id or name")
     .argument("<event>", "event id")
-    .action(async (ref: string, eventId: string, _opts: unknown, cmd: Command) => {
+    .option(
+      "--occurrence <iso>",
+      "only this occurrence of a repeating event (its start, in the event's zone)",
+    )
+    .action(async (ref: string, eventId: string, opts: { occurrence?: string }, cmd: Command) => {
+      const occurrence = opts.occurrence;
+      if (occurrence !== undefined) {
+        await writes(
+          cmd,
+          { group: ref, retry: true },
+          (client, id) => client.cancelOccurrence(id, eventId, occurrence),
+          ({ occurrence: original, event: e }) =>
+            printResult(cmd, { id: e.id, occurrence: original, status: "cancelled", event: e }, [
+              `Occurrence ${original} cancelled.`,
+              ...eventLines(e),
+            ]),
+        );
+        return;
+      }
       await writes(
         cmd,
         { group: ref, retry: true },
@@ -214,33 +283,56 @@ export function register(program: Command): void {
     .argument("<event>", "event id")
     .argument("<answer>", "going | maybe | declined")
     .option("--guests <n>", "people coming with you (with going)", guests)
-    .action(async (ref: string, eventId: string, answer: string, opts: { guests?: number }, cmd: Command) => {
-      const status = answer.toLowerCase();
-      if (!isRsvpStatus(status)) {
-        throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
-      }
-      await writes(
-        cmd,
-        { group: ref, retry: true },
-        // The client applies Rally's one rule (PROTOCOL.md 13): guests come only with "going";
-        // with maybe or declined they are left out rather than refusing the answer itself.
-        (client, id) => client.rsvp(id, eventId, status, opts.guests ?? 0),
-        async (sent, { client, group: id }) => {
-          const dropped =
-            sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
-          const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
-          const place =
-            e?.myPlace === "waitlist"
-              ? " The event is full: you are on the waiting list."
-              : e?.myPlace === "asking"
-                ? " Asking for a place: a host's device confirms places in the order answers reach it."
-                : "";
-          printResult(cmd, { id: eventId, rsvp: sent.status, guests: sent.guests, event: e ?? null }, [
-            `Answered: ${status}.${place}${dropped}`,
-          ]);
-        },
-      );
-    });
+    .option(
+      "--occurrence <iso>",
+      "only for this occurrence of a repeating event (its start, in the event's zone)",
+    )
+    .action(
+      async (
+        ref: string,
+        eventId: string,
+        answer: string,
+        opts: { guests?: number; occurrence?: string },
+        cmd: Command,
+      ) => {
+        const status = answer.toLowerCase();
+        if (!isRsvpStatus(status)) {
+          throw new CliError(`The answer is going, maybe or declined, not "${answer}".`);
+        }
+        await writes(
+          cmd,
+          { group: ref, retry: true },
+          // The client applies Rally's one rule (PROTOCOL.md 13): guests come only with "going";
+          // with maybe or declined they are left out rather than refusing the answer itself.
+          (client, id) =>
+            client.rsvp(
+              id,
+              eventId,
+              status,
+              opts.guests ?? 0,
+              opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {},
+            ),
+          async (sent, { client, group: id }) => {
+            const dropped =
+              sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
+            const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
+            const place =
+              e?.myPlace === "waitlist"
+                ? " The event is full: you are on the waiting list."
+                : e?.myPlace === "asking"
+                  ? " Asking for a place: a host's device confirms places in the order answers reach it."
+                  : "";
+            const occurrence = opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {};
+            const which = opts.occurrence !== undefined ? ` for ${opts.occurrence}` : "";
+            printResult(
+              cmd,
+              { id: eventId, rsvp: sent.status, guests: sent.guests, event: e ?? null, ...occurrence },
+              [`Answered${which}: ${status}.${place}${dropped}`],
+            );
+          },
+        );
+      },
+    );
 
   event
     .command("ics")

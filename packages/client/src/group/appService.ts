@@ -518,7 +518,11 @@ export class AppService {
   }
 
   /** Cancels one occurrence of a repeating event (its owner or a group admin). */
-  async cancelOccurrence(id: string, eventId: string, occurrence: string): Promise<EventView> {
+  async cancelOccurrence(
+    id: string,
+    eventId: string,
+    occurrence: string,
+  ): Promise<{ occurrence: string; event: EventView }> {
     const rec = await this.svc.activeRecord(id);
     const { snap, e } = await this.findEventState(rec, eventId);
     if (!eventView(snap.state, e, this.me()).canEdit) {
@@ -545,7 +549,7 @@ export class AppService {
         { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) },
       ),
     );
-    return this.eventById(rec, e.id);
+    return { occurrence: occurrenceText(found.original, e.time), event: await this.eventById(rec, e.id) };
   }
 
   /** Sends an answer under the protocol's one rule (`rsvpAnswer`: guests only with going). */

@@ -1,0 +1,238 @@
+/**
+ * Repeating events end to end through the `rally` command, two people and a real relay: a weekly
+ * series in Europe/Berlin (its occurrences keep 19:00 local across daylight-saving changes), one
+ * occurrence cancelled by its local time, answers for the whole series and for one occurrence, the
+ * series listed once with its next occurrences, the .ics carrying RRULE and EXDATE, and bad input
+ * refused in plain words (a rule outside Rally's subset, --until with --count, a start the rule does
+ * not give, a time that is not an occurrence).
+ *
+ * The series starts on a Tuesday a few weeks after today, so that its next occurrences are the ones
+ * listed whatever the date the test runs on.
+ */
+import fs from "node:fs";
+import ICAL from "ical.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayHandle, startRelay } from "../helpers/relay.ts";
+import { Person, tempRoot } from "./support.ts";
+
+interface Occurrence {
+  original: string;
+  start: string;
+  end: string | null;
+  status: "confirmed" | "cancelled";
+  moved: boolean;
+  rsvps: { going: string[]; maybe: string[]; declined: string[] };
+  myRsvp: string | null;
+}
+interface EventRow {
+  id: string;
+  title: string;
+  start: string;
+  repeat: { rule: string; cancelled: string[] } | null;
+  occurrences: Occurrence[];
+  myRsvp: string | null;
+}
+
+const GROUP = "Allotment Association";
+const TITLE = "Weekly plenum";
+
+let relay: RelayHandle;
+let root: string;
+let alice: Person;
+let bob: Person;
+let eventId = "";
+
+/** The date `weeks` weeks after the first Tuesday at least three weeks from now, YYYY-MM-DD. */
+function tuesday(weeks: number): string {
+  const d = new Date(Date.now() + 21 * 86400_000);
+  d.setUTCDate(d.getUTCDate() + ((2 - d.getUTCDay() + 7) % 7) + weeks * 7);
+  return d.toISOString().slice(0, 10);
+}
+
+async function plenum(p: Person): Promise<EventRow> {
+  const list = await p.ok<EventRow[]>("event", "list", GROUP);
+  const rows = list.filter((e) => e.title === TITLE);
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
+beforeAll(async () => {
+  root = tempRoot("rally-cli-repeat-");
+  relay = await startRelay({ keepData: true });
+  alice = new Person("Alice Aardvark", root);
+  bob = new Person("Bob Bumblebee", root);
+  for (const p of [alice, bob]) await p.createAccount(relay.url);
+  await alice.ok("group", "create", GROUP);
+  await alice.ok("group", "invite", GROUP, bob.npub);
+  const invites = await bob.ok<{ id: string }[]>("invites");
+  await bob.ok("invites", "accept", invites[0]!.id);
+}, 600_000);
+
+afterAll(async () => {
+  await relay?.stop();
+  if (relay) fs.rmSync(relay.dataDir, { recursive: true, force: true });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("repeating events through the CLI", { timeout: 300_000 }, () => {
+  it("refuses bad rules and ends in plain words, before anything is sent", async () => {
+    const base = ["event", "create", GROUP, "--title", TITLE, "--start", `${tuesday(0)}T19:00`];
+    const hourly = await alice.fails(...base, "--tz", "Europe/Berlin", "--repeat", "FREQ=HOURLY");
+    expect(hourly.error).toContain(
+      'The repeat rule "FREQ=HOURLY" cannot be used: FREQ=HOURLY is not supported',
+    );
+    const both = await alice.fails(
+      ...base,
+      "--repeat",
+      "FREQ=WEEKLY",
+      "--until",
+      "2099-01-01",
+      "--count",
+      "3",
+    );
+    expect(both.error).toBe(
+      "Give --until or --count, not both: a repeating event ends at a date or after a number of times.",
+    );
+    const lonely = await alice.fails(...base, "--count", "3");
+    expect(lonely.error).toContain("--until and --count go with --repeat");
+    const notFriday = await alice.fails(
+      ...base,
+      "--tz",
+      "Europe/Berlin",
+      "--repeat",
+      "FREQ=MONTHLY;BYDAY=-1FR",
+    );
+    expect(notFriday.error).toMatch(
+      new RegExp(
+        `^The event starts on ${tuesday(0)}, which is not a day the rule FREQ=MONTHLY;BYDAY=-1FR gives \\(it gives \\d{4}-\\d{2}-\\d{2}, `,
+      ),
+    );
+    const setpos = await alice.fails(...base, "--repeat", "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2");
+    expect(setpos.error).toContain("BYSETPOS is not supported");
+    expect(await alice.ok<EventRow[]>("event", "list", GROUP)).toEqual([]);
+  });
+
+  it("creates a weekly series whose occurrences stay at 19:00 in Berlin", async () => {
+    const created = await alice.ok<EventRow>(
+      "event",
+      "create",
+      GROUP,
+      "--title",
+      TITLE,
+      "--start",
+      `${tuesday(0)}T19:00`,
+      "--end",
+      `${tuesday(0)}T21:00`,
+      "--tz",
+      "Europe/Berlin",
+      "--repeat",
+      "freq=weekly;byday=tu",
+      "--count",
+      "40",
+    );
+    eventId = created.id;
+    expect(created.repeat).toEqual({ rule: "FREQ=WEEKLY;BYDAY=TU;COUNT=40", cancelled: [], moved: [] });
+    expect(created.occurrences).toHaveLength(10);
+    expect(created.occurrences.map((o) => o.start.slice(0, 19))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `${tuesday(i)}T19:00:00`),
+    );
+    expect(created.occurrences.map((o) => o.end?.slice(0, 19))).toEqual(
+      Array.from({ length: 10 }, (_, i) => `${tuesday(i)}T21:00:00`),
+    );
+    for (const o of created.occurrences) expect(o.start).toMatch(/\+0[12]:00$/);
+    expect(created.start).toBe(created.occurrences[0]!.start);
+  });
+
+  it("cancels one occurrence named by its local time; a time that is not one names the nearest", async () => {
+    const wrong = await alice.fails("event", "cancel", GROUP, eventId, "--occurrence", `${tuesday(1)}T18:00`);
+    expect(wrong.error).toMatch(
+      new RegExp(
+        `^${tuesday(1)}T18:00 is not an occurrence of "${TITLE}" \\(FREQ=WEEKLY;BYDAY=TU;COUNT=40\\)\\. The nearest: ${tuesday(0)}T19:00:00\\+0[12]:00 and ${tuesday(1)}T19:00:00\\+0[12]:00\\.$`,
+      ),
+    );
+    const cancelled = await alice.ok<{ id: string; occurrence: string; status: string; event: EventRow }>(
+      "event",
+      "cancel",
+      GROUP,
+      eventId,
+      "--occurrence",
+      `${tuesday(1)}T19:00`,
+    );
+    expect(cancelled.status).toBe("cancelled");
+    expect(cancelled.occurrence.slice(0, 19)).toBe(`${tuesday(1)}T19:00:00`);
+    expect(cancelled.event.repeat?.cancelled).toEqual([cancelled.occurrence]);
+    const again = await alice.fails("event", "cancel", GROUP, eventId, "--occurrence", `${tuesday(1)}T19:00`);
+    expect(again.error).toContain("is already cancelled");
+    // Bob is not its owner nor an admin.
+    await bob.ok("event", "list", GROUP);
+    const notHis = await bob.fails("event", "cancel", GROUP, eventId, "--occurrence", `${tuesday(2)}T19:00`);
+    expect(notHis.error).toContain("Only the person who made this event or a group admin can cancel it.");
+  });
+
+  it("answers for the series and for one occurrence; the occurrence's answer wins there", async () => {
+    await bob.ok("event", "rsvp", GROUP, eventId, "going");
+    const one = await bob.ok<{ rsvp: string; occurrence: string }>(
+      "event",
+      "rsvp",
+      GROUP,
+      eventId,
+      "declined",
+      "--occurrence",
+      `${tuesday(2)}T19:00`,
+    );
+    expect(one).toMatchObject({ rsvp: "declined", occurrence: `${tuesday(2)}T19:00` });
+    await alice.ok("event", "rsvp", GROUP, eventId, "maybe", "--occurrence", tuesday(3));
+    const onCancelled = await bob.fails(
+      "event",
+      "rsvp",
+      GROUP,
+      eventId,
+      "going",
+      "--occurrence",
+      `${tuesday(1)}T19:00`,
+    );
+    expect(onCancelled.error).toContain("is cancelled");
+    const notOne = await bob.fails(
+      "event",
+      "rsvp",
+      GROUP,
+      eventId,
+      "going",
+      "--occurrence",
+      `${tuesday(2)}T20:00`,
+    );
+    expect(notOne.error).toContain("is not an occurrence");
+
+    for (const p of [alice, bob]) {
+      const e = await plenum(p);
+      expect(e.myRsvp).toBe(p === bob ? "going" : null);
+      const [first, second, third, fourth] = e.occurrences;
+      expect(second!.status).toBe("cancelled");
+      expect([first, third, fourth].map((o) => o!.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
+      expect(first!.rsvps).toEqual({ going: [bob.npub], maybe: [], declined: [] });
+      expect(third!.rsvps).toEqual({ going: [], maybe: [], declined: [bob.npub] });
+      expect(fourth!.rsvps).toEqual({ going: [bob.npub], maybe: [alice.npub], declined: [] });
+      expect(third!.myRsvp).toBe(p === bob ? "declined" : null);
+      expect(fourth!.myRsvp).toBe(p === bob ? "going" : "maybe");
+    }
+  });
+
+  it("exports the series as RRULE and EXDATE that another calendar reads the same way", async () => {
+    const r = await alice.run("event", "ics", GROUP, eventId);
+    expect(r.code).toBe(0);
+    const calendar = new ICAL.Component(ICAL.parse(r.stdout) as unknown[]);
+    const vevent = calendar.getFirstSubcomponent("vevent")!;
+    expect(r.stdout).toContain("\r\nRRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=40\r\n");
+    expect(r.stdout).toContain(`\r\nEXDATE;TZID=Europe/Berlin:${tuesday(1).replaceAll("-", "")}T190000\r\n`);
+    expect(vevent.getAllProperties("exdate")).toHaveLength(1);
+    const event = new ICAL.Event(vevent);
+    const it = event.iterator();
+    const starts: number[] = [];
+    for (let next = it.next(); next; next = it.next()) starts.push(next.toUnixTime());
+    expect(starts).toHaveLength(39);
+    const listed = (await plenum(alice)).occurrences
+      .filter((o) => o.status === "confirmed")
+      .map((o) => Date.parse(o.start) / 1000);
+    expect(starts.slice(0, listed.length)).toEqual(listed);
+  });
+});
