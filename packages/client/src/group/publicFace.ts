@@ -37,6 +37,8 @@ import {
   publicInstances,
   publicProfileTemplate,
   sealRumor,
+  unixToIso,
+  unixToZonedIso,
 } from "@rally/protocol/app";
 import { KIND_GIFT_WRAP, signEvent } from "@rally/protocol/nostr";
 import { openPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
@@ -59,6 +61,14 @@ import {
   type WebAnswerRecord,
 } from "./publicFaceRecords.ts";
 import { planPublic, type WantedEvent } from "./publicPlan.ts";
+
+/** The occurrence a web answer names (`<kind>:<key>:<d>:<original start unix>`), written in the event's zone. */
+function occurrenceOf(address: string, e: CalendarEventState): string | null {
+  const at = address.split(":")[3];
+  if (at === undefined || !/^\d{1,12}$/.test(at)) return null;
+  if (e.time.allDay) return unixToIso(Number(at)).slice(0, 10);
+  return e.time.tz ? unixToZonedIso(Number(at), e.time.tz) : unixToIso(Number(at));
+}
 
 const APPROVED_MESSAGE = "Your answer is approved. See you there!";
 const REFUSED_MESSAGE = "Sorry, the hosts could not give you a place this time.";
@@ -483,6 +493,7 @@ export class PublicFace {
         contact: r.answer.contact,
         note: r.answer.note,
         at: r.answer.at,
+        occurrence: occurrenceOf(r.answer.event, e),
       });
     }
     for (const a of e.rsvps) {
@@ -497,6 +508,7 @@ export class PublicFace {
         contact: null,
         note: a.note,
         at: a.createdAt,
+        occurrence: null,
       });
     }
     return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
