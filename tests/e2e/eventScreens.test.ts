@@ -147,6 +147,124 @@ describe("event screens", () => {
       .toContain("You're going · Full");
   });
 
+  it("makes a repeating event, lists its next dates, and lets the host cancel one", {
+    timeout: STEP * 3,
+  }, async () => {
+    // A Tuesday a week or more ahead, in the reader's own zone (the form's default): its next dates
+    // are within the year the event's page lists.
+    const first = new Date(Date.now() + 8 * 86_400_000);
+    while (first.getUTCDay() !== 2) first.setUTCDate(first.getUTCDate() + 1);
+    const day = first.toISOString().slice(0, 10);
+    const dayMonth = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+    const expected = [0, 14, 28, 42].map((n) => dayMonth.format(new Date(first.getTime() + n * 86_400_000)));
+
+    await page.getByRole("link", { name: "New event" }).click();
+    await page.getByLabel("Title").fill("Choir practice");
+    await page.getByLabel("Starts").fill(`${day}T19:00`);
+    await page.getByLabel("Ends").fill(`${day}T21:00`);
+    const repeats = page.getByLabel("Repeats");
+    expect((await repeats.locator("option").allTextContents()).slice(0, 4)).toEqual([
+      "Never",
+      "Every day",
+      "Every week on Tuesday",
+      "Every 2 weeks on Tuesday",
+    ]);
+    await repeats.selectOption({ label: "Every 2 weeks on Tuesday" });
+    await page.getByLabel("After a number of times").check();
+    await page.getByLabel("How many times in all").fill("4");
+    await page.getByRole("button", { name: "Create event" }).click();
+    await page.getByRole("heading", { name: "Choir practice" }).waitFor({ timeout: STEP });
+    await page.getByText("Every 2 weeks on Tuesday, 4 times", { exact: true }).waitFor();
+
+    const dates = page.getByRole("region", { name: "Next dates" }).getByRole("listitem");
+    await expect.poll(() => dates.count(), { timeout: STEP }).toBe(4);
+    const texts = await dates.allTextContents();
+    expected.forEach((d, i) => {
+      expect(texts[i]).toContain(`${d}`);
+      expect(texts[i]).toContain("19:00 – 21:00");
+    });
+    const second = dates.nth(1);
+    await second.getByRole("button", { name: "Cancel this one" }).click();
+    await second.getByRole("button", { name: "Cancel this date" }).click();
+    await second.getByText("Cancelled", { exact: true }).waitFor({ timeout: STEP });
+    // Answering one date leaves the others unanswered.
+    const third = dates.nth(2);
+    await third.getByRole("button", { name: "Going", exact: true }).click();
+    await expect
+      .poll(() => third.getByRole("button", { name: "Going", exact: true }).getAttribute("aria-pressed"), {
+        timeout: STEP,
+      })
+      .toBe("true");
+    expect(
+      await dates.nth(3).getByRole("button", { name: "Going", exact: true }).getAttribute("aria-pressed"),
+    ).toBe("false");
+    // The list shows the series once, at its next date, said to repeat.
+    await openEvents(page);
+    const row = page.getByRole("link", { name: /Choir practice/ });
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain("Repeats");
+    expect(await row.textContent()).toContain(expected[0]);
+  });
+
+  it("lets an admin give the group a public page, publish the event, and approve an answer from the public", {
+    timeout: STEP * 3,
+  }, async () => {
+    await openEvents(page);
+    await page.getByRole("link", { name: new RegExp(TITLE) }).click();
+    await page.getByText("Public page", { exact: true }).click();
+    await page.getByLabel("Public name").fill("Kreuzberg Community Choir");
+    await page.getByLabel("About (optional)").fill("We sing on Tuesdays.");
+    await page.getByRole("button", { name: "Turn on the public page" }).click();
+    const groupLink = page
+      .getByRole("status")
+      .filter({ hasText: "The group's public page:" })
+      .getByRole("link");
+    await groupLink.waitFor({ timeout: STEP });
+    expect(await groupLink.getAttribute("href")).toMatch(/\/g\/npub1/);
+
+    await page.getByLabel("Needs approval").check();
+    await expect.poll(() => page.getByLabel("Needs approval").isChecked(), { timeout: STEP }).toBe(true);
+    await page.getByRole("button", { name: "Publish this event" }).click();
+    const eventLink = page.getByRole("status").filter({ hasText: "Published:" }).getByRole("link");
+    await eventLink.waitFor({ timeout: STEP });
+    const url = (await eventLink.getAttribute("href")) ?? "";
+    expect(url).toMatch(/\/e\/naddr1/);
+
+    // Someone without Rally answers on the public page (a plain form post, as without JavaScript).
+    const stranger = await context.newPage();
+    await stranger.goto(url);
+    await stranger.getByRole("heading", { name: TITLE }).waitFor({ timeout: STEP });
+    await stranger.getByLabel("Your name").fill("Dana Quill");
+    await stranger
+      .getByRole("button", { name: /send|answer/i })
+      .first()
+      .click();
+    await stranger.close();
+
+    const answers = page.getByRole("region", { name: "Answers from the public" });
+    await expect
+      .poll(
+        async () => {
+          await page
+            .getByRole("navigation", { name: "Group sections" })
+            .getByRole("link", { name: "Chat" })
+            .click();
+          await openEvents(page);
+          await page.getByRole("link", { name: new RegExp(TITLE) }).click();
+          await page.getByText("Public page", { exact: true }).click();
+          return answers.getByText("Dana Quill").count();
+        },
+        { timeout: STEP * 2, intervals: [3000] },
+      )
+      .toBeGreaterThan(0);
+    await answers.getByText("Waiting for approval").waitFor();
+    await answers.getByRole("button", { name: "Approve Dana Quill" }).click();
+    await answers.getByText("Approved", { exact: true }).waitFor({ timeout: STEP });
+
+    await page.getByRole("button", { name: "Unpublish" }).click();
+    await page.getByText("Taken down: it is no longer on the public page.").waitFor({ timeout: STEP });
+  });
+
   it("threw no errors in the page", () => {
     expect(errors).toEqual([]);
   });

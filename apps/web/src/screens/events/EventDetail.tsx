@@ -8,13 +8,16 @@ import { useState } from "react";
 import { type Live, useAction, useClient } from "../../app/client.tsx";
 import { groupHash } from "../../app/routes.ts";
 import { downloadText, fileSlug } from "../../lib/download.ts";
-import { describeEventTime, localTimeZone } from "../../lib/time.ts";
+import { describeRule } from "../../lib/repeatRule.ts";
+import { describeEventTime, instantToWallTime, localTimeZone } from "../../lib/time.ts";
 import { BackLink } from "../../ui/BackLink.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/groupContext.ts";
 import { EventForm } from "./EventForm.tsx";
+import { nextTime } from "./eventLists.ts";
 import { goingCount, goingText, placesText } from "./eventWords.ts";
+import { Occurrences } from "./Occurrences.tsx";
 import { PublicPage } from "./PublicPage.tsx";
 
 const ANSWERS: { status: RsvpStatus; label: string }[] = [
@@ -76,7 +79,12 @@ export function EventDetail({
     );
   }
 
-  const when = describeEventTime(event, localTimeZone());
+  const zone = localTimeZone();
+  // A repeating event is shown at its next date; its rule and other dates follow.
+  const when = describeEventTime(nextTime(event), zone);
+  const firstDay = event.allDay
+    ? event.start.slice(0, 10)
+    : instantToWallTime(new Date(event.start), event.tz ?? zone).slice(0, 10);
   const cancelled = event.status === "cancelled";
   return (
     <article className="screen narrow event-detail" aria-labelledby="event-title">
@@ -90,11 +98,17 @@ export function EventDetail({
         {event.title}
       </h2>
       <dl className="event-facts">
-        <dt>When</dt>
+        <dt>{event.repeat ? "Next" : "When"}</dt>
         <dd>
           {when.main}
           {when.there && <span className="muted block">{when.there}</span>}
         </dd>
+        {event.repeat && (
+          <>
+            <dt>Repeats</dt>
+            <dd>{describeRule(event.repeat.rule, firstDay, event.tz ?? zone)}</dd>
+          </>
+        )}
         {event.location && (
           <>
             <dt>Where</dt>
@@ -113,6 +127,8 @@ export function EventDetail({
       {event.description && <p className="event-description">{event.description}</p>}
 
       {!cancelled && context.active && <RsvpPanel event={event} groupId={groupId} meNpub={context.me.npub} />}
+
+      <Occurrences event={event} groupId={groupId} active={context.active} />
 
       <Attendees event={event} nameOf={context.nameOf} />
 
@@ -178,6 +194,9 @@ function RsvpPanel({ event, groupId, meNpub }: { event: EventView; groupId: stri
   return (
     <section className="rsvp card" aria-labelledby="rsvp-heading">
       <h3 id="rsvp-heading">Are you going?</h3>
+      {event.repeat && (
+        <p className="muted">This answer is for every date; answer for one date under "Next dates".</p>
+      )}
       <fieldset className="segmented rsvp-buttons">
         <legend className="visually-hidden">Your answer</legend>
         {ANSWERS.map((a) => (

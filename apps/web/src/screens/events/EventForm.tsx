@@ -6,10 +6,12 @@
  */
 import type { EventInput, EventView } from "@rally/client";
 import { useState } from "react";
+import { choiceOf, NO_REPEAT, type RepeatChoice, repeatOf } from "../../lib/repeatRule.ts";
 import { instantToWallTime, localTimeZone, wallTimeNote, wallTimeToInstant } from "../../lib/time.ts";
 import { CheckField, TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
 import { TimeZonePicker } from "../../ui/TimeZonePicker.tsx";
+import { RepeatField } from "./RepeatField.tsx";
 
 function defaultStart(): string {
   const d = new Date(Date.now() + 86_400_000);
@@ -58,6 +60,11 @@ export function EventForm({
       : plusHours(start, 2),
   );
   const [day, setDay] = useState(initial?.allDay ? initial.start.slice(0, 10) : start.slice(0, 10));
+  const initialDay = initial?.allDay ? initial.start.slice(0, 10) : start.slice(0, 10);
+  const [initialRepeat] = useState<RepeatChoice>(() =>
+    initial?.repeat ? choiceOf(initial.repeat.rule, initialDay, initialZone) : NO_REPEAT,
+  );
+  const [repeat, setRepeat] = useState<RepeatChoice>(initialRepeat);
   const [lastDay, setLastDay] = useState(initial?.allDay && initial.end ? initial.end.slice(0, 10) : "");
   const [location, setLocation] = useState(initial?.location ?? "");
   const [description, setDescription] = useState(initial?.description ?? "");
@@ -82,10 +89,17 @@ export function EventForm({
       hostsOnlyRsvps: hostsOnly,
       tz,
     };
+    const firstDay = allDay ? day : start.slice(0, 10);
+    const series = repeatOf(repeat, firstDay);
+    // A new event repeats or not; an edit says so only when the repeat (or the day naming it) changed.
+    const unchanged =
+      initial !== null && JSON.stringify(repeat) === JSON.stringify(initialRepeat) && firstDay === initialDay;
+    const repeating: Pick<EventInput, "repeat"> =
+      !unchanged && (series !== null || initial?.repeat) ? { repeat: series } : {};
     if (allDay) {
       if (!day) throw new Error("Choose the day.");
       if (lastDay && lastDay < day) throw new Error("The last day cannot be before the first.");
-      return { ...common, allDay: true, start: day, end: lastDay || undefined };
+      return { ...common, ...repeating, allDay: true, start: day, end: lastDay || undefined };
     }
     if (!start) throw new Error("Choose when it starts.");
     if (startNote?.kind === "gap") throw new Error(`Change the start: that time does not exist in ${tz}.`);
@@ -93,7 +107,13 @@ export function EventForm({
     const startAt = wallTimeToInstant(start, tz);
     const endAt = end ? wallTimeToInstant(end, tz) : null;
     if (endAt && endAt <= startAt) throw new Error("The end must be after the start.");
-    return { ...common, allDay: false, start: startAt.toISOString(), end: endAt?.toISOString() };
+    return {
+      ...common,
+      ...repeating,
+      allDay: false,
+      start: startAt.toISOString(),
+      end: endAt?.toISOString(),
+    };
   };
 
   return (
@@ -176,6 +196,7 @@ export function EventForm({
         at={offsetDay(allDay ? `${day}T12:00` : start, tz)}
         hint="The times above are on this zone's clocks. Everyone sees them on their own clock too."
       />
+      <RepeatField value={repeat} onChange={setRepeat} startDay={allDay ? day : start.slice(0, 10)} />
       <TextField
         label="Where"
         value={location}

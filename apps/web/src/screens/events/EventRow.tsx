@@ -51,6 +51,7 @@ export function EventRow({
       <span className="event-text">
         <span className="event-title">
           {event.status === "cancelled" && <span className="tag cancelled-tag">Cancelled</span>}
+          {event.repeat && <span className="tag">Repeats</span>}
           {event.title}
         </span>
         <span className="event-meta">

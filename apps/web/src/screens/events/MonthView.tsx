@@ -1,6 +1,7 @@
 /**
  * A month as a grid (Monday first). Each day lists its events' titles on wide screens and shows a
- * dot per event on phones; choosing a day lists its events below the grid.
+ * dot per event on phones; choosing a day lists its events below the grid. A repeating event shows
+ * on the day of each of its next occurrences.
  */
 import type { EventView } from "@rally/client";
 import { useMemo, useState } from "react";
@@ -17,12 +18,21 @@ export function MonthView({ events }: { events: readonly Dated[] }) {
   const zone = localTimeZone();
   const byDay = useMemo(() => {
     const map = new Map<string, Dated[]>();
-    for (const e of events) {
+    const add = (e: Dated) => {
       const key = eventDayKey(e, zone);
-      if (!key) continue;
+      if (!key) return;
       const list = map.get(key) ?? [];
       list.push(e);
       map.set(key, list);
+    };
+    for (const e of events) {
+      if (!e.repeat || e.occurrences.length === 0) {
+        add(e);
+        continue;
+      }
+      for (const o of e.occurrences) {
+        add({ ...e, start: o.start, end: o.end, status: o.status === "cancelled" ? "cancelled" : e.status });
+      }
     }
     return map;
   }, [events, zone]);
