@@ -141,6 +141,12 @@ describe("public pages of rally serve", { timeout: 120_000 }, () => {
     expect((await get(`${node.url}/reply/abc`)).status).toBe(404);
     const app = await get(`${node.url}/`);
     expect(app.status).toBe(200);
+    const head = await fetch(pageUrl(seeded.repair.naddr), { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    const wrongMethod = await fetch(`${pageUrl(seeded.repair.naddr)}/answer`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
   });
 
   it("serves a group page with its profile, upcoming events only and a webcal link", async () => {
