@@ -254,7 +254,7 @@ describe("event screens", () => {
           await page.getByText("Public page", { exact: true }).click();
           return answers.getByText("Dana Quill").count();
         },
-        { timeout: STEP * 2, intervals: [3000] },
+        { timeout: STEP * 2, interval: 3000 },
       )
       .toBeGreaterThan(0);
     await answers.getByText("Waiting for approval").waitFor();
