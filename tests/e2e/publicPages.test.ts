@@ -13,7 +13,7 @@ import path from "node:path";
 import { openPublicAnswer, type PublicAnswer, type PublicReply, wrapPublicReply } from "@rally/protocol/wire";
 import ICAL from "ical.js";
 import { naddrEncode } from "nostr-tools/nip19";
-import { finalizeEvent } from "nostr-tools/pure";
+import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { Relay } from "nostr-tools/relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findInFiles } from "../cli/support.ts";
@@ -322,6 +322,23 @@ describe("public pages of rally serve", { timeout: 120_000 }, () => {
       const refused = await get(ulrich.url);
       expect(refused.text).toContain("Not approved");
       expect(refused.text).not.toContain(ASSEMBLY.place);
+      // A later "approval" sealed by another key, about an event of its own, is not a reply to
+      // this answer: the private page keeps the group's answer.
+      const stranger = generateSecretKey();
+      const forged: PublicReply = {
+        answer: u.id,
+        event: `31923:${getPublicKey(stranger)}:lure`,
+        status: "approved",
+        place: "Behind the old depot",
+        message: "Come alone.",
+      };
+      await publish(
+        node.relay,
+        wrapPublicReply(forged, stranger, u.replyTo, Math.floor(Date.now() / 1000) + 60) as never,
+      );
+      const still = await get(ulrich.url);
+      expect(still.text).toContain("Not approved");
+      expect(still.text).not.toContain("Behind the old depot");
       // The public page still hides it.
       expect((await get(pageUrl(seeded.assembly.naddr))).text).not.toContain(ASSEMBLY.place);
       // (The place itself is in the relay only because this test's public event carries it.)

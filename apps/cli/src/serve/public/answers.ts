@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  decodeNaddr,
   eventEndsAt,
   generateSecretKey,
   MarmotError,
@@ -165,10 +166,17 @@ export async function handleReply(
     }
     // Gift wraps to this key only: the one read of the store that is not a public kind.
     const wraps = await reader.relay.query({ kinds: [1059], "#p": [pubkey], limit: 100 });
+    // The link names the event answered: a reply about any other event (sealed by another key
+    // that somehow learnt this one) is not this answer's.
+    const answered = decodeNaddr(url.searchParams.get("e") ?? "");
+    const answeredAddress = answered
+      ? `${answered.kind}:${answered.pubkey}:${answered.identifier}`
+      : undefined;
     let newest: ReturnType<typeof openPublicReply> | undefined;
     for (const wrap of wraps) {
       try {
         const opened = openPublicReply(wrap, secret);
+        if (answeredAddress !== undefined && opened.event !== answeredAddress) continue;
         if (!newest || opened.at > newest.at) newest = opened;
       } catch {
         // Not a reply sealed by the event's group, or damaged: not shown.
