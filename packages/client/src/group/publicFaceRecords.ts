@@ -6,7 +6,8 @@
  *   who is a member, carried in the group's current epoch (as invite link shares, inviteLinks.ts);
  *   the newest wins (created_at, then the lower id). A key it replaces is kept as *retired* until
  *   its public events are deleted from the relays.
- * - 1928 (open): an event published or withdrawn; taken only from an admin of its epoch.
+ * - 1928 (open): an event published or withdrawn; taken only from an admin of its epoch who is
+ *   still a member and an admin.
  * - 1929 (sealed to admins and hosts): a decision on an answer from the web; taken from an admin.
  *
  * After a commit, an admin lost (removed, left, demoted) marks the key for rotation and an admin
@@ -134,8 +135,10 @@ export async function acceptFaceRumor(
   if (rec.status !== "active") return [];
   const isAdminNow = rec.members.includes(rumor.pubkey) && rec.admins.includes(rumor.pubkey);
   if (rumor.kind === KIND_PUBLICATION) {
+    // An admin of the epoch that carried it who is still a member and an admin: a late record from
+    // someone demoted or removed since does nothing (the "late admin acts" rule, context.ts).
     const admins = rec.adminsByEpoch[String(epoch)] ?? (Number(epoch) === rec.epoch ? rec.admins : []);
-    if (!admins.includes(rumor.pubkey)) return [];
+    if (!admins.includes(rumor.pubkey) || !isAdminNow) return [];
     const p = parsePublication(rumor);
     if (!p.ok) return [];
     return publicationOps(svc, rec.id, [{ ...p.value, at: rumor.created_at }], queued, true);
