@@ -229,6 +229,19 @@ describe("event screens", () => {
     await eventLink.waitFor({ timeout: STEP });
     const url = (await eventLink.getAttribute("href")) ?? "";
     expect(url).toMatch(/\/e\/naddr1/);
+    // What is public is read back from the device, also after a reload.
+    await page.reload();
+    await page
+      .getByRole("complementary", { name: "Your groups" })
+      .getByRole("link", { name: new RegExp(GROUP) })
+      .click({ timeout: STEP });
+    await openEvents(page);
+    await page.getByRole("link", { name: new RegExp(TITLE) }).click({ timeout: STEP });
+    await page.getByText("Public page", { exact: true }).click();
+    await eventLink.waitFor({ timeout: STEP });
+    expect(await eventLink.getAttribute("href")).toBe(url);
+    expect(await page.getByLabel("Public name").inputValue()).toBe("Kreuzberg Community Choir");
+    expect(await page.getByLabel("Needs approval").isChecked()).toBe(true);
 
     // Someone without Rally answers on the public page (a plain form post, as without JavaScript).
     const stranger = await context.newPage();

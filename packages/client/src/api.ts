@@ -302,6 +302,18 @@ export interface PublicFaceInput {
   website?: string;
 }
 
+/**
+ * A group's public face as an admin's device knows it (`RallyClient.publicFace`): on or off, its
+ * page, its profile, and the events published on it with their pages.
+ */
+export interface PublicFaceView {
+  on: boolean;
+  npub: string;
+  url: string;
+  profile: PublicFaceInput;
+  events: { event: string; naddr: string; url: string }[];
+}
+
 /** One answer to an event, from the web (`via: "web"`) or from a member (`via: "rally"`). */
 export interface PublicAnswerView {
   /** The web answer's id (for approve/refuse), or the member's npub. */
@@ -613,6 +625,8 @@ export interface RallyClient {
   publishEvent(group: GroupRef, eventId: string): Promise<{ naddr: string; url: string }>;
   unpublishEvent(group: GroupRef, eventId: string): Promise<void>;
   eventAnswers(group: GroupRef, eventId: string): Promise<PublicAnswerView[]>;
+  /** The public face as this device knows it (admins' devices hold it); null when it has none. */
+  publicFace(group: GroupRef): Promise<PublicFaceView | null>;
   decideAnswer(
     group: GroupRef,
     eventId: string,

@@ -47,6 +47,7 @@ import type {
   PollView,
   PublicAnswerView,
   PublicFaceInput,
+  PublicFaceView,
   RallyClient,
   RsvpAnswer,
   RsvpStatus,
@@ -725,6 +726,10 @@ export class Rally implements RallyClient {
 
   unpublishEvent(group: GroupRef, eventId: string): Promise<void> {
     return this.run(() => this.face.unpublish(group, eventId));
+  }
+
+  publicFace(group: GroupRef): Promise<PublicFaceView | null> {
+    return this.face.view(group);
   }
 
   eventAnswers(group: GroupRef, eventId: string): Promise<PublicAnswerView[]> {

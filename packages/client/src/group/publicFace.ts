@@ -44,7 +44,7 @@ import { KIND_GIFT_WRAP, signEvent } from "@rally/protocol/nostr";
 import { openPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { getPublicKey } from "nostr-tools/pure";
-import type { PublicAnswerView, PublicFaceInput } from "../api.ts";
+import type { PublicAnswerView, PublicFaceInput, PublicFaceView } from "../api.ts";
 import { asRallyError, rallyError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
@@ -180,7 +180,7 @@ export class PublicFace {
       }
     }
     face = await this.share(rec, face);
-    await this.reconcile(rec, face);
+    await this.reconcileSoon(rec, face);
     this.core.emit("groups", id);
     return this.groupUrl(rec, face);
   }
@@ -234,7 +234,7 @@ export class PublicFace {
       at: Math.max(this.core.now(), (existing?.at ?? 0) + 1),
     };
     if (existing?.status !== "published") await this.record(rec, publication);
-    await this.reconcile(rec, face);
+    await this.reconcileSoon(rec, face);
     this.core.emit("events", id);
     // A repeating event's page is its next occurrence's.
     const first = publicInstances(e, publication.d, this.core.now())[0];
@@ -244,6 +244,42 @@ export class PublicFace {
     } catch (err) {
       throw asRallyError(err, "bad-input");
     }
+  }
+
+  /** The face as this device holds it, with each published event's page, for the screens. */
+  async view(id: string): Promise<PublicFaceView | null> {
+    const rec = await this.svc.record(id);
+    const face = await this.face(id);
+    if (!face) return null;
+    const relay = rec.relays[0] ?? "";
+    const events: PublicFaceView["events"] = [];
+    if (!face.off) {
+      const snap = await this.app.snapshot(rec);
+      for (const p of await this.publications(id)) {
+        const e = p.status === "published" ? findEvent(snap.state, p.event) : undefined;
+        if (!e) continue;
+        // As publish() says it: a repeating event's page is its next occurrence's.
+        const first = publicInstances(e, p.d, this.core.now())[0];
+        const kind = first ? (first.time.allDay ? 31922 : 31923) : e.kind;
+        try {
+          events.push({ event: e.id, ...publicEventUrl(relay, kind, face.pubkey, first?.d ?? p.d) });
+        } catch {
+          // No relay to name a page by: the event is still published, without a link here.
+        }
+      }
+    }
+    const { profile } = face;
+    return {
+      on: !face.off,
+      ...this.groupUrl(rec, face),
+      profile: {
+        name: profile.name,
+        ...(profile.about ? { about: profile.about } : {}),
+        ...(profile.picture ? { picture: profile.picture } : {}),
+        ...(profile.website ? { website: profile.website } : {}),
+      },
+      events,
+    };
   }
 
   async unpublish(id: string, eventId: string): Promise<void> {
@@ -260,7 +296,7 @@ export class PublicFace {
       status: "unpublished",
       at: Math.max(this.core.now(), existing.at + 1),
     });
-    await this.reconcile(rec, face);
+    await this.reconcileSoon(rec, face);
     this.core.emit("events", id);
   }
 
@@ -352,6 +388,18 @@ export class PublicFace {
   private queue(rec: GroupRecord, events: readonly NostrEvent[]): WriteOp[] {
     const now = this.core.nowMs();
     return events.map((e) => Outbox.prepare(e, rec.relays, { label: `public ${rec.id}`, now }).op);
+  }
+
+  /**
+   * After a command: the relays now, or — none reachable — at the next sync round; what the command
+   * recorded in the group is queued either way.
+   */
+  private async reconcileSoon(rec: GroupRecord, face: FaceRecord): Promise<void> {
+    try {
+      await this.reconcile(rec, face);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "unreachable") throw e;
+    }
   }
 
   /** Brings the relays in line: the current key's events as wanted, retired keys' events deleted. */

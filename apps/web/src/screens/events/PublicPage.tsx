@@ -3,24 +3,15 @@
  * and picture — never an organiser's), publishing this event there or taking it down, whether the
  * hosts approve answers first, and the answers people without Rally sent from the page, to approve
  * or refuse. Closed by default: most events stay private.
- *
- * The client says what an action made (the page's link), not whether the group's public face is on
- * or an event is published; what this tab learned is kept for the time it stays open.
  */
-import type { EventView, PublicAnswerView } from "@rally/client";
+import type { EventView, PublicAnswerView, PublicFaceView } from "@rally/client";
 import { useState } from "react";
-import { useAction, useClient, useLive } from "../../app/client.tsx";
+import { type Live, useAction, useClient, useLive } from "../../app/client.tsx";
 import { count } from "../../lib/plural.ts";
 import { Advanced } from "../../ui/Advanced.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { CheckField, TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
-
-/** What this tab learned: the group's page link, and each event's (null: taken down). */
-const known = {
-  groups: new Map<string, string | null>(),
-  events: new Map<string, string | null>(),
-};
 
 const STATUS_WORDS = { going: "going", maybe: "maybe", declined: "can't go" } as const;
 
@@ -33,37 +24,59 @@ export function PublicPage({
   groupId: string;
   groupName: string;
 }) {
+  const face = useLive((c) => c.publicFace(groupId), ["groups", "events"], [groupId], groupId);
   return (
     <div className="public-page">
       <Advanced label="Public page">
-        <GroupFace groupId={groupId} groupName={groupName} />
-        <PublishEvent event={event} groupId={groupId} />
-        <WebAnswers event={event} groupId={groupId} />
+        {face.error && <ErrorNote>{face.error.message}</ErrorNote>}
+        {face.data !== undefined && (
+          <>
+            <GroupFace
+              // A face turned on elsewhere fills the form afresh.
+              key={face.data ? `${face.data.npub}:${face.data.on}` : "none"}
+              face={face}
+              groupId={groupId}
+              groupName={groupName}
+            />
+            <PublishEvent event={event} groupId={groupId} face={face.data} />
+            <WebAnswers event={event} groupId={groupId} />
+          </>
+        )}
       </Advanced>
     </div>
   );
 }
 
-function GroupFace({ groupId, groupName }: { groupId: string; groupName: string }) {
+function GroupFace({
+  face: live,
+  groupId,
+  groupName,
+}: {
+  face: Live<PublicFaceView | null>;
+  groupId: string;
+  groupName: string;
+}) {
   const client = useClient();
-  const [url, setUrl] = useState<string | null | undefined>(known.groups.get(groupId));
-  const [name, setName] = useState(groupName);
-  const [about, setAbout] = useState("");
-  const [picture, setPicture] = useState("");
+  const face = live.data ?? null;
+  const on = face?.on === true;
+  const [name, setName] = useState(on ? face.profile.name : groupName);
+  const [about, setAbout] = useState(on ? (face.profile.about ?? "") : "");
+  const [picture, setPicture] = useState(on ? (face.profile.picture ?? "") : "");
+  const [saved, setSaved] = useState(false);
   const save = useAction(async () => {
+    setSaved(false);
     if (!name.trim()) throw new Error("Give the public page a name.");
-    const face = await client.setPublicFace(groupId, {
+    await client.setPublicFace(groupId, {
       name: name.trim(),
       ...(about.trim() ? { about: about.trim() } : {}),
       ...(picture.trim() ? { picture: picture.trim() } : {}),
     });
-    known.groups.set(groupId, face.url);
-    setUrl(face.url);
+    setSaved(true);
+    live.reload();
   });
   const off = useAction(async () => {
     await client.setPublicFace(groupId, { off: true });
-    known.groups.set(groupId, null);
-    setUrl(null);
+    live.reload();
   });
   return (
     <section aria-labelledby="face-heading">
@@ -72,12 +85,12 @@ function GroupFace({ groupId, groupName }: { groupId: string; groupName: string 
         People without Rally can see the events you publish and answer them. The page has the group's own key
         and the name you give here — not yours or any member's.
       </p>
-      {url && (
+      {on && (
         <p className="saved" role="status">
-          The group's public page: <a href={url}>{url}</a>
+          {saved ? "Saved. " : ""}The group's public page: <a href={face.url}>{face.url}</a>
         </p>
       )}
-      {url === null && <p role="status">The public page is off; its events were taken down.</p>}
+      {face && !on && <p role="status">The public page is off; its events were taken down.</p>}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -106,9 +119,9 @@ function GroupFace({ groupId, groupName }: { groupId: string; groupName: string 
         />
         <div className="actions">
           <button type="submit" className="secondary" disabled={save.busy}>
-            {url ? "Update the public page" : "Turn on the public page"}
+            {on ? "Update the public page" : "Turn on the public page"}
           </button>
-          {url && (
+          {on && (
             <ConfirmButton
               label="Turn off"
               question="Take the public page and every published event down?"
@@ -124,19 +137,25 @@ function GroupFace({ groupId, groupName }: { groupId: string; groupName: string 
   );
 }
 
-function PublishEvent({ event, groupId }: { event: EventView; groupId: string }) {
+function PublishEvent({
+  event,
+  groupId,
+  face,
+}: {
+  event: EventView;
+  groupId: string;
+  face: PublicFaceView | null;
+}) {
   const client = useClient();
-  const key = `${groupId}:${event.id}`;
-  const [url, setUrl] = useState<string | null | undefined>(known.events.get(key));
+  const page = face?.on ? face.events.find((e) => e.event === event.id) : undefined;
+  const [downNote, setDownNote] = useState(false);
   const publish = useAction(async () => {
-    const page = await client.publishEvent(groupId, event.id);
-    known.events.set(key, page.url);
-    setUrl(page.url);
+    setDownNote(false);
+    await client.publishEvent(groupId, event.id);
   });
   const unpublish = useAction(async () => {
     await client.unpublishEvent(groupId, event.id);
-    known.events.set(key, null);
-    setUrl(null);
+    setDownNote(true);
   });
   // The box shows the choice at once; the event catches up when the edit is written.
   const [asked, setAsked] = useState<boolean | null>(null);
@@ -151,12 +170,12 @@ function PublishEvent({ event, groupId }: { event: EventView; groupId: string })
   return (
     <section aria-labelledby="publish-heading">
       <h4 id="publish-heading">This event in public</h4>
-      {url && (
+      {page && (
         <p className="saved" role="status">
-          Published: <a href={url}>{url}</a>
+          Published: <a href={page.url}>{page.url}</a>
         </p>
       )}
-      {url === null && <p role="status">Taken down: it is no longer on the public page.</p>}
+      {!page && downNote && <p role="status">Taken down: it is no longer on the public page.</p>}
       <CheckField
         label="Needs approval"
         hint="The hosts approve each answer from the public; the place is kept off the page and sent only to the people approved."
@@ -164,26 +183,31 @@ function PublishEvent({ event, groupId }: { event: EventView; groupId: string })
         disabled={approval.busy}
         onChange={(e) => void approval.run(e.target.checked)}
       />
-      <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          disabled={publish.busy}
-          onClick={() => void publish.run()}
-        >
-          {url ? "Show its link again" : "Publish this event"}
-        </button>
-        {url !== null && (
-          <button
-            type="button"
-            className="quiet"
-            disabled={unpublish.busy}
-            onClick={() => void unpublish.run()}
-          >
-            Unpublish
-          </button>
-        )}
-      </div>
+      {face?.on ? (
+        <div className="actions">
+          {page ? (
+            <button
+              type="button"
+              className="quiet"
+              disabled={unpublish.busy}
+              onClick={() => void unpublish.run()}
+            >
+              Unpublish
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="secondary"
+              disabled={publish.busy}
+              onClick={() => void publish.run()}
+            >
+              Publish this event
+            </button>
+          )}
+        </div>
+      ) : (
+        <p className="muted">Turn on the group's public page above to publish this event.</p>
+      )}
       <ErrorNote>{publish.error ?? unpublish.error ?? approval.error}</ErrorNote>
     </section>
   );
