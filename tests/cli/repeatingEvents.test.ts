@@ -13,7 +13,7 @@ import fs from "node:fs";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
-import { Person, tempRoot } from "./support.ts";
+import { Person, rally, tempRoot } from "./support.ts";
 
 interface Occurrence {
   original: string;
@@ -215,6 +215,16 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
       expect(third!.myRsvp).toBe(p === bob ? "declined" : null);
       expect(fourth!.myRsvp).toBe(p === bob ? "going" : "maybe");
     }
+  });
+
+  it("lists the series once, with its rule and next occurrences, in words", async () => {
+    const r = await rally(["event", "list", GROUP, "--home", bob.home]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => l === TITLE)).toHaveLength(1);
+    expect(r.stdout).toContain("  repeats: FREQ=WEEKLY;BYDAY=TU;COUNT=40\n");
+    expect(r.stdout).toMatch(new RegExp(`  next:  ${tuesday(0)}T19:00:00\\+0[12]:00  you: going\n`));
+    expect(r.stdout).toMatch(new RegExp(`\n {9}${tuesday(1)}T19:00:00\\+0[12]:00  \\[CANCELLED\\]\n`));
+    expect(r.stdout).toMatch(new RegExp(`\n {9}${tuesday(2)}T19:00:00\\+0[12]:00  you: declined\n`));
   });
 
   it("exports the series as RRULE and EXDATE that another calendar reads the same way", async () => {

@@ -79,7 +79,7 @@ function repeatLines(e: EventView): string[] {
   if (!e.repeat) return [];
   const next = e.occurrences.slice(0, 5).map((o, i) => {
     const note = o.status === "cancelled" ? "  [CANCELLED]" : o.moved ? `  (moved from ${o.original})` : "";
-    const mine = o.myRsvp ? `  you: ${o.myRsvp}` : "";
+    const mine = o.myRsvp && o.status === "confirmed" ? `  you: ${o.myRsvp}` : "";
     return `  ${i === 0 ? "next: " : "      "} ${o.start}${note}${mine}`;
   });
   return [`  repeats: ${e.repeat.rule}`, ...(next.length > 0 ? next : ["  next:  no more occurrences"])];

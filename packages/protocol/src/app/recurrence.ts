@@ -492,6 +492,13 @@ export function expandOccurrences(series: SeriesInput, window: ExpandWindow = {}
     startDate = localDate(clock);
     length = time.end === null ? null : time.end - time.start;
   }
+  // Dates whose occurrence surely ended before `from` are passed over without the zone arithmetic
+  // (a long-running daily series costs little to list from today); moved ones are always looked at.
+  const spanDays = length === null ? 0 : time.allDay ? length : Math.ceil(length / DAY);
+  const skipBefore =
+    Number.isFinite(from) && moved.size === 0
+      ? Math.floor(from / DAY) - spanDays - 2
+      : Number.NEGATIVE_INFINITY;
   const untilDate = rule.until?.kind === "date" ? rule.until.date : null;
   const untilUnix = rule.until?.kind === "instant" ? rule.until.unix : null;
 
@@ -500,6 +507,7 @@ export function expandOccurrences(series: SeriesInput, window: ExpandWindow = {}
   let looked = 0;
   for (const date of ruleDates(rule, startDate)) {
     if (++looked > MAX_EXPANDED) break;
+    if (dayOfIso(date) < skipBefore) continue;
     let original: OccurrenceKey;
     let start: OccurrenceKey;
     let end: OccurrenceKey | null;

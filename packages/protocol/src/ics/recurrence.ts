@@ -11,6 +11,7 @@ import {
   type MovedOccurrence,
   type OccurrenceKey,
   occurrenceUnix,
+  parseRule,
   type RepeatFields,
 } from "../app/recurrence.ts";
 import { zonedParts, zonedToUnix } from "../app/time.ts";
@@ -104,7 +105,9 @@ export function repeatSpanEnd(
   const horizon = Math.max(after, time.start) + 10 * 366 * 86400;
   let last = time.start;
   try {
-    for (const o of expandOccurrences({ time, rule: repeat.rule, moved: repeat.moved }, { to: horizon }))
+    const rule = parseRule(repeat.rule);
+    if (rule.count === null && rule.until === null) return horizon;
+    for (const o of expandOccurrences({ time, rule, moved: repeat.moved }, { to: horizon }))
       last = Math.max(last, occurrenceUnix(o.end ?? o.start));
   } catch {
     return null;
