@@ -79,6 +79,7 @@ async function latest<T>(svc: GroupService, key: string, queued: readonly WriteO
   for (let i = queued.length - 1; i >= 0; i--) {
     const op = queued[i];
     if (op?.op === "put" && op.key === key) return op.value as T;
+    if (op?.op === "delete" && op.key === key) return undefined;
   }
   return svc.core.store.get<T>(key);
 }
@@ -204,7 +205,8 @@ async function publicationOps(
 
 /**
  * After a commit: an admin lost means the key is to be replaced (they hold it); an admin gained
- * means the key is to be sealed to them. Every remaining admin device marks the same.
+ * means the key is to be sealed to them. Every remaining admin device marks the same; the device of
+ * the admin who lost the role forgets the key (an honest one; a hostile one keeps it, THREAT-MODEL.md).
  */
 export async function faceAfterAdminChange(
   svc: GroupService,
@@ -220,6 +222,8 @@ export async function faceAfterAdminChange(
   const key = keys.publicFace(after.id);
   const face = await latest<FaceRecord>(svc, key, queued);
   if (!face) return [];
+  // No longer an admin here: this device forgets the key (a later promotion brings the key in force).
+  if (was.has(svc.me()) && !now.has(svc.me())) return [{ op: "delete", key }];
   return [
     {
       op: "put",
