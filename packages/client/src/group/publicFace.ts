@@ -70,6 +70,9 @@ function occurrenceOf(address: string, e: CalendarEventState): string | null {
   return e.time.tz ? unixToZonedIso(Number(at), e.time.tz) : unixToIso(Number(at));
 }
 
+/** NIP-59 dates a gift wrap up to two days back; a day more for clocks that are off. */
+const WRAP_BACKDATING_SECONDS = 3 * 86_400;
+
 const APPROVED_MESSAGE = "Your answer is approved. See you there!";
 const REFUSED_MESSAGE = "Sorry, the hosts could not give you a place this time.";
 
@@ -475,8 +478,17 @@ export class PublicFace {
   private async fetchAnswers(rec: GroupRecord, face: FaceRecord): Promise<void> {
     const secret = hexToBytes(face.secret);
     const pool = this.core.transport.linkPool(secret, face.pubkey);
-    const { events } = await this.core.transport.fetch(pool, rec.relays, [
-      { kinds: [KIND_GIFT_WRAP], "#p": [face.pubkey] },
+    // From where the last fetch got to, less the two days NIP-59 may date a wrap back, so each
+    // round reads the recent wraps only (the seen set skips those read before).
+    const cursorKey = keys.cursor("*", `answers ${face.pubkey}`);
+    const last = await this.core.store.get<number>(cursorKey);
+    const startedAt = this.core.now();
+    const { events, report } = await this.core.transport.fetch(pool, rec.relays, [
+      {
+        kinds: [KIND_GIFT_WRAP],
+        "#p": [face.pubkey],
+        ...(last === undefined ? {} : { since: last - WRAP_BACKDATING_SECONDS }),
+      },
     ]);
     const seenGroup = `face ${face.pubkey}`;
     const seen = await this.core.store.seen(
@@ -511,6 +523,7 @@ export class PublicFace {
       ops.push({ op: "put", key, value: record });
     }
     if (seenIds.length > 0) ops.push({ op: "markSeen", group: seenGroup, ids: seenIds, at: this.core.now() });
+    if (report.any) ops.push({ op: "put", key: cursorKey, value: startedAt });
     if (ops.length > 0) await this.core.store.batch(ops);
   }
 
