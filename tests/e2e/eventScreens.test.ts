@@ -4,6 +4,7 @@
 // left" and "No one has answered yet" (never "0 going of 1"), and finds importing a calendar file
 // under "More", not next to "New event".
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,28 @@ const GROUP = "Kreuzberg Choir";
 const TITLE = "Rehearsal in Berlin";
 const STEP = 90_000; // MLS and relay round trips in a busy browser: generous, never asserted on.
 
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+type AxeFinding = { id: string; impact: string | null; nodes: { target: string[] }[] };
+
+/** Serious and critical axe-core findings inside the element `selector` picks, as it is now. */
+async function seriousViolations(p: Page, selector: string): Promise<string[]> {
+  if (!(await p.evaluate(() => "axe" in window))) await p.addScriptTag({ content: AXE });
+  const { violations, passes } = (await p.evaluate(async (sel) => {
+    type Result = { violations: unknown[]; passes: unknown[] };
+    const axe = (window as unknown as { axe: { run: (ctx: Element) => Promise<Result> } }).axe;
+    const root = document.querySelector(sel);
+    if (!root) throw new Error(`nothing matches ${sel}`);
+    const result = await axe.run(root);
+    return { violations: result.violations, passes: result.passes.length };
+  }, selector)) as { violations: AxeFinding[]; passes: number };
+  // axe really looked (labels, names, roles, contrast… passed).
+  expect(passes).toBeGreaterThan(5);
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
 let serve: ServeHandle;
 let browser: Browser;
 let context: BrowserContext;
@@ -23,7 +46,13 @@ const errors: string[] = [];
 beforeAll(async () => {
   serve = await startServe();
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "America/New_York" });
+  // bypassCSP: axe-core is put into the page for the accessibility checks.
+  context = await browser.newContext({
+    viewport: DESKTOP,
+    locale: "en-GB",
+    timezoneId: "America/New_York",
+    bypassCSP: true,
+  });
   page = await context.newPage();
   page.on("pageerror", (e) => errors.push(e.message));
 });
@@ -95,6 +124,7 @@ describe("event screens", () => {
     expect(await field.getAttribute("aria-activedescendant")).toBe(await options.nth(1).getAttribute("id"));
     await page.keyboard.press("ArrowUp");
     expect(await selected()).toBe(first);
+    expect(await seriousViolations(page, "form.event-form")).toEqual([]);
     // Escape puts back the zone chosen before.
     await page.keyboard.press("Escape");
     expect(await field.inputValue()).toBe("New York — America/New York (UTC-4)");
@@ -242,6 +272,7 @@ describe("event screens", () => {
     expect(await eventLink.getAttribute("href")).toBe(url);
     expect(await page.getByLabel("Public name").inputValue()).toBe("Kreuzberg Community Choir");
     expect(await page.getByLabel("Needs approval").isChecked()).toBe(true);
+    expect(await seriousViolations(page, "article.event-detail")).toEqual([]);
 
     // Someone without Rally answers on the public page (a plain form post, as without JavaScript).
     const stranger = await context.newPage();
