@@ -390,7 +390,17 @@ export class PublicFace {
 
   private queue(rec: GroupRecord, events: readonly NostrEvent[]): WriteOp[] {
     const now = this.core.nowMs();
-    return events.map((e) => Outbox.prepare(e, rec.relays, { label: `public ${rec.id}`, now }).op);
+    // A deletion goes only after the events queued with it: a relay refuses for good an event that
+    // a deletion it already holds names (the empty profile of --off, NIP-09).
+    const before = events.filter((e) => e.kind !== KIND_DELETION).map((e) => e.id);
+    return events.map(
+      (e) =>
+        Outbox.prepare(e, rec.relays, {
+          label: `public ${rec.id}`,
+          now,
+          ...(e.kind === KIND_DELETION && before.length > 0 ? { after: before } : {}),
+        }).op,
+    );
   }
 
   /**
