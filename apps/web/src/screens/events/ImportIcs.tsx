@@ -4,6 +4,7 @@
  */
 import { useId, useState } from "react";
 import { useAction, useClient } from "../../app/client.tsx";
+import { count } from "../../lib/plural.ts";
 import { ErrorNote } from "../../ui/Notice.tsx";
 
 const MAX_BYTES = 1024 * 1024;
@@ -19,7 +20,7 @@ export function ImportIcs({ groupId }: { groupId: string }) {
     setDone(
       events.length === 0
         ? "No events were found in that file."
-        : `Added ${events.length} ${events.length === 1 ? "event" : "events"}: ${events.map((e) => e.title).join(", ")}`,
+        : `Added ${count(events.length, "event")}: ${events.map((e) => e.title).join(", ")}`,
     );
   });
   return (

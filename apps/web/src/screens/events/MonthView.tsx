@@ -5,6 +5,7 @@
  */
 import type { EventView } from "@rally/client";
 import { useMemo, useState } from "react";
+import { count } from "../../lib/plural.ts";
 import { addMonths, dayKey, eventDayKey, localTimeZone, monthGrid } from "../../lib/time.ts";
 import { EventRow } from "./EventRow.tsx";
 
@@ -98,7 +99,7 @@ export function MonthView({ events }: { events: readonly Dated[] }) {
                       type="button"
                       className={`day-cell${cell.key === selected ? " selected" : ""}`}
                       aria-pressed={cell.key === selected}
-                      aria-label={`${label}${dayEvents.length ? `, ${dayEvents.length} ${dayEvents.length === 1 ? "event" : "events"}` : ""}`}
+                      aria-label={`${label}${dayEvents.length ? `, ${count(dayEvents.length, "event")}` : ""}`}
                       onClick={() => setSelected(cell.key)}
                     >
                       <span className="day-number">{cell.day}</span>
