@@ -15,7 +15,7 @@ import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
 import type { GroupContext } from "../group/groupContext.ts";
 import { EventForm } from "./EventForm.tsx";
-import { nextTime } from "./eventLists.ts";
+import { comingOccurrences, nextTime } from "./eventLists.ts";
 import { goingCount, goingText, placesText } from "./eventWords.ts";
 import { Occurrences } from "./Occurrences.tsx";
 import { PublicPage } from "./PublicPage.tsx";
@@ -98,7 +98,7 @@ export function EventDetail({
         {event.title}
       </h2>
       <dl className="event-facts">
-        <dt>{event.repeat ? "Next" : "When"}</dt>
+        <dt>{event.repeat ? (comingOccurrences(event).length > 0 ? "Next" : "First") : "When"}</dt>
         <dd>
           {when.main}
           {when.there && <span className="muted block">{when.there}</span>}
