@@ -9,6 +9,7 @@ const projects = [
   "packages/relay/tsconfig.json",
   "packages/client/tsconfig.json",
   "apps/cli/tsconfig.json",
+  "apps/cli/tsconfig.browser.json",
   "apps/web/tsconfig.json",
   "tsconfig.json",
 ].filter((p) => existsSync(p));

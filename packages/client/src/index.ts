@@ -34,6 +34,8 @@ export {
   naddrOf,
   npubOf,
   parseAddress,
+  parseEvent,
+  verifyEventSignature,
 } from "@rally/protocol/nostr";
 export {
   MarmotError,

@@ -1,7 +1,9 @@
 /**
  * The answer form on an event page and the pages around it: the answer taken (with the private
  * link to come back to), and the private reply page (waiting, approved with the place, or not
- * approved). Plain HTML forms: they work without JavaScript.
+ * approved). Plain HTML forms: they work without JavaScript. With it, the page's script
+ * (browser/main.ts) finds the form by `data-answer` and the private link and reply page by
+ * `data-private-link` and `id="reply-state"`, and shows the same words as these pages.
  *
  * Runs in: Node (`rally serve`); pure.
  */
@@ -33,12 +35,17 @@ export function problemList(problems: readonly string[]): Html {
   )}</ul></div>`;
 }
 
-export function answerForm(event: PublicEvent, values: AnswerValues, problems: readonly string[]): Html {
+export function answerForm(
+  event: PublicEvent,
+  values: AnswerValues,
+  problems: readonly string[],
+  now?: number,
+): Html {
   return html`<section aria-labelledby="answer-heading">
 <h2 id="answer-heading">Will you come?</h2>
 ${problemList(problems)}
 <p>No account needed. Your name and contact go only to the hosts, encrypted.</p>
-<form class="stack" method="post" action="/e/${event.naddr}/answer">
+<form class="stack" method="post" action="/e/${event.naddr}/answer" data-answer="${event.naddr}"${now === undefined ? "" : html` data-now="${Math.floor(now)}"`}>
 <label for="answer-name">Your name</label>
 <input id="answer-name" name="name" required maxlength="100" autocomplete="name" value="${values.name}">
 <label for="answer-contact">How the hosts can reach you (optional)</label>
@@ -59,19 +66,32 @@ ${STATUSES.map(
 </section>`;
 }
 
-export function answerTakenPage(input: { event: PublicEvent; replyUrl: string }): string {
+/**
+ * The page after an answer. `keptInBrowser`: the answer was sealed by the page's script with a key
+ * made in the browser; the link shown here lacks that key, and the script adds it after a `#` (a
+ * fragment, which browsers never send to a server).
+ */
+export function answerTakenPage(input: {
+  event: PublicEvent;
+  replyUrl: string;
+  keptInBrowser?: boolean;
+}): string {
   const { event } = input;
   const approval = event.approval
     ? html`<p>The hosts approve answers for this event. Once they have, this link shows you the place.</p>`
     : html`<p>Come back to this link to see what the hosts say.</p>`;
+  const keeping = input.keptInBrowser
+    ? html`<p>Keep it to yourself: whoever has it sees the hosts' reply to you. Its key was made in this browser and is kept here too; this node never had it.</p>
+<p class="private-link"><a href="${input.replyUrl}" data-private-link="${event.naddr}">${input.replyUrl}</a></p>`
+    : html`<p>Keep it to yourself: whoever has it sees the hosts' reply to you. It is not saved anywhere else.</p>
+<p class="private-link"><a href="${input.replyUrl}">${input.replyUrl}</a></p>`;
   return page(
-    { title: `Answer sent: ${event.title}`, noindex: true },
+    { title: `Answer sent: ${event.title}`, noindex: true, script: input.keptInBrowser === true },
     html`<h1>Thank you — your answer is with the hosts</h1>
 <p>For <a href="/e/${event.naddr}">${event.title}</a>, ${whenText(event.time)}.</p>
 ${approval}
 <h2>Your private link</h2>
-<p>Keep it to yourself: whoever has it sees the hosts' reply to you. It is not saved anywhere else.</p>
-<p class="private-link"><a href="${input.replyUrl}">${input.replyUrl}</a></p>`,
+${keeping}`,
   );
 }
 
@@ -80,11 +100,36 @@ export type ReplyState =
   | { kind: "approved"; place: string | null; message: string }
   | { kind: "refused"; message: string };
 
-export function replyPage(input: { state: ReplyState; event: PublicEvent | undefined }): string {
-  const { state, event } = input;
-  const about = event
+function aboutEvent(event: PublicEvent | undefined): Html {
+  return event
     ? html`<p>About <a href="/e/${event.naddr}">${event.title}</a>, ${whenText(event.time)}.</p>`
     : html``;
+}
+
+/**
+ * `/reply?e=<naddr>#<secret>`: the private link of an answer sealed in the browser. The key is in
+ * the fragment (or kept in this browser), so only the page's script can open the hosts' reply; it
+ * replaces the heading and `#reply-state` with the same words as `replyPage`. Without JavaScript
+ * the page says why it needs it and offers the way that works without.
+ */
+export function replyShellPage(input: { event: PublicEvent | undefined; naddr: string | null }): string {
+  const { event } = input;
+  const answerAgain = event
+    ? html`<a href="/e/${event.naddr}">answer again on the event's page</a>`
+    : html`answer again on the event's page`;
+  return page(
+    { title: "Your answer", noindex: true, script: true },
+    html`<h1 id="reply-heading">Your answer</h1>${aboutEvent(event)}
+<div id="reply-state" data-event="${input.naddr ?? ""}" aria-live="polite">
+<p>This page needs JavaScript. Your answer was sealed in your browser with a key made there, and the key never left it: it is the part of this link after “#”, which browsers do not send to this node. So only this page's script, in your browser, can open the hosts' reply.</p>
+<p>Turn JavaScript on for this page, or ${answerAgain} with JavaScript off: this node then makes the key and seals your answer itself (it sees your name while doing so), and gives you a link that works without JavaScript.</p>
+</div>`,
+  );
+}
+
+export function replyPage(input: { state: ReplyState; event: PublicEvent | undefined }): string {
+  const { state, event } = input;
+  const about = aboutEvent(event);
   let body: Html;
   if (state.kind === "waiting") {
     body = html`<h1>Waiting for the hosts</h1>${about}<p>Your answer reached the hosts. They have not replied yet; come back to this link later.</p>`;

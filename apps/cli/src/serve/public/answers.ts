@@ -6,6 +6,10 @@
  *   public key with a fresh throwaway key, and handed to the relay as if a client had sent it. The
  *   person gets a private link holding the throwaway secret. Name and contact live only in this
  *   request and inside the wrap: nothing here stores or logs them.
+ *   With JavaScript on, the page's script sends only a `wrap` field instead: the answer sealed in
+ *   the browser with a key made there. It is checked from the outside (answerWrap.ts) and handed
+ *   to the relay the same way; this node never sees the name, and the private link is completed
+ *   by the script with the key it kept (`/reply?e=<naddr>#<secret>`).
  * - `GET /reply/<hex>`: opens the reply wraps to that key from the store; the newest one says
  *   approved (with the place) or not; none yet means "waiting for the hosts".
  *
@@ -24,16 +28,27 @@ import {
   personFromSecretKey,
   wrapPublicAnswer,
 } from "@rally/client";
-import { type AnswerValues, answerTakenPage, type ReplyState, replyPage } from "./answerForm.ts";
+import {
+  type AnswerValues,
+  answerTakenPage,
+  EMPTY_ANSWER,
+  type ReplyState,
+  replyPage,
+} from "./answerForm.ts";
+import { checkAnswerWrap } from "./answerWrap.ts";
+import { html } from "./html.ts";
 import type { PublicEvent } from "./model.ts";
 import { eventPage, messagePage } from "./pages.ts";
 import type { AnswerRateLimit } from "./rateLimit.ts";
 import { addressKey } from "./rateLimit.ts";
 import type { PageReader } from "./reading.ts";
-import { NO_STORE, readBody, sendNotFound, sendPage } from "./respond.ts";
+import { NO_STORE, readBody, SCRIPT_PAGE, sendNotFound, sendPage } from "./respond.ts";
 
-/** Far above what the form's fields allow (1300 characters, up to 4 bytes each, encoded). */
-const MAX_FORM_BYTES = 16 * 1024;
+/**
+ * Far above what the form's fields allow (1300 characters, up to 4 bytes each, encoded) and above a
+ * wrap from the page's script (answerWrap.ts refuses one past its own limit in plain words).
+ */
+const MAX_FORM_BYTES = 64 * 1024;
 const GONE = "There is no public event at this address (it may have been taken down).";
 
 export interface AnswerContext {
@@ -91,7 +106,10 @@ export async function handleAnswer(
   }
   const event = await ctx.reader.byNaddr(naddr);
   if (!event) return sendNotFound(req, res, GONE);
-  const values = formValues(body);
+  const form = new URLSearchParams(body);
+  const sealed = form.get("wrap");
+  // A wrap from the page's script comes alone: no typed value reaches this node to be shown again.
+  const values = sealed === null ? formValues(body) : EMPTY_ANSWER;
   const relay = ctx.reader.relay;
   const now = relay.now();
   const ended = eventEndsAt(event.time) <= now;
@@ -107,12 +125,31 @@ export async function handleAnswer(
         origin: ctx.origin,
         readerTz: null,
         ended,
+        now,
         answer: { values, problems: [problem] },
       }),
-      NO_STORE,
+      { ...SCRIPT_PAGE, ...NO_STORE },
     );
   if (ended) return refuse(400, "This event is over; it takes no more answers.");
   if (event.cancelled) return refuse(400, "This event is cancelled; it takes no more answers.");
+  if (sealed !== null) {
+    const checked = checkAnswerWrap(sealed, event.pubkey);
+    if (!checked.ok) {
+      const back = html`<p><a href="/e/${event.naddr}">Back to the event's page</a></p>`;
+      return sendPage(req, res, 400, messagePage("Answer not taken", checked.problem, back), NO_STORE);
+    }
+    const stored = await relay.publish(checked.wrap);
+    if (!stored.accepted) {
+      if (stored.message.startsWith("error"))
+        return refuse(503, "This node could not keep your answer just now; please send it again.");
+      // The relay's own rules (a time far off, a deleted key): said as it says them.
+      const problem = `This node's relay did not take the sealed answer (${stored.message}).`;
+      return sendPage(req, res, 400, messagePage("Answer not taken", problem), NO_STORE);
+    }
+    const replyUrl = `${ctx.origin}/reply?e=${event.naddr}`;
+    const page = answerTakenPage({ event, replyUrl, keptInBrowser: true });
+    return sendPage(req, res, 200, page, { ...SCRIPT_PAGE, ...NO_STORE });
+  }
   if (!/^\d{1,2}$/.test(values.guests)) return refuse(400, "Guests must be a whole number from 0 to 20.");
 
   const throwaway = generateSecretKey();

@@ -7,6 +7,9 @@
  *   GET  /g/<npub>[.ics]     a group's public profile and upcoming events (and their feed)
  *   GET  /events[.ics]       upcoming public events, filtered by `tag`, `place`, `from`, `to`
  *   GET  /reply/<hex>        the hosts' reply to an answer (answers.ts)
+ *   GET  /reply?e=<naddr>    the same for a key made in the browser, opened there (browserReply.ts)
+ *   GET  /reply-wraps/<hex>  the gift wraps to a public key, as JSON, for that page's script
+ *   GET  /answer.js          the one script of the pages that answer (script.ts)
  *
  * Only kinds 0, 31922, 31923 and 31924 are read for pages (reading.ts); the reply page reads gift
  * wraps to its own key only. Ended events drop off lists and feeds; their page stays.
@@ -17,7 +20,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeNpub } from "@rally/client";
 import type { LocalRelay } from "@rally/relay";
 import { handleAnswer, handleReply } from "./answers.ts";
+import { handleReplyShell, handleReplyWraps } from "./browserReply.ts";
 import { feed } from "./feeds.ts";
+import { ANSWER_SCRIPT_PATH } from "./layout.ts";
 import {
   byStart,
   calendarTitle,
@@ -30,7 +35,8 @@ import {
 import { directoryPage, eventPage, groupPage, messagePage } from "./pages.ts";
 import { AnswerRateLimit } from "./rateLimit.ts";
 import { MAX_LISTED, PageReader } from "./reading.ts";
-import { ICS, send, sendNotFound, sendPage } from "./respond.ts";
+import { ICS, SCRIPT_PAGE, send, sendNotFound, sendPage } from "./respond.ts";
+import { answerScript, sendAnswerScript } from "./script.ts";
 import { STYLESHEET, STYLESHEET_PATH } from "./style.ts";
 import { readerZone } from "./timeText.ts";
 
@@ -46,6 +52,9 @@ export interface PublicPagesOptions {
 
 type Route =
   | { kind: "css" }
+  | { kind: "script" }
+  | { kind: "replyShell" }
+  | { kind: "replyWraps"; pubkey: string }
   | { kind: "directory"; ics: boolean }
   | { kind: "event"; naddr: string; ics: boolean }
   | { kind: "answer"; naddr: string }
@@ -55,6 +64,8 @@ type Route =
 /** Which page a path is, or undefined when it is not one of these (the web app serves it). */
 export function routeOf(pathname: string): Route | undefined {
   if (pathname === STYLESHEET_PATH) return { kind: "css" };
+  if (pathname === ANSWER_SCRIPT_PATH) return { kind: "script" };
+  if (pathname === "/reply") return { kind: "replyShell" };
   if (pathname === "/events" || pathname === "/events/") return { kind: "directory", ics: false };
   if (pathname === "/events.ics") return { kind: "directory", ics: true };
   let m = /^\/e\/(naddr1[0-9a-z]+)(\.ics)?$/.exec(pathname);
@@ -65,6 +76,8 @@ export function routeOf(pathname: string): Route | undefined {
   if (m) return { kind: "group", npub: m[1]!, ics: m[2] !== undefined };
   m = /^\/reply\/([0-9a-fA-F]*)$/.exec(pathname);
   if (m) return { kind: "reply", secret: m[1]!.toLowerCase() };
+  m = /^\/reply-wraps\/([0-9a-fA-F]*)$/.exec(pathname);
+  if (m) return { kind: "replyWraps", pubkey: m[1]!.toLowerCase() };
   return undefined;
 }
 
@@ -93,7 +106,11 @@ async function eventRoute(
   }
   const readerTz = readerZone(url.searchParams.get("tz"));
   const ended = !isUpcoming(event, reader.relay.now());
-  sendPage(req, res, 200, eventPage({ event, organiser, origin, readerTz, ended }));
+  const now = reader.relay.now();
+  // The script comes with the answer form only (not on an event that is over or cancelled).
+  const answering = !ended && !event.cancelled;
+  const page = eventPage({ event, organiser, origin, readerTz, ended, now });
+  sendPage(req, res, 200, page, answering ? SCRIPT_PAGE : {});
 }
 
 async function groupRoute(
@@ -154,6 +171,9 @@ export function publicPagesHandler(
   options: PublicPagesOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limit = options.limit ?? new AnswerRateLimit();
+  // Bundled now, so the script is ready by the time the first reader opens a page. A failure
+  // leaves the pages as they are without JavaScript (and is tried again on the next request).
+  answerScript().catch(() => {});
 
   const originOf = (req: IncomingMessage): string => {
     if (options.origin) return options.origin;
@@ -166,6 +186,7 @@ export function publicPagesHandler(
       send(req, res, 200, "text/css; charset=utf-8", STYLESHEET, { "Cache-Control": "public, max-age=3600" });
       return;
     }
+    if (route.kind === "script") return sendAnswerScript(req, res);
     const relay = options.relay();
     if (!relay) {
       sendPage(req, res, 503, messagePage("Starting", "This node is starting; try again in a moment."));
@@ -184,6 +205,10 @@ export function publicPagesHandler(
         return handleAnswer(req, res, route.naddr, { reader, limit, origin });
       case "reply":
         return handleReply(req, res, route.secret, url, reader);
+      case "replyShell":
+        return handleReplyShell(req, res, url, reader);
+      case "replyWraps":
+        return handleReplyWraps(req, res, route.pubkey, reader);
     }
   }
 

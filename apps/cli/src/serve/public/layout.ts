@@ -1,6 +1,7 @@
 /**
  * The frame of every public page: language, title, OpenGraph tags, the one stylesheet, a header
- * and a footer. No scripts: every page works the same without JavaScript.
+ * and a footer. Every page works the same without JavaScript; the pages where people answer carry
+ * one same-origin script (`/answer.js`, never inline) that seals the answer in the browser.
  *
  * Runs in: Node (`rally serve`); pure.
  */
@@ -17,7 +18,12 @@ export interface PageHead {
   image?: string | null;
   /** Keep out of search engines (private links). */
   noindex?: boolean;
+  /** Carries `/answer.js` (send it with `SCRIPT_PAGE`'s Content-Security-Policy). */
+  script?: boolean;
 }
+
+/** The public pages' one script (browser/main.ts, bundled by the node). */
+export const ANSWER_SCRIPT_PATH = "/answer.js";
 
 export function page(head: PageHead, body: Html): string {
   const description = head.description ? [...head.description].slice(0, 300).join("") : undefined;
@@ -35,6 +41,7 @@ ${description ? html`<meta property="og:description" content="${description}">` 
 ${head.url ? html`<meta property="og:url" content="${head.url}">` : ""}
 ${head.image ? html`<meta property="og:image" content="${head.image}">` : ""}
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+${head.script ? html`<script src="${ANSWER_SCRIPT_PATH}" defer></script>` : ""}
 </head>
 <body>
 <header class="site"><a href="/events">Public events</a></header>

@@ -27,6 +27,8 @@ export interface EventPageInput {
   readerTz: string | null;
   /** Over: no answer form. */
   ended: boolean;
+  /** The node's clock (unix seconds): the page's script stamps an answer sealed in the browser with it. */
+  now?: number;
   answer?: { values: AnswerValues; problems: string[] };
 }
 
@@ -74,7 +76,7 @@ export function eventPage(input: EventPageInput): string {
     ? html`<p class="notice">This event is over.</p>`
     : event.cancelled
       ? html`<p class="notice">This event is cancelled; answers are closed.</p>`
-      : answerForm(event, input.answer?.values ?? EMPTY_ANSWER, input.answer?.problems ?? []);
+      : answerForm(event, input.answer?.values ?? EMPTY_ANSWER, input.answer?.problems ?? [], input.now);
   const image = safeLink(event.image);
   return page(
     {
@@ -82,6 +84,7 @@ export function eventPage(input: EventPageInput): string {
       description: event.summary || event.description || `${whenText(event.time)} — ${organiser.name}`,
       url: `${origin}${path}`,
       image: image?.startsWith("https:") ? image : null,
+      script: !input.ended && !event.cancelled,
     },
     html`<article>
 ${cancelledMark(event)}

@@ -1,7 +1,7 @@
 /**
  * Writing the public pages' responses: headers every page carries (a Content-Security-Policy that
- * allows no script at all, no referrer, no sniffing), HEAD without a body, and reading a small
- * form body with a size cap.
+ * allows no script at all — or, on the pages that answer, only this node's own script — no
+ * referrer, no sniffing), HEAD without a body, and reading a small form body with a size cap.
  *
  * Runs in: Node (`rally serve`).
  */
@@ -18,6 +18,16 @@ export const PAGE_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
+
+/**
+ * The pages where people answer and read the hosts' reply (event, answer sent, private reply):
+ * the same, plus scripts from this origin only — the one file `/answer.js` that seals answers in
+ * the browser (never inline script) — and its reads of reply wraps from this origin.
+ */
+export const SCRIPT_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
+
+/** Headers for `sendPage` on a page that carries `/answer.js`. */
+export const SCRIPT_PAGE = { "Content-Security-Policy": SCRIPT_PAGE_CSP };
 
 export const HTML = "text/html; charset=utf-8";
 export const ICS = "text/calendar; charset=utf-8";

@@ -1,0 +1,121 @@
+/**
+ * The answer form with JavaScript on (docs/PROTOCOL.md §20): the answer is sealed here, in the
+ * browser, with a throwaway key made here and kept in localStorage for this event, and wrapped to
+ * the group's public key read from the event's naddr. Only the signed gift wrap is sent, as the one
+ * field `wrap` of a plain form post to the same address, so the node never sees the name or the
+ * contact. A problem with what was typed is shown above the form, in the server's words.
+ *
+ * Whenever this cannot be done (no storage for the key, an unexpected failure), the form is sent
+ * as it is and the node seals the answer, as without JavaScript.
+ *
+ * Runs in: browsers (the public pages' script).
+ */
+import { generateSecretKey, MarmotError, type PublicAnswerStatus, wrapPublicAnswer } from "@rally/client";
+import { answeredEvent, canKeepKeys, keepKey, keptKey, toHex } from "./keys.ts";
+
+/** The node's clock as the page was made, carried forward: the wrap's times are the relay's. */
+function clockFrom(form: HTMLFormElement): () => number {
+  const served = Number(form.dataset.now);
+  const loaded = Date.now() / 1000;
+  if (!Number.isFinite(served) || served <= 0) return () => Math.floor(Date.now() / 1000);
+  return () => Math.floor(served + (Date.now() / 1000 - loaded));
+}
+
+/** The same box the server draws for problems (answerForm.ts `problemList`). */
+function showProblem(form: HTMLFormElement, problem: string): void {
+  const section = form.closest("section") ?? form.parentElement;
+  section?.querySelector(".problems")?.remove();
+  const box = document.createElement("div");
+  box.className = "problems";
+  box.setAttribute("role", "alert");
+  const intro = document.createElement("p");
+  const strong = document.createElement("strong");
+  strong.textContent = "Please check:";
+  intro.append(strong);
+  const list = document.createElement("ul");
+  const item = document.createElement("li");
+  item.textContent = problem;
+  list.append(item);
+  box.append(intro, list);
+  form.before(box);
+}
+
+function text(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+/** Posts only the wrap, as a form (so the answer page comes back as a page, as without script). */
+function postWrap(action: string, wrap: string): void {
+  const post = document.createElement("form");
+  post.method = "post";
+  post.action = action;
+  post.hidden = true;
+  const field = document.createElement("input");
+  field.type = "hidden";
+  field.name = "wrap";
+  field.value = wrap;
+  post.append(field);
+  document.body.append(post);
+  post.submit();
+}
+
+export function enhanceAnswerForm(form: HTMLFormElement): void {
+  const event = answeredEvent(form.dataset.answer);
+  if (!event || !canKeepKeys()) return;
+  const now = clockFrom(form);
+  let sending = false;
+  form.addEventListener("submit", (submit) => {
+    submit.preventDefault();
+    if (sending) return;
+    const data = new FormData(form);
+    const guests = text(data, "guests").trim() || "0";
+    if (!/^\d{1,2}$/.test(guests)) return showProblem(form, "Guests must be a whole number from 0 to 20.");
+    const secret = keptKey(event.address) ?? generateSecretKey();
+    let wrap: string;
+    try {
+      wrap = JSON.stringify(
+        wrapPublicAnswer(
+          {
+            event: event.address,
+            name: text(data, "name"),
+            contact: text(data, "contact").trim() === "" ? null : text(data, "contact"),
+            status: text(data, "status") as PublicAnswerStatus,
+            guests: Number(guests),
+            note: text(data, "note"),
+          },
+          secret,
+          event.groupPubkey,
+          now(),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof MarmotError) return showProblem(form, error.message);
+      form.submit();
+      return;
+    }
+    // The key must be kept before the answer leaves: it is the only way to the hosts' reply.
+    if (!keepKey(event.address, secret)) {
+      form.submit();
+      return;
+    }
+    sending = true;
+    postWrap(form.action, wrap);
+  });
+  // Back from the next page (kept in the back-forward cache), the form can be sent again.
+  window.addEventListener("pageshow", () => {
+    sending = false;
+  });
+  form.dataset.sealsInBrowser = "true";
+}
+
+/** The answer-sent page: completes the private link with the key kept for that event. */
+export function completePrivateLink(link: HTMLAnchorElement): void {
+  const event = answeredEvent(link.dataset.privateLink);
+  const secret = event ? keptKey(event.address) : undefined;
+  if (!secret) return;
+  const url = new URL(link.href);
+  url.hash = toHex(secret);
+  link.href = url.href;
+  link.textContent = url.href;
+}
