@@ -122,7 +122,7 @@ export function registerEventPublic(event: Command): void {
   ] as const) {
     event
       .command(name)
-      .description(`${name} an answer from the web (admins)`)
+      .description(`${name} an answer from the web (hosts and admins)`)
       .argument("<group>", "group id or name")
       .argument("<event>", "event id")
       .argument("<answer>", 'answer id, from "rally event answers"')

@@ -16,6 +16,7 @@
 
 import {
   buildAnswerDecision,
+  buildAnswerShare,
   buildPublication,
   buildPublicDeletion,
   buildPublicFace,
@@ -321,7 +322,10 @@ export class PublicFace {
         if (face.rotate) face = await this.rotate(rec, face);
         else if (face.reshare) face = await this.share(rec, face);
         await this.reconcile(rec, face);
-        if (!face.off) await this.fetchAnswers(rec, face);
+        if (!face.off) {
+          await this.fetchAnswers(rec, face);
+          await this.sendOwedReplies(rec, face);
+        }
       } catch {
         // Relays unreachable or the group busy: the next round tries again.
       }
@@ -508,6 +512,7 @@ export class PublicFace {
     const byD = new Map((await this.publications(rec.id)).map((p) => [p.d, p]));
     const ops: WriteOp[] = [];
     const seenIds: string[] = [];
+    const fresh: WebAnswerRecord[] = [];
     for (const wrap of events) {
       if (seen.has(wrap.id)) continue;
       seenIds.push(wrap.id);
@@ -530,11 +535,90 @@ export class PublicFace {
         decidedAt: null,
         decidedBy: null,
       };
+      fresh.push(record);
       ops.push({ op: "put", key, value: record });
     }
     if (seenIds.length > 0) ops.push({ op: "markSeen", group: seenGroup, ids: seenIds, at: this.core.now() });
     if (report.any) ops.push({ op: "put", key: cursorKey, value: startedAt });
     if (ops.length > 0) await this.core.store.batch(ops);
+    if (fresh.length > 0) await this.shareAnswers(rec, fresh);
+  }
+
+  /** Who may decide on answers to `e` and read them: the admins and the event's hosts (members). */
+  private deciders(rec: GroupRecord, e: CalendarEventState): string[] {
+    return [...new Set([...effectiveAdmins(rec), e.owner, ...e.hosts])].filter((p) =>
+      rec.members.includes(p),
+    );
+  }
+
+  /** Passes new web answers on to the admins and the event's hosts (1931, sealed): hosts hold no key. */
+  private async shareAnswers(rec: GroupRecord, fresh: readonly WebAnswerRecord[]): Promise<void> {
+    const snap = await this.app.snapshot(rec);
+    const me = this.svc.me();
+    for (const r of fresh) {
+      const e = snap.state.events.find((x) => x.id === r.event);
+      if (!e) continue;
+      const createdAt = this.core.now();
+      const inner = buildAnswerShare({ event: e.id, answer: r.answer }, { pubkey: me, createdAt });
+      await this.svc.sendRumor(
+        rec.id,
+        sealRumor({
+          inner,
+          senderSecretKey: this.core.requireSecrets().secretKey,
+          recipients: this.deciders(rec, e),
+          createdAt,
+        }),
+      );
+    }
+  }
+
+  /** The group's reply (1930) to a web answer, from the group key; null when it cannot be made. */
+  private reply(
+    face: FaceRecord,
+    r: WebAnswerRecord,
+    e: CalendarEventState,
+    status: "approved" | "refused",
+  ): NostrEvent {
+    try {
+      return wrapPublicReply(
+        {
+          answer: r.answer.id,
+          event: r.answer.event,
+          status,
+          place: status === "approved" ? e.location : null,
+          message: status === "approved" ? APPROVED_MESSAGE : REFUSED_MESSAGE,
+        },
+        hexToBytes(face.secret),
+        r.answer.replyTo,
+        this.core.now(),
+      );
+    } catch (err) {
+      throw asRallyError(err, "bad-input");
+    }
+  }
+
+  /** Replies the group owes: decisions of hosts (who hold no key) that no device here replied to. */
+  private async sendOwedReplies(rec: GroupRecord, face: FaceRecord): Promise<void> {
+    const rows = (await this.core.store.list<WebAnswerRecord>(keys.webAnswerPrefix(rec.id))).map(
+      (r) => r.value,
+    );
+    const owed = rows.filter((r) => r.decision !== null && r.replied !== true && r.decidedBy !== null);
+    if (owed.length === 0) return;
+    const snap = await this.app.snapshot(rec);
+    const ops: WriteOp[] = [];
+    for (const r of owed) {
+      const e = snap.state.events.find((x) => x.id === r.event);
+      if (!e || !this.deciders(rec, e).includes(r.decidedBy as string)) continue;
+      ops.push(...this.queue(rec, [this.reply(face, r, e, r.decision as "approved" | "refused")]), {
+        op: "put",
+        key: keys.webAnswer(rec.id, r.answer.id),
+        value: { ...r, replied: true },
+      });
+    }
+    if (ops.length > 0) {
+      await this.core.store.batch(ops);
+      this.core.wakeOutbox();
+    }
   }
 
   /** Answers to an event: from the web (admins' devices hold them) and from members. */
@@ -542,7 +626,8 @@ export class PublicFace {
     const rec = await this.svc.record(id);
     const { snap, e } = await this.findEvent(rec, eventId);
     const me = this.svc.me();
-    if (!effectiveAdmins(rec).includes(me) && e.owner !== me && !e.hosts.includes(me)) {
+    const deciders = this.deciders(rec, e);
+    if (!deciders.includes(me)) {
       throw rallyError(
         "not-admin",
         `Only the hosts of "${e.title}" and the admins of "${rec.name}" see its answers.`,
@@ -552,7 +637,8 @@ export class PublicFace {
     const rows = await this.core.store.list<WebAnswerRecord>(keys.webAnswerPrefix(id));
     for (const { value: r } of rows) {
       if (r.event !== e.id) continue;
-      const decision = r.decision ?? "pending";
+      // A decision counts from an admin or a host of the event only.
+      const decision = r.decision !== null && deciders.includes(r.decidedBy ?? "") ? r.decision : "pending";
       out.push({
         id: r.answer.id,
         name: r.answer.name,
@@ -585,53 +671,49 @@ export class PublicFace {
     return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
   }
 
+  /**
+   * An admin's or host's decision on a web answer: sealed to the admins and hosts (1929); the reply
+   * goes out from here when this device holds the group key, else from an admin's device at its next
+   * round (`sendOwedReplies`).
+   */
   async decide(id: string, eventId: string, answerId: string, status: "approved" | "refused"): Promise<void> {
     const rec = await this.svc.activeRecord(id);
-    this.requireAdmin(rec, "approve or refuse answers from the web");
-    const face = await this.requireFace(rec);
     const { e } = await this.findEvent(rec, eventId);
+    const me = this.svc.me();
+    const deciders = this.deciders(rec, e);
+    if (!deciders.includes(me)) {
+      throw rallyError(
+        "not-admin",
+        `Only the hosts of "${e.title}" and the admins of "${rec.name}" can approve or refuse its answers.`,
+      );
+    }
     const key = keys.webAnswer(id, answerId);
     const r = await this.core.store.get<WebAnswerRecord>(key);
     if (!r || r.event !== e.id) {
       throw rallyError("unknown-answer", `There is no answer "${answerId}" from the web to "${e.title}".`);
     }
+    const face = effectiveAdmins(rec).includes(me) ? await this.face(id) : undefined;
+    const replies = face && !face.off ? [this.reply(face, r, e, status)] : [];
     const now = this.core.now();
-    let reply: NostrEvent;
-    try {
-      reply = wrapPublicReply(
-        {
-          answer: r.answer.id,
-          event: r.answer.event,
-          status,
-          place: status === "approved" ? e.location : null,
-          message: status === "approved" ? APPROVED_MESSAGE : REFUSED_MESSAGE,
-        },
-        hexToBytes(face.secret),
-        r.answer.replyTo,
-        now,
-      );
-    } catch (err) {
-      throw asRallyError(err, "bad-input");
-    }
-    const me = this.svc.me();
     const inner = buildAnswerDecision(
       { answer: r.answer.id, event: e.id, status },
       { pubkey: me, createdAt: now },
     );
-    const recipients = [...new Set([...effectiveAdmins(rec), e.owner, ...e.hosts])].filter((p) =>
-      rec.members.includes(p),
-    );
     const sealed = sealRumor({
       inner,
       senderSecretKey: this.core.requireSecrets().secretKey,
-      recipients,
+      recipients: deciders,
       createdAt: now,
     });
-    await this.core.store.batch([
-      { op: "put", key, value: { ...r, decision: status, decidedAt: now, decidedBy: me } },
-      ...this.queue(rec, [reply]),
-    ]);
-    this.core.wakeOutbox();
+    const decided: WebAnswerRecord = {
+      ...r,
+      decision: status,
+      decidedAt: now,
+      decidedBy: me,
+      replied: replies.length > 0,
+    };
+    await this.core.store.batch([{ op: "put", key, value: decided }, ...this.queue(rec, replies)]);
+    if (replies.length > 0) this.core.wakeOutbox();
     await this.svc.sendRumor(id, sealed);
   }
 }

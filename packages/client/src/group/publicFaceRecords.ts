@@ -8,7 +8,9 @@
  *   its public events are deleted from the relays.
  * - 1928 (open): an event published or withdrawn; taken only from an admin of its epoch who is
  *   still a member and an admin.
- * - 1929 (sealed to admins and hosts): a decision on an answer from the web; taken from an admin.
+ * - 1931 (sealed to admins and hosts): an answer from the web an admin's device opened; taken from an admin.
+ * - 1929 (sealed to admins and hosts): a decision on an answer from the web; kept with its author,
+ *   who counts only if an admin or a host of the event (judged where the event is known).
  *
  * After a commit, an admin lost (removed, left, demoted) marks the key for rotation and an admin
  * gained marks it for sharing again (`faceAfterAdminChange`); an admin device does either at its
@@ -22,12 +24,19 @@ import {
   type Publication,
   type PublicProfile,
   parseAnswerDecision,
+  parseAnswerShare,
   parsePublication,
   parsePublicFace,
+  parseSealed,
   type Rumor,
   unsealRumor,
 } from "@rally/protocol/app";
-import { KIND_ANSWER_DECISION, KIND_PUBLIC_FACE, KIND_PUBLICATION } from "@rally/protocol/nostr";
+import {
+  KIND_ANSWER_DECISION,
+  KIND_ANSWER_SHARE,
+  KIND_PUBLIC_FACE,
+  KIND_PUBLICATION,
+} from "@rally/protocol/nostr";
 import type { PublicAnswer } from "@rally/protocol/wire";
 import { getPublicKey } from "nostr-tools/pure";
 import { hexToBytes } from "../hex.ts";
@@ -67,7 +76,16 @@ export interface WebAnswerRecord {
   decision: "approved" | "refused" | null;
   decidedAt: number | null;
   decidedBy: string | null;
+  /** The group's reply went out (from this device, or the decision was made on one with the key). */
+  replied?: boolean;
 }
+
+/** Inner kinds of the seals this module opens. */
+const FACE_SEALED_KINDS: ReadonlySet<number> = new Set([
+  KIND_PUBLIC_FACE,
+  KIND_ANSWER_DECISION,
+  KIND_ANSWER_SHARE,
+]);
 
 /** admins ∩ members: the people whose admin rights count. */
 export function effectiveAdmins(rec: GroupRecord): string[] {
@@ -144,13 +162,33 @@ export async function acceptFaceRumor(
     if (!p.ok) return [];
     return publicationOps(svc, rec.id, [{ ...p.value, at: rumor.created_at }], queued, true);
   }
-  if (rumor.kind !== KIND_SEALED || !isAdminNow) return [];
+  if (rumor.kind !== KIND_SEALED || !rec.members.includes(rumor.pubkey)) return [];
   const secrets = svc.core.secrets;
   if (!secrets || Number(epoch) !== rec.epoch) return [];
+  // Only seals that say they hold one of these are opened (answers to hosts are the reducer's).
+  const declared = parseSealed(rumor);
+  if (!declared.ok || !FACE_SEALED_KINDS.has(declared.value.innerKind)) return [];
   const opened = unsealRumor(rumor, secrets.secretKey);
   if (!opened.ok) return [];
   const inner = opened.value;
+  if (inner.kind === KIND_ANSWER_SHARE) {
+    if (!isAdminNow) return [];
+    const p = parseAnswerShare(inner);
+    if (!p.ok) return [];
+    const key = keys.webAnswer(rec.id, p.value.answer.id);
+    if (await latest<WebAnswerRecord>(svc, key, queued)) return [];
+    const record: WebAnswerRecord = {
+      group: rec.id,
+      event: p.value.event,
+      answer: p.value.answer,
+      decision: null,
+      decidedAt: null,
+      decidedBy: null,
+    };
+    return [{ op: "put", key, value: record }];
+  }
   if (inner.kind === KIND_PUBLIC_FACE) {
+    if (!isAdminNow) return [];
     const key = keys.publicFace(rec.id);
     const taken = faceAfterShare(rec.id, inner, await latest<FaceRecord>(svc, key, queued));
     if (!taken) return [];
@@ -167,6 +205,8 @@ export async function acceptFaceRumor(
     // The answer itself comes from the relays; a decision read first waits for it.
     if (!existing || existing.event !== p.value.event) return [];
     if (existing.decidedAt !== null && existing.decidedAt >= inner.created_at) return [];
+    // Whether its author may decide (an admin, or a host of the event) is judged where the event's
+    // state is at hand: when the answers are listed and when an admin's device replies.
     return [
       {
         op: "put",
@@ -176,6 +216,9 @@ export async function acceptFaceRumor(
           decision: p.value.status,
           decidedAt: inner.created_at,
           decidedBy: inner.pubkey,
+          // An admin replies from their own device as they decide; a host's decision is replied to
+          // by an admin's device (publicFace.ts `sendOwedReplies`).
+          replied: isAdminNow,
         },
       },
     ];

@@ -57,6 +57,30 @@ async function shown(pubkey: string, kinds = [0, 5, 31922, 31923, 31924]): Promi
   return events;
 }
 
+/** The group's replies to a web answerer: gift wraps are served only to their recipient (NIP-42). */
+function repliesTo(throwaway: Uint8Array): Promise<NostrEvent[]> {
+  // A connection of its own: one signed in as another answerer's key is refused this key's mail.
+  const own = new SimplePool();
+  return new Promise<NostrEvent[]>((resolve, reject) => {
+    const got: NostrEvent[] = [];
+    own.subscribeEose(
+      [w.relay.url],
+      { kinds: [1059], "#p": [getPublicKey(throwaway)] },
+      {
+        onevent: (e) => got.push(e),
+        onclose: (reasons) => {
+          own.close([w.relay.url]);
+          // Closed for another reason than the end of stored events: the question was not answered.
+          const why = JSON.stringify(reasons);
+          if (why.includes("closed automatically on eose")) resolve(got);
+          else reject(new Error(why));
+        },
+        onauth: async (t) => finalizeEvent(t, throwaway),
+      },
+    );
+  });
+}
+
 const tag = (e: NostrEvent, name: string) => e.tags.find((t) => t[0] === name)?.[1];
 
 const groupKeyOf = (npub: string): string => {
@@ -234,10 +258,11 @@ describe("public face", { timeout: 300_000 }, () => {
     expect(ev && tag(ev, "location")).toBeUndefined();
 
     // Someone without Rally answers from the web.
+    const doraWrapEvent = `31922:${oldKey}:${tag(ev as NostrEvent, "d")}`;
     const throwaway = generateSecretKey();
     const wrap = wrapPublicAnswer(
       {
-        event: `31922:${oldKey}:${tag(ev as NostrEvent, "d")}`,
+        event: doraWrapEvent,
         name: "Dora",
         contact: "dora@example.org",
         status: "going",
@@ -260,26 +285,49 @@ describe("public face", { timeout: 300_000 }, () => {
       approved: false,
       contact: "dora@example.org",
     });
+    await carol.sync();
     expect(await codeOf(carol.decideAnswer(g.id, event.id, dora?.id ?? "", "approved"))).toBe("not-admin");
+    expect(await codeOf(carol.eventAnswers(g.id, event.id))).toBe("not-admin");
     await alice.decideAnswer(g.id, event.id, dora?.id ?? "", "approved");
     await alice.deliver(8_000);
-    // Gift wraps are served only to their recipient (NIP-42): the answerer signs in with the throwaway key.
-    const replies = await new Promise<NostrEvent[]>((resolve) => {
-      const got: NostrEvent[] = [];
-      pool.subscribeEose(
-        [w.relay.url],
-        { kinds: [1059], "#p": [getPublicKey(throwaway)] },
-        {
-          onevent: (e) => got.push(e),
-          onclose: () => resolve(got),
-          onauth: async (t) => finalizeEvent(t, throwaway),
-        },
-      );
-    });
+    const replies = await repliesTo(throwaway);
     expect(replies).toHaveLength(1);
     const reply = openPublicReply(replies[0] as Parameters<typeof openPublicReply>[0], throwaway);
     expect(reply).toMatchObject({ status: "approved", place: "Crypt of St Mary", from: oldKey });
     expect((await alice.eventAnswers(g.id, event.id)).find((a) => a.via === "web")?.approved).toBe(true);
+
+    // Carol becomes a host (no admin): new web answers are passed on to her; she refuses one and
+    // Alice's device, which holds the key, replies.
+    await alice.editEvent(g.id, event.id, { hosts: [await npubOf(carol)] });
+    await alice.deliver(8_000);
+    const eveKey = generateSecretKey();
+    const eveWrap = wrapPublicAnswer(
+      { event: doraWrapEvent, name: "Eve", contact: null, status: "going", guests: 0, note: "" },
+      eveKey,
+      oldKey,
+      alice.core.now(),
+    );
+    await pool.publish([w.relay.url], eveWrap as NostrEvent)[0];
+    await alice.sync();
+    await alice.deliver(8_000);
+    await carol.sync();
+    const eve = (await carol.eventAnswers(g.id, event.id)).find((a) => a.name === "Eve");
+    expect(eve).toMatchObject({ via: "web", decision: "pending", approved: false });
+    await carol.decideAnswer(g.id, event.id, eve?.id ?? "", "refused");
+    await carol.deliver(8_000);
+    expect(await repliesTo(eveKey)).toEqual([]); // Carol holds no group key: nothing sent yet
+    await alice.sync();
+    await alice.deliver(8_000);
+    const eveReplies = await repliesTo(eveKey);
+    expect(eveReplies).toHaveLength(1);
+    expect(openPublicReply(eveReplies[0] as Parameters<typeof openPublicReply>[0], eveKey)).toMatchObject({
+      status: "refused",
+      place: null,
+      from: oldKey,
+    });
+    expect((await alice.eventAnswers(g.id, event.id)).find((a) => a.name === "Eve")?.decision).toBe(
+      "refused",
+    );
 
     // Carol becomes an admin and gets the key. Demoted, her device forgets it and the key is replaced.
     const faceOn = (c: Rally) => c.core.store.get<{ pubkey: string }>(keys.publicFace(g.id));

@@ -7,6 +7,7 @@
  *   1927 public face   (sealed to the admins) content {"v":1,"secret","name","about","picture","website","off"}
  *   1928 publication   (in the open)          ["rally_event", id] ["d", public d] ["rally_status", published|unpublished]
  *   1929 answer decision (sealed to admins and hosts) ["e", answer] ["rally_event", id] ["rally_status", approved|refused]
+ *   1931 answer share  (sealed to admins and hosts) ["e", answer] ["rally_event", id], content = the answer (JSON)
  *
  * What may go public is decided here and only here: a public event is built from a whitelist of a
  * private event's fields (title, time, summary, image, place unless approval is required, hashtags,
@@ -18,6 +19,7 @@ import { naddrEncode, npubEncode } from "nostr-tools/nip19";
 import type { NostrEvent } from "../nostr/event.ts";
 import {
   KIND_ANSWER_DECISION,
+  KIND_ANSWER_SHARE,
   KIND_CALENDAR,
   KIND_DATE_EVENT,
   KIND_DELETION,
@@ -27,6 +29,7 @@ import {
   KIND_TIME_EVENT,
 } from "../nostr/kinds.ts";
 import { signEvent } from "../nostr/sign.ts";
+import { checkPublicAnswerInput, type PublicAnswer } from "../wire/publicAnswer.ts";
 
 export { KIND_CALENDAR };
 
@@ -466,4 +469,67 @@ export function parseAnswerDecision(rumor: Rumor): Parsed<AnswerDecision> {
   if (!isHex64(answer) || !isHex64(event)) return fail("decision has no answer or event id");
   if (status !== "approved" && status !== "refused") return fail("decision status is unknown");
   return ok({ answer, event, status });
+}
+
+export interface AnswerShare {
+  /** The private event's id. */
+  event: string;
+  answer: PublicAnswer;
+}
+
+/**
+ * 1931: an answer from the web as an admin's device opened it, passed on (sealed) to the admins and
+ * the event's hosts: hosts hold no group key, so they learn of web answers only this way.
+ */
+export function buildAnswerShare(p: AnswerShare, by: { pubkey: string; createdAt: number }): Rumor {
+  if (!isHex64(p.event)) throw new InvalidInputError("event", "not an event id");
+  const a = p.answer;
+  return makeRumor({
+    pubkey: by.pubkey,
+    createdAt: by.createdAt,
+    kind: KIND_ANSWER_SHARE,
+    tags: [
+      ["e", a.id],
+      [TAG_EVENT, p.event],
+    ],
+    content: JSON.stringify({
+      event: a.event,
+      name: a.name,
+      contact: a.contact,
+      status: a.status,
+      guests: a.guests,
+      note: a.note,
+      replyTo: a.replyTo,
+      at: a.at,
+    }),
+  });
+}
+
+export function parseAnswerShare(rumor: Rumor): Parsed<AnswerShare> {
+  if (rumor.kind !== KIND_ANSWER_SHARE) return fail(`expected kind ${KIND_ANSWER_SHARE}`);
+  const id = tagValue(rumor, "e");
+  const event = tagValue(rumor, TAG_EVENT);
+  if (!isHex64(id) || !isHex64(event)) return fail("answer share has no answer or event id");
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(rumor.content) as Record<string, unknown>;
+  } catch {
+    return fail("answer share content is not JSON");
+  }
+  if (typeof v !== "object" || v === null) return fail("answer share content is not an object");
+  if (!isHex64(v.replyTo) || !Number.isSafeInteger(v.at))
+    return fail("answer share has no reply key or time");
+  try {
+    const input = checkPublicAnswerInput({
+      event: v.event as string,
+      name: v.name as string,
+      contact: (v.contact ?? null) as string | null,
+      status: v.status as PublicAnswer["status"],
+      guests: v.guests as number,
+      note: (v.note ?? "") as string,
+    });
+    return ok({ event, answer: { ...input, id, replyTo: v.replyTo, at: v.at as number } });
+  } catch (e) {
+    return fail(`answer share: ${(e as Error).message}`);
+  }
 }

@@ -87,6 +87,8 @@ export const KIND_PUBLIC_FACE = 1927;
 export const KIND_PUBLICATION = 1928;
 /** Rally: an admin's or host's decision on an answer from the web, sealed to admins and hosts (inner). */
 export const KIND_ANSWER_DECISION = 1929;
+/** Rally: an answer from the web, passed on by an admin to the admins and the event's hosts (inner, sealed). */
+export const KIND_ANSWER_SHARE = 1931;
 /** Rally: a group's answer to someone who answered its public event from the web (only inside a gift wrap). */
 export const KIND_PUBLIC_REPLY = 1930;
 

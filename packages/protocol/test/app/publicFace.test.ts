@@ -3,6 +3,7 @@ import { getPublicKey, verifyEvent } from "nostr-tools/pure";
 import { describe, expect, test } from "vitest";
 import {
   buildAnswerDecision,
+  buildAnswerShare,
   buildCalendarEvent,
   buildPublication,
   buildPublicCalendar,
@@ -14,6 +15,7 @@ import {
   eventTimeFromIso,
   InvalidInputError,
   parseAnswerDecision,
+  parseAnswerShare,
   parseCalendarEvent,
   parsePublication,
   parsePublicFace,
@@ -264,5 +266,25 @@ describe("public face: inner messages", () => {
     });
     const forged = { ...dec, tags: [["e", "x"]] };
     expect(parseAnswerDecision(forged).ok).toBe(false);
+  });
+
+  test("1931 carries a web answer to the hosts, checked with the web form's rules", () => {
+    const event = "ab".repeat(32);
+    const answer = {
+      event: `31923:${group.pk}:${D}`,
+      name: "Dora",
+      contact: "dora@example.org",
+      status: "going" as const,
+      guests: 1,
+      note: "",
+      id: "cd".repeat(32),
+      replyTo: bob.pk,
+      at: 42,
+    };
+    const r = buildAnswerShare({ event, answer }, by);
+    expect(r.kind).toBe(1931);
+    expect(parseAnswerShare(r)).toEqual({ ok: true, value: { event, answer } });
+    const tooMany = { ...r, content: JSON.stringify({ ...answer, guests: 99 }) };
+    expect(parseAnswerShare(tooMany).ok).toBe(false);
   });
 });
