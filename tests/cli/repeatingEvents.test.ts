@@ -217,6 +217,48 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
     }
   });
 
+  it("moves one occurrence to another evening", async () => {
+    // The Wednesday after the fifth Tuesday, at 18:30.
+    const next = new Date(Date.parse(`${tuesday(4)}T00:00:00Z`) + 86400_000).toISOString().slice(0, 10);
+    const onlyTimes = await alice.fails(
+      "event",
+      "edit",
+      GROUP,
+      eventId,
+      "--occurrence",
+      `${tuesday(4)}T19:00`,
+      "--start",
+      `${next}T18:30`,
+      "--title",
+      "Other",
+    );
+    expect(onlyTimes.error).toBe(
+      "With --occurrence, only --start and --end change: they move that one occurrence.",
+    );
+    const moved = await alice.ok<{ occurrence: string; status: string; event: EventRow }>(
+      "event",
+      "edit",
+      GROUP,
+      eventId,
+      "--occurrence",
+      `${tuesday(4)}T19:00`,
+      "--start",
+      `${next}T18:30`,
+    );
+    expect(moved.status).toBe("moved");
+    expect(moved.occurrence.slice(0, 19)).toBe(`${tuesday(4)}T19:00:00`);
+    const o = (await plenum(bob)).occurrences[4]!;
+    expect(o).toMatchObject({
+      original: moved.occurrence,
+      moved: true,
+      status: "confirmed",
+      myRsvp: "going",
+    });
+    expect(o.start.slice(0, 19)).toBe(`${next}T18:30:00`);
+    // As long as the others: two hours.
+    expect(o.end?.slice(0, 19)).toBe(`${next}T20:30:00`);
+  });
+
   it("lists the series once, with its rule and next occurrences, in words", async () => {
     const r = await rally(["event", "list", GROUP, "--home", bob.home]);
     expect(r.code).toBe(0);
@@ -225,6 +267,9 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
     expect(r.stdout).toMatch(new RegExp(`  next:  ${tuesday(0)}T19:00:00\\+0[12]:00  you: going\n`));
     expect(r.stdout).toMatch(new RegExp(`\n {9}${tuesday(1)}T19:00:00\\+0[12]:00  \\[CANCELLED\\]\n`));
     expect(r.stdout).toMatch(new RegExp(`\n {9}${tuesday(2)}T19:00:00\\+0[12]:00  you: declined\n`));
+    expect(r.stdout).toMatch(
+      new RegExp(`T18:30:00\\+0[12]:00  \\(moved from ${tuesday(4)}T19:00:00\\+0[12]:00\\)  you: going\n`),
+    );
   });
 
   it("exports the series as RRULE and EXDATE that another calendar reads the same way", async () => {
@@ -235,14 +280,41 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
     expect(r.stdout).toContain("\r\nRRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=40\r\n");
     expect(r.stdout).toContain(`\r\nEXDATE;TZID=Europe/Berlin:${tuesday(1).replaceAll("-", "")}T190000\r\n`);
     expect(vevent.getAllProperties("exdate")).toHaveLength(1);
+    const overrides = calendar.getAllSubcomponents("vevent").slice(1);
+    expect(overrides).toHaveLength(1);
+    expect(overrides[0]!.getFirstPropertyValue("uid")).toBe(vevent.getFirstPropertyValue("uid"));
+    expect(r.stdout).toContain(
+      `\r\nRECURRENCE-ID;TZID=Europe/Berlin:${tuesday(4).replaceAll("-", "")}T190000\r\n`,
+    );
     const event = new ICAL.Event(vevent);
+    for (const o of overrides) event.relateException(o);
     const it = event.iterator();
     const starts: number[] = [];
-    for (let next = it.next(); next; next = it.next()) starts.push(next.toUnixTime());
+    for (let next = it.next(); next; next = it.next())
+      starts.push(event.getOccurrenceDetails(next).startDate.toUnixTime());
     expect(starts).toHaveLength(39);
     const listed = (await plenum(alice)).occurrences
       .filter((o) => o.status === "confirmed")
       .map((o) => Date.parse(o.start) / 1000);
     expect(starts.slice(0, listed.length)).toEqual(listed);
+  });
+
+  it("an edit of the first time takes the series along, its cancelled evening included", async () => {
+    const e = await alice.ok<EventRow>("event", "edit", GROUP, eventId, "--start", `${tuesday(0)}T18:30`);
+    expect(e.repeat?.rule).toBe("FREQ=WEEKLY;BYDAY=TU;COUNT=40");
+    expect(e.repeat?.cancelled.map((c) => c.slice(0, 19))).toEqual([`${tuesday(1)}T18:30:00`]);
+    expect(e.occurrences.slice(0, 4).map((o) => [o.start.slice(0, 19), o.status])).toEqual([
+      [`${tuesday(0)}T18:30:00`, "confirmed"],
+      [`${tuesday(1)}T18:30:00`, "cancelled"],
+      [`${tuesday(2)}T18:30:00`, "confirmed"],
+      [`${tuesday(3)}T18:30:00`, "confirmed"],
+    ]);
+    const single = await alice.ok<EventRow>("event", "edit", GROUP, eventId, "--no-repeat");
+    expect(single.repeat).toBeNull();
+    expect(single.occurrences).toEqual([]);
+    const wrong = await alice.fails("event", "edit", GROUP, eventId, "--repeat", "FREQ=WEEKLY;BYDAY=WE");
+    expect(wrong.error).toContain(
+      `The event starts on ${tuesday(0)}, which is not a day the rule FREQ=WEEKLY;BYDAY=WE gives`,
+    );
   });
 });

@@ -605,6 +605,16 @@ export interface RallyClient {
     eventId: string,
     occurrence: string,
   ): Promise<{ occurrence: string; event: EventView }>;
+  /**
+   * Moves one occurrence of a repeating event (named as for cancelOccurrence) to another start
+   * (ISO 8601 in the event's zone) and end (default: as long as the others).
+   */
+  moveOccurrence(
+    group: GroupRef,
+    eventId: string,
+    occurrence: string,
+    to: { start: string; end?: string },
+  ): Promise<{ occurrence: string; event: EventView }>;
   /** With `occurrence` (as for cancelOccurrence), the answer is for that occurrence only. */
   rsvp(
     group: GroupRef,

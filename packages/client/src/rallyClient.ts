@@ -677,6 +677,19 @@ export class Rally implements RallyClient {
     });
   }
 
+  moveOccurrence(
+    group: GroupRef,
+    eventId: string,
+    occurrence: string,
+    to: { start: string; end?: string },
+  ): Promise<{ occurrence: string; event: EventView }> {
+    return this.run(async () => {
+      const moved = await this.app.moveOccurrence(group, eventId, occurrence, to);
+      await this.face.afterEventChange(group);
+      return moved;
+    });
+  }
+
   rsvp(
     group: GroupRef,
     eventId: string,

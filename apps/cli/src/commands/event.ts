@@ -31,9 +31,11 @@ interface EventOptions {
   capacity?: number;
   hostsOnlyRsvps?: boolean;
   allDay?: boolean;
-  repeat?: string;
+  /** false: `--no-repeat` on edit. */
+  repeat?: string | false;
   until?: string;
   count?: number;
+  occurrence?: string;
   approval?: boolean;
 }
 
@@ -58,6 +60,11 @@ function count(value: string): number {
 
 /** `--repeat RRULE [--until ISO | --count N]` as the client takes it; refused in plain words. */
 function repeatOf(opts: EventOptions): EventInput["repeat"] {
+  if (opts.repeat === false) {
+    if (opts.until !== undefined || opts.count !== undefined)
+      throw new CliError("--no-repeat makes it a single event: give no --until or --count with it.");
+    return null;
+  }
   if (opts.until !== undefined && opts.count !== undefined)
     throw new CliError(
       "Give --until or --count, not both: a repeating event ends at a date or after a number of times.",
@@ -216,10 +223,46 @@ export function register(program: Command): void {
       .argument("<group>", "group id or name")
       .argument("<event>", "event id")
       .option("--approval", "hosts approve answers from the web; the public page hides the place")
-      .option("--no-approval", "answers from the web need no approval any more"),
+      .option("--no-approval", "answers from the web need no approval any more")
+      .option("--repeat <rrule>", "repeat by this rule from now on (cancelled and moved occurrences stay)")
+      .option("--until <iso>", "with --repeat: the last day (or time) it may start, in the event's zone")
+      .option("--count <n>", "with --repeat: how many times in all", count)
+      .option("--no-repeat", "make a repeating event a single one (its first occurrence)")
+      .option(
+        "--occurrence <iso>",
+        "move only this occurrence of a repeating event (its start) to --start [--end]",
+      ),
   ).action(async (ref: string, eventId: string, opts: EventOptions, cmd: Command) => {
     // With --tz, a time in a gap is refused before anything else; otherwise in the event's zone.
     if (opts.tz !== undefined) clockNotes(opts, opts.tz);
+    const occurrence = opts.occurrence;
+    if (occurrence !== undefined) {
+      const others = (["title", "tz", "location", "description", "capacity", "repeat"] as const).filter(
+        (k) => opts[k] !== undefined,
+      );
+      if (others.length > 0 || opts.until !== undefined || opts.count !== undefined)
+        throw new CliError(
+          "With --occurrence, only --start and --end change: they move that one occurrence.",
+        );
+      const start = opts.start;
+      if (start === undefined)
+        throw new CliError("Say where the occurrence moves: --start 2026-06-02T18:30.");
+      await writes(
+        cmd,
+        { group: ref, retry: true },
+        (client, id) =>
+          client.moveOccurrence(id, eventId, occurrence, { start, ...(opts.end ? { end: opts.end } : {}) }),
+        ({ occurrence: original, event: e }) => {
+          for (const note of clockNotes(opts, e.tz ?? "UTC")) warn(note);
+          printResult(cmd, { id: e.id, occurrence: original, status: "moved", event: e }, [
+            `Occurrence ${original} moved.`,
+            ...eventLines(e),
+          ]);
+        },
+      );
+      return;
+    }
+    const repeat = repeatOf(opts);
     await descriptionFromStdin(opts);
     const patch: Partial<EventInput> = {};
     for (const k of ["title", "start", "end", "tz", "location", "description"] as const) {
@@ -227,6 +270,7 @@ export function register(program: Command): void {
     }
     if (opts.capacity !== undefined) patch.capacity = opts.capacity;
     if (opts.approval !== undefined) patch.approval = opts.approval;
+    if (repeat !== undefined) patch.repeat = repeat;
     await writes(
       cmd,
       { group: ref, retry: true },

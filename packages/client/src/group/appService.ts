@@ -69,7 +69,7 @@ import {
   withRefs,
 } from "./appViews.ts";
 import { type ChatCursor, type ChatPage, type ChatPageQuery, readChatPage } from "./chatPages.ts";
-import { occurrenceText, repeatFromInput, resolveOccurrence } from "./eventRepeat.ts";
+import { carryExceptions, occurrenceText, repeatFromInput, resolveOccurrence } from "./eventRepeat.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { namesFromRumors } from "./names.ts";
@@ -486,16 +486,14 @@ export class AppService {
           allDay: patch.allDay ?? view.allDay,
         });
       }
-      // A new rule keeps the cancelled and moved occurrences (those it no longer gives have no effect).
+      // A new rule keeps the cancelled and moved occurrences (those it no longer gives have no
+      // effect); a new first time takes them along (eventRepeat.ts `carryExceptions`).
+      const time = fields.time ?? e.time;
+      const kept = e.repeat ? carryExceptions(e.repeat, e.time, time) : undefined;
       if (patch.repeat === null) fields.repeat = null;
-      else if (patch.repeat !== undefined)
-        fields.repeat = repeatFromInput(patch.repeat, fields.time ?? e.time, e.repeat ?? undefined);
-      else if (fields.time !== undefined && e.repeat) {
-        const current = e.repeat;
-        // The series moves with its first time; a kind change (date ↔ time) drops the exceptions.
-        fields.repeat =
-          fields.time.allDay === e.time.allDay ? current : { ...current, exdates: [], moved: [] };
-      }
+      else if (patch.repeat !== undefined) fields.repeat = repeatFromInput(patch.repeat, time, kept);
+      else if (fields.time !== undefined && e.repeat)
+        fields.repeat = repeatFromInput({ rule: e.repeat.rule }, time, kept);
       return buildEventEdit(e, fields, { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) });
     });
     return this.eventById(rec, e.id);
@@ -549,6 +547,48 @@ export class AppService {
         { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) },
       ),
     );
+    return { occurrence: occurrenceText(found.original, e.time), event: await this.eventById(rec, e.id) };
+  }
+
+  /** Moves one occurrence of a repeating event (its owner or a group admin). */
+  async moveOccurrence(
+    id: string,
+    eventId: string,
+    occurrence: string,
+    to: { start: string; end?: string },
+  ): Promise<{ occurrence: string; event: EventView }> {
+    const rec = await this.svc.activeRecord(id);
+    const { snap, e } = await this.findEventState(rec, eventId);
+    if (!eventView(snap.state, e, this.me()).canEdit) {
+      throw rallyError("forbidden", "Only the person who made this event or a group admin can change it.");
+    }
+    const found = resolveOccurrence(e, occurrence);
+    if (found.cancelled)
+      throw rallyError(
+        "bad-input",
+        `The occurrence at ${occurrenceText(found.original, e.time)} is cancelled.`,
+      );
+    const repeat = e.repeat!;
+    await this.send(id, () => {
+      const time = eventTimeFromIso({
+        start: to.start,
+        end: to.end ?? null,
+        tz: e.time.allDay ? null : e.time.tz,
+        allDay: e.time.allDay,
+      });
+      const moved = { original: found.original, start: time.start, end: time.end };
+      return buildEventEdit(
+        e,
+        {
+          repeat: {
+            rule: repeat.rule,
+            exdates: repeat.exdates,
+            moved: [...repeat.moved.filter((m) => String(m.original) !== String(found.original)), moved],
+          },
+        },
+        { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) },
+      );
+    });
     return { occurrence: occurrenceText(found.original, e.time), event: await this.eventById(rec, e.id) };
   }
 

@@ -116,6 +116,44 @@ export function repeatFromInput(
   return { rule: formatRule(fitted), exdates: exceptions.exdates, moved: exceptions.moved };
 }
 
+/** Days from the series' first date to an occurrence key's date, in the series' zone. */
+function dayOffset(key: OccurrenceKey, time: EventTime): number {
+  const date =
+    typeof key === "string" ? key : firstDate({ ...(time as EventTime & { allDay: false }), start: key });
+  return Math.round(
+    (Date.parse(`${date}T00:00:00Z`) - Date.parse(`${firstDate(time)}T00:00:00Z`)) / 86_400_000,
+  );
+}
+
+/** The occurrence key `days` after a series' first occurrence, at its wall-clock time. */
+function keyAfter(time: EventTime, days: number): OccurrenceKey {
+  const first = Date.parse(`${firstDate(time)}T00:00:00Z`) + days * 86_400_000;
+  const date = new Date(first).toISOString().slice(0, 10);
+  if (time.allDay) return date;
+  const tz = time.tz ?? "UTC";
+  const clock = zonedParts(time.start, tz);
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  return zonedToUnix({ ...clock, year, month, day }, tz);
+}
+
+/**
+ * A series' exceptions after its first time changed: each cancelled or moved occurrence stays
+ * the same number of days after the first one (moving a weekly meeting from 19:00 to 18:30 keeps
+ * the evenings it was cancelled on); moved ones keep their new times. A change between a date and
+ * a time drops them, as they cannot be carried over.
+ */
+export function carryExceptions(
+  repeat: RepeatFields,
+  from: EventTime,
+  to: EventTime,
+): Pick<RepeatFields, "exdates" | "moved"> {
+  if (from.allDay !== to.allDay) return { exdates: [], moved: [] };
+  return {
+    exdates: repeat.exdates.map((x) => keyAfter(to, dayOffset(x, from))),
+    moved: repeat.moved.map((m) => ({ ...m, original: keyAfter(to, dayOffset(m.original, from)) })),
+  };
+}
+
 /** An occurrence key written as people read it: a date, or the time in the event's zone. */
 export function occurrenceText(key: OccurrenceKey, time: EventTime): string {
   if (typeof key === "string") return key;

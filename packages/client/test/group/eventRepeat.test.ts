@@ -8,7 +8,7 @@ import {
 } from "@rally/protocol/app";
 import { getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { repeatFromInput, resolveOccurrence } from "../../src/group/eventRepeat.ts";
+import { carryExceptions, repeatFromInput, resolveOccurrence } from "../../src/group/eventRepeat.ts";
 
 const BERLIN = "Europe/Berlin";
 const pk = getPublicKey(new Uint8Array(32).fill(7));
@@ -63,5 +63,22 @@ describe("an occurrence by the time a person types", () => {
     expect(() => resolveOccurrence(e, "2026-04-08T19:00")).toThrow(
       '2026-04-08T19:00 is not an occurrence of "Plenum" (FREQ=WEEKLY;COUNT=10). The nearest: 2026-04-07T19:00:00+02:00 and 2026-04-14T19:00:00+02:00.',
     );
+  });
+});
+
+describe("exceptions follow the series when its first time changes", () => {
+  it("the same evenings, at the new time", () => {
+    const later = eventTimeFromIso({ start: "2026-03-03T18:30", end: "2026-03-03T20:30", tz: BERLIN });
+    const repeat = {
+      rule: "FREQ=WEEKLY",
+      exdates: [isoToUnix("2026-04-07T19:00", BERLIN)],
+      moved: [{ original: isoToUnix("2026-03-10T19:00", BERLIN), start: 1, end: null }],
+    };
+    expect(carryExceptions(repeat, time, later)).toEqual({
+      exdates: [isoToUnix("2026-04-07T18:30", BERLIN)],
+      moved: [{ original: isoToUnix("2026-03-10T18:30", BERLIN), start: 1, end: null }],
+    });
+    const allDay = eventTimeFromIso({ start: "2026-03-03" });
+    expect(carryExceptions(repeat, time, allDay)).toEqual({ exdates: [], moved: [] });
   });
 });
