@@ -14,7 +14,7 @@ body { margin: 0; font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 header.site, footer.site { padding: .75rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
 footer.site { border-top: 1px solid var(--line); border-bottom: 0; margin-top: 2rem; color: var(--muted); font-size: .9rem; }
 header.site a { color: var(--ink); font-weight: 600; text-decoration: none; }
-main { max-width: 44rem; margin: 0 auto; padding: 1rem; }
+main { max-width: 44rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere; }
 h1 { font-size: 1.75rem; line-height: 1.2; margin: .5rem 0 1rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .75rem; }
 a { color: var(--accent); }
