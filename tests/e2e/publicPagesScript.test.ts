@@ -8,7 +8,8 @@
  *   only: the place shows when approved, never when refused, forged or about another event;
  * - without JavaScript that page says why it needs it and offers the node's way;
  * - the node refuses a posted wrap addressed to another key, badly signed, with other tags, of
- *   another kind or too big, with a 400 that says what is wrong, and stores none of them;
+ *   another kind or too big, with a 400 that says what is wrong, and stores none of them; wraps
+ *   are counted per address like answers from the plain form;
  * - axe-core finds no serious or critical violation on the pages as the script leaves them.
  */
 import fs from "node:fs";
@@ -520,5 +521,16 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
     expect(taken.text).toContain("your answer is with the hosts");
     expect(taken.text).toContain(`data-private-link="${seeded.repair.naddr}"`);
     expect((await wrapsTo(seeded.mill.secret, seeded.mill.pubkey)).map((e) => e.id)).toContain(valid.id);
+
+    // Wraps are counted per address like any answer, before they are looked at.
+    const statuses: number[] = [];
+    let limited: { status: number; text: string } | undefined;
+    for (let n = 0; n < 10 && !limited; n++) {
+      const r = await postFrom("127.0.0.99", path, new URLSearchParams({ wrap: "{nope" }).toString());
+      statuses.push(r.status);
+      if (r.status === 429) limited = r;
+    }
+    expect(statuses.slice(0, -1).every((s) => s === 400)).toBe(true);
+    expect(limited?.text).toContain("Too many answers");
   });
 });
