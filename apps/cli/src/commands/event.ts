@@ -10,6 +10,8 @@
  *                         "occurrences": [{"original","start","end","status","moved",…}] in list)
  *   rally event edit GROUP EVENT [--title …] [--start …] …;  rally event cancel GROUP EVENT
  *   rally event cancel GROUP EVENT --occurrence ISO  (one occurrence of a repeating event)
+ *   rally event edit GROUP EVENT --occurrence ISO --start ISO [--end ISO]  (move one occurrence);
+ *   rally event edit GROUP EVENT --repeat RRULE [--until ISO | --count N] | --no-repeat
  *   rally event rsvp GROUP EVENT going|maybe|declined [--guests N] [--occurrence ISO]
  *   rally event ics GROUP [EVENT] (iCalendar on stdout);  rally event import GROUP FILE.ics
  */
