@@ -95,6 +95,9 @@ const SYNC_FRAME_BYTES = 60_000;
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
+/** The answer to an older replaceable or addressable event when a newer one is stored. */
+const REPLACED = reason("replaced", "have newer event");
+
 export class RelayCore {
   readonly index = new SubscriptionIndex<Subscription>();
   readonly writer: BatchWriter;
@@ -169,6 +172,7 @@ export class RelayCore {
     }
     const outcome = await this.writer.write(event);
     if (outcome.status === "deleted") return refuse(reason("blocked", "its author has deleted this event"));
+    if (outcome.status === "superseded") return { accepted: false, message: REPLACED };
     if (outcome.status === "saved") {
       this.counters.eventsSaved++;
       this.fanOut(event, outcome.json);
@@ -355,7 +359,9 @@ export class Connection {
         this.ok(event.id, true, reason("duplicate", "already have this event"));
         return;
       case "superseded":
-        this.ok(event.id, true, reason("duplicate", "a newer version of this event is already stored"));
+        // As strfry answers: not stored, and a client sending it again would get the same answer;
+        // the newer version (same author, same slot) is what readers get.
+        this.ok(event.id, false, REPLACED);
         return;
       case "deleted":
         this.core.counters.eventsRejected++;

@@ -395,9 +395,13 @@ export class RelayConnection {
           return;
         }
         this.publishes.delete(frame.eventId);
-        // NIP-01 answers a duplicate with OK true; treat a relay that says false the same way.
+        // NIP-01 answers a duplicate with OK true; treat a relay that says false the same way. An
+        // older version of a replaceable or addressable event, refused because the relay holds a
+        // newer one (`replaced:`, as strfry and Rally's relay say), is delivered as far as this
+        // author is concerned: their newer version is what readers get, and sending it again
+        // cannot change the answer.
         const outcome: PublishOutcome =
-          prefix === "duplicate"
+          prefix === "duplicate" || prefix === "replaced"
             ? { ok: true, status: "duplicate", message: frame.message }
             : frame.ok
               ? { ok: true, status: "ok", message: frame.message }

@@ -28,7 +28,9 @@ export type ReasonPrefix =
   | "restricted"
   | "mute"
   | "error"
-  | "auth-required";
+  | "auth-required"
+  /** strfry's answer to an older replaceable or addressable event when a newer one is stored. */
+  | "replaced";
 
 /** `"<prefix>: <text>"`, the form NIP-01 asks for. */
 export const reason = (prefix: ReasonPrefix, text: string): string => `${prefix}: ${text}`;
@@ -48,6 +50,7 @@ export function reasonPrefix(message: string): ReasonPrefix | undefined {
     "mute",
     "error",
     "auth-required",
+    "replaced",
   ];
   return known.includes(p) ? (p as ReasonPrefix) : undefined;
 }
