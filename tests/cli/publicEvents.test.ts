@@ -78,7 +78,8 @@ describe("public events through the CLI", { timeout: 300_000 }, () => {
     expect((await bob.fails("group", "public", GROUP, "--name", "Tenants")).error).toMatch(/only an admin/i);
     expect((await bob.fails("event", "publish", GROUP, event.id)).error).toMatch(/only an admin/i);
     expect((await alice.fails("event", "publish", GROUP, event.id)).error).toMatch(/no public face yet/);
-    expect((await alice.fails("group", "public", GROUP)).error).toMatch(/--name/);
+    expect((await alice.fails("group", "public", GROUP)).error).toMatch(/no public face/);
+    expect((await alice.fails("group", "public", GROUP, "--about", "x")).error).toMatch(/--name/);
     expect(
       (await alice.fails("group", "public", GROUP, "--name", "T", "--picture", "ftp://x")).error,
     ).toMatch(/http/);
@@ -100,6 +101,16 @@ describe("public events through the CLI", { timeout: 300_000 }, () => {
     expect((await alice.fails("event", "publish", GROUP, "0".repeat(64))).error).toMatch(/no event/);
 
     const pub = await alice.ok<{ naddr: string; url: string }>("event", "publish", GROUP, event.id);
+    const shownFace = await alice.ok<{
+      on: boolean;
+      npub: string;
+      events: { event: string; naddr: string }[];
+    }>("group", "public", GROUP);
+    expect(shownFace).toMatchObject({
+      on: true,
+      npub: face.npub,
+      events: [{ event: event.id, naddr: pub.naddr }],
+    });
     expect(pub.url).toBe(`${relay.url.replace(/^ws/, "http")}/e/${pub.naddr}`);
     const addr = decode(pub.naddr);
     if (addr.type !== "naddr") throw new Error("not an naddr");

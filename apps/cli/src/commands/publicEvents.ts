@@ -1,7 +1,7 @@
 /**
  * A group's public face (docs/PROTOCOL.md §19), admins only:
  *   rally group public GROUP --name NAME [--about TEXT] [--picture URL] [--website URL] → {"npub","url"}
- *   rally group public GROUP --off
+ *   rally group public GROUP --off;  rally group public GROUP (the face as this device knows it)
  *   rally event publish GROUP EVENT → {"naddr","url"};  rally event unpublish GROUP EVENT
  *   rally event answers GROUP EVENT → [{"name","status","guests","approved","via","id","contact","at",…}]
  *   rally event approve GROUP EVENT ANSWER_ID;  rally event refuse GROUP EVENT ANSWER_ID
@@ -37,8 +37,25 @@ export function registerGroupPublic(group: Command): void {
       if (opts.off && (opts.name || opts.about || opts.picture || opts.website)) {
         throw new CliError("--off turns the public face off: give it alone.");
       }
+      if (!opts.off && !opts.name && (opts.about || opts.picture || opts.website)) {
+        throw new CliError('Give the public name too (--name "…"): it is the profile\'s one required field.');
+      }
       if (!opts.off && !opts.name) {
-        throw new CliError('Give the public name (--name "…") to turn the public face on, or --off.');
+        // No change asked: show the public face as this device knows it (admins' devices hold it).
+        await reads(cmd, { group: ref }, async (client, id) => {
+          const face = await client.publicFace(id);
+          if (!face) {
+            throw new CliError(
+              'This device knows no public face of the group. An admin turns it on with --name "…".',
+            );
+          }
+          printResult(cmd, face, [
+            `The public face is ${face.on ? "on" : "off"}: ${face.url}`,
+            `  name: ${face.profile.name}`,
+            ...face.events.map((e) => `  event ${e.event}: ${e.url}`),
+          ]);
+        });
+        return;
       }
       await writes(
         cmd,
