@@ -5,7 +5,8 @@
  *   wrap (no name, no contact, no note), the group's key opens it, the throwaway key stays in the
  *   browser and in the private link's fragment;
  * - the private reply page opens the hosts' reply in the browser, asking the node by public key
- *   only: the place shows when approved, never when refused, forged or about another event;
+ *   only, in a request signed with the key (only its holder gets the wraps): the place shows when
+ *   approved, never when refused, forged or about another event;
  * - without JavaScript that page says why it needs it and offers the node's way;
  * - the node refuses a posted wrap addressed to another key, badly signed, with other tags, of
  *   another kind or too big, with a 400 that says what is wrong, and stores none of them; wraps
@@ -398,15 +399,54 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
     expect(refused.text).not.toContain(ASSEMBLY.place);
     expect(await seriousViolations(w.page)).toEqual([]);
 
-    // The node's JSON: gift wraps to that public key only.
-    const listed = (await (await fetch(`${node.url}/reply-wraps/${oswin.replyTo}`)).json()) as {
-      wraps: NostrEvent[];
-    };
-    expect(listed.wraps).toHaveLength(3);
-    for (const wrap of listed.wraps) {
+    // The node's JSON: gift wraps to that public key only, and only to whoever proves holding the
+    // key (a NIP-98 signed request), as the relay serves gift wraps only to their recipient.
+    const oswinKey = Uint8Array.from(Buffer.from(new URL(oswinLink).hash.slice(1), "hex"));
+    const wrapsUrl = `${node.url}/reply-wraps/${oswin.replyTo}`;
+    const signed = (key: Uint8Array, fields: { u?: string; method?: string; at?: number } = {}) => ({
+      Authorization: `Nostr ${Buffer.from(
+        JSON.stringify(
+          finalizeEvent(
+            {
+              kind: 27235,
+              created_at: fields.at ?? Math.floor(Date.now() / 1000),
+              tags: [
+                ["u", fields.u ?? wrapsUrl],
+                ["method", fields.method ?? "GET"],
+              ],
+              content: "",
+            },
+            key,
+          ),
+        ),
+      ).toString("base64")}`,
+    });
+    const listed = await fetch(wrapsUrl, { headers: signed(oswinKey) });
+    expect(listed.status).toBe(200);
+    const { wraps } = (await listed.json()) as { wraps: NostrEvent[] };
+    expect(wraps).toHaveLength(3);
+    for (const wrap of wraps) {
       expect(wrap.kind).toBe(1059);
       expect(wrap.tags).toEqual([["p", oswin.replyTo]]);
     }
+    const refusals: [string, Record<string, string>, string][] = [
+      ["unsigned", {}, "Only the holder of this key"],
+      ["signed by another key", signed(generateSecretKey()), "signed by another key"],
+      [
+        "for another address",
+        signed(oswinKey, { u: `${node.url}/reply-wraps/${seeded.mill.pubkey}` }),
+        "another address",
+      ],
+      ["for another method", signed(oswinKey, { method: "POST" }), "another method"],
+      ["too old", signed(oswinKey, { at: Math.floor(Date.now() / 1000) - 3600 }), "too old"],
+    ];
+    for (const [what, headers, says] of refusals) {
+      const r = await fetch(wrapsUrl, { headers });
+      expect(r.status, what).toBe(401);
+      expect(((await r.json()) as { error: string }).error, what).toContain(says);
+    }
+    // Nobody lists the answers sent to a group's public key without that key.
+    expect((await fetch(`${node.url}/reply-wraps/${seeded.mill.pubkey}`)).status).toBe(401);
     expect((await fetch(`${node.url}/reply-wraps/abc`)).status).toBe(404);
 
     expect([...w.errors, ...o.errors]).toEqual([]);

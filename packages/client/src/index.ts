@@ -35,6 +35,7 @@ export {
   npubOf,
   parseAddress,
   parseEvent,
+  signEvent,
   verifyEventSignature,
 } from "@rally/protocol/nostr";
 export {

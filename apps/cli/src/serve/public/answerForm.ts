@@ -112,7 +112,12 @@ function aboutEvent(event: PublicEvent | undefined): Html {
  * replaces the heading and `#reply-state` with the same words as `replyPage`. Without JavaScript
  * the page says why it needs it and offers the way that works without.
  */
-export function replyShellPage(input: { event: PublicEvent | undefined; naddr: string | null }): string {
+export function replyShellPage(input: {
+  event: PublicEvent | undefined;
+  naddr: string | null;
+  /** The node's clock (unix seconds): the script signs its request for the reply with it. */
+  now: number;
+}): string {
   const { event } = input;
   const answerAgain = event
     ? html`<a href="/e/${event.naddr}">answer again on the event's page</a>`
@@ -120,7 +125,7 @@ export function replyShellPage(input: { event: PublicEvent | undefined; naddr: s
   return page(
     { title: "Your answer", noindex: true, script: true },
     html`<h1 id="reply-heading">Your answer</h1>${aboutEvent(event)}
-<div id="reply-state" data-event="${input.naddr ?? ""}" aria-live="polite">
+<div id="reply-state" data-event="${input.naddr ?? ""}" data-now="${Math.floor(input.now)}" aria-live="polite">
 <p>This page needs JavaScript. Your answer was sealed in your browser with a key made there, and the key never left it: it is the part of this link after “#”, which browsers do not send to this node. So only this page's script, in your browser, can open the hosts' reply.</p>
 <p>Turn JavaScript on for this page, or ${answerAgain} with JavaScript off: this node then makes the key and seals your answer itself (it sees your name while doing so), and gives you a link that works without JavaScript.</p>
 </div>`,

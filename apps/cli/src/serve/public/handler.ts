@@ -8,7 +8,8 @@
  *   GET  /events[.ics]       upcoming public events, filtered by `tag`, `place`, `from`, `to`
  *   GET  /reply/<hex>        the hosts' reply to an answer (answers.ts)
  *   GET  /reply?e=<naddr>    the same for a key made in the browser, opened there (browserReply.ts)
- *   GET  /reply-wraps/<hex>  the gift wraps to a public key, as JSON, for that page's script
+ *   GET  /reply-wraps/<hex>  the gift wraps to a public key, as JSON, for that page's script (to
+ *                            the key's holder only: a NIP-98 signed request)
  *   GET  /answer.js          the one script of the pages that answer (script.ts)
  *
  * Only kinds 0, 31922, 31923 and 31924 are read for pages (reading.ts); the reply page reads gift
@@ -208,7 +209,7 @@ export function publicPagesHandler(
       case "replyShell":
         return handleReplyShell(req, res, url, reader);
       case "replyWraps":
-        return handleReplyWraps(req, res, route.pubkey, reader);
+        return handleReplyWraps(req, res, route.pubkey, url, reader);
     }
   }
 

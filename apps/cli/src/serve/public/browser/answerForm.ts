@@ -11,15 +11,8 @@
  * Runs in: browsers (the public pages' script).
  */
 import { generateSecretKey, MarmotError, type PublicAnswerStatus, wrapPublicAnswer } from "@rally/client";
+import { nodeClock } from "./clock.ts";
 import { answeredEvent, canKeepKeys, keepKey, keptKey, toHex } from "./keys.ts";
-
-/** The node's clock as the page was made, carried forward: the wrap's times are the relay's. */
-function clockFrom(form: HTMLFormElement): () => number {
-  const served = Number(form.dataset.now);
-  const loaded = Date.now() / 1000;
-  if (!Number.isFinite(served) || served <= 0) return () => Math.floor(Date.now() / 1000);
-  return () => Math.floor(served + (Date.now() / 1000 - loaded));
-}
 
 /** The same box the server draws for problems (answerForm.ts `problemList`). */
 function showProblem(form: HTMLFormElement, problem: string): void {
@@ -63,7 +56,7 @@ function postWrap(action: string, wrap: string): void {
 export function enhanceAnswerForm(form: HTMLFormElement): void {
   const event = answeredEvent(form.dataset.answer);
   if (!event || !canKeepKeys()) return;
-  const now = clockFrom(form);
+  const now = nodeClock(form);
   let sending = false;
   form.addEventListener("submit", (submit) => {
     submit.preventDefault();

@@ -2,13 +2,14 @@
  * The private reply page for a key made in the browser (`/reply?e=<naddr>#<secret hex>`): the key
  * comes from the link's fragment (never sent to the node) or, without one, from the key this
  * browser kept for the event. The page asks the node for the gift wraps to the key's PUBLIC key
- * (without naming the event), opens them here, and counts only replies sealed by the event's group
+ * (without naming the event; signed with the key, NIP-98, to show it holds it), opens them here, and counts only replies sealed by the event's group
  * about the event answered. It shows the same three states, in the same words, as the page the
  * node draws for its own links (answerForm.ts `replyPage`).
  *
  * Runs in: browsers (the public pages' script).
  */
-import { type NostrEvent, openPublicReply, personFromSecretKey } from "@rally/client";
+import { type NostrEvent, openPublicReply, personFromSecretKey, signEvent } from "@rally/client";
+import { nodeClock } from "./clock.ts";
 import { answeredEvent, fromHex, keptKey } from "./keys.ts";
 
 type Opened = ReturnType<typeof openPublicReply>;
@@ -95,8 +96,23 @@ export async function openReplyPage(root: HTMLElement): Promise<void> {
   show("Opening the hosts' reply…", [element("p", "Opening the hosts' reply in your browser…")]);
   let wraps: NostrEvent[];
   try {
-    const response = await fetch(`/reply-wraps/${pubkey}`, {
-      headers: { Accept: "application/json" },
+    // Only the key's holder may read its wraps (as on the relay): the request is signed with the
+    // key (NIP-98), which proves it without sending the secret.
+    const url = new URL(`/reply-wraps/${pubkey}`, window.location.href).href;
+    const auth = signEvent(
+      {
+        kind: 27235,
+        created_at: nodeClock(root)(),
+        tags: [
+          ["u", url],
+          ["method", "GET"],
+        ],
+        content: "",
+      },
+      secret,
+    );
+    const response = await fetch(url, {
+      headers: { Accept: "application/json", Authorization: `Nostr ${btoa(JSON.stringify(auth))}` },
       cache: "no-store",
       credentials: "omit",
     });
