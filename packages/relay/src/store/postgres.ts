@@ -1,0 +1,315 @@
+/**
+ * PostgreSQL adapter of the `EventStore` port, on node-postgres (`pg`), for relays that outgrow one
+ * SQLite file or run as several processes on one database.
+ *
+ * Durability: a batch is one statement (`rally_save_batch`, one round trip) committed with
+ * PostgreSQL's default `synchronous_commit = on`, so it is in the database's WAL on disk before
+ * `saveBatch` resolves and the relay answers `OK true`.
+ *
+ * Several processes: each batch takes advisory locks on the ids, replaceable addresses and deletion
+ * targets it touches (in one global order), so two processes never both store a replaceable event's
+ * two versions or an event and its deletion. Each saved event is announced with NOTIFY inside the
+ * saving transaction — delivered to the other processes only once it commits — carrying the event's
+ * JSON, or only its id when the JSON would not fit NOTIFY's 8,000-byte payload; `watchOthers` hands
+ * those events to the relay, which sends them to its own live subscriptions without storing them
+ * again.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  deletionTargets,
+  eventAddress,
+  eventToJson,
+  type Filter,
+  KIND_DELETION,
+  type NostrEvent,
+  readExpiration,
+  replacementKey,
+} from "@rally/protocol/nostr";
+import pg from "pg";
+import { migratePostgres } from "./postgresMigrations.ts";
+import { buildSelect, indexValue, shiftPlaceholders } from "./postgresQuery.ts";
+import type { CountOptions, EventKey, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+
+export interface PostgresEventStoreOptions {
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+  /** Where to report trouble with the notification connection (default: nowhere). */
+  log?: (line: string) => void;
+}
+
+/** Events saved by another process on the same database, to send to this process's subscribers. */
+export type OtherProcessEvent = (event: NostrEvent, json: string) => void;
+
+const CHANNEL = "rally_events";
+/** NOTIFY's payload must be shorter than 8,000 bytes; the origin and a space come first. */
+const MAX_INLINE_BYTES = 7_900;
+
+const SELECT_COLUMNS =
+  "e.seq AS seq, e.id AS id, e.pubkey AS pubkey, e.kind AS kind, e.created_at AS created_at, e.json AS json";
+const KEY_COLUMNS = "e.seq AS seq, e.id AS id, e.created_at AS created_at";
+
+// bigint columns (created_at, seq, counts) come back as numbers: all fit in a double.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** What `rally_save_batch` needs of one event, precomputed here. */
+function batchRow(event: NostrEvent): { row: Record<string, unknown>; locks: string[] } {
+  const key = replacementKey(event);
+  const expiration = readExpiration(event);
+  const json = eventToJson(event);
+  const locks = [`i:${event.id}`];
+  if (key) locks.push(`k:${key.kind}:${event.pubkey}:${key.d}`);
+  const seen = new Set<string>();
+  const tags: [string, string][] = [];
+  for (const tag of event.tags) {
+    const name = tag[0];
+    const value = tag[1];
+    if (name === undefined || name.length !== 1 || value === undefined) continue;
+    const k = `${name}\u0000${value}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    tags.push([indexValue(name), indexValue(value)]);
+  }
+  let delIds: string[] = [];
+  let delAddrs: [number, string][] = [];
+  if (event.kind === KIND_DELETION) {
+    const targets = deletionTargets(event);
+    delIds = targets.ids;
+    delAddrs = targets.addresses.map((a) => [a.kind, indexValue(a.d)]);
+    for (const id of targets.ids) locks.push(`i:${id}`);
+    for (const a of targets.addresses) locks.push(`k:${a.kind}:${event.pubkey}:${a.d}`);
+  }
+  return {
+    row: {
+      id: event.id,
+      pubkey: event.pubkey,
+      kind: event.kind,
+      created_at: event.created_at,
+      d: key ? indexValue(key.d) : null,
+      address: key ? indexValue(eventAddress(event)) : null,
+      expires_at: expiration.ok && expiration.value !== undefined ? expiration.value : null,
+      json,
+      tags,
+      del_ids: delIds,
+      del_addrs: delAddrs,
+      note: Buffer.byteLength(json) < MAX_INLINE_BYTES ? json : `#${event.id}`,
+    },
+    locks,
+  };
+}
+
+export class PostgresEventStore implements EventStore {
+  readonly pool: pg.Pool;
+  /** Tells this process's own notifications from the others'. */
+  private readonly origin = randomBytes(8).toString("hex");
+  private listener: pg.Client | undefined;
+  private closed = false;
+  private delivery: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly connectionString: string,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, types });
+    // An idle connection that drops (a database restart) must not end the process.
+    this.pool.on("error", (error) => options.log?.(`PostgreSQL connection lost: ${error.message}`));
+  }
+
+  /** Connects, creating or migrating the schema when needed. */
+  static async open(
+    connectionString: string,
+    options: PostgresEventStoreOptions = {},
+  ): Promise<PostgresEventStore> {
+    const store = new PostgresEventStore(connectionString, options);
+    try {
+      const client = await store.pool.connect();
+      try {
+        await migratePostgres(client);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await store.pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  async saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]> {
+    if (events.length === 0) return [];
+    const rows: Record<string, unknown>[] = [];
+    const locks: string[] = [];
+    for (const e of events) {
+      const b = batchRow(e);
+      rows.push(b.row);
+      locks.push(...b.locks);
+    }
+    const { rows: result } = await this.pool.query<{ statuses: string[] }>(
+      "SELECT rally_save_batch($1::jsonb, $2::text[], $3, $4) AS statuses",
+      [JSON.stringify(rows), locks, CHANNEL, this.origin],
+    );
+    const statuses = result[0]!.statuses;
+    return statuses.map((status, i): SaveOutcome => {
+      if (status === "saved") return { status, json: rows[i]!.json as string };
+      if (status === "duplicate" || status === "superseded" || status === "deleted") return { status };
+      throw new Error(`unexpected save status ${status}`);
+    });
+  }
+
+  async query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]> {
+    const rows = await this.select<StoredEvent & { seq: number }>(filter, options, SELECT_COLUMNS);
+    const out: StoredEvent[] = [];
+    const seen = new Set<number>();
+    let bytes = 0;
+    for (const row of rows) {
+      if (seen.has(row.seq)) continue;
+      seen.add(row.seq);
+      out.push({
+        id: row.id,
+        pubkey: row.pubkey,
+        kind: row.kind,
+        created_at: row.created_at,
+        json: row.json,
+      });
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+      bytes += row.json.length;
+      if (options.maxBytes !== undefined && bytes >= options.maxBytes) break;
+    }
+    return out;
+  }
+
+  async queryKeys(filter: Filter, options: QueryOptions): Promise<EventKey[]> {
+    const rows = await this.select<EventKey & { seq: number }>(filter, options, KEY_COLUMNS);
+    const out: EventKey[] = [];
+    const seen = new Set<number>();
+    for (const row of rows) {
+      if (seen.has(row.seq)) continue;
+      seen.add(row.seq);
+      out.push({ id: row.id, created_at: row.created_at });
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+    }
+    return out;
+  }
+
+  private async select<R extends pg.QueryResultRow>(
+    filter: Filter,
+    options: QueryOptions,
+    columns: string,
+  ): Promise<R[]> {
+    if (filter.limit === 0) return [];
+    const built = buildSelect(filter, options, columns);
+    // NIP-01: "Newer events should appear first, and in the case of ties the event with the lowest
+    // id (first in lexical order) should be first" — also deciding which ties a limit keeps.
+    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
+    const params = [...built.params];
+    if (filter.limit !== undefined) {
+      params.push(Math.min(filter.limit * built.fanout, Number.MAX_SAFE_INTEGER));
+      sql += ` LIMIT $${params.length}`;
+    }
+    const { rows } = await this.pool.query<R>(sql, params);
+    return rows;
+  }
+
+  async count(filters: readonly Filter[], options: CountOptions): Promise<number> {
+    if (filters.length === 0) return 0;
+    let offset = 0;
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    filters.forEach((f, i) => {
+      const hideKinds = options.hideKindsByFilter?.[i] ?? options.hideKinds;
+      const built = buildSelect(f, hideKinds ? { ...options, hideKinds } : options, "e.seq AS seq");
+      parts.push(shiftPlaceholders(built.sql, offset));
+      params.push(...built.params);
+      offset += built.params.length;
+    });
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(DISTINCT seq) AS n FROM (${parts.join(" UNION ALL ")}) matched`,
+      params,
+    );
+    return rows[0]!.n;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      "DELETE FROM events WHERE expires_at IS NOT NULL AND expires_at <= $1",
+      [now],
+    );
+    return rowCount ?? 0;
+  }
+
+  /**
+   * Listens for events other processes save on this database and hands each to `deliver`, in the
+   * order they were announced. Events too large for a notification are read back by id. While the
+   * listening connection is down (a database restart) it reconnects every second; events saved
+   * meanwhile reach subscribers on their next REQ, not live.
+   */
+  async watchOthers(deliver: OtherProcessEvent): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const client = new pg.Client({ connectionString: this.connectionString, types });
+      client.on("notification", (msg) => {
+        if (msg.channel !== CHANNEL || !msg.payload) return;
+        const space = msg.payload.indexOf(" ");
+        if (msg.payload.slice(0, space) === this.origin) return;
+        const body = msg.payload.slice(space + 1);
+        this.delivery = this.delivery.then(() => this.deliverOne(body, deliver));
+      });
+      const reconnect = (why: string) => {
+        if (this.closed || this.listener !== client) return;
+        this.listener = undefined;
+        this.options.log?.(`lost the PostgreSQL notification connection (${why}); reconnecting`);
+        client.end().catch(() => {});
+        setTimeout(() => {
+          if (!this.closed) connect().catch((e: unknown) => reconnect(String(e)));
+        }, 1000).unref();
+      };
+      client.on("error", (error) => reconnect(error.message));
+      client.on("end", () => reconnect("closed"));
+      this.listener = client;
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    };
+    await connect();
+  }
+
+  private async deliverOne(body: string, deliver: OtherProcessEvent): Promise<void> {
+    try {
+      let json = body;
+      if (body.startsWith("#")) {
+        const { rows } = await this.pool.query<{ json: string }>("SELECT json FROM events WHERE id = $1", [
+          body.slice(1),
+        ]);
+        // Already replaced or deleted: nothing to send.
+        if (!rows[0]) return;
+        json = rows[0].json;
+      }
+      deliver(JSON.parse(json) as NostrEvent, json);
+    } catch (error) {
+      this.options.log?.(
+        `could not pass on an event from another relay process: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.delivery;
+    await this.pool.end();
+  }
+}
+
+/** Opens (creating and migrating when needed) the relay database at a `postgres://` connection string. */
+export function openPostgresEventStore(
+  connectionString: string,
+  options: PostgresEventStoreOptions = {},
+): Promise<PostgresEventStore> {
+  return PostgresEventStore.open(connectionString, options);
+}

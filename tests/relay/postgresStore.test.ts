@@ -1,0 +1,150 @@
+/**
+ * The PostgreSQL event store on a real PostgreSQL (a private cluster, tests/helpers/postgres.ts):
+ * the shared EventStore conformance suite, the fuzz comparison with the reference matcher, and what
+ * only several processes on one database show — notifications between stores and concurrent
+ * writers keeping one version of a replaceable event.
+ */
+import type { NostrEvent } from "@rally/protocol/nostr";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventStoreConformance } from "../../packages/relay/src/store/conformance.ts";
+import { PostgresEventStore } from "../../packages/relay/src/store/postgres.ts";
+import type { EventStore } from "../../packages/relay/src/store/types.ts";
+import { storeMatchesReference } from "../../packages/relay/test/storeFuzz.ts";
+import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
+
+const sk = generateSecretKey();
+const signed = (kind: number, created_at: number, tags: string[][]): NostrEvent =>
+  finalizeEvent({ kind, created_at, tags, content: "" }, sk) as unknown as NostrEvent;
+
+let cluster: PostgresHandle;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("EventStore conformance: PostgreSQL", () => {
+  for (const c of eventStoreConformance) {
+    it(c.name, async () => {
+      const store = await PostgresEventStore.open(await cluster.createDatabase());
+      try {
+        await c.run(store);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});
+
+describe("PostgreSQL queries agree with matchFilter", () => {
+  it("returns the newest matching events, limit respected", async () => {
+    const store = await PostgresEventStore.open(await cluster.createDatabase());
+    try {
+      // One database emptied between cases (a fresh database per case would take most of the run).
+      const emptied = async (): Promise<EventStore> => {
+        await store.pool.query("TRUNCATE events, tags");
+        return {
+          saveBatch: (e) => store.saveBatch(e),
+          query: (f, o) => store.query(f, o),
+          queryKeys: (f, o) => store.queryKeys(f, o),
+          count: (f, o) => store.count(f, o),
+          purgeExpired: (n) => store.purgeExpired(n),
+          close: async () => {},
+        };
+      };
+      await storeMatchesReference(emptied, 300);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgreSQL tag values", () => {
+  it("matches values PostgreSQL text cannot hold or index as they are: NUL, backslashes, very long", async () => {
+    const store = await PostgresEventStore.open(await cluster.createDatabase());
+    try {
+      const long = "x".repeat(5000);
+      const values = ["a\u0000b", "a\\0b", "a\\\\0b", "\\", long, `${long}y`, "\\h00"];
+      const events = values.map((v, i) => signed(1, 1_700_000_000 + i, [["t", v]]));
+      const addressable = signed(30000, 1_700_000_000, [["d", long]]);
+      const newer = signed(30000, 1_700_000_001, [["d", long]]);
+      expect((await store.saveBatch([...events, addressable, newer])).map((o) => o.status)).toEqual([
+        ...values.map(() => "saved"),
+        "saved",
+        "saved",
+      ]);
+      for (const [i, v] of values.entries()) {
+        const got = await store.query({ "#t": [v] }, { now: 1_800_000_000 });
+        expect(got.map((e) => e.id)).toEqual([events[i]!.id]);
+      }
+      const latest = await store.query({ kinds: [30000], "#d": [long] }, { now: 1_800_000_000 });
+      expect(latest.map((e) => e.id)).toEqual([newer.id]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgreSQL stores of several processes on one database", () => {
+  it("announce each saved event to the other stores, large ones by id, never to themselves", async () => {
+    const url = await cluster.createDatabase();
+    const a = await PostgresEventStore.open(url);
+    const b = await PostgresEventStore.open(url);
+    try {
+      const atA: string[] = [];
+      const atB: { id: string; json: string }[] = [];
+      await a.watchOthers((e) => atA.push(e.id));
+      await b.watchOthers((e, json) => atB.push({ id: e.id, json }));
+      const small = signed(1, 1_700_000_000, [["h", "g"]]);
+      const large = finalizeEvent(
+        { kind: 1, created_at: 1_700_000_001, tags: [], content: "z".repeat(20_000) },
+        sk,
+      ) as unknown as NostrEvent;
+      const dup = small;
+      const outcomes = await a.saveBatch([small, large, dup]);
+      expect(outcomes.map((o) => o.status)).toEqual(["saved", "saved", "duplicate"]);
+      while (atB.length < 2) await new Promise((r) => setTimeout(r, 5));
+      expect(atB.map((e) => e.id)).toEqual([small.id, large.id]);
+      expect(JSON.parse(atB[1]!.json).content).toBe(large.content);
+      // B's own save reaches A, and B hears nothing of it.
+      const fromB = signed(7, 1_700_000_002, []);
+      await b.saveBatch([fromB]);
+      while (atA.length < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(atA).toEqual([fromB.id]);
+      expect(atB).toHaveLength(2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("keep one version of a replaceable event and honour deletions when writing at once", async () => {
+    const url = await cluster.createDatabase();
+    const a = await PostgresEventStore.open(url);
+    const b = await PostgresEventStore.open(url);
+    try {
+      // Batches large enough to overlap in time: every kind's two versions, every note and its
+      // deletion, are written by the two stores at once.
+      for (let round = 0; round < 5; round++) {
+        const t = 1_700_000_000 + round * 10;
+        const kinds = Array.from({ length: 150 }, (_, i) => 10000 + i);
+        const v1 = kinds.map((k) => signed(k, t, [["r", "1"]]));
+        const v2 = kinds.map((k) => signed(k, t + 1, [["r", "2"]]));
+        const notes = kinds.map((k) => signed(1, t, [["n", String(k)]]));
+        const dels = notes.map((n) => signed(5, t + 2, [["e", n.id]]));
+        await Promise.all([
+          a.saveBatch([...v1, ...notes]),
+          b.saveBatch([...v2.reverse(), ...dels.reverse()]),
+        ]);
+        const kept = await a.query({ kinds, limit: 1000 }, { now: 1_800_000_000 });
+        expect(new Set(kept.map((e) => e.id))).toEqual(new Set(v2.map((e) => e.id)));
+        expect(await a.query({ ids: notes.map((n) => n.id) }, { now: 1_800_000_000 })).toEqual([]);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
