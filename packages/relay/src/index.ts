@@ -1,8 +1,16 @@
 /**
  * `@rally/relay`: a Nostr relay library for Rally — server, policies, storage port and adapters.
  */
+export {
+  type AuthHostOptions,
+  authHosts,
+  certificateNames,
+  isLoopbackHost,
+  isWildcardHost,
+} from "./authHosts.ts";
 export { BatchWriter } from "./batchWriter.ts";
 export { type CompiledFilter, compileFilter, matchCompiled } from "./compiledFilter.ts";
+export { HSTS, type SecurityHeaderOptions, STRICT_CSP, securityHeaders } from "./httpSecurity.ts";
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { type Log, silentLog, stderrLog } from "./log.ts";
 export { type RelayInfoOptions, relayInformation, SUPPORTED_NIPS } from "./nip11.ts";

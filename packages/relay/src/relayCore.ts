@@ -49,8 +49,6 @@ export interface Transport {
   /** Hold writes until `uncork`, so a burst of messages leaves in one system call. */
   cork?(): void;
   uncork?(): void;
-  /** `host[:port]` the client connected to (its HTTP Host header), for the NIP-42 relay tag check. */
-  readonly host: string | undefined;
 }
 
 export interface RelayCoreOptions {
@@ -58,7 +56,10 @@ export interface RelayCoreOptions {
   limits: RelayLimits;
   policies: readonly RelayPolicy[];
   verifier: EventVerifier;
-  /** Hosts (`host[:port]`) this relay is reached under, besides each connection's Host header. */
+  /**
+   * Hosts (`host[:port]`) this relay is reached under: the only ones a NIP-42 relay tag may name
+   * (never a connection's Host header, which the client chooses).
+   */
   relayHosts: readonly string[];
   log: Log;
   /** Unix seconds. */
@@ -650,10 +651,11 @@ export class Connection {
 
   private onAuth(event: NostrEvent): void {
     const core = this.core;
-    const hosts = this.transport.host
-      ? [this.transport.host, ...core.options.relayHosts]
-      : core.options.relayHosts;
-    const check = checkAuthEvent(event, { challenge: this.challenge, relayHosts: hosts, now: core.now() });
+    const check = checkAuthEvent(event, {
+      challenge: this.challenge,
+      relayHosts: core.options.relayHosts,
+      now: core.now(),
+    });
     if (!check.ok) {
       this.ok(event.id, false, reason("invalid", check.error));
       return;

@@ -9,15 +9,12 @@
  */
 
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import {
-  type EventVerifier,
-  type Filter,
-  loadVerifier,
-  type NostrEvent,
-  relayHost,
-} from "@rally/protocol/nostr";
+import { type EventVerifier, type Filter, loadVerifier, type NostrEvent } from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
+import { authHosts } from "./authHosts.ts";
+import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
 import { type RelayInfoOptions, relayInformation } from "./nip11.ts";
@@ -42,6 +39,10 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   info?: RelayInfoOptions;
   /** The URL clients use when it differs from the listening one (a proxy); for NIP-42. */
   publicUrl?: string;
+  /** More such URLs (`wss://…`, `https://…`): a NIP-42 answer may name any of them. */
+  publicUrls?: readonly string[];
+  /** Speak TLS (HTTPS and `wss://`) with this PEM certificate chain and key, by Node's own `tls`. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Other HTTP requests: return true when handled. */
   http?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Signature backend; default: WASM when it loads, else pure JS. */
@@ -98,8 +99,13 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const verifier =
     typeof options.verifier === "object" ? options.verifier : await loadVerifier(options.verifier ?? "wasm");
   const policies = options.policies ?? defaultPolicies(limits, options);
-  const publicHost = options.publicUrl ? relayHost(options.publicUrl) : undefined;
-  const relayHosts: string[] = publicHost ? [publicHost] : [];
+  const publicUrls = [...(options.publicUrl ? [options.publicUrl] : []), ...(options.publicUrls ?? [])];
+  const secure = options.tls !== undefined;
+  // Filled once listening: the public URLs and the listening address (`authHosts.ts`).
+  const relayHosts: string[] = [];
+  const baseHeaders = securityHeaders({
+    hsts: secure || publicUrls.some((u) => /^(wss|https):/i.test(u.trim())),
+  });
   const core = new RelayCore({
     store,
     limits,
@@ -111,7 +117,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   });
   const info = JSON.stringify(relayInformation(options.info ?? {}, limits, options.authRequired === true));
 
-  const server = http.createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    applyHeaders(res, baseHeaders);
     if (req.method === "OPTIONS") {
       res.writeHead(204, CORS).end();
       return;
@@ -146,7 +153,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       return;
     }
     res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handle)
+    : http.createServer(handle);
 
   // Frames above our limit are still read (up to this cap) to answer them with OK/CLOSED; beyond
   // it, `ws` closes the connection with 1009 (message too big).
@@ -157,11 +167,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      attach(ws, req, socket as Socket);
+      attach(ws, socket as Socket);
     });
   });
 
-  function attach(ws: WebSocket, req: IncomingMessage, socket: Socket): void {
+  function attach(ws: WebSocket, socket: Socket): void {
     let paused = false;
     const resumeWhenDrained = () => {
       if (ws.readyState !== ws.OPEN) return;
@@ -174,7 +184,6 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       }
     };
     const transport: Transport = {
-      host: req.headers.host?.toLowerCase(),
       send(text) {
         if (ws.readyState !== ws.OPEN) return;
         ws.send(text);
@@ -231,8 +240,16 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   });
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
-  const url = `ws://${urlHost}:${actualPort}`;
-  relayHosts.push(`${urlHost}:${actualPort}`.toLowerCase());
+  const url = `${secure ? "wss" : "ws"}://${urlHost}:${actualPort}`;
+  relayHosts.push(
+    ...authHosts({
+      publicUrls,
+      host,
+      port: actualPort,
+      secure,
+      ...(options.tls ? { certificate: options.tls.cert } : {}),
+    }),
+  );
 
   const purgeEvery = (options.purgeIntervalSeconds ?? 60) * 1000;
   const purge = async () => {
