@@ -547,7 +547,13 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
       expect(r.text, what).toContain("Answer not taken");
       expect(r.text, what).toContain(says);
     }
+    // A wrap with a typed field beside it is not taken either (the script never sends one).
+    const beside = new URLSearchParams({ wrap: JSON.stringify(valid), name: "Vera Valid" }).toString();
+    const both = await postFrom(`127.0.0.${i++}`, path, beside);
+    expect(both.status).toBe(400);
+    expect(both.text).toContain("comes alone: send only the wrap");
     const stored = (await wrapsTo(seeded.mill.secret, seeded.mill.pubkey)).map((e) => e.id);
+    expect(stored).not.toContain(valid.id);
     for (const [, wrap] of bad.slice(0, -1))
       expect(stored).not.toContain((JSON.parse(wrap) as NostrEvent).id);
 

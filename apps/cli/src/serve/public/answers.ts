@@ -133,7 +133,10 @@ export async function handleAnswer(
   if (ended) return refuse(400, "This event is over; it takes no more answers.");
   if (event.cancelled) return refuse(400, "This event is cancelled; it takes no more answers.");
   if (sealed !== null) {
-    const checked = checkAnswerWrap(sealed, event.pubkey);
+    // Alone, so a script that let a typed field slip beside the wrap is caught, not quietly taken.
+    const checked = [...form.keys()].some((k) => k !== "wrap")
+      ? { ok: false as const, problem: "An answer sealed in the browser comes alone: send only the wrap." }
+      : checkAnswerWrap(sealed, event.pubkey);
     if (!checked.ok) {
       const back = html`<p><a href="/e/${event.naddr}">Back to the event's page</a></p>`;
       return sendPage(req, res, 400, messagePage("Answer not taken", checked.problem, back), NO_STORE);
