@@ -1,7 +1,8 @@
 /**
  * Bundles the public pages' one script (apps/cli/src/serve/public/browser/main.ts → `/answer.js`)
- * with esbuild, in memory: `rally serve` builds it on start from the sources in this tree, so a
- * fresh clone needs no build step and the script always matches the protocol it seals answers with.
+ * with esbuild, in memory: `rally serve` builds it from the sources in this tree when the first
+ * public page is asked for (about 1.5 s), so a fresh clone needs no build step and the script always
+ * matches the protocol it seals answers with.
  *
  * Rally's own package sources are marked free of side effects: they are pure by design
  * (docs/ARCHITECTURE.md), and saying so lets esbuild drop what the script never calls (the MLS

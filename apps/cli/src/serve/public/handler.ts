@@ -172,9 +172,6 @@ export function publicPagesHandler(
   options: PublicPagesOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limit = options.limit ?? new AnswerRateLimit();
-  // Bundled now, so the script is ready by the time the first reader opens a page. A failure
-  // leaves the pages as they are without JavaScript (and is tried again on the next request).
-  answerScript().catch(() => {});
 
   const originOf = (req: IncomingMessage): string => {
     if (options.origin) return options.origin;
@@ -222,6 +219,10 @@ export function publicPagesHandler(
     }
     const route = routeOf(url.pathname);
     if (!route) return false;
+    // The script is bundled when the first public page is asked for (a node that serves none
+    // never spends the time), so it is ready by the time the reader has typed an answer. A failure
+    // leaves the pages as they are without JavaScript, and is tried again on the next request.
+    answerScript().catch(() => {});
     const allowed = route.kind === "answer" ? ["POST"] : ["GET", "HEAD"];
     if (!allowed.includes(req.method ?? "GET")) {
       req.resume();

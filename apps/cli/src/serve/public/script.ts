@@ -1,6 +1,6 @@
 /**
  * `GET /answer.js`: the public pages' one script, bundled from browser/main.ts by esbuild when the
- * node starts (apps/cli/buildtools/answerScript.ts) and held in memory. Without it the pages work
+ * first public page is asked for (apps/cli/buildtools/answerScript.ts) and held in memory. Without it the pages work
  * as they do without JavaScript: the form is sent as it is and the node seals the answer.
  *
  * Runs in: Node (`rally serve`).
