@@ -1,6 +1,7 @@
 /**
  * `@rally/relay`: a Nostr relay library for Rally — server, policies, storage port and adapters.
  */
+export { AddressRates } from "./addressRates.ts";
 export {
   type AuthHostOptions,
   authHosts,
@@ -9,11 +10,14 @@ export {
   isWildcardHost,
 } from "./authHosts.ts";
 export { BatchWriter } from "./batchWriter.ts";
+export { addressKey } from "./clientAddress.ts";
 export { type CompiledFilter, compileFilter, matchCompiled } from "./compiledFilter.ts";
+export { ConnectionCaps } from "./connectionCaps.ts";
 export { HSTS, type SecurityHeaderOptions, STRICT_CSP, securityHeaders } from "./httpSecurity.ts";
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { type Log, silentLog, stderrLog } from "./log.ts";
 export { type RelayInfoOptions, relayInformation, SUPPORTED_NIPS } from "./nip11.ts";
+export { acceptKinds, RALLY_KINDS } from "./policies/acceptKinds.ts";
 export { refuseAuthEvents, requireAuth } from "./policies/auth.ts";
 export { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
 export { maxEventSize, maxFutureCreatedAt } from "./policies/eventLimits.ts";
@@ -37,13 +41,22 @@ export {
   type RelayStats,
   type Transport,
 } from "./relayCore.ts";
+export { parseRetention, type RetentionRule } from "./retention.ts";
 export { type LocalRelay, type RelayServer, type RelayServerOptions, startRelayServer } from "./server.ts";
+export { StorageQuota } from "./storageQuota.ts";
 export {
   type ConformanceCase,
   eventStoreConformance,
   runEventStoreConformance,
 } from "./store/conformance.ts";
 export { LATEST_VERSION, MIGRATIONS, type Migration, migrate } from "./store/migrations.ts";
+export {
+  type OtherProcessEvent,
+  openPostgresEventStore,
+  PostgresEventStore,
+  type PostgresEventStoreOptions,
+} from "./store/postgres.ts";
+export { migratePostgres, POSTGRES_MIGRATIONS, type PostgresMigration } from "./store/postgresMigrations.ts";
 export { openSqliteEventStore, SqliteEventStore, type SqliteEventStoreOptions } from "./store/sqlite.ts";
 export type {
   CountOptions,

@@ -39,6 +39,19 @@ export interface RelayLimits {
   maxSyncSessions: number;
   /** NIP-77: a sync with no message for this many seconds is closed (`NEG-ERR` `closed:`). */
   syncIdleSeconds: number;
+  /** Most WebSocket connections open at once; more get HTTP 503 with `Retry-After`. */
+  maxConnections: number;
+  /** Most connections open at once from one address (IPv6: one /64). */
+  maxConnectionsPerAddress: number;
+  /** EVENT token bucket shared by every connection from one address (IPv6: one /64). */
+  addressEventsPerSecond: number;
+  addressEventBurst: number;
+  /** Bytes of event JSON one author may have stored; more is refused `blocked:`. */
+  maxAuthorBytes: number;
+  /** Bytes of event JSON the relay stores in all; more is refused `blocked:`. */
+  maxStoredBytes: number;
+  /** Milliseconds of store reading one REQ may take; past it the REQ is `CLOSED` with `error:`. */
+  queryBudgetMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -66,6 +79,17 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxSyncRecords: 50_000,
   maxSyncSessions: 4,
   syncIdleSeconds: 60,
+  // Connection caps are far above what a community's node sees (each Rally device holds one
+  // socket per relay) and below a typical open-file limit, which a flood would otherwise exhaust.
+  maxConnections: 4000,
+  maxConnectionsPerAddress: 200,
+  // Ten connections' worth of sustained writes from one address (people behind one NAT, a test
+  // machine running many clients), while a flood spread over many sockets is held to it.
+  addressEventsPerSecond: 1000,
+  addressEventBurst: 20_000,
+  maxAuthorBytes: 512 * 1024 * 1024,
+  maxStoredBytes: Infinity,
+  queryBudgetMs: 1000,
 };
 
 /** Sizes and counts must be positive integers; rates may be `Infinity` (no limit). */

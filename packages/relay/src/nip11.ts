@@ -3,6 +3,14 @@
  * https://github.com/nostr-protocol/nips/blob/master/11.md
  */
 import type { RelayLimits } from "./limits.ts";
+import { type RetentionRule, retentionInfo } from "./retention.ts";
+
+/** What the relay stores, for `limitation` and NIP-11 `retention`. */
+export interface WritePolicyInfo {
+  /** The kind allow-list, when there is one. */
+  acceptKinds?: readonly number[];
+  retention?: readonly RetentionRule[];
+}
 
 export interface RelayInfoOptions {
   name?: string;
@@ -20,6 +28,7 @@ export function relayInformation(
   info: RelayInfoOptions,
   limits: RelayLimits,
   authRequired: boolean,
+  writes: WritePolicyInfo = {},
 ): Record<string, unknown> {
   return {
     name: info.name ?? "Rally relay",
@@ -43,8 +52,18 @@ export function relayInformation(
       min_pow_difficulty: 0,
       auth_required: authRequired,
       payment_required: false,
-      restricted_writes: authRequired,
+      restricted_writes: authRequired || writes.acceptKinds !== undefined,
       created_at_upper_limit: limits.maxFutureSeconds,
+      // Not in NIP-11's list; named as it names the others, and left out when unlimited.
+      ...(Number.isFinite(limits.maxAuthorBytes)
+        ? { max_stored_bytes_per_author: limits.maxAuthorBytes }
+        : {}),
+      ...(Number.isFinite(limits.maxStoredBytes) ? { max_stored_bytes: limits.maxStoredBytes } : {}),
+      max_connections_per_address: limits.maxConnectionsPerAddress,
+      ...(writes.acceptKinds ? { accepted_kinds: [...writes.acceptKinds] } : {}),
     },
+    ...(writes.retention && writes.retention.length > 0
+      ? { retention: retentionInfo(writes.retention) }
+      : {}),
   };
 }

@@ -31,6 +31,7 @@ import {
   serializeRelayMessage,
 } from "@rally/protocol/nostr";
 import { nip77 } from "nostr-tools";
+import { AddressRates } from "./addressRates.ts";
 import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";
@@ -39,6 +40,7 @@ import { answerNegentropy, type NegentropyStorage } from "./negentropyResponder.
 import { isNegMessage, parseNegMessage } from "./negMessages.ts";
 import { checkFilter, type RelayPolicy, rejectEvent, rewriteFilters } from "./policies/types.ts";
 import { TokenBucket } from "./rateLimit.ts";
+import { StorageQuota } from "./storageQuota.ts";
 import type { EventStore, SaveOutcome, StoredEvent } from "./store/types.ts";
 import { SubscriptionIndex } from "./subscriptionIndex.ts";
 
@@ -49,6 +51,8 @@ export interface Transport {
   /** Hold writes until `uncork`, so a burst of messages leaves in one system call. */
   cork?(): void;
   uncork?(): void;
+  /** The client's address key (`clientAddress.ts`), for per-address limits; kept in memory only. */
+  readonly address?: string;
 }
 
 export interface RelayCoreOptions {
@@ -106,11 +110,15 @@ export class RelayCore {
   readonly messageLimits: ClientMessageLimits;
   readonly now: () => number;
   readonly counters = { eventsReceived: 0, eventsSaved: 0, eventsRejected: 0 };
+  readonly addressRates: AddressRates;
+  readonly quota: StorageQuota;
 
   constructor(readonly options: RelayCoreOptions) {
     const l = options.limits;
     this.writer = new BatchWriter(options.store, l.maxBatch);
     this.now = options.now ?? unixNow;
+    this.addressRates = new AddressRates(l.addressEventsPerSecond, l.addressEventBurst);
+    this.quota = new StorageQuota(options.store, l.maxAuthorBytes, l.maxStoredBytes, options.log);
     this.messageLimits = {
       maxMessageBytes: l.maxMessageBytes,
       maxSubIdLength: l.maxSubIdLength,
@@ -171,7 +179,10 @@ export class RelayCore {
       this.fanOut(event, json);
       return { accepted: true, message: "" };
     }
+    const overQuota = this.quota.take(event.pubkey, json.length);
+    if (overQuota !== undefined) return refuse(overQuota);
     const outcome = await this.writer.write(event);
+    if (outcome.status !== "saved") this.quota.giveBack(event.pubkey, json.length);
     if (outcome.status === "deleted") return refuse(reason("blocked", "its author has deleted this event"));
     if (outcome.status === "superseded") return { accepted: false, message: REPLACED };
     if (outcome.status === "saved") {
@@ -207,6 +218,8 @@ export class Connection {
   readonly syncs = new Map<string, SyncSession>();
   private readonly eventBucket: TokenBucket;
   private readonly reqBucket: TokenBucket;
+  /** Shared with every connection from the same address. */
+  private readonly addressBucket: TokenBucket;
   private closed = false;
 
   constructor(
@@ -216,6 +229,7 @@ export class Connection {
     const l = core.options.limits;
     this.eventBucket = new TokenBucket(l.eventsPerSecond, l.eventBurst);
     this.reqBucket = new TokenBucket(l.reqsPerSecond, l.reqBurst);
+    this.addressBucket = core.addressRates.attach(transport.address ?? "");
   }
 
   start(): void {
@@ -313,6 +327,15 @@ export class Connection {
       );
       return;
     }
+    if (!this.addressBucket.take()) {
+      refuse(
+        reason(
+          "rate-limited",
+          `slow down: at most ${core.options.limits.addressEventsPerSecond} events per second from one address`,
+        ),
+      );
+      return;
+    }
     const json = eventToJson(event);
     const bytes = Buffer.byteLength(json);
     const rejection = rejectEvent(core.options.policies, event, {
@@ -338,9 +361,18 @@ export class Connection {
       this.ok(event.id, true, "");
       return;
     }
+    const overQuota = core.quota.take(event.pubkey, json.length);
+    if (overQuota !== undefined) {
+      refuse(overQuota);
+      return;
+    }
     core.writer.write(event).then(
-      (outcome) => this.answerSave(event, outcome),
+      (outcome) => {
+        if (outcome.status !== "saved") core.quota.giveBack(event.pubkey, json.length);
+        this.answerSave(event, outcome);
+      },
       (error: unknown) => {
+        core.quota.giveBack(event.pubkey, json.length);
         core.options.log(
           `storage error while saving an event: ${error instanceof Error ? error.message : String(error)}`,
         );
@@ -681,6 +713,6 @@ export class Connection {
     for (const sub of this.subs.values()) this.core.index.remove(sub);
     this.subs.clear();
     for (const id of [...this.syncs.keys()]) this.closeSync(id);
-    this.core.connections.delete(this);
+    if (this.core.connections.delete(this)) this.core.addressRates.detach(this.transport.address ?? "");
   }
 }

@@ -14,6 +14,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { type EventVerifier, type Filter, loadVerifier, type NostrEvent } from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { authHosts } from "./authHosts.ts";
+import { addressKey } from "./clientAddress.ts";
+import { ConnectionCaps } from "./connectionCaps.ts";
 import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
@@ -21,6 +23,8 @@ import { type RelayInfoOptions, relayInformation } from "./nip11.ts";
 import { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
 import type { RelayPolicy } from "./policies/types.ts";
 import { RelayCore, type RelayStats, type Transport } from "./relayCore.ts";
+import type { RetentionRule } from "./retention.ts";
+import { openPostgresEventStore, PostgresEventStore } from "./store/postgres.ts";
 import { openSqliteEventStore, SqliteEventStore } from "./store/sqlite.ts";
 import type { EventStore } from "./store/types.ts";
 
@@ -33,6 +37,12 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   dataDir?: string;
   /** A storage backend to use instead of SQLite in `dataDir`; the caller closes it. */
   store?: EventStore;
+  /**
+   * A PostgreSQL connection string (`postgres://…`): events are kept there instead of SQLite in
+   * `dataDir`. Several relay processes may share one database; each sends the events the others
+   * store to its own live subscriptions.
+   */
+  database?: string;
   limits?: Partial<RelayLimits>;
   /** Replaces the default policy list (see `defaultPolicies`). */
   policies?: RelayPolicy[];
@@ -47,6 +57,8 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   http?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Signature backend; default: WASM when it loads, else pure JS. */
   verifier?: EventVerifier | "wasm" | "js";
+  /** Retention per kind (`--retain 445=90d`): older events of the kind go at each purge. */
+  retain?: readonly RetentionRule[];
   /** How often expired (NIP-40) events are purged, in seconds. Default 60. */
   purgeIntervalSeconds?: number;
   log?: Log;
@@ -89,13 +101,26 @@ const CORS = {
   "Access-Control-Allow-Methods": "GET, OPTIONS",
 };
 
+/** HTTP 503 on the raw socket of a refused upgrade, with when to try again (RFC 9110 §10.2.3). */
+function refuseUpgrade(socket: import("node:stream").Duplex, why: string): void {
+  const body = `${why}; try again later\n`;
+  socket.end(
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+      `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
   const limits = resolveLimits(options.limits);
   const log = options.log ?? stderrLog;
   const ownStore = options.store === undefined;
   const store: EventStore =
     options.store ??
-    (options.dataDir ? openSqliteEventStore(options.dataDir) : new SqliteEventStore(":memory:"));
+    (options.database
+      ? await openPostgresEventStore(options.database, { log })
+      : options.dataDir
+        ? openSqliteEventStore(options.dataDir)
+        : new SqliteEventStore(":memory:"));
   const verifier =
     typeof options.verifier === "object" ? options.verifier : await loadVerifier(options.verifier ?? "wasm");
   const policies = options.policies ?? defaultPolicies(limits, options);
@@ -115,7 +140,16 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     log,
     ...(options.now ? { now: options.now } : {}),
   });
-  const info = JSON.stringify(relayInformation(options.info ?? {}, limits, options.authRequired === true));
+  const retain = options.retain ?? [];
+  if (retain.length > 0 && store.purgeKindBefore === undefined)
+    throw new Error("this event store cannot delete events by age; start without --retain");
+  await core.quota.start();
+  const info = JSON.stringify(
+    relayInformation(options.info ?? {}, limits, options.authRequired === true, {
+      ...(options.acceptKinds ? { acceptKinds: options.acceptKinds } : {}),
+      retention: retain,
+    }),
+  );
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     applyHeaders(res, baseHeaders);
@@ -164,14 +198,24 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardCap, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
 
+  const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerAddress);
   server.on("upgrade", (req, socket, head) => {
+    // Refused before the WebSocket exists, so a flood costs no per-connection state: clients see
+    // a failed connect (an error, not a close after open) and back off as for an unreachable relay.
+    const address = addressKey(req.socket.remoteAddress);
+    const admitted = caps.admit(address);
+    if (!admitted.ok) {
+      refuseUpgrade(socket, admitted.why);
+      return;
+    }
+    socket.once("close", () => caps.release(address));
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      attach(ws, socket as Socket);
+      attach(ws, socket as Socket, address);
     });
   });
 
-  function attach(ws: WebSocket, socket: Socket): void {
+  function attach(ws: WebSocket, socket: Socket, address: string): void {
     let paused = false;
     const resumeWhenDrained = () => {
       if (ws.readyState !== ws.OPEN) return;
@@ -184,6 +228,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       }
     };
     const transport: Transport = {
+      address,
       send(text) {
         if (ws.readyState !== ws.OPEN) return;
         ws.send(text);
@@ -241,6 +286,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `${secure ? "wss" : "ws"}://${urlHost}:${actualPort}`;
+  // Events other relay processes store in the same database go to this one's live subscriptions.
+  if (store instanceof PostgresEventStore) await store.watchOthers((event, json) => core.fanOut(event, json));
   relayHosts.push(
     ...authHosts({
       publicUrls,
@@ -255,12 +302,19 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const purge = async () => {
     try {
       await store.purgeExpired(core.now());
+      for (const rule of retain) {
+        // In steps, so a large backlog does not hold the database (and every client) at once.
+        while ((await store.purgeKindBefore?.(rule.kind, core.now() - rule.seconds, 2000)) === 2000)
+          await new Promise((r) => setImmediate(r));
+      }
+      core.quota.refresh();
     } catch (error) {
       log(
         `storage error while purging expired events: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   };
+  if (retain.length > 0) void purge(); // what is already past its age goes at start
   const purgeTimer = setInterval(() => void purge(), purgeEvery);
   purgeTimer.unref();
 

@@ -35,9 +35,10 @@ export class NostrSocket {
     ws.on("error", () => {});
   }
 
-  static open(url: string): Promise<NostrSocket> {
+  /** `localAddress` (e.g. 127.0.0.2) makes the client come from another loopback address. */
+  static open(url: string, options: { localAddress?: string } = {}): Promise<NostrSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options.localAddress ? { localAddress: options.localAddress } : {});
       const s = new NostrSocket(ws);
       ws.once("open", () => resolve(s));
       ws.once("error", reject);

@@ -1,12 +1,13 @@
 /**
  * `rally relay`: runs a Nostr relay for Rally on SQLite. Prints the URL it listens on
- * (`ws://HOST:PORT`, the real port when `--port 0`) and stops cleanly on SIGINT/SIGTERM, after
- * committing every event it has acknowledged.
+ * (`ws://HOST:PORT`, `wss://` with `--tls-cert`/`--tls-key`; the real port when `--port 0`) and
+ * stops cleanly on SIGINT/SIGTERM, after committing every event it has acknowledged.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { type RelayServer, type RelayServerOptions, startRelayServer } from "@rally/relay";
 import type { Command } from "commander";
+import { databaseUrl, shownDatabase } from "../cli/database.ts";
 import {
   CliError,
   errorMessage,
@@ -16,11 +17,14 @@ import {
   positiveInt,
   printResult,
 } from "../cli/output.ts";
+import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
+import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 
-interface RelayOptions {
+interface RelayOptions extends RelayLimitFlags {
   port: number;
   host: string;
   data?: string;
+  db?: string;
   maxMessageBytes?: number;
   maxEventBytes?: number;
   maxSubscriptions?: number;
@@ -30,18 +34,25 @@ interface RelayOptions {
   reqsPerSecond?: number;
   maxQueuedBytes?: number;
   authRequired?: boolean;
-  publicUrl?: string;
+  publicUrl?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
   name?: string;
   description?: string;
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("relay")
     .description("run a Nostr relay that stores and forwards Rally's encrypted messages")
     .option("--port <port>", "TCP port (0 picks a free one)", portNumber, 7447)
     .option("--host <host>", "interface to listen on (0.0.0.0 for every network)", "127.0.0.1")
     .option("--data <dir>", "directory for the relay's database (default: <home>/relay)")
+    .option(
+      "--db <url>",
+      "keep events in PostgreSQL (postgres://…) instead of SQLite under --data; several relays may share one database",
+      databaseUrl,
+    )
     .option(
       "--max-message-bytes <n>",
       "largest message accepted, in bytes (default 262144)",
@@ -79,12 +90,19 @@ export function register(program: Command): void {
       positiveInt("--max-queued-bytes"),
     )
     .option("--auth-required", "serve only clients that authenticate (NIP-42)")
-    .option("--public-url <url>", "the ws:// or wss:// URL people use, if behind a proxy")
+    .option(
+      "--public-url <url>",
+      "the wss:// (or https://) address people use, e.g. behind a reverse proxy; repeat for several",
+      collectUrl,
+    )
+    .option("--tls-cert <file>", "speak TLS (wss://) with this PEM certificate chain (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .option("--name <name>", "relay name shown to clients (NIP-11)")
     .option("--description <text>", "relay description shown to clients (NIP-11)")
     .action(async (opts: RelayOptions, cmd: Command) => {
       const { home } = globalOptions(cmd);
       const dataDir = path.resolve(opts.data ?? path.join(home, "relay"));
+      const edge = edgeOptions(opts);
       const limits = {
         maxMessageBytes: opts.maxMessageBytes,
         maxEventBytes: opts.maxEventBytes,
@@ -104,21 +122,27 @@ export function register(program: Command): void {
           ? { reqsPerSecond: opts.reqsPerSecond, reqBurst: opts.reqsPerSecond * 4 }
           : {}),
       };
+      const abuse = relayLimitOptions(opts);
       const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
-        limits,
+        ...(opts.db ? { database: opts.db } : {}),
+        ...abuse,
+        limits: { ...limits, ...abuse.limits },
         authRequired: opts.authRequired === true,
-        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        publicUrls: edge.publicUrls,
+        ...(edge.tls ? { tls: edge.tls } : {}),
         info: {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.description ? { description: opts.description } : {}),
         },
       });
-      printResult(cmd, { url: server.url, port: server.port, host: server.host, dataDir }, [
+      const shown = edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {};
+      printResult(cmd, { url: server.url, port: server.port, host: server.host, dataDir, ...shown }, [
         `Rally relay listening on ${server.url}`,
-        `Data: ${dataDir}`,
+        ...edge.publicUrls.map((u) => `Public address: ${u}`),
+        opts.db ? `Database: ${shownDatabase(opts.db)}` : `Data: ${dataDir}`,
       ]);
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -141,6 +165,7 @@ export function register(program: Command): void {
       });
       info(cmd, "Relay stopped.");
     });
+  addRelayLimitFlags(command, "all");
 }
 
 /**
@@ -152,8 +177,10 @@ export async function startRelayOrExplain(
   options: RelayServerOptions,
 ): Promise<RelayServer> {
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
-    fs.accessSync(dataDir, fs.constants.W_OK);
+    if (!options.database) {
+      fs.mkdirSync(dataDir, { recursive: true });
+      fs.accessSync(dataDir, fs.constants.W_OK);
+    }
   } catch (error) {
     throw new CliError(
       `cannot use ${dataDir} for the relay's data (${errorMessage(error)}); choose another with --data`,
@@ -164,6 +191,7 @@ export async function startRelayOrExplain(
   } catch (error) {
     const code = (error as { code?: string }).code;
     const where = `${options.host}:${options.port}`;
+    if (code === "RALLY_DATABASE_UNAVAILABLE") throw new CliError(`${errorMessage(error)}; check --db`);
     if (code === "EADDRINUSE")
       throw new CliError(`${where} is already in use; choose another port with --port`);
     if (code === "EACCES")

@@ -1,41 +1,60 @@
 /**
  * `rally serve`: Rally in one process — the web app and a relay on the same port. People open
  * `http://HOST:PORT` in a browser; the app's default relay is that same address (`ws://HOST:PORT`),
- * so a community runs its whole node with this one command. Builds the app first when the build is
+ * so a community runs its whole node with this one command. On a network it speaks HTTPS itself
+ * (`--tls-cert`/`--tls-key`) or sits behind a reverse proxy that does (`--public-url https://…`). Builds the app first when the build is
  * missing or older than its sources. Stops cleanly on SIGINT/SIGTERM.
  */
 import fs from "node:fs";
 import path from "node:path";
 import type { RelayServer } from "@rally/relay";
 import type { Command } from "commander";
+import { databaseUrl, shownDatabase } from "../cli/database.ts";
 import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
+import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
+import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 import { publicPagesHandler } from "../serve/public/handler.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
 import { startRelayOrExplain } from "./relay.ts";
 
-interface ServeOptions {
+interface ServeOptions extends RelayLimitFlags {
   port: number;
   host: string;
   data?: string;
+  db?: string;
   build: boolean;
   rebuild?: boolean;
-  publicUrl?: string;
+  publicUrl?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("serve")
     .description("run Rally's web app and a relay together on one port (the usual way to run a Rally node)")
     .option("--port <port>", "TCP port (0 picks a free one)", portNumber, 7447)
     .option("--host <host>", "interface to listen on (0.0.0.0 for every network)", "127.0.0.1")
     .option("--data <dir>", "directory for the relay's database (default: <home>/relay)")
+    .option(
+      "--db <url>",
+      "keep events in PostgreSQL (postgres://…) instead of SQLite under --data; several relays may share one database",
+      databaseUrl,
+    )
     .option("--no-build", "serve the existing build even if the sources are newer")
     .option("--rebuild", "build the web app even if the build looks current")
-    .option("--public-url <url>", "the ws:// or wss:// URL people use, if behind a proxy")
+    .option(
+      "--public-url <url>",
+      "the https:// (or wss://) address people use, e.g. behind a reverse proxy; repeat for several",
+      collectUrl,
+    )
+    .option("--tls-cert <file>", "speak HTTPS with this PEM certificate chain (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
     .action(async (opts: ServeOptions, cmd: Command) => {
       const { home } = globalOptions(cmd);
       const dataDir = path.resolve(opts.data ?? path.join(home, "relay"));
+      const edge = edgeOptions(opts);
       if (opts.build || opts.rebuild) {
         try {
           await ensureWebBuild({ force: opts.rebuild === true, log: (line) => info(cmd, line) });
@@ -48,26 +67,36 @@ export function register(program: Command): void {
       }
       // Public event pages and feeds come first; every other path is the web app.
       let relay: RelayServer | undefined;
+      const origin = edge.publicUrls[0]?.replace(/^ws/i, "http").replace(/\/+$/, "");
       const pages = publicPagesHandler({
         relay: () => relay?.local,
-        ...(opts.publicUrl ? { origin: opts.publicUrl.replace(/^ws/, "http").replace(/\/+$/, "") } : {}),
-        fallbackOrigin: () => (relay ? relay.url.replace(/^ws:/, "http:") : "http://localhost"),
+        ...(origin ? { origin } : {}),
+        fallbackOrigin: () => (relay ? relay.url.replace(/^ws/, "http") : "http://localhost"),
       });
       const app = staticFileHandler({ root: WEB_DIST });
       const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
-        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        ...(opts.db ? { database: opts.db } : {}),
+        ...relayLimitOptions(opts),
+        publicUrls: edge.publicUrls,
+        ...(edge.tls ? { tls: edge.tls } : {}),
         http: (req, res) => pages(req, res) || app(req, res),
       });
       relay = server;
-      const web = server.url.replace(/^ws:/, "http:");
-      printResult(cmd, { url: web, relay: server.url, port: server.port, host: server.host, dataDir }, [
-        `Rally is running at ${web}`,
-        `Relay: ${server.url}`,
-        `Data: ${dataDir}`,
-      ]);
+      const web = server.url.replace(/^ws/, "http");
+      const shown = edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {};
+      printResult(
+        cmd,
+        { url: web, relay: server.url, port: server.port, host: server.host, dataDir, ...shown },
+        [
+          `Rally is running at ${web}`,
+          `Relay: ${server.url}`,
+          ...edge.publicUrls.map((u) => `Public address: ${u}`),
+          opts.db ? `Database: ${shownDatabase(opts.db)}` : `Data: ${dataDir}`,
+        ],
+      );
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
@@ -84,4 +113,6 @@ export function register(program: Command): void {
       });
       info(cmd, "Rally stopped.");
     });
+  // A community's node stores only what Rally uses unless told otherwise (`--accept all`).
+  addRelayLimitFlags(command, "rally");
 }

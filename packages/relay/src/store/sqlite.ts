@@ -17,6 +17,7 @@ import {
   type Filter,
   KIND_DELETION,
   type NostrEvent,
+  type PubkeyHex,
   readExpiration,
   replacementKey,
   supersedes,
@@ -335,6 +336,39 @@ export class SqliteEventStore implements EventStore {
 
   async purgeExpired(now: number): Promise<number> {
     return this.purge(now);
+  }
+
+  async purgeKindBefore(kind: number, before: number, max: number): Promise<number> {
+    return this.db.transaction(() => {
+      // The oldest first, through the (kind, created_at) index; tags go with their events.
+      const seqs = this.statement(
+        "SELECT seq FROM events WHERE kind = ? AND created_at < ? ORDER BY created_at LIMIT ?",
+      )
+        .pluck()
+        .all(kind, before, max) as number[];
+      const delTags = this.statement("DELETE FROM tags WHERE seq = ?");
+      const delEvent = this.statement("DELETE FROM events WHERE seq = ?");
+      for (const seq of seqs) {
+        delTags.run(seq);
+        delEvent.run(seq);
+      }
+      return seqs.length;
+    })();
+  }
+
+  async authorBytes(pubkey: PubkeyHex): Promise<number> {
+    const row = this.statement("SELECT COALESCE(SUM(length(json)), 0) AS n FROM events WHERE pubkey = ?").get(
+      pubkey,
+    ) as { n: number };
+    return row.n;
+  }
+
+  async storedBytes(): Promise<number> {
+    // Pages in use (not free ones), as the database file holds them; the WAL is checkpointed into it.
+    const pages = this.db.pragma("page_count", { simple: true }) as number;
+    const free = this.db.pragma("freelist_count", { simple: true }) as number;
+    const size = this.db.pragma("page_size", { simple: true }) as number;
+    return (pages - free) * size;
   }
 
   async close(): Promise<void> {

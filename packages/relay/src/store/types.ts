@@ -71,5 +71,15 @@ export interface EventStore {
   count(filters: readonly Filter[], options: CountOptions): Promise<number>;
   /** Deletes events whose NIP-40 expiration is at or before `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /**
+   * Retention per kind: deletes events of `kind` with `created_at` before `before`, at most `max`
+   * of them (the oldest first), and returns how many. Optional: a relay whose store lacks it
+   * refuses to start with a retention rule.
+   */
+  purgeKindBefore?(kind: number, before: number, max: number): Promise<number>;
+  /** Bytes of event JSON stored for one author (the per-author storage quota). Optional. */
+  authorBytes?(pubkey: PubkeyHex): Promise<number>;
+  /** Bytes the store takes on disk (the total storage quota). Optional. */
+  storedBytes?(): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { AddressRates } from "../src/addressRates.ts";
+import { addressKey } from "../src/clientAddress.ts";
+import { ConnectionCaps } from "../src/connectionCaps.ts";
+import { parseRetention } from "../src/retention.ts";
+
+describe("addressKey", () => {
+  it("keeps IPv4, unmaps IPv4-mapped IPv6, and counts IPv6 per /64", () => {
+    expect(addressKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(addressKey("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(addressKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8:1:2:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8:1:3::1")).toBe("2001:db8:1:3::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressKey(undefined)).toBe("");
+  });
+});
+
+describe("ConnectionCaps", () => {
+  it("caps per address and in total, and counts closed connections out", () => {
+    const caps = new ConnectionCaps(3, 2);
+    expect(caps.admit("a").ok).toBe(true);
+    expect(caps.admit("a").ok).toBe(true);
+    expect(caps.admit("a")).toEqual({ ok: false, why: "too many connections from your address" });
+    expect(caps.admit("b").ok).toBe(true);
+    expect(caps.admit("c")).toEqual({ ok: false, why: "the relay is at its connection limit" });
+    caps.release("a");
+    expect(caps.open).toBe(2);
+    expect(caps.admit("c").ok).toBe(true);
+    caps.release("nobody");
+    expect(caps.open).toBe(3);
+  });
+});
+
+describe("AddressRates", () => {
+  it("shares one bucket between the connections of an address, and keeps it across a reconnect", () => {
+    let t = 0;
+    const rates = new AddressRates(1, 3, () => t);
+    const a1 = rates.attach("a");
+    const a2 = rates.attach("a");
+    const b = rates.attach("b");
+    expect([a1.take(), a2.take(), a1.take(), a2.take()]).toEqual([true, true, true, false]);
+    expect(b.take()).toBe(true);
+    rates.detach("a");
+    rates.detach("a");
+    expect(rates.attach("a").take()).toBe(false); // no fresh burst from reconnecting
+    rates.detach("a");
+    t += 60_000;
+    rates.attach("z"); // sweeps idle, refilled entries
+    expect(rates.size).toBe(2);
+  });
+});
+
+describe("parseRetention", () => {
+  it("reads KIND=AGE with s/m/h/d and refuses anything else in plain words", () => {
+    expect(parseRetention("445=90d")).toEqual({ kind: 445, seconds: 90 * 86_400 });
+    expect(parseRetention("1059=12h")).toEqual({ kind: 1059, seconds: 12 * 3600 });
+    expect(parseRetention("1=30m")).toEqual({ kind: 1, seconds: 1800 });
+    expect(parseRetention("1=5s")).toEqual({ kind: 1, seconds: 5 });
+    expect(() => parseRetention("445=90")).toThrow(/KIND=AGE/);
+    expect(() => parseRetention("445=0d")).toThrow(/more than zero/);
+    expect(() => parseRetention("70000=1d")).toThrow(/65535/);
+  });
+});
