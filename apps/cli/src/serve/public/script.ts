@@ -45,7 +45,11 @@ export async function sendAnswerScript(req: IncomingMessage, res: ServerResponse
     });
     return;
   }
-  const headers = { "Cache-Control": "no-cache", ETag: built.etag };
+  const headers = {
+    "Cache-Control": "no-cache",
+    ETag: built.etag,
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  };
   if (req.headers["if-none-match"] === built.etag) {
     res.writeHead(304, headers);
     res.end();
