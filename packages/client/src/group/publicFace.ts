@@ -92,7 +92,13 @@ function profileOf(input: PublicFaceInput): PublicProfile {
   }
 }
 
+/** How long a sync round trusts that the relays still show what it last put there. */
+const RECHECK_SECONDS = 600;
+
 export class PublicFace {
+  /** Per group: what the relays were last brought in line with, and when (this process only). */
+  private readonly lastReconciled = new Map<string, { fingerprint: string; at: number }>();
+
   constructor(
     private readonly svc: GroupService,
     private readonly app: AppService,
@@ -321,7 +327,7 @@ export class PublicFace {
       try {
         if (face.rotate) face = await this.rotate(rec, face);
         else if (face.reshare) face = await this.share(rec, face);
-        await this.reconcile(rec, face);
+        await this.reconcile(rec, face, { quiet: true });
         if (!face.off) {
           await this.fetchAnswers(rec, face);
           await this.sendOwedReplies(rec, face);
@@ -378,8 +384,10 @@ export class PublicFace {
   }
 
   private async onRelays(rec: GroupRecord, pubkey: string): Promise<NostrEvent[]> {
+    // Deletions pile up with every withdrawal; only the newest matters (planPublic's floor).
     const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, rec.relays, [
-      { kinds: [...PUBLIC_KINDS, KIND_DELETION], authors: [pubkey] },
+      { kinds: [...PUBLIC_KINDS], authors: [pubkey] },
+      { kinds: [KIND_DELETION], authors: [pubkey], limit: 1 },
     ]);
     if (!report.any) throw rallyError("unreachable", "No relay of the group could be reached.");
     // What this device queued and no relay has taken yet counts as shown: planning again from the
@@ -420,10 +428,21 @@ export class PublicFace {
   }
 
   /** Brings the relays in line: the current key's events as wanted, retired keys' events deleted. */
-  private async reconcile(rec: GroupRecord, face: FaceRecord): Promise<void> {
+  private async reconcile(
+    rec: GroupRecord,
+    face: FaceRecord,
+    options: { quiet?: boolean } = {},
+  ): Promise<void> {
     const now = this.core.now();
     const secret = hexToBytes(face.secret);
     const out: NostrEvent[] = [];
+    const wanted = face.off ? [] : await this.wanted(rec, face, now);
+    // A round whose wanted events are the ones this device last brought the relays in line with
+    // asks no relay, for up to RECHECK_SECONDS (then it looks again, in case a relay lost some).
+    const fingerprint = JSON.stringify([face.pubkey, face.off, face.retired, wanted]);
+    const last = this.lastReconciled.get(rec.id);
+    const settled = face.retired.length === 0 && last?.fingerprint === fingerprint;
+    if (options.quiet && settled && now - (last?.at ?? 0) < RECHECK_SECONDS) return;
     const present = await this.onRelays(rec, face.pubkey);
     if (face.off) {
       out.push(...this.withdrawAll(present, secret, now));
@@ -436,7 +455,7 @@ export class PublicFace {
         const [d, at] = (e.tags.find((t) => t[0] === "d")?.[1] ?? "").split(":");
         return at !== undefined && series.has(d ?? "") && Number(at) < now;
       };
-      const plan = planPublic(await this.wanted(rec, face, now), present, now, past);
+      const plan = planPublic(wanted, present, now, past);
       for (const s of plan.sign) out.push(signEvent(s, secret));
       if (plan.remove.length > 0) {
         out.push(
@@ -465,6 +484,7 @@ export class PublicFace {
       await this.core.store.batch(ops);
       this.core.wakeOutbox();
     }
+    this.lastReconciled.set(rec.id, { fingerprint, at: now });
   }
 
   /**
