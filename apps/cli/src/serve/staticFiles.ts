@@ -9,8 +9,10 @@
  * - Hashed assets are cached for a year; `index.html`, `sw.js` and the manifest are revalidated on
  *   every load so a new version reaches people at once. Text is sent gzipped when the browser
  *   accepts it.
- * - The page gets a strict Content-Security-Policy: scripts only from this origin, no inline code —
- *   a second wall behind React's escaping of everything people write.
+ * - Every response carries a strict Content-Security-Policy: scripts only from this origin, no
+ *   inline code — a second wall behind React's escaping of everything people write. Not only the
+ *   page: a worker and the service worker (`sw.js`) run under the policy sent with their own
+ *   script, so the scripts carry it too.
  */
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -62,6 +64,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 const COMMON_HEADERS = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
   "Cross-Origin-Opener-Policy": "same-origin",
@@ -204,7 +207,6 @@ export function staticFileHandler(
       ETag: entry.etag,
       Vary: "Accept-Encoding",
     };
-    if (ext === ".html") headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY;
     if (file.relPath === "sw.js") headers["Service-Worker-Allowed"] = "/";
     if (req.headers["if-none-match"] === entry.etag) {
       res.writeHead(304, headers).end();
