@@ -1,23 +1,38 @@
 /**
  * Durability: `OK true` means committed. Events are published from several connections with many
  * in flight; the relay is killed with SIGKILL while events are still arriving; restarted on the
- * same data directory it must hold every event it acknowledged.
+ * same data directory (or the same PostgreSQL database) it must hold every event it acknowledged.
+ * Runs on both stores: SQLite, and PostgreSQL in a private cluster.
  */
 import fs from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
 import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
 
-const ARGS = ["--events-per-second", "1000000"];
-let dataDir: string | undefined;
-afterAll(() => {
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+const RATE = ["--events-per-second", "1000000"];
+const dataDirs: string[] = [];
+let cluster: PostgresHandle | undefined;
+afterAll(async () => {
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
-describe("kill -9 durability", () => {
+describe.each(["SQLite", "PostgreSQL"] as const)("kill -9 durability on %s", (store) => {
+  // PostgreSQL: each test its own database, the same one again after the restart.
+  let ARGS = RATE;
+  beforeAll(async () => {
+    if (store === "PostgreSQL") cluster ??= await startPostgres();
+  });
+  const useFreshStore = async () => {
+    ARGS = store === "PostgreSQL" ? [...RATE, "--db", await cluster!.createDatabase()] : RATE;
+  };
+
   it("keeps every acknowledged event across a SIGKILL mid-stream", async () => {
+    await useFreshStore();
     const first: RelayHandle = await startRelay({ args: ARGS });
-    dataDir = first.dataDir;
+    const dataDir = first.dataDir;
+    dataDirs.push(dataDir);
     const author = newSigner();
     const sockets = await Promise.all([0, 1, 2].map(() => NostrSocket.open(first.url)));
     const acked = new Set<string>();
@@ -51,6 +66,7 @@ describe("kill -9 durability", () => {
   });
 
   it("commits queued events on SIGTERM before exiting", async () => {
+    await useFreshStore();
     const relay = await startRelay({ args: ARGS, keepData: true });
     const dir = relay.dataDir;
     const author = newSigner();

@@ -22,6 +22,7 @@ import {
   type Filter,
   KIND_DELETION,
   type NostrEvent,
+  type PubkeyHex,
   readExpiration,
   replacementKey,
 } from "@rally/protocol/nostr";
@@ -115,7 +116,13 @@ export class PostgresEventStore implements EventStore {
     private readonly connectionString: string,
     private readonly options: PostgresEventStoreOptions,
   ) {
-    this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, types });
+    // allowExitOnIdle: a relay that failed to start after opening its store still exits.
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 10,
+      types,
+      allowExitOnIdle: true,
+    });
     // An idle connection that drops (a database restart) must not end the process.
     this.pool.on("error", (error) => options.log?.(`PostgreSQL connection lost: ${error.message}`));
   }
@@ -125,8 +132,9 @@ export class PostgresEventStore implements EventStore {
     connectionString: string,
     options: PostgresEventStoreOptions = {},
   ): Promise<PostgresEventStore> {
-    const store = new PostgresEventStore(connectionString, options);
+    let store: PostgresEventStore | undefined;
     try {
+      store = new PostgresEventStore(connectionString, options);
       const client = await store.pool.connect();
       try {
         await migratePostgres(client);
@@ -134,8 +142,12 @@ export class PostgresEventStore implements EventStore {
         client.release();
       }
     } catch (error) {
-      await store.pool.end();
-      throw error;
+      await store?.pool.end().catch(() => {});
+      const why = error instanceof Error ? error.message : String(error);
+      throw Object.assign(
+        new Error(`cannot use the PostgreSQL database ${describeDatabase(connectionString)} (${why})`),
+        { code: "RALLY_DATABASE_UNAVAILABLE", cause: error },
+      );
     }
     return store;
   }
@@ -242,6 +254,31 @@ export class PostgresEventStore implements EventStore {
     return rowCount ?? 0;
   }
 
+  async purgeKindBefore(kind: number, before: number, max: number): Promise<number> {
+    // The oldest first, through the (kind, created_at) index; tags go with their events.
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM events WHERE seq IN (
+         SELECT seq FROM events WHERE kind = $1 AND created_at < $2 ORDER BY created_at LIMIT $3)`,
+      [kind, before, max],
+    );
+    return rowCount ?? 0;
+  }
+
+  async authorBytes(pubkey: PubkeyHex): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      "SELECT COALESCE(SUM(length(json)), 0)::bigint AS n FROM events WHERE pubkey = $1",
+      [pubkey],
+    );
+    return rows[0]!.n;
+  }
+
+  async storedBytes(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      "SELECT pg_database_size(current_database())::bigint AS n",
+    );
+    return rows[0]!.n;
+  }
+
   /**
    * Listens for events other processes save on this database and hands each to `deliver`, in the
    * order they were announced. Events too large for a notification are read back by id. While the
@@ -312,4 +349,16 @@ export function openPostgresEventStore(
   options: PostgresEventStoreOptions = {},
 ): Promise<PostgresEventStore> {
   return PostgresEventStore.open(connectionString, options);
+}
+
+/** A connection string without its password, fit to show in messages and logs. */
+export function describeDatabase(connectionString: string): string {
+  try {
+    const u = new URL(connectionString);
+    if (u.password) u.password = "";
+    u.search = "";
+    return u.toString();
+  } catch {
+    return "(not a valid postgres:// connection string)";
+  }
 }
