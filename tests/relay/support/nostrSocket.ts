@@ -35,10 +35,19 @@ export class NostrSocket {
     ws.on("error", () => {});
   }
 
-  /** `localAddress` (e.g. 127.0.0.2) makes the client come from another loopback address. */
-  static open(url: string, options: { localAddress?: string } = {}): Promise<NostrSocket> {
+  /**
+   * `localAddress` (e.g. 127.0.0.2) makes the client come from another loopback address; `headers`
+   * go with the upgrade request (e.g. a `Host` of the client's choosing).
+   */
+  static open(
+    url: string,
+    options: { localAddress?: string; headers?: Record<string, string> } = {},
+  ): Promise<NostrSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options.localAddress ? { localAddress: options.localAddress } : {});
+      const ws = new WebSocket(url, {
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(options.headers ? { headers: options.headers } : {}),
+      });
       const s = new NostrSocket(ws);
       ws.once("open", () => resolve(s));
       ws.once("error", reject);
