@@ -57,6 +57,8 @@ export const TAG_SERIES = "rally_series";
 /** How far ahead occurrences of a recurring event are published, and at most how many. */
 export const SERIES_WINDOW_SECONDS = 90 * 86_400;
 export const SERIES_MAX_OCCURRENCES = 60;
+/** How far ahead a series' first upcoming date is looked for (ten years). */
+const SERIES_LOOKAHEAD_SECONDS = 10 * 365 * 86_400;
 
 export const MAX_PUBLIC_NAME_LENGTH = 100;
 export const MAX_PUBLIC_ABOUT_LENGTH = 2000;
@@ -220,15 +222,22 @@ export function publicInstances(event: ParsedCalendarEvent, publicD: string, now
   const repeat = event.repeat;
   if (!repeat) return [{ d: publicD, time: event.time }];
   const t = event.time;
-  const occurrences = expandOccurrences(
-    {
-      time: t.allDay ? t : { allDay: false, start: t.start, end: t.end, tz: t.tz },
-      rule: repeat.rule,
-      exdates: repeat.exdates,
-      moved: repeat.moved,
-    },
-    { from: now, to: now + SERIES_WINDOW_SECONDS, limit: SERIES_MAX_OCCURRENCES },
-  );
+  const series = {
+    time: t.allDay ? t : ({ allDay: false, start: t.start, end: t.end, tz: t.tz } as const),
+    rule: repeat.rule,
+    exdates: repeat.exdates,
+    moved: repeat.moved,
+  };
+  // The window opens at the series' first upcoming date, not at today: a series that starts in
+  // half a year is published from its start, so its page exists from the moment it is published.
+  const [first] = expandOccurrences(series, { from: now, to: now + SERIES_LOOKAHEAD_SECONDS, limit: 1 });
+  if (!first) return [];
+  const opens = Math.max(now, occurrenceUnix(first.start));
+  const occurrences = expandOccurrences(series, {
+    from: now,
+    to: opens + SERIES_WINDOW_SECONDS,
+    limit: SERIES_MAX_OCCURRENCES,
+  });
   return occurrences.map((o) => ({
     d: `${publicD}:${occurrenceUnix(o.original)}`,
     series: publicD,

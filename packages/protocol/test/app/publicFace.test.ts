@@ -212,6 +212,20 @@ describe("public face: repeating events", () => {
     expect(JSON.stringify(ev)).not.toContain("rally_rrule");
   });
 
+  test("a series that starts months ahead is published from its first date, not cut off by today's window", () => {
+    const now = at("2029-09-01T00:00:00Z");
+    const list = publicInstances(weekly({ rule: "FREQ=WEEKLY;BYDAY=TU" }), D, now);
+    expect(list[0]).toMatchObject({ d: `${D}:${at("2030-03-05T18:00:00Z")}`, series: D });
+    expect(list).toHaveLength(13);
+    // A series whose dates are all past has nothing to publish.
+    const over = publicInstances(
+      weekly({ rule: "FREQ=WEEKLY;BYDAY=TU;COUNT=3" }),
+      D,
+      at("2031-01-01T00:00:00Z"),
+    );
+    expect(over).toEqual([]);
+  });
+
   test("cancelled occurrences are left out, moved ones keep their d and carry the new time; at most 60", () => {
     const now = at("2030-03-01T00:00:00Z");
     const second = at("2030-03-12T18:00:00Z");
