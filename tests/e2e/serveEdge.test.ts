@@ -2,7 +2,8 @@
 // to use TLS or a reverse proxy), speaks HTTPS and wss:// itself with --tls-cert/--tls-key, and
 // every HTTP response — the app page, its scripts, the worker, `sw.js`, the manifest, icons, the
 // public pages (with their own policy), feeds, NIP-11, 404s — carries the security headers, with
-// HSTS under TLS.
+// HSTS under TLS. In Chromium, the engine worker and the service worker run under the app's policy
+// (WebAssembly may compile, text may not become code).
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type GetResult, get, makeSelfSigned } from "../helpers/selfSigned.ts";
+import { launchChromium } from "./helpers/browser.ts";
 import { rallyBin, repoRoot, type ServeHandle, startServe } from "./helpers/serve.ts";
 
 const tls = makeSelfSigned();
@@ -155,5 +157,48 @@ describe("rally serve on a network", { timeout: 300_000 }, () => {
     });
     expect(first[0]).toBe("AUTH");
     ws.close();
+  });
+
+  it("runs the engine worker and the service worker under the app's policy: WebAssembly yes, eval no", async () => {
+    const serve = await startServe({ args: ["--no-build"] });
+    handles.push(serve);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const worker = page.waitForEvent("worker");
+      const sw = page.context().waitForEvent("serviceworker");
+      await page.goto(`${serve.url}/`);
+      // What code running in each may do: compile WebAssembly (the signature check), never
+      // turn text into JavaScript.
+      const probe = async () => {
+        const out: Record<string, string> = {};
+        try {
+          await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+          out.wasm = "allowed";
+        } catch (error) {
+          out.wasm = String(error);
+        }
+        try {
+          new Function("return 1 + 1")();
+          out.eval = "allowed";
+        } catch (error) {
+          out.eval = error instanceof Error ? error.name : String(error);
+        }
+        return out;
+      };
+      expect(await (await worker).evaluate(probe)).toEqual({ wasm: "allowed", eval: "EvalError" });
+      expect(await (await sw).evaluate(probe)).toEqual({ wasm: "allowed", eval: "EvalError" });
+      // The page itself: a script element written into it does not run.
+      const injected = await page.evaluate(async () => {
+        const el = document.createElement("script");
+        el.textContent = "window.__injected = true";
+        document.head.append(el);
+        await new Promise((r) => setTimeout(r, 100));
+        return (window as { __injected?: boolean }).__injected === true;
+      });
+      expect(injected).toBe(false);
+    } finally {
+      await browser.close();
+    }
   });
 });
