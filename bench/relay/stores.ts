@@ -121,9 +121,40 @@ function startRelay(name: string, extra: string[]): Promise<RunningRelay> {
   );
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** CPU seconds of the PostgreSQL server: the postmaster and every backend it runs. */
+function postgresCpuSeconds(dataDir: string): number {
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  let total = cpuSeconds(postmaster);
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === postmaster) total += cpuSeconds(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
 interface Setup {
   name: string;
   relays: RunningRelay[];
+  /** CPU seconds during ingest: the relay processes, and the PostgreSQL server (when used). */
+  relayCpu: number;
+  dbCpu: number;
   /** Connections spread round-robin over the setup's processes. */
   pubs: WebSocket[];
   qs: WebSocket[];
@@ -144,6 +175,8 @@ async function connect(name: string, relays: RunningRelay[]): Promise<Setup> {
     subs: await Promise.all(Array.from({ length: FANOUT_CONNS }, (_, i) => open(at(i)))),
     ingestMs: 0,
     accepted: 0,
+    relayCpu: 0,
+    dbCpu: 0,
     queryMs: {},
     fanout: [],
   };
@@ -174,9 +207,14 @@ async function measure(setups: Setup[]): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     const batch = ingestEvents.slice(r * per, (r + 1) * per);
     for (const s of turns(r, setups)) {
+      const relayCpu = () => s.relays.reduce((sum, relay) => sum + cpuSeconds(relay.child.pid ?? 0), 0);
+      const dbCpu = () => (s.name === "SQLite" ? 0 : postgresCpuSeconds(pgData));
+      const [r0, d0] = [relayCpu(), dbCpu()];
       const res = await ingest(s.pubs, batch);
       s.ingestMs += res.ms;
       s.accepted += res.accepted;
+      s.relayCpu += relayCpu() - r0;
+      s.dbCpu += dbCpu() - d0;
     }
   }
 
@@ -240,6 +278,7 @@ async function measure(setups: Setup[]): Promise<void> {
 }
 
 const cluster = await startPostgres({ fsync: true });
+const pgData = path.join(cluster.dir, "data");
 const fmt = (n: number, d = 1) => n.toFixed(d);
 try {
   console.log("Preloading the three stores…");
@@ -276,7 +315,7 @@ try {
   );
   for (const s of setups)
     console.log(
-      `  ${pad(s.name)} ${fmt(rate(s), 0)} events/s  (${s.accepted} OK true)  ${fmt(rate(s) / rate(base), 2)}× SQLite`,
+      `  ${pad(s.name)} ${fmt(rate(s), 0)} events/s  (${s.accepted} OK true)  ${fmt(rate(s) / rate(base), 2)}× SQLite   CPU per 1,000 events: relay ${fmt((s.relayCpu / N) * 1000, 2)} s${s.name === "SQLite" ? "" : `, PostgreSQL ${fmt((s.dbCpu / N) * 1000, 2)} s`}`,
     );
   console.log(`query latency, REQ → EOSE, ${PRELOAD} preloaded events (median / p95 ms)`);
   for (const [name] of QUERIES) {
