@@ -309,6 +309,19 @@ describe("event screens", () => {
     await page.getByText("Taken down: it is no longer on the public page.").waitFor({ timeout: STEP });
   });
 
+  it("exports the whole calendar as a file from More, with a note to export again after changes", {
+    timeout: STEP,
+  }, async () => {
+    await openEvents(page);
+    await page.getByText("More", { exact: true }).click();
+    await page.getByText("Export again after changes", { exact: false }).waitFor();
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export the calendar (.ics)" }).click();
+    const ics = fs.readFileSync(await (await download).path(), "utf8");
+    expect(ics).toContain("BEGIN:VCALENDAR");
+    expect(ics).toContain(`SUMMARY:${TITLE}`);
+  });
+
   it("threw no errors in the page", () => {
     expect(errors).toEqual([]);
   });

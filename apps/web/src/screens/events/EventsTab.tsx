@@ -10,6 +10,7 @@ import type { GroupContext } from "../group/groupContext.ts";
 import { EventDetail } from "./EventDetail.tsx";
 import { EventForm } from "./EventForm.tsx";
 import { EventRow } from "./EventRow.tsx";
+import { ExportIcs } from "./ExportIcs.tsx";
 import { splitByTime } from "./eventLists.ts";
 import { ImportIcs } from "./ImportIcs.tsx";
 import { MonthView } from "./MonthView.tsx";
@@ -104,10 +105,11 @@ export function EventsTab({ context, item }: { context: GroupContext; item: stri
           )}
         </>
       )}
-      {events.data && context.active && (
+      {events.data && (
         <div className="event-more">
           <Advanced label="More">
-            <ImportIcs groupId={groupId} />
+            {context.active && <ImportIcs groupId={groupId} />}
+            <ExportIcs groupId={groupId} groupName={context.group.name} />
           </Advanced>
         </div>
       )}
