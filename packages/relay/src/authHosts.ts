@@ -73,10 +73,39 @@ export function authHosts(options: AuthHostOptions): string[] {
   }
   const listening = isWildcardHost(options.host)
     ? [...(options.interfaces ?? interfaceAddresses)(), "localhost"]
-    : isLoopbackHost(options.host)
-      ? [options.host, "localhost"]
-      : [options.host];
+    : options.host === "localhost"
+      ? ["localhost", "127.0.0.1", "::1"]
+      : isLoopbackHost(options.host)
+        ? [options.host, "localhost"]
+        : [options.host];
   if (options.certificate !== undefined) listening.push(...certificateNames(options.certificate));
   for (const h of listening) out.add(hostWithPort(h, options.port, options.secure));
   return [...out];
+}
+
+/** A plain `host[:port]`: the only form of a client's text that goes to the log. */
+const PLAIN_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * One log line for each name (at most `max`) that sign-ins were made for but this relay does not
+ * answer to. Behind a reverse proxy without a public URL every sign-in from the web app is refused,
+ * and the operator should learn why; the lines are bounded and show only plain host names (the
+ * client chose the text), nothing about the client.
+ */
+export class ForeignRelayNames {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max = 10) {}
+
+  /** The line to log for an AUTH refused for its relay tag, or undefined when there is nothing new. */
+  note(relayUrl: string | undefined): string | undefined {
+    const host = relayUrl === undefined ? undefined : relayHost(relayUrl);
+    if (host === undefined || !PLAIN_HOST.test(host)) return undefined;
+    if (this.seen.has(host) || this.seen.size >= this.max) return undefined;
+    this.seen.add(host);
+    return (
+      `refused a sign-in (NIP-42) made for ${host}, which is not one of this relay's addresses; ` +
+      `if people reach the relay there through a reverse proxy, start it with --public-url wss://${host}`
+    );
+  }
 }

@@ -32,6 +32,7 @@ import {
 } from "@rally/protocol/nostr";
 import { nip77 } from "nostr-tools";
 import { AddressRates } from "./addressRates.ts";
+import { ForeignRelayNames } from "./authHosts.ts";
 import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";
@@ -110,6 +111,8 @@ export class RelayCore {
   readonly messageLimits: ClientMessageLimits;
   readonly now: () => number;
   readonly counters = { eventsReceived: 0, eventsSaved: 0, eventsRejected: 0 };
+  /** Names sign-ins were made for that this relay does not answer to, told once each to the log. */
+  readonly foreignNames = new ForeignRelayNames();
   readonly addressRates: AddressRates;
   readonly quota: StorageQuota;
 
@@ -689,6 +692,10 @@ export class Connection {
       now: core.now(),
     });
     if (!check.ok) {
+      if (check.error.includes("relay tag")) {
+        const line = core.foreignNames.note(event.tags.find((t) => t[0] === "relay")?.[1]);
+        if (line) core.options.log(line);
+      }
       this.ok(event.id, false, reason("invalid", check.error));
       return;
     }

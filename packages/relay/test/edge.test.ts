@@ -73,15 +73,22 @@ const REFUSED = [false, "invalid: auth event relay tag does not name this relay"
 
 describe("NIP-42 relay tag", () => {
   it("refuses an AUTH made for another relay, even when the Host header names that relay", async () => {
-    server = await startRelayServer({ port: 0, log: silentLog });
+    const logs: string[] = [];
+    server = await startRelayServer({ port: 0, log: (line) => logs.push(line) });
     // What another relay's operator does: connect here as "evil.example", pass the challenge to a
     // person who signs it for the relay they think they talk to.
     const attacker = await connect(server.url, { headers: { Host: "evil.example" } });
     expect((await authFor(attacker, "ws://evil.example")).slice(2)).toEqual(REFUSED);
     expect((await authFor(attacker, "wss://evil.example")).slice(2)).toEqual(REFUSED);
+    expect((await authFor(attacker, "wss://evil\u001b[2J.example")).slice(2)).toEqual(REFUSED);
     // Made for this relay's listening address: accepted, also on that connection.
     expect((await authFor(attacker, server.url)).slice(2)).toEqual([true, ""]);
     attacker.ws.close();
+    // The operator learns once which name sign-ins were made for (a proxy without a public URL
+    // looks the same); a name with control characters is not written to the log.
+    expect(logs.filter((l) => l.includes("sign-in"))).toEqual([
+      "refused a sign-in (NIP-42) made for evil.example, which is not one of this relay's addresses; if people reach the relay there through a reverse proxy, start it with --public-url wss://evil.example",
+    ]);
   });
 
   it("accepts the configured public URLs and the listening address, and nothing else", async () => {
@@ -122,6 +129,11 @@ describe("NIP-42 relay tag", () => {
         interfaces: () => ["127.0.0.1", "192.0.2.7", "fe80::1"],
       }),
     ).toEqual(["127.0.0.1:7447", "192.0.2.7:7447", "[fe80::1]:7447", "localhost:7447"]);
+    expect(authHosts({ publicUrls: [], host: "localhost", port: 7447, secure: false })).toEqual([
+      "localhost:7447",
+      "127.0.0.1:7447",
+      "[::1]:7447",
+    ]);
     expect(
       authHosts({ publicUrls: ["wss://r.example"], host: "192.0.2.7", port: 443, secure: true }),
     ).toEqual(["r.example", "192.0.2.7"]);
