@@ -3,7 +3,9 @@
  *
  * - An entry is one signed event and the relays it must reach. It is *done* as soon as one relay
  *   answers `OK true` (then it is stored somewhere others can read it); the other relays keep
- *   being tried for `lingerMs` after that, so the event also survives that relay going away.
+ *   being tried for `lingerMs` after that, so the event also survives that relay going away. A
+ *   `duplicate:` answer, and `replaced:` for an older version of a replaceable or addressable
+ *   event when the relay holds the author's newer one, count as `OK true` (`relayConnection.ts`).
  * - `OK false` with `invalid:`, `blocked:`, `restricted:` or `pow:` is final for that relay
  *   (sending the same event again cannot change the answer) — except an `invalid:` about the
  *   event's time (`isTimeRefusal`): that says this device's clock is off, not that the event is
