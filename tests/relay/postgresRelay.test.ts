@@ -70,6 +70,23 @@ describe("relays sharing one PostgreSQL database", () => {
     await atB.close();
   });
 
+  it("pass ephemeral events, which neither stores, to live subscribers on the other", async () => {
+    const db = await cluster.createDatabase();
+    const a = await relayOn(db);
+    const b = await relayOn(db);
+    const atA = await NostrSocket.open(a.url);
+    const atB = await NostrSocket.open(b.url);
+    const author = newSigner();
+    await atB.req("signals", { kinds: [20001], authors: [author.pubkey] });
+    const signal = author.sign({ kind: 20001, content: "typing" });
+    expect((await atA.publish(signal))[2]).toBe(true);
+    const live = await atB.next((m) => m[0] === "EVENT" && m[1] === "signals");
+    expect(live[2]).toEqual(signal);
+    expect((await atB.req("stored", { kinds: [20001] })).events).toEqual([]);
+    await atA.close();
+    await atB.close();
+  });
+
   it("keep every acknowledged event when one relay is killed mid-stream, and the other keeps serving", async () => {
     const db = await cluster.createDatabase();
     const a = await relayOn(db);

@@ -69,6 +69,8 @@ export interface RelayCoreOptions {
   log: Log;
   /** Unix seconds. */
   now?: () => number;
+  /** Ephemeral events accepted here, to pass to other relay processes on the same database. */
+  shareEphemeral?: (event: NostrEvent, json: string) => void;
 }
 
 export interface RelayStats {
@@ -180,6 +182,7 @@ export class RelayCore {
     if (!this.options.verifier.verify(event)) return refuse(reason("invalid", "bad signature"));
     if (isEphemeralKind(event.kind)) {
       this.fanOut(event, json);
+      this.options.shareEphemeral?.(event, json);
       return { accepted: true, message: "" };
     }
     const overQuota = this.quota.take(event.pubkey, json.length);
@@ -361,6 +364,7 @@ export class Connection {
     if (isEphemeralKind(event.kind)) {
       // NIP-01: ephemeral events are not expected to be stored, only forwarded.
       core.fanOut(event, json);
+      core.options.shareEphemeral?.(event, json);
       this.ok(event.id, true, "");
       return;
     }

@@ -139,6 +139,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     relayHosts,
     log,
     ...(options.now ? { now: options.now } : {}),
+    ...(store instanceof PostgresEventStore ? { shareEphemeral: store.announce } : {}),
   });
   const retain = options.retain ?? [];
   if (retain.length > 0 && store.purgeKindBefore === undefined)

@@ -280,6 +280,22 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * Tells the other processes of an event this one does not store (an ephemeral event), for their
+   * live subscriptions. One over NOTIFY's size limit stays on this process: there is nothing for
+   * the others to read it back from.
+   */
+  readonly announce = (_event: NostrEvent, json: string): void => {
+    if (this.closed || Buffer.byteLength(json) >= MAX_INLINE_BYTES) return;
+    this.pool
+      .query("SELECT pg_notify($1, $2)", [CHANNEL, `${this.origin} ${json}`])
+      .catch((error: unknown) =>
+        this.options.log?.(
+          `could not pass an ephemeral event to the other relay processes: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  };
+
+  /**
    * Listens for events other processes save on this database and hands each to `deliver`, in the
    * order they were announced. Events too large for a notification are read back by id. While the
    * listening connection is down (a database restart) it reconnects every second; events saved
