@@ -7,6 +7,12 @@
  *   tags: ["a", "<event address>"]
  *         ["rally_seq", "<n>"]                                  n ≥ 1: the confirmation's number
  *         ["rally_place", "<pubkey>", "<answer id>", "<guests>"] … in line order, one per person
+ *         ["rally_occurrence", "<original start>"]               optional: one date of a series
+ *
+ * A repeating event has a line per occurrence (PROTOCOL.md 13.10). A confirmation with
+ * `rally_occurrence` is that occurrence's own line, numbered on its own; one without it is the
+ * event's (a single event's only line) and also the line of every occurrence that has none of its
+ * own yet — so a series answer needs one confirmation, not one per date.
  *
  * Numbers, not times, order confirmations: the one in force is the highest `rally_seq`, ties by
  * lowest id, among those written by someone who may (the event's owner or a co-host who is a
@@ -18,8 +24,8 @@
  */
 
 import { eventAddress, parseEventAddress } from "./calendar.ts";
-import { KIND_PLACES, TAG_PLACE, TAG_SEQ } from "./kinds.ts";
-import { MAX_GUESTS } from "./rsvp.ts";
+import { KIND_PLACES, TAG_OCCURRENCE, TAG_PLACE, TAG_SEQ } from "./kinds.ts";
+import { MAX_GUESTS, OCCURRENCE_TEXT } from "./rsvp.ts";
 import {
   fail,
   findTag,
@@ -42,6 +48,8 @@ export interface PlacesFields {
   d: string;
   seq: number;
   places: PlaceEntry[];
+  /** The occurrence of a series this line is for (its original start as text); null: the event's. */
+  occurrence: string | null;
 }
 
 export function buildPlaces(input: {
@@ -50,6 +58,8 @@ export function buildPlaces(input: {
   event: { kind: number; owner: string; d: string };
   seq: number;
   places: readonly PlaceEntry[];
+  /** One occurrence of a repeating event (its original start); absent: the event's own line. */
+  occurrence?: number | string;
 }): Rumor {
   const { kind, owner, d } = input.event;
   const address = eventAddress(kind, owner, d);
@@ -73,6 +83,12 @@ export function buildPlaces(input: {
     if (seen.has(p.pubkey)) throw new InvalidInputError("places", "a person is listed twice");
     seen.add(p.pubkey);
     tags.push([TAG_PLACE, p.pubkey, p.answer, String(p.guests)]);
+  }
+  if (input.occurrence !== undefined) {
+    const occurrence = String(input.occurrence);
+    if (!OCCURRENCE_TEXT.test(occurrence))
+      throw new InvalidInputError("occurrence", "an occurrence is Unix seconds or a date (YYYY-MM-DD)");
+    tags.push([TAG_OCCURRENCE, occurrence]);
   }
   return makeRumor({
     pubkey: input.pubkey,
@@ -112,7 +128,16 @@ export function parsePlaces(rumor: Rumor): Parsed<PlacesFields> {
     places.push({ pubkey, answer, guests: Number(guestsText) });
   }
   if (places.length > MAX_PLACES) return fail(`more than ${MAX_PLACES} people in one confirmation`);
-  return ok({ owner: address.value.owner, d: address.value.d, seq: Number(seqText), places });
+  const occurrence = tagValue(rumor, TAG_OCCURRENCE);
+  if (occurrence !== undefined && !OCCURRENCE_TEXT.test(occurrence))
+    return fail("`rally_occurrence` is not Unix seconds or a date");
+  return ok({
+    owner: address.value.owner,
+    d: address.value.d,
+    seq: Number(seqText),
+    places,
+    occurrence: occurrence ?? null,
+  });
 }
 
 /** Whether confirmation `a` is in force over `b`: higher number, then lower id. */

@@ -78,6 +78,8 @@ import type {
   ChatMessageState,
   GroupAppState,
   IgnoredRumor,
+  OccurrenceLine,
+  PlacesInForce,
   PollState,
   ReactionGroup,
   RsvpState,
@@ -347,6 +349,53 @@ function startKey(fields: CalendarEventFields): number {
   return fields.time.allDay ? Date.parse(`${fields.time.start}T00:00:00Z`) / 1000 : fields.time.start;
 }
 
+type Confirmation = { a: Accepted; places: PlacesFields };
+
+/** Newest last: by created_at, and on equal created_at the lowest id counts as the newer one. */
+const byAge = (x: { a: Accepted }, y: { a: Accepted }) => (isNewer(x.a.rumor, y.a.rumor) ? 1 : -1);
+
+function rsvpState(pubkey: string, r: { a: Accepted; rsvp: RsvpFields }): RsvpState {
+  return {
+    pubkey,
+    status: r.rsvp.status,
+    guests: r.rsvp.guests,
+    note: r.rsvp.note,
+    id: r.a.rumor.id,
+    createdAt: r.a.rumor.created_at,
+  };
+}
+
+/** A person in line for places, from their answers oldest first; null unless the newest is going. */
+function goingParty(
+  pubkey: string,
+  history: readonly { a: Accepted; rsvp: RsvpFields }[],
+): GoingParty | null {
+  const newest = history[history.length - 1];
+  if (newest === undefined || newest.rsvp.status !== "going") return null;
+  // The unbroken run of "going" answers that ends now: a confirmation holds only within it.
+  let start = history.length - 1;
+  while (start > 0 && history[start - 1]!.rsvp.status === "going") start--;
+  const run = history.slice(start);
+  return {
+    pubkey,
+    guests: newest.rsvp.guests,
+    run: run.map((r) => ({ id: r.a.rumor.id, guests: r.rsvp.guests })),
+    since: run[0]!.a.rumor.created_at,
+    sinceId: run[0]!.a.rumor.id,
+  };
+}
+
+function placesInForce(c: Confirmation | null): PlacesInForce | null {
+  return c === null
+    ? null
+    : {
+        id: c.a.rumor.id,
+        author: c.a.rumor.pubkey,
+        seq: c.places.seq,
+        entries: c.places.places.map((e) => ({ ...e })),
+      };
+}
+
 function eventsState(
   versions: Map<string, { a: Accepted; event: ParsedCalendarEvent }[]>,
   rsvps: { a: Accepted; rsvp: RsvpFields }[],
@@ -358,16 +407,15 @@ function eventsState(
   // Answers per event, per person, oldest first in the "newest wins" sense: by created_at, and
   // on equal created_at the lowest id counts as the newer one (isNewer), so it comes last.
   const answers = new Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }[]>>();
-  // Answers for one occurrence of a repeating event: newest per (event, occurrence, person).
-  const perOccurrence = new Map<string, Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }>>>();
+  // Answers for one occurrence of a repeating event, per (event, occurrence, person), unordered.
+  const perOccurrence = new Map<string, Map<string, Map<string, { a: Accepted; rsvp: RsvpFields }[]>>>();
   for (const r of rsvps) {
     if (!ctx.isMember(r.a.rumor.pubkey)) continue;
     const key = `${r.rsvp.owner}:${r.rsvp.d}`;
     if (r.rsvp.occurrence !== null) {
       const byOccurrence = perOccurrence.get(key) ?? new Map();
       const people = byOccurrence.get(r.rsvp.occurrence) ?? new Map();
-      const held = people.get(r.a.rumor.pubkey);
-      if (held === undefined || isNewer(r.a.rumor, held.a.rumor)) people.set(r.a.rumor.pubkey, r);
+      people.set(r.a.rumor.pubkey, [...(people.get(r.a.rumor.pubkey) ?? []), r]);
       byOccurrence.set(r.rsvp.occurrence, people);
       perOccurrence.set(key, byOccurrence);
       continue;
@@ -397,9 +445,11 @@ function eventsState(
     let winner = list[0]!;
     for (const v of list) if (isNewer(v.a.rumor, winner.a.rumor)) winner = v;
     const { owner, d, ...fields } = winner.event;
-    // The confirmation in force: only the event's hosts (while members) and group admins sequence.
+    // The confirmations in force, the event's and each occurrence's own: only the event's hosts
+    // (while members) and group admins sequence.
     const hosts = new Set([owner, ...winner.event.hosts]);
-    let inForce: { a: Accepted; places: PlacesFields } | null = null;
+    let inForce: Confirmation | null = null;
+    const ownInForce = new Map<string, Confirmation>();
     for (const c of confirmationsBy.get(key) ?? []) {
       const author = c.a.rumor.pubkey;
       // Seating others is an act on their answers: a late admin confirmation counts as a late edit does.
@@ -407,53 +457,63 @@ function eventsState(
         ignore(c.a.rumor, author, "only the event's hosts or a group admin may confirm places");
         continue;
       }
+      const held = c.places.occurrence === null ? inForce : (ownInForce.get(c.places.occurrence) ?? null);
       const mine = { seq: c.places.seq, id: c.a.rumor.id };
-      if (inForce === null || supersedes(mine, { seq: inForce.places.seq, id: inForce.a.rumor.id }))
-        inForce = c;
+      if (held !== null && !supersedes(mine, { seq: held.places.seq, id: held.a.rumor.id })) continue;
+      if (c.places.occurrence === null) inForce = c;
+      else ownInForce.set(c.places.occurrence, c);
     }
     const counted: RsvpState[] = [];
     const queue: GoingParty[] = [];
+    const seriesHistory = new Map<string, { a: Accepted; rsvp: RsvpFields }[]>();
     for (const [pubkey, unordered] of answers.get(key) ?? []) {
-      const history = [...unordered].sort((x, y) => (isNewer(x.a.rumor, y.a.rumor) ? 1 : -1));
+      const history = [...unordered].sort(byAge);
+      seriesHistory.set(pubkey, history);
       const newest = history[history.length - 1]!;
-      counted.push({
-        pubkey,
-        status: newest.rsvp.status,
-        guests: newest.rsvp.guests,
-        note: newest.rsvp.note,
-        id: newest.a.rumor.id,
-        createdAt: newest.a.rumor.created_at,
-      });
-      if (newest.rsvp.status === "going") {
-        // The unbroken run of "going" answers that ends now: a confirmation holds only within it.
-        let start = history.length - 1;
-        while (start > 0 && history[start - 1]!.rsvp.status === "going") start--;
-        const run = history.slice(start);
-        queue.push({
-          pubkey,
-          guests: newest.rsvp.guests,
-          run: run.map((r) => ({ id: r.a.rumor.id, guests: r.rsvp.guests })),
-          since: run[0]!.a.rumor.created_at,
-          sinceId: run[0]!.a.rumor.id,
-        });
-      }
+      counted.push(rsvpState(pubkey, newest));
+      const party = goingParty(pubkey, history);
+      if (party) queue.push(party);
     }
     counted.sort((x, y) => byString(x.pubkey, y.pubkey));
-    const occurrenceRsvps = [...(perOccurrence.get(key) ?? [])]
+    const occurrences = new Map(
+      [...(perOccurrence.get(key) ?? [])].map(([o, people]) => [
+        o,
+        new Map([...people].map(([pk, list]) => [pk, [...list].sort(byAge)])),
+      ]),
+    );
+    const occurrenceRsvps = [...occurrences]
       .sort(([x], [y]) => byString(x, y))
       .map(([occurrence, people]) => ({
         occurrence,
         rsvps: [...people]
           .sort(([x], [y]) => byString(x, y))
-          .map(([pubkey, { a, rsvp }]) => ({
-            pubkey,
-            status: rsvp.status,
-            guests: rsvp.guests,
-            note: rsvp.note,
-            id: a.rumor.id,
-            createdAt: a.rumor.created_at,
-          })),
+          .map(([pubkey, history]) => rsvpState(pubkey, history[history.length - 1]!)),
       }));
+    // Each occurrence with answers or a confirmation of its own gets its own line: per person the
+    // answers that applied to it in turn — the series answers until their first answer for that
+    // date, then those — and its own confirmation, or else the event's.
+    const occurrenceLines: OccurrenceLine[] = [];
+    for (const occurrence of new Set([...occurrences.keys(), ...ownInForce.keys()])) {
+      const own = occurrences.get(occurrence) ?? new Map<string, { a: Accepted; rsvp: RsvpFields }[]>();
+      const parties = queue.filter((p) => !own.has(p.pubkey));
+      for (const [pubkey, history] of own) {
+        const first = history[0]!.a.rumor;
+        const before = (seriesHistory.get(pubkey) ?? []).filter((r) => isNewer(first, r.a.rumor));
+        const party = goingParty(pubkey, [...before, ...history]);
+        if (party) parties.push(party);
+      }
+      const mine = ownInForce.get(occurrence) ?? null;
+      const line = seat(parties, (mine ?? inForce)?.places.places ?? [], fields.capacity);
+      occurrenceLines.push({
+        occurrence,
+        going: line.seated.map((p) => p.pubkey),
+        waitlist: line.waitlist.map((p) => p.pubkey),
+        asking: line.asking.map((p) => p.pubkey),
+        seatsTaken: line.seatsTaken,
+        places: placesInForce(mine),
+      });
+    }
+    occurrenceLines.sort((x, y) => byString(x.occurrence, y.occurrence));
     const seating = seat(queue, inForce?.places.places ?? [], fields.capacity);
     const createdAt = Math.min(...list.map((v) => v.a.rumor.created_at));
     out.push({
@@ -476,15 +536,8 @@ function eventsState(
       declined: counted.filter((r) => r.status === "declined").map((r) => r.pubkey),
       seatsTaken: seating.seatsTaken,
       sealedAnswers: [...(sealedBy.get(key) ?? [])].sort(byString),
-      places:
-        inForce === null
-          ? null
-          : {
-              id: inForce.a.rumor.id,
-              author: inForce.a.rumor.pubkey,
-              seq: inForce.places.seq,
-              entries: inForce.places.places.map((e) => ({ ...e })),
-            },
+      occurrenceLines,
+      places: placesInForce(inForce),
     });
   }
   return out.sort((x, y) => startKey(x) - startKey(y) || byString(x.id, y.id));

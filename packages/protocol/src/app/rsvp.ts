@@ -43,7 +43,8 @@ export interface RsvpFields {
   occurrence: string | null;
 }
 
-const OCCURRENCE = /^(\d{1,15}|\d{4}-\d{2}-\d{2})$/;
+/** How a `rally_occurrence` tag writes an occurrence: Unix seconds, or a date. */
+export const OCCURRENCE_TEXT = /^(\d{1,15}|\d{4}-\d{2}-\d{2})$/;
 
 /** The answers a person can give, in the order front ends offer them. */
 export const RSVP_STATUSES: readonly RsvpStatus[] = ["going", "maybe", "declined"];
@@ -98,7 +99,7 @@ export function buildRsvp(input: {
   const address = eventAddress(kind, owner, d);
   if (!parseEventAddress(address).ok) throw new InvalidInputError("event", "not a calendar event address");
   const occurrence = input.occurrence === undefined ? null : String(input.occurrence);
-  if (occurrence !== null && !OCCURRENCE.test(occurrence))
+  if (occurrence !== null && !OCCURRENCE_TEXT.test(occurrence))
     throw new InvalidInputError("occurrence", "an occurrence is Unix seconds or a date (YYYY-MM-DD)");
   const tags: string[][] = [
     ["a", address],
@@ -140,7 +141,7 @@ export function parseRsvp(rumor: Rumor): Parsed<RsvpFields> {
       return fail(`\`rally_guests\` must be a whole number from 0 to ${MAX_GUESTS}`);
   }
   const occurrence = tagValue(rumor, TAG_OCCURRENCE);
-  if (occurrence !== undefined && !OCCURRENCE.test(occurrence))
+  if (occurrence !== undefined && !OCCURRENCE_TEXT.test(occurrence))
     return fail("`rally_occurrence` is not Unix seconds or a date");
   // Guests only come with "going"; on other answers the tag is ignored.
   return ok({

@@ -59,10 +59,16 @@ export interface CalendarEventState extends CalendarEventFields {
   /**
    * Answers for single occurrences of a repeating event (RSVP `rally_occurrence`), newest per
    * person, by occurrence (its original start as text) then pubkey. For that occurrence they
-   * override the person's answer in `rsvps` (views.ts `occurrenceAnswers`). Places and capacity
-   * are counted on `rsvps` only.
+   * override the person's answer in `rsvps` (views.ts `occurrenceAnswers`).
    */
   occurrenceRsvps: { occurrence: string; rsvps: RsvpState[] }[];
+  /**
+   * The line of each occurrence of a series that differs from the event's own: one someone
+   * answered for on its own, or that has a confirmation of its own (places.ts), by occurrence.
+   * Every other occurrence's line is the event's (`going`, `waitlist`, `asking`, `places`) — see
+   * views.ts `occurrenceLine`.
+   */
+  occurrenceLines: OccurrenceLine[];
   /**
    * Seated "going" people in confirmed order; waitlist in confirmed order; then "going" people a
    * host has not confirmed yet (asking for a place), maybe and declined, by pubkey. Without a
@@ -77,6 +83,18 @@ export interface CalendarEventState extends CalendarEventFields {
   /** Members who sent an answer sealed to the hosts (whether or not this device can read it). */
   sealedAnswers: string[];
   /** The host's confirmation of places in force (places.ts), if any. */
+  places: PlacesInForce | null;
+}
+
+/** One occurrence's line: as the event's fields of the same names, for that date. */
+export interface OccurrenceLine {
+  /** The occurrence's original start as text (Unix seconds, or a date). */
+  occurrence: string;
+  going: string[];
+  waitlist: string[];
+  asking: string[];
+  seatsTaken: number;
+  /** Its own confirmation in force; null: the event's confirmation stands for it. */
   places: PlacesInForce | null;
 }
 

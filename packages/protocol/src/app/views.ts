@@ -8,7 +8,14 @@
 
 import { expandOccurrences, type OccurrenceKey, seriesEndsAt } from "./recurrence.ts";
 import type { RsvpStatus } from "./rsvp.ts";
-import type { CalendarEventState, ChatMessageState, GroupAppState, PollState, RsvpState } from "./state.ts";
+import type {
+  CalendarEventState,
+  ChatMessageState,
+  GroupAppState,
+  OccurrenceLine,
+  PollState,
+  RsvpState,
+} from "./state.ts";
 import { unixToIso, unixToZonedIso } from "./time.ts";
 
 export type MyPlace = "confirmed" | "asking" | "waitlist" | null;
@@ -84,9 +91,20 @@ export interface OccurrenceView {
   /** Cancelled: this occurrence, or the whole event. */
   status: "confirmed" | "cancelled";
   moved: boolean;
-  /** Answers for this occurrence: one's answer for it, or else one's answer for every occurrence. */
-  rsvps: { going: string[]; maybe: string[]; declined: string[] };
+  /**
+   * Answers for this occurrence: one's answer for it, or else one's answer for every occurrence.
+   * With a capacity each occurrence has its own line, as the event's `rsvps`: `going` has a place
+   * that day, `waitlist` waits for one, `asking` awaits a host's confirmation.
+   */
+  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[]; asking: string[] };
+  /** Guests brought that day by each "going" person who brings any. */
+  guests: Record<string, number>;
+  /** Places taken that day, guests counted; 0 when the answers are hidden. */
+  seatsTaken: number;
   myRsvp: RsvpStatus | null;
+  myGuests: number;
+  /** `me`'s place that day, as the event's `myPlace`. */
+  myPlace: MyPlace;
 }
 
 export interface EventViewOptions {
@@ -107,6 +125,33 @@ export function occurrenceAnswers(e: CalendarEventState, original: OccurrenceKey
   const byPerson = new Map(e.rsvps.map((r) => [r.pubkey, r]));
   for (const r of own) byPerson.set(r.pubkey, r);
   return [...byPerson.values()].sort((x, y) => (x.pubkey < y.pubkey ? -1 : x.pubkey > y.pubkey ? 1 : 0));
+}
+
+/**
+ * One occurrence's line (PROTOCOL.md 13.5, 13.10): its own when someone answered for that date or a
+ * host confirmed it on its own, else the event's. `places` is its own confirmation only.
+ */
+export function occurrenceLine(e: CalendarEventState, original: OccurrenceKey): OccurrenceLine {
+  const key = String(original);
+  return (
+    e.occurrenceLines.find((l) => l.occurrence === key) ?? {
+      occurrence: key,
+      going: e.going,
+      waitlist: e.waitlist,
+      asking: e.asking,
+      seatsTaken: e.seatsTaken,
+      places: null,
+    }
+  );
+}
+
+/** `me`'s place in a line (null: no "going" answer, or the lists are hidden). */
+function placeIn(line: Pick<OccurrenceLine, "going" | "waitlist" | "asking">, me: string | null): MyPlace {
+  if (me === null) return null;
+  if (line.going.includes(me)) return "confirmed";
+  if (line.waitlist.includes(me)) return "waitlist";
+  if (line.asking.includes(me)) return "asking";
+  return null;
 }
 
 function writeKey(value: OccurrenceKey, tz: string | null): string {
@@ -148,14 +193,31 @@ function seriesViews(
   const occurrences = list.map((o): OccurrenceView => {
     const answers = occurrenceAnswers(e, o.original).filter((a) => !hidden || a.pubkey === me);
     const of = (status: RsvpStatus) => answers.filter((a) => a.status === status).map((a) => a.pubkey);
+    const line = occurrenceLine(e, o.original);
+    const guests: Record<string, number> = {};
+    for (const a of answers) if (a.status === "going" && a.guests > 0) guests[a.pubkey] = a.guests;
+    const mine = answers.find((a) => a.pubkey === me);
     return {
       original: writeKey(o.original, tz),
       start: writeKey(o.start, tz),
       end: o.end === null ? null : writeKey(o.end, endTz),
       status: o.cancelled || e.cancelled ? "cancelled" : "confirmed",
       moved: o.moved,
-      rsvps: { going: of("going"), maybe: of("maybe"), declined: of("declined") },
-      myRsvp: answers.find((a) => a.pubkey === me)?.status ?? null,
+      // When hidden, one's own "going" shows as going: only the hosts can tell seat from waitlist.
+      rsvps: hidden
+        ? { going: of("going"), maybe: of("maybe"), declined: of("declined"), waitlist: [], asking: [] }
+        : {
+            going: line.going,
+            maybe: of("maybe"),
+            declined: of("declined"),
+            waitlist: line.waitlist,
+            asking: line.asking,
+          },
+      guests,
+      seatsTaken: hidden ? 0 : line.seatsTaken,
+      myRsvp: mine?.status ?? null,
+      myGuests: mine?.guests ?? 0,
+      myPlace: hidden ? null : placeIn(line, me),
     };
   });
   return { repeat, occurrences };
@@ -191,12 +253,7 @@ export function eventView(
   const going = only(e.going);
   const waitlist = only(e.waitlist);
   const asking = only(e.asking);
-  let myPlace: MyPlace = null;
-  if (!hidden && me !== null) {
-    if (e.going.includes(me)) myPlace = "confirmed";
-    else if (e.waitlist.includes(me)) myPlace = "waitlist";
-    else if (e.asking.includes(me)) myPlace = "asking";
-  }
+  const myPlace: MyPlace = hidden ? null : placeIn(e, me);
   return {
     id: e.id,
     address: e.address,

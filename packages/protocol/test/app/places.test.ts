@@ -65,7 +65,7 @@ describe("the confirmation rumor", () => {
     expect(r.kind).toBe(KIND_PLACES);
     expect(parsePlaces(r)).toEqual({
       ok: true,
-      value: { owner: erin.pk, d: "ev", seq: 3, places: [place(b), place(a)] },
+      value: { owner: erin.pk, d: "ev", seq: 3, places: [place(b), place(a)], occurrence: null },
     });
   });
 
