@@ -4,7 +4,9 @@
  * process is killed with SIGKILL mid-stream, the other keeps serving and every event either one
  * acknowledged is in the database.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rallyBin, repoRoot, startServe } from "../e2e/helpers/serve.ts";
 import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
 import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
@@ -136,3 +138,44 @@ function trackOks(s: NostrSocket, acked: Set<string>, refused: string[]): void {
     else refused.push(String(m[3]));
   });
 }
+
+describe("--db", () => {
+  it("rally serve keeps its events in the database a rally relay process shares", async () => {
+    const db = await cluster.createDatabase();
+    const serve = await startServe({ args: ["--no-build", "--db", db] });
+    try {
+      const relay = await relayOn(db);
+      const atServe = await NostrSocket.open(serve.relay);
+      const atRelay = await NostrSocket.open(relay.url);
+      const author = newSigner();
+      await atRelay.req("live", { authors: [author.pubkey] });
+      // A group message: `rally serve` takes only the kinds Rally uses.
+      const e = author.sign({ kind: 445, tags: [["h", "g"]], content: "through the node" });
+      expect((await atServe.publish(e))[2]).toBe(true);
+      expect((await atRelay.next((m) => m[0] === "EVENT" && m[1] === "live"))[2]).toEqual(e);
+      expect(serve.output()).not.toContain("Data:");
+      await atServe.close();
+      await atRelay.close();
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it("refuses what is not a PostgreSQL connection string, and an unreachable database, in plain words", () => {
+    const run = (db: string) =>
+      spawnSync(process.execPath, [rallyBin, "relay", "--port", "0", "--db", db], {
+        cwd: repoRoot,
+        encoding: "utf8",
+      });
+    const wrong = run("mysql://rally@localhost/rally");
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain("--db takes a PostgreSQL connection string");
+    // A closed port on loopback; the password is never printed.
+    const down = run(`postgres://rally:hunter2@127.0.0.1:${cluster.port + 1}/rally`);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(
+      /cannot use the PostgreSQL database postgres:\/\/rally@127\.0\.0\.1:\d+\/rally .*check --db/,
+    );
+    expect(down.stderr).not.toContain("hunter2");
+  });
+});
