@@ -17,8 +17,12 @@ function occurrence(
     end,
     status,
     moved: false,
-    rsvps: { going: [], maybe: [], declined: [] },
+    rsvps: { going: [], maybe: [], declined: [], waitlist: [], asking: [] },
+    guests: {},
+    seatsTaken: 0,
     myRsvp: null,
+    myGuests: 0,
+    myPlace: null,
   };
 }
 

@@ -197,6 +197,8 @@ export interface RsvpAnswer {
   status: RsvpStatus;
   guests: number;
   guestsLeftOut: number;
+  /** The occurrence answered (its `original`, as `OccurrenceView` writes it); absent: every one. */
+  occurrence?: string;
 }
 
 export interface EventInput {
@@ -233,9 +235,20 @@ export interface OccurrenceView {
   /** Cancelled: this occurrence alone, or the whole event. */
   status: "confirmed" | "cancelled";
   moved: boolean;
-  /** Answers for it: each person's answer for this occurrence, or else for every occurrence. */
-  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[] };
+  /**
+   * Answers for it: each person's answer for this occurrence, or else for every occurrence. With a
+   * capacity each occurrence has its own places (PROTOCOL.md 13.5): `going` has a place that day,
+   * `waitlist` waits for one, `asking` awaits a host's confirmation, as the event's `rsvps`.
+   */
+  rsvps: { going: Npub[]; maybe: Npub[]; declined: Npub[]; waitlist: Npub[]; asking: Npub[] };
+  /** Guests brought that day by each "going" person who brings any. */
+  guests: Record<Npub, number>;
+  /** Places taken that day, guests counted; 0 when the answers are hidden. */
+  seatsTaken: number;
   myRsvp: RsvpStatus | null;
+  myGuests: number;
+  /** One's own place that day, as the event's `myPlace`. */
+  myPlace: "confirmed" | "asking" | "waitlist" | null;
 }
 
 export interface EventView {

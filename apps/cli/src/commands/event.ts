@@ -88,8 +88,15 @@ function repeatLines(e: EventView): string[] {
   if (!e.repeat) return [];
   const next = e.occurrences.slice(0, 5).map((o, i) => {
     const note = o.status === "cancelled" ? "  [CANCELLED]" : o.moved ? `  (moved from ${o.original})` : "";
-    const mine = o.myRsvp && o.status === "confirmed" ? `  you: ${o.myRsvp}` : "";
-    return `  ${i === 0 ? "next: " : "      "} ${o.start}${note}${mine}`;
+    const open = o.status === "confirmed";
+    // With a capacity each date has its own places (PROTOCOL.md 13.5): its count and one's own place.
+    const limited = e.capacity !== null && open;
+    const place = limited ? placeLine({ myPlace: o.myPlace, placeChange: null }) : null;
+    const mine = o.myRsvp && open ? `  you: ${o.myRsvp}${place ? ` (${place})` : ""}` : "";
+    const waiting = o.rsvps.waitlist.length ? `, waiting ${o.rsvps.waitlist.length}` : "";
+    const asking = o.rsvps.asking.length ? `, asking ${o.rsvps.asking.length}` : "";
+    const places = limited ? `  [${o.seatsTaken} of ${e.capacity} places taken${waiting}${asking}]` : "";
+    return `  ${i === 0 ? "next: " : "      "} ${o.start}${note}${places}${mine}`;
   });
   return [`  repeats: ${e.repeat.rule}`, ...(next.length > 0 ? next : ["  next:  no more occurrences"])];
 }
@@ -362,10 +369,13 @@ export function register(program: Command): void {
             const dropped =
               sent.guestsLeftOut > 0 ? ` Guests count only with "going", so none were added.` : "";
             const e = (await client.events(id)).find((x) => x.id === eventId || x.id.startsWith(eventId));
+            // For one date, the place is that date's (each has its own places, PROTOCOL.md 13.5).
+            const answered =
+              sent.occurrence === undefined ? e : e?.occurrences.find((o) => o.original === sent.occurrence);
             const place =
-              e?.myPlace === "waitlist"
+              answered?.myPlace === "waitlist"
                 ? " The event is full: you are on the waiting list."
-                : e?.myPlace === "asking"
+                : answered?.myPlace === "asking"
                   ? " Asking for a place: a host's device confirms places in the order answers reach it."
                   : "";
             const occurrence = opts.occurrence !== undefined ? { occurrence: opts.occurrence } : {};

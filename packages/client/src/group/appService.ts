@@ -69,7 +69,13 @@ import {
   withRefs,
 } from "./appViews.ts";
 import { type ChatCursor, type ChatPage, type ChatPageQuery, readChatPage } from "./chatPages.ts";
-import { carryExceptions, occurrenceText, repeatFromInput, resolveOccurrence } from "./eventRepeat.ts";
+import {
+  carryExceptions,
+  occurrenceText,
+  repeatFromInput,
+  resolveOccurrence,
+  untilInNewZone,
+} from "./eventRepeat.ts";
 import type { GroupRecord } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { namesFromRumors } from "./names.ts";
@@ -493,7 +499,7 @@ export class AppService {
       if (patch.repeat === null) fields.repeat = null;
       else if (patch.repeat !== undefined) fields.repeat = repeatFromInput(patch.repeat, time, kept);
       else if (fields.time !== undefined && e.repeat)
-        fields.repeat = repeatFromInput({ rule: e.repeat.rule }, time, kept);
+        fields.repeat = repeatFromInput({ rule: untilInNewZone(e.repeat.rule, e.time, time) }, time, kept);
       return buildEventEdit(e, fields, { pubkey: this.me(), createdAt: this.bumped(e.updatedAt) });
     });
     return this.eventById(rec, e.id);
@@ -645,7 +651,7 @@ export class AppService {
         address: e.address,
       });
     });
-    return answer;
+    return original === undefined ? answer : { ...answer, occurrence: occurrenceText(original, e.time) };
   }
 
   async events(recs: GroupRecord[]): Promise<(EventView & { group: string })[]> {

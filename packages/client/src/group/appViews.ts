@@ -192,10 +192,15 @@ export function toChatMessage(
   };
 }
 
+function npubKeyed(byPubkey: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pk, n] of Object.entries(byPubkey)) out[toNpub(pk)] = n;
+  return out;
+}
+
 /** The API's event: issue 4's `event list` fields plus what the web app shows. */
 export function toEventView(v: ProtocolEventView, placeChange: PlaceChange | null = null): EventView {
-  const guests: Record<string, number> = {};
-  for (const [pk, n] of Object.entries(v.guests)) guests[toNpub(pk)] = n;
+  const guests = npubKeyed(v.guests);
   return {
     id: v.id,
     title: v.title,
@@ -239,7 +244,10 @@ export function toEventView(v: ProtocolEventView, placeChange: PlaceChange | nul
         going: o.rsvps.going.map(toNpub),
         maybe: o.rsvps.maybe.map(toNpub),
         declined: o.rsvps.declined.map(toNpub),
+        waitlist: o.rsvps.waitlist.map(toNpub),
+        asking: o.rsvps.asking.map(toNpub),
       },
+      guests: npubKeyed(o.guests),
     })),
   };
 }

@@ -154,6 +154,20 @@ export function carryExceptions(
   };
 }
 
+/**
+ * A series' rule after its time zone changed: an end day (UNTIL, kept in UTC for a timed series)
+ * stays the same wall-clock day and time in the new zone, as people set it — otherwise moving a
+ * series to another zone would shift its last day. Other rules come back as they were.
+ */
+export function untilInNewZone(ruleText: string, from: EventTime, to: EventTime): string {
+  if (from.allDay || to.allDay) return ruleText;
+  const fromTz = from.tz ?? "UTC";
+  if (fromTz === (to.tz ?? "UTC")) return ruleText;
+  const rule = readRule(ruleText);
+  if (rule.until?.kind !== "instant") return ruleText;
+  return formatRule({ ...rule, until: { kind: "local", local: zonedParts(rule.until.unix, fromTz) } });
+}
+
 /** An occurrence key written as people read it: a date, or the time in the event's zone. */
 export function occurrenceText(key: OccurrenceKey, time: EventTime): string {
   if (typeof key === "string") return key;

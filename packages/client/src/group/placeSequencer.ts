@@ -15,18 +15,31 @@
  * extends the confirmation in force, numbers decide, a tie is settled by id and extended again.
  * Hosts-only events: the confirmation is sealed to the hosts, like the answers it orders.
  *
+ * Repeating events (PROTOCOL.md 13.10): each date has a line; one without answers or a
+ * confirmation of its own follows the event's. A second pass confirms, for the dates shown (the
+ * next OCCURRENCE_WINDOW), only those whose own line has someone asking.
+ *
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 import {
   buildPlaces,
   type CalendarEventState,
+  expandOccurrences,
   type MyPlace,
   nextPlaces,
+  type Occurrence,
+  occurrenceAnswers,
+  occurrenceLine,
   type PlaceEntry,
+  type RsvpState,
   type Rumor,
   sealRumor,
 } from "@rally/protocol/app";
 import type { GroupRecord } from "./groupRecord.ts";
+
+/** Dates of a repeating event a host's device confirms: those event lists show (views.ts defaults). */
+export const OCCURRENCE_WINDOW = 10;
+const OCCURRENCE_HORIZON = 366 * 86_400;
 
 /** A change of place the person did not make themselves: a host confirmed it, or it was lost. */
 export type PlaceChange = "gained" | "lost";
@@ -65,29 +78,57 @@ function randomWords(n: number): Uint32Array {
   return globalThis.crypto.getRandomValues(new Uint32Array(Math.max(1, n)));
 }
 
-/** The confirmations this device should send now, as rumors ready for the group. */
-export function confirmationsToSend(input: {
+interface PassInput {
   events: readonly CalendarEventState[];
   me: string;
   rec: Pick<GroupRecord, "members" | "admins">;
   now: number;
   secretKey: Uint8Array | null;
   random?: (n: number) => Uint32Array;
-}): Rumor[] {
+}
+
+/** The people asking, in an order drawn by this device, as entries naming the answer that counts. */
+function arrivalsOf(
+  asking: readonly string[],
+  answers: readonly RsvpState[],
+  random?: (n: number) => Uint32Array,
+): PlaceEntry[] {
+  const byPerson = new Map(answers.map((r) => [r.pubkey, r]));
+  const arrivals: PlaceEntry[] = [];
+  for (const pubkey of shuffled(asking, random)) {
+    const r = byPerson.get(pubkey);
+    if (r) arrivals.push({ pubkey, answer: r.id, guests: r.guests });
+  }
+  return arrivals;
+}
+
+/** A confirmation as the group gets it: sealed to the hosts when the answers are. */
+function outgoing(e: CalendarEventState, inner: Rumor, input: PassInput): Rumor | null {
+  if (!e.hostsOnlyRsvps) return inner;
+  if (!input.secretKey) return null;
+  // The line names who is coming: as private as the answers it orders.
+  return sealRumor({
+    inner,
+    senderSecretKey: input.secretKey,
+    recipients: [e.owner, ...e.hosts],
+    createdAt: input.now,
+    address: e.address,
+  });
+}
+
+function sequenced(e: CalendarEventState, input: PassInput): boolean {
+  return e.capacity !== null && !e.cancelled && sequencesFor(e, input.me, input.rec);
+}
+
+/** The event-wide confirmations this device should send now, as rumors ready for the group. */
+export function confirmationsToSend(input: PassInput): Rumor[] {
   const out: Rumor[] = [];
   for (const e of input.events) {
-    if (e.capacity === null || e.cancelled || !sequencesFor(e, input.me, input.rec)) continue;
-    if (e.asking.length === 0) continue;
-    const answers = new Map(e.rsvps.map((r) => [r.pubkey, r]));
-    const arrivals: PlaceEntry[] = [];
-    for (const pubkey of shuffled(e.asking, input.random)) {
-      const r = answers.get(pubkey);
-      if (r) arrivals.push({ pubkey, answer: r.id, guests: r.guests });
-    }
+    if (!sequenced(e, input) || e.asking.length === 0) continue;
     const next = nextPlaces({
       inForce: e.places?.entries ?? [],
       holding: [...e.going, ...e.waitlist],
-      arrivals,
+      arrivals: arrivalsOf(e.asking, e.rsvps, input.random),
     });
     if (next === null) continue;
     const inner = buildPlaces({
@@ -97,19 +138,50 @@ export function confirmationsToSend(input: {
       seq: (e.places?.seq ?? 0) + 1,
       places: next,
     });
-    if (!e.hostsOnlyRsvps) {
-      out.push(inner);
-    } else if (input.secretKey) {
-      // The line names who is coming: as private as the answers it orders.
-      out.push(
-        sealRumor({
-          inner,
-          senderSecretKey: input.secretKey,
-          recipients: [e.owner, ...e.hosts],
-          createdAt: input.now,
-          address: e.address,
-        }),
+    const rumor = outgoing(e, inner, input);
+    if (rumor) out.push(rumor);
+  }
+  return out;
+}
+
+/**
+ * The confirmations for single dates of repeating events: only dates people see (the next
+ * OCCURRENCE_WINDOW, as event lists show them) whose own line has someone asking. Run after the
+ * event-wide pass has been applied: a date without a line of its own follows the event's
+ * confirmation, so a series answer needs no confirmation per date.
+ */
+export function occurrenceConfirmationsToSend(input: PassInput): Rumor[] {
+  const out: Rumor[] = [];
+  for (const e of input.events) {
+    if (!e.repeat || !sequenced(e, input)) continue;
+    let dates: Occurrence[];
+    try {
+      dates = expandOccurrences(
+        { time: e.time, rule: e.repeat.rule, exdates: e.repeat.exdates, moved: e.repeat.moved },
+        { from: input.now, to: input.now + OCCURRENCE_HORIZON, limit: OCCURRENCE_WINDOW },
       );
+    } catch {
+      continue; // A rule Rally cannot read has no dates to seat.
+    }
+    for (const o of dates) {
+      const line = occurrenceLine(e, o.original);
+      if (line.asking.length === 0) continue;
+      const next = nextPlaces({
+        inForce: (line.places ?? e.places)?.entries ?? [],
+        holding: [...line.going, ...line.waitlist],
+        arrivals: arrivalsOf(line.asking, occurrenceAnswers(e, o.original), input.random),
+      });
+      if (next === null) continue;
+      const inner = buildPlaces({
+        pubkey: input.me,
+        createdAt: input.now,
+        event: { kind: e.kind, owner: e.owner, d: e.d },
+        seq: (line.places?.seq ?? 0) + 1,
+        places: next,
+        occurrence: o.original,
+      });
+      const rumor = outgoing(e, inner, input);
+      if (rumor) out.push(rumor);
     }
   }
   return out;

@@ -8,7 +8,12 @@ import { eventView } from "@rally/protocol/app";
 import type { AppService } from "../group/appService.ts";
 import type { GroupRecord } from "../group/groupRecord.ts";
 import type { GroupService } from "../group/groupService.ts";
-import { confirmationsToSend, type MyPlaceRecord, nextPlaceRecord } from "../group/placeSequencer.ts";
+import {
+  confirmationsToSend,
+  type MyPlaceRecord,
+  nextPlaceRecord,
+  occurrenceConfirmationsToSend,
+} from "../group/placeSequencer.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
 
@@ -21,15 +26,19 @@ export async function sequencePlaces(svc: GroupService, app: AppService, rec: Gr
   const me = core.account?.pubkey;
   if (!me || rec.status !== "active") return;
   let snap = await app.snapshot(rec);
-  const rumors = confirmationsToSend({
-    events: snap.state.events,
-    me,
-    rec,
-    now: core.now(),
-    secretKey: core.secrets?.secretKey ?? null,
-  });
-  for (const rumor of rumors) await svc.sendRumor(rec.id, rumor);
-  if (rumors.length > 0) snap = await app.snapshot(rec);
+  // The event-wide lines first: dates without a line of their own follow them, so the second pass
+  // confirms single dates only where they differ.
+  for (const pass of [confirmationsToSend, occurrenceConfirmationsToSend]) {
+    const rumors = pass({
+      events: snap.state.events,
+      me,
+      rec,
+      now: core.now(),
+      secretKey: core.secrets?.secretKey ?? null,
+    });
+    for (const rumor of rumors) await svc.sendRumor(rec.id, rumor);
+    if (rumors.length > 0) snap = await app.snapshot(rec);
+  }
 
   const ops: WriteOp[] = [];
   for (const e of snap.state.events) {

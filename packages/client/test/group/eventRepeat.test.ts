@@ -8,7 +8,12 @@ import {
 } from "@rally/protocol/app";
 import { getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { carryExceptions, repeatFromInput, resolveOccurrence } from "../../src/group/eventRepeat.ts";
+import {
+  carryExceptions,
+  repeatFromInput,
+  resolveOccurrence,
+  untilInNewZone,
+} from "../../src/group/eventRepeat.ts";
 
 const BERLIN = "Europe/Berlin";
 const pk = getPublicKey(new Uint8Array(32).fill(7));
@@ -80,5 +85,21 @@ describe("exceptions follow the series when its first time changes", () => {
     });
     const allDay = eventTimeFromIso({ start: "2026-03-03" });
     expect(carryExceptions(repeat, time, allDay)).toEqual({ exdates: [], moved: [] });
+  });
+});
+
+describe("the end day follows a new time zone", () => {
+  it("UNTIL keeps its wall-clock day and time, read in the new zone", () => {
+    const rule = repeatFromInput({ rule: "FREQ=WEEKLY", until: "2026-06-30" }, time).rule;
+    expect(rule).toBe("FREQ=WEEKLY;UNTIL=20260630T215959Z");
+    const tokyo = eventTimeFromIso({ start: "2026-03-03T19:00", end: "2026-03-03T21:00", tz: "Asia/Tokyo" });
+    const moved = untilInNewZone(rule, time, tokyo);
+    expect(moved).toBe("FREQ=WEEKLY;UNTIL=20260630T235959");
+    // Made to fit the series, it is the end of June 30 in Tokyo, in UTC.
+    expect(repeatFromInput({ rule: moved }, tokyo).rule).toBe("FREQ=WEEKLY;UNTIL=20260630T145959Z");
+    // Same zone, a date-only series, a count: nothing to carry.
+    expect(untilInNewZone(rule, time, time)).toBe(rule);
+    expect(untilInNewZone("FREQ=WEEKLY;COUNT=3", time, tokyo)).toBe("FREQ=WEEKLY;COUNT=3");
+    expect(untilInNewZone(rule, time, eventTimeFromIso({ start: "2026-03-03" }))).toBe(rule);
   });
 });
