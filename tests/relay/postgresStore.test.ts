@@ -61,6 +61,29 @@ describe("PostgreSQL queries agree with matchFilter", () => {
   });
 });
 
+describe("PostgreSQL queries with a byte budget, read in pages", () => {
+  it("return the same events as the reference matcher across page boundaries", async () => {
+    // Pages of 2 rows: ties on created_at and events matching two tag values cross page boundaries.
+    const store = await PostgresEventStore.open(await cluster.createDatabase(), { pageRows: 2 });
+    try {
+      const emptied = async (): Promise<EventStore> => {
+        await store.pool.query("TRUNCATE events, tags");
+        return {
+          saveBatch: (e) => store.saveBatch(e),
+          query: (f, o) => store.query(f, o),
+          queryKeys: (f, o) => store.queryKeys(f, o),
+          count: (f, o) => store.count(f, o),
+          purgeExpired: (n) => store.purgeExpired(n),
+          close: async () => {},
+        };
+      };
+      await storeMatchesReference(emptied, 150, 1_000_000_000);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("PostgreSQL tag values", () => {
   it("matches values PostgreSQL text cannot hold or index as they are: NUL, backslashes, very long", async () => {
     const store = await PostgresEventStore.open(await cluster.createDatabase());

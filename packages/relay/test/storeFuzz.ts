@@ -3,7 +3,8 @@
  * and random filters (few timestamps, so many ties), the store must return exactly the matching,
  * unexpired, unhidden events in NIP-01 order — newest first, ties by lowest id — cut at `limit`,
  * and COUNT must equal the size of the union over filters. `storeMatchesReference` runs it with a
- * fresh (or emptied) store per case from `open`.
+ * fresh (or emptied) store per case from `open`; `maxBytes` is passed to every query (a budget
+ * large enough never to cut, to exercise a store that reads in pages when it has one).
  */
 import { type Filter, matchFilter, type NostrEvent } from "@rally/protocol/nostr";
 import fc from "fast-check";
@@ -11,7 +12,11 @@ import { expect } from "vitest";
 import type { EventStore } from "../src/store/types.ts";
 import { eventsArb, filterArb, isExpired, NOW } from "./arbitraries.ts";
 
-export async function storeMatchesReference(open: () => Promise<EventStore>, numRuns: number): Promise<void> {
+export async function storeMatchesReference(
+  open: () => Promise<EventStore>,
+  numRuns: number,
+  maxBytes?: number,
+): Promise<void> {
   // How often a filter matched something and how often a limit cut: keeps the test from going vacuous.
   let nonEmpty = 0;
   let cut = 0;
@@ -27,7 +32,7 @@ export async function storeMatchesReference(open: () => Promise<EventStore>, num
           expect(outcomes.every((o) => o.status === "saved")).toBe(true);
           const visible = events.filter((e) => !isExpired(e) && !hideKinds.includes(e.kind));
           for (const filter of filters) {
-            const got = await store.query(filter, { now: NOW, hideKinds });
+            const got = await store.query(filter, { now: NOW, hideKinds, ...(maxBytes ? { maxBytes } : {}) });
             const matching = visible.filter((e) => matchFilter(filter, e));
             // NIP-01 order: newest first, ties by lowest id; a limit keeps the first n of that order.
             const ordered = [...matching].sort(

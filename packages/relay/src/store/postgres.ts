@@ -36,6 +36,11 @@ export interface PostgresEventStoreOptions {
   maxConnections?: number;
   /** Where to report trouble with the notification connection (default: nowhere). */
   log?: (line: string) => void;
+  /**
+   * Rows read per round trip when a query has a byte budget (`maxBytes`), so a REQ never holds
+   * more than about this many events beyond its budget in memory (default 200).
+   */
+  pageRows?: number;
 }
 
 /** Events saved by another process on the same database, to send to this process's subscribers. */
@@ -174,25 +179,41 @@ export class PostgresEventStore implements EventStore {
   }
 
   async query(filter: Filter, options: QueryOptions): Promise<StoredEvent[]> {
-    const rows = await this.select<StoredEvent & { seq: number }>(filter, options, SELECT_COLUMNS);
     const out: StoredEvent[] = [];
+    if (filter.limit === 0) return out;
     const seen = new Set<number>();
     let bytes = 0;
-    for (const row of rows) {
-      if (seen.has(row.seq)) continue;
-      seen.add(row.seq);
-      out.push({
-        id: row.id,
-        pubkey: row.pubkey,
-        kind: row.kind,
-        created_at: row.created_at,
-        json: row.json,
-      });
-      if (filter.limit !== undefined && out.length >= filter.limit) break;
-      bytes += row.json.length;
-      if (options.maxBytes !== undefined && bytes >= options.maxBytes) break;
+    // Without a byte budget, one round trip up to the limit. With one, pages in NIP-01 order, each
+    // starting after the last row of the one before (keyset), until the budget or limit is reached:
+    // SQLite's store stops reading at the budget; this one stops at the page that crosses it.
+    const page = options.maxBytes === undefined ? undefined : (this.options.pageRows ?? 200);
+    let after: { created_at: number; id: string } | undefined;
+    for (;;) {
+      const rows = await this.select<StoredEvent & { seq: number }>(
+        filter,
+        options,
+        SELECT_COLUMNS,
+        page,
+        after,
+      );
+      for (const row of rows) {
+        if (seen.has(row.seq)) continue;
+        seen.add(row.seq);
+        out.push({
+          id: row.id,
+          pubkey: row.pubkey,
+          kind: row.kind,
+          created_at: row.created_at,
+          json: row.json,
+        });
+        if (filter.limit !== undefined && out.length >= filter.limit) return out;
+        bytes += row.json.length;
+        if (options.maxBytes !== undefined && bytes >= options.maxBytes) return out;
+      }
+      const last = rows[rows.length - 1];
+      if (page === undefined || !last || rows.length < page) return out;
+      after = { created_at: last.created_at, id: last.id };
     }
-    return out;
   }
 
   async queryKeys(filter: Filter, options: QueryOptions): Promise<EventKey[]> {
@@ -208,19 +229,36 @@ export class PostgresEventStore implements EventStore {
     return out;
   }
 
+  /**
+   * Rows of the filter in NIP-01 order, up to `limit` events' worth (a tag join may give an event
+   * once per matching value) or `page` rows, starting after the row `after` when given.
+   */
   private async select<R extends pg.QueryResultRow>(
     filter: Filter,
     options: QueryOptions,
     columns: string,
+    page?: number,
+    after?: { created_at: number; id: string },
   ): Promise<R[]> {
     if (filter.limit === 0) return [];
     const built = buildSelect(filter, options, columns);
+    const params = [...built.params];
+    const time = built.timeColumn;
+    let sql = built.sql;
+    if (after) {
+      params.push(after.created_at, after.id);
+      const [t, id] = [`$${params.length - 1}::bigint`, `$${params.length}::text`];
+      sql += ` AND (${time} < ${t} OR (${time} = ${t} AND e.id > ${id}))`;
+    }
     // NIP-01: "Newer events should appear first, and in the case of ties the event with the lowest
     // id (first in lexical order) should be first" — also deciding which ties a limit keeps.
-    let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
-    const params = [...built.params];
-    if (filter.limit !== undefined) {
-      params.push(Math.min(filter.limit * built.fanout, Number.MAX_SAFE_INTEGER));
+    sql += ` ORDER BY ${time} DESC, e.id ASC`;
+    const rowLimit = Math.min(
+      filter.limit === undefined ? Number.MAX_SAFE_INTEGER : filter.limit * built.fanout,
+      page ?? Number.MAX_SAFE_INTEGER,
+    );
+    if (rowLimit < Number.MAX_SAFE_INTEGER) {
+      params.push(rowLimit);
       sql += ` LIMIT $${params.length}`;
     }
     const { rows } = await this.pool.query<R>(sql, params);
