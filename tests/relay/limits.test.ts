@@ -268,3 +268,38 @@ describe("--retain", () => {
     await expect(startRelay({ args: ["--retain", "445=90y"] })).rejects.toThrow(/KIND=AGE/);
   });
 });
+
+describe("query time budget", () => {
+  let relay: RelayHandle;
+  beforeAll(async () => {
+    relay = await startRelay({ args: ["--query-budget-ms", "5", "--events-per-second", "100000"] });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("closes a REQ that reads past its budget with error:, while others' REQs and EVENTs go on", async () => {
+    const author = newSigner();
+    const s = await NostrSocket.open(relay.url, { localAddress: FLOOD });
+    const events = Array.from({ length: 5000 }, (_, i) =>
+      author.sign({ kind: 1, content: `${i} ${"x".repeat(2000)}`, created_at: 1_700_000_000 + i }),
+    );
+    const oks = events.map((e) => s.ok(e.id));
+    for (const e of events) s.send(["EVENT", e]);
+    expect((await Promise.all(oks)).every((a) => a[2] === true)).toBe(true);
+
+    // Twenty expensive REQs at once (each would read 5,000 events of 2 KB).
+    const heavy = Array.from({ length: 20 }, (_, i) => s.req(`heavy${i}`, { kinds: [1], limit: 5000 }));
+    await otherClientWorks(relay.url);
+    const answers = await Promise.all(heavy);
+    expect(
+      answers.every(
+        (a) =>
+          a.closed === "error: query took too long; ask for less (since/until, fewer values, a lower limit)",
+      ),
+    ).toBe(true);
+    // A narrower ask is answered.
+    const narrow = await s.req("narrow", { kinds: [1], limit: 10 });
+    expect(narrow.closed).toBeUndefined();
+    expect(narrow.events).toHaveLength(10);
+    await s.close();
+  });
+});

@@ -33,6 +33,7 @@ export {
   rejectEvent,
   rewriteFilters,
 } from "./policies/types.ts";
+export { QueryQueue } from "./queryQueue.ts";
 export { TokenBucket } from "./rateLimit.ts";
 export {
   Connection,
@@ -66,4 +67,5 @@ export type {
   SaveOutcome,
   StoredEvent,
 } from "./store/types.ts";
+export { QueryTimeoutError } from "./store/types.ts";
 export { SubscriptionIndex } from "./subscriptionIndex.ts";

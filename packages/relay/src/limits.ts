@@ -52,6 +52,8 @@ export interface RelayLimits {
   maxStoredBytes: number;
   /** Milliseconds of store reading one REQ may take; past it the REQ is `CLOSED` with `error:`. */
   queryBudgetMs: number;
+  /** Milliseconds of reads in one turn of the event loop before others' sockets are read (`queryQueue.ts`). */
+  querySliceMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -90,6 +92,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxAuthorBytes: 512 * 1024 * 1024,
   maxStoredBytes: Infinity,
   queryBudgetMs: 1000,
+  querySliceMs: 4,
 };
 
 /** Sizes and counts must be positive integers; rates may be `Infinity` (no limit). */

@@ -40,9 +40,10 @@ import type { Log } from "./log.ts";
 import { answerNegentropy, type NegentropyStorage } from "./negentropyResponder.ts";
 import { isNegMessage, parseNegMessage } from "./negMessages.ts";
 import { checkFilter, type RelayPolicy, rejectEvent, rewriteFilters } from "./policies/types.ts";
+import { QueryQueue } from "./queryQueue.ts";
 import { TokenBucket } from "./rateLimit.ts";
 import { StorageQuota } from "./storageQuota.ts";
-import type { EventStore, SaveOutcome, StoredEvent } from "./store/types.ts";
+import { type EventStore, QueryTimeoutError, type SaveOutcome, type StoredEvent } from "./store/types.ts";
 import { SubscriptionIndex } from "./subscriptionIndex.ts";
 
 /** What the engine needs of a client connection. */
@@ -117,12 +118,15 @@ export class RelayCore {
   readonly foreignNames = new ForeignRelayNames();
   readonly addressRates: AddressRates;
   readonly quota: StorageQuota;
+  /** Store reads take fair turns (`queryQueue.ts`). */
+  readonly queries: QueryQueue;
 
   constructor(readonly options: RelayCoreOptions) {
     const l = options.limits;
     this.writer = new BatchWriter(options.store, l.maxBatch);
     this.now = options.now ?? unixNow;
     this.addressRates = new AddressRates(l.addressEventsPerSecond, l.addressEventBurst);
+    this.queries = new QueryQueue(l.querySliceMs);
     this.quota = new StorageQuota(options.store, l.maxAuthorBytes, l.maxStoredBytes, options.log);
     this.messageLimits = {
       maxMessageBytes: l.maxMessageBytes,
@@ -465,14 +469,28 @@ export class Connection {
       let budget = limits.maxQueuedBytes / 4;
       let queried = 0;
       let rows: StoredEvent[] = [];
+      // The REQ's time budget, shared by its filters: each read is stopped at what is left of it.
+      let timeLeft = limits.queryBudgetMs;
       for (let i = 0; i < filters.length && budget > 0; i++) {
         const f = filters[i]!;
         const limit = Math.min(f.limit ?? limits.maxLimit, limits.maxLimit);
         if (limit === 0 || isEmptyFilter(f)) continue;
-        const found = await core.options.store.query(
-          { ...f, limit },
-          { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: budget },
-        );
+        const found = await core.queries.run(this.transport.address ?? "", async () => {
+          const started = performance.now();
+          const reading = core.options.store.query(
+            { ...f, limit },
+            { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: budget, deadline: started + timeLeft },
+          );
+          // What the read held the event loop for (a synchronous store reads within the call): the
+          // time until the promise settles would also count others' work queued before it.
+          timeLeft -= performance.now() - started;
+          if (timeLeft < 0) {
+            // A store that could not stop part-way: its answer comes too late to be sent.
+            reading.catch(() => {});
+            throw new QueryTimeoutError();
+          }
+          return reading;
+        });
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
         for (const row of found) budget -= row.json.length;
         queried++;
@@ -488,12 +506,19 @@ export class Connection {
       }
       this.uncork();
     } catch (error) {
-      core.options.log(
-        `storage error while querying: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const tooLong = error instanceof QueryTimeoutError;
+      if (!tooLong)
+        core.options.log(
+          `storage error while querying: ${error instanceof Error ? error.message : String(error)}`,
+        );
       if (this.subs.get(subId) === sub) {
         this.unsubscribe(subId);
-        this.closedSub(subId, reason("error", "could not read stored events; try again"));
+        this.closedSub(
+          subId,
+          tooLong
+            ? reason("error", "query took too long; ask for less (since/until, fewer values, a lower limit)")
+            : reason("error", "could not read stored events; try again"),
+        );
       }
       return;
     }
@@ -527,7 +552,9 @@ export class Connection {
     });
     try {
       // Each filter hides what its own read-policy decision says (one may be the asker's inbox).
-      const count = await core.options.store.count(live, { now: core.now(), hideKindsByFilter });
+      const count = await core.queries.run(this.transport.address ?? "", () =>
+        core.options.store.count(live, { now: core.now(), hideKindsByFilter }),
+      );
       this.send(JSON.stringify(["COUNT", subId, { count }]));
     } catch (error) {
       core.options.log(
@@ -609,9 +636,8 @@ export class Connection {
         if (isEmptyFilter(f) || f.limit === 0) continue;
         // One more than the cap tells a set that is too large from one that just fits.
         const limit = Math.min(f.limit ?? cap + 1, cap + 1);
-        const keys = await core.options.store.queryKeys(
-          { ...f, limit },
-          { now: core.now(), hideKinds: decision.hide[i]! },
+        const keys = await core.queries.run(this.transport.address ?? "", () =>
+          core.options.store.queryKeys({ ...f, limit }, { now: core.now(), hideKinds: decision.hide[i]! }),
         );
         if (this.syncs.get(subId) !== session) return; // closed or replaced meanwhile
         for (const k of keys) records.set(k.id, k.created_at);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AddressRates } from "../src/addressRates.ts";
 import { addressKey } from "../src/clientAddress.ts";
 import { ConnectionCaps } from "../src/connectionCaps.ts";
+import { QueryQueue } from "../src/queryQueue.ts";
 import { parseRetention } from "../src/retention.ts";
 
 describe("addressKey", () => {
@@ -61,5 +62,39 @@ describe("parseRetention", () => {
     expect(() => parseRetention("445=90")).toThrow(/KIND=AGE/);
     expect(() => parseRetention("445=0d")).toThrow(/more than zero/);
     expect(() => parseRetention("70000=1d")).toThrow(/65535/);
+  });
+});
+
+describe("QueryQueue", () => {
+  it("runs a read at once when free, then takes waiting reads round robin by address", async () => {
+    const queue = new QueryQueue(0); // every read after the first in a turn waits
+    const order: string[] = [];
+    const read = (name: string) => async () => {
+      order.push(name);
+      return name;
+    };
+    const all = [
+      queue.run("a", read("a1")),
+      queue.run("a", read("a2")),
+      queue.run("a", read("a3")),
+      queue.run("a", read("a4")),
+      queue.run("b", read("b1")),
+    ];
+    expect(order).toEqual(["a1"]);
+    expect(queue.queued).toBe(4);
+    expect(await Promise.all(all)).toEqual(["a1", "a2", "a3", "a4", "b1"]);
+    // b waited for at most one more of a's reads, not for all of them.
+    expect(order.indexOf("b1")).toBeLessThanOrEqual(2);
+  });
+
+  it("passes a failed read's error to its caller and goes on", async () => {
+    const queue = new QueryQueue(0);
+    const first = queue.run("a", async () => 1);
+    const failing = queue.run("a", async () => {
+      throw new Error("disk on fire");
+    });
+    const after = queue.run("b", async () => 3);
+    await expect(failing).rejects.toThrow("disk on fire");
+    expect(await Promise.all([first, after])).toEqual([1, 3]);
   });
 });

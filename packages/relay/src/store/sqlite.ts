@@ -25,7 +25,15 @@ import {
 } from "@rally/protocol/nostr";
 import Database from "better-sqlite3";
 import { migrate } from "./migrations.ts";
-import type { CountOptions, EventKey, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+import {
+  type CountOptions,
+  type EventKey,
+  type EventStore,
+  type QueryOptions,
+  QueryTimeoutError,
+  type SaveOutcome,
+  type StoredEvent,
+} from "./types.ts";
 
 export interface SqliteEventStoreOptions {
   /** `FULL` (default) fsyncs every commit; `NORMAL` survives process crashes but not power loss. */
@@ -273,7 +281,11 @@ export class SqliteEventStore implements EventStore {
     const out: StoredEvent[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
     let bytes = 0;
+    const deadline = options.deadline;
     for (const row of rows) {
+      if (deadline !== undefined && (out.length & 63) === 63 && performance.now() > deadline) {
+        throw new QueryTimeoutError(); // leaving the loop ends the statement (for…of calls `return`)
+      }
       if (seen) {
         if (seen.has(row.seq)) continue;
         seen.add(row.seq);
@@ -306,9 +318,13 @@ export class SqliteEventStore implements EventStore {
     }
     const out: EventKey[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
+    const deadline = options.deadline;
     for (const row of this.statement(sql).iterate(...params) as IterableIterator<
       EventKey & { seq: number }
     >) {
+      // Leaving the loop by throwing ends the statement's iteration (for…of calls `return`).
+      if (deadline !== undefined && (out.length & 1023) === 1023 && performance.now() > deadline)
+        throw new QueryTimeoutError();
       if (seen) {
         if (seen.has(row.seq)) continue;
         seen.add(row.seq);

@@ -42,6 +42,19 @@ export interface QueryOptions {
    * is included): bounds a relay's memory per query. NIP-01 allows returning fewer than `limit`.
    */
   maxBytes?: number;
+  /**
+   * `performance.now()` past which the read should stop with `QueryTimeoutError` (the relay's
+   * query time budget). A store that cannot stop part-way may ignore it; the relay checks after.
+   */
+  deadline?: number;
+}
+
+/** A read stopped at its `deadline`. */
+export class QueryTimeoutError extends Error {
+  constructor() {
+    super("the query took longer than its time budget");
+    this.name = "QueryTimeoutError";
+  }
 }
 
 export interface CountOptions extends QueryOptions {
