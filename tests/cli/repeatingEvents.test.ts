@@ -4,7 +4,7 @@
  * occurrence cancelled by its local time, answers for the whole series and for one occurrence, the
  * series listed once with its next occurrences, the .ics carrying RRULE and EXDATE, and bad input
  * refused in plain words (a rule outside Rally's subset, --until with --count, a start the rule does
- * not give, a time that is not an occurrence).
+ * not give, a time that is not an occurrence); with a capacity, each date has its own places.
  *
  * The series starts on a Tuesday a few weeks after today, so that its next occurrences are the ones
  * listed whatever the date the test runs on.
@@ -21,8 +21,10 @@ interface Occurrence {
   end: string | null;
   status: "confirmed" | "cancelled";
   moved: boolean;
-  rsvps: { going: string[]; maybe: string[]; declined: string[] };
+  rsvps: { going: string[]; maybe: string[]; declined: string[]; waitlist: string[]; asking: string[] };
+  seatsTaken: number;
   myRsvp: string | null;
+  myPlace: string | null;
 }
 interface EventRow {
   id: string;
@@ -209,9 +211,10 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
       const [first, second, third, fourth] = e.occurrences;
       expect(second!.status).toBe("cancelled");
       expect([first, third, fourth].map((o) => o!.status)).toEqual(["confirmed", "confirmed", "confirmed"]);
-      expect(first!.rsvps).toEqual({ going: [bob.npub], maybe: [], declined: [] });
-      expect(third!.rsvps).toEqual({ going: [], maybe: [], declined: [bob.npub] });
-      expect(fourth!.rsvps).toEqual({ going: [bob.npub], maybe: [alice.npub], declined: [] });
+      const none = { waitlist: [], asking: [] };
+      expect(first!.rsvps).toEqual({ going: [bob.npub], maybe: [], declined: [], ...none });
+      expect(third!.rsvps).toEqual({ going: [], maybe: [], declined: [bob.npub], ...none });
+      expect(fourth!.rsvps).toEqual({ going: [bob.npub], maybe: [alice.npub], declined: [], ...none });
       expect(third!.myRsvp).toBe(p === bob ? "declined" : null);
       expect(fourth!.myRsvp).toBe(p === bob ? "going" : "maybe");
     }
@@ -316,5 +319,61 @@ describe("repeating events through the CLI", { timeout: 300_000 }, () => {
     expect(wrong.error).toContain(
       `The event starts on ${tuesday(0)}, which is not a day the rule FREQ=WEEKLY;BYDAY=WE gives`,
     );
+  });
+
+  it("with a capacity, each date has its own places", async () => {
+    const title = "Tool library shift";
+    const created = await alice.ok<EventRow>(
+      "event",
+      "create",
+      GROUP,
+      "--title",
+      title,
+      "--start",
+      `${tuesday(0)}T10:00`,
+      "--tz",
+      "Europe/Berlin",
+      "--capacity",
+      "1",
+      "--repeat",
+      "FREQ=WEEKLY",
+      "--count",
+      "3",
+    );
+    await bob.ok("event", "rsvp", GROUP, created.id, "going");
+    // Alice's device (the host's) confirms Bob's place, for every week at once.
+    await alice.ok("event", "list", GROUP);
+    // Alice wants the second week too: Bob has it, so she waits — that week only.
+    const week2 = created.occurrences[1]!.original;
+    const r = await rally([
+      "event",
+      "rsvp",
+      GROUP,
+      created.id,
+      "going",
+      "--occurrence",
+      week2,
+      "--home",
+      alice.home,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `Answered for ${week2}: going. The event is full: you are on the waiting list.`,
+    );
+    const e = (await alice.ok<EventRow[]>("event", "list", GROUP)).find((x) => x.id === created.id)!;
+    expect(e.occurrences.map((o) => [o.seatsTaken, o.rsvps.going, o.rsvps.waitlist, o.myPlace])).toEqual([
+      [1, [bob.npub], [], null],
+      [1, [bob.npub], [alice.npub], "waitlist"],
+      [1, [bob.npub], [], null],
+    ]);
+    // Bob cannot come that week after all: Alice has the place.
+    await bob.ok("event", "rsvp", GROUP, created.id, "declined", "--occurrence", week2);
+    const text = await rally(["event", "list", GROUP, "--home", alice.home]);
+    expect(text.stdout).toContain(
+      `\n         ${week2}  [1 of 1 places taken]  you: going (you have a place)\n`,
+    );
+    const bobs = (await bob.ok<EventRow[]>("event", "list", GROUP)).find((x) => x.id === created.id)!;
+    expect(bobs.occurrences.map((o) => o.myPlace)).toEqual(["confirmed", null, "confirmed"]);
+    expect(bobs.occurrences[1]!.rsvps.going).toEqual([alice.npub]);
   });
 });
