@@ -19,6 +19,8 @@ import { describe, expect, it } from "vitest";
 import {
   confirmationsToSend,
   nextPlaceRecord,
+  OCCURRENCE_WINDOW,
+  occurrenceConfirmationsToSend,
   placeChangeOf,
   sequencesFor,
   shuffled,
@@ -137,6 +139,67 @@ describe("a sequencer pass", () => {
     const list = ["a", "b", "c", "d"];
     expect(shuffled(list, () => new Uint32Array([0, 0, 0, 0]))).toEqual(["b", "c", "d", "a"]);
     expect([...shuffled(list)].sort()).toEqual(list);
+  });
+});
+
+describe("a pass over the dates of a repeating event", () => {
+  const WEEK = 7 * 86400;
+  const T0 = 2_000_000_000;
+  const weekly = buildCalendarEvent({
+    pubkey: host.pk,
+    createdAt: 1,
+    d: "ev",
+    title: "Assembly",
+    time: { allDay: false, start: T0, end: null, tz: null, endTz: null },
+    capacity: 1,
+    hosts: [cohost.pk],
+    repeat: { rule: "FREQ=WEEKLY;COUNT=30", exdates: [], moved: [] },
+  });
+  const on = (p: { pk: string }, t: number, week: number) =>
+    buildRsvp({
+      pubkey: p.pk,
+      createdAt: t,
+      event: { kind: 31923, owner: host.pk, d: "ev" },
+      status: "going",
+      occurrence: T0 + week * WEEK,
+    });
+  const pass = (rumors: Rumor[], now = T0 - 86400) =>
+    occurrenceConfirmationsToSend({
+      events: [stateOf([weekly, ...rumors])],
+      me: host.pk,
+      rec,
+      now,
+      secretKey: null,
+    });
+
+  it("series answers need no confirmation per date", () => {
+    const a = going(bob, 100);
+    const [series] = confirmationsToSend({
+      events: [stateOf([weekly, a])],
+      me: host.pk,
+      rec,
+      now: 200,
+      secretKey: null,
+    });
+    expect(pass([a, series!])).toEqual([]);
+  });
+
+  it("confirms only the shown dates whose own line has someone asking", () => {
+    const answers = [on(bob, 100, 2), on(carol, 101, 9), on(carol, 102, OCCURRENCE_WINDOW + 3)];
+    const sent = pass(answers).map((r) => parsePlaces(r));
+    expect(
+      sent.map((p) => p.ok && [p.value.occurrence, p.value.seq, p.value.places.map((x) => x.pubkey)]),
+    ).toEqual([
+      [String(T0 + 2 * WEEK), 1, [bob.pk]],
+      [String(T0 + 9 * WEEK), 1, [carol.pk]],
+    ]);
+    // Once applied, nothing is asking: nothing more to send.
+    expect(pass([...answers, ...pass(answers)])).toEqual([]);
+    // Weeks later the far date comes into the window, and gets its own.
+    const later = pass([...answers, ...pass(answers)], T0 + 5 * WEEK).map((r) => parsePlaces(r));
+    expect(later.map((p) => p.ok && p.value.occurrence)).toEqual([
+      String(T0 + (OCCURRENCE_WINDOW + 3) * WEEK),
+    ]);
   });
 });
 
