@@ -35,7 +35,9 @@
  * - RSVPs: newest per (person, event) among members; places are confirmed by a host's device in the
  *   order it received the answers (places.ts: highest confirmation number, ties lowest id, from the
  *   event's owner or a co-host who is a member, or an admin of the carrying epoch); capacity and
- *   waitlist follow that order (waitlist.ts), never the answers' own times;
+ *   waitlist follow that order (waitlist.ts), never the answers' own times; a repeating event's
+ *   dates each have such a line, fed by the answers that apply to that date and ordered by its own
+ *   confirmation or else the event's (`occurrenceLines`);
  * - polls: newest counted response per member (before `endsAt`); single choice keeps one option.
  */
 
