@@ -5,7 +5,7 @@
  * folder, and `stop()` stops it and removes the folder.
  *
  *   const pg = await startPostgres();
- *   const url = await pg.createDatabase(); // postgres://rally@127.0.0.1:<port>/<fresh database>
+ *   const url = await pg.createDatabase(); // postgres://rally@localhost:<port>/<fresh database>
  *   ...
  *   await pg.stop();
  *
@@ -111,7 +111,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   try {
     run("initdb", ["-D", data, "-U", "rally", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
     const settings = [
-      `-c listen_addresses=127.0.0.1`,
+      `-c listen_addresses=localhost`,
       `-c port=${port}`,
       `-c unix_socket_directories=${dir}`,
       `-c max_connections=200`,
@@ -122,7 +122,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const url = `postgres://rally@127.0.0.1:${port}/postgres`;
+  const url = `postgres://rally@localhost:${port}/postgres`;
   let stopped = false;
   return {
     url,
@@ -137,7 +137,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       } finally {
         await client.end();
       }
-      return `postgres://rally@127.0.0.1:${port}/${encodeURIComponent(db)}`;
+      return `postgres://rally@localhost:${port}/${encodeURIComponent(db)}`;
     },
     log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
     async stop() {

@@ -12,12 +12,17 @@
  *
  * To change a relay's limits under its clients (e.g. refuse large events, then accept them again),
  * stop it with `keepData` and start it again on the same `port` and `dataDir` with other `args`.
+ *
+ * `RALLY_TEST_STORE=postgres npx vitest run tests/relay` runs the same tests on PostgreSQL: each
+ * data directory gets its own database in a private cluster (one per test file), kept in the
+ * directory's `postgres-url` file so a relay started again on it finds the same events.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type PostgresHandle, startPostgres } from "./postgres.ts";
 
 export interface RelayHandle {
   /** `ws://127.0.0.1:<port>` */
@@ -51,9 +56,31 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const rallyBin = path.join(repoRoot, "apps/cli/bin/rally.js");
 const STARTUP_TIMEOUT_MS = 60_000;
 
+let cluster: Promise<PostgresHandle> | undefined;
+let started: PostgresHandle | undefined;
+if (process.env.RALLY_TEST_STORE === "postgres") {
+  // Under Vitest the cluster stops with the test file (a worker may be ended without "exit");
+  // elsewhere at exit, where stopping completes because it is synchronous underneath.
+  if (process.env.VITEST) (await import("vitest")).afterAll(async () => started?.stop());
+  else process.once("exit", () => void started?.stop());
+}
+
+/** With RALLY_TEST_STORE=postgres: `--db` and the database of this data directory. */
+async function storeArgs(dataDir: string, args: readonly string[]): Promise<string[]> {
+  if (process.env.RALLY_TEST_STORE !== "postgres" || args.includes("--db")) return [];
+  cluster ??= startPostgres().then((handle) => {
+    started = handle;
+    return handle;
+  });
+  const file = path.join(dataDir, "postgres-url");
+  if (!fs.existsSync(file)) fs.writeFileSync(file, await (await cluster).createDatabase());
+  return ["--db", fs.readFileSync(file, "utf8")];
+}
+
 export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayHandle> {
   const created = opts.dataDir === undefined || opts.ownData === true;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "rally-relay-test-"));
+  const db = await storeArgs(dataDir, opts.args ?? []);
   const child = spawn(
     process.execPath,
     [
@@ -65,6 +92,7 @@ export async function startRelay(opts: StartRelayOptions = {}): Promise<RelayHan
       "127.0.0.1",
       "--data",
       dataDir,
+      ...db,
       ...(opts.args ?? []),
     ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
