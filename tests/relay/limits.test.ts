@@ -303,3 +303,27 @@ describe("query time budget", () => {
     await s.close();
   });
 });
+
+describe("--trust-proxy", () => {
+  let relay: RelayHandle;
+  beforeAll(async () => {
+    relay = await startRelay({ args: ["--trust-proxy", "--max-connections-per-address", "2"] });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("counts connections by the address the proxy forwards, not the proxy's own", async () => {
+    const via = (client: string) =>
+      new Promise<WebSocket | number>((resolve, reject) => {
+        const ws = new WebSocket(relay.url, { headers: { "X-Forwarded-For": client } });
+        ws.once("open", () => resolve(ws));
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once("error", reject);
+      });
+    const a1 = await via("198.51.100.1");
+    const a2 = await via("198.51.100.1");
+    expect(await via("198.51.100.1")).toBe(503);
+    const b = await via("198.51.100.2");
+    expect(b).toBeInstanceOf(WebSocket);
+    for (const ws of [a1, a2, b]) if (ws instanceof WebSocket) ws.close();
+  });
+});

@@ -52,3 +52,22 @@ export function addressKey(remote: string | undefined): string {
     .map((g) => g.toString(16))
     .join(":")}::/64`;
 }
+
+/**
+ * The address a client connects from: the socket's, or — behind a reverse proxy the operator
+ * vouches for (`trustProxy`) — the last `X-Forwarded-For` entry, the one that proxy appended.
+ */
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustProxy: boolean,
+): string | undefined {
+  if (!trustProxy || forwardedFor === undefined) return socketAddress;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor;
+  const last = header
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .pop();
+  return last ?? socketAddress;
+}

@@ -14,7 +14,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { type EventVerifier, type Filter, loadVerifier, type NostrEvent } from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { authHosts } from "./authHosts.ts";
-import { addressKey } from "./clientAddress.ts";
+import { addressKey, clientAddress } from "./clientAddress.ts";
 import { ConnectionCaps } from "./connectionCaps.ts";
 import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
@@ -57,6 +57,11 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   http?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Signature backend; default: WASM when it loads, else pure JS. */
   verifier?: EventVerifier | "wasm" | "js";
+  /**
+   * Per-address limits count the last `X-Forwarded-For` entry instead of the socket's address:
+   * only behind a reverse proxy that sets it (otherwise anyone could claim any address).
+   */
+  trustProxy?: boolean;
   /** Retention per kind (`--retain 445=90d`): older events of the kind go at each purge. */
   retain?: readonly RetentionRule[];
   /** How often expired (NIP-40) events are purged, in seconds. Default 60. */
@@ -203,7 +208,9 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   server.on("upgrade", (req, socket, head) => {
     // Refused before the WebSocket exists, so a flood costs no per-connection state: clients see
     // a failed connect (an error, not a close after open) and back off as for an unreachable relay.
-    const address = addressKey(req.socket.remoteAddress);
+    const address = addressKey(
+      clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], options.trustProxy === true),
+    );
     const admitted = caps.admit(address);
     if (!admitted.ok) {
       refuseUpgrade(socket, admitted.why);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AddressRates } from "../src/addressRates.ts";
-import { addressKey } from "../src/clientAddress.ts";
+import { addressKey, clientAddress } from "../src/clientAddress.ts";
 import { ConnectionCaps } from "../src/connectionCaps.ts";
 import { QueryQueue } from "../src/queryQueue.ts";
 import { parseRetention } from "../src/retention.ts";
@@ -15,6 +15,15 @@ describe("addressKey", () => {
     expect(addressKey("::1")).toBe("0:0:0:0::/64");
     expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
     expect(addressKey(undefined)).toBe("");
+  });
+});
+
+describe("clientAddress", () => {
+  it("takes the proxy's X-Forwarded-For entry only when told to trust it", () => {
+    expect(clientAddress("127.0.0.1", "6.6.6.6, 203.0.113.9", true)).toBe("203.0.113.9");
+    expect(clientAddress("127.0.0.1", "6.6.6.6, 203.0.113.9", false)).toBe("127.0.0.1");
+    expect(clientAddress("127.0.0.1", undefined, true)).toBe("127.0.0.1");
+    expect(clientAddress("127.0.0.1", ["1.1.1.1", "2001:db8::1"], true)).toBe("2001:db8::1");
   });
 });
 

@@ -17,6 +17,7 @@ export interface RelayLimitFlags {
   accept: "rally" | "all";
   retain: string[];
   purgeInterval?: number;
+  trustProxy?: boolean;
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -86,6 +87,10 @@ export function addRelayLimitFlags(command: Command, acceptDefault: "rally" | "a
       [] as string[],
     )
     .option(
+      "--trust-proxy",
+      "count per-address limits by the X-Forwarded-For address a reverse proxy in front adds (only behind one)",
+    )
+    .option(
       "--purge-interval <seconds>",
       "how often expired and retained events are deleted (default 60)",
       positiveInt("--purge-interval"),
@@ -124,5 +129,6 @@ export function relayLimitOptions(flags: RelayLimitFlags): Pick<
     ...(flags.accept === "rally" ? { acceptKinds: RALLY_KINDS } : {}),
     ...(retain.length > 0 ? { retain } : {}),
     ...(flags.purgeInterval ? { purgeIntervalSeconds: flags.purgeInterval } : {}),
+    ...(flags.trustProxy ? { trustProxy: true } : {}),
   };
 }
