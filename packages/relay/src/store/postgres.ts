@@ -29,7 +29,15 @@ import {
 import pg from "pg";
 import { migratePostgres } from "./postgresMigrations.ts";
 import { buildSelect, indexValue, shiftPlaceholders } from "./postgresQuery.ts";
-import type { CountOptions, EventKey, EventStore, QueryOptions, SaveOutcome, StoredEvent } from "./types.ts";
+import {
+  type CountOptions,
+  type EventKey,
+  type EventStore,
+  type QueryOptions,
+  QueryTimeoutError,
+  type SaveOutcome,
+  type StoredEvent,
+} from "./types.ts";
 
 export interface PostgresEventStoreOptions {
   /** Connections in the pool (default 10). */
@@ -183,12 +191,17 @@ export class PostgresEventStore implements EventStore {
     if (filter.limit === 0) return out;
     const seen = new Set<number>();
     let bytes = 0;
-    // Without a byte budget, one round trip up to the limit. With one, pages in NIP-01 order, each
-    // starting after the last row of the one before (keyset), until the budget or limit is reached:
-    // SQLite's store stops reading at the budget; this one stops at the page that crosses it.
-    const page = options.maxBytes === undefined ? undefined : (this.options.pageRows ?? 200);
+    // Without a byte or time budget, one round trip up to the limit. With one, pages in NIP-01
+    // order, each starting after the last row of the one before (keyset), until the budget or limit
+    // is reached: SQLite's store stops reading at the budget; this one at the page that crosses it.
+    const page =
+      options.maxBytes === undefined && options.deadline === undefined
+        ? undefined
+        : (this.options.pageRows ?? 200);
     let after: { created_at: number; id: string } | undefined;
     for (;;) {
+      if (options.deadline !== undefined && performance.now() > options.deadline)
+        throw new QueryTimeoutError();
       const rows = await this.select<StoredEvent & { seq: number }>(
         filter,
         options,
@@ -311,8 +324,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   async storedBytes(): Promise<number> {
+    // The events' tables with their indexes and TOAST, not the database's fixed few megabytes.
     const { rows } = await this.pool.query<{ n: number }>(
-      "SELECT pg_database_size(current_database())::bigint AS n",
+      "SELECT (pg_total_relation_size('events') + pg_total_relation_size('tags'))::bigint AS n",
     );
     return rows[0]!.n;
   }
