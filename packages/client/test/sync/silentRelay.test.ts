@@ -53,6 +53,8 @@ describe("a relay that never answers a request", { timeout: 300_000 }, () => {
     expect(tagReqs).toBeGreaterThan(0);
     expect(tagReqs).toBeLessThanOrEqual(8);
     // The relay that answers was read for every group.
-    expect(report.relays.filter((r) => r.connected).map((r) => r.url.replace(/\/$/, ""))).toContain(w.relay.url);
+    expect(report.relays.filter((r) => r.connected).map((r) => r.url.replace(/\/$/, ""))).toContain(
+      w.relay.url,
+    );
   });
 });
