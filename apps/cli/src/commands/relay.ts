@@ -138,7 +138,10 @@ export function register(program: Command): void {
           ...(opts.description ? { description: opts.description } : {}),
         },
       });
-      const shown = edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {};
+      const shown = {
+        ...(edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {}),
+        ...(opts.db ? { database: shownDatabase(opts.db) } : {}),
+      };
       printResult(cmd, { url: server.url, port: server.port, host: server.host, dataDir, ...shown }, [
         `Rally relay listening on ${server.url}`,
         ...edge.publicUrls.map((u) => `Public address: ${u}`),

@@ -86,7 +86,10 @@ export function register(program: Command): void {
       });
       relay = server;
       const web = server.url.replace(/^ws/, "http");
-      const shown = edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {};
+      const shown = {
+        ...(edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {}),
+        ...(opts.db ? { database: shownDatabase(opts.db) } : {}),
+      };
       printResult(
         cmd,
         { url: web, relay: server.url, port: server.port, host: server.host, dataDir, ...shown },
