@@ -9,6 +9,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventStoreConformance } from "../../packages/relay/src/store/conformance.ts";
 import { PostgresEventStore } from "../../packages/relay/src/store/postgres.ts";
+import { migratePostgres, POSTGRES_MIGRATIONS } from "../../packages/relay/src/store/postgresMigrations.ts";
 import type { EventStore } from "../../packages/relay/src/store/types.ts";
 import { storeMatchesReference } from "../../packages/relay/test/storeFuzz.ts";
 import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
@@ -169,5 +170,23 @@ describe("PostgreSQL stores of several processes on one database", () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe("PostgreSQL schema migrations", () => {
+  it("apply once, even to stores opened at the same moment, and refuse a database from a newer Rally", async () => {
+    const url = await cluster.createDatabase();
+    const stores = await Promise.all([0, 1, 2].map(() => PostgresEventStore.open(url)));
+    const client = await stores[0]!.pool.connect();
+    try {
+      expect(await migratePostgres(client)).toEqual([]);
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM rally_schema");
+      expect(rows).toEqual([{ version: POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version }]);
+      await client.query("UPDATE rally_schema SET version = version + 1");
+    } finally {
+      client.release();
+    }
+    for (const s of stores) await s.close();
+    await expect(PostgresEventStore.open(url)).rejects.toThrow(/newer than this Rally.*upgrade Rally/);
   });
 });
