@@ -1,5 +1,5 @@
 /**
- * Relay storage backends, one run (`npx tsx bench/relay/stores.ts`): `rally relay` on SQLite, on
+ * Relay storage backends, one run (`npm run bench:relay:stores`): `rally relay` on SQLite, on
  * PostgreSQL as one process, and on PostgreSQL as two processes sharing one database — each a
  * real process on loopback verifying every signature, the three taking turns in every phase (who
  * goes first rotates) so background load falls on all alike. PostgreSQL is a private cluster in a
