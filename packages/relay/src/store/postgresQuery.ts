@@ -2,8 +2,8 @@
  * SQL for NIP-01 filters on the PostgreSQL schema (`postgresMigrations.ts`), the same plan as the
  * SQLite store's: drive from the tag condition with the fewest values when there is one (one index
  * range per value, in created_at order), else from `events` by author/kind/time; always
- * `created_at DESC, id ASC` so `LIMIT` stops early. Lists are bound as arrays (`= ANY($n)`), so
- * one filter shape is one statement text whatever its values.
+ * `created_at DESC, id ASC` so `LIMIT` stops early. Lists are bound as arrays (`= ANY($n)`), so a
+ * filter shape is one statement text whatever its values; a single value is bound as itself.
  */
 import { createHash } from "node:crypto";
 import { type Filter, tagConditions } from "@rally/protocol/nostr";
@@ -42,6 +42,15 @@ class Params {
     this.list.push(value);
     return `$${this.list.length}`;
   }
+  /**
+   * `column` is one of `values`. One value is bound as itself: PostgreSQL then walks a composite
+   * index in created_at order and stops at LIMIT (one room's newest 100 of 100,000 messages), which
+   * it does not do for `= ANY(array)`.
+   */
+  oneOf(column: string, values: readonly (string | number)[], type: "text" | "integer"): string {
+    if (values.length === 1) return `${column} = ${this.add(values[0]!)}::${type}`;
+    return `${column} = ANY(${this.add([...values] as string[] | number[])}::${type}[])`;
+  }
 }
 
 /** Conditions on the `events` row `e` for everything in the filter except the driving tag. */
@@ -53,16 +62,15 @@ function eventConditions(
   p: Params,
 ): string[] {
   const where: string[] = [];
-  if (filter.ids) where.push(`e.id = ANY(${p.add([...filter.ids])}::text[])`);
-  if (filter.authors) where.push(`e.pubkey = ANY(${p.add([...filter.authors])}::text[])`);
-  if (filter.kinds)
-    where.push(`${skipTag === undefined ? "e" : "t"}.kind = ANY(${p.add([...filter.kinds])}::integer[])`);
+  if (filter.ids) where.push(p.oneOf("e.id", filter.ids, "text"));
+  if (filter.authors) where.push(p.oneOf("e.pubkey", filter.authors, "text"));
+  if (filter.kinds) where.push(p.oneOf(`${skipTag === undefined ? "e" : "t"}.kind`, filter.kinds, "integer"));
   if (filter.since !== undefined) where.push(`${timeColumn} >= ${p.add(filter.since)}::bigint`);
   if (filter.until !== undefined) where.push(`${timeColumn} <= ${p.add(filter.until)}::bigint`);
   for (const [letter, values] of tagConditions(filter)) {
     if (letter === skipTag) continue;
     where.push(
-      `EXISTS (SELECT 1 FROM tags t2 WHERE t2.seq = e.seq AND t2.name = ${p.add(indexValue(letter))} AND t2.value = ANY(${p.add(values.map(indexValue))}::text[]))`,
+      `EXISTS (SELECT 1 FROM tags t2 WHERE t2.seq = e.seq AND t2.name = ${p.add(indexValue(letter))} AND ${p.oneOf("t2.value", values.map(indexValue), "text")})`,
     );
   }
   if (options.hideKinds && options.hideKinds.length > 0)
@@ -80,10 +88,10 @@ export function buildSelect(filter: Filter, options: QueryOptions, columns: stri
     for (const t of tags) if (t[1].length < driving[1].length) driving = t;
     const [letter, values] = driving;
     const name = p.add(indexValue(letter));
-    const list = p.add(values.map(indexValue));
+    const value = p.oneOf("t.value", values.map(indexValue), "text");
     const where = eventConditions(filter, options, letter, "t.created_at", p);
     return {
-      sql: `SELECT ${columns} FROM tags t JOIN events e ON e.seq = t.seq WHERE t.name = ${name} AND t.value = ANY(${list}::text[]) AND ${where.join(" AND ")}`,
+      sql: `SELECT ${columns} FROM tags t JOIN events e ON e.seq = t.seq WHERE t.name = ${name} AND ${value} AND ${where.join(" AND ")}`,
       params: p.list,
       fanout: values.length,
       timeColumn: "t.created_at",
