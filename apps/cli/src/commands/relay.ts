@@ -1,5 +1,6 @@
 /**
- * `rally relay`: runs a Nostr relay for Rally on SQLite. Prints the URL it listens on
+ * `rally relay`: runs a Nostr relay for Rally on SQLite (or PostgreSQL with `--db`, shared by several
+ * relay processes). Prints the URL it listens on
  * (`ws://HOST:PORT`, `wss://` with `--tls-cert`/`--tls-key`; the real port when `--port 0`) and
  * stops cleanly on SIGINT/SIGTERM, after committing every event it has acknowledged.
  */
