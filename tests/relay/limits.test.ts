@@ -327,3 +327,32 @@ describe("--trust-proxy", () => {
     for (const ws of [a1, a2, b]) if (ws instanceof WebSocket) ws.close();
   });
 });
+
+describe("large answers in turns", () => {
+  let relay: RelayHandle;
+  beforeAll(async () => {
+    relay = await startRelay({ args: ["--events-per-second", "100000"] });
+  });
+  afterAll(async () => relay?.stop());
+
+  it("sends every stored event of a large answer, newest first, while another client is served", async () => {
+    const author = newSigner();
+    const s = await NostrSocket.open(relay.url, { localAddress: FLOOD });
+    const events = Array.from({ length: 1200 }, (_, i) =>
+      author.sign({ kind: 1, content: `${i}`, created_at: 1_700_000_000 + i }),
+    );
+    const oks = events.map((e) => s.ok(e.id));
+    for (const e of events) s.send(["EVENT", e]);
+    await Promise.all(oks);
+    const big = Array.from({ length: 5 }, (_, i) =>
+      s.req(`big${i}`, { authors: [author.pubkey], limit: 1200 }),
+    );
+    await otherClientWorks(relay.url);
+    const newestFirst = [...events].reverse().map((e) => e.id);
+    for (const answer of await Promise.all(big)) {
+      expect(answer.closed).toBeUndefined();
+      expect(answer.events.map((e) => e.id)).toEqual(newestFirst);
+    }
+    await s.close();
+  });
+});

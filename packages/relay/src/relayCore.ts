@@ -99,6 +99,9 @@ class SyncSession {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** Stored events a REQ sends before letting other clients' reads and answers take a turn. */
+const SEND_TURN_EVENTS = 250;
+
 /** Largest Negentropy message the relay sends, before hex (nostr-tools' default frame). */
 const SYNC_FRAME_BYTES = 60_000;
 
@@ -499,10 +502,20 @@ export class Connection {
       // Each filter's rows come newest first; the union of several is put in the same NIP-01 order.
       if (queried > 1) rows.sort(compareNewestFirst);
       this.cork();
+      let since = 0;
       for (const row of rows) {
         if (sent.has(row.id)) continue;
         sent.add(row.id);
         this.send(eventMessageFromJson(subId, row.json));
+        if (++since === SEND_TURN_EVENTS) {
+          // A large answer is sent in turns as it is read in turns: framing and writing thousands
+          // of events would otherwise hold every other client as long as a read would.
+          since = 0;
+          this.uncork();
+          await core.queries.run(this.transport.address ?? "", async () => undefined);
+          if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
+          this.cork();
+        }
       }
       this.uncork();
     } catch (error) {
