@@ -19,13 +19,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EventRepositorySqlite } from "@nostr-relay/event-repository-sqlite";
 import { SqliteEventStore } from "@rally/relay";
-import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { finalizeEvent, setNostrWasm } from "nostr-tools/wasm";
-import { initNostrWasm } from "nostr-wasm";
 import type WebSocket from "ws";
 import { ingest, median, open, percentile, query, type RunningRelay, spawnRelay } from "./clients.ts";
-
-setNostrWasm(await initNostrWasm());
+import { workload } from "./workload.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -37,67 +33,13 @@ const FANOUT_EVENTS = 40;
 const QUERY_REPS = 40;
 const now = Math.floor(Date.now() / 1000);
 
-type Ev = ReturnType<typeof finalizeEvent>;
-
-// --- workloads, identical for both relays -------------------------------------------------------
-const authors = Array.from({ length: 20 }, () => generateSecretKey());
-const authorPks = authors.map((sk) => getPublicKey(sk));
-const ROOMS = 100;
-const room = (i: number) => `room-${i % ROOMS}`;
-
-function signed(i: number, offset: number): Ev {
-  const sk = authors[i % authors.length]!;
-  const kind = i % 3 === 0 ? 1 : 445;
-  const tags =
-    kind === 445
-      ? [["h", room(i)]]
-      : [
-          ["p", authorPks[(i + 1) % authorPks.length]!],
-          ["t", "bench"],
-        ];
-  return finalizeEvent(
-    { kind, created_at: now - offset, tags, content: `ingest ${i} ${"x".repeat(200)}` },
-    sk,
-  );
-}
-
-/** Preloaded events: valid shape, fake signatures (stores do not verify; they are loaded directly). */
-function preloadEvents(): Ev[] {
-  const out: Ev[] = [];
-  for (let i = 0; i < PRELOAD; i++) {
-    const kind = i % 4 === 0 ? 1 : i % 4 === 1 ? 7 : 445;
-    const pk = authorPks[i % authorPks.length]!;
-    const tags =
-      kind === 445
-        ? [["h", room(i)]]
-        : kind === 7
-          ? [
-              ["e", (i - 1).toString(16).padStart(64, "0")],
-              ["p", pk],
-            ]
-          : [["t", "bench"]];
-    out.push({
-      id: (i + 1).toString(16).padStart(64, "f"),
-      pubkey: pk,
-      created_at: now - 100_000 + i,
-      kind,
-      tags,
-      content: `preloaded ${i} ${"y".repeat(150)}`,
-      sig: "0".repeat(128),
-    } as Ev);
-  }
-  return out;
-}
-
 console.log(`Preparing: ${N} signed events to ingest, ${PRELOAD} preloaded events per store…`);
-const ingestEvents = Array.from({ length: N }, (_, i) => signed(i, 50_000 - i));
-const preload = preloadEvents();
-const fanoutEvents = Array.from({ length: FANOUT_EVENTS }, (_, i) =>
-  finalizeEvent(
-    { kind: 445, created_at: now, tags: [["h", "fanout-room"]], content: `fan-out ${i}` },
-    authors[0]!,
-  ),
-);
+const { authorPks, room, ingestEvents, preload, fanoutEvents } = workload({
+  now,
+  events: N,
+  preload: PRELOAD,
+  fanout: FANOUT_EVENTS,
+});
 
 // --- relays -------------------------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rally-bench-relay-"));
