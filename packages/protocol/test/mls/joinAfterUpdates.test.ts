@@ -32,31 +32,34 @@ async function addOne(admin: GroupState, name: string) {
   };
 }
 
-it("a newcomer joins after a removal and adds into different parts of the tree", async () => {
+/**
+ * Leaves 0–6 of 8: the admin, then b c d e x g. Removing c (leaf 2) and x (leaf 5): the admin's
+ * path sets the parents above leaves 0–3 and the root; leaves 2 and 5 are free. p goes to leaf 2,
+ * under two set parents (p joins); q to leaf 5, under the root only: the root lists both, its left
+ * child only p. Returns q, not joined yet.
+ */
+async function removalThenAdds() {
   const admin = person("admin");
   let a: GroupState = await createGroup(admin.device, { name: "Street committee", relays: [] });
-  // Leaves 0–6 of 8: the admin, then b c d e x g.
   const others = ["b", "c", "d", "e", "x", "g"].map(person);
-  const kps = await Promise.all(others.map((p) => createKeyPackage(p.device)));
+  const kps = await Promise.all(others.map((o) => createKeyPackage(o.device)));
   a = (
     await addMembers(
       a,
       kps.map((k) => k.keyPackage),
     )
   ).state;
-  // Removing c (leaf 2) and x (leaf 5): the admin's path sets the parents above leaves 0–3 and
-  // the root; leaves 2 and 5 are free.
   a = (await removeMembers(a, [others[1]?.pubkey, others[4]?.pubkey] as Parameters<typeof removeMembers>[1]))
     .state;
-  // p goes to leaf 2, under two set parents; q to leaf 5, under the root only: the root lists
-  // both, its left child only p.
   const p = await addOne(a, "p");
-  a = p.add.state;
   await p.join();
-  const q = await addOne(a, "q");
-  a = q.add.state;
+  return addOne(p.add.state, "q");
+}
+
+it("a newcomer joins after a removal and adds into different parts of the tree", async () => {
+  const q = await removalThenAdds();
   const joined = await q.join();
-  expect(await exporterSecret(joined)).toEqual(await exporterSecret(a));
+  expect(await exporterSecret(joined)).toEqual(await exporterSecret(q.add.state));
 });
 
 /** The joiner's copy of the tree, opened for changing, and written back as a blob. */
@@ -78,21 +81,7 @@ function unmergedAt(client: ClientState, node: number): number[] {
  * refuses each of these.
  */
 it("the corrected check still refuses trees whose unmerged leaves break the RFC's rules", async () => {
-  const admin = person("admin");
-  let a: GroupState = await createGroup(admin.device, { name: "Street committee", relays: [] });
-  const others = ["b", "c", "d", "e", "x", "g"].map(person);
-  const kps = await Promise.all(others.map((o) => createKeyPackage(o.device)));
-  a = (
-    await addMembers(
-      a,
-      kps.map((k) => k.keyPackage),
-    )
-  ).state;
-  a = (await removeMembers(a, [others[1]?.pubkey, others[4]?.pubkey] as Parameters<typeof removeMembers>[1]))
-    .state;
-  const p = await addOne(a, "p");
-  a = p.add.state;
-  const q = await addOne(a, "q");
+  const q = await removalThenAdds();
   // Width 8: the root is node 7, its left child node 3; p sits at leaf 2 (node 4), q at leaf 5,
   // leaf 7 is blank. The root lists p and q, node 3 lists p.
   const good = openTree(q.add.ratchetTree);
