@@ -16,6 +16,7 @@ export { ConnectionCaps } from "./connectionCaps.ts";
 export { HSTS, type SecurityHeaderOptions, STRICT_CSP, securityHeaders } from "./httpSecurity.ts";
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { type Log, silentLog, stderrLog } from "./log.ts";
+export { METRICS_CONTENT_TYPE, type MetricsSnapshot, RefusalCounts, renderMetrics } from "./metrics.ts";
 export { type RelayInfoOptions, relayInformation, SUPPORTED_NIPS } from "./nip11.ts";
 export { acceptKinds, RALLY_KINDS } from "./policies/acceptKinds.ts";
 export { refuseAuthEvents, requireAuth } from "./policies/auth.ts";

@@ -37,6 +37,7 @@ import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Log } from "./log.ts";
+import { RefusalCounts } from "./metrics.ts";
 import { answerNegentropy, type NegentropyStorage } from "./negentropyResponder.ts";
 import { isNegMessage, parseNegMessage } from "./negMessages.ts";
 import { checkFilter, type RelayPolicy, rejectEvent, rewriteFilters } from "./policies/types.ts";
@@ -117,6 +118,8 @@ export class RelayCore {
   readonly messageLimits: ClientMessageLimits;
   readonly now: () => number;
   readonly counters = { eventsReceived: 0, eventsSaved: 0, eventsRejected: 0 };
+  /** `OK false` answers by reason prefix (`--metrics`). */
+  readonly refusals = new RefusalCounts();
   /** Names sign-ins were made for that this relay does not answer to, told once each to the log. */
   readonly foreignNames = new ForeignRelayNames();
   readonly addressRates: AddressRates;
@@ -175,6 +178,7 @@ export class RelayCore {
     this.counters.eventsReceived++;
     const refuse = (message: string) => {
       this.counters.eventsRejected++;
+      this.refusals.count(message);
       return { accepted: false, message };
     };
     const json = eventToJson(event);
@@ -197,7 +201,10 @@ export class RelayCore {
     const outcome = await this.writer.write(event);
     if (outcome.status !== "saved") this.quota.giveBack(event.pubkey, json.length);
     if (outcome.status === "deleted") return refuse(reason("blocked", "its author has deleted this event"));
-    if (outcome.status === "superseded") return { accepted: false, message: REPLACED };
+    if (outcome.status === "superseded") {
+      this.refusals.count(REPLACED);
+      return { accepted: false, message: REPLACED };
+    }
     if (outcome.status === "saved") {
       this.counters.eventsSaved++;
       this.fanOut(event, outcome.json);
@@ -277,7 +284,10 @@ export class Connection {
   }
 
   private ok(id: string, accepted: boolean, message: string): void {
-    if (!accepted) this.beforeRefusal(message);
+    if (!accepted) {
+      this.beforeRefusal(message);
+      this.core.refusals.count(message);
+    }
     this.send(JSON.stringify(["OK", id, accepted, message]));
   }
 

@@ -19,6 +19,7 @@ import { ConnectionCaps } from "./connectionCaps.ts";
 import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { type RelayInfoOptions, relayInformation } from "./nip11.ts";
 import { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
 import type { RelayPolicy } from "./policies/types.ts";
@@ -66,6 +67,8 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   retain?: readonly RetentionRule[];
   /** How often expired (NIP-40) events are purged, in seconds. Default 60. */
   purgeIntervalSeconds?: number;
+  /** Serve Prometheus text metrics at `GET /metrics` on the same port (`metrics.ts`). Default off. */
+  metrics?: boolean;
   log?: Log;
   /** Clock in unix seconds (tests). */
   now?: () => number;
@@ -178,6 +181,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
         .end(req.method === "GET" ? info : undefined);
       return;
     }
+    if (options.metrics && req.method === "GET" && req.url === "/metrics") {
+      void serveMetrics(res);
+      return;
+    }
     try {
       if (options.http?.(req, res)) return;
     } catch (error) {
@@ -193,6 +200,32 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       return;
     }
     res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found\n");
+  };
+  const startedAt = performance.now();
+  const serveMetrics = async (res: ServerResponse): Promise<void> => {
+    let storeBytes: number | undefined;
+    try {
+      storeBytes = await store.storedBytes?.();
+    } catch {
+      storeBytes = undefined; // a figure missing from one scrape, not a failed scrape
+    }
+    let sendBufferBytes = 0;
+    for (const ws of sockets) sendBufferBytes += ws.bufferedAmount;
+    const stats = core.stats();
+    res.writeHead(200, { "Content-Type": METRICS_CONTENT_TYPE, "Cache-Control": "no-store" }).end(
+      renderMetrics({
+        eventsReceived: stats.eventsReceived,
+        eventsStored: stats.eventsSaved,
+        refused: core.refusals.entries(),
+        writeBatches: stats.batches,
+        connections: stats.connections,
+        subscriptions: stats.subscriptions,
+        writeQueue: core.writer.pending,
+        sendBufferBytes,
+        storeBytes,
+        uptimeSeconds: (performance.now() - startedAt) / 1000,
+      }),
+    );
   };
   const server = options.tls
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handle)

@@ -9,6 +9,7 @@ import path from "node:path";
 import { type RelayServer, type RelayServerOptions, startRelayServer } from "@rally/relay";
 import type { Command } from "commander";
 import { databaseUrl, shownDatabase } from "../cli/database.ts";
+import { addMetricsFlag, type MetricsFlag } from "../cli/metricsFlag.ts";
 import {
   CliError,
   errorMessage,
@@ -21,7 +22,7 @@ import {
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 
-interface RelayOptions extends RelayLimitFlags {
+interface RelayOptions extends RelayLimitFlags, MetricsFlag {
   port: number;
   host: string;
   data?: string;
@@ -132,6 +133,7 @@ export function register(program: Command): void {
         ...abuse,
         limits: { ...limits, ...abuse.limits },
         authRequired: opts.authRequired === true,
+        metrics: opts.metrics === true,
         publicUrls: edge.publicUrls,
         ...(edge.tls ? { tls: edge.tls } : {}),
         info: {
@@ -170,6 +172,7 @@ export function register(program: Command): void {
       info(cmd, "Relay stopped.");
     });
   addRelayLimitFlags(command, "all");
+  addMetricsFlag(command);
 }
 
 /**

@@ -10,6 +10,7 @@ import path from "node:path";
 import type { RelayServer } from "@rally/relay";
 import type { Command } from "commander";
 import { databaseUrl, shownDatabase } from "../cli/database.ts";
+import { addMetricsFlag, type MetricsFlag } from "../cli/metricsFlag.ts";
 import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
@@ -18,7 +19,7 @@ import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
 import { startRelayOrExplain } from "./relay.ts";
 
-interface ServeOptions extends RelayLimitFlags {
+interface ServeOptions extends RelayLimitFlags, MetricsFlag {
   port: number;
   host: string;
   data?: string;
@@ -80,6 +81,7 @@ export function register(program: Command): void {
         dataDir,
         ...(opts.db ? { database: opts.db } : {}),
         ...relayLimitOptions(opts),
+        metrics: opts.metrics === true,
         publicUrls: edge.publicUrls,
         ...(edge.tls ? { tls: edge.tls } : {}),
         http: (req, res) => pages(req, res) || app(req, res),
@@ -118,4 +120,5 @@ export function register(program: Command): void {
     });
   // A community's node stores only what Rally uses unless told otherwise (`--accept all`).
   addRelayLimitFlags(command, "rally");
+  addMetricsFlag(command);
 }
