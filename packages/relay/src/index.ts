@@ -9,6 +9,16 @@ export {
   isLoopbackHost,
   isWildcardHost,
 } from "./authHosts.ts";
+export {
+  BackupError,
+  type BackupOptions,
+  type BackupResult,
+  backupPostgres,
+  backupSqlite,
+  findPgDump,
+  type PostgresBackupOptions,
+  SQLITE_FILE,
+} from "./backup.ts";
 export { BatchWriter } from "./batchWriter.ts";
 export { addressKey } from "./clientAddress.ts";
 export { type CompiledFilter, compileFilter, matchCompiled } from "./compiledFilter.ts";

@@ -21,6 +21,7 @@ import {
 } from "../cli/output.ts";
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
+import { registerRelayBackup } from "./relayBackup.ts";
 
 interface RelayOptions extends RelayLimitFlags, MetricsFlag {
   port: number;
@@ -173,6 +174,7 @@ export function register(program: Command): void {
     });
   addRelayLimitFlags(command, "all");
   addMetricsFlag(command);
+  registerRelayBackup(command);
 }
 
 /**
