@@ -35,6 +35,7 @@ import { AddressRates } from "./addressRates.ts";
 import { ForeignRelayNames } from "./authHosts.ts";
 import { BatchWriter } from "./batchWriter.ts";
 import { type CompiledFilter, compileFilter } from "./compiledFilter.ts";
+import { InOrder } from "./inOrder.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Log } from "./log.ts";
 import { RefusalCounts } from "./metrics.ts";
@@ -46,6 +47,7 @@ import { TokenBucket } from "./rateLimit.ts";
 import { StorageQuota } from "./storageQuota.ts";
 import { type EventStore, QueryTimeoutError, type SaveOutcome, type StoredEvent } from "./store/types.ts";
 import { SubscriptionIndex } from "./subscriptionIndex.ts";
+import type { VerifyCode, VerifyPool } from "./verifyPool.ts";
 
 /** What the engine needs of a client connection. */
 export interface Transport {
@@ -73,6 +75,8 @@ export interface RelayCoreOptions {
   now?: () => number;
   /** Ephemeral events accepted here, to pass to other relay processes on the same database. */
   shareEphemeral?: (event: NostrEvent, json: string) => void;
+  /** Checks clients' events on worker threads; without it they are checked on this thread. */
+  verifyPool?: VerifyPool;
 }
 
 export interface RelayStats {
@@ -126,6 +130,11 @@ export class RelayCore {
   readonly quota: StorageQuota;
   /** Store reads take fair turns (`queryQueue.ts`). */
   readonly queries: QueryQueue;
+  /**
+   * Answers to EVENT and AUTH messages, and what follows from them, in the order the messages
+   * arrived while some wait for a worker's signature check (`inOrder.ts`).
+   */
+  readonly steps: InOrder;
 
   constructor(readonly options: RelayCoreOptions) {
     const l = options.limits;
@@ -134,6 +143,11 @@ export class RelayCore {
     this.addressRates = new AddressRates(l.addressEventsPerSecond, l.addressEventBurst);
     this.queries = new QueryQueue(l.querySliceMs);
     this.quota = new StorageQuota(options.store, l.maxAuthorBytes, l.maxStoredBytes, options.log);
+    this.steps = new InOrder((error) =>
+      options.log(
+        `error while answering an event: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
     this.messageLimits = {
       maxMessageBytes: l.maxMessageBytes,
       maxSubIdLength: l.maxSubIdLength,
@@ -224,9 +238,18 @@ export class RelayCore {
     };
   }
 
+  /** The id and signature check on this thread (without a pool, and for a failed worker's events). */
+  checkHere(event: NostrEvent): VerifyCode {
+    if (computeEventId(event) !== event.id) return 1;
+    return this.options.verifier.verify(event) ? 0 : 2;
+  }
+
   /** Stops taking events, commits what is queued. Connections are closed by the server. */
   async close(): Promise<void> {
+    // Events still being checked are answered (and stored) before the writer stops.
+    await this.steps.idle();
     await this.writer.close();
+    await this.options.verifyPool?.close();
   }
 }
 
@@ -310,11 +333,14 @@ export class Connection {
     if (!parsed.ok) {
       const e = parsed.error;
       if (e.type === "EVENT" && e.eventId) {
+        const id = e.eventId;
         this.core.counters.eventsRejected++;
-        this.ok(e.eventId, false, e.reason);
-      } else if (e.type === "AUTH" && e.eventId) this.ok(e.eventId, false, e.reason);
-      else if ((e.type === "REQ" || e.type === "COUNT") && e.subId) this.closedSub(e.subId, e.reason);
-      else this.notice(e.reason);
+        this.core.steps.run(() => this.ok(id, false, e.reason));
+      } else if (e.type === "AUTH" && e.eventId) {
+        const id = e.eventId;
+        this.core.steps.run(() => this.ok(id, false, e.reason));
+      } else if ((e.type === "REQ" || e.type === "COUNT") && e.subId) this.closedSub(e.subId, e.reason);
+      else this.core.steps.run(() => this.notice(e.reason));
       return;
     }
     const m = parsed.value;
@@ -342,7 +368,7 @@ export class Connection {
     core.counters.eventsReceived++;
     const refuse = (why: string) => {
       core.counters.eventsRejected++;
-      this.ok(event.id, false, why);
+      core.steps.run(() => this.ok(event.id, false, why));
     };
     if (!this.eventBucket.take()) {
       refuse(
@@ -370,11 +396,29 @@ export class Connection {
       refuse(rejection);
       return;
     }
-    if (computeEventId(event) !== event.id) {
+    const pool = core.options.verifyPool;
+    if (!pool) {
+      this.afterCheck(event, json, core.checkHere(event));
+      return;
+    }
+    // Checked on a worker; what follows from it (the answer, storing, fan-out) waits for its turn.
+    const turn = core.steps.reserve();
+    pool.check(json, (code) =>
+      turn(() => this.afterCheck(event, json, code === 3 ? core.checkHere(event) : code)),
+    );
+  }
+
+  private afterCheck(event: NostrEvent, json: string, code: VerifyCode): void {
+    const core = this.core;
+    const refuse = (why: string) => {
+      core.counters.eventsRejected++;
+      core.steps.run(() => this.ok(event.id, false, why));
+    };
+    if (code === 1) {
       refuse(reason("invalid", "event id does not match the event's content"));
       return;
     }
-    if (!core.options.verifier.verify(event)) {
+    if (code !== 0) {
       refuse(reason("invalid", "bad signature"));
       return;
     }
@@ -393,7 +437,7 @@ export class Connection {
     core.writer.write(event).then(
       (outcome) => {
         if (outcome.status !== "saved") core.quota.giveBack(event.pubkey, json.length);
-        this.answerSave(event, outcome);
+        core.steps.run(() => this.answerSave(event, outcome));
       },
       (error: unknown) => {
         core.quota.giveBack(event.pubkey, json.length);
@@ -749,15 +793,16 @@ export class Connection {
         const line = core.foreignNames.note(event.tags.find((t) => t[0] === "relay")?.[1]);
         if (line) core.options.log(line);
       }
-      this.ok(event.id, false, reason("invalid", check.error));
+      core.steps.run(() => this.ok(event.id, false, reason("invalid", check.error)));
       return;
     }
-    if (computeEventId(event) !== event.id || !core.options.verifier.verify(event)) {
-      this.ok(event.id, false, reason("invalid", "bad signature"));
+    // Checked here (sign-ins are rare), so the events after it see it at once, as without a pool.
+    if (core.checkHere(event) !== 0) {
+      core.steps.run(() => this.ok(event.id, false, reason("invalid", "bad signature")));
       return;
     }
     this.authed.add(event.pubkey);
-    this.ok(event.id, true, "");
+    core.steps.run(() => this.ok(event.id, true, ""));
   }
 
   private unsubscribe(subId: string): void {

@@ -28,6 +28,7 @@ import type { RetentionRule } from "./retention.ts";
 import { openPostgresEventStore, PostgresEventStore } from "./store/postgres.ts";
 import { openSqliteEventStore, SqliteEventStore } from "./store/sqlite.ts";
 import type { EventStore } from "./store/types.ts";
+import { VerifyPool } from "./verifyPool.ts";
 
 export interface RelayServerOptions extends DefaultPolicyOptions {
   /** TCP port; 0 picks a free one. Default 7447. */
@@ -58,6 +59,13 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   http?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Signature backend; default: WASM when it loads, else pure JS. */
   verifier?: EventVerifier | "wasm" | "js";
+  /**
+   * Worker threads that check clients' event ids and signatures (`verifyPool.ts`); 0 checks them on
+   * the relay's own thread. Default 0.
+   */
+  verifyWorkers?: number;
+  /** A pool made by the caller instead of `verifyWorkers` (tests); the relay closes it. */
+  verifyPool?: VerifyPool;
   /**
    * Per-address limits count the last `X-Forwarded-For` entry instead of the socket's address:
    * only behind a reverse proxy that sets it (otherwise anyone could claim any address).
@@ -148,6 +156,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     log,
     ...(options.now ? { now: options.now } : {}),
     ...(store instanceof PostgresEventStore ? { shareEphemeral: store.announce } : {}),
+    ...(options.verifyPool
+      ? { verifyPool: options.verifyPool }
+      : (options.verifyWorkers ?? 0) > 0
+        ? { verifyPool: new VerifyPool({ size: options.verifyWorkers ?? 0, backend: verifier.backend, log }) }
+        : {}),
   });
   const retain = options.retain ?? [];
   if (retain.length > 0 && store.purgeKindBefore === undefined)

@@ -20,10 +20,15 @@ import {
   printResult,
 } from "../cli/output.ts";
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
+import {
+  addVerifyWorkersFlag,
+  type VerifyWorkersFlag,
+  verifyWorkersOption,
+} from "../cli/verifyWorkersFlag.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 import { registerRelayBackup } from "./relayBackup.ts";
 
-interface RelayOptions extends RelayLimitFlags, MetricsFlag {
+interface RelayOptions extends RelayLimitFlags, MetricsFlag, VerifyWorkersFlag {
   port: number;
   host: string;
   data?: string;
@@ -135,6 +140,7 @@ export function register(program: Command): void {
         limits: { ...limits, ...abuse.limits },
         authRequired: opts.authRequired === true,
         metrics: opts.metrics === true,
+        ...verifyWorkersOption(opts),
         publicUrls: edge.publicUrls,
         ...(edge.tls ? { tls: edge.tls } : {}),
         info: {
@@ -174,6 +180,7 @@ export function register(program: Command): void {
     });
   addRelayLimitFlags(command, "all");
   addMetricsFlag(command);
+  addVerifyWorkersFlag(command);
   registerRelayBackup(command);
 }
 

@@ -13,13 +13,18 @@ import { databaseUrl, shownDatabase } from "../cli/database.ts";
 import { addMetricsFlag, type MetricsFlag } from "../cli/metricsFlag.ts";
 import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
+import {
+  addVerifyWorkersFlag,
+  type VerifyWorkersFlag,
+  verifyWorkersOption,
+} from "../cli/verifyWorkersFlag.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 import { publicPagesHandler } from "../serve/public/handler.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
 import { startRelayOrExplain } from "./relay.ts";
 
-interface ServeOptions extends RelayLimitFlags, MetricsFlag {
+interface ServeOptions extends RelayLimitFlags, MetricsFlag, VerifyWorkersFlag {
   port: number;
   host: string;
   data?: string;
@@ -82,6 +87,7 @@ export function register(program: Command): void {
         ...(opts.db ? { database: opts.db } : {}),
         ...relayLimitOptions(opts),
         metrics: opts.metrics === true,
+        ...verifyWorkersOption(opts),
         publicUrls: edge.publicUrls,
         ...(edge.tls ? { tls: edge.tls } : {}),
         http: (req, res) => pages(req, res) || app(req, res),
@@ -121,4 +127,5 @@ export function register(program: Command): void {
   // A community's node stores only what Rally uses unless told otherwise (`--accept all`).
   addRelayLimitFlags(command, "rally");
   addMetricsFlag(command);
+  addVerifyWorkersFlag(command);
 }
