@@ -9,7 +9,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+/** The repository root: the nearest folder above this module holding apps/web (this module runs from
+ * apps/cli/src/serve as a source, or from apps/cli/dist as part of the built command). */
+function findRepoRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "apps/web/package.json"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(here, "../../../..");
+  }
+}
+
+const repoRoot = findRepoRoot();
 export const WEB_ROOT = path.join(repoRoot, "apps/web");
 export const WEB_DIST = path.join(WEB_ROOT, "dist");
 
