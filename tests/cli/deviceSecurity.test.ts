@@ -238,7 +238,7 @@ describe("secrets never on the command line or in the environment", { timeout: 3
       }
       for (const sub of cmd.commands) walk(sub, `${at} ${sub.name()}`);
     };
-    walk(buildProgram(), "rally");
+    walk(await buildProgram(), "rally");
     expect(offenders).toEqual([]);
 
     const gus = await person("Gus Garlic");

@@ -6,34 +6,47 @@ import { Command, CommanderError } from "commander";
 import { defaultHome, reportError } from "./cli/output.ts";
 import { passphraseInEnvironment, takeUnlockLine } from "./cli/secrets.ts";
 import { releaseStdin } from "./cli/stdin.ts";
-import * as account from "./commands/account.ts";
-import * as chat from "./commands/chat.ts";
-import * as device from "./commands/device.ts";
-import * as event from "./commands/event.ts";
-import * as group from "./commands/group.ts";
-import * as invites from "./commands/invites.ts";
-import * as join from "./commands/join.ts";
-import * as poll from "./commands/poll.ts";
-import * as relay from "./commands/relay.ts";
-import * as serve from "./commands/serve.ts";
-import * as sync from "./commands/sync.ts";
 
-/** Command groups, in the order `rally --help` lists them. */
-const commandGroups: { register(program: Command): void }[] = [
-  account,
-  device,
-  group,
-  invites,
-  chat,
-  event,
-  poll,
-  join,
-  sync,
-  serve,
-  relay,
+interface CommandGroup {
+  register(program: Command): void;
+}
+
+/**
+ * Command groups, in the order `rally --help` lists them, each loaded when needed: a command line
+ * naming one group loads that group alone, so `rally relay` never loads the client and its MLS engine
+ * (about 20 MB less memory for a relay), and anything else (`--help`, an unknown name) loads them all.
+ */
+const commandGroups: [name: string, load: () => Promise<CommandGroup>][] = [
+  ["account", () => import("./commands/account.ts")],
+  ["device", () => import("./commands/device.ts")],
+  ["group", () => import("./commands/group.ts")],
+  ["invites", () => import("./commands/invites.ts")],
+  ["chat", () => import("./commands/chat.ts")],
+  ["event", () => import("./commands/event.ts")],
+  ["poll", () => import("./commands/poll.ts")],
+  ["join", () => import("./commands/join.ts")],
+  ["sync", () => import("./commands/sync.ts")],
+  ["serve", () => import("./commands/serve.ts")],
+  ["relay", () => import("./commands/relay.ts")],
 ];
 
-export function buildProgram(): Command {
+/** The command group a command line names (the first word that is not a global option), if any. */
+function namedGroup(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--home")
+      i++; // its value follows
+    else if (!arg.startsWith("-")) return commandGroups.some(([name]) => name === arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+/** The `rally` program with every command group, or only the one `argv` names. */
+export async function buildProgram(argv?: string[]): Promise<Command> {
+  const only = argv === undefined ? undefined : namedGroup(argv);
+  const groups = await Promise.all(
+    commandGroups.filter(([name]) => only === undefined || name === only).map(([, load]) => load()),
+  );
   const program = new Command("rally")
     .description(
       "Rally: private organising for groups — encrypted chat, events, RSVPs and polls over Nostr relays",
@@ -49,15 +62,15 @@ export function buildProgram(): Command {
     // With --passphrase-stdin the passphrase line comes first, before the command reads its own input.
     .hook("preAction", (_program, actionCommand) => takeUnlockLine(actionCommand));
   // Commands created after exitOverride() inherit it, so usage errors reach main() as exceptions.
-  for (const group of commandGroups) group.register(program);
+  for (const group of groups) group.register(program);
   return program;
 }
 
 /** Runs the command line; resolves to the exit code (the process stays up for long-running commands). */
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
   const json = argv.includes("--json");
   try {
+    const program = await buildProgram(argv);
     // Secrets never travel in the environment: say so rather than ignore a passphrase put there.
     if (process.env.RALLY_PASSPHRASE !== undefined) throw passphraseInEnvironment();
     await program.parseAsync(argv);
