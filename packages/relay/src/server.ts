@@ -336,6 +336,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Signature workers would keep the process from ending.
+    await core.options.verifyPool?.close();
+    throw error;
   });
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;

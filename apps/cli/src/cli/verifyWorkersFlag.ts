@@ -3,6 +3,7 @@
  * ids and signatures of clients' events, so a busy relay uses more than one core; 0 checks them on
  * the relay's own thread.
  */
+import os from "node:os";
 import type { Command } from "commander";
 import { CliError } from "./output.ts";
 
@@ -13,7 +14,14 @@ export interface VerifyWorkersFlag {
 /** More threads than this only add memory: each holds its own verifier. */
 const MAX_VERIFY_WORKERS = 64;
 
-export const DEFAULT_VERIFY_WORKERS = 0;
+/**
+ * One per core beyond the relay's own thread: signature checks are most of the CPU an event costs,
+ * and the relay thread itself helps when the workers fall behind (`verifyPool.ts`).
+ */
+export const DEFAULT_VERIFY_WORKERS = Math.min(
+  MAX_VERIFY_WORKERS,
+  Math.max(0, os.availableParallelism() - 1),
+);
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -27,7 +35,7 @@ function workerCount(value: string): number {
 export function addVerifyWorkersFlag(command: Command): Command {
   return command.option(
     "--verify-workers <n>",
-    `threads that check event signatures beside the relay's own (0: on the relay's thread; default ${DEFAULT_VERIFY_WORKERS})`,
+    `threads that check event signatures beside the relay's own (0: on the relay's thread; default ${DEFAULT_VERIFY_WORKERS}, one per core beyond the first)`,
     workerCount,
   );
 }
