@@ -2,9 +2,14 @@
  * `rally relay`'s memory and start-up time, from the built command (apps/cli/dist) and from the
  * TypeScript sources (RALLY_FROM_SOURCES=1) in the same run: RSS of the relay's process tree (VmRSS)
  * once it listens and after 20,000 pre-signed events sent over 4 connections with 500 in flight
- * each, the time from spawn to listening, and the time of `rally --help`.
+ * each, the time from spawn to listening, the time of `rally --help`, and the median REQ→EOSE time of
+ * 300 serial queries afterwards (with the RSS after them).
  *
- *   npx tsx bench/relay/memory.ts [--events 20000] [--runs 3] [--modes built,sources]
+ *   npx tsx bench/relay/memory.ts [--events 20000] [--runs 3] [--modes built,sources] [--before DIR]
+ *
+ * `--relay-args "…"` adds arguments to `rally relay` (e.g. "--verify-workers 0"; not for "before" runs).
+ * `--before DIR` adds runs of another checkout's command (mode "before"), e.g. an older commit with its
+ * own `npm install`, for a before/after comparison in the same run.
  *
  * Prints one JSON line per run and the medians per mode. The "built" runs build apps/cli/dist first
  * (scripts/build-cli.mjs), so they run the build even when a source changed since `npm install`.
@@ -29,7 +34,11 @@ const arg = (name: string, def: string): string => {
 };
 const N = Number(arg("events", "20000"));
 const RUNS = Number(arg("runs", "3"));
-const MODES = arg("modes", "built,sources").split(",");
+const BEFORE = arg("before", "");
+const RELAY_ARGS = arg("relay-args", "").split(" ").filter(Boolean);
+const MODES = [...arg("modes", "built,sources").split(","), ...(BEFORE ? ["before"] : [])];
+const binOf = (mode: string) =>
+  mode === "before" ? path.join(path.resolve(BEFORE), "apps/cli/bin/rally.js") : bin;
 const CONNS = 4;
 const PER_CONN = 500;
 
@@ -83,7 +92,14 @@ async function startRelay(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [bin, "relay", "--port", "0", "--host", "127.0.0.1", "--data", dir, "--events-per-second", "10000000"],
+    [
+      binOf(mode),
+      "relay",
+      ...["--port", "0", "--host", "127.0.0.1", "--data", dir, "--events-per-second", "10000000"],
+      // The 4 connections come from one address: lift that limit too.
+      ...["--address-events-per-second", "10000000"],
+      ...(mode === "before" ? [] : RELAY_ARGS),
+    ],
     { env: env(mode), stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -104,6 +120,8 @@ async function startRelay(
   return { child, url, ms: performance.now() - started };
 }
 
+let refused = 0;
+
 async function ingest(url: string): Promise<void> {
   const per = Math.ceil(N / CONNS);
   await Promise.all(
@@ -120,6 +138,7 @@ async function ingest(url: string): Promise<void> {
         await new Promise<void>((resolve) => {
           const onMsg = (data: WebSocket.RawData) => {
             const msg = JSON.parse(data.toString()) as unknown[];
+            if (msg[0] === "OK" && msg[2] !== true) refused++;
             if (msg[0] === "OK" && waiting.delete(msg[1] as string) && waiting.size === 0) {
               ws.off("message", onMsg);
               resolve();
@@ -134,13 +153,47 @@ async function ingest(url: string): Promise<void> {
   );
 }
 
+/** Median milliseconds from REQ to EOSE over serial queries on one connection (a check that less memory
+ * did not cost reading speed). */
+async function queryP50(url: string): Promise<number> {
+  const ws = new WebSocket(url);
+  await new Promise((r, j) => {
+    ws.once("open", r);
+    ws.once("error", j);
+  });
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const filter =
+      i % 2 === 0
+        ? { kinds: [445], "#h": [`room-${i % 100}`], limit: 100 }
+        : { authors: [authorPks[i % 100]!], kinds: [1], limit: 50 };
+    const t = performance.now();
+    await new Promise<void>((resolve) => {
+      const onMsg = (data: WebSocket.RawData) => {
+        const msg = JSON.parse(data.toString()) as unknown[];
+        if (msg[0] === "EOSE" && msg[1] === `q${i}`) {
+          ws.off("message", onMsg);
+          resolve();
+        }
+      };
+      ws.on("message", onMsg);
+      ws.send(JSON.stringify(["REQ", `q${i}`, filter]));
+    });
+    times.push(performance.now() - t);
+    ws.send(JSON.stringify(["CLOSE", `q${i}`]));
+  }
+  ws.close();
+  return Math.round(median(times) * 100) / 100;
+}
+
 function helpMs(mode: string): number {
   const t = performance.now();
-  execFileSync(process.execPath, [bin, "--help"], { env: env(mode), stdio: "ignore" });
+  execFileSync(process.execPath, [binOf(mode), "--help"], { env: env(mode), stdio: "ignore" });
   return performance.now() - t;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Record<string, number | string>[] = [];
 for (let run = 0; run < RUNS; run++) {
   for (const mode of MODES) {
@@ -157,6 +210,8 @@ for (let run = 0; run < RUNS; run++) {
     const ingestS = (performance.now() - t) / 1000;
     await sleep(500);
     const rssAfter = rssMB(child.pid!);
+    const reqP50 = await queryP50(url);
+    const rssAfterQueries = rssMB(child.pid!);
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -168,15 +223,26 @@ for (let run = 0; run < RUNS; run++) {
       rss_start_mb: rssStart,
       rss_after_mb: rssAfter,
       events_per_s: Math.round(N / ingestS),
+      refused,
+      req_p50_ms: reqP50,
+      rss_after_queries_mb: rssAfterQueries,
     };
+    refused = 0;
     rows.push(row);
     console.log(JSON.stringify(row));
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const mode of MODES) {
   const mine = rows.filter((r) => r.mode === mode);
-  const keys = ["help_ms", "listen_ms", "rss_start_mb", "rss_after_mb", "events_per_s"];
+  const keys = [
+    "help_ms",
+    "listen_ms",
+    "rss_start_mb",
+    "rss_after_mb",
+    "events_per_s",
+    "req_p50_ms",
+    "rss_after_queries_mb",
+  ];
   console.log(
     `${mode} (median of ${mine.length}): ${keys.map((k) => `${k} ${median(mine.map((r) => r[k] as number))}`).join(", ")}`,
   );

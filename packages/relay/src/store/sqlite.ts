@@ -140,7 +140,10 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
     this.db.pragma("temp_store = MEMORY");
-    this.db.pragma("cache_size = -32000");
+    // 8 MB of pages in the process; the operating system's file cache holds the rest of the file
+    // outside the relay's memory. 32 MB cost the relay 20 MB of RSS after 20,000 events with no
+    // measurable gain in REQ→EOSE time (bench/relay/memory.ts).
+    this.db.pragma("cache_size = -8000");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
 
