@@ -318,7 +318,8 @@ module.exports = {
     parser: "swc",
     tsConfig: { fileName: "tsconfig.base.json" },
     doNotFollow: { path: "(^|/)node_modules/" },
-    exclude: { path: "^apps/web/dist/|(^|/)(coverage|test-results)/" },
+    // Builds are generated (apps/web/dist by Vite, apps/cli/dist by scripts/build-cli.mjs at install).
+    exclude: { path: "^apps/(web|cli)/dist/|(^|/)(coverage|test-results)/" },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
       conditionNames: ["import", "types", "default"],
