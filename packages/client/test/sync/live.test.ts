@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ChangeListener } from "../../src/api.ts";
 import type { Rally } from "../../src/rallyClient.ts";
-import { waitFor } from "../net/helpers.ts";
+import { freePort, waitFor } from "../net/helpers.ts";
 import { chatTexts, memberKeys, person, pubkeyOf, startWorld, stopWorld, type World } from "../world.ts";
 import { openReqs, startWireTap, tagsOf, type WireTap } from "./wireTap.ts";
 
@@ -21,8 +21,10 @@ let ben: Rally;
 let group: string;
 
 beforeAll(async () => {
-  w = await startWorld("live");
-  tap = await startWireTap(w.relay.url);
+  // The relay checks an AUTH's relay tag against its own addresses: the tap is one of them.
+  const tapPort = await freePort();
+  w = await startWorld("live", ["--public-url", `ws://127.0.0.1:${tapPort}`]);
+  tap = await startWireTap(w.relay.url, tapPort);
   ana = await person(w, "Ana");
   ben = await person(w, "Ben");
   // Held for the whole file: no live round ever runs on the timer.

@@ -23,11 +23,16 @@ export interface WireTap {
   close(): Promise<void>;
 }
 
-export async function startWireTap(upstream: string): Promise<WireTap> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+/**
+ * `port` 0 picks a free one. A relay that serves gift wraps only after NIP-42 AUTH checks the
+ * AUTH's relay tag against its own addresses: start it with `--public-url ws://127.0.0.1:<port>`
+ * naming the tap, and give the tap that port.
+ */
+export async function startWireTap(upstream: string, port = 0): Promise<WireTap> {
+  const server = new WebSocketServer({ host: "127.0.0.1", port });
   await new Promise<void>((r) => server.once("listening", () => r()));
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const listening = typeof address === "object" && address ? address.port : 0;
   const frames: TappedFrame[] = [];
   const ended = new Set<number>();
   let conns = 0;
@@ -65,7 +70,7 @@ export async function startWireTap(upstream: string): Promise<WireTap> {
     relay.on("error", end);
   });
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: `ws://127.0.0.1:${listening}`,
     frames,
     ended,
     dropAll: () => {
