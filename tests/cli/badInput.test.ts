@@ -48,7 +48,12 @@ describe("plain-words errors", { timeout: 300_000 }, () => {
   });
 
   it("chat list pages back with --before; an unknown message id is refused in plain words", async () => {
-    for (const text of ["page one", "page two", "page three"]) await alice.ok("chat", "send", GROUP, text);
+    // A second apart: messages of the same second are ordered by id, not by when they were sent
+    // (a known gap), and this test is about paging.
+    for (const text of ["page one", "page two", "page three"]) {
+      await alice.ok("chat", "send", GROUP, text);
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
     const newest = await alice.ok<{ id: string; type: string; text?: string }[]>(
       "chat",
       "list",

@@ -75,7 +75,7 @@ afterAll(() => {
 
 describe("the MLS engine is checked before any command uses it", { timeout: 120_000 }, () => {
   it("refuses to run on a ts-mls whose single removal commits carry no UpdatePath", async () => {
-    const env = { NODE_OPTIONS: libraryCopy("uncorrected", true) };
+    const env = { NODE_OPTIONS: libraryCopy("uncorrected", true), RALLY_FROM_SOURCES: "1" };
     const home = path.join(root, "home-refused");
     const r = await rally(["account", "create", "--name", "Ada", "--home", home, "--json"], { env });
     expect(r.code).not.toBe(0);
@@ -88,7 +88,7 @@ describe("the MLS engine is checked before any command uses it", { timeout: 120_
   });
 
   it("runs the same command through the same hook on an unchanged copy", async () => {
-    const env = { NODE_OPTIONS: libraryCopy("unchanged", false) };
+    const env = { NODE_OPTIONS: libraryCopy("unchanged", false), RALLY_FROM_SOURCES: "1" };
     const home = path.join(root, "home-ok");
     const r = await rally(
       ["account", "create", "--name", "Ada", "--relay", "ws://127.0.0.1:9", "--home", home, "--json"],
