@@ -187,6 +187,22 @@ function checkRepeat(repeat: RepeatFields, time: EventTime): RepeatFields {
   };
 }
 
+/** NIP-52 time tags: dates for an all-day event, Unix seconds and zones for a timed one. */
+export function timeTags(t: EventTime): string[][] {
+  if (t.allDay)
+    return t.end === null
+      ? [["start", t.start]]
+      : [
+          ["start", t.start],
+          ["end", t.end],
+        ];
+  const tags = [["start", String(t.start)]];
+  if (t.end !== null) tags.push(["end", String(t.end)]);
+  if (t.tz !== null) tags.push(["start_tzid", t.tz]);
+  if (t.endTz !== null && t.endTz !== t.tz) tags.push(["end_tzid", t.endTz]);
+  return tags;
+}
+
 /** Builds a calendar event rumor (31922 when `time.allDay`, else 31923). Throws InvalidInputError. */
 export function buildCalendarEvent(
   input: CalendarEventInput & { pubkey: string; createdAt: number; d: string; owner?: string },
@@ -221,15 +237,7 @@ export function buildCalendarEvent(
     ["d", input.d],
     ["title", title],
   ];
-  if (t.allDay) {
-    tags.push(["start", t.start]);
-    if (t.end !== null) tags.push(["end", t.end]);
-  } else {
-    tags.push(["start", String(t.start)]);
-    if (t.end !== null) tags.push(["end", String(t.end)]);
-    if (t.tz !== null) tags.push(["start_tzid", t.tz]);
-    if (t.endTz !== null && t.endTz !== t.tz) tags.push(["end_tzid", t.endTz]);
-  }
+  tags.push(...timeTags(t));
   if (input.summary) tags.push(["summary", input.summary]);
   if (input.image) tags.push(["image", input.image]);
   if (input.location) tags.push(["location", input.location]);

@@ -33,7 +33,7 @@ import { checkPublicAnswerInput, type PublicAnswer } from "../wire/publicAnswer.
 
 export { KIND_CALENDAR };
 
-import type { EventTime, ParsedCalendarEvent } from "./calendar.ts";
+import { type EventTime, type ParsedCalendarEvent, timeTags } from "./calendar.ts";
 import { TAG_APPROVAL, TAG_STATUS } from "./kinds.ts";
 import { expandOccurrences, occurrenceUnix } from "./recurrence.ts";
 import {
@@ -171,15 +171,7 @@ export function publicEventTemplate(input: PublicEventInput, createdAt: number) 
     ["d", input.d],
     ["title", e.title],
   ];
-  if (t.allDay) {
-    tags.push(["start", t.start]);
-    if (t.end !== null) tags.push(["end", t.end]);
-  } else {
-    tags.push(["start", String(t.start)]);
-    if (t.end !== null) tags.push(["end", String(t.end)]);
-    if (t.tz !== null) tags.push(["start_tzid", t.tz]);
-    if (t.endTz !== null && t.endTz !== t.tz) tags.push(["end_tzid", t.endTz]);
-  }
+  tags.push(...timeTags(t));
   if (e.summary) tags.push(["summary", e.summary]);
   if (e.image) tags.push(["image", e.image]);
   if (e.location && !e.approval) tags.push(["location", e.location]);
