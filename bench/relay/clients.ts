@@ -101,3 +101,24 @@ export function query(ws: WebSocket, subId: string, filter: object): Promise<{ m
     ws.send(JSON.stringify(["REQ", subId, filter]));
   });
 }
+
+/** Opens `perConn` live subscriptions to the fan-out room on each connection; resolves at their EOSEs. */
+export async function liveSubscriptions(conns: WebSocket[], perConn: number, since: number): Promise<void> {
+  await Promise.all(
+    conns.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          let eose = 0;
+          const h = (d: WebSocket.RawData) => {
+            if (d.toString().startsWith('["EOSE"') && ++eose === perConn) {
+              ws.off("message", h);
+              resolve();
+            }
+          };
+          ws.on("message", h);
+          for (let k = 0; k < perConn; k++)
+            ws.send(JSON.stringify(["REQ", `live${k}`, { kinds: [445], "#h": ["fanout-room"], since }]));
+        }),
+    ),
+  );
+}

@@ -20,7 +20,16 @@ import { fileURLToPath } from "node:url";
 import { EventRepositorySqlite } from "@nostr-relay/event-repository-sqlite";
 import { SqliteEventStore } from "@rally/relay";
 import type WebSocket from "ws";
-import { ingest, median, open, percentile, query, type RunningRelay, spawnRelay } from "./clients.ts";
+import {
+  ingest,
+  liveSubscriptions,
+  median,
+  open,
+  percentile,
+  query,
+  type RunningRelay,
+  spawnRelay,
+} from "./clients.ts";
 import { workload } from "./workload.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -161,26 +170,7 @@ async function measure(a: Side, b: Side): Promise<void> {
   }
 
   // 3. fan-out: 100 connections × 10 live subscriptions on each relay
-  for (const side of [a, b])
-    await Promise.all(
-      side.subs.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            let eose = 0;
-            const h = (d: WebSocket.RawData) => {
-              if (d.toString().startsWith('["EOSE"') && ++eose === SUBS_PER_CONN) {
-                ws.off("message", h);
-                resolve();
-              }
-            };
-            ws.on("message", h);
-            for (let k = 0; k < SUBS_PER_CONN; k++)
-              ws.send(
-                JSON.stringify(["REQ", `live${k}`, { kinds: [445], "#h": ["fanout-room"], since: now }]),
-              );
-          }),
-      ),
-    );
+  for (const side of [a, b]) await liveSubscriptions(side.subs, SUBS_PER_CONN, now);
   const expected = FANOUT_CONNS * SUBS_PER_CONN;
   for (const [i, e] of fanoutEvents.entries()) {
     for (const side of turns(i, a, b)) {

@@ -23,7 +23,16 @@ import { fileURLToPath } from "node:url";
 import { PostgresEventStore, SqliteEventStore } from "@rally/relay";
 import type WebSocket from "ws";
 import { startPostgres } from "../../tests/helpers/postgres.ts";
-import { ingest, median, open, percentile, query, type RunningRelay, spawnRelay } from "./clients.ts";
+import {
+  ingest,
+  liveSubscriptions,
+  median,
+  open,
+  percentile,
+  query,
+  type RunningRelay,
+  spawnRelay,
+} from "./clients.ts";
 import { workload } from "./workload.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -181,26 +190,7 @@ async function measure(setups: Setup[]): Promise<void> {
     }
   }
 
-  for (const s of setups)
-    await Promise.all(
-      s.subs.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            let eose = 0;
-            const h = (d: WebSocket.RawData) => {
-              if (d.toString().startsWith('["EOSE"') && ++eose === SUBS_PER_CONN) {
-                ws.off("message", h);
-                resolve();
-              }
-            };
-            ws.on("message", h);
-            for (let k = 0; k < SUBS_PER_CONN; k++)
-              ws.send(
-                JSON.stringify(["REQ", `live${k}`, { kinds: [445], "#h": ["fanout-room"], since: now }]),
-              );
-          }),
-      ),
-    );
+  for (const s of setups) await liveSubscriptions(s.subs, SUBS_PER_CONN, now);
   const expected = FANOUT_CONNS * SUBS_PER_CONN;
   for (const [i, e] of fanoutEvents.entries()) {
     for (const s of turns(i, setups)) {
