@@ -27,6 +27,7 @@ export { HSTS, type SecurityHeaderOptions, STRICT_CSP, securityHeaders } from ".
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { type Log, silentLog, stderrLog } from "./log.ts";
 export { METRICS_CONTENT_TYPE, type MetricsSnapshot, RefusalCounts, renderMetrics } from "./metrics.ts";
+export { loadNativeVerifier } from "./nativeVerifier.ts";
 export { type RelayInfoOptions, relayInformation, SUPPORTED_NIPS } from "./nip11.ts";
 export { acceptKinds, RALLY_KINDS } from "./policies/acceptKinds.ts";
 export { refuseAuthEvents, requireAuth } from "./policies/auth.ts";

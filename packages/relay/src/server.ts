@@ -20,6 +20,7 @@ import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { loadNativeVerifier } from "./nativeVerifier.ts";
 import { type RelayInfoOptions, relayInformation } from "./nip11.ts";
 import { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.ts";
 import type { RelayPolicy } from "./policies/types.ts";
@@ -57,8 +58,11 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Other HTTP requests: return true when handled. */
   http?: (req: IncomingMessage, res: ServerResponse) => boolean;
-  /** Signature backend; default: WASM when it loads, else pure JS. */
-  verifier?: EventVerifier | "wasm" | "js";
+  /**
+   * Signature backend; default: libsecp256k1 built for this machine when it is (`nativeVerifier.ts`),
+   * else WASM when it loads, else pure JS.
+   */
+  verifier?: EventVerifier | "native" | "wasm" | "js";
   /**
    * Worker threads that check clients' event ids and signatures (`verifyPool.ts`); 0 checks them on
    * the relay's own thread. Default 0.
@@ -100,6 +104,8 @@ export interface RelayServer {
   url: string;
   port: number;
   host: string;
+  /** How clients' signatures are checked: libsecp256k1 built for this machine, in WASM, or pure JS. */
+  signatures: EventVerifier["backend"];
   /** Reading and publishing from inside the process (pages on the same port). */
   local: LocalRelay;
   stats(): RelayStats;
@@ -138,7 +144,11 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
         ? openSqliteEventStore(options.dataDir)
         : new SqliteEventStore(":memory:"));
   const verifier =
-    typeof options.verifier === "object" ? options.verifier : await loadVerifier(options.verifier ?? "wasm");
+    typeof options.verifier === "object"
+      ? options.verifier
+      : options.verifier === undefined || options.verifier === "native"
+        ? (loadNativeVerifier() ?? (await loadVerifier("wasm")))
+        : await loadVerifier(options.verifier);
   const policies = options.policies ?? defaultPolicies(limits, options);
   const publicUrls = [...(options.publicUrl ? [options.publicUrl] : []), ...(options.publicUrls ?? [])];
   const secure = options.tls !== undefined;
@@ -381,6 +391,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     url,
     port: actualPort,
     host,
+    signatures: verifier.backend,
     local: {
       async query(filter, opts = {}) {
         const stored = await store.query(filter, { now: core.now(), ...opts });

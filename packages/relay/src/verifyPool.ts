@@ -8,6 +8,7 @@
  * held are answered with code 3 (check it on the relay thread), so none is lost or answered twice.
  */
 import { Worker } from "node:worker_threads";
+import { nativeSchnorrPath } from "./nativeVerifier.ts";
 import { VERIFY_WORKER_SOURCE } from "./verifyWorkerSource.ts";
 
 /** 0: valid; 1: the id is not the hash of the event; 2: bad signature; 3: check it on the relay thread. */
@@ -29,7 +30,7 @@ interface Slot {
 export interface VerifyPoolOptions {
   /** Worker threads (at least 1). */
   size: number;
-  backend: "wasm" | "js";
+  backend: "native" | "wasm" | "js";
   /** Events per posted batch at most. */
   maxBatch?: number;
   /**
@@ -52,7 +53,7 @@ export class VerifyPool {
   private closed = false;
   private readonly maxBatch: number;
   private readonly helpAbove: number;
-  private readonly workerData: { backend: string; wasmUrl: string; pureUrl: string };
+  private readonly workerData: { backend: string; wasmUrl: string; pureUrl: string; nativePath: string };
   /** Batches posted and events checked, for the bench and tests. */
   readonly stats = { batches: 0, events: 0, replaced: 0, checkedHere: 0, helped: 0 };
   private idleWaiters: (() => void)[] = [];
@@ -64,6 +65,7 @@ export class VerifyPool {
       backend: options.backend,
       wasmUrl: options.backend === "wasm" ? moduleUrl("nostr-wasm") : "",
       pureUrl: moduleUrl("nostr-tools/pure"),
+      nativePath: options.backend === "native" ? (nativeSchnorrPath() ?? "") : "",
     };
     for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn());
   }

@@ -13,6 +13,16 @@ const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const HEX64 = /^[a-f0-9]{64}$/;
 async function load() {
+  if (workerData.backend === "native" && workerData.nativePath) {
+    const schnorr = require(workerData.nativePath);
+    const hex = (s, n) => typeof s === "string" && s.length === n && /^[0-9a-f]*$/.test(s);
+    return (e) => {
+      try {
+        if (!hex(e.sig, 128)) return false;
+        return schnorr.verify(Buffer.from(e.id, "hex"), Buffer.from(e.sig, "hex"), Buffer.from(e.pubkey, "hex"));
+      } catch { return false; }
+    };
+  }
   if (workerData.backend === "wasm") {
     const nw = await (await import(workerData.wasmUrl)).initNostrWasm();
     return (e) => { try { nw.verifyEvent(e); return true; } catch { return false; } };

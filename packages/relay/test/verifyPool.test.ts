@@ -8,6 +8,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { silentLog } from "../src/log.ts";
+import { loadNativeVerifier } from "../src/nativeVerifier.ts";
 import { type RelayServer, startRelayServer } from "../src/server.ts";
 import { VerifyPool } from "../src/verifyPool.ts";
 
@@ -116,40 +117,51 @@ function answers(got: Frame[], ephemeral: Set<string>) {
 const limits = { eventsPerSecond: 1, eventBurst: 5000 };
 
 describe("signature checks on worker threads", () => {
-  it("answers a flood over several connections exactly as checks on the relay thread do", async () => {
-    const scripts = [0, 1, 2, 3].map((c) => script(c, 180));
-    const plain = await startRelayServer({ port: 0, log: silentLog, limits, verifyWorkers: 0 });
-    servers.push(plain);
-    // helpAbove 0: the relay thread takes part of every turn's events too, as when workers are behind.
-    const pool = new VerifyPool({ size: 2, backend: "wasm", maxBatch: 64, helpAbove: 0 });
-    const pooled = await startRelayServer({ port: 0, log: silentLog, limits, verifyPool: pool });
-    servers.push(pooled);
+  // Native only where bcrypto's binding was built (an optional dependency; `nativeVerifier.ts`).
+  const backends = loadNativeVerifier() ? (["wasm", "native"] as const) : (["wasm"] as const);
+  it.each(backends)(
+    "answers a flood over several connections exactly as checks on the relay thread do (%s workers)",
+    async (backend) => {
+      const scripts = [0, 1, 2, 3].map((c) => script(c, 180));
+      const plain = await startRelayServer({
+        port: 0,
+        log: silentLog,
+        limits,
+        verifyWorkers: 0,
+        verifier: "js",
+      });
+      servers.push(plain);
+      // helpAbove 0: the relay thread takes part of every turn's events too, as when workers are behind.
+      const pool = new VerifyPool({ size: 2, backend, maxBatch: 64, helpAbove: 0 });
+      const pooled = await startRelayServer({ port: 0, log: silentLog, limits, verifyPool: pool });
+      servers.push(pooled);
 
-    const before = await runFlood(plain, scripts);
-    const after = await runFlood(pooled, scripts);
-    expect(pool.stats.batches).toBeGreaterThan(1);
-    expect(pool.stats.helped).toBeGreaterThan(0);
+      const before = await runFlood(plain, scripts);
+      const after = await runFlood(pooled, scripts);
+      expect(pool.stats.batches).toBeGreaterThan(1);
+      expect(pool.stats.helped).toBeGreaterThan(0);
 
-    for (let c = 0; c < scripts.length; c++) {
-      const a = answers(before[c]!, scripts[c]!.ephemeral);
-      const b = answers(after[c]!, scripts[c]!.ephemeral);
-      expect(b.byId).toEqual(a.byId);
-      expect([...after[c]!].sort()).toEqual([...before[c]!].sort());
-      // Stored events are answered in the order they were sent, on both.
-      const sent = scripts[c]!.frames.map((f) => (JSON.parse(f) as [string, { id: string }])[1].id);
-      expect(b.storedOrder.length).toBeGreaterThan(50);
-      const inSendOrder = (ids: string[]) => ids.map((id) => sent.indexOf(id));
-      expect(inSendOrder(b.storedOrder)).toEqual([...inSendOrder(b.storedOrder)].sort((x, y) => x - y));
-      expect(b.storedOrder).toEqual(a.storedOrder);
-      // Every kind of answer came up (the reasons are the relay thread's own, compared above).
-      const msgs = [...b.byId.values()].flat().map(([ok, msg]) => `${ok} ${msg}`);
-      expect(msgs).toContain("false invalid: bad signature");
-      expect(msgs).toContain("false invalid: event id does not match the event's content");
-      expect(msgs.some((m) => m.startsWith("true duplicate:"))).toBe(true);
-      expect(after[c]!.some((m) => m[0] === "NOTICE")).toBe(true);
-    }
-    expect(pooled.stats().eventsSaved).toBe(plain.stats().eventsSaved);
-  });
+      for (let c = 0; c < scripts.length; c++) {
+        const a = answers(before[c]!, scripts[c]!.ephemeral);
+        const b = answers(after[c]!, scripts[c]!.ephemeral);
+        expect(b.byId).toEqual(a.byId);
+        expect([...after[c]!].sort()).toEqual([...before[c]!].sort());
+        // Stored events are answered in the order they were sent, on both.
+        const sent = scripts[c]!.frames.map((f) => (JSON.parse(f) as [string, { id: string }])[1].id);
+        expect(b.storedOrder.length).toBeGreaterThan(50);
+        const inSendOrder = (ids: string[]) => ids.map((id) => sent.indexOf(id));
+        expect(inSendOrder(b.storedOrder)).toEqual([...inSendOrder(b.storedOrder)].sort((x, y) => x - y));
+        expect(b.storedOrder).toEqual(a.storedOrder);
+        // Every kind of answer came up (the reasons are the relay thread's own, compared above).
+        const msgs = [...b.byId.values()].flat().map(([ok, msg]) => `${ok} ${msg}`);
+        expect(msgs).toContain("false invalid: bad signature");
+        expect(msgs).toContain("false invalid: event id does not match the event's content");
+        expect(msgs.some((m) => m.startsWith("true duplicate:"))).toBe(true);
+        expect(after[c]!.some((m) => m[0] === "NOTICE")).toBe(true);
+      }
+      expect(pooled.stats().eventsSaved).toBe(plain.stats().eventsSaved);
+    },
+  );
 
   it("replaces a worker that dies mid-batch and checks its events on the relay thread", async () => {
     const pool = new VerifyPool({ size: 1, backend: "wasm", maxBatch: 2000 });

@@ -28,6 +28,13 @@ import {
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 import { registerRelayBackup } from "./relayBackup.ts";
 
+/** What the startup lines say about how signatures are checked (native is the fastest). */
+const SIGNATURE_BACKENDS: Record<RelayServer["signatures"], string> = {
+  native: "libsecp256k1 built for this machine",
+  wasm: "libsecp256k1 in WebAssembly (the native build is missing; see README)",
+  js: "pure JavaScript",
+};
+
 interface RelayOptions extends RelayLimitFlags, MetricsFlag, VerifyWorkersFlag {
   port: number;
   host: string;
@@ -152,11 +159,23 @@ export function register(program: Command): void {
         ...(edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {}),
         ...(opts.db ? { database: shownDatabase(opts.db) } : {}),
       };
-      printResult(cmd, { url: server.url, port: server.port, host: server.host, dataDir, ...shown }, [
-        `Rally relay listening on ${server.url}`,
-        ...edge.publicUrls.map((u) => `Public address: ${u}`),
-        opts.db ? `Database: ${shownDatabase(opts.db)}` : `Data: ${dataDir}`,
-      ]);
+      printResult(
+        cmd,
+        {
+          url: server.url,
+          port: server.port,
+          host: server.host,
+          dataDir,
+          signatures: server.signatures,
+          ...shown,
+        },
+        [
+          `Rally relay listening on ${server.url}`,
+          ...edge.publicUrls.map((u) => `Public address: ${u}`),
+          opts.db ? `Database: ${shownDatabase(opts.db)}` : `Data: ${dataDir}`,
+          `Signatures checked with ${SIGNATURE_BACKENDS[server.signatures]}`,
+        ],
+      );
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {

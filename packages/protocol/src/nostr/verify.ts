@@ -10,7 +10,7 @@ import { verifyEvent as verifyPure } from "nostr-tools/pure";
 import { type EventFields, eventFields } from "./event.ts";
 
 export interface EventVerifier {
-  readonly backend: "wasm" | "js";
+  readonly backend: "native" | "wasm" | "js";
   /** True when the id hash and the signature are both valid; never throws on bad data. */
   verify(event: EventFields): boolean;
 }
