@@ -5,7 +5,33 @@ import WebSocket from "ws";
 export interface RunningRelay {
   url: string;
   child: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not ended within 30 s; true when it ended on SIGTERM alone. */
+  stop(): Promise<boolean>;
+}
+
+/** Stops a child process: SIGTERM, and SIGKILL after `graceMs`. Resolves true when SIGTERM was enough. */
+export function stopChild(child: ChildProcess, graceMs = 30_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(true);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      child.once("exit", () => resolve(false));
+    }, graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Rejects with `what` when the promise has not settled within `ms`, so a relay that stops answering ends the run. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Starts a relay process and waits for the `ws://` URL it prints. */
@@ -21,12 +47,7 @@ export function spawnRelay(args: string[], name: string): Promise<RunningRelay> 
         resolve({
           url: m[0],
           child,
-          stop: () =>
-            new Promise<void>((r) => {
-              if (child.exitCode !== null) return r();
-              child.once("exit", () => r());
-              child.kill("SIGTERM");
-            }),
+          stop: () => stopChild(child),
         });
       }
     };

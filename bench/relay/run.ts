@@ -1,17 +1,26 @@
 /**
- * Relay benchmark (`npm run bench:relay`): Rally's relay (`rally relay`) against the TypeScript
- * relay `@nostr-relay/core` + `@nostr-relay/event-repository-sqlite`, same workloads, same run,
- * both as separate processes on loopback, both on SQLite in WAL mode, both verifying signatures.
- * The two take turns (who goes first alternates), so background load on a shared machine falls on
- * both alike.
+ * Relay benchmark (`npm run bench:relay`): Rally's relay (`rally relay`) against other relays, same
+ * workloads, same run, each a separate process on loopback over its own fresh data directory, all
+ * verifying signatures:
+ *   - nrelay: the TypeScript relay `@nostr-relay/core` + `@nostr-relay/event-repository-sqlite`
+ *     (bench/relay/peerServer.ts), SQLite in WAL mode like Rally's; always runs;
+ *   - strfry (C++, LMDB) when STRFRY_DIR names a built strfry tree;
+ *   - khatru (Go, LMDB) when KHATRU_BIN names the khatru reference relay binary.
+ * An unset variable or missing binary skips that relay with one line saying why (bench/relay/peers.ts).
+ * The relays take turns in every phase (who goes first rotates), so background load on a shared
+ * machine falls on all alike.
  *
- * 1. ingest: N signed events, in 4 rounds each sent at once over 4 connections; events/s to the OKs.
- * 2. query: REQ→EOSE latency for Rally's typical filters over a preloaded store (median, p95).
+ * 1. ingest: N signed events, in 4 rounds each sent at once over 4 connections; events/s to the OKs,
+ *    and the relay's CPU-seconds (its process tree, user + system) spent over them.
+ * 2. query: REQ→EOSE latency for Rally's typical filters over a preloaded store (median, p95); then
+ *    queries/s with 4 connections, each keeping one query in flight.
  * 3. fan-out: one event to 1,000 live subscriptions (100 connections × 10); time until every
  *    subscription has it (median, p95 over repeated events).
+ * 4. footprint: RSS of the process tree at start and after the ingest; disk per stored event, live
+ *    and after a clean stop (bench/relay/footprint.ts).
  *
- * Environment: BENCH_EVENTS (ingest, default 2000), BENCH_PRELOAD (default 20000).
- * Prints figures, ratios, and the headline figure last.
+ * Environment: BENCH_EVENTS (ingest, default 2000), BENCH_PRELOAD (default 20000), STRFRY_DIR, KHATRU_BIN.
+ * Prints figures, ratios against strfry when it ran (else against nrelay), and the headline last.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -23,13 +32,15 @@ import type WebSocket from "ws";
 import {
   ingest,
   liveSubscriptions,
-  median,
   open,
-  percentile,
   query,
   type RunningRelay,
   spawnRelay,
+  withTimeout,
 } from "./clients.ts";
+import { cpuSeconds, diskBytes, rssMb } from "./footprint.ts";
+import { outsideRelays, startPreloaded } from "./peers.ts";
+import { type RelayFigures, report } from "./report.ts";
 import { workload } from "./workload.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,25 +51,42 @@ const FANOUT_CONNS = 100;
 const SUBS_PER_CONN = 10;
 const FANOUT_EVENTS = 40;
 const QUERY_REPS = 40;
+const QPS_ROUNDS = 4;
+const QPS_PER_CONN = 10; // serial queries per connection per round, 4 connections at once
 const now = Math.floor(Date.now() / 1000);
 
-console.log(`Preparing: ${N} signed events to ingest, ${PRELOAD} preloaded events per store…`);
+const { relays: outside, skipped } = outsideRelays(process.env);
+for (const line of skipped) console.log(line);
+// Outside relays take the preload over WebSocket, so it must carry real ids and signatures; Rally's
+// and nrelay's stores are loaded directly with the very same events.
+const signPreload = outside.length > 0;
+console.log(
+  `Preparing: ${N} signed events to ingest, ${PRELOAD} ${signPreload ? "signed " : ""}preloaded events per store…`,
+);
 const { authorPks, room, ingestEvents, preload, fanoutEvents } = workload({
   now,
   events: N,
   preload: PRELOAD,
   fanout: FANOUT_EVENTS,
+  signPreload,
 });
 
 // --- relays -------------------------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rally-bench-relay-"));
 
-async function startRally(): Promise<RunningRelay> {
+interface Started {
+  name: string;
+  dir: string;
+  relay: RunningRelay;
+  preloaded: number;
+}
+
+async function startRally(): Promise<Started> {
   const dir = path.join(tmp, "rally");
   const store = new SqliteEventStore(path.join(dir, "events.sqlite"));
   for (let i = 0; i < preload.length; i += 5000) store.saveSync(preload.slice(i, i + 5000) as never);
   await store.close();
-  return spawnRelay(
+  const relay = await spawnRelay(
     [
       path.join(root, "apps/cli/bin/rally.js"),
       "relay",
@@ -75,17 +103,21 @@ async function startRally(): Promise<RunningRelay> {
     ],
     "rally relay",
   );
+  return { name: "rally", dir, relay, preloaded: preload.length };
 }
 
-async function startPeer(): Promise<RunningRelay> {
-  const file = path.join(tmp, "peer.sqlite");
+async function startNrelay(): Promise<Started> {
+  const dir = path.join(tmp, "nrelay");
+  fs.mkdirSync(dir);
+  const file = path.join(dir, "peer.sqlite");
   const repo = new EventRepositorySqlite(file);
   await repo.init();
   // It commits each upsert itself; skip fsyncs while preloading (not measured; reopened with defaults).
   repo.getDatabase().pragma("synchronous = OFF");
   for (const e of preload) await repo.upsert(e);
   await repo.destroy();
-  return spawnRelay(["--import", "tsx", path.join(here, "peerServer.ts"), file], "peer relay");
+  const relay = await spawnRelay(["--import", "tsx", path.join(here, "peerServer.ts"), file], "peer relay");
+  return { name: "nrelay", dir, relay, preloaded: preload.length };
 }
 
 const QUERIES: [string, (i: number) => object][] = [
@@ -104,140 +136,176 @@ const QUERIES: [string, (i: number) => object][] = [
   ["mentions        {#p:[pk], limit:20}", (i) => ({ "#p": [authorPks[i % authorPks.length]], limit: 20 })],
   [
     "by ids          {ids:[10 ids]}",
-    (i) => ({ ids: Array.from({ length: 10 }, (_, k) => (i * 10 + k + 1).toString(16).padStart(64, "f")) }),
+    (i) => ({ ids: Array.from({ length: 10 }, (_, k) => preload[(i * 10 + k) % preload.length]!.id) }),
   ],
 ];
 
-interface Side {
-  name: string;
+interface Side extends RelayFigures {
   relay: RunningRelay;
+  dir: string;
+  pid: number;
   pubs: WebSocket[];
   q: WebSocket;
   subs: WebSocket[];
-  ingestMs: number;
-  accepted: number;
-  queryMs: Record<string, number[]>;
-  queryCount: Record<string, number>;
-  fanout: number[];
 }
 
-async function connect(name: string, relay: RunningRelay): Promise<Side> {
+async function connect({ name, dir, relay, preloaded }: Started): Promise<Side> {
+  const rssStartMb = rssMb(relay.child.pid!); // before the benchmark's own 105 connections
   const subs = await Promise.all(Array.from({ length: FANOUT_CONNS }, () => open(relay.url)));
   return {
     name,
     relay,
+    dir,
+    pid: relay.child.pid!,
     pubs: await Promise.all([0, 1, 2, 3].map(() => open(relay.url))),
     q: await open(relay.url),
     subs,
     ingestMs: 0,
     accepted: 0,
+    ingestCpuS: 0,
     queryMs: {},
     queryCount: {},
+    qpsMs: 0,
+    qpsQueries: 0,
     fanout: [],
+    rssStartMb,
+    rssIngestMb: 0,
+    storedEvents: preloaded,
+    diskLiveBytes: 0,
+    diskStoppedBytes: 0,
+    cleanStop: false,
   };
 }
 
-/** The two relays take turns, first one then the other, swapping who goes first every round. */
-const turns = <T>(round: number, a: T, b: T): T[] => (round % 2 === 0 ? [a, b] : [b, a]);
+/** The relays take turns, one after another, the first of one round going last in the next. */
+const turns = <T>(round: number, sides: T[]): T[] => sides.map((_, k) => sides[(k + round) % sides.length]!);
 
-async function measure(a: Side, b: Side): Promise<void> {
+/** A phase step that waits on a relay's answers; a relay that stops answering ends the run with its name. */
+const bounded = <T>(side: Side, p: Promise<T>, what: string) =>
+  withTimeout(p, 180_000, `${side.name}: ${what}`);
+
+async function measure(sides: Side[]): Promise<void> {
   // 1. ingest, in rounds of N/4 events sent at once
   const ROUNDS = 4;
   const per = Math.ceil(N / ROUNDS);
   for (let r = 0; r < ROUNDS; r++) {
     const batch = ingestEvents.slice(r * per, (r + 1) * per);
-    for (const side of turns(r, a, b)) {
-      const res = await ingest(side.pubs, batch);
+    for (const side of turns(r, sides)) {
+      const cpu = cpuSeconds(side.pid);
+      const res = await bounded(side, ingest(side.pubs, batch), `ingest round ${r + 1}`);
+      side.ingestCpuS += cpuSeconds(side.pid) - cpu;
       side.ingestMs += res.ms;
       side.accepted += res.accepted;
     }
   }
+  // let writes that outlast their OKs settle before reading memory
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const side of sides) {
+    side.rssIngestMb = rssMb(side.pid);
+    side.storedEvents += side.accepted;
+  }
 
-  // 2. queries
+  // 2. queries, one at a time on one connection (latency)
   for (const [name, make] of QUERIES) {
-    for (const side of [a, b]) {
-      await query(side.q, "warm", make(0));
+    for (const side of sides) {
+      await bounded(side, query(side.q, "warm", make(0)), name);
       side.queryMs[name] = [];
       side.queryCount[name] = 0;
     }
     for (let i = 0; i < QUERY_REPS; i++) {
-      for (const side of turns(i, a, b)) {
-        const r = await query(side.q, `q${i}`, make(i + 1));
+      for (const side of turns(i, sides)) {
+        const r = await bounded(side, query(side.q, `q${i}`, make(i + 1)), name);
         side.queryMs[name]!.push(r.ms);
         side.queryCount[name]! += r.count;
       }
     }
   }
 
+  // 2b. queries/s: 4 connections, each with one query in flight, the filters in turn
+  for (let r = 0; r < QPS_ROUNDS; r++) {
+    for (const side of turns(r, sides)) {
+      const start = performance.now();
+      await bounded(
+        side,
+        Promise.all(
+          side.pubs.map(async (ws, c) => {
+            for (let i = 0; i < QPS_PER_CONN; i++) {
+              const k = (r * QPS_PER_CONN + i) * side.pubs.length + c;
+              await query(ws, `t${k}`, QUERIES[k % QUERIES.length]![1](k));
+            }
+          }),
+        ),
+        "queries/s",
+      );
+      side.qpsMs += performance.now() - start;
+      side.qpsQueries += side.pubs.length * QPS_PER_CONN;
+    }
+  }
+
   // 3. fan-out: 100 connections × 10 live subscriptions on each relay
-  for (const side of [a, b]) await liveSubscriptions(side.subs, SUBS_PER_CONN, now);
+  for (const side of sides)
+    await bounded(side, liveSubscriptions(side.subs, SUBS_PER_CONN, now), "subscribe");
   const expected = FANOUT_CONNS * SUBS_PER_CONN;
   for (const [i, e] of fanoutEvents.entries()) {
-    for (const side of turns(i, a, b)) {
+    for (const side of turns(i, sides)) {
       const start = performance.now();
-      await new Promise<void>((resolve) => {
-        let got = 0;
-        const handlers = side.subs.map((ws) => {
-          const h = (d: WebSocket.RawData) => {
-            if (d.toString().includes(e.id) && ++got === expected) {
-              side.subs.forEach((s, k) => {
-                s.off("message", handlers[k]!);
-              });
-              resolve();
-            }
-          };
-          ws.on("message", h);
-          return h;
-        });
-        side.pubs[0]!.send(JSON.stringify(["EVENT", e]));
-      });
+      await bounded(
+        side,
+        new Promise<void>((resolve) => {
+          let got = 0;
+          const handlers = side.subs.map((ws) => {
+            const h = (d: WebSocket.RawData) => {
+              if (d.toString().includes(e.id) && ++got === expected) {
+                side.subs.forEach((s, k) => {
+                  s.off("message", handlers[k]!);
+                });
+                resolve();
+              }
+            };
+            ws.on("message", h);
+            return h;
+          });
+          side.pubs[0]!.send(JSON.stringify(["EVENT", e]));
+        }),
+        "fan-out",
+      );
       side.fanout.push(performance.now() - start);
     }
   }
-  for (const side of [a, b]) for (const ws of [...side.pubs, side.q, ...side.subs]) ws.close();
+  for (const side of sides) {
+    side.storedEvents += fanoutEvents.length;
+    for (const ws of [...side.pubs, side.q, ...side.subs]) ws.close();
+  }
 }
 
-const fmt = (n: number, d = 1) => n.toFixed(d);
+const started: Started[] = [];
 try {
-  console.log("Starting both relays…");
-  const [rallyRelay, peerRelay] = [await startRally(), await startPeer()];
-  const rally = await connect("rally", rallyRelay);
-  const peer = await connect("peer", peerRelay);
-  console.log("Measuring, the two relays taking turns…");
-  await measure(rally, peer);
-  await rallyRelay.stop();
-  await peerRelay.stop();
-
-  const rate = (s: Side) => (N / s.ingestMs) * 1000;
-  console.log("");
-  console.log(
-    `ingest (${N} events in rounds of ${Math.ceil(N / 4)} sent at once over 4 connections, signatures verified)`,
-  );
-  console.log(`  rally  ${fmt(rate(rally), 0)} events/s  (${rally.accepted} OK true)`);
-  console.log(`  peer   ${fmt(rate(peer), 0)} events/s  (${peer.accepted} OK true)`);
-  console.log(`query latency, REQ → EOSE, ${PRELOAD} preloaded events (median / p95 ms, results returned)`);
-  for (const [name] of QUERIES) {
-    const [am, ap, bm, bp] = [
-      median(rally.queryMs[name]!),
-      percentile(rally.queryMs[name]!, 95),
-      median(peer.queryMs[name]!),
-      percentile(peer.queryMs[name]!, 95),
-    ];
-    console.log(
-      `  ${name}\n    rally ${fmt(am, 2)} / ${fmt(ap, 2)} (${rally.queryCount[name]})   peer ${fmt(bm, 2)} / ${fmt(bp, 2)} (${peer.queryCount[name]})   peer/rally ${fmt(bm / am, 2)}x`,
-    );
+  console.log(`Starting the relays (rally, nrelay${outside.map((o) => `, ${o.name}`).join("")})…`);
+  started.push(await startRally(), await startNrelay());
+  for (const o of outside) {
+    const dir = path.join(tmp, o.name);
+    const { running, accepted } = await startPreloaded(o, dir, preload);
+    started.push({ name: o.name, dir, relay: running, preloaded: accepted });
+    if (accepted !== preload.length)
+      console.log(`  ${o.name} accepted ${accepted} of ${preload.length} preloaded events`);
   }
-  console.log(
-    `fan-out of one event to ${FANOUT_CONNS * SUBS_PER_CONN} live subscriptions (median / p95 ms over ${FANOUT_EVENTS} events)`,
-  );
-  console.log(`  rally  ${fmt(median(rally.fanout), 2)} / ${fmt(percentile(rally.fanout, 95), 2)}`);
-  console.log(`  peer   ${fmt(median(peer.fanout), 2)} / ${fmt(percentile(peer.fanout, 95), 2)}`);
-  const ingestRatio = rate(rally) / rate(peer);
-  const fanoutRatio = median(peer.fanout) / median(rally.fanout);
-  console.log("");
-  console.log(
-    `ratios (rally vs peer, higher is better for rally): ingest ${fmt(ingestRatio, 2)}x, fan-out ${fmt(fanoutRatio, 2)}x`,
-  );
+  const sides: Side[] = [];
+  for (const s of started) sides.push(await connect(s));
+  console.log(`Measuring, the ${sides.length} relays taking turns…`);
+  await measure(sides);
+  for (const side of sides) {
+    side.diskLiveBytes = diskBytes(side.dir);
+    side.cleanStop = await side.relay.stop();
+    side.diskStoppedBytes = diskBytes(side.dir);
+  }
+  report(sides, {
+    events: N,
+    preload: PRELOAD,
+    queries: QUERIES.map(([name]) => name),
+    fanoutSubs: FANOUT_CONNS * SUBS_PER_CONN,
+    fanoutEvents: FANOUT_EVENTS,
+  });
 } finally {
+  for (const s of started) await s.relay.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 /**
  * The events the relay benchmarks send, the same for every relay or store compared in one run:
  * signed events to ingest (group messages under 100 rooms, and notes with mentions and a hashtag),
- * preloaded events with fake signatures for stores loaded directly, and group messages for fan-out.
+ * preloaded events with fake signatures for stores loaded directly (or signed, when a relay must take
+ * them over WebSocket), and group messages for fan-out.
  */
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { finalizeEvent, setNostrWasm } from "nostr-tools/wasm";
@@ -22,7 +23,14 @@ export interface Workload {
   fanoutEvents: Ev[];
 }
 
-export function workload(opts: { now: number; events: number; preload: number; fanout: number }): Workload {
+export function workload(opts: {
+  now: number;
+  events: number;
+  preload: number;
+  fanout: number;
+  /** Sign the preloaded events (real ids and signatures) instead of faking them: slower to prepare. */
+  signPreload?: boolean;
+}): Workload {
   const { now } = opts;
   const authors = Array.from({ length: 20 }, () => generateSecretKey());
   const authorPks = authors.map((sk) => getPublicKey(sk));
@@ -43,7 +51,8 @@ export function workload(opts: { now: number; events: number; preload: number; f
     );
   };
 
-  // Valid shape, fake signatures: stores do not verify, these are loaded directly.
+  // Valid shape, fake ids and signatures: stores do not verify, these are loaded directly. Signed,
+  // the same events get real ids (the fake ones count up from ff…f1, which queries by id rely on).
   const preload: Ev[] = [];
   for (let i = 0; i < opts.preload; i++) {
     const kind = i % 4 === 0 ? 1 : i % 4 === 1 ? 7 : 445;
@@ -57,15 +66,22 @@ export function workload(opts: { now: number; events: number; preload: number; f
               ["p", pk],
             ]
           : [["t", "bench"]];
-    preload.push({
-      id: (i + 1).toString(16).padStart(64, "f"),
-      pubkey: pk,
+    const template = {
       created_at: now - 100_000 + i,
       kind,
       tags,
       content: `preloaded ${i} ${"y".repeat(150)}`,
-      sig: "0".repeat(128),
-    } as Ev);
+    };
+    preload.push(
+      opts.signPreload
+        ? finalizeEvent(template, authors[i % authors.length]!)
+        : ({
+            id: (i + 1).toString(16).padStart(64, "f"),
+            pubkey: pk,
+            ...template,
+            sig: "0".repeat(128),
+          } as Ev),
+    );
   }
 
   return {
