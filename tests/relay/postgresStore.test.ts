@@ -6,11 +6,12 @@
  */
 import type { NostrEvent } from "@rally/protocol/nostr";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventStoreConformance } from "../../packages/relay/src/store/conformance.ts";
 import { PostgresEventStore } from "../../packages/relay/src/store/postgres.ts";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "../../packages/relay/src/store/postgresMigrations.ts";
-import type { EventStore } from "../../packages/relay/src/store/types.ts";
+import { type EventStore, QueryTimeoutError } from "../../packages/relay/src/store/types.ts";
 import { storeMatchesReference } from "../../packages/relay/test/storeFuzz.ts";
 import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
 
@@ -106,6 +107,42 @@ describe("PostgreSQL tag values", () => {
       const latest = await store.query({ kinds: [30000], "#d": [long] }, { now: 1_800_000_000 });
       expect(latest.map((e) => e.id)).toEqual([newer.id]);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgreSQL reads with a deadline", () => {
+  it("stop a sync's key read and a count still running at the deadline, leaving the connection as it was", async () => {
+    const url = await cluster.createDatabase();
+    // One connection, so the read after the cut-short ones runs on the same connection.
+    const store = await PostgresEventStore.open(url, { maxConnections: 1 });
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await store.saveBatch([signed(1, 1_700_000_000, [])]);
+      const now = 1_800_000_000;
+      // Another connection holds the events table: each read waits for it past its deadline. A
+      // read that ignored its deadline would get the table after 10 seconds and answer.
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE events IN ACCESS EXCLUSIVE MODE");
+      const unlock = setTimeout(() => void locker.query("ROLLBACK").catch(() => {}), 10_000);
+      try {
+        const keys = store.queryKeys({ kinds: [1] }, { now, deadline: performance.now() + 200 });
+        await expect(keys).rejects.toThrow(QueryTimeoutError);
+        const count = store.count([{ kinds: [1] }], { now, deadline: performance.now() + 200 });
+        await expect(count).rejects.toThrow(QueryTimeoutError);
+      } finally {
+        clearTimeout(unlock);
+        await locker.query("ROLLBACK");
+      }
+      // The timeout was the cut-short transaction's only: the connection reads without one again.
+      const { rows } = await store.pool.query<{ statement_timeout: string }>("SHOW statement_timeout");
+      expect(rows[0]!.statement_timeout).toBe("0");
+      expect(await store.count([{ kinds: [1] }], { now, deadline: performance.now() + 600_000 })).toBe(1);
+      expect(await store.queryKeys({ kinds: [1] }, { now })).toHaveLength(1);
+    } finally {
+      await locker.end();
       await store.close();
     }
   });

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import type { Filter, NostrEvent } from "@rally/protocol/nostr";
 import { finalizeEvent, getPublicKey } from "nostr-tools/pure";
-import type { EventStore, QueryOptions, SaveOutcome } from "./types.ts";
+import { type EventStore, type QueryOptions, QueryTimeoutError, type SaveOutcome } from "./types.ts";
 
 export interface ConformanceCase {
   name: string;
@@ -335,6 +335,23 @@ export const eventStoreConformance: ConformanceCase[] = [
       assert.equal(await store.count([{ "#p": ["x", "y"] }], NOW), 1);
       assert.equal(await store.count([{ kinds: [7] }, { "#p": ["x"] }], NOW), 2);
       assert.equal(await store.count([], NOW), 0);
+    },
+  },
+  {
+    name: "query, queryKeys and count stop with QueryTimeoutError at a deadline already past",
+    async run(store) {
+      const events = Array.from({ length: 5 }, (_, i) => ev(alice, 1, T0 + i, [["t", "x"]]));
+      await save(store, ...events);
+      const filter: Filter = { kinds: [1], "#t": ["x"] };
+      const past: QueryOptions = { ...NOW, deadline: performance.now() - 1 };
+      await assert.rejects(store.query(filter, past), QueryTimeoutError);
+      await assert.rejects(store.queryKeys(filter, past), QueryTimeoutError);
+      await assert.rejects(store.count([filter], past), QueryTimeoutError);
+      // A deadline still ahead changes nothing.
+      const ahead: QueryOptions = { ...NOW, deadline: performance.now() + 600_000 };
+      assert.equal((await store.query(filter, ahead)).length, 5);
+      assert.equal((await store.queryKeys(filter, ahead)).length, 5);
+      assert.equal(await store.count([filter], ahead), 5);
     },
   },
   {

@@ -61,6 +61,8 @@ const MAX_INLINE_BYTES = 7_900;
 const SELECT_COLUMNS =
   "e.seq AS seq, e.id AS id, e.pubkey AS pubkey, e.kind AS kind, e.created_at AS created_at, e.json AS json";
 const KEY_COLUMNS = "e.seq AS seq, e.id AS id, e.created_at AS created_at";
+/** SQLSTATE of a statement cancelled, here by its `statement_timeout`. */
+const QUERY_CANCELED = "57014";
 
 // bigint columns (created_at, seq, counts) come back as numbers: all fit in a double.
 const INT8_OID = 20;
@@ -230,7 +232,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   async queryKeys(filter: Filter, options: QueryOptions): Promise<EventKey[]> {
-    const rows = await this.select<EventKey & { seq: number }>(filter, options, KEY_COLUMNS);
+    const rows = await this.select<EventKey & { seq: number }>(
+      filter,
+      options,
+      KEY_COLUMNS,
+      undefined,
+      undefined,
+      options.deadline,
+    );
     const out: EventKey[] = [];
     const seen = new Set<number>();
     for (const row of rows) {
@@ -244,7 +253,8 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Rows of the filter in NIP-01 order, up to `limit` events' worth (a tag join may give an event
-   * once per matching value) or `page` rows, starting after the row `after` when given.
+   * once per matching value) or `page` rows, starting after the row `after` when given; cut short
+   * at `deadline` when given (`readBefore`).
    */
   private async select<R extends pg.QueryResultRow>(
     filter: Filter,
@@ -252,6 +262,7 @@ export class PostgresEventStore implements EventStore {
     columns: string,
     page?: number,
     after?: { created_at: number; id: string },
+    deadline?: number,
   ): Promise<R[]> {
     if (filter.limit === 0) return [];
     const built = buildSelect(filter, options, columns);
@@ -274,8 +285,46 @@ export class PostgresEventStore implements EventStore {
       params.push(rowLimit);
       sql += ` LIMIT $${params.length}`;
     }
-    const { rows } = await this.pool.query<R>(sql, params);
-    return rows;
+    return this.readBefore<R>(deadline, sql, params);
+  }
+
+  /**
+   * One read statement that PostgreSQL itself stops at `deadline` (a `performance.now()` value),
+   * failing with `QueryTimeoutError` as SQLite's reads do when they pass it between rows. A sync's
+   * key set or a count is one statement whose rows cannot be looked at as they come (a count has
+   * one row; keys come back whole), so checking between pages, as `query` does, would mean
+   * splitting it into many round trips; instead the statement gets a `statement_timeout` of the
+   * time left, set with `set_config(…, true)` — SET LOCAL — so it ends with the transaction and
+   * never reaches the pooled connection's next user. A deadline already past fails before any
+   * round trip (a timeout of 0 would mean none). Without a deadline: one plain round trip.
+   */
+  private async readBefore<R extends pg.QueryResultRow>(
+    deadline: number | undefined,
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<R[]> {
+    if (deadline === undefined) return (await this.pool.query<R>(sql, params as unknown[])).rows;
+    if (performance.now() >= deadline) throw new QueryTimeoutError();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query("BEGIN READ ONLY");
+      // What is left after waiting for a connection and BEGIN; at least 1 ms (0 turns it off).
+      const left = Math.max(1, Math.ceil(deadline - performance.now()));
+      await client.query("SELECT set_config('statement_timeout', $1, true)", [`${left}ms`]);
+      const { rows } = await client.query<R>(sql, params as unknown[]);
+      await client.query("COMMIT");
+      return rows;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true; // not back to a clean state: the pool drops this connection
+      });
+      // 57014 query_canceled: what statement_timeout raises.
+      if ((error as { code?: unknown }).code === QUERY_CANCELED) throw new QueryTimeoutError();
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async count(filters: readonly Filter[], options: CountOptions): Promise<number> {
@@ -290,7 +339,8 @@ export class PostgresEventStore implements EventStore {
       params.push(...built.params);
       offset += built.params.length;
     });
-    const { rows } = await this.pool.query<{ n: number }>(
+    const rows = await this.readBefore<{ n: number }>(
+      options.deadline,
       `SELECT COUNT(DISTINCT seq) AS n FROM (${parts.join(" UNION ALL ")}) matched`,
       params,
     );

@@ -284,9 +284,11 @@ export class SqliteEventStore implements EventStore {
     const out: StoredEvent[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
     let bytes = 0;
+    let read = 0;
     const deadline = options.deadline;
     for (const row of rows) {
-      if (deadline !== undefined && (out.length & 63) === 63 && performance.now() > deadline) {
+      // At the first row (a deadline already past reads nothing) and every 64th after.
+      if (deadline !== undefined && (read++ & 63) === 0 && performance.now() > deadline) {
         throw new QueryTimeoutError(); // leaving the loop ends the statement (for…of calls `return`)
       }
       if (seen) {
@@ -322,11 +324,13 @@ export class SqliteEventStore implements EventStore {
     const out: EventKey[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
     const deadline = options.deadline;
+    let read = 0;
     for (const row of this.statement(sql).iterate(...params) as IterableIterator<
       EventKey & { seq: number }
     >) {
-      // Leaving the loop by throwing ends the statement's iteration (for…of calls `return`).
-      if (deadline !== undefined && (out.length & 1023) === 1023 && performance.now() > deadline)
+      // At the first row and every 1024th after. Leaving the loop by throwing ends the statement's
+      // iteration (for…of calls `return`).
+      if (deadline !== undefined && (read++ & 1023) === 0 && performance.now() > deadline)
         throw new QueryTimeoutError();
       if (seen) {
         if (seen.has(row.seq)) continue;
@@ -344,6 +348,9 @@ export class SqliteEventStore implements EventStore {
 
   countSync(filters: readonly Filter[], options: CountOptions): number {
     if (filters.length === 0) return 0;
+    // One aggregate statement, which `better-sqlite3` cannot stop part-way: only a deadline already
+    // past stops it, before it starts (the relay checks the time after).
+    if (options.deadline !== undefined && performance.now() > options.deadline) throw new QueryTimeoutError();
     const parts = filters.map((f, i) => {
       const hideKinds = options.hideKindsByFilter?.[i] ?? options.hideKinds;
       return buildSelect(f, hideKinds ? { ...options, hideKinds } : options, "e.seq AS seq");
