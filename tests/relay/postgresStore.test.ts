@@ -148,6 +148,27 @@ describe("PostgreSQL reads with a deadline", () => {
   });
 });
 
+describe("PostgreSQL usage accounting", () => {
+  it("an author's bytes asked for before a batch is saved leave that batch out, as SQLite's do", async () => {
+    const store = await PostgresEventStore.open(await cluster.createDatabase());
+    try {
+      const e = signed(1, 1_700_000_000, [["t", "x".repeat(300)]]);
+      // What a relay does with an author's first event: it asks for the bytes the author already
+      // stores, then saves the event, counting it itself. Here the read goes out on a connection
+      // still being opened (the store's only open one is held), the batch on that one once free.
+      const held = await store.pool.connect();
+      const reading = store.authorBytes(e.pubkey);
+      held.release();
+      const [outcome] = await store.saveBatch([e]);
+      expect(await reading).toBe(0);
+      expect(outcome?.status).toBe("saved");
+      expect(await store.authorBytes(e.pubkey)).toBe(outcome?.status === "saved" ? outcome.json.length : -1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("PostgreSQL stores of several processes on one database", () => {
   it("announce each saved event to the other stores, large ones by id, never to themselves", async () => {
     const url = await cluster.createDatabase();

@@ -82,7 +82,8 @@ export class StorageQuota {
     a = { bytes: 0 };
     this.authors.set(pubkey, a);
     if (this.authors.size > CACHE_SIZE) this.authors.delete(this.authors.keys().next().value as string);
-    // Events accepted before the count arrives are added to it, so nothing is counted twice or lost.
+    // Events accepted before the count arrives are added to it, so nothing is counted twice or lost:
+    // the store's count leaves out every batch saved after it was asked for (`authorBytes`).
     const entry = a;
     this.store.authorBytes(pubkey).then(
       (stored) => {

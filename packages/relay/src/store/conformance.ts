@@ -355,6 +355,18 @@ export const eventStoreConformance: ConformanceCase[] = [
     },
   },
   {
+    name: "authorBytes counts the author's stored JSON, without a batch saved after it was asked for",
+    async run(store) {
+      if (store.authorBytes === undefined) return;
+      const first = ev(alice, 1, T0, [], "first");
+      const reading = store.authorBytes(first.pubkey);
+      const [outcome] = await store.saveBatch([first, ev(bob, 1, T0)]);
+      assert.equal(await reading, 0);
+      assert.ok(outcome?.status === "saved");
+      assert.equal(await store.authorBytes(first.pubkey), outcome.json.length);
+    },
+  },
+  {
     name: "applies a batch in order with one outcome per event",
     async run(store) {
       const r1 = ev(alice, 10000, T0 + 1);

@@ -126,6 +126,12 @@ export class PostgresEventStore implements EventStore {
   private listener: pg.Client | undefined;
   private closed = false;
   private delivery: Promise<void> = Promise.resolve();
+  /**
+   * `authorBytes` reads not answered yet. A batch is sent only once those asked for before it are
+   * answered: the pool may give the batch another connection that commits before the read has
+   * started, and the read would then count events the quota has already counted itself.
+   */
+  private readonly usageReads = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly connectionString: string,
@@ -169,6 +175,7 @@ export class PostgresEventStore implements EventStore {
 
   async saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]> {
     if (events.length === 0) return [];
+    const readsBefore = this.usageReads.size > 0 ? [...this.usageReads] : undefined;
     const rows: Record<string, unknown>[] = [];
     const locks: string[] = [];
     for (const e of events) {
@@ -176,6 +183,7 @@ export class PostgresEventStore implements EventStore {
       rows.push(b.row);
       locks.push(...b.locks);
     }
+    if (readsBefore) await Promise.allSettled(readsBefore);
     const { rows: result } = await this.pool.query<{ statuses: string[] }>(
       "SELECT rally_save_batch($1::jsonb, $2::text[], $3, $4) AS statuses",
       [JSON.stringify(rows), locks, CHANNEL, this.origin],
@@ -366,11 +374,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   async authorBytes(pubkey: PubkeyHex): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(
+    // Batches asked for after this wait for it (`usageReads`), so it counts none of them.
+    const reading = this.pool.query<{ n: number }>(
       "SELECT COALESCE(SUM(length(json)), 0)::bigint AS n FROM events WHERE pubkey = $1",
       [pubkey],
     );
-    return rows[0]!.n;
+    this.usageReads.add(reading);
+    try {
+      return (await reading).rows[0]!.n;
+    } finally {
+      this.usageReads.delete(reading);
+    }
   }
 
   async storedBytes(): Promise<number> {

@@ -90,7 +90,11 @@ export interface EventStore {
    * refuses to start with a retention rule.
    */
   purgeKindBefore?(kind: number, before: number, max: number): Promise<number>;
-  /** Bytes of event JSON stored for one author (the per-author storage quota). Optional. */
+  /**
+   * Bytes of event JSON stored for one author (the per-author storage quota). Optional. Counts what
+   * was saved before the call and never a batch saved after it, even one saved while this reads:
+   * the quota counts the events it lets through meanwhile itself.
+   */
   authorBytes?(pubkey: PubkeyHex): Promise<number>;
   /** Bytes the store takes on disk (the total storage quota). Optional. */
   storedBytes?(): Promise<number>;
