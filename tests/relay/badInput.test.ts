@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
 import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
+import { expectSecurityHeaders, portOf, rawExchange, upgradeRequest } from "./support/rawHttp.ts";
 
 const MARKER = "secret-content-marker-7d1f";
 let relay: RelayHandle;
@@ -224,6 +225,30 @@ describe("floods", () => {
     await new Promise((r) => setTimeout(r, 1500));
     await stillWorks(flooder);
     await flooder.close();
+  });
+});
+
+describe("malformed HTTP, answered on the raw socket", () => {
+  it("gets 400 (405 for a method other than GET) in plain words, with the security headers", async () => {
+    const port = portOf(relay.url);
+    const noKey = await rawExchange(port, upgradeRequest({ "Sec-WebSocket-Key": undefined }));
+    expect(noKey.statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect(noKey.body).toMatch(/Sec-WebSocket-Key/);
+    const oldVersion = await rawExchange(port, upgradeRequest({ "Sec-WebSocket-Version": "7" }));
+    expect(oldVersion.statusLine).toBe("HTTP/1.1 400 Bad Request");
+    // RFC 6455 §4.4: the versions the server speaks.
+    expect(oldVersion.headers["sec-websocket-version"]).toBe("13, 8");
+    const post = await rawExchange(port, upgradeRequest({}, "POST"));
+    expect(post.statusLine).toBe("HTTP/1.1 405 Method Not Allowed");
+    expect(post.headers.allow).toBe("GET");
+    // Not HTTP at all: Node's parser gives up; the answer is still the relay's.
+    const garbage = await rawExchange(port, "HELLO THERE\r\n\r\n");
+    expect(garbage.statusLine).toBe("HTTP/1.1 400 Bad Request");
+    for (const [what, answer] of Object.entries({ noKey, oldVersion, post, garbage })) {
+      expect(answer.headers.connection, what).toBe("close");
+      expectSecurityHeaders(answer, what);
+    }
+    await stillWorks(s);
   });
 });
 

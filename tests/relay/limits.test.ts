@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
 import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
+import { expectSecurityHeaders, portOf, rawExchange, upgradeRequest } from "./support/rawHttp.ts";
 
 const FLOOD = "127.0.0.1";
 const OTHER = "127.0.0.2";
@@ -96,6 +97,24 @@ describe("connection caps", () => {
     if ("ws" in again) again.ws.close();
     for (const ws of flood) ws.close();
     await otherClientWorks(relay.url);
+  });
+
+  it("writes the refusal on the raw socket with the security headers every answer has", async () => {
+    // An address of its own: the first case's connections may not all be counted out yet.
+    const address = "127.0.0.4";
+    const open: WebSocket[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await tryConnect(relay.url, address);
+      if ("ws" in r) open.push(r.ws);
+    }
+    // Past this address's cap (or the global one, should the first case's still count).
+    const refused = await rawExchange(portOf(relay.url), upgradeRequest(), address);
+    for (const ws of open) ws.close();
+    expect(refused.statusLine).toBe("HTTP/1.1 503 Service Unavailable");
+    expect(refused.headers["retry-after"]).toBe("10");
+    expect(refused.headers.connection).toBe("close");
+    expect(refused.body).toMatch(/too many connections from your address|connection limit/);
+    expectSecurityHeaders(refused, "503");
   });
 });
 

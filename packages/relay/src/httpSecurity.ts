@@ -7,7 +7,7 @@
  * The default policy allows nothing to run or load: the relay's own answers are JSON and plain
  * text, and no page of another site may frame them.
  */
-import type { ServerResponse } from "node:http";
+import { type ServerResponse, STATUS_CODES } from "node:http";
 
 export const STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -36,4 +36,28 @@ export function securityHeaders(options: SecurityHeaderOptions): Record<string, 
 /** Sets `headers` on a response before its handler writes it. */
 export function applyHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+/**
+ * A whole HTTP/1.1 response as text, to write straight to a socket where Node gives no
+ * `ServerResponse` (an upgrade refused before a WebSocket exists, a request too malformed to
+ * parse): `security` (`securityHeaders`) first, then `headers`, and a plain-text `body`, after
+ * which the connection closes.
+ */
+export function rawHttpResponse(
+  status: number,
+  security: Readonly<Record<string, string>>,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): string {
+  const all: Record<string, string> = {
+    ...security,
+    "Content-Type": "text/plain; charset=utf-8",
+    ...headers,
+    Connection: "close",
+    "Content-Length": String(Buffer.byteLength(body)),
+  };
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
+  for (const [name, value] of Object.entries(all)) head += `${name}: ${value}\r\n`;
+  return `${head}\r\n${body}`;
 }

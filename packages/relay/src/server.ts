@@ -8,15 +8,16 @@
  * is disconnected rather than buffered without bound. Nothing about clients is logged.
  */
 
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { type EventVerifier, type Filter, loadVerifier, type NostrEvent } from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { authHosts } from "./authHosts.ts";
 import { addressKey, clientAddress } from "./clientAddress.ts";
 import { ConnectionCaps } from "./connectionCaps.ts";
-import { applyHeaders, securityHeaders } from "./httpSecurity.ts";
+import { applyHeaders, rawHttpResponse, securityHeaders } from "./httpSecurity.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { type Log, stderrLog } from "./log.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
@@ -123,13 +124,28 @@ const CORS = {
   "Access-Control-Allow-Methods": "GET, OPTIONS",
 };
 
-/** HTTP 503 on the raw socket of a refused upgrade, with when to try again (RFC 9110 §10.2.3). */
-function refuseUpgrade(socket: import("node:stream").Duplex, why: string): void {
-  const body = `${why}; try again later\n`;
-  socket.end(
-    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\nContent-Type: text/plain; charset=utf-8\r\n" +
-      `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+/**
+ * Answers on the raw socket of an upgrade request or of one Node could not parse, where no
+ * `ServerResponse` exists, with the same security headers as every other response; the socket is
+ * closed once the answer is written (as `ws` does for the upgrades it refuses).
+ */
+function answerRaw(
+  socket: Duplex,
+  status: number,
+  security: Readonly<Record<string, string>>,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  socket.once("finish", () => socket.destroy());
+  socket.end(rawHttpResponse(status, security, body, headers));
+}
+
+/** Statuses Node itself gives a request it cannot parse (`http` server's own `clientError` answers). */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === "HPE_HEADER_OVERFLOW") return 431;
+  if (code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") return 413;
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
+  return 400;
 }
 
 export async function startRelayServer(options: RelayServerOptions = {}): Promise<RelayServer> {
@@ -183,7 +199,15 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     }),
   );
 
+  // Sockets with a response under way: a malformed request after it on the same connection must
+  // not be answered in the middle of that response (Node's own rule for its `clientError` answer).
+  const responding = new WeakSet<Duplex>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const socket = res.socket;
+    if (socket) {
+      responding.add(socket);
+      res.once("close", () => responding.delete(socket));
+    }
     applyHeaders(res, baseHeaders);
     if (req.method === "OPTIONS") {
       res.writeHead(204, CORS).end();
@@ -253,11 +277,36 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const server = options.tls
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handle)
     : http.createServer(handle);
+  // A request Node cannot parse: answered as Node would, with the security headers.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || responding.has(socket)) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(error.code);
+    answerRaw(socket, status, baseHeaders, `${STATUS_CODES[status] ?? "Bad Request"}\n`);
+  });
 
   // Frames above our limit are still read (up to this cap) to answer them with OK/CLOSED; beyond
   // it, `ws` closes the connection with 1009 (message too big).
   const hardCap = limits.maxMessageBytes * 2 + 64 * 1024;
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardCap, perMessageDeflate: false });
+  // An upgrade request `ws` finds malformed: answered here rather than by `ws` (which would write
+  // its own bare response), with the statuses and headers `ws` uses plus the security headers.
+  wss.on("wsClientError", (error: Error, socket: Duplex, req: IncomingMessage) => {
+    if (req.method !== "GET") {
+      answerRaw(socket, 405, baseHeaders, `${error.message}\n`, { Allow: "GET" });
+      return;
+    }
+    const version = req.headers["sec-websocket-version"];
+    answerRaw(
+      socket,
+      400,
+      baseHeaders,
+      `${error.message}\n`,
+      version === "13" || version === "8" ? {} : { "Sec-WebSocket-Version": "13, 8" },
+    );
+  });
   const sockets = new Set<WebSocket>();
 
   const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerAddress);
@@ -269,7 +318,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     );
     const admitted = caps.admit(address);
     if (!admitted.ok) {
-      refuseUpgrade(socket, admitted.why);
+      // With when to try again (RFC 9110 §10.2.3).
+      answerRaw(socket, 503, baseHeaders, `${admitted.why}; try again later\n`, { "Retry-After": "10" });
       return;
     }
     socket.once("close", () => caps.release(address));
