@@ -20,7 +20,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PostgresEventStore, SqliteEventStore } from "@rally/relay";
+import { SqliteEventStore } from "@rally/relay";
+import { PostgresEventStore } from "@rally/relay/postgres";
 import type WebSocket from "ws";
 import { startPostgres } from "../../tests/helpers/postgres.ts";
 import {

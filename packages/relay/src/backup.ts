@@ -20,7 +20,6 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 
 export interface BackupResult {
   /** Absolute path of the copy. */
@@ -164,6 +163,8 @@ export async function backupPostgres(
   const parsed = new URL(url);
   const password = decodeURIComponent(parsed.password);
   parsed.password = "";
+  // Loaded here only, as the relay loads its PostgreSQL store: SQLite relays never need it.
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();

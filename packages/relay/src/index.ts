@@ -63,13 +63,6 @@ export {
   runEventStoreConformance,
 } from "./store/conformance.ts";
 export { LATEST_VERSION, MIGRATIONS, type Migration, migrate } from "./store/migrations.ts";
-export {
-  type OtherProcessEvent,
-  openPostgresEventStore,
-  PostgresEventStore,
-  type PostgresEventStoreOptions,
-} from "./store/postgres.ts";
-export { migratePostgres, POSTGRES_MIGRATIONS, type PostgresMigration } from "./store/postgresMigrations.ts";
 export { openSqliteEventStore, SqliteEventStore, type SqliteEventStoreOptions } from "./store/sqlite.ts";
 export type {
   CountOptions,

@@ -27,7 +27,7 @@ import { type DefaultPolicyOptions, defaultPolicies } from "./policies/defaults.
 import type { RelayPolicy } from "./policies/types.ts";
 import { RelayCore, type RelayStats, type Transport } from "./relayCore.ts";
 import type { RetentionRule } from "./retention.ts";
-import { openPostgresEventStore, PostgresEventStore } from "./store/postgres.ts";
+import type { PostgresEventStore } from "./store/postgres.ts";
 import { openSqliteEventStore, SqliteEventStore } from "./store/sqlite.ts";
 import type { EventStore } from "./store/types.ts";
 import { VerifyPool } from "./verifyPool.ts";
@@ -114,6 +114,11 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
+/** A store other relay processes write to too (PostgreSQL), told apart without loading its module. */
+function sharedWithOtherProcesses(store: EventStore): store is PostgresEventStore {
+  return typeof (store as Partial<PostgresEventStore>).watchOthers === "function";
+}
+
 function acceptsNostrJson(req: IncomingMessage): boolean {
   return (req.headers.accept ?? "").toLowerCase().includes("application/nostr+json");
 }
@@ -155,7 +160,8 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const store: EventStore =
     options.store ??
     (options.database
-      ? await openPostgresEventStore(options.database, { log })
+      ? // Loaded only here: the PostgreSQL client costs an SQLite relay about 5 MB of memory.
+        await (await import("./store/postgres.ts")).openPostgresEventStore(options.database, { log })
       : options.dataDir
         ? openSqliteEventStore(options.dataDir)
         : new SqliteEventStore(":memory:"));
@@ -181,7 +187,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     relayHosts,
     log,
     ...(options.now ? { now: options.now } : {}),
-    ...(store instanceof PostgresEventStore ? { shareEphemeral: store.announce } : {}),
+    ...(sharedWithOtherProcesses(store) ? { shareEphemeral: store.announce } : {}),
     ...(options.verifyPool
       ? { verifyPool: options.verifyPool }
       : (options.verifyWorkers ?? 0) > 0
@@ -405,7 +411,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `${secure ? "wss" : "ws"}://${urlHost}:${actualPort}`;
   // Events other relay processes store in the same database go to this one's live subscriptions.
-  if (store instanceof PostgresEventStore) await store.watchOthers((event, json) => core.fanOut(event, json));
+  if (sharedWithOtherProcesses(store)) await store.watchOthers((event, json) => core.fanOut(event, json));
   relayHosts.push(
     ...authHosts({
       publicUrls,
