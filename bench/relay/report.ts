@@ -18,6 +18,8 @@ export interface RelayFigures {
   fanout: number[];
   rssStartMb: number;
   rssIngestMb: number;
+  /** After every phase, once the relay idled `BENCH_SETTLE_S` seconds with no connection open. */
+  rssSettledMb: number;
   /** Events it holds at the end: preloaded, ingested and fanned out, as it acknowledged them. */
   storedEvents: number;
   diskLiveBytes: number;
@@ -80,9 +82,10 @@ export function report(sides: RelayFigures[], shape: RunShape): void {
     console.log(`${label(s)}${fmt(median(s.fanout), 2)} / ${fmt(percentile(s.fanout, 95), 2)}`);
 
   console.log(
-    "memory, RSS of the relay's process tree (MB): at start over the preloaded store / after the ingest",
+    "memory, RSS of the relay's process tree (MB): at start over the preloaded store / after the ingest / settled, after idling with no connection",
   );
-  for (const s of sides) console.log(`${label(s)}${fmt(s.rssStartMb)} / ${fmt(s.rssIngestMb)}`);
+  for (const s of sides)
+    console.log(`${label(s)}${fmt(s.rssStartMb)} / ${fmt(s.rssIngestMb)} / ${fmt(s.rssSettledMb)}`);
 
   console.log(
     "disk per stored event, du of the data directory (bytes): live at the end / after a clean stop",
@@ -99,7 +102,9 @@ export function report(sides: RelayFigures[], shape: RunShape): void {
       `fan-out ${fmt(median(o.fanout) / median(rally.fanout), 2)}x`,
       `ingest CPU ${fmt(o.ingestCpuS / rally.ingestCpuS, 2)}x`,
       `RSS after ingest ${fmt(o.rssIngestMb / rally.rssIngestMb, 2)}x`,
-      `disk/event ${fmt(o.diskStoppedBytes / o.storedEvents / (rally.diskStoppedBytes / rally.storedEvents), 2)}x`,
+      `RSS settled ${fmt(o.rssSettledMb / rally.rssSettledMb, 2)}x`,
+      `disk/event live ${fmt(o.diskLiveBytes / o.storedEvents / (rally.diskLiveBytes / rally.storedEvents), 2)}x`,
+      `stopped ${fmt(o.diskStoppedBytes / o.storedEvents / (rally.diskStoppedBytes / rally.storedEvents), 2)}x`,
     ].join(", ");
   console.log("");
   console.log(

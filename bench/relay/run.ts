@@ -16,7 +16,8 @@
  *    queries/s with 4 connections, each keeping one query in flight.
  * 3. fan-out: one event to 1,000 live subscriptions (100 connections × 10); time until every
  *    subscription has it (median, p95 over repeated events).
- * 4. footprint: RSS of the process tree at start and after the ingest; disk per stored event, live
+ * 4. footprint: RSS of the process tree at start, after the ingest and settled (after idling with no
+ *    connection, `BENCH_SETTLE_S`, default 30); disk per stored event, live
  *    and after a clean stop (bench/relay/footprint.ts).
  *
  * Environment: BENCH_EVENTS (ingest, default 2000), BENCH_PRELOAD (default 20000), STRFRY_DIR, KHATRU_BIN.
@@ -47,6 +48,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const N = Number(process.env.BENCH_EVENTS ?? 2000);
 const PRELOAD = Number(process.env.BENCH_PRELOAD ?? 20000);
+// Seconds every relay idles after the last phase before its memory is read again: a garbage-collected
+// runtime gives memory back to the system only once its work has slowed down (V8's memory reducer).
+const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 30);
 const FANOUT_CONNS = 100;
 const SUBS_PER_CONN = 10;
 const FANOUT_EVENTS = 40;
@@ -170,6 +174,7 @@ async function connect({ name, dir, relay, preloaded }: Started): Promise<Side> 
     fanout: [],
     rssStartMb,
     rssIngestMb: 0,
+    rssSettledMb: 0,
     storedEvents: preloaded,
     diskLiveBytes: 0,
     diskStoppedBytes: 0,
@@ -293,6 +298,8 @@ try {
   for (const s of started) sides.push(await connect(s));
   console.log(`Measuring, the ${sides.length} relays taking turns…`);
   await measure(sides);
+  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+  for (const side of sides) side.rssSettledMb = rssMb(side.pid);
   for (const side of sides) {
     side.diskLiveBytes = diskBytes(side.dir);
     side.cleanStop = await side.relay.stop();
