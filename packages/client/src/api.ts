@@ -113,6 +113,12 @@ export interface ChatMessage {
   text: string;
   /** Unix seconds. */
   createdAt: number;
+  /**
+   * Milliseconds within `createdAt`'s second, as its author's clock gave them (0 when it did not
+   * say): messages of one second are shown in this order (`compareEntries`). Always given by the
+   * client; absent counts as 0.
+   */
+  ms?: number;
   replyTo: string | null;
   reactions: { emoji: string; authors: Npub[] }[];
   deleted: boolean;

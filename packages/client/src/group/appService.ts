@@ -39,6 +39,7 @@ import {
   pollViews,
   type Rumor,
   rsvpAnswer,
+  rumorMs,
   sealRumor,
   TextInputError,
 } from "@rally/protocol/app";
@@ -251,8 +252,7 @@ export class AppService {
     } catch (e) {
       throw inputError(e);
     }
-    await this.svc.sendRumor(id, rumor);
-    return rumor;
+    return (await this.svc.sendRumor(id, rumor)).rumor;
   }
 
   // --- chat ---
@@ -276,6 +276,7 @@ export class AppService {
         text: rumor.content,
         // As the chat will file it: no earlier than the current epoch began (sendRumor).
         createdAt: effectiveCreatedAt(rumor.created_at, undefined, rec.keys[0]?.since),
+        ms: rumorMs(rumor),
         replyTo: parent?.id ?? null,
         reactions: [],
         deleted: false,
@@ -323,7 +324,7 @@ export class AppService {
     const row = await this.core.store.getRumor(rec.id, id);
     if (row === undefined || row.kind !== KIND_CHAT)
       throw rallyError("unknown-message", `There is no message "${id}" in "${rec.name}".`);
-    return { created_at: row.created_at, id: row.id };
+    return { created_at: row.created_at, ms: row.ms ?? 0, id: row.id };
   }
 
   /**

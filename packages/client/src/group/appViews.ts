@@ -20,6 +20,7 @@ import {
   type Rumor,
   type RumorEntry,
   reduceGroup,
+  rumorMs,
   withUnsealed,
 } from "@rally/protocol/app";
 import type { ChatMessage, EventView, PollView, SendState } from "../api.ts";
@@ -86,8 +87,9 @@ export function filedAt(env: RumorEnvelope): number {
 }
 
 /**
- * A rumor as the store keeps it: filed at its effective time, with the ids it acts on (a
- * reaction's target, a deletion's targets) so a page of chat is read with only what acts on it.
+ * A rumor as the store keeps it: filed at its effective time and the milliseconds its author gave
+ * it within its second (`ms` tag, read strictly: order.ts in the protocol), with the ids it acts on
+ * (a reaction's target, a deletion's targets) so a page of chat is read with only what acts on it.
  */
 export function storedRumorOf(group: string, env: RumorEnvelope): StoredRumor {
   const row: StoredRumor = {
@@ -98,6 +100,8 @@ export function storedRumorOf(group: string, env: RumorEnvelope): StoredRumor {
     pubkey: env.r.pubkey,
     json: JSON.stringify(env),
   };
+  const ms = rumorMs(env.r);
+  if (ms !== 0) row.ms = ms;
   const refs = refsOf(env.r);
   if (refs.length > 0) row.refs = refs;
   return row;
@@ -116,12 +120,16 @@ export function refsOf(rumor: Rumor): string[] {
   return [];
 }
 
-/** A stored row with its refs worked out again from its body (rows stored before refs were kept). */
+/**
+ * A stored row with its refs and milliseconds worked out again from its body (rows stored before
+ * either was kept, or passed on by a device that did not keep them).
+ */
 export function withRefs(row: StoredRumor): StoredRumor {
   const env = envelopeOf(row);
   const refs = env ? refsOf(env.r) : [];
-  const { refs: _, ...rest } = row;
-  return refs.length > 0 ? { ...rest, refs } : rest;
+  const ms = env ? rumorMs(env.r) : (row.ms ?? 0);
+  const { refs: _, ms: __, ...rest } = row;
+  return { ...rest, ...(ms !== 0 ? { ms } : {}), ...(refs.length > 0 ? { refs } : {}) };
 }
 
 /** Rumor entries for the reducer; every stored rumor passed the sender check when it was stored. */
@@ -183,6 +191,7 @@ export function toChatMessage(
     authorName: nameOf(v.author),
     text: v.text,
     createdAt: v.createdAt,
+    ms: v.ms,
     replyTo: v.replyTo,
     reactions: v.reactions.map((r) => ({ emoji: r.emoji, authors: r.authors.map(toNpub) })),
     deleted: v.deleted,

@@ -12,16 +12,18 @@ import { type ChatMessageState, KIND_CHAT, KIND_DELETION, KIND_REACTION } from "
 import type { Store, StoredRumor } from "../store/store.ts";
 import { type MembershipFacts, reduceStored } from "./appViews.ts";
 
-/** A position in the store's order of chat messages: strictly older ones come next. */
+/** A position in the store's order of chat messages (`compareOrder`): strictly older ones come next. */
 export interface ChatCursor {
   created_at: number;
+  /** Milliseconds within that second (absent: 0), so a cursor can fall inside one second. */
+  ms?: number;
   id: string;
 }
 
 export interface ChatPageQuery {
   /** At most this many messages, the newest ones (all when absent). */
   limit?: number;
-  /** Only messages strictly before this one in (time, id) order. */
+  /** Only messages strictly before this one in (time, ms, id) order. */
   before?: ChatCursor;
   /** Only messages filed at or before this time (unix seconds). */
   until?: number;
@@ -78,7 +80,7 @@ export async function readChatPage(
       break;
     }
     const oldest = batch[batch.length - 1] as StoredRumor;
-    cursor = { created_at: oldest.created_at, id: oldest.id };
+    cursor = { created_at: oldest.created_at, ms: oldest.ms ?? 0, id: oldest.id };
   }
   const messages = pages.flat();
   return {

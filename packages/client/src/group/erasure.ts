@@ -22,6 +22,7 @@ import {
   KIND_POLL_RESPONSE,
   KIND_REACTION,
   KIND_TIME_EVENT,
+  MS_TAG,
   parseDeletion,
   parseReaction,
   type Rumor,
@@ -57,8 +58,11 @@ export function tombstoneOf(row: StoredRumor, env: RumorEnvelope): StoredRumor {
   const r: Rumor = {
     ...env.r,
     content: TOMBSTONE_TEXT,
-    // What it answered (reply and quote tags hold event ids), nothing else.
-    tags: env.r.tags.filter((t) => t[0] === "e" || t[0] === "q").map((t) => t.slice(0, 4)),
+    // What it answered (reply and quote tags hold event ids) and its place within its second
+    // (the ms tag), nothing else.
+    tags: env.r.tags
+      .filter((t) => t[0] === "e" || t[0] === "q" || t[0] === MS_TAG)
+      .map((t) => t.slice(0, t[0] === MS_TAG ? 2 : 4)),
   };
   return { ...row, json: JSON.stringify({ ...env, r, x: true } satisfies RumorEnvelope) };
 }

@@ -18,7 +18,16 @@
  * Runs in: Node and browsers.
  */
 
-import { type Rumor as AppRumor, clipUtf8, RALLY_INNER_KINDS } from "@rally/protocol/app";
+import {
+  type Rumor as AppRumor,
+  clipUtf8,
+  hasMsTag,
+  nextStamp,
+  RALLY_INNER_KINDS,
+  rumorMs,
+  type Stamp,
+  withMs,
+} from "@rally/protocol/app";
 import {
   type CommitOutput,
   commitPendingProposals,
@@ -197,9 +206,16 @@ export class GroupService {
 
   // --- sending inner messages ---
 
-  /** Encrypts one inner message for the group and queues it; returns the kind 445 event id. */
-  async sendRumor(id: string, rumor: AppRumor): Promise<string> {
+  /**
+   * Encrypts one inner message for the group and queues it. The rumor is stamped first with the
+   * milliseconds within its second (`ms` tag, protocol order.ts), never at or below this device's
+   * last stamp, so what one device sends keeps its order even within one millisecond; a rumor that
+   * already carries the tag is sent as it is. Returns the kind 445 event id and the rumor as sent
+   * (its id changes with the tag).
+   */
+  async sendRumor(id: string, built: AppRumor): Promise<{ eventId: string; rumor: AppRumor }> {
     const rec = await this.activeRecord(id);
+    const { rumor, stamp } = await this.stamped(built);
     const state = await loadState(this.core.store, id);
     const key = rec.keys[0];
     if (!key) throw rallyError("internal", "This group has no keys for its current state.");
@@ -223,6 +239,7 @@ export class GroupService {
     const ops: WriteOp[] = [
       ...stateOps(id, out.state, out.persist),
       { op: "putRumor", rumor: storedRumorOf(id, envelope) },
+      ...(stamp ? [{ op: "put" as const, key: keys.lastStamp, value: stamp }] : []),
       { op: "markSeen", group: id, ids: [event.id], at: this.core.now() },
       Outbox.prepare(event, rec.relays, { label: `group ${id}`, now: this.core.nowMs() }).op,
       this.putRecord({ ...rec, lastActivity: Math.max(rec.lastActivity ?? 0, filedAt(envelope)) }),
@@ -230,7 +247,22 @@ export class GroupService {
     await this.core.store.batch(ops);
     this.core.wakeOutbox();
     for (const change of changeKindsOf([rumor.kind])) this.core.emit(change, id);
-    return event.id;
+    return { eventId: event.id, rumor };
+  }
+
+  /** The rumor with its `ms` tag, and the stamp to remember (none when it came with a tag). */
+  private async stamped(rumor: AppRumor): Promise<{ rumor: AppRumor; stamp: Stamp | null }> {
+    if (hasMsTag(rumor)) return { rumor, stamp: null };
+    const last = await this.core.store.get<Stamp>(keys.lastStamp);
+    const known = last && Number.isSafeInteger(last.created_at) && Number.isInteger(last.ms) ? last : null;
+    const stamp = nextStamp(rumor.created_at, this.core.nowMs(), known);
+    const out = withMs(rumor, stamp.ms);
+    // Kept only when it moves forward: a rumor dated in the past must not pull the stamp back.
+    const keep =
+      known === null ||
+      out.created_at > known.created_at ||
+      (out.created_at === known.created_at && rumorMs(out) > known.ms);
+    return { rumor: out, stamp: keep ? stamp : null };
   }
 
   // --- commits ---

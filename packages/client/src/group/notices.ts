@@ -24,6 +24,7 @@ import type { Store, WriteOp } from "../store/store.ts";
 import { envelopeOf } from "./appViews.ts";
 import { disappearWords } from "./disappearing.ts";
 import type { GroupRecord } from "./groupRecord.ts";
+import { compareEntries } from "./historyOrder.ts";
 import { toNpub } from "./people.ts";
 
 /** One change, as stored: people as hex pubkeys, never names. */
@@ -438,19 +439,5 @@ export function mergeHistory(
   return list;
 }
 
-/**
- * The order of a chat history (also for merging pages in a UI): by time; within one second by
- * epoch, a notice before the messages of its own epoch (a message written right after a change is
- * read after it; one of an earlier epoch before it), a message of unknown epoch after the notices
- * (only messages in a notice's second carry one); then by id.
- */
-export function compareEntries(a: ChatEntry, b: ChatEntry): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
-  const ea = a.epoch ?? Number.POSITIVE_INFINITY;
-  const eb = b.epoch ?? Number.POSITIVE_INFINITY;
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  const ra = a.type === "notice" ? 0 : 1;
-  const rb = b.type === "notice" ? 0 : 1;
-  if (ra !== rb) return ra - rb;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+/** The order of a chat history: historyOrder.ts. */
+export { compareEntries };

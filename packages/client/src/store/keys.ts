@@ -11,6 +11,11 @@ export const keys = {
   account: "account",
   /** Device settings. */
   settings: "settings",
+  /**
+   * The `created_at` and milliseconds of the last rumor this device wrote (group/groupService.ts):
+   * the next one is stamped after it, so one device's messages keep their order within a second.
+   */
+  lastStamp: "last-stamp",
   /** This device's MLS identity and key package slot. */
   device: "device",
 

@@ -1,7 +1,8 @@
 /**
  * How each kind of stored record is sealed under the data key (`dataKey.ts`), and opened again.
  * What stays readable is only what the store must compare or order by: record keys (local group
- * ids, event ids, relay addresses of sync cursors), rumor kinds and times, and the outbox order.
+ * ids, event ids, relay addresses of sync cursors), rumor kinds and times (seconds and the
+ * milliseconds within them), and the outbox order.
  * Every value, blob, rumor body and name is sealed; a rumor's author and a processed event's id are
  * blinded (keyed hash), so queries by them still match while the files name no one.
  *
@@ -93,8 +94,15 @@ export class Sealer {
   async openRumor(r: StoredRumor): Promise<StoredRumor> {
     const ad = rumorAd(r.group, r.id);
     const hit = this.opened.get(ad);
-    if (hit !== undefined && hit.sealed === r.json)
-      return { ...hit.rumor, kind: r.kind, created_at: r.created_at };
+    if (hit !== undefined && hit.sealed === r.json) {
+      const { ms: _, ...rumor } = hit.rumor;
+      return {
+        ...rumor,
+        kind: r.kind,
+        created_at: r.created_at,
+        ...(r.ms !== undefined ? { ms: r.ms } : {}),
+      };
+    }
     let plain: string;
     try {
       plain = text.decode(await this.openBytes(fromBase64(r.json), ad));

@@ -35,6 +35,11 @@ export interface StoredRumor {
   kind: number;
   /** Unix seconds. */
   created_at: number;
+  /**
+   * Milliseconds within `created_at`'s second, 0 to 999, from the rumor's `ms` tag (the order
+   * within one second, `compareOrder` in the protocol). Absent: 0.
+   */
+  ms?: number;
   /** Author (64 lowercase hex). */
   pubkey: string;
   /** The rumor itself, serialised; the store never looks inside. */
@@ -46,7 +51,10 @@ export interface StoredRumor {
   refs?: string[];
 }
 
-/** A rumor query. Results are newest first: `created_at` descending, then `id` descending. */
+/**
+ * A rumor query. Results are newest first: `created_at` descending, then `ms`, then `id`
+ * descending (the protocol's `compareOrder`, reversed).
+ */
 export interface RumorQuery {
   group: GroupKey;
   /** Only these kinds (any kind when absent; no result when empty). */
@@ -61,9 +69,10 @@ export interface RumorQuery {
   until?: number;
   /**
    * Page cursor: only rumors strictly older than this one in result order, i.e.
-   * `(created_at, id) < (before.created_at, before.id)`. Stable across equal timestamps.
+   * `(created_at, ms, id) < (before.created_at, before.ms, before.id)` (`ms` absent: 0). Stable
+   * across equal timestamps, a cursor inside one second included.
    */
-  before?: { created_at: number; id: string };
+  before?: { created_at: number; ms?: number; id: string };
   /** At most this many (all when absent). Ignored by `countRumors`. */
   limit?: number;
   /** Only rumors whose `refs` hold one of these ids (no result when empty). */

@@ -4,6 +4,7 @@
  *
  * Runs in: Node and browsers (pure).
  */
+import { compareOrder } from "@rally/protocol/app";
 import { type RumorQuery, type StoredRumor, StoreError } from "./store.ts";
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -50,6 +51,14 @@ export function checkTimestamp(n: unknown, what: string): number {
   return n;
 }
 
+/** Milliseconds within a second: a whole number from 0 to 999. */
+export function checkMs(n: unknown, what: string): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 999) {
+    throw new StoreError(`${what} must be a whole number from 0 to 999 (milliseconds)`);
+  }
+  return n;
+}
+
 export function checkEventId(id: unknown, what = "event id"): string {
   if (typeof id !== "string" || !HEX64.test(id))
     throw new StoreError(`${what} must be 64 lowercase hex characters`);
@@ -75,6 +84,8 @@ export function checkRumor(r: unknown): StoredRumor {
     pubkey: x.pubkey as string,
     json: x.json,
   };
+  // Stored only when it says something: a rumor at 0 reads back as one without.
+  if (x.ms !== undefined && checkMs(x.ms, "rumor ms") !== 0) out.ms = x.ms as number;
   if (x.refs !== undefined) {
     if (!Array.isArray(x.refs)) throw new StoreError("rumor refs must be a list of ids");
     const refs = [...new Set(x.refs.map((r) => checkEventId(r, "rumor ref")))];
@@ -92,6 +103,7 @@ export function checkQuery(q: RumorQuery): void {
   if (q.until !== undefined) checkTimestamp(q.until, "until");
   if (q.before !== undefined) {
     checkTimestamp(q.before.created_at, "before.created_at");
+    if (q.before.ms !== undefined) checkMs(q.before.ms, "before.ms");
     if (typeof q.before.id !== "string") throw new StoreError("before.id must be a string");
   }
   for (const k of q.kinds ?? []) {
@@ -100,10 +112,9 @@ export function checkQuery(q: RumorQuery): void {
   if (q.refs !== undefined && !Array.isArray(q.refs)) throw new StoreError("refs must be a list of ids");
 }
 
-/** Result order: newest first, ties broken by id descending. */
+/** Result order: newest first, the protocol's order reversed (time, then ms, then id). */
 export function newestFirst(a: StoredRumor, b: StoredRumor): number {
-  if (a.created_at !== b.created_at) return b.created_at - a.created_at;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+  return compareOrder(b, a);
 }
 
 /** The naive reading of a query, for adapters that filter in memory and for tests. */
@@ -115,8 +126,7 @@ export function rumorMatches(q: RumorQuery, r: StoredRumor): boolean {
   if (q.since !== undefined && r.created_at < q.since) return false;
   if (q.until !== undefined && r.created_at > q.until) return false;
   if (q.before) {
-    const b = q.before;
-    if (r.created_at > b.created_at || (r.created_at === b.created_at && r.id >= b.id)) return false;
+    if (compareOrder(r, q.before) >= 0) return false;
   }
   if (q.refs && !(r.refs ?? []).some((ref) => q.refs?.includes(ref))) return false;
   return true;

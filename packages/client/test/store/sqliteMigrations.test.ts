@@ -135,7 +135,8 @@ describe("SQLite store migrations", () => {
     db.close();
     const store = openSqliteStore(file);
     try {
-      expect(version(file)).toBe(4);
+      // Opening brings it to the latest schema, migration 4 among the others.
+      expect(version(file)).toBe(LATEST_VERSION);
       const [old] = await store.rumors({ group: G });
       expect(old?.refs).toBeUndefined();
       const reaction = "b".repeat(64);
@@ -154,6 +155,116 @@ describe("SQLite store migrations", () => {
         },
       ]);
       expect((await store.rumors({ group: G, refs: [ID] })).map((r) => r.id)).toEqual([reaction]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("5: adds each rumor's milliseconds, read from its JSON where readable, and orders by them", async () => {
+    const file = fresh();
+    const db = new Database(file);
+    migrate(db, 4);
+    // Rows as version 4 wrote them: no ms column. Five chat messages of one second whose ids run
+    // against the order they were sent in (the tags say it), an old one without a tag, bad tags,
+    // a sealed body (not JSON) and one of the next second.
+    const T = 1700000000;
+    const env = (tags: string[][]) => JSON.stringify({ r: { tags, content: "x" }, e: 1 });
+    const rows: [string, number, string][] = [
+      ["f5".repeat(32), T, env([["ms", "10"]])],
+      ["f4".repeat(32), T, env([["ms", "20"]])],
+      ["f3".repeat(32), T, env([["ms", "30"]])],
+      ["f2".repeat(32), T, env([["ms", "40"]])],
+      ["f1".repeat(32), T, env([["ms", "999"]])],
+      ["a1".repeat(32), T, env([])],
+      ["a2".repeat(32), T, env([["ms", "1000"]])],
+      ["a3".repeat(32), T, env([["ms", "-5"]])],
+      ["a4".repeat(32), T, env([["ms", "07"]])],
+      ["a5".repeat(32), T, env([["ms", "5.5"]])],
+      ["a6".repeat(32), T, env([["ms"]])],
+      [
+        "a7".repeat(32),
+        T,
+        env([
+          ["ms", "12", "x"],
+          ["ms", "500"],
+        ]),
+      ],
+      ["a8".repeat(32), T, "c2VhbGVkIGJvZHk="],
+      ["00".repeat(32), T + 1, env([["ms", "0"]])],
+    ];
+    const insert = db.prepare(
+      "INSERT INTO rumors (grp, id, kind, created_at, pubkey, json) VALUES (?, ?, 9, ?, ?, ?)",
+    );
+    for (const [id, at, json] of rows) insert.run(G, id, at, PK, json);
+    db.close();
+
+    const store = openSqliteStore(file);
+    try {
+      expect(version(file)).toBe(LATEST_VERSION);
+      const msOf = new Map((await store.rumors({ group: G })).map((r) => [r.id, r.ms ?? 0]));
+      expect(Object.fromEntries(msOf)).toEqual(
+        Object.fromEntries([
+          ["f5".repeat(32), 10],
+          ["f4".repeat(32), 20],
+          ["f3".repeat(32), 30],
+          ["f2".repeat(32), 40],
+          ["f1".repeat(32), 999],
+          ["a1".repeat(32), 0],
+          ["a2".repeat(32), 0],
+          ["a3".repeat(32), 0],
+          ["a4".repeat(32), 0],
+          ["a5".repeat(32), 0],
+          ["a6".repeat(32), 0],
+          ["a7".repeat(32), 12],
+          ["a8".repeat(32), 0],
+          ["00".repeat(32), 0],
+        ]),
+      );
+      // Newest first: the next second, then the tagged five in reverse of their sending, then the
+      // untagged ones (0) by id.
+      const order = (await store.rumors({ group: G, kinds: [9] })).map((r) => r.id);
+      expect(order.slice(0, 7)).toEqual([
+        "00".repeat(32),
+        "f1".repeat(32),
+        "f2".repeat(32),
+        "f3".repeat(32),
+        "f4".repeat(32),
+        "a7".repeat(32),
+        "f5".repeat(32),
+      ]);
+      // A cursor inside the second: each row once, in order, page by page.
+      const seen: string[] = [];
+      let before: { created_at: number; ms?: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.rumors({ group: G, kinds: [9], limit: 3, ...(before ? { before } : {}) });
+        if (page.length === 0) break;
+        seen.push(...page.map((r) => r.id));
+        const last = page[page.length - 1]!;
+        before = { created_at: last.created_at, ms: last.ms ?? 0, id: last.id };
+      }
+      expect(seen).toEqual(order);
+      expect(seen).toHaveLength(rows.length);
+      const ddl = new Database(file, { readonly: true });
+      const indexes = ddl
+        .prepare<[], { name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rumors' AND sql IS NOT NULL ORDER BY name",
+        )
+        .all();
+      const plan = ddl
+        .prepare<unknown[], { detail: string }>(
+          "EXPLAIN QUERY PLAN SELECT id FROM rumors r WHERE r.grp = ? AND r.kind = ? AND (r.created_at, r.ms, r.id) < (?, ?, ?) ORDER BY r.created_at DESC, r.ms DESC, r.id DESC LIMIT 3",
+        )
+        .all(G, 9, T, 500, "f3".repeat(32))
+        .map((r) => r.detail)
+        .join("\n");
+      ddl.close();
+      expect(indexes.map((i) => i.sql)).toEqual([
+        "CREATE INDEX rumors_by_kind_time ON rumors (grp, kind, created_at, ms, id)",
+        "CREATE INDEX rumors_by_time ON rumors (grp, created_at, ms, id)",
+      ]);
+      // A page is one walk of the index, without sorting.
+      expect(plan).toMatch(/rumors_by_kind_time/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
     } finally {
       await store.close();
     }

@@ -9,6 +9,7 @@ export * from "./chat.ts";
 export * from "./context.ts";
 export * from "./kinds.ts";
 export * from "./names.ts";
+export * from "./order.ts";
 export * from "./places.ts";
 export * from "./poll.ts";
 export * from "./publicFace.ts";

@@ -63,17 +63,11 @@ import {
   KIND_SEALED,
   KIND_TIME_EVENT,
 } from "./kinds.ts";
+import { compareOrder, orderKeyOf, rumorMs } from "./order.ts";
 import { type PlacesFields, parsePlaces, supersedes } from "./places.ts";
 import { type PollFields, parsePoll, parsePollResponse } from "./poll.ts";
 import { parseRsvp, type RsvpFields } from "./rsvp.ts";
-import {
-  compareByTimeThenId,
-  effectiveCreatedAt,
-  isNewer,
-  parseRumor,
-  type Rumor,
-  type RumorEntry,
-} from "./rumor.ts";
+import { effectiveCreatedAt, isNewer, parseRumor, type Rumor, type RumorEntry } from "./rumor.ts";
 import { parseSealed } from "./seal.ts";
 import type {
   CalendarEventState,
@@ -116,7 +110,14 @@ function atEffectiveTime(rumor: Rumor, entry: RumorEntry): Rumor {
 
 const LATE_ADMIN_ACT = "read after its author stopped being an admin of the group";
 
-const byTime = (a: Accepted, b: Accepted) => compareByTimeThenId(a.rumor, b.rumor);
+/**
+ * The group's one order (`order.ts`): filed time, then the author's milliseconds, then id. The
+ * seconds are compared first so the tags are read only for records of one second.
+ */
+const byTime = (a: Accepted, b: Accepted) =>
+  a.rumor.created_at !== b.rumor.created_at
+    ? a.rumor.created_at - b.rumor.created_at
+    : compareOrder(orderKeyOf(a.rumor), orderKeyOf(b.rumor));
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface ReduceOptions {
@@ -318,7 +319,7 @@ function chatState(
   reactions: { a: Accepted; target: string; emoji: string }[],
   deletedBy: Map<string, string>,
 ): ChatMessageState[] {
-  // Reactions arrive sorted by (created_at, id), so groups and authors come out in a fixed order.
+  // Reactions arrive sorted (byTime), so groups and authors come out in a fixed order.
   const byMessage = new Map<string, ReactionGroup[]>();
   for (const r of reactions) {
     if (deletedBy.has(r.a.rumor.id)) continue;
@@ -338,6 +339,7 @@ function chatState(
       id: rumor.id,
       author: rumor.pubkey,
       createdAt: rumor.created_at,
+      ms: rumorMs(rumor),
       text: deleter === null && fields.ok ? fields.value.text : "",
       replyTo: fields.ok ? fields.value.replyTo : null,
       reactions: deleter === null ? (byMessage.get(rumor.id) ?? []) : [],

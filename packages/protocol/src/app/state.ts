@@ -23,6 +23,8 @@ export interface ChatMessageState {
   id: string;
   author: string;
   createdAt: number;
+  /** Milliseconds within `createdAt`'s second, from its author's `ms` tag (0 without one; order.ts). */
+  ms: number;
   /** Empty once deleted: a tombstone keeps only who wrote it, when, and what it answered. */
   text: string;
   replyTo: string | null;

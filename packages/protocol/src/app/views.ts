@@ -370,6 +370,8 @@ export interface ChatView {
   author: string;
   text: string;
   createdAt: number;
+  /** Milliseconds within `createdAt`'s second, from its author (order.ts). */
+  ms: number;
   replyTo: string | null;
   reactions: { emoji: string; authors: string[] }[];
   deleted: boolean;
@@ -387,6 +389,7 @@ export function chatView(state: GroupAppState, m: ChatMessageState, me: string |
     author: m.author,
     text: m.text,
     createdAt: m.createdAt,
+    ms: m.ms,
     replyTo: m.replyTo,
     reactions: m.reactions.map((r) => ({ emoji: r.emoji, authors: [...r.authors] })),
     deleted: m.deleted,

@@ -4,7 +4,7 @@
  * and the author's name only when it differs from the message just above (or a while has passed,
  * or a notice came between), the way people read a conversation.
  */
-import type { ChatMessage, ChatNotice } from "@rally/client";
+import { type ChatMessage, type ChatNotice, compareEntries } from "@rally/client";
 
 /** One line of the history: a notice, or a message (as `chatHistory` or `sendChat` gives it). */
 export type ChatLine = ChatNotice | (ChatMessage & { type?: "message"; epoch?: number });
@@ -25,18 +25,12 @@ export function isMessage(line: ChatLine): line is ChatMessage & { type?: "messa
 }
 
 /**
- * The client's history order (`compareEntries` in the client's notices.ts): by time; within one
- * second by epoch where known, a notice before the messages of its epoch; then by id.
+ * The client's history order (`compareEntries`): by time; within one second by epoch where known,
+ * a notice before the messages of its epoch; then in the order they were sent (the author's
+ * milliseconds), then by id.
  */
 export function compareMessages(a: ChatLine, b: ChatLine): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
-  const ea = a.epoch ?? Number.POSITIVE_INFINITY;
-  const eb = b.epoch ?? Number.POSITIVE_INFINITY;
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  const ra = isNotice(a) ? 0 : 1;
-  const rb = isNotice(b) ? 0 : 1;
-  if (ra !== rb) return ra - rb;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return compareEntries(a, b);
 }
 
 function localDay(unixSeconds: number): string {

@@ -13,6 +13,7 @@
  *
  * Runs in: browsers (and workers).
  */
+import { parseMs } from "@rally/protocol/app";
 import { type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
 import {
   type OutboxRow,
@@ -59,6 +60,18 @@ export const IDB_UPGRADES: readonly ((db: Db, tx: UpgradeTx) => void)[] = [
   // 3: what each inner message acts on (reactions, deletions), indexed as [group, ref] pairs.
   (_db, tx) => {
     tx.objectStore("rumors").createIndex("byRef", "refKeys", { multiEntry: true });
+  },
+  // 4: the milliseconds within a rumor's second (the `ms` tag), in both time indexes, so messages
+  // sent within one second keep their author's order. Every record gets the field (an index leaves
+  // out records without it): from its JSON where readable, else 0 (sealed records were all written
+  // before the tag existed).
+  (_db, tx) => {
+    const rumors = tx.objectStore("rumors");
+    rumors.deleteIndex("byTime");
+    rumors.deleteIndex("byKindTime");
+    rumors.createIndex("byTime", ["group", "created_at", "ms", "id"]);
+    rumors.createIndex("byKindTime", ["group", "kind", "created_at", "ms", "id"]);
+    void fillMs(tx);
   },
 ];
 
@@ -416,17 +429,55 @@ async function applyOp(tx: BatchTx, op: WriteOp): Promise<void> {
   }
 }
 
-/** A rumor as kept: with its refs as [group, ref] keys for the `byRef` index. */
-type RumorRecord = StoredRumor & { refKeys?: [string, string][] };
+/**
+ * A rumor as kept: always with `ms` (the time indexes leave out a record without it), with its
+ * refs as [group, ref] keys for the `byRef` index.
+ */
+type RumorRecord = StoredRumor & { ms: number; refKeys?: [string, string][] };
 
 function toRecord(r: StoredRumor): RumorRecord {
-  return r.refs ? { ...r, refKeys: r.refs.map((ref) => [r.group, ref]) } : r;
+  const kept: RumorRecord = { ...r, ms: r.ms ?? 0 };
+  return r.refs ? { ...kept, refKeys: r.refs.map((ref) => [r.group, ref]) } : kept;
 }
 
 function fromRecord(r: RumorRecord): StoredRumor {
-  if (r.refKeys === undefined) return r;
-  const { refKeys: _, ...rumor } = r;
-  return rumor;
+  const { refKeys: _, ms, ...rumor } = r;
+  return ms ? { ...rumor, ms } : rumor;
+}
+
+/**
+ * Upgrade 4's walk: gives every stored rumor its `ms`, read from its JSON where that is readable
+ * (`{"r": rumor, …}`, the first `ms` tag, as strictly as the protocol reads it), else 0. Runs
+ * inside the version-change transaction, which stays open while it waits only on its requests.
+ */
+async function fillMs(tx: UpgradeTx): Promise<void> {
+  try {
+    let cursor = await tx.objectStore("rumors").openCursor();
+    while (cursor) {
+      const r = cursor.value as Partial<RumorRecord>;
+      if (typeof r.ms !== "number") await cursor.update({ ...r, ms: msOfJson(r.json) });
+      cursor = await cursor.continue();
+    }
+  } catch {
+    // The transaction failed (and rolls back whole): opening reports it.
+    try {
+      tx.abort();
+    } catch {
+      // Already finished.
+    }
+  }
+}
+
+function msOfJson(json: unknown): number {
+  if (typeof json !== "string") return 0;
+  try {
+    const tags = (JSON.parse(json) as { r?: { tags?: unknown } } | null)?.r?.tags;
+    if (!Array.isArray(tags)) return 0;
+    const tag = tags.find((t) => Array.isArray(t) && t[0] === "ms") as unknown[] | undefined;
+    return tag === undefined ? 0 : parseMs(tag[1]);
+  } catch {
+    return 0;
+  }
 }
 
 function authorOk(q: RumorQuery, r: StoredRumor): boolean {
@@ -451,7 +502,7 @@ function scans(q: RumorQuery): { index: string; range: IDBKeyRange }[] {
     let upperOpen = false;
     if (q.until !== undefined) upper = [...head, q.until, []];
     if (q.before && (q.until === undefined || q.before.created_at <= q.until)) {
-      upper = [...head, q.before.created_at, q.before.id];
+      upper = [...head, q.before.created_at, q.before.ms ?? 0, q.before.id];
       upperOpen = true;
     }
     return { index, range: IDBKeyRange.bound(lower, upper, false, upperOpen) };

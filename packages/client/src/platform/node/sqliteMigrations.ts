@@ -72,6 +72,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rumor_refs_by_rumor ON rumor_refs (grp, id);
     `,
   },
+  {
+    version: 5,
+    description: "the milliseconds within a rumor's second, in the time indexes",
+    // Messages sent within one second keep the order their author's clock gave them (the `ms`
+    // tag, protocol app/order.ts): the column joins both time indexes, so a page of chat is still
+    // one index walk. Rows stored before it take the tag from their JSON where it is readable
+    // (sealed rows are not: they were all written before the tag existed, so 0 is right for them),
+    // read as strictly as the protocol reads it: "0" to "999" written plainly, anything else 0.
+    sql: `
+      ALTER TABLE rumors ADD COLUMN ms INTEGER NOT NULL DEFAULT 0;
+      UPDATE rumors SET ms = COALESCE((
+        SELECT CASE
+          WHEN typeof(v) = 'text' AND (v = '0' OR v GLOB '[1-9]' OR v GLOB '[1-9][0-9]' OR v GLOB '[1-9][0-9][0-9]')
+          THEN CAST(v AS INTEGER) ELSE 0 END
+        FROM (
+          SELECT json_extract(t.value, '$[1]') AS v FROM json_each(rumors.json, '$.r.tags') t
+          WHERE json_type(t.value) = 'array' AND json_extract(t.value, '$[0]') = 'ms'
+          ORDER BY t.key LIMIT 1
+        )
+      ), 0)
+      WHERE json_valid(json) AND json_type(json, '$.r.tags') = 'array';
+      DROP INDEX rumors_by_time;
+      DROP INDEX rumors_by_kind_time;
+      CREATE INDEX rumors_by_time ON rumors (grp, created_at, ms, id);
+      CREATE INDEX rumors_by_kind_time ON rumors (grp, kind, created_at, ms, id);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

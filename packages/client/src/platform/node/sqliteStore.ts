@@ -179,12 +179,12 @@ class SqliteStore implements Store {
       delBlobPrefix: db.prepare("DELETE FROM blobs WHERE key >= ? AND key < ?"),
       markSeen: db.prepare("INSERT OR IGNORE INTO seen (grp, id, at) VALUES (?, ?, ?)"),
       getRumor: db.prepare<[string, string], RumorRow>(
-        "SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors WHERE grp = ? AND id = ?",
+        "SELECT grp, id, kind, created_at, ms, pubkey, json, refs FROM rumors WHERE grp = ? AND id = ?",
       ),
       putRumor: db.prepare(
-        `INSERT INTO rumors (grp, id, kind, created_at, pubkey, json, refs) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO rumors (grp, id, kind, created_at, ms, pubkey, json, refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(grp, id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at,
-           pubkey = excluded.pubkey, json = excluded.json, refs = excluded.refs`,
+           ms = excluded.ms, pubkey = excluded.pubkey, json = excluded.json, refs = excluded.refs`,
       ),
       putRef: db.prepare("INSERT OR IGNORE INTO rumor_refs (grp, ref, id) VALUES (?, ?, ?)"),
       delRefs: db.prepare("DELETE FROM rumor_refs WHERE grp = ? AND id = ?"),
@@ -256,14 +256,14 @@ class SqliteStore implements Store {
   async rumors(query: RumorQuery): Promise<StoredRumor[]> {
     this.check();
     checkQuery(query);
-    const q = select(query, "r.grp, r.id, r.kind, r.created_at, r.pubkey, r.json, r.refs");
+    const q = select(query, "r.grp, r.id, r.kind, r.created_at, r.ms, r.pubkey, r.json, r.refs");
     if (!q) return [];
     // Several kinds: ordering by the time index would scan the whole group; the kind index finds
     // the matches and they are sorted (`+` keeps the planner off the time index).
     const order =
       (query.kinds?.length ?? 0) > 1 || query.refs
-        ? "+r.created_at DESC, +r.id DESC"
-        : "r.created_at DESC, r.id DESC";
+        ? "+r.created_at DESC, +r.ms DESC, +r.id DESC"
+        : "r.created_at DESC, r.ms DESC, r.id DESC";
     let sql = `${q.sql} ORDER BY ${order}`;
     if (query.limit !== undefined) {
       sql += " LIMIT ?";
@@ -325,7 +325,7 @@ class SqliteStore implements Store {
         .map((r) => ({ group: r.grp, id: r.id, at: r.at })),
       rumors: this.db
         .prepare<[], RumorRow>(
-          "SELECT grp, id, kind, created_at, pubkey, json, refs FROM rumors ORDER BY grp, created_at, id",
+          "SELECT grp, id, kind, created_at, ms, pubkey, json, refs FROM rumors ORDER BY grp, created_at, ms, id",
         )
         .all()
         .map(toRumor),
@@ -386,7 +386,16 @@ class SqliteStore implements Store {
       }
       case "putRumor": {
         const r = checkRumor(op.rumor);
-        this.s.putRumor.run(r.group, r.id, r.kind, r.created_at, r.pubkey, r.json, r.refs?.join(" ") ?? null);
+        this.s.putRumor.run(
+          r.group,
+          r.id,
+          r.kind,
+          r.created_at,
+          r.ms ?? 0,
+          r.pubkey,
+          r.json,
+          r.refs?.join(" ") ?? null,
+        );
         this.s.delRefs.run(r.group, r.id);
         for (const ref of r.refs ?? []) this.s.putRef.run(r.group, ref, r.id);
         return;
@@ -422,7 +431,7 @@ class SqliteStore implements Store {
   }
 }
 
-type RumorRow = Omit<StoredRumor, "refs"> & { grp: string; refs: string | null };
+type RumorRow = Omit<StoredRumor, "refs" | "ms"> & { grp: string; ms: number; refs: string | null };
 
 function toRumor(row: RumorRow): StoredRumor {
   const out: StoredRumor = {
@@ -433,6 +442,7 @@ function toRumor(row: RumorRow): StoredRumor {
     pubkey: row.pubkey,
     json: row.json,
   };
+  if (row.ms !== 0) out.ms = row.ms;
   if (row.refs) out.refs = row.refs.split(" ");
   return out;
 }
@@ -476,8 +486,9 @@ function select(q: RumorQuery, columns: string): { sql: string; params: unknown[
     params.push(q.until);
   }
   if (q.before) {
-    parts.push("(r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
-    params.push(q.before.created_at, q.before.created_at, q.before.id);
+    // A row value: SQLite walks the time index to it, a cursor inside one second included.
+    parts.push("(r.created_at, r.ms, r.id) < (?, ?, ?)");
+    params.push(q.before.created_at, q.before.ms ?? 0, q.before.id);
   }
   // A rumor acting on several of the refs asked for comes once.
   const group = q.refs ? " GROUP BY r.id" : "";
