@@ -51,10 +51,19 @@ interface Built {
   timeColumn: string;
 }
 
-const SELECT_COLUMNS =
-  "e.seq AS seq, e.id AS id, e.pubkey AS pubkey, e.kind AS kind, e.created_at AS created_at, e.json AS json";
+/** Read as arrays (`raw` statements), in this order: no per-row object with named keys to build. */
+const SELECT_COLUMNS = "e.seq, e.id, e.pubkey, e.kind, e.created_at, e.json";
+type SelectRow = [
+  seq: number,
+  id: EventId,
+  pubkey: PubkeyHex,
+  kind: number,
+  created_at: number,
+  json: string,
+];
 
-const KEY_COLUMNS = "e.seq AS seq, e.id AS id, e.created_at AS created_at";
+const KEY_COLUMNS = "e.seq, e.id, e.created_at";
+type KeyRow = [seq: number, id: EventId, created_at: number];
 
 const placeholders = (n: number): string => new Array(n).fill("?").join(",");
 
@@ -134,6 +143,7 @@ const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 export class SqliteEventStore implements EventStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rawStatements = new Map<string, Database.Statement>();
   private readonly save: (events: readonly NostrEvent[]) => SaveOutcome[];
   private readonly purge: (now: number) => number;
 
@@ -262,6 +272,17 @@ export class SqliteEventStore implements EventStore {
     return st;
   }
 
+  /** A cached statement that returns rows as arrays of its columns. */
+  private rawStatement(sql: string): Database.Statement {
+    let st = this.rawStatements.get(sql);
+    if (!st) {
+      if (this.rawStatements.size >= 500) this.rawStatements.clear();
+      st = this.db.prepare(sql).raw(true);
+      this.rawStatements.set(sql, st);
+    }
+    return st;
+  }
+
   async saveBatch(events: readonly NostrEvent[]): Promise<SaveOutcome[]> {
     return this.saveSync(events);
   }
@@ -287,7 +308,8 @@ export class SqliteEventStore implements EventStore {
       sql += " LIMIT ?";
       params.push(Math.min(limit * built.fanout, Number.MAX_SAFE_INTEGER));
     }
-    const rows = this.statement(sql).iterate(...params) as IterableIterator<StoredEvent & { seq: number }>;
+    // Rows as arrays: a fifth less time per row than objects with named keys (bench/relay).
+    const rows = this.rawStatement(sql).iterate(...params) as IterableIterator<SelectRow>;
     const out: StoredEvent[] = [];
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
     let bytes = 0;
@@ -299,18 +321,13 @@ export class SqliteEventStore implements EventStore {
         throw new QueryTimeoutError(); // leaving the loop ends the statement (for…of calls `return`)
       }
       if (seen) {
-        if (seen.has(row.seq)) continue;
-        seen.add(row.seq);
+        if (seen.has(row[0])) continue;
+        seen.add(row[0]);
       }
-      out.push({
-        id: row.id,
-        pubkey: row.pubkey,
-        kind: row.kind,
-        created_at: row.created_at,
-        json: row.json,
-      });
+      const json = row[5];
+      out.push({ id: row[1], pubkey: row[2], kind: row[3], created_at: row[4], json });
       if (limit !== undefined && out.length >= limit) break;
-      bytes += row.json.length;
+      bytes += json.length;
       if (options.maxBytes !== undefined && bytes >= options.maxBytes) break;
     }
     return out;
@@ -332,18 +349,16 @@ export class SqliteEventStore implements EventStore {
     const seen = built.fanout > 1 ? new Set<number>() : undefined;
     const deadline = options.deadline;
     let read = 0;
-    for (const row of this.statement(sql).iterate(...params) as IterableIterator<
-      EventKey & { seq: number }
-    >) {
+    for (const row of this.rawStatement(sql).iterate(...params) as IterableIterator<KeyRow>) {
       // At the first row and every 1024th after. Leaving the loop by throwing ends the statement's
       // iteration (for…of calls `return`).
       if (deadline !== undefined && (read++ & 1023) === 0 && performance.now() > deadline)
         throw new QueryTimeoutError();
       if (seen) {
-        if (seen.has(row.seq)) continue;
-        seen.add(row.seq);
+        if (seen.has(row[0])) continue;
+        seen.add(row[0]);
       }
-      out.push({ id: row.id, created_at: row.created_at });
+      out.push({ id: row[1], created_at: row[2] });
       if (filter.limit !== undefined && out.length >= filter.limit) break;
     }
     return out;
