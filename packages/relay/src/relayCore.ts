@@ -52,6 +52,8 @@ import type { VerifyCode, VerifyPool } from "./verifyPool.ts";
 /** What the engine needs of a client connection. */
 export interface Transport {
   send(text: string): void;
+  /** Sends the messages in order, as `send` would one by one, in one write. */
+  sendMany?(texts: readonly string[]): void;
   close(code: number, reason: string): void;
   /** Hold writes until `uncork`, so a burst of messages leaves in one system call. */
   cork?(): void;
@@ -298,6 +300,19 @@ export class Connection {
     if (!this.closed) this.transport.send(text);
   }
 
+  /** Several messages in order, in one write where the transport can. */
+  sendMany(texts: readonly string[]): void {
+    if (this.closed || texts.length === 0) return;
+    const t = this.transport;
+    if (t.sendMany) {
+      t.sendMany(texts);
+      return;
+    }
+    this.cork();
+    for (const text of texts) t.send(text);
+    this.uncork();
+  }
+
   cork(): void {
     this.transport.cork?.();
   }
@@ -520,6 +535,8 @@ export class Connection {
     core.index.add(sub, compiled);
 
     const sent = new Set<string>();
+    /** Messages of the current turn, sent in one write. */
+    let batch: string[] = [];
     try {
       // Bound what one REQ holds in memory, a budget its filters share in turn; the rest of the
       // history is a later REQ away (NIP-01: "Returning fewer events is acceptable").
@@ -555,23 +572,20 @@ export class Connection {
       }
       // Each filter's rows come newest first; the union of several is put in the same NIP-01 order.
       if (queried > 1) rows.sort(compareNewestFirst);
-      this.cork();
-      let since = 0;
+      const prefix = `["EVENT",${JSON.stringify(subId)},`;
       for (const row of rows) {
         if (sent.has(row.id)) continue;
         sent.add(row.id);
-        this.send(eventMessageFromJson(subId, row.json));
-        if (++since === SEND_TURN_EVENTS) {
+        batch.push(`${prefix}${row.json}]`);
+        if (batch.length === SEND_TURN_EVENTS) {
           // A large answer is sent in turns as it is read in turns: framing and writing thousands
           // of events would otherwise hold every other client as long as a read would.
-          since = 0;
-          this.uncork();
+          this.sendMany(batch);
+          batch = [];
           await core.queries.run(this.transport.address ?? "", async () => undefined);
           if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
-          this.cork();
         }
       }
-      this.uncork();
     } catch (error) {
       const tooLong = error instanceof QueryTimeoutError;
       if (!tooLong)
@@ -591,8 +605,9 @@ export class Connection {
     }
     const pending = sub.pending;
     sub.pending = undefined;
-    if (pending) for (const [id, msg] of pending) if (!sent.has(id)) this.send(msg);
-    this.send(JSON.stringify(["EOSE", subId]));
+    if (pending) for (const [id, msg] of pending) if (!sent.has(id)) batch.push(msg);
+    batch.push(JSON.stringify(["EOSE", subId]));
+    this.sendMany(batch);
   }
 
   private async onCount(subId: string, asked: Filter[]): Promise<void> {

@@ -31,6 +31,7 @@ import type { PostgresEventStore } from "./store/postgres.ts";
 import { openSqliteEventStore, SqliteEventStore } from "./store/sqlite.ts";
 import type { EventStore } from "./store/types.ts";
 import { VerifyPool } from "./verifyPool.ts";
+import { textFrames } from "./wsFrames.ts";
 
 export interface RelayServerOptions extends DefaultPolicyOptions {
   /** TCP port; 0 picks a free one. Default 7447. */
@@ -347,20 +348,32 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
         ws.ping(undefined, undefined, resumeWhenDrained);
       }
     };
+    /** After a write: close a client that reads too slowly, pause one that falls behind. */
+    const checkQueued = () => {
+      const queued = ws.bufferedAmount;
+      if (queued > limits.maxQueuedBytes) {
+        ws.close(1008, "too slow: too many unread messages");
+        ws.terminate();
+      } else if (!paused && queued > limits.highWaterBytes) {
+        paused = true;
+        ws.pause();
+        ws.ping(undefined, undefined, resumeWhenDrained);
+      }
+    };
     const transport: Transport = {
       address,
       send(text) {
         if (ws.readyState !== ws.OPEN) return;
         ws.send(text);
-        const queued = ws.bufferedAmount;
-        if (queued > limits.maxQueuedBytes) {
-          ws.close(1008, "too slow: too many unread messages");
-          ws.terminate();
-        } else if (!paused && queued > limits.highWaterBytes) {
-          paused = true;
-          ws.pause();
-          ws.ping(undefined, undefined, resumeWhenDrained);
-        }
+        checkQueued();
+      },
+      sendMany(texts) {
+        if (ws.readyState !== ws.OPEN) return;
+        // Straight to the socket, one write for them all (`wsFrames.ts`); `ws` writes to the same
+        // socket synchronously and queues nothing of its own without compression, so frames stay in
+        // order, and `bufferedAmount` (the socket's queue) counts these bytes too.
+        socket.write(textFrames(texts));
+        checkQueued();
       },
       close(code, why) {
         ws.close(code, why);
