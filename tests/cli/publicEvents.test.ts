@@ -139,7 +139,7 @@ describe("public events through the CLI", { timeout: 300_000 }, () => {
 
     // Someone without Rally answers from the web; Alice sees it and approves it.
     const throwaway = generateSecretKey();
-    const wrap = wrapPublicAnswer(
+    const wrap = await wrapPublicAnswer(
       {
         event: `31923:${groupKey}:${addr.data.identifier}`,
         name: "Dora Dormouse",

@@ -8,15 +8,25 @@
  *   only, in a request signed with the key (only its holder gets the wraps): the place shows when
  *   approved, never when refused, forged or about another event;
  * - without JavaScript that page says why it needs it and offers the node's way;
- * - the node refuses a posted wrap addressed to another key, badly signed, with other tags, of
- *   another kind or too big, with a 400 that says what is wrong, and stores none of them; wraps
+ * - the wrap made in the browser carries the proof of work every answer needs (NIP-13), mined while
+ *   the page says "Sealing your answer…";
+ * - the node refuses a posted wrap addressed to another key, badly signed, with other tags, with
+ *   too little work, of another kind or too big, with a 400 that says what is wrong, and stores
+ *   none of them; wraps
  *   are counted per address like answers from the plain form;
  * - axe-core finds no serious or critical violation on the pages as the script leaves them.
  */
 import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import { openPublicAnswer, type PublicAnswer, wrapPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
+import {
+  openPublicAnswer,
+  PUBLIC_ANSWER_POW,
+  type PublicAnswer,
+  wrapPublicAnswer,
+  wrapPublicReply,
+} from "@rally/protocol/wire";
+import { getPow } from "nostr-tools/nip13";
 import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from "nostr-tools/pure";
 import { Relay } from "nostr-tools/relay";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -110,6 +120,8 @@ interface Watched {
   posts: { url: string; body: string }[];
   requests: string[];
   errors: string[];
+  /** What the answer form showed while sealing (answerInBrowser), or null if nothing showed. */
+  sealing?: unknown;
 }
 
 async function watchedPage(context: BrowserContext): Promise<Watched> {
@@ -152,6 +164,19 @@ async function answerInBrowser(
   await page.locator(`input[name=status][value=${fields.status}]`).check();
   if (fields.guests) await page.getByLabel(/Guests coming/).fill(fields.guests);
   if (fields.note) await page.getByLabel(/A note to the hosts/).fill(fields.note);
+  // What the page shows while it mines the proof of work, kept past the navigation that follows.
+  await page.evaluate(() => {
+    const note = document.querySelector<HTMLElement>("form[data-answer] [role=status]");
+    const button = document.querySelector<HTMLButtonElement>("form[data-answer] button[type=submit]");
+    if (!note || !button) return;
+    new MutationObserver(() => {
+      if (!note.hidden)
+        sessionStorage.setItem(
+          "sealing",
+          JSON.stringify({ text: note.textContent, disabled: button.disabled }),
+        );
+    }).observe(note, { attributes: true });
+  });
   const before = w.posts.length;
   await Promise.all([
     page.waitForURL(/\/answer$/),
@@ -167,6 +192,7 @@ async function answerInBrowser(
     expect(body).not.toContain(encodeURIComponent(typed));
     expect(form.get("wrap")).not.toContain(typed);
   }
+  w.sealing = JSON.parse((await page.evaluate(() => sessionStorage.getItem("sealing"))) ?? "null");
   return JSON.parse(form.get("wrap")!) as NostrEvent;
 }
 
@@ -228,8 +254,15 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
       guests: "1",
       note: NOTE,
     });
+    // "Sealing your answer…" showed while the work was mined, with the button off.
+    expect(w.sealing).toEqual({ text: "Sealing your answer…", disabled: true });
     expect(wrap.kind).toBe(1059);
-    expect(wrap.tags).toEqual([["p", seeded.mill.pubkey]]);
+    expect(wrap.tags).toEqual([
+      ["p", seeded.mill.pubkey],
+      ["nonce", expect.stringMatching(/^\d+$/), String(PUBLIC_ANSWER_POW)],
+    ]);
+    // The proof of work, counted by nostr-tools: the admins' devices open only wraps that have it.
+    expect(getPow(wrap.id)).toBeGreaterThanOrEqual(PUBLIC_ANSWER_POW);
     brigitta = openPublicAnswer(wrap as never, seeded.mill.secret);
     expect(brigitta).toMatchObject({
       event: seeded.repair.address,
@@ -473,18 +506,20 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
   it("refuses a wrap to another key, badly signed, with other tags, of another kind or too big (400)", async () => {
     const path = `/e/${seeded.repair.naddr}/answer`;
     const throwaway = generateSecretKey();
-    const valid = wrapPublicAnswer(
-      {
-        event: seeded.repair.address,
-        name: "Vera Valid",
-        contact: null,
-        status: "declined",
-        guests: 0,
-        note: "",
-      },
-      throwaway,
-      seeded.mill.pubkey,
-    ) as unknown as NostrEvent;
+    const vera = {
+      event: seeded.repair.address,
+      name: "Vera Valid",
+      contact: null,
+      status: "declined",
+      guests: 0,
+      note: "",
+    } as const;
+    const valid = (await wrapPublicAnswer(vera, throwaway, seeded.mill.pubkey)) as unknown as NostrEvent;
+    // The same answer with too little work: mined for no bits, committing to none.
+    const cheap = await wrapPublicAnswer(vera, generateSecretKey(), seeded.mill.pubkey, undefined, {
+      difficulty: 0,
+    });
+    const nonce = valid.tags[1]!;
     const resign = (fields: Partial<NostrEvent>) =>
       finalizeEvent(
         {
@@ -499,7 +534,7 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
     const bad: [string, string, string][] = [
       [
         "to another key",
-        JSON.stringify(resign({ tags: [["p", seeded.harbour.pubkey]] })),
+        JSON.stringify(resign({ tags: [["p", seeded.harbour.pubkey], nonce] })),
         "addressed to another key",
       ],
       [
@@ -512,20 +547,23 @@ describe("the public pages' script", { timeout: 180_000 }, () => {
             ],
           }),
         ),
-        "exactly one tag",
+        "exactly two tags",
       ],
       [
         "with another tag",
         JSON.stringify(
           resign({
-            tags: [
-              ["p", seeded.mill.pubkey],
-              ["t", "x"],
-            ],
+            tags: [["p", seeded.mill.pubkey], nonce, ["t", "x"]],
           }),
         ),
-        "exactly one tag",
+        "exactly two tags",
       ],
+      [
+        "without its nonce tag",
+        JSON.stringify(resign({ tags: [["p", seeded.mill.pubkey]] })),
+        "exactly two tags",
+      ],
+      ["with too little work", JSON.stringify(cheap), "The answer&#39;s proof of work is too small"],
       ["badly signed", JSON.stringify({ ...valid, sig: flip(valid.sig) }), "signature is not valid"],
       [
         "changed after signing",

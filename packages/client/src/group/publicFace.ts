@@ -42,7 +42,7 @@ import {
   unixToZonedIso,
 } from "@rally/protocol/app";
 import { KIND_GIFT_WRAP, signEvent } from "@rally/protocol/nostr";
-import { openPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
+import { answerWorkProblem, openPublicAnswer, wrapPublicReply } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import { getPublicKey } from "nostr-tools/pure";
 import type { PublicAnswerView, PublicFaceInput, PublicFaceView } from "../api.ts";
@@ -98,6 +98,12 @@ const RECHECK_SECONDS = 600;
 export class PublicFace {
   /** Per group: what the relays were last brought in line with, and when (this process only). */
   private readonly lastReconciled = new Map<string, { fingerprint: string; at: number }>();
+  /**
+   * Gift wraps to a group key this device read since it started: `skipped` lacked the proof of work
+   * (dropped on sight of the id, never decrypted; counted each time a fetch brings one back),
+   * `opened` were decrypted (each once: the seen set keeps them from being opened again).
+   */
+  readonly answerWraps = { skipped: 0, opened: 0 };
 
   constructor(
     private readonly svc: GroupService,
@@ -524,20 +530,26 @@ export class PublicFace {
         ...(last === undefined ? {} : { since: last - WRAP_BACKDATING_SECONDS }),
       },
     ]);
+    // Anyone can send wraps to the group key straight to a relay; one without the proof of work (a
+    // look at its id and tags) is dropped before the store or a decryption is spent on it, and is not
+    // marked seen (a flood of them would fill the seen set).
+    const worked = events.filter((wrap) => answerWorkProblem(wrap) === undefined);
+    this.answerWraps.skipped += events.length - worked.length;
     const seenGroup = `face ${face.pubkey}`;
     const seen = await this.core.store.seen(
       seenGroup,
-      events.map((e) => e.id),
+      worked.map((e) => e.id),
     );
     const byD = new Map((await this.publications(rec.id)).map((p) => [p.d, p]));
     const ops: WriteOp[] = [];
     const seenIds: string[] = [];
     const fresh: WebAnswerRecord[] = [];
-    for (const wrap of events) {
+    for (const wrap of worked) {
       if (seen.has(wrap.id)) continue;
       seenIds.push(wrap.id);
       let answer: ReturnType<typeof openPublicAnswer>;
       try {
+        this.answerWraps.opened++;
         answer = openPublicAnswer(wrap as Parameters<typeof openPublicAnswer>[0], secret);
       } catch {
         continue; // damaged, forged, or for another key

@@ -260,7 +260,7 @@ describe("public face", { timeout: 300_000 }, () => {
     // Someone without Rally answers from the web.
     const doraWrapEvent = `31922:${oldKey}:${tag(ev as NostrEvent, "d")}`;
     const throwaway = generateSecretKey();
-    const wrap = wrapPublicAnswer(
+    const wrap = await wrapPublicAnswer(
       {
         event: doraWrapEvent,
         name: "Dora",
@@ -301,7 +301,7 @@ describe("public face", { timeout: 300_000 }, () => {
     await alice.editEvent(g.id, event.id, { hosts: [await npubOf(carol)] });
     await alice.deliver(8_000);
     const eveKey = generateSecretKey();
-    const eveWrap = wrapPublicAnswer(
+    const eveWrap = await wrapPublicAnswer(
       { event: doraWrapEvent, name: "Eve", contact: null, status: "going", guests: 0, note: "" },
       eveKey,
       oldKey,

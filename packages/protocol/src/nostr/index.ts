@@ -9,6 +9,7 @@ export * from "./nip19.ts";
 export * from "./nip40.ts";
 export * from "./nip42.ts";
 export * from "./nip70.ts";
+export * from "./proofOfWork.ts";
 export * from "./result.ts";
 export * from "./rumor.ts";
 export * from "./sign.ts";

@@ -39,6 +39,8 @@ export type MarmotErrorCode =
   | "expired"
   /** A join request whose proof of the link secret does not verify. */
   | "bad-proof"
+  /** An event without the NIP-13 proof of work its format asks for (an answer's gift wrap). */
+  | "too-little-work"
   /** A caller passed an unusable argument. */
   | "bad-parameter";
 

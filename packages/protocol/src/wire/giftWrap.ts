@@ -15,6 +15,7 @@ import {
 import { createRumor } from "nostr-tools/nip59";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import type { EventFields, NostrEvent } from "../nostr/event.ts";
+import { type MineOptions, mineNonce } from "../nostr/proofOfWork.ts";
 import { isValidPubkey } from "../nostr/sign.ts";
 import { nowSeconds } from "../nostr/time.ts";
 import { base64Length, eventFrameBytes, utf8Encode } from "./bytes.ts";
@@ -45,11 +46,18 @@ export interface GiftWrapInput {
 /** NIP-59: seal and wrap times are "tweaked" up to two days into the past, so they say nothing. */
 const TWO_DAYS = 2 * 24 * 60 * 60;
 
+interface UnsignedWrap {
+  template: { kind: number; content: string; created_at: number; tags: string[][] };
+  /** The one-time key that signs the wrap; the caller zeroes it. */
+  oneTimeKey: Uint8Array;
+}
+
 /**
- * NIP-59's `wrapEvent` (rumor → seal → wrap, as nostr-tools lays them out), with the seal's and
- * wrap's random past times counted from `now` rather than from the platform clock.
+ * NIP-59's `wrapEvent` (rumor → seal → wrap, as nostr-tools lays them out) up to the wrap's
+ * signature, with the seal's and wrap's random past times counted from `now` rather than from the
+ * platform clock.
  */
-function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
+function unsignedWrapAt(input: GiftWrapInput, now: number): UnsignedWrap {
   const random = input.random ?? Math.random;
   const past = () => Math.round(now - random() * TWO_DAYS);
   const rumor = createRumor(
@@ -69,41 +77,74 @@ function wrapAt(input: GiftWrapInput, now: number): NostrEvent {
     input.senderSecretKey,
   );
   const oneTimeKey = generateSecretKey();
+  return {
+    template: {
+      kind: KIND_GIFT_WRAP,
+      content: nip44Encrypt(JSON.stringify(seal), getConversationKey(oneTimeKey, input.recipientPubkey)),
+      created_at: past(),
+      tags: [["p", input.recipientPubkey]],
+    },
+    oneTimeKey,
+  };
+}
+
+function checkRecipient(input: GiftWrapInput): void {
+  if (!isValidPubkey(input.recipientPubkey))
+    fail("bad-parameter", "The recipient's public key is not valid.");
+}
+
+function unsignedWrap(input: GiftWrapInput): UnsignedWrap {
+  try {
+    return unsignedWrapAt(input, input.now ?? nowSeconds());
+  } catch {
+    return fail("bad-parameter", `The ${input.what} could not be sealed: check the sender's key.`);
+  }
+}
+
+function checkFrame(wrap: NostrEvent, what: string): NostrEvent {
+  const size = eventFrameBytes(wrap);
+  if (size > RELAY_FRAME_LIMIT) {
+    return fail(
+      "too-large",
+      `The ${what} would be ${size} bytes on the wire; relays take ${RELAY_FRAME_LIMIT}.`,
+    );
+  }
+  return wrap;
+}
+
+/** Seals and gift-wraps a rumor; throws `too-large` if the wrap's frame would exceed the limit. */
+export function giftWrap(input: GiftWrapInput): NostrEvent {
+  checkRecipient(input);
+  const { template, oneTimeKey } = unsignedWrap(input);
   try {
     // Signed here by nostr-tools (its field order is what relays have always received).
-    const wrap: EventFields = finalizeEvent(
-      {
-        kind: KIND_GIFT_WRAP,
-        content: nip44Encrypt(JSON.stringify(seal), getConversationKey(oneTimeKey, input.recipientPubkey)),
-        created_at: past(),
-        tags: [["p", input.recipientPubkey]],
-      },
-      oneTimeKey,
-    );
-    return wrap as NostrEvent;
+    const wrap: EventFields = finalizeEvent(template, oneTimeKey);
+    return checkFrame(wrap as NostrEvent, input.what);
   } finally {
     oneTimeKey.fill(0);
   }
 }
 
-/** Seals and gift-wraps a rumor; throws `too-large` if the wrap's frame would exceed the limit. */
-export function giftWrap(input: GiftWrapInput): NostrEvent {
-  if (!isValidPubkey(input.recipientPubkey))
-    return fail("bad-parameter", "The recipient's public key is not valid.");
-  let wrap: NostrEvent;
+/**
+ * `giftWrap` with NIP-13 proof of work on the wrap: a `nonce` tag after the `p` tag, mined (in
+ * slices, with `pause` between them) until the wrap's id has `difficulty` leading zero bits, then
+ * signed by the one-time key.
+ */
+export async function giftWrapWithWork(
+  input: GiftWrapInput,
+  difficulty: number,
+  options: MineOptions = {},
+): Promise<NostrEvent> {
+  checkRecipient(input);
+  const { template, oneTimeKey } = unsignedWrap(input);
   try {
-    wrap = wrapAt(input, input.now ?? nowSeconds());
-  } catch {
-    return fail("bad-parameter", `The ${input.what} could not be sealed: check the sender's key.`);
+    const mined = await mineNonce({ ...template, pubkey: getPublicKey(oneTimeKey) }, difficulty, options);
+    const wrap: EventFields = finalizeEvent({ ...template, tags: mined.tags }, oneTimeKey);
+    if (wrap.id !== mined.id) throw new Error("The mined id differs from the signed one.");
+    return checkFrame(wrap as NostrEvent, input.what);
+  } finally {
+    oneTimeKey.fill(0);
   }
-  const size = eventFrameBytes(wrap);
-  if (size > RELAY_FRAME_LIMIT) {
-    return fail(
-      "too-large",
-      `The ${input.what} would be ${size} bytes on the wire; relays take ${RELAY_FRAME_LIMIT}.`,
-    );
-  }
-  return wrap;
 }
 
 /** Length of a NIP-44 v2 payload (base64) for `n` plaintext bytes: version, nonce, length prefix, padding, MAC. */

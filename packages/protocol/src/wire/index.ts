@@ -101,6 +101,8 @@ export {
 export * from "./kinds.ts";
 export { PADDING_BUCKETS, PADDING_STEP, paddedSize } from "./padding.ts";
 export {
+  type AnswerWorkOptions,
+  answerWorkProblem,
   checkPublicAnswerInput,
   checkPublicEventAddress,
   MAX_ANSWER_CONTACT,
@@ -109,6 +111,7 @@ export {
   MAX_ANSWER_NOTE,
   openPublicAnswer,
   openPublicReply,
+  PUBLIC_ANSWER_POW,
   type PublicAnswer,
   type PublicAnswerInput,
   type PublicAnswerStatus,

@@ -16,6 +16,11 @@
  * The throwaway key is the answerer's only handle: whoever holds its secret can open the group's
  * reply. Every field is checked on both sides with the same rules, so a wrap made by any client is
  * refused in plain words if it breaks them.
+ *
+ * The answer's wrap carries NIP-13 proof of work (`PUBLIC_ANSWER_POW`): anyone can publish gift
+ * wraps to a group's public key straight to a relay, and each one costs an admin device two
+ * decryptions and two signature checks to open. A wrap without the work is dropped on sight of its
+ * id, before any of that.
  */
 
 import { getPublicKey } from "nostr-tools/pure";
@@ -27,9 +32,10 @@ import {
   KIND_TIME_EVENT,
   parseAddress,
 } from "../nostr/kinds.ts";
+import { committedTarget, leadingZeroBits, type Pause } from "../nostr/proofOfWork.ts";
 import { fail } from "./errors.ts";
 import { optionalValueTag, singleValueTag } from "./eventShape.ts";
-import { giftWrap, openGiftWrap } from "./giftWrap.ts";
+import { giftWrap, giftWrapWithWork, openGiftWrap } from "./giftWrap.ts";
 
 export type PublicAnswerStatus = "going" | "maybe" | "declined";
 
@@ -74,6 +80,15 @@ export const MAX_ANSWER_NOTE = 1000;
 export const MAX_ANSWER_GUESTS = 20;
 export const MAX_REPLY_PLACE = 1000;
 export const MAX_REPLY_MESSAGE = 1000;
+/**
+ * Leading zero bits (NIP-13) an answer's wrap id must have. 15 bits is 32,768 hashes on average:
+ * about 0.7 s for a typical answer (a 2 KB wrap) in a browser mining with @noble/hashes on a
+ * 2-core 2026 server, a few seconds for a note at its longest (every try hashes the whole wrap).
+ * It is the price of each junk wrap a stranger sends straight to a relay, and it lets an admin
+ * device drop any wrap without it by looking at its id (docs/PROTOCOL.md §20).
+ */
+export const PUBLIC_ANSWER_POW = 15;
+
 /** A public `d` is 32 hex, an occurrence's `<d>:<unix>`; anything far longer is not Rally's. */
 const MAX_D = 200;
 
@@ -185,13 +200,45 @@ function publicKeyOf(secret: Uint8Array, whose: string): string {
   }
 }
 
-/** Seals an answer with the throwaway key and gift-wraps it (kind 1059) to the group's public key. */
-export function wrapPublicAnswer(
+export interface AnswerWorkOptions {
+  /** Leading zero bits to mine; default `PUBLIC_ANSWER_POW` (less only to make a wrap that is refused). */
+  difficulty?: number;
+  /** Given between slices of mining (default: the next turn of the event loop). */
+  pause?: Pause;
+}
+
+/**
+ * What is wrong with the proof of work of an answer's wrap, or undefined when it has enough: its
+ * id has `PUBLIC_ANSWER_POW` leading zero bits and its one `nonce` tag commits to at least that.
+ * Looks at the id and tags only; the id is not checked against the event here (opening does that).
+ */
+export function answerWorkProblem(wrap: {
+  id: unknown;
+  tags: readonly (readonly string[])[];
+}): string | undefined {
+  const bits = leadingZeroBits(wrap.id);
+  if (bits < PUBLIC_ANSWER_POW)
+    return `The answer's proof of work is too small: its id has ${bits} leading zero bits, an answer needs ${PUBLIC_ANSWER_POW} (NIP-13).`;
+  const target = committedTarget(wrap.tags);
+  if (target === undefined)
+    return `The answer's proof of work has no target: it needs one "nonce" tag naming ${PUBLIC_ANSWER_POW} or more (NIP-13).`;
+  if (target < PUBLIC_ANSWER_POW)
+    return `The answer's proof of work is too small: its nonce tag aims at ${target} bits, an answer needs ${PUBLIC_ANSWER_POW} (NIP-13).`;
+  return undefined;
+}
+
+/**
+ * Seals an answer with the throwaway key and gift-wraps it (kind 1059) to the group's public key,
+ * with the proof of work mined on the wrap (about a second in a browser; the platform keeps
+ * running between slices).
+ */
+export async function wrapPublicAnswer(
   input: PublicAnswerInput,
   throwawaySecret: Uint8Array,
   groupPubkey: string,
   now?: number,
-): NostrEvent {
+  options: AnswerWorkOptions = {},
+): Promise<NostrEvent> {
   const answer = checkPublicAnswerInput(input);
   publicKeyOf(throwawaySecret, "answer's");
   if (checkPublicEventAddress(answer.event).pubkey !== groupPubkey)
@@ -204,20 +251,26 @@ export function wrapPublicAnswer(
     ["rally_name", answer.name],
   ];
   if (answer.contact !== null) tags.push(["rally_contact", answer.contact]);
-  return giftWrap({
-    kind: KIND_RSVP,
-    content: answer.note,
-    tags,
-    ...(now === undefined ? {} : { now }),
-    senderSecretKey: throwawaySecret,
-    recipientPubkey: groupPubkey,
-    what: ANSWER,
-  });
+  return giftWrapWithWork(
+    {
+      kind: KIND_RSVP,
+      content: answer.note,
+      tags,
+      ...(now === undefined ? {} : { now }),
+      senderSecretKey: throwawaySecret,
+      recipientPubkey: groupPubkey,
+      what: ANSWER,
+    },
+    options.difficulty ?? PUBLIC_ANSWER_POW,
+    options.pause ? { pause: options.pause } : {},
+  );
 }
 
 /** Opens an answer wrapped to the group's public key; throws a `MarmotError` saying what is wrong. */
 export function openPublicAnswer(wrap: NostrEvent, groupSecret: Uint8Array): PublicAnswer {
   const group = publicKeyOf(groupSecret, "group's");
+  const work = answerWorkProblem(wrap);
+  if (work !== undefined) fail("too-little-work", work);
   const { rumor } = openGiftWrap(wrap, groupSecret, ANSWER);
   if (rumor.kind !== KIND_RSVP) fail("wrong-kind", `This gift wrap holds kind ${rumor.kind}, not an answer.`);
   const event = singleValueTag(rumor.tags, "a", ANSWER);

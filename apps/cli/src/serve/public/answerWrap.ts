@@ -3,11 +3,12 @@
  * makes the throwaway key, wraps the answer to the group's public key and posts only the signed
  * gift wrap. This node cannot open it (only the group's key can), so it checks what it can see and
  * nothing else: a kind 1059 event no bigger than an answer from the form can be, addressed by one
- * `p` tag to the key of the event answered and nothing more, with a valid id and signature.
+ * `p` tag to the key of the event answered, with one NIP-13 `nonce` tag and an id showing the
+ * proof of work an answer needs (`PUBLIC_ANSWER_POW`), nothing more, and a valid id and signature.
  *
  * Runs in: Node (`rally serve`); pure.
  */
-import { type NostrEvent, parseEvent, verifyEventSignature } from "@rally/client";
+import { answerWorkProblem, type NostrEvent, parseEvent, verifyEventSignature } from "@rally/client";
 
 /**
  * The largest wrap an answer from the form makes is about 16 KiB of JSON (every field at its
@@ -39,10 +40,15 @@ export function checkAnswerWrap(text: string, groupPubkey: string): WrapCheck {
   if (wrap.kind !== KIND_GIFT_WRAP)
     return refuse(`The sealed answer must be a gift wrap (kind ${KIND_GIFT_WRAP}), not kind ${wrap.kind}.`);
   const recipients = wrap.tags.filter((t) => t[0] === "p");
-  if (recipients.length !== 1 || wrap.tags.length !== 1)
-    return refuse("The sealed answer must carry exactly one tag: the p tag of the group's public key.");
+  const nonces = wrap.tags.filter((t) => t[0] === "nonce");
+  if (recipients.length !== 1 || nonces.length !== 1 || wrap.tags.length !== 2)
+    return refuse(
+      "The sealed answer must carry exactly two tags: the p tag of the group's public key and the nonce tag of its proof of work.",
+    );
   if (recipients[0]![1] !== groupPubkey)
     return refuse("The sealed answer is addressed to another key than the group whose event this is.");
+  const work = answerWorkProblem(wrap);
+  if (work !== undefined) return refuse(work);
   if (!verifyEventSignature(wrap))
     return refuse("The sealed answer's id or signature is not valid; it may have been changed on the way.");
   return { ok: true, wrap };

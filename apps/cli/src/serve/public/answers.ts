@@ -159,7 +159,9 @@ export async function handleAnswer(
   try {
     let wrap: NostrEvent;
     try {
-      wrap = wrapPublicAnswer(
+      // Mined here for the person without JavaScript (about a second, in slices: this node keeps
+      // serving meanwhile); the rate limit above bounds how much of it one address can ask for.
+      wrap = await wrapPublicAnswer(
         {
           event: event.address,
           name: values.name,

@@ -5,6 +5,11 @@
  * field `wrap` of a plain form post to the same address, so the node never sees the name or the
  * contact. A problem with what was typed is shown above the form, in the server's words.
  *
+ * The wrap carries the proof of work every answer needs (NIP-13, about a second): it is mined here,
+ * on the page, in short slices with a turn of the event loop between them, so the page keeps
+ * painting and "Sealing your answer…" shows meanwhile (no Web Worker: the page has none, and a
+ * second script would need its own build and a wider Content-Security-Policy).
+ *
  * Whenever this cannot be done (no storage for the key, an unexpected failure), the form is sent
  * as it is and the node seals the answer, as without JavaScript.
  *
@@ -53,22 +58,38 @@ function postWrap(action: string, wrap: string): void {
   post.submit();
 }
 
+/** "Sealing your answer…" beside the button while the work is mined; hidden otherwise. */
+function sealingNote(form: HTMLFormElement): HTMLElement {
+  const note = document.createElement("p");
+  note.className = "sealing";
+  note.setAttribute("role", "status");
+  note.hidden = true;
+  note.textContent = "Sealing your answer…";
+  form.append(note);
+  return note;
+}
+
 export function enhanceAnswerForm(form: HTMLFormElement): void {
   const event = answeredEvent(form.dataset.answer);
   if (!event || !canKeepKeys()) return;
   const now = nodeClock(form);
+  const note = sealingNote(form);
+  const button = form.querySelector<HTMLButtonElement>("button[type=submit]");
   let sending = false;
-  form.addEventListener("submit", (submit) => {
-    submit.preventDefault();
-    if (sending) return;
+  const sealing = (on: boolean) => {
+    note.hidden = !on;
+    if (button) button.disabled = on;
+  };
+  const seal = async (): Promise<void> => {
     const data = new FormData(form);
     const guests = text(data, "guests").trim() || "0";
     if (!/^\d{1,2}$/.test(guests)) return showProblem(form, "Guests must be a whole number from 0 to 20.");
     const secret = keptKey(event.address) ?? generateSecretKey();
     let wrap: string;
+    sealing(true);
     try {
       wrap = JSON.stringify(
-        wrapPublicAnswer(
+        await wrapPublicAnswer(
           {
             event: event.address,
             name: text(data, "name"),
@@ -83,21 +104,39 @@ export function enhanceAnswerForm(form: HTMLFormElement): void {
         ),
       );
     } catch (error) {
+      sealing(false);
       if (error instanceof MarmotError) return showProblem(form, error.message);
       form.submit();
       return;
     }
     // The key must be kept before the answer leaves: it is the only way to the hosts' reply.
     if (!keepKey(event.address, secret)) {
+      sealing(false);
       form.submit();
       return;
     }
-    sending = true;
     postWrap(form.action, wrap);
+  };
+  form.addEventListener("submit", (submit) => {
+    submit.preventDefault();
+    if (sending) return;
+    sending = true;
+    void seal().then(
+      () => {
+        // Still on this page (a problem shown): the form can be sent again.
+        if (!note.hidden) return;
+        sending = false;
+      },
+      () => {
+        sending = false;
+        sealing(false);
+      },
+    );
   });
   // Back from the next page (kept in the back-forward cache), the form can be sent again.
   window.addEventListener("pageshow", () => {
     sending = false;
+    sealing(false);
   });
   form.dataset.sealsInBrowser = "true";
 }
