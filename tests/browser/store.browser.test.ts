@@ -1,5 +1,5 @@
 // The IndexedDB store in real Chromium: the shared conformance suite (the same checks the SQLite
-// store passes in Node), an upgrade from schema version 1, and refusal of a newer schema.
+// store passes in Node), upgrades from schema versions 1 and 3, and refusal of a newer schema.
 // Fails, rather than skips, when Chromium is missing: `npm test` installs it.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +51,32 @@ describe("IndexedDB store in Chromium", { timeout: 120_000 }, () => {
       },
     ]);
     expect(r.outbox).toEqual([{ ok: 1 }]);
+  });
+
+  it("upgrades a version-3 database: each rumor gets its milliseconds, and pages follow them", async () => {
+    const r = (await browser.page.evaluate(() => window.rallyStoreTests.upgradeFromV3())) as {
+      order: string[];
+      ms: Record<string, number>;
+      pages: string[];
+      count: number;
+    };
+    const id = (x: string) => x.repeat(32);
+    expect(r.ms).toEqual({
+      [id("f5")]: 10,
+      [id("f4")]: 20,
+      [id("f3")]: 30,
+      [id("f2")]: 40,
+      [id("f1")]: 999,
+      [id("a1")]: 0,
+      [id("a2")]: 0,
+      [id("a3")]: 0,
+      [id("00")]: 0,
+    });
+    // Newest first: the next second, the tagged five in reverse of their sending, then those at 0
+    // by id. Every record is still in the time index (it leaves out records without the field).
+    expect(r.order).toEqual(["00", "f1", "f2", "f3", "f4", "f5", "a3", "a2", "a1"].map(id));
+    expect(r.pages).toEqual(r.order);
+    expect(r.count).toBe(9);
   });
 
   it("refuses data written by a newer Rally, in plain words", async () => {

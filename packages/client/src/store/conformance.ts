@@ -399,6 +399,73 @@ export const storeConformance: StoreCheck[] = [
       }),
   },
   {
+    name: "rumors: within one second by ms, then id; cursors inside a second; bad ms refused",
+    run: (f) =>
+      withStore(f, async (s) => {
+        // Ids running against the milliseconds, as ids do: only ms can put these in sending order.
+        const T = 1_700_000_000;
+        const sent = [10, 20, 30, 40, 999].map((ms, i) => ({ ...rumor(G1, 50 - i, T), ms }));
+        const untagged = rumor(G1, 60, T);
+        const next = rumor(G1, 1, T + 1);
+        const earlier = { ...rumor(G1, 70, T - 1), ms: 999 };
+        const all = [...sent, untagged, next, earlier];
+        await s.batch(all.map((r): WriteOp => ({ op: "putRumor", rumor: r })));
+        const newest = [next, ...[...sent].reverse(), untagged, earlier].map((r) => r.id);
+        equal(
+          (await s.rumors({ group: G1 })).map((r) => r.id),
+          newest,
+          "newest first: seconds, then ms, then id",
+        );
+        equal(
+          (await s.rumors({ group: G1, kinds: [9, 7] })).map((r) => r.id),
+          newest,
+          "the same over several kinds",
+        );
+        equal(await s.getRumor(G1, sent[1]?.id as string), sent[1], "ms reads back");
+        equal(await s.getRumor(G1, untagged.id), untagged, "no ms reads back as none");
+        for (const size of [1, 2, 3]) {
+          const seen: string[] = [];
+          let before: RumorQuery["before"];
+          for (let page = 0; page < 20; page++) {
+            const got = await s.rumors({ group: G1, kinds: [9], limit: size, ...(before ? { before } : {}) });
+            if (got.length === 0) break;
+            seen.push(...got.map((r) => r.id));
+            const last = got[got.length - 1] as StoredRumor;
+            before = { created_at: last.created_at, ms: last.ms ?? 0, id: last.id };
+          }
+          equal(seen, newest, `pages of ${size} cover everything once, in order`);
+        }
+        const third = sent[2] as StoredRumor;
+        equal(
+          (await s.rumors({ group: G1, before: { created_at: T, ms: 30, id: third.id } })).map((r) => r.id),
+          [sent[1], sent[0], untagged, earlier].map((r) => r?.id),
+          "a cursor inside the second",
+        );
+        equal(
+          await s.countRumors({ group: G1, before: { created_at: T, ms: 30, id: third.id } }),
+          4,
+          "counted the same",
+        );
+        for (const [why, ms] of [
+          ["ms 1000", 1000],
+          ["negative ms", -1],
+          ["fractional ms", 1.5],
+          ["ms as text", "5"],
+        ] as const) {
+          await rejects(
+            () => s.batch([{ op: "putRumor", rumor: { ...rumor(G2, 1, T), ms } as StoredRumor }]),
+            why,
+            "invalid",
+          );
+        }
+        await rejects(
+          () => s.rumors({ group: G1, before: { created_at: T, ms: 1000, id: third.id } }),
+          "cursor ms 1000",
+          "invalid",
+        );
+      }),
+  },
+  {
     name: "rumors: bad rumors and queries are refused",
     run: (f) =>
       withStore(f, async (s) => {
@@ -430,16 +497,17 @@ export const storeConformance: StoreCheck[] = [
         const authors = [ALICE, BOB, hex64(3, 11)];
         const groups = [G1, G2];
         const all: StoredRumor[] = [];
+        const millis = [0, 0, 3, 500, 999];
         for (let i = 0; i < 300; i++) {
-          all.push(
-            rumor(
-              groups[Math.floor(r() * 2)] as string,
-              i,
-              1_700_000_000 + Math.floor(r() * 50),
-              kinds[Math.floor(r() * kinds.length)],
-              authors[Math.floor(r() * authors.length)],
-            ),
+          const x = rumor(
+            groups[Math.floor(r() * 2)] as string,
+            i,
+            1_700_000_000 + Math.floor(r() * 50),
+            kinds[Math.floor(r() * kinds.length)],
+            authors[Math.floor(r() * authors.length)],
           );
+          const ms = millis[Math.floor(r() * millis.length)] as number;
+          all.push(ms === 0 ? x : { ...x, ms });
         }
         await s.batch(all.map((x): WriteOp => ({ op: "putRumor", rumor: x })));
         const pick = <T>(xs: T[]) => xs.filter(() => r() < 0.4);
@@ -452,7 +520,7 @@ export const storeConformance: StoreCheck[] = [
           if (r() < 0.4) q.until = 1_700_000_000 + Math.floor(r() * 50);
           if (r() < 0.3) {
             const pivot = all[Math.floor(r() * all.length)] as StoredRumor;
-            q.before = { created_at: pivot.created_at, id: pivot.id };
+            q.before = { created_at: pivot.created_at, ms: pivot.ms ?? 0, id: pivot.id };
           }
           if (r() < 0.5) q.limit = Math.floor(r() * 20);
           const expected = naive(all, q);
