@@ -6,12 +6,18 @@
  *   chat, no unpublished event, no member's name or key, no place while approval is pending;
  * - a stranger answers from the page without Rally; the relay's files never hold their name; the
  *   admins read it, approve it, and only the approved person's private page shows the place;
+ * - an answer sealed in Chromium with the page's script carries the proof of work mined there, and
+ *   the admin's device lists it beside those the node sealed without JavaScript;
  * - a plain member cannot publish; unpublishing takes the page and the feed entry down.
  */
 import fs from "node:fs";
+import { PUBLIC_ANSWER_POW } from "@rally/protocol/wire";
 import ICAL from "ical.js";
+import { getPow } from "nostr-tools/nip13";
 import { decode } from "nostr-tools/nip19";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, CHROMIUM_ARGS } from "../browser/chromium.ts";
 import { findInFiles, Person, tempRoot } from "../cli/support.ts";
 import { type ServeHandle, startServe } from "./helpers/serve.ts";
 
@@ -27,6 +33,7 @@ const PRIVATE_CHAT = "The landlord's lawyer called me again on Tuesday";
 const STRANGER = "Dana Quillfeather";
 const STRANGER_CONTACT = "dana.q@example.org";
 const REFUSED = "Evan Marrowbright";
+const SCRIPTED = "Fern Scriptwright";
 
 let node: ServeHandle;
 let root: string;
@@ -257,6 +264,39 @@ describe("a group's public face through rally serve", { timeout: 300_000 }, () =
     expect(evanNow).not.toContain(PUBLIC_PLACE);
     // Still nothing of theirs in the relay's files after the replies.
     expect(findInFiles(node.dataDir, [STRANGER, STRANGER_CONTACT, REFUSED, PUBLIC_PLACE])).toEqual([]);
+  });
+
+  it("lists an answer sealed in a browser with JavaScript, its wrap mined for the proof of work there", async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      const posts: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST") posts.push(r.postData() ?? "");
+      });
+      await page.goto(eventUrl);
+      await page.locator("form[data-seals-in-browser]").waitFor({ state: "attached" });
+      await page.getByLabel("Your name").fill(SCRIPTED);
+      await page.locator("input[name=status][value=going]").check();
+      await Promise.all([
+        page.waitForURL(/\/answer$/),
+        page.getByRole("button", { name: "Send my answer" }).click(),
+      ]);
+      expect(await page.locator("h1").textContent()).toContain("your answer is with the hosts");
+      const wrap = JSON.parse(new URLSearchParams(posts.at(-1)).get("wrap") ?? "null") as {
+        id: string;
+        tags: string[][];
+      };
+      expect(wrap.tags[1]).toEqual(["nonce", expect.stringMatching(/^\d+$/), String(PUBLIC_ANSWER_POW)]);
+      expect(getPow(wrap.id)).toBeGreaterThanOrEqual(PUBLIC_ANSWER_POW);
+    } finally {
+      await browser.close();
+    }
+    // The admin's device opens only wraps with the work: both ways of answering are listed.
+    const answers = await alice.ok<{ name: string; via: string }[]>("event", "answers", GROUP, publicEventId);
+    expect(answers.filter((a) => a.via === "web").map((a) => a.name)).toEqual(
+      expect.arrayContaining([STRANGER, REFUSED, SCRIPTED]),
+    );
   });
 
   it("takes the page and the feed entry down on unpublish", async () => {

@@ -15,8 +15,9 @@ import {
   parseCalendarEvent,
   sealRumor,
 } from "@rally/protocol/app";
-import { openPublicReply, wrapPublicAnswer } from "@rally/protocol/wire";
+import { openPublicReply, PUBLIC_ANSWER_POW, wrapPublicAnswer } from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
+import { getPow } from "nostr-tools/nip13";
 import { decode } from "nostr-tools/nip19";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent } from "nostr-tools/pure";
@@ -362,6 +363,65 @@ describe("public face", { timeout: 300_000 }, () => {
     const moved = fresh.find((e) => e.kind === 31922);
     // The public d is kept: only the key in the address changes.
     expect(moved && tag(moved, "d")).toBe((decode(pub.naddr).data as { identifier: string }).identifier);
+  });
+
+  it("a stranger's flood of wraps without proof of work straight to the relay is skipped unopened; the honest answer is listed", async () => {
+    const alice = await person("Alice");
+    const g = await alice.createGroup({ name: "Allotment" });
+    const face = await alice.setPublicFace(g.id, { name: "Allotment" });
+    const event = await alice.createEvent(g.id, {
+      title: "Seed swap",
+      start: "2030-05-02",
+      location: "Shed 3",
+    });
+    await alice.publishEvent(g.id, event.id);
+    await alice.deliver(8_000);
+    const groupKey = groupKeyOf(face.npub);
+    const published = (await shown(groupKey, [31922]))[0] as NostrEvent;
+    const address = `31922:${groupKey}:${tag(published, "d")}`;
+    await alice.sync();
+    const before = { ...alice.face.answerWraps };
+
+    // 200 well-formed answers to the published event, each from a fresh key, sealed and wrapped as
+    // the page does but mined for less than an answer needs (none, or 8 bits committing to 8),
+    // sent straight to the relay; then one honest answer.
+    const junk: NostrEvent[] = [];
+    for (let i = 0; i < 200; i++) {
+      const wrap = await wrapPublicAnswer(
+        { event: address, name: `Junk ${i}`, contact: null, status: "going", guests: 0, note: "" },
+        generateSecretKey(),
+        groupKey,
+        alice.core.now(),
+        { difficulty: i % 2 === 0 ? 0 : 8 },
+      );
+      expect(getPow(wrap.id) < PUBLIC_ANSWER_POW || wrap.tags[1]?.[2] === "8").toBe(true);
+      junk.push(wrap as NostrEvent);
+    }
+    for (const wrap of junk) await Promise.any(pool.publish([w.relay.url], wrap));
+    const honest = await wrapPublicAnswer(
+      { event: address, name: "Hana", contact: "hana@example.org", status: "maybe", guests: 0, note: "" },
+      generateSecretKey(),
+      groupKey,
+      alice.core.now(),
+    );
+    expect(getPow(honest.id)).toBeGreaterThanOrEqual(PUBLIC_ANSWER_POW);
+    await Promise.any(pool.publish([w.relay.url], honest as NostrEvent));
+    // The relay holds every one of them: the defence is the admin device's, not the relay's.
+    const faceRecord = await alice.core.store.get<{ secret: string }>(keys.publicFace(g.id));
+    const stored = await repliesTo(Uint8Array.from(Buffer.from(faceRecord?.secret ?? "", "hex")));
+    expect(stored.filter((e) => junk.some((j) => j.id === e.id))).toHaveLength(200);
+
+    await alice.sync();
+    const web = (await alice.eventAnswers(g.id, event.id)).filter((a) => a.via === "web");
+    expect(web.map((a) => a.name)).toEqual(["Hana"]);
+    // The device's own count: the 200 were skipped on sight of their ids, one wrap was decrypted.
+    expect(alice.face.answerWraps.skipped - before.skipped).toBeGreaterThanOrEqual(200);
+    expect(alice.face.answerWraps.opened - before.opened).toBe(1);
+    // A later sync reads the junk again and again skips it without opening anything.
+    const again = { ...alice.face.answerWraps };
+    await alice.sync();
+    expect(alice.face.answerWraps.opened).toBe(again.opened);
+    expect((await alice.eventAnswers(g.id, event.id)).filter((a) => a.via === "web")).toHaveLength(1);
   });
 
   it("a repeating event is published one occurrence at a time; a cancelled occurrence is withdrawn", async () => {
