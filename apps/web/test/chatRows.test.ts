@@ -116,6 +116,24 @@ describe("chat rows", () => {
     expect(mergeMessages([], [message("a", "a", 5), notice("n", 5, 4)]).map((l) => l.id)).toEqual(["n", "a"]);
   });
 
+  it("keeps messages of one second in the order they were sent (their ms), whatever their ids", () => {
+    const sent = ["1. chairs", "2. tables", "3. food"].map((text, i) => ({
+      ...message(["c", "a", "b"][i]!, "alice", 7, text),
+      ms: 100 + i,
+    }));
+    const pages = [[sent[2]!], [sent[0]!, sent[1]!]];
+    const merged = mergeMessages(mergeMessages([], pages[0]!), pages[1]!);
+    expect(merged.map((m) => m.text)).toEqual(["1. chairs", "2. tables", "3. food"]);
+    // With a notice of that second: by epoch first, then as sent.
+    const lines: ChatLine[] = [
+      { ...sent[2]!, type: "message", epoch: 4 },
+      { ...sent[0]!, type: "message", epoch: 4 },
+      notice("n", 7, 4),
+      { ...sent[1]!, type: "message", epoch: 3 },
+    ];
+    expect(mergeMessages([], lines).map((l) => l.id)).toEqual(["a", "n", "c", "b"]);
+  });
+
   it("drops a loaded notice that a fresh newest page no longer holds (its change was undone)", () => {
     const loaded: ChatLine[] = [notice("old", 1, 2), message("m", "a", 2), notice("undone", 3, 3)];
     const fresh: ChatLine[] = [message("m", "a", 2), message("k", "a", 4)];

@@ -359,6 +359,8 @@ export interface PollView {
   multiple: boolean;
   author: Npub;
   createdAt: number;
+  /** Milliseconds within `createdAt`'s second, from its author (absent: 0; `compareWritten`). */
+  ms?: number;
   options: { id: string; label: string; votes: Npub[] }[];
   myVote: string[];
 }

@@ -53,9 +53,9 @@ export {
 export * from "./api.ts";
 // Pure: the disappearing-message timers on offer and their words ("1 day").
 export { DISAPPEAR_CHOICES, disappearWords } from "./group/disappearing.ts";
-// Pure: the order of a chat history (messages of one second in the order they were sent), for a
-// front end merging pages.
-export { compareEntries, type HistoryLine } from "./group/historyOrder.ts";
+// Pure: the order of what people wrote and of a chat history (messages of one second in the order
+// they were sent), for a front end sorting or merging lists.
+export { compareEntries, compareWritten, type HistoryLine, type Written } from "./group/historyOrder.ts";
 // Pure: "20 minutes ahead" for a device clock the relays disagree with.
 export { describeOffset } from "./net/clock.ts";
 // The ports a host fills to assemble a client of its own (store, sockets).

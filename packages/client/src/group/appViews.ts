@@ -269,6 +269,7 @@ export function toPollView(v: ProtocolPollView): PollView & { voters: number; cl
     multiple: v.multiple,
     author: toNpub(v.author),
     createdAt: v.createdAt,
+    ms: v.ms,
     options: v.options.map((o) => ({ id: o.id, label: o.label, votes: o.votes.map(toNpub) })),
     myVote: v.myVote,
     voters: v.voters,

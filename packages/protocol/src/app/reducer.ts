@@ -578,6 +578,7 @@ function pollsState(
       id: a.rumor.id,
       author: a.rumor.pubkey,
       createdAt: a.rumor.created_at,
+      ms: rumorMs(a.rumor),
       question: poll.question,
       options,
       multiple: poll.multiple,

@@ -116,6 +116,8 @@ export interface PollState {
   id: string;
   author: string;
   createdAt: number;
+  /** Milliseconds within `createdAt`'s second, from its author's `ms` tag (order.ts). */
+  ms: number;
   question: string;
   options: PollOptionState[];
   multiple: boolean;

@@ -332,6 +332,8 @@ export interface PollView {
   multiple: boolean;
   author: string;
   createdAt: number;
+  /** Milliseconds within `createdAt`'s second, from its author (order.ts). */
+  ms: number;
   endsAt: number | null;
   closed: boolean;
   options: { id: string; label: string; votes: string[] }[];
@@ -356,6 +358,7 @@ export function pollView(state: GroupAppState, p: PollState, me: string | null, 
     multiple: p.multiple,
     author: p.author,
     createdAt: p.createdAt,
+    ms: p.ms,
     endsAt: p.endsAt,
     closed: p.endsAt !== null && now !== undefined && now > p.endsAt,
     options: p.options.map((o) => ({ id: o.id, label: o.label, votes: [...o.votes] })),

@@ -1,5 +1,5 @@
 /** A group's polls: ask a question (or find a date), vote, and see the answers as they come in. */
-import type { PollView } from "@rally/client";
+import { compareWritten, type PollView } from "@rally/client";
 import { useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
 import { ErrorNote, Loading } from "../../ui/Notice.tsx";
@@ -24,7 +24,8 @@ export function PollsTab({ context }: { context: GroupContext }) {
   const groupId = context.group.id;
   const polls = useLive((c) => c.polls(groupId), ["polls", "events"], [groupId], groupId);
   const [creating, setCreating] = useState(false);
-  const sorted = polls.data ? [...polls.data].sort((a, b) => b.createdAt - a.createdAt) : null;
+  // Newest first, in the group's order (two polls of one second as they were made).
+  const sorted = polls.data ? [...polls.data].sort((a, b) => compareWritten(b, a)) : null;
   return (
     <div className="screen polls">
       <div className="list-head">
