@@ -4,8 +4,10 @@
  * held inside one millisecond — the hardest case, where only the device's rising stamps tell the
  * messages apart — and another member, the organiser's own second device and the organiser read
  * them in that order; pages whose cursor falls inside that second give each message once, in order.
+ * A bad tag from another member counts as 0 and keeps its message in its second.
  */
 import path from "node:path";
+import { KIND_CHAT, makeRumor } from "@rally/protocol/app";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { ChatEntry, ChatMessage } from "../../src/api.ts";
@@ -13,7 +15,7 @@ import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { groupWith, person, useWorld } from "../world.ts";
+import { groupWith, person, pubkeyOf, useWorld } from "../world.ts";
 
 const w = useWorld("same-second");
 
@@ -142,5 +144,40 @@ describe("messages sent within one second", { timeout: 300_000 }, () => {
         "2. tables",
       ]);
     }
+  });
+
+  it("a bad ms tag counts as 0: never refused, never out of its second", async () => {
+    const alice = await person(w, "Ana");
+    const bob = await person(w, "Ben");
+    const g = await groupWith(alice, [bob], "Choir");
+    const bobPk = await pubkeyOf(bob);
+    const second = bob.core.now();
+    const tagged = (text: string, ms: string) =>
+      makeRumor({ pubkey: bobPk, createdAt: second, kind: KIND_CHAT, tags: [["ms", ms]], content: text });
+    const sent = [
+      tagged("late in the second", "998"),
+      tagged("too many", "5000"),
+      tagged("negative", "-1"),
+      tagged("padded", "007"),
+      tagged("words", "soon"),
+    ];
+    // A tag already there is sent as it is (this device does not stamp over it).
+    for (const r of sent) await bob.core.exclusive(() => bob.groupsSvc.sendRumor(g, r));
+    await bob.deliver(8_000);
+    w.clock.offsetMs += 2_000;
+    await bob.sendChat(g, "next second");
+    await bob.deliver(8_000);
+    await alice.sync();
+    const chat = await alice.chat(g);
+    const bad = sent.slice(1).map((r) => r.id);
+    const ofSecond = chat.filter((m) => m.createdAt === second);
+    expect(ofSecond).toHaveLength(5);
+    for (const m of ofSecond) expect(m.ms).toBe(bad.includes(m.id) ? 0 : 998);
+    // The bad ones (0) by id, then the good one; all before the next second.
+    expect(chat.map((m) => m.id)).toEqual([
+      ...[...bad].sort(),
+      sent[0]!.id,
+      chat.find((m) => m.text === "next second")!.id,
+    ]);
   });
 });
