@@ -3,6 +3,7 @@
  * EVENT accepted). Clients come from different loopback addresses (127.0.0.1, 127.0.0.2, …) so
  * per-address limits can tell them apart.
  */
+import { nip77 } from "nostr-tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
@@ -290,36 +291,83 @@ describe("--retain", () => {
 
 describe("query time budget", () => {
   let relay: RelayHandle;
+  let s: NostrSocket;
+  /**
+   * 5,000 events of 2 KB, each with the same 20 topics: a read of them all takes well over the 5 ms
+   * budget, and a read by all the topics meets each event 20 times.
+   */
+  const author = newSigner();
+  const topics = Array.from({ length: 20 }, (_, k) => `topic${k}`);
+  const events = Array.from({ length: 5000 }, (_, i) =>
+    author.sign({
+      kind: 1,
+      content: `${i} ${"x".repeat(2000)}`,
+      created_at: 1_700_000_000 + i,
+      tags: topics.map((t) => ["t", t]),
+    }),
+  );
   beforeAll(async () => {
     relay = await startRelay({ args: ["--query-budget-ms", "5", "--events-per-second", "100000"] });
-  });
-  afterAll(async () => relay?.stop());
-
-  it("closes a REQ that reads past its budget with error:, while others' REQs and EVENTs go on", async () => {
-    const author = newSigner();
-    const s = await NostrSocket.open(relay.url, { localAddress: FLOOD });
-    const events = Array.from({ length: 5000 }, (_, i) =>
-      author.sign({ kind: 1, content: `${i} ${"x".repeat(2000)}`, created_at: 1_700_000_000 + i }),
-    );
+    s = await NostrSocket.open(relay.url, { localAddress: FLOOD });
     const oks = events.map((e) => s.ok(e.id));
     for (const e of events) s.send(["EVENT", e]);
     expect((await Promise.all(oks)).every((a) => a[2] === true)).toBe(true);
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    await relay?.stop();
+  });
 
+  const TOO_LONG = "error: query took too long; ask for less (since/until, fewer values, a lower limit)";
+
+  it("closes a REQ that reads past its budget with error:, while others' REQs and EVENTs go on", async () => {
     // Twenty expensive REQs at once (each would read 5,000 events of 2 KB).
     const heavy = Array.from({ length: 20 }, (_, i) => s.req(`heavy${i}`, { kinds: [1], limit: 5000 }));
     await otherClientWorks(relay.url);
     const answers = await Promise.all(heavy);
-    expect(
-      answers.every(
-        (a) =>
-          a.closed === "error: query took too long; ask for less (since/until, fewer values, a lower limit)",
-      ),
-    ).toBe(true);
+    expect(answers.every((a) => a.closed === TOO_LONG)).toBe(true);
     // A narrower ask is answered.
     const narrow = await s.req("narrow", { kinds: [1], limit: 10 });
     expect(narrow.closed).toBeUndefined();
     expect(narrow.events).toHaveLength(10);
-    await s.close();
+  });
+
+  it("closes a COUNT that reads past its budget as it closes such a REQ, while others go on", async () => {
+    // Twenty COUNTs at once, each of ten filters that every stored event matches.
+    const filters = Array.from({ length: 10 }, (_, k) => ({ kinds: [1], since: k }));
+    const heavy = Array.from({ length: 20 }, (_, i) => {
+      s.send(["COUNT", `count${i}`, ...filters]);
+      return s.next((m) => (m[0] === "COUNT" || m[0] === "CLOSED") && m[1] === `count${i}`);
+    });
+    await otherClientWorks(relay.url);
+    expect(await Promise.all(heavy)).toEqual(heavy.map((_, i) => ["CLOSED", `count${i}`, TOO_LONG]));
+    // A narrower ask is answered.
+    s.send(["COUNT", "narrow", { ids: [events[0]!.id] }]);
+    expect(await s.next((m) => m[1] === "narrow")).toEqual(["COUNT", "narrow", { count: 1 }]);
+  });
+
+  it("ends a NIP-77 sync whose records take past the budget to read with NEG-ERR blocked:", async () => {
+    // As many syncs as a connection may open at once, each over all 5,000 events by their 20 topics.
+    const empty = new nip77.NegentropyStorageVector();
+    empty.seal();
+    const initial = new nip77.Negentropy(empty).initiate();
+    const heavy = Array.from({ length: 4 }, (_, i) => {
+      s.send(["NEG-OPEN", `sync${i}`, { "#t": topics }, initial]);
+      return s.next((m) => (m[0] === "NEG-MSG" || m[0] === "NEG-ERR") && m[1] === `sync${i}`);
+    });
+    await otherClientWorks(relay.url);
+    expect(await Promise.all(heavy)).toEqual(
+      heavy.map((_, i) => [
+        "NEG-ERR",
+        `sync${i}`,
+        "blocked: query took too long; narrow the filter, e.g. with since/until",
+      ]),
+    );
+    // A narrower sync is answered, and the refused ones are closed: NEG-MSG on one is refused.
+    s.send(["NEG-OPEN", "narrow", { kinds: [1], since: 1_700_000_000 + 4990 }, initial]);
+    expect((await s.next((m) => m[1] === "narrow"))[0]).toBe("NEG-MSG");
+    s.send(["NEG-MSG", "sync0", initial]);
+    expect((await s.next((m) => m[1] === "sync0"))[2]).toMatch(/^closed: /);
   });
 });
 

@@ -50,7 +50,10 @@ export interface RelayLimits {
   maxAuthorBytes: number;
   /** Bytes of event JSON the relay stores in all; more is refused `blocked:`. */
   maxStoredBytes: number;
-  /** Milliseconds of store reading one REQ may take; past it the REQ is `CLOSED` with `error:`. */
+  /**
+   * Milliseconds of store reading one REQ, COUNT or NEG-OPEN may take; past it a REQ or COUNT is
+   * `CLOSED` with `error:`, a NEG-OPEN answered `NEG-ERR` with `blocked:`.
+   */
   queryBudgetMs: number;
   /** Milliseconds of reads in one turn of the event loop before others' sockets are read (`queryQueue.ts`). */
   querySliceMs: number;

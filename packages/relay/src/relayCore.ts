@@ -114,6 +114,23 @@ const SYNC_FRAME_BYTES = 60_000;
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
+/** Why a REQ or COUNT read that used up its time budget is closed. */
+const TOO_LONG = reason(
+  "error",
+  "query took too long; ask for less (since/until, fewer values, a lower limit)",
+);
+
+/**
+ * The same for a NIP-77 sync, with the reason code NIP-77 gives for a query a relay will not run
+ * ("blocked: this query is too big").
+ */
+const SYNC_TOO_LONG = reason("blocked", "query took too long; narrow the filter, e.g. with since/until");
+
+/** What is left of one request's read time (`RelayLimits.queryBudgetMs`), shared by its reads. */
+interface TimeBudget {
+  leftMs: number;
+}
+
 /** The answer to an older replaceable or addressable event when a newer one is stored. */
 const REPLACED = reason("replaced", "have newer event");
 
@@ -498,6 +515,27 @@ export class Connection {
     return { hide };
   }
 
+  /**
+   * One store read in its turn (`queryQueue.ts`), given a deadline of what is left of the request's
+   * time budget; what the read held the event loop for is taken off the budget. A read past it
+   * fails with `QueryTimeoutError`, also from a store that could not stop part-way (its answer
+   * comes too late to be sent).
+   */
+  private budgetedRead<T>(budget: TimeBudget, read: (deadline: number) => Promise<T>): Promise<T> {
+    return this.core.queries.run(this.transport.address ?? "", async () => {
+      const started = performance.now();
+      const reading = read(started + budget.leftMs);
+      // A synchronous store reads within the call: the time until the promise settles would also
+      // count others' work queued before it.
+      budget.leftMs -= performance.now() - started;
+      if (budget.leftMs < 0) {
+        reading.catch(() => {});
+        throw new QueryTimeoutError();
+      }
+      return reading;
+    });
+  }
+
   private async onReq(subId: string, asked: Filter[]): Promise<void> {
     const core = this.core;
     const limits = core.options.limits;
@@ -544,27 +582,17 @@ export class Connection {
       let queried = 0;
       let rows: StoredEvent[] = [];
       // The REQ's time budget, shared by its filters: each read is stopped at what is left of it.
-      let timeLeft = limits.queryBudgetMs;
+      const time: TimeBudget = { leftMs: limits.queryBudgetMs };
       for (let i = 0; i < filters.length && budget > 0; i++) {
         const f = filters[i]!;
         const limit = Math.min(f.limit ?? limits.maxLimit, limits.maxLimit);
         if (limit === 0 || isEmptyFilter(f)) continue;
-        const found = await core.queries.run(this.transport.address ?? "", async () => {
-          const started = performance.now();
-          const reading = core.options.store.query(
+        const found = await this.budgetedRead(time, (deadline) =>
+          core.options.store.query(
             { ...f, limit },
-            { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: budget, deadline: started + timeLeft },
-          );
-          // What the read held the event loop for (a synchronous store reads within the call): the
-          // time until the promise settles would also count others' work queued before it.
-          timeLeft -= performance.now() - started;
-          if (timeLeft < 0) {
-            // A store that could not stop part-way: its answer comes too late to be sent.
-            reading.catch(() => {});
-            throw new QueryTimeoutError();
-          }
-          return reading;
-        });
+            { now: core.now(), hideKinds: decision.hide[i]!, maxBytes: budget, deadline },
+          ),
+        );
         if (this.subs.get(subId) !== sub) return; // closed or replaced meanwhile
         for (const row of found) budget -= row.json.length;
         queried++;
@@ -596,9 +624,7 @@ export class Connection {
         this.unsubscribe(subId);
         this.closedSub(
           subId,
-          tooLong
-            ? reason("error", "query took too long; ask for less (since/until, fewer values, a lower limit)")
-            : reason("error", "could not read stored events; try again"),
+          tooLong ? TOO_LONG : reason("error", "could not read stored events; try again"),
         );
       }
       return;
@@ -634,11 +660,16 @@ export class Connection {
     });
     try {
       // Each filter hides what its own read-policy decision says (one may be the asker's inbox).
-      const count = await core.queries.run(this.transport.address ?? "", () =>
-        core.options.store.count(live, { now: core.now(), hideKindsByFilter }),
+      // The same time budget as a REQ's, answered the same way when used up.
+      const count = await this.budgetedRead({ leftMs: core.options.limits.queryBudgetMs }, (deadline) =>
+        core.options.store.count(live, { now: core.now(), hideKindsByFilter, deadline }),
       );
       this.send(JSON.stringify(["COUNT", subId, { count }]));
     } catch (error) {
+      if (error instanceof QueryTimeoutError) {
+        this.closedSub(subId, TOO_LONG);
+        return;
+      }
       core.options.log(
         `storage error while counting: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -712,14 +743,19 @@ export class Connection {
     this.syncs.set(subId, session);
     const cap = limits.maxSyncRecords;
     const records = new Map<string, number>();
+    // A REQ's time budget, shared by the reads of the sync's filter.
+    const time: TimeBudget = { leftMs: limits.queryBudgetMs };
     try {
       for (let i = 0; i < filters.length; i++) {
         const f = filters[i]!;
         if (isEmptyFilter(f) || f.limit === 0) continue;
         // One more than the cap tells a set that is too large from one that just fits.
         const limit = Math.min(f.limit ?? cap + 1, cap + 1);
-        const keys = await core.queries.run(this.transport.address ?? "", () =>
-          core.options.store.queryKeys({ ...f, limit }, { now: core.now(), hideKinds: decision.hide[i]! }),
+        const keys = await this.budgetedRead(time, (deadline) =>
+          core.options.store.queryKeys(
+            { ...f, limit },
+            { now: core.now(), hideKinds: decision.hide[i]!, deadline },
+          ),
         );
         if (this.syncs.get(subId) !== session) return; // closed or replaced meanwhile
         for (const k of keys) records.set(k.id, k.created_at);
@@ -737,11 +773,16 @@ export class Connection {
         }
       }
     } catch (error) {
-      core.options.log(
-        `storage error while reading a sync's records: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const tooLong = error instanceof QueryTimeoutError;
+      if (!tooLong)
+        core.options.log(
+          `storage error while reading a sync's records: ${error instanceof Error ? error.message : String(error)}`,
+        );
       if (this.syncs.get(subId) === session)
-        this.negErr(subId, reason("error", "could not read stored events; try again"));
+        this.negErr(
+          subId,
+          tooLong ? SYNC_TOO_LONG : reason("error", "could not read stored events; try again"),
+        );
       return;
     }
     const storage = new nip77.NegentropyStorageVector();
