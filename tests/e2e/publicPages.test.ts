@@ -10,8 +10,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { openPublicAnswer, type PublicAnswer, type PublicReply, wrapPublicReply } from "@rally/protocol/wire";
+import {
+  openPublicAnswer,
+  PUBLIC_ANSWER_POW,
+  type PublicAnswer,
+  type PublicReply,
+  wrapPublicReply,
+} from "@rally/protocol/wire";
 import ICAL from "ical.js";
+import { getPow } from "nostr-tools/nip13";
 import { naddrEncode } from "nostr-tools/nip19";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { Relay } from "nostr-tools/relay";
@@ -276,6 +283,8 @@ describe("public pages of rally serve", { timeout: 120_000 }, () => {
 
       const wraps = await wrapsTo(seeded.mill.secret, seeded.mill.pubkey);
       expect(wraps.map((w) => w.id)).toContain(liveId);
+      // Sealed by the node for a person without JavaScript, with the proof of work every answer needs.
+      for (const w of wraps) expect(getPow(w.id)).toBeGreaterThanOrEqual(PUBLIC_ANSWER_POW);
       opened = wraps.map((w) => openPublicAnswer(w as never, seeded.mill.secret));
       const z = opened.find((a) => a.name === NAME)!;
       expect(z).toMatchObject({
