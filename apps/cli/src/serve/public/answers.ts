@@ -3,7 +3,8 @@
  *
  * - `POST /e/<naddr>/answer`: counted per address first (429 with Retry-After past the limit), then
  *   the form is checked (400 with what is wrong, the typed values kept), wrapped to the group's
- *   public key with a fresh throwaway key, and handed to the relay as if a client had sent it. The
+ *   public key with a fresh throwaway key (mining its proof of work; 503 when this node is already
+ *   sealing as many answers as it takes at once), and handed to the relay as if a client had sent it. The
  *   person gets a private link holding the throwaway secret. Name and contact live only in this
  *   request and inside the wrap: nothing here stores or logs them.
  *   With JavaScript on, the page's script sends only a `wrap` field instead: the answer sealed in
@@ -43,6 +44,7 @@ import type { AnswerRateLimit } from "./rateLimit.ts";
 import { addressKey } from "./rateLimit.ts";
 import type { PageReader } from "./reading.ts";
 import { NO_STORE, readBody, SCRIPT_PAGE, sendNotFound, sendPage } from "./respond.ts";
+import { SealingSlots } from "./sealingSlots.ts";
 
 /**
  * Far above what the form's fields allow (1300 characters, up to 4 bytes each, encoded) and above a
@@ -50,6 +52,8 @@ import { NO_STORE, readBody, SCRIPT_PAGE, sendNotFound, sendPage } from "./respo
  */
 const MAX_FORM_BYTES = 64 * 1024;
 const GONE = "There is no public event at this address (it may have been taken down).";
+/** Answers this process seals at once for people without JavaScript (sealingSlots.ts). */
+const sealing = new SealingSlots();
 
 export interface AnswerContext {
   reader: PageReader;
@@ -154,13 +158,18 @@ export async function handleAnswer(
     return sendPage(req, res, 200, page, { ...SCRIPT_PAGE, ...NO_STORE });
   }
   if (!/^\d{1,2}$/.test(values.guests)) return refuse(400, "Guests must be a whole number from 0 to 20.");
+  if (!sealing.take())
+    return refuse(
+      503,
+      "This node is sealing other answers just now; please send yours again in a few seconds.",
+    );
 
   const throwaway = generateSecretKey();
   try {
     let wrap: NostrEvent;
     try {
       // Mined here for the person without JavaScript (about a second, in slices: this node keeps
-      // serving meanwhile); the rate limit above bounds how much of it one address can ask for.
+      // serving meanwhile); the limit per address and the sealing slots bound how much is asked.
       wrap = await wrapPublicAnswer(
         {
           event: event.address,
@@ -185,6 +194,7 @@ export async function handleAnswer(
     const replyUrl = `${ctx.origin}/reply/${Buffer.from(throwaway).toString("hex")}?e=${event.naddr}`;
     sendPage(req, res, 200, answerTakenPage({ event, replyUrl }), NO_STORE);
   } finally {
+    sealing.release();
     throwaway.fill(0);
   }
 }
