@@ -157,6 +157,13 @@ function sortTies(events: StoredEvent[]): void {
   }
 }
 
+/**
+ * A bound LIMIT, written so SQLite does not compile the statement again at every run: a plain
+ * `LIMIT ?` lets the query planner read the bound value, and SQLite then re-prepares the statement
+ * each time that parameter is bound (about 20 µs a read, as long as a short read takes itself).
+ */
+const LIMIT = " LIMIT (? + 0)";
+
 /** Bytes a WAL file is truncated to after a checkpoint. */
 const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 
@@ -339,7 +346,7 @@ export class SqliteEventStore implements EventStore {
     if (limit !== undefined) {
       // One row more than `queryInOrder` reads: tells whether the last run of ties went on.
       rowLimit = Math.min(limit * built.fanout + 1, Number.MAX_SAFE_INTEGER);
-      sql += " LIMIT ?";
+      sql += LIMIT;
       params.push(rowLimit);
     }
     const rows = this.rawStatement(sql).iterate(...params) as IterableIterator<SelectRow>;
@@ -404,7 +411,7 @@ export class SqliteEventStore implements EventStore {
     let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
     const params = [...built.params];
     if (limit !== undefined) {
-      sql += " LIMIT ?";
+      sql += LIMIT;
       params.push(Math.min(limit * built.fanout, Number.MAX_SAFE_INTEGER));
     }
     // Rows as arrays: a fifth less time per row than objects with named keys (bench/relay).
@@ -441,7 +448,7 @@ export class SqliteEventStore implements EventStore {
     let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
     const params = [...built.params];
     if (filter.limit !== undefined) {
-      sql += " LIMIT ?";
+      sql += LIMIT;
       params.push(Math.min(filter.limit * built.fanout, Number.MAX_SAFE_INTEGER));
     }
     const out: EventKey[] = [];
@@ -489,7 +496,7 @@ export class SqliteEventStore implements EventStore {
     return this.db.transaction(() => {
       // The oldest first, through the (kind, created_at) index; tags go with their events.
       const seqs = this.statement(
-        "SELECT seq FROM events WHERE kind = ? AND created_at < ? ORDER BY created_at LIMIT ?",
+        `SELECT seq FROM events WHERE kind = ? AND created_at < ? ORDER BY created_at${LIMIT}`,
       )
         .pluck()
         .all(kind, before, max) as number[];
