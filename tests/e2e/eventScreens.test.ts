@@ -274,15 +274,19 @@ describe("event screens", () => {
     expect(await page.getByLabel("Needs approval").isChecked()).toBe(true);
     expect(await seriousViolations(page, "article.event-detail")).toEqual([]);
 
-    // Someone without Rally answers on the public page (a plain form post, as without JavaScript).
+    // Someone without Rally answers on the public page. The page seals the answer first (its proof
+    // of work takes about a second), so the tab stays open until the answer page comes.
     const stranger = await context.newPage();
     await stranger.goto(url);
     await stranger.getByRole("heading", { name: TITLE }).waitFor({ timeout: STEP });
     await stranger.getByLabel("Your name").fill("Dana Quill");
-    await stranger
-      .getByRole("button", { name: /send|answer/i })
-      .first()
-      .click();
+    await Promise.all([
+      stranger.waitForURL(/\/answer$/, { timeout: STEP }),
+      stranger
+        .getByRole("button", { name: /send|answer/i })
+        .first()
+        .click(),
+    ]);
     await stranger.close();
 
     const answers = page.getByRole("region", { name: "Answers from the public" });
