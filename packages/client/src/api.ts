@@ -71,6 +71,16 @@ export interface DeviceSecurity {
   autoLockMinutes: number | null;
 }
 
+/** What `invite` did with each device of the person. */
+export interface InviteOutcome {
+  /** Devices in a commit proposed now (confirmed, or sent when a relay takes it). */
+  devices: number;
+  /** Devices left for the commits after, added at the next sync. */
+  waiting: number;
+  /** Devices that cannot be added, with the reason in plain words (e.g. an expired key package). */
+  unusable: { reason: string }[];
+}
+
 export interface GroupSummary {
   id: GroupRef;
   name: string;
@@ -146,7 +156,12 @@ export type NoticeKind =
   /** A person added a device of theirs ("Alice added a device"). */
   | "device-added"
   /** A person removed one of their devices ("Alice removed a device"). */
-  | "device-removed";
+  | "device-removed"
+  /**
+   * Only on the inviting admin's devices: a device of the person they invited could not be added,
+   * `value` says why ("A device of Bob could not be added: its key package has expired").
+   */
+  | "device-unusable";
 
 /** Which page of a chat to read (`chat`, `chatHistory`). */
 export interface ChatPageOptions {
@@ -569,7 +584,12 @@ export interface RallyClient {
    * they were written, and relays drop them too. 3600, 86400, 604800 or 2419200; null turns it off.
    */
   setDisappearing(group: GroupRef, seconds: number | null): Promise<void>;
-  invite(group: GroupRef, npub: Npub): Promise<void>;
+  /**
+   * Adds every device of a person: as many as fit one commit, the rest by the commits after it (at
+   * once while the relays answer, else at the next sync). Says how many went in, how many wait, and
+   * which devices could not be added at all.
+   */
+  invite(group: GroupRef, npub: Npub): Promise<InviteOutcome>;
   remove(group: GroupRef, npub: Npub): Promise<void>;
   leave(group: GroupRef): Promise<void>;
   invites(): Promise<PendingInvite[]>;

@@ -39,6 +39,7 @@ import type {
   GroupSummary,
   InviteLinkInfo,
   InviteLinkOptions,
+  InviteOutcome,
   JoinState,
   Member,
   Npub,
@@ -62,6 +63,7 @@ import type { GroupRecord } from "./group/groupRecord.ts";
 import { GroupService } from "./group/groupService.ts";
 import { InviteLinks } from "./group/inviteLinks.ts";
 import { processKeyUpdates } from "./group/keyUpdates.ts";
+import { loadOwedAdds, processOwedAdds, proposeOwedAdds, recordUnusable } from "./group/owedAdds.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
 import {
   adminsAfter,
@@ -141,6 +143,8 @@ export class Rally implements RallyClient {
     this.syncer.roundHooks.push(() => this.deviceLinksSvc.process());
     // Key updates after joining and when the tree is wide, so removals stay small (keyUpdates.ts).
     this.syncer.roundHooks.push(() => processKeyUpdates(this.groupsSvc).then(() => undefined));
+    // Devices of an invited person that did not fit the invitation's commit (owedAdds.ts).
+    this.syncer.roundHooks.push(() => processOwedAdds(this.groupsSvc));
     // Public faces follow the group: rotation, edits of published events, answers from the web.
     this.syncer.roundHooks.push(() => this.face.process());
     this.defaultRelays = options.defaultRelays;
@@ -502,19 +506,40 @@ export class Rally implements RallyClient {
     }));
   }
 
-  invite(group: GroupRef, npub: Npub): Promise<void> {
+  invite(group: GroupRef, npub: Npub): Promise<InviteOutcome> {
     return this.run(async () => {
       const pubkey = parsePerson(npub);
       const rec = await this.groupsSvc.activeRecord(group);
       checkInvite(rec, this.groupsSvc.me(), pubkey);
       if (rec.pending) await this.syncer.settle(group);
       // Every device of theirs not in the group yet (a recovered or second device joins this way).
-      const invitees = await this.groupsSvc.fetchInvitees(await this.groupsSvc.record(group), pubkey);
+      const found = await this.groupsSvc.findDevices(await this.groupsSvc.record(group), pubkey);
+      const invitees = found.invitees;
       if (invitees.length === 0) {
         throw rallyError("bad-input", `${toNpub(pubkey)} is already in "${rec.name}".`);
       }
-      await this.groupsSvc.propose(group, { type: "add", invitees });
+      const unusable = found.unusable.map((u) => ({ reason: u.reason }));
+      const pending = await this.groupsSvc.propose(group, { type: "add", invitees });
+      let devices = pending.intent.type === "add" ? pending.intent.invitees.length : 0;
       await this.syncer.settle(group);
+      // One commit takes as many devices as fit a relay; the others follow in the next commits,
+      // each once the one before has settled (owedAdds.ts). Offline, the next sync goes on.
+      for (;;) {
+        const next = await proposeOwedAdds(this.groupsSvc, group).catch(() => null);
+        if (!next) break;
+        unusable.push(...next.unusable.filter((u) => u.pubkey === pubkey).map((u) => ({ reason: u.reason })));
+        if (!next.proposed) break;
+        const now = (await this.groupsSvc.record(group)).pending;
+        if (now?.intent.type === "add")
+          devices += now.intent.invitees.filter((i) => i.pubkey === pubkey).length;
+        await this.syncer.settle(group);
+        if ((await this.groupsSvc.record(group)).pending) break;
+      }
+      const waiting = (await loadOwedAdds(this.core.store, group)).filter(
+        (o) => o.invitee.pubkey === pubkey,
+      ).length;
+      if (unusable.length > 0) await recordUnusable(this.groupsSvc, group, pubkey, unusable);
+      return { devices, waiting, unusable };
     });
   }
 

@@ -128,12 +128,34 @@ export function register(program: Command): void {
         cmd,
         { group: ref },
         (client, id) => client.invite(id, npub),
-        (_, { group: id, pending }) =>
-          printResult(cmd, { group: id, invited: npub, delivered: pending === 0 }, [
-            pending === 0
-              ? 'Invitation sent. They see it with "rally invites".'
-              : "Invitation saved; it is sent as soon as a relay is reachable.",
-          ]),
+        (outcome, { group: id, pending }) =>
+          printResult(
+            cmd,
+            {
+              group: id,
+              invited: npub,
+              delivered: pending === 0,
+              devices: outcome.devices,
+              waiting: outcome.waiting,
+              unusable: outcome.unusable,
+            },
+            [
+              pending === 0
+                ? 'Invitation sent. They see it with "rally invites".'
+                : "Invitation saved; it is sent as soon as a relay is reachable.",
+              ...(outcome.waiting > 0
+                ? [
+                    `${outcome.waiting} more of their device${outcome.waiting === 1 ? "" : "s"} will be added by your next "rally sync" (more than one change was needed).`,
+                  ]
+                : []),
+              ...outcome.unusable.map((u) => `One of their devices could not be added: ${u.reason}.`),
+              ...(outcome.unusable.length > 0
+                ? [
+                    'Ask them to open Rally or run "rally sync" so that device publishes a new key package, then invite them again.',
+                  ]
+                : []),
+            ],
+          ),
       );
     });
 

@@ -49,7 +49,13 @@ export class TreeTooWide extends Error {
 export async function fitAdd(
   state: GroupState,
   packages: readonly Uint8Array[],
-  options: { members: number; relays: string[]; retire?: readonly string[] },
+  options: {
+    members: number;
+    relays: string[];
+    retire?: readonly string[];
+    /** At most this many in one commit (a lower cap than the relay's, e.g. to test follow-up adds). */
+    limit?: number;
+  },
 ): Promise<FittedAdd> {
   const before = pathCost(state).worstCommitBytes;
   if (before >= PATH_COMMIT_BUDGET) throw new TreeTooWide(before);
@@ -60,6 +66,7 @@ export async function fitAdd(
   for (const kp of packages) {
     bytes += kp.length + 8;
     if (count > 0 && bytes > ADD_COMMIT_BUDGET) break;
+    if (options.limit !== undefined && count >= Math.max(1, options.limit)) break;
     count++;
   }
   for (let attempt = 0; attempt < MAX_TRIES && count > 0; attempt++) {

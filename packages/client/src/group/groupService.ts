@@ -88,9 +88,16 @@ import {
   stateOps,
 } from "./mlsStore.ts";
 import { leftNoticeOps } from "./notices.ts";
+import { owedAfterAdd, type UnusableDevice, unusableWords } from "./owedAddsRecord.ts";
 import { shortNpub, toNpub } from "./people.ts";
 
 export class GroupService {
+  /**
+   * At most this many devices in one add commit, below what fits a relay (addBatches.ts); for
+   * checking that the devices left over are added by the following commits.
+   */
+  addLimit: number | undefined = undefined;
+
   constructor(
     readonly core: Device,
     readonly account: AccountService,
@@ -273,6 +280,17 @@ export class GroupService {
    * inbox relays. Empty when every device they publish is already a member.
    */
   async fetchInvitees(rec: GroupRecord, pubkey: string): Promise<Invitee[]> {
+    return (await this.findDevices(rec, pubkey)).invitees;
+  }
+
+  /**
+   * `fetchInvitees`, and besides the devices that cannot be added: a slot whose key packages all
+   * fail to read, are signed for another account or have expired (a device not in the group).
+   */
+  async findDevices(
+    rec: GroupRecord,
+    pubkey: string,
+  ): Promise<{ invitees: Invitee[]; unusable: UnusableDevice[] }> {
     const relays = [...new Set([...rec.relays, ...this.core.requireAccount().relays])];
     const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, relays, [
       keyPackageFilter([pubkey]),
@@ -290,41 +308,67 @@ export class GroupService {
         .flatMap((m) => m.devices.map((d) => d.signaturePublicKey)),
     );
     const bySlot = new Map<string, { event: NostrEvent; createdAt: number; device: string }>();
+    // Per slot (per event when even the slot cannot be read): why its newest key package failed.
+    const failed = new Map<string, { createdAt: number; reason: string }>();
+    const okSlots = new Set<string>();
+    const fail = (slot: string, createdAt: number, reason: string) => {
+      const seen = failed.get(slot);
+      if (!seen || createdAt > seen.createdAt) failed.set(slot, { createdAt, reason });
+    };
     let inbox: string[] | undefined;
     let inboxAt = -1;
     for (const e of events) {
       if (e.pubkey !== pubkey) continue;
-      try {
-        if (e.kind === KIND_INBOX_RELAYS) {
+      if (e.kind === KIND_INBOX_RELAYS) {
+        try {
           const parsed = parseInboxRelaysEvent(e);
           if (parsed.createdAt > inboxAt) {
             inbox = parsed.relays;
             inboxAt = parsed.createdAt;
           }
+        } catch {
+          // a malformed relay list: another may be fine
+        }
+        continue;
+      }
+      let kp: ReturnType<typeof parseKeyPackageEvent>;
+      try {
+        kp = parseKeyPackageEvent(e);
+      } catch {
+        fail(`event ${e.id}`, e.created_at, "its key package event could not be read");
+        continue;
+      }
+      try {
+        const info = await parseKeyPackage(kp.keyPackage);
+        if (inGroup.has(info.signaturePublicKey)) {
+          okSlots.add(kp.slot);
           continue;
         }
-        const kp = parseKeyPackageEvent(e);
-        const info = await parseKeyPackage(kp.keyPackage);
-        if (info.pubkey !== pubkey) continue; // a key package must bind its author's own key
-        if (info.notAfter < this.core.now()) continue;
+        if (info.pubkey !== pubkey) {
+          // a key package must bind its author's own key
+          fail(kp.slot, kp.createdAt, "its key package is signed for another account");
+          continue;
+        }
+        if (info.notAfter < this.core.now()) {
+          fail(kp.slot, kp.createdAt, "its key package has expired");
+          continue;
+        }
         const best = bySlot.get(kp.slot);
         if (!best || kp.createdAt > best.createdAt) {
           bySlot.set(kp.slot, { event: e, createdAt: kp.createdAt, device: info.signaturePublicKey });
         }
       } catch {
-        // Someone else's malformed event: skip it, another may be fine.
+        fail(kp.slot, kp.createdAt, "its key package could not be read or verified");
       }
     }
-    if (bySlot.size === 0) {
-      throw rallyError(
-        "no-key-package",
-        `${toNpub(pubkey)} has no Rally account on ${relays.join(", ")} yet. Ask them to create one with one of these relays (rally account create --relay …) and try again.`,
-      );
-    }
+    // A slot with a usable key package is fine whatever its older ones were.
+    const unusable: UnusableDevice[] = [...failed]
+      .filter(([slot]) => !bySlot.has(slot) && !okSlots.has(slot))
+      .map(([, f]) => ({ pubkey, reason: f.reason }));
     const devices = new Set<string>();
     const out: Invitee[] = [];
     for (const found of [...bySlot.values()].sort((a, b) => b.createdAt - a.createdAt)) {
-      if (inGroup.has(found.device) || devices.has(found.device)) continue;
+      if (devices.has(found.device)) continue;
       devices.add(found.device);
       out.push({
         pubkey,
@@ -332,7 +376,19 @@ export class GroupService {
         inbox: inbox ?? parseKeyPackageEvent(found.event).relays,
       });
     }
-    return out;
+    if (out.length === 0 && inGroup.size === 0) {
+      if (unusable.length > 0) {
+        throw rallyError(
+          "no-key-package",
+          `${toNpub(pubkey)} cannot be added: none of their devices' key packages on ${relays.join(", ")} can be used (${unusableWords(unusable)}). Ask them to open Rally or run "rally sync" so their devices publish new ones, then try again.`,
+        );
+      }
+      throw rallyError(
+        "no-key-package",
+        `${toNpub(pubkey)} has no Rally account on ${relays.join(", ")} yet. Ask them to create one with one of these relays (rally account create --relay …) and try again.`,
+      );
+    }
+    return { invitees: out, unusable };
   }
 
   /**
@@ -340,7 +396,9 @@ export class GroupService {
    * pending record until the commit wins. Throws when another commit of ours is still unsettled.
    *
    * An add takes as many of its invitees, in order, as fit one commit (addBatches.ts): the pending
-   * record's intent names those it took, and the caller adds the rest once this one has settled.
+   * record's intent names those it took. The rest are kept on disk in the same write (owedAdds.ts)
+   * and added by the next commits; devices that asked through an invite link are retried by their
+   * join requests instead (inviteLinks.ts).
    */
   async propose(id: string, wanted: Intent): Promise<PendingCommit> {
     let intent = wanted;
@@ -380,6 +438,7 @@ export class GroupService {
             members: mlsMembers(state).reduce((n, m) => n + m.devices.length, 0),
             relays: rec.relays,
             ...(intent.retire ? { retire: intent.retire } : {}),
+            ...(this.addLimit !== undefined ? { limit: this.addLimit } : {}),
           });
           inline = fitted.inline;
           out = fitted.out;
@@ -448,6 +507,16 @@ export class GroupService {
         welcomes.push({ event: wrap, relays: invitee.inbox, pubkey: w.pubkey });
       }
     }
+    const owedOps =
+      intent.type === "add" && wanted.type === "add"
+        ? await owedAfterAdd(
+            this.core.store,
+            id,
+            this.core.now(),
+            intent.invitees,
+            wanted.invitees.slice(intent.invitees.length),
+          )
+        : [];
     const pending: PendingCommit = {
       eventId: commitEvent.id,
       createdAt: now,
@@ -459,6 +528,7 @@ export class GroupService {
     await this.core.store.batch([
       ...pendingStateOps(id, out.state),
       this.putRecord({ ...rec, pending }),
+      ...owedOps,
       Outbox.prepare(commitEvent, rec.relays, { label: `group ${id} commit`, now: this.core.nowMs() }).op,
     ]);
     this.core.wakeOutbox();

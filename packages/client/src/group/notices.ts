@@ -270,6 +270,36 @@ export function leftNoticeOps(input: { group: string; me: string; epoch: number;
   return [{ op: "put", key: keys.notice(input.group, id), value: record }];
 }
 
+/**
+ * The notice, on the inviting admin's device only, that devices of a person they invited could not
+ * be added (one line per device, with the reason): nobody else needs it, so nothing is sent.
+ */
+export function unusableDeviceNoticeOps(input: {
+  group: string;
+  me: string;
+  subject: string;
+  reasons: readonly string[];
+  epoch: number;
+  at: number;
+}): WriteOp[] {
+  if (input.reasons.length === 0) return [];
+  const id = `unusable-${input.at}-${input.subject.slice(0, 16)}`;
+  const record: NoticeRecord = {
+    v: 1,
+    group: input.group,
+    commit: id,
+    epoch: input.epoch,
+    at: input.at,
+    notices: input.reasons.map((reason) => ({
+      kind: "device-unusable" as const,
+      actor: input.me,
+      subject: input.subject,
+      value: reason.slice(0, MAX_VALUE),
+    })),
+  };
+  return [{ op: "put", key: keys.notice(input.group, id), value: record }];
+}
+
 function isNoticeRecord(v: unknown): v is NoticeRecord {
   const r = v as NoticeRecord | null;
   return (
@@ -329,6 +359,8 @@ export function noticeText(n: Notice, me: string | null, nameOf: (pubkey: string
       return `${Subject} added a device`;
     case "device-removed":
       return n.actor === n.subject ? `${actor} removed a device` : `${actor} removed a device of ${subject}`;
+    case "device-unusable":
+      return `A device of ${subject} could not be added${n.value ? `: ${n.value}` : ""}`;
     case "disappearing":
       return n.value === null
         ? `${actor} turned off disappearing messages`
@@ -350,6 +382,7 @@ const KINDS: ReadonlySet<string> = new Set<NoticeKind>([
   "restored",
   "device-added",
   "device-removed",
+  "device-unusable",
 ]);
 
 function isPubkeyOrNull(v: unknown): v is string | null {

@@ -25,6 +25,7 @@ import type { JoinSent } from "../group/inviteLinks.ts";
 import type { JoinRequestRecord } from "../group/joinRequests.ts";
 import { joinedKeyUpdateOp } from "../group/keyUpdates.ts";
 import { loadState } from "../group/mlsStore.ts";
+import { addStillWanted } from "../group/owedAdds.ts";
 import { keys } from "../store/keys.ts";
 import { sequencePlaces } from "./places.ts";
 import { type BatchResult, processGroupEvents, stillWanted, tagFilters } from "./receive.ts";
@@ -287,7 +288,11 @@ export async function followUp(
     if (res.adopted?.intent.type === "add" || (res.advanced && (await svc.core.store.get(namesOwedKey(id)))))
       await sendNames(svc, app, rec);
     if (res.repropose && !rec.pending) {
-      const again = stillWanted(res.repropose, rec);
+      // An add is judged per device: a person already in the group may still miss some of theirs.
+      const again =
+        res.repropose.type === "add"
+          ? await addStillWanted(svc, rec, res.repropose)
+          : stillWanted(res.repropose, rec);
       if (again?.type === "update") {
         // A newcomer's update that lost (after a large add, often to another newcomer's): owed
         // again after a fresh random wait, so that a batch of newcomers does not race round after

@@ -1,0 +1,125 @@
+/**
+ * Inviting a person adds every device they publish a key package for. Over a real relay with real
+ * clients: Ben has a real client and four more devices that exist as key package events signed by
+ * his own key. When one commit may carry only two devices, the rest follow in the commits after it
+ * (in the same `invite`, or at the admin's next sync after a restart); a device whose key package
+ * has expired is not added, and the admin is told which and why (in the result and in the chat).
+ */
+import {
+  createDeviceIdentity,
+  createKeyPackage,
+  members as mlsMembers,
+  RALLY_GROUP_DATA_EXTENSION,
+} from "@rally/protocol/mls";
+import { buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
+import { finalizeEvent } from "nostr-tools/pure";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { loadState } from "../../src/group/mlsStore.ts";
+import { loadOwedAdds } from "../../src/group/owedAdds.ts";
+import { shortNpub } from "../../src/group/people.ts";
+import type { WebSocketConstructor } from "../../src/net/websocket.ts";
+import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
+import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
+import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
+import { homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+
+const w = useWorld("invite-devices");
+
+/** Publishes key packages of `n` more devices of `c`'s person (signed by their key, never online). */
+async function moreDevices(c: Rally, n: number, options: { expired?: boolean } = {}): Promise<void> {
+  const { secretKey } = c.core.requireSecrets();
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < n; i++) {
+    const kp = await createKeyPackage(
+      createDeviceIdentity(secretKey),
+      options.expired ? { now: now - 7_200, lifetimeSeconds: 3_600 } : {},
+    );
+    const event = finalizeEvent(
+      buildKeyPackageEvent({
+        keyPackage: kp.keyPackage,
+        slot: newKeyPackageSlot(),
+        extensions: [RALLY_GROUP_DATA_EXTENSION],
+        relays: [w.relay.url],
+      }),
+      secretKey,
+    ) as NostrEvent;
+    await c.core.transport.publishNow(event, [w.relay.url]);
+  }
+}
+
+/** How many devices of `pubkey` are in the group's tree on `c`. */
+async function devicesIn(c: Rally, group: string, pubkey: string): Promise<number> {
+  const m = mlsMembers(await loadState(c.core.store, group)).find((x) => x.pubkey === pubkey);
+  return m?.devices.length ?? 0;
+}
+
+describe("inviting a person with several devices", { timeout: 300_000 }, () => {
+  it("adds every device, in as many commits as it takes", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 4);
+    const g = await ana.createGroup({ name: "Choir" });
+    ana.groupsSvc.addLimit = 2;
+
+    const outcome = await ana.invite(g.id, await npubOf(ben));
+    expect(outcome).toEqual({ devices: 5, waiting: 0, unusable: [] });
+    expect(await devicesIn(ana, g.id, await pubkeyOf(ben))).toBe(5);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+  });
+
+  it("adds the good devices and tells the admin about one whose key package expired", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 2);
+    await moreDevices(ben, 1, { expired: true });
+    const g = await ana.createGroup({ name: "Allotment" });
+
+    const outcome = await ana.invite(g.id, await npubOf(ben));
+    expect(outcome.devices).toBe(3);
+    expect(outcome.waiting).toBe(0);
+    expect(outcome.unusable).toEqual([{ reason: "its key package has expired" }]);
+    expect(await devicesIn(ana, g.id, await pubkeyOf(ben))).toBe(3);
+    // Seen later too: a line in the group's chat history on Ana's device.
+    const history = await ana.chatHistory(g.id);
+    const lines = history.filter((e) => e.type === "notice").map((e) => e.text);
+    // (Ana knows Ben by his address until he accepts and sends his name.)
+    const unusable = lines.filter((l) => /^A device of .+ could not be added: /.test(l));
+    expect(unusable).toEqual([
+      `A device of ${shortNpub(await pubkeyOf(ben))} could not be added: its key package has expired`,
+    ]);
+  });
+
+  it("remembers the devices still to add across a restart and adds them at the next sync", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 3);
+    const g = await ana.createGroup({ name: "Orchard" });
+    const benKey = await pubkeyOf(ben);
+    ana.groupsSvc.addLimit = 2;
+
+    // The first commit only, as a command that stops before the others would leave it.
+    const rec = await ana.groupsSvc.record(g.id);
+    const found = await ana.groupsSvc.findDevices(rec, benKey);
+    expect(found.invitees).toHaveLength(4);
+    await ana.core.exclusive(() => ana.groupsSvc.propose(g.id, { type: "add", invitees: found.invitees }));
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(2);
+
+    // The app restarts; its next syncs settle the first commit and add the rest.
+    await ana.close();
+    w.clients = w.clients.filter((c) => c !== ana);
+    const again = await createRallyClient({
+      store: await openHomeVault(homeOf(ana)),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      mlsCrypto: nodeCryptoBackend(),
+      fetchTimeoutMs: 8_000,
+      nowMs: () => Date.now() + w.clock.offsetMs,
+    });
+    w.clients.push(again);
+    expect(await loadOwedAdds(again.core.store, g.id)).toHaveLength(2);
+    for (let i = 0; i < 3 && (await devicesIn(again, g.id, benKey)) < 4; i++) await again.sync();
+    expect(await devicesIn(again, g.id, benKey)).toBe(4);
+    expect(await loadOwedAdds(again.core.store, g.id)).toEqual([]);
+  });
+});
