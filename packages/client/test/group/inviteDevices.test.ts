@@ -4,6 +4,8 @@
  * his own key. When one commit may carry only two devices, the rest follow in the commits after it
  * (in the same `invite`, or at the admin's next sync after a restart); a device whose key package
  * has expired is not added, and the admin is told which and why (in the result and in the chat).
+ * A commit adding further devices of someone already in the group that loses a race to another
+ * admin's commit is proposed again on top of the winner.
  */
 import {
   createDeviceIdentity,
@@ -16,14 +18,14 @@ import type { NostrEvent } from "nostr-tools/core";
 import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { loadState } from "../../src/group/mlsStore.ts";
+import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
 import { loadOwedAdds } from "../../src/group/owedAdds.ts";
 import { shortNpub } from "../../src/group/people.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
 import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
-import { homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+import { acceptAll, homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
 
 const w = useWorld("invite-devices");
 
@@ -121,5 +123,52 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
     for (let i = 0; i < 3 && (await devicesIn(again, g.id, benKey)) < 4; i++) await again.sync();
     expect(await devicesIn(again, g.id, benKey)).toBe(4);
     expect(await loadOwedAdds(again.core.store, g.id)).toEqual([]);
+  });
+
+  it("adds a member's further devices again when the commit carrying them lost a race", async () => {
+    const ana = await person(w, "Ana");
+    const cy = await person(w, "Cy");
+    const ben = await person(w, "Ben");
+    const g = await ana.createGroup({ name: "Tenants" });
+    await ana.invite(g.id, await npubOf(cy));
+    await acceptAll(cy);
+    await ana.setAdmin(g.id, await npubOf(cy), true);
+    await ana.invite(g.id, await npubOf(ben));
+    for (const c of [ana, cy]) await c.sync();
+    const benKey = await pubkeyOf(ben);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(1);
+
+    // Ben has two more devices; Ana adds them while Cy, on the same epoch, renames the group with a
+    // commit that wins (the lower event id: Cy's is made again until it is lower).
+    await moreDevices(ben, 2);
+    const found = await ana.groupsSvc.findDevices(await ana.groupsSvc.record(g.id), benKey);
+    expect(found.invitees).toHaveLength(2);
+    const mine = await ana.core.exclusive(() =>
+      ana.groupsSvc.propose(g.id, { type: "add", invitees: found.invitees }),
+    );
+    const realNow = cy.core.now;
+    const start = cy.core.now();
+    for (let i = 0; ; i++) {
+      cy.core.now = () => start - i;
+      const theirs = await cy.core.exclusive(() =>
+        cy.groupsSvc.propose(g.id, { type: "data", patch: { name: "Tenants' Union" } }),
+      );
+      if (theirs.eventId < mine.eventId) break;
+      await cy.core.exclusive(async () => {
+        await cy.core.transport.outbox.discard(theirs.eventId);
+        const rec = await cy.groupsSvc.record(g.id);
+        await cy.core.store.batch([
+          ...dropPendingOps(g.id),
+          cy.groupsSvc.putRecord({ ...rec, pending: null }),
+        ]);
+      });
+    }
+    cy.core.now = realNow;
+    await cy.deliver(8_000);
+    await cy.sync();
+
+    for (let i = 0; i < 3 && (await devicesIn(ana, g.id, benKey)) < 3; i++) await ana.sync();
+    expect((await ana.groupsSvc.record(g.id)).name).toBe("Tenants' Union");
+    expect(await devicesIn(ana, g.id, benKey)).toBe(3);
   });
 });
