@@ -340,17 +340,15 @@ export class GroupService {
       }
       try {
         const info = await parseKeyPackage(kp.keyPackage);
-        if (inGroup.has(info.signaturePublicKey)) {
-          okSlots.add(kp.slot);
-          continue;
-        }
         if (info.pubkey !== pubkey) {
           // a key package must bind its author's own key
           fail(kp.slot, kp.createdAt, "its key package is signed for another account");
           continue;
         }
         if (info.notAfter < this.core.now()) {
-          fail(kp.slot, kp.createdAt, "its key package has expired");
+          // An old key package of a device that is in the group already is no loss.
+          if (inGroup.has(info.signaturePublicKey)) okSlots.add(kp.slot);
+          else fail(kp.slot, kp.createdAt, "its key package has expired");
           continue;
         }
         const best = bySlot.get(kp.slot);
@@ -368,7 +366,7 @@ export class GroupService {
     const devices = new Set<string>();
     const out: Invitee[] = [];
     for (const found of [...bySlot.values()].sort((a, b) => b.createdAt - a.createdAt)) {
-      if (devices.has(found.device)) continue;
+      if (inGroup.has(found.device) || devices.has(found.device)) continue;
       devices.add(found.device);
       out.push({
         pubkey,
