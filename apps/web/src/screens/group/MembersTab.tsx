@@ -207,9 +207,12 @@ function InviteByAccountId({ context }: { context: GroupContext }) {
   const client = useClient();
   const [npub, setNpub] = useState("");
   const [done, setDone] = useState(false);
+  // Devices of the person that could not be added (an expired key package …), said in words.
+  const [unusable, setUnusable] = useState<string[]>([]);
   const invite = useAction(async () => {
-    await client.invite(context.group.id, npub.trim());
+    const outcome = await client.invite(context.group.id, npub.trim());
     setNpub("");
+    setUnusable(outcome.unusable.map((u) => u.reason));
     setDone(true);
   });
   if (!context.group.admin) return null;
@@ -238,6 +241,14 @@ function InviteByAccountId({ context }: { context: GroupContext }) {
           Invitation sent
         </span>
       )}
+      {done &&
+        unusable.map((reason, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the same reason may repeat, in a fixed order
+          <p key={i} className="hint" role="status">
+            One of their devices could not be added: {reason}. Ask them to open Rally so it publishes a new
+            key package, then invite them again.
+          </p>
+        ))}
     </form>
   );
 }
