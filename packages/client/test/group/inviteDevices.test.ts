@@ -5,7 +5,8 @@
  * (in the same `invite`, or at the admin's next sync after a restart); a device whose key package
  * has expired is not added, and the admin is told which and why (in the result and in the chat).
  * A commit adding further devices of someone already in the group that loses a race to another
- * admin's commit is proposed again on top of the winner.
+ * admin's commit is proposed again on top of the winner. And at the relay's real limits: a person
+ * with 340 devices is added in two commits (the first carries 325, as many as fit a kind 445 event).
  */
 import {
   createDeviceIdentity,
@@ -33,6 +34,7 @@ const w = useWorld("invite-devices");
 async function moreDevices(c: Rally, n: number, options: { expired?: boolean } = {}): Promise<void> {
   const { secretKey } = c.core.requireSecrets();
   const now = Math.floor(Date.now() / 1000);
+  const events: NostrEvent[] = [];
   for (let i = 0; i < n; i++) {
     const kp = await createKeyPackage(
       createDeviceIdentity(secretKey),
@@ -47,7 +49,10 @@ async function moreDevices(c: Rally, n: number, options: { expired?: boolean } =
       }),
       secretKey,
     ) as NostrEvent;
-    await c.core.transport.publishNow(event, [w.relay.url]);
+    events.push(event);
+  }
+  for (let i = 0; i < events.length; i += 50) {
+    await Promise.all(events.slice(i, i + 50).map((e) => c.core.transport.publishNow(e, [w.relay.url])));
   }
 }
 
@@ -170,5 +175,18 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
     for (let i = 0; i < 3 && (await devicesIn(ana, g.id, benKey)) < 3; i++) await ana.sync();
     expect((await ana.groupsSvc.record(g.id)).name).toBe("Tenants' Union");
     expect(await devicesIn(ana, g.id, benKey)).toBe(3);
+  });
+
+  it("adds all of 340 devices, more than one commit carries within the relay's limits", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 339);
+    const g = await ana.createGroup({ name: "Federation" });
+
+    const outcome = await ana.invite(g.id, await npubOf(ben));
+    expect(outcome).toEqual({ devices: 340, waiting: 0, unusable: [] });
+    expect(await devicesIn(ana, g.id, await pubkeyOf(ben))).toBe(340);
+    // It took more than one commit: the epoch moved once per commit (creation is epoch 0).
+    expect((await ana.groupsSvc.record(g.id)).epoch).toBeGreaterThan(1);
   });
 });
