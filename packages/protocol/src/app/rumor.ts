@@ -12,6 +12,7 @@ import { isLowerHex, isUnixSeconds, type PubkeyHex } from "../nostr/event.ts";
 import { err, ok as okResult, type Result } from "../nostr/result.ts";
 import { checkRumorShape, type Rumor } from "../nostr/rumor.ts";
 import { InvalidInputError } from "./errors.ts";
+import { rumorMs } from "./order.ts";
 
 /** The one rumor type (nostr/rumor.ts), the same the wire formats decode. */
 export type { Rumor };
@@ -161,13 +162,17 @@ export function compareByTimeThenId(
 }
 
 /**
- * "Newest wins, ties by lowest id": true when `a` should replace `b`. Lowest id on equal
- * timestamps follows NIP-01's rule for replaceable events.
+ * "Newest wins, ties by lowest id": true when `a` should replace `b`. Within one second the
+ * author's milliseconds (the `ms` tag, `order.ts`) decide first, so an answer changed twice in one
+ * second keeps the second choice; lowest id on what is still equal follows NIP-01's rule for
+ * replaceable events. Records without tags count as millisecond 0.
  */
 export function isNewer(
-  a: { created_at: number; id: string },
-  b: { created_at: number; id: string },
+  a: { created_at: number; id: string; tags?: string[][] },
+  b: { created_at: number; id: string; tags?: string[][] },
 ): boolean {
   if (a.created_at !== b.created_at) return a.created_at > b.created_at;
+  const [am, bm] = [a.tags ? rumorMs({ tags: a.tags }) : 0, b.tags ? rumorMs({ tags: b.tags }) : 0];
+  if (am !== bm) return am > bm;
   return a.id < b.id;
 }

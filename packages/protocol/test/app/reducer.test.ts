@@ -18,6 +18,7 @@ import {
   type RsvpStatus,
   type Rumor,
   reduceGroup,
+  withMs,
 } from "../../src/app/index.ts";
 import { alice, bob, carol, dave, erin, from, type Person } from "./people.ts";
 
@@ -327,6 +328,40 @@ describe("RSVPs, capacity and waitlist", () => {
         ctx,
       ).polls[0]!;
       expect(p.options.find((o) => o.votes.includes(bob.pk))!.id).toBe(winner);
+    }
+  });
+
+  test("an answer or a vote changed twice in one second keeps the later one by its milliseconds", () => {
+    // Whichever id is lower, the later millisecond wins: ids decide only what the clock left equal.
+    for (const [first, then] of [
+      ["going", "declined"],
+      ["declined", "going"],
+    ] as const) {
+      const a = withMs(rsvp(bob, 10, first), 100);
+      const b = withMs(rsvp(bob, 10, then), 700);
+      for (const order of [
+        [ev, a, b],
+        [ev, b, a],
+      ]) {
+        const s = reduceGroup(
+          order.map((r) => from(r)),
+          ctx,
+        );
+        expect(s.events[0]!.rsvps[0]!.id).toBe(b.id);
+      }
+    }
+    const poll = buildPoll({ pubkey: alice.pk, createdAt: 1, question: "Q", options: ["x", "y"] });
+    const v1 = withMs(buildPollResponse({ pubkey: bob.pk, createdAt: 5, poll: poll.id, choices: ["0"] }), 10);
+    const v2 = withMs(buildPollResponse({ pubkey: bob.pk, createdAt: 5, poll: poll.id, choices: ["1"] }), 20);
+    for (const order of [
+      [poll, v1, v2],
+      [v2, v1, poll],
+    ]) {
+      const p = reduceGroup(
+        order.map((r) => from(r)),
+        ctx,
+      ).polls[0]!;
+      expect(p.options.find((o) => o.votes.includes(bob.pk))!.id).toBe("1");
     }
   });
 

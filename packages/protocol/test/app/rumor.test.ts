@@ -123,4 +123,17 @@ describe("rumors", () => {
     expect(isNewer(b, a)).toBe(true);
     expect(isNewer(a, b)).toBe(false);
   });
+
+  test("within one second the author's milliseconds decide before the id", () => {
+    const first = { created_at: 5, id: "0a", tags: [["ms", "100"]] };
+    const second = { created_at: 5, id: "ff", tags: [["ms", "200"]] };
+    expect(isNewer(second, first)).toBe(true);
+    expect(isNewer(first, second)).toBe(false);
+    // A bad or missing tag counts as 0: it never outranks a real later millisecond, never leaves its second.
+    const bad = { created_at: 5, id: "00", tags: [["ms", "9999"]] };
+    expect(isNewer(first, bad)).toBe(true);
+    expect(isNewer({ created_at: 6, id: "ff" }, second)).toBe(true);
+    // Equal milliseconds: lowest id, as before.
+    expect(isNewer({ ...second, id: "01" }, second)).toBe(true);
+  });
 });
