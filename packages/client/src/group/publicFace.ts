@@ -74,6 +74,27 @@ function occurrenceOf(address: string, e: CalendarEventState): string | null {
 /** NIP-59 dates a gift wrap up to two days back; a day more for clocks that are off. */
 const WRAP_BACKDATING_SECONDS = 3 * 86_400;
 
+/**
+ * Wraps asked of a relay per request: at most strfry's default cap (500), so a page shorter than
+ * this is the end. Pages per sync round are bounded so a flood cannot hold sync up; the sweep goes
+ * on next round from where it stopped.
+ */
+const ANSWER_PAGE_SIZE = 200;
+const ANSWER_PAGES_PER_ROUND = 10;
+
+/** Where reading a relay's answer wraps got to (under `keys.cursor(relay, "answers <key>")`). */
+interface AnswerCursor {
+  /** When the last finished sweep started. */
+  last?: number;
+  /** A sweep not finished yet: `until` is one second before the oldest wrap it read. */
+  sweep?: AnswerSweep;
+}
+interface AnswerSweep {
+  startedAt: number;
+  since?: number;
+  until?: number;
+}
+
 const APPROVED_MESSAGE = "Your answer is approved. See you there!";
 const REFUSED_MESSAGE = "Sorry, the hosts could not give you a place this time.";
 
@@ -514,22 +535,70 @@ export class PublicFace {
 
   // --- answers from the web ---
 
-  /** Reads new answers wrapped to the group key and keeps those for a published event. */
+  /**
+   * Reads new answers wrapped to the group key and keeps those for a published event. Each relay is
+   * read page by page, newest first, because a relay answers one request with its newest events
+   * only: wraps without the proof of work cost nothing to send and can be dated "now", while an
+   * honest wrap is dated up to two days back, so one request could be all junk.
+   */
   private async fetchAnswers(rec: GroupRecord, face: FaceRecord): Promise<void> {
     const secret = hexToBytes(face.secret);
     const pool = this.core.transport.linkPool(secret, face.pubkey);
-    // From where the last fetch got to, less the two days NIP-59 may date a wrap back, so each
-    // round reads the recent wraps only (the seen set skips those read before).
-    const cursorKey = keys.cursor("*", `answers ${face.pubkey}`);
-    const last = await this.core.store.get<number>(cursorKey);
-    const startedAt = this.core.now();
-    const { events, report } = await this.core.transport.fetch(pool, rec.relays, [
-      {
-        kinds: [KIND_GIFT_WRAP],
-        "#p": [face.pubkey],
+    const byD = new Map((await this.publications(rec.id)).map((p) => [p.d, p]));
+    // Before reading went per relay, one cursor served every relay; it starts each relay's first sweep.
+    const shared = await this.core.store.get<number>(keys.cursor("*", `answers ${face.pubkey}`));
+    for (const relay of rec.relays) {
+      const cursorKey = keys.cursor(relay, `answers ${face.pubkey}`);
+      const stored = await this.core.store.get<AnswerCursor>(cursorKey);
+      const last = stored?.last ?? shared;
+      // A sweep reads from now back to where the last finished sweep started, less the two days
+      // NIP-59 may date a wrap back (the seen set skips those read before). One left unfinished
+      // (a flood longer than a round's pages) goes on from where it stopped.
+      const sweep: AnswerSweep = stored?.sweep ?? {
+        startedAt: this.core.now(),
         ...(last === undefined ? {} : { since: last - WRAP_BACKDATING_SECONDS }),
-      },
-    ]);
+      };
+      let next: AnswerCursor | undefined;
+      for (let page = 0; page < ANSWER_PAGES_PER_ROUND; page++) {
+        const { events, report } = await this.core.transport.fetch(
+          pool,
+          [relay],
+          [
+            {
+              kinds: [KIND_GIFT_WRAP],
+              "#p": [face.pubkey],
+              limit: ANSWER_PAGE_SIZE,
+              ...(sweep.since === undefined ? {} : { since: sweep.since }),
+              ...(sweep.until === undefined ? {} : { until: sweep.until }),
+            },
+          ],
+        );
+        if (!report.any) break; // unreachable: tried again next round from the same point
+        const { ops, fresh } = await this.takeAnswers(rec, face, secret, events, byD);
+        const oldest = Math.min(...events.map((e) => e.created_at));
+        const done = events.length < ANSWER_PAGE_SIZE || (sweep.since !== undefined && oldest <= sweep.since);
+        if (done) {
+          next = { last: sweep.startedAt };
+        } else {
+          sweep.until = oldest - 1;
+          next = { ...(last === undefined ? {} : { last }), sweep: { ...sweep } };
+        }
+        ops.push({ op: "put", key: cursorKey, value: next });
+        await this.core.store.batch(ops);
+        if (fresh.length > 0) await this.shareAnswers(rec, fresh);
+        if (done) break;
+      }
+    }
+  }
+
+  /** One page of wraps: those with the proof of work opened once each, answers to a publication kept. */
+  private async takeAnswers(
+    rec: GroupRecord,
+    face: FaceRecord,
+    secret: Uint8Array,
+    events: readonly NostrEvent[],
+    byD: ReadonlyMap<string, PublicationRecord>,
+  ): Promise<{ ops: WriteOp[]; fresh: WebAnswerRecord[] }> {
     // Anyone can send wraps to the group key straight to a relay; one without the proof of work (a
     // look at its id and tags) is dropped before the store or a decryption is spent on it, and is not
     // marked seen (a flood of them would fill the seen set).
@@ -540,12 +609,11 @@ export class PublicFace {
       seenGroup,
       worked.map((e) => e.id),
     );
-    const byD = new Map((await this.publications(rec.id)).map((p) => [p.d, p]));
     const ops: WriteOp[] = [];
     const seenIds: string[] = [];
     const fresh: WebAnswerRecord[] = [];
     for (const wrap of worked) {
-      if (seen.has(wrap.id)) continue;
+      if (seen.has(wrap.id) || seenIds.includes(wrap.id)) continue;
       seenIds.push(wrap.id);
       let answer: ReturnType<typeof openPublicAnswer>;
       try {
@@ -558,7 +626,7 @@ export class PublicFace {
       const publication = byD.get(d);
       if (!publication) continue;
       const key = keys.webAnswer(rec.id, answer.id);
-      if (await this.core.store.get(key)) continue;
+      if ((await this.core.store.get(key)) || fresh.some((f) => f.answer.id === answer.id)) continue;
       const record: WebAnswerRecord = {
         group: rec.id,
         event: publication.event,
@@ -571,9 +639,7 @@ export class PublicFace {
       ops.push({ op: "put", key, value: record });
     }
     if (seenIds.length > 0) ops.push({ op: "markSeen", group: seenGroup, ids: seenIds, at: this.core.now() });
-    if (report.any) ops.push({ op: "put", key: cursorKey, value: startedAt });
-    if (ops.length > 0) await this.core.store.batch(ops);
-    if (fresh.length > 0) await this.shareAnswers(rec, fresh);
+    return { ops, fresh };
   }
 
   /** Who may decide on answers to `e` and read them: the admins and the event's hosts (members). */

@@ -1,0 +1,68 @@
+/**
+ * Answers from the web under a flood (docs/THREAT-MODEL.md, public answers): a relay answers one
+ * request with its newest events only, and wraps without the proof of work cost nothing to send and
+ * can be dated "now", while an honest wrap is dated back. The admin's device reads page by page, so
+ * the honest answer behind a page of junk is still found.
+ */
+
+import { wrapPublicAnswer } from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
+import { decode } from "nostr-tools/nip19";
+import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import { afterAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { person, useWorld } from "../world.ts";
+
+useWebSocketImplementation(WebSocket);
+
+// A relay that answers a request with at most 200 events (strfry's default is 500).
+const w = useWorld("face-flood", ["--max-limit", "200"]);
+const pool = new SimplePool();
+afterAll(() => pool.close([w.relay.url]));
+
+describe("answers from the web under a flood", { timeout: 300_000 }, () => {
+  it("more junk dated now than a relay returns at once does not hide an older honest answer", async () => {
+    const alice = await person(w, "Alice");
+    const g = await alice.createGroup({ name: "Allotment" });
+    const face = await alice.setPublicFace(g.id, { name: "Allotment" });
+    const event = await alice.createEvent(g.id, {
+      title: "Seed swap",
+      start: "2030-05-02",
+      location: "Shed 3",
+    });
+    await alice.publishEvent(g.id, event.id);
+    await alice.deliver(8_000);
+    const groupKey = decode(face.npub).data as string;
+    const [published] = await pool.querySync([w.relay.url], { authors: [groupKey], kinds: [31922] });
+    const d = published?.tags.find((t) => t[0] === "d")?.[1];
+    expect(d).toBeDefined();
+    await alice.sync();
+
+    // The honest answer, written an hour ago (its wrap is dated further back still).
+    const honest = await wrapPublicAnswer(
+      { event: `31922:${groupKey}:${d}`, name: "Hana", contact: null, status: "going", guests: 0, note: "" },
+      generateSecretKey(),
+      groupKey,
+      alice.core.now() - 3_600,
+    );
+    await Promise.any(pool.publish([w.relay.url], honest as NostrEvent));
+    // 250 wraps to the group key without work, dated in the last five seconds: newer than the honest
+    // one, and more than the relay returns for one request.
+    const now = alice.core.now();
+    for (let i = 0; i < 250; i++) {
+      const junk = finalizeEvent(
+        { kind: 1059, created_at: now - (i % 5), tags: [["p", groupKey]], content: `junk ${i}` },
+        generateSecretKey(),
+      );
+      await Promise.any(pool.publish([w.relay.url], junk));
+    }
+
+    const before = { ...alice.face.answerWraps };
+    await alice.sync();
+    const web = (await alice.eventAnswers(g.id, event.id)).filter((a) => a.via === "web");
+    expect(web.map((a) => a.name)).toEqual(["Hana"]);
+    expect(alice.face.answerWraps.skipped - before.skipped).toBe(250);
+    expect(alice.face.answerWraps.opened - before.opened).toBe(1);
+  });
+});
