@@ -112,8 +112,20 @@ function eventConditions(
   return { where, params };
 }
 
+/**
+ * The first WHERE term of a read with a deadline: an SQL function (registered by the store) that
+ * throws once the deadline has passed. SQLite calls it for every row it looks at, so a read that
+ * scans many rows and returns few or none (or a COUNT, which returns only at its end) stops too;
+ * checking only rows that come back could not. Reads without a deadline keep their SQL unchanged.
+ */
+const DEADLINE_TERM = "rally_deadline() AND ";
+
+/** Calls of `rally_deadline()` between two looks at the clock (one look costs more than a row). */
+const DEADLINE_CALLS = 256;
+
 /** The SELECT for one filter, without ORDER BY / LIMIT. */
 function buildSelect(filter: Filter, options: QueryOptions, columns: string): Built {
+  const check = options.deadline !== undefined ? DEADLINE_TERM : "";
   const tags = tagConditions(filter);
   if (!filter.ids && tags.length > 0) {
     // Drive from the tag with the fewest values: each value is one index range in created_at order.
@@ -122,7 +134,7 @@ function buildSelect(filter: Filter, options: QueryOptions, columns: string): Bu
     const [letter, values] = driving;
     const { where, params } = eventConditions(filter, options, letter, "t.created_at");
     return {
-      sql: `SELECT ${columns} FROM tags t JOIN events e ON e.seq = t.seq WHERE t.name = ? AND t.value IN (${placeholders(values.length)}) AND ${where.join(" AND ")}`,
+      sql: `SELECT ${columns} FROM tags t JOIN events e ON e.seq = t.seq WHERE ${check}t.name = ? AND t.value IN (${placeholders(values.length)}) AND ${where.join(" AND ")}`,
       params: [letter, ...values, ...params],
       fanout: values.length,
       timeColumn: "t.created_at",
@@ -130,7 +142,7 @@ function buildSelect(filter: Filter, options: QueryOptions, columns: string): Bu
   }
   const { where, params } = eventConditions(filter, options, undefined, "e.created_at");
   return {
-    sql: `SELECT ${columns} FROM events e WHERE ${where.join(" AND ")}`,
+    sql: `SELECT ${columns} FROM events e WHERE ${check}${where.join(" AND ")}`,
     params,
     fanout: 1,
     timeColumn: "e.created_at",
@@ -173,6 +185,10 @@ export class SqliteEventStore implements EventStore {
   private readonly rawStatements = new Map<string, Database.Statement>();
   private readonly save: (events: readonly NostrEvent[]) => SaveOutcome[];
   private readonly purge: (now: number) => number;
+  /** The deadline (`performance.now()` time) of the read running now, read by `rally_deadline()`. */
+  private readDeadline: number | undefined;
+  /** Calls of `rally_deadline()` since the clock was last looked at. */
+  private deadlineCalls = 0;
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -190,6 +206,15 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db);
+    // Not deterministic, so SQLite neither folds it into a constant nor calls it once per statement.
+    this.db.function("rally_deadline", { deterministic: false }, () => {
+      if (++this.deadlineCalls >= DEADLINE_CALLS) {
+        this.deadlineCalls = 0;
+        if (this.readDeadline !== undefined && performance.now() > this.readDeadline)
+          throw new QueryTimeoutError();
+      }
+      return 1;
+    });
 
     const db = this.db;
     const byId = db.prepare<[string], { seq: number; pubkey: string; kind: number }>(
@@ -326,7 +351,25 @@ export class SqliteEventStore implements EventStore {
 
   querySync(filter: Filter, options: QueryOptions): StoredEvent[] {
     if (filter.limit === 0) return [];
-    return this.queryByTime(filter, options) ?? this.queryInOrder(filter, options);
+    return this.withDeadline(
+      options.deadline,
+      () => this.queryByTime(filter, options) ?? this.queryInOrder(filter, options),
+    );
+  }
+
+  /**
+   * Runs a read with `deadline` set for `rally_deadline()` (in the SQL of reads that have one).
+   * Its throw ends the statement and comes out of `better-sqlite3` as the same QueryTimeoutError.
+   */
+  private withDeadline<T>(deadline: number | undefined, read: () => T): T {
+    if (deadline === undefined) return read();
+    this.readDeadline = deadline;
+    this.deadlineCalls = 0;
+    try {
+      return read();
+    } finally {
+      this.readDeadline = undefined;
+    }
   }
 
   /**
@@ -444,6 +487,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   queryKeysSync(filter: Filter, options: QueryOptions): EventKey[] {
+    return this.withDeadline(options.deadline, () => this.readKeys(filter, options));
+  }
+
+  private readKeys(filter: Filter, options: QueryOptions): EventKey[] {
     const built = buildSelect(filter, options, KEY_COLUMNS);
     let sql = `${built.sql} ORDER BY ${built.timeColumn} DESC, e.id ASC`;
     const params = [...built.params];
@@ -476,16 +523,17 @@ export class SqliteEventStore implements EventStore {
 
   countSync(filters: readonly Filter[], options: CountOptions): number {
     if (filters.length === 0) return 0;
-    // One aggregate statement, which `better-sqlite3` cannot stop part-way: only a deadline already
-    // past stops it, before it starts (the relay checks the time after).
+    // One aggregate statement: `rally_deadline()` in its SQL stops it part-way; a deadline already
+    // past stops it before it starts.
     if (options.deadline !== undefined && performance.now() > options.deadline) throw new QueryTimeoutError();
     const parts = filters.map((f, i) => {
       const hideKinds = options.hideKindsByFilter?.[i] ?? options.hideKinds;
       return buildSelect(f, hideKinds ? { ...options, hideKinds } : options, "e.seq AS seq");
     });
     const sql = `SELECT COUNT(DISTINCT seq) AS n FROM (${parts.map((p) => p.sql).join(" UNION ALL ")})`;
-    const row = this.statement(sql).get(...parts.flatMap((p) => p.params)) as { n: number };
-    return row.n;
+    const statement = this.statement(sql);
+    const params = parts.flatMap((p) => p.params);
+    return this.withDeadline(options.deadline, () => (statement.get(...params) as { n: number }).n);
   }
 
   async purgeExpired(now: number): Promise<number> {
