@@ -6,14 +6,17 @@
  *
  * Devices that came through an invite link are not kept here: their join requests are retried by
  * inviteLinks.ts. A device is dropped from the list when it is in the group already, when its
- * person was removed after it was owed, or when its key package has expired meanwhile (then the
- * admin is told, as for a device whose key package could not be used at all).
+ * key package has expired meanwhile (then the admin is told, as for a device whose key package
+ * could not be used at all), and with all its person's devices as soon as a commit removes that
+ * person or sees them leave (sync/receive.ts, `owedAfterBatch`): the epochs decide, not clocks.
+ * An admin who is one no longer drops the whole list.
  *
  * Runs in: Node and browsers. The caller holds `core.exclusive`.
  */
 
 import { members as mlsMembers, parseKeyPackage } from "@rally/protocol/mls";
 import { parseKeyPackageEvent } from "@rally/protocol/wire";
+import { RallyError } from "../errors.ts";
 import type { GroupRecord, Intent, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { loadState } from "./mlsStore.ts";
@@ -50,8 +53,6 @@ async function sortOwed(
   const keep: OwedAdd[] = [];
   const unusable: UnusableDevice[] = [];
   for (const o of owed) {
-    const removed = rec.removedAt[o.invitee.pubkey];
-    if (removed !== undefined && removed >= o.at) continue; // removed since: not ours to bring back
     const d = await deviceOf(o.invitee);
     if (!d) {
       unusable.push({ pubkey: o.invitee.pubkey, reason: "its key package could not be read" });
@@ -112,8 +113,11 @@ export async function processOwedAdds(svc: GroupService): Promise<void> {
           unusable.filter((u) => u.pubkey === person),
         );
       }
-    } catch {
-      // e.g. no longer an admin, or the tree too wide for now: the next round looks again
+    } catch (e) {
+      // No longer an admin: nothing owed can ever be added by this device.
+      if (e instanceof RallyError && e.code === "not-admin")
+        await svc.core.store.batch(owedAddsOps(rec.id, []));
+      // Anything else (e.g. the tree too wide for now): the next round looks again.
     }
   }
 }
@@ -122,7 +126,8 @@ export async function processOwedAdds(svc: GroupService): Promise<void> {
  * The invitees of a lost add commit to propose again on top of the winner: a person not in the
  * group (as `stillWanted` decides), and besides, each further device of a person who is in it now
  * and whose device is not (their first devices went in with an earlier commit, or they were already
- * a member adding a device). A device already in the tree is never proposed again.
+ * a member adding a device). A device already in the tree is never proposed again, and the devices
+ * of anyone the winning commits removed or saw leave were taken out before (sync/receive.ts).
  */
 export async function addStillWanted(
   svc: GroupService,

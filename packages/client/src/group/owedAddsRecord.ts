@@ -41,8 +41,10 @@ export async function loadOwedAdds(store: Store, group: string): Promise<OwedAdd
 }
 
 /**
- * The list after an add commit of `taken` was proposed: whatever it took leaves the list, and
- * `rest` (what did not fit, but for invite-link devices) joins it.
+ * The list after an add commit of `taken` was proposed: `rest` (what did not fit, but for
+ * invite-link devices) joins it. What the commit took stays owed until the commit is adopted
+ * (`owedAfterBatch`): a commit that loses, or never reaches a relay, leaves them to a later one.
+ * A device owed already keeps its entry as it was.
  */
 export async function owedAfterAdd(
   store: Store,
@@ -52,17 +54,37 @@ export async function owedAfterAdd(
   rest: readonly Invitee[],
 ): Promise<WriteOp[]> {
   const before = await loadOwedAdds(store, group);
-  const gone = new Set(taken.map((i) => i.keyPackageEvent.id));
-  const out = before.filter((o) => !gone.has(o.invitee.keyPackageEvent.id));
+  const out = [...before];
   const known = new Set(out.map((o) => o.invitee.keyPackageEvent.id));
-  const at = now;
+  const gone = new Set(taken.map((i) => i.keyPackageEvent.id));
   for (const i of rest) {
     if (i.via || known.has(i.keyPackageEvent.id) || gone.has(i.keyPackageEvent.id)) continue;
     known.add(i.keyPackageEvent.id);
-    out.push({ invitee: i, at });
+    out.push({ invitee: i, at: now });
   }
-  if (before.length === 0 && out.length === 0) return [];
+  if (out.length === before.length) return [];
   return owedAddsOps(group, out);
+}
+
+/**
+ * The list after a batch of commits was applied: the devices an adopted commit of ours added
+ * leave it, and so does every device of a person who stopped being a member (removed, or left) —
+ * an admin's earlier invitation never brings back someone the group has since let go. Judged by
+ * the commits themselves, not by anyone's clock. Empty when nothing changes.
+ */
+export async function owedAfterBatch(
+  store: Store,
+  group: string,
+  added: readonly Invitee[],
+  gonePeople: ReadonlySet<string>,
+): Promise<WriteOp[]> {
+  if (added.length === 0 && gonePeople.size === 0) return [];
+  const before = await loadOwedAdds(store, group);
+  const done = new Set(added.map((i) => i.keyPackageEvent.id));
+  const out = before.filter(
+    (o) => !done.has(o.invitee.keyPackageEvent.id) && !gonePeople.has(o.invitee.pubkey),
+  );
+  return out.length === before.length ? [] : owedAddsOps(group, out);
 }
 
 /** "1 device: its key package has expired; 2 devices: …" — the reasons, counted. */

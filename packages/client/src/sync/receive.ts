@@ -67,6 +67,7 @@ import {
   stateOps,
 } from "../group/mlsStore.ts";
 import { deviceChanges, dropNoticeOps, noticeOps, restoredPeople } from "../group/notices.ts";
+import { owedAfterBatch } from "../group/owedAddsRecord.ts";
 import { acceptFaceRumor, faceAfterAdminChange } from "../group/publicFaceRecords.ts";
 import { normalizeRelayUrl } from "../net/relayUrl.ts";
 import type { WriteOp } from "../store/store.ts";
@@ -207,6 +208,8 @@ export async function processGroupEvents(
   /** Inner kinds stored in this batch: the change notices say what changed (changeKinds.ts). */
   const receivedKinds = new Set<number>();
   let dropped: PendingCommit | null = null;
+  // People who were members before a commit of this batch and are not after it (removed, or left).
+  const gonePeople = new Set<string>();
   const me = svc.me();
   /** Commits to read again at the next fetch: they refer to a proposal not fetched yet. */
   const retry = new Set<string>();
@@ -299,6 +302,9 @@ export async function processGroupEvents(
     sentAt: number,
   ): Promise<void> => {
     const prev = rec;
+    // Compared between the commit's own epochs, so a rolled-back commit's newcomers are not "gone".
+    const stayed = new Set(mlsMembers(state).map((m) => m.pubkey));
+    for (const m of mlsMembers(before)) if (!stayed.has(m.pubkey)) gonePeople.add(m.pubkey);
     // The sender chose `sentAt`: never file a change later than it was read.
     const at = Math.min(sentAt, svc.core.now());
     // The new epoch began then: what it carries is filed no earlier (appViews.ts `filedAt`).
@@ -600,6 +606,10 @@ export async function processGroupEvents(
       }
     }
   }
+  if (!stateGone) {
+    const added = result.adopted?.intent.type === "add" ? result.adopted.intent.invitees : [];
+    ops.push(...(await owedAfterBatch(store, id, added, gonePeople)));
+  }
   if (stateGone) ops.push(...dropStateOps(id));
   else if (persist !== "none") ops.unshift(...stateOps(id, state, persist));
   ops.push({ op: "markSeen", group: id, ids: [...new Set(seenIds)], at: svc.core.now() }, svc.putRecord(rec));
@@ -608,9 +618,9 @@ export async function processGroupEvents(
   if (dropped) {
     // Not yet sent: make sure it never is. Already on a relay: members ignore it as a losing commit.
     await svc.core.transport.outbox.discard(dropped.eventId);
-    result.repropose = dropped.intent;
+    result.repropose = withoutGone(dropped.intent, gonePeople);
   } else if (abandonedIntent) {
-    result.repropose = abandonedIntent;
+    result.repropose = withoutGone(abandonedIntent, gonePeople);
   }
   // Requests to leave are committed by any member's device that reads them, not only an admin's
   // (a plain member's commit may carry them): while one waits, no member can write in the group
@@ -621,6 +631,17 @@ export async function processGroupEvents(
   for (const kind of changeKindsOf(receivedKinds)) svc.core.emit(kind, id);
   if (result.advanced) svc.core.emit("groups", id);
   return result;
+}
+
+/**
+ * A lost add without the devices of people the winning commits removed or saw leave: whoever
+ * was a member when the add was made and is not now is not ours to bring back (an admin who
+ * wants them again invites them again).
+ */
+function withoutGone(intent: Intent, gone: ReadonlySet<string>): Intent | null {
+  if (intent.type !== "add" || gone.size === 0) return intent;
+  const invitees = intent.invitees.filter((i) => !gone.has(i.pubkey));
+  return invitees.length > 0 ? { ...intent, invitees } : null;
 }
 
 /** The change of a lost commit that still makes sense on top of the winner. */

@@ -1,0 +1,224 @@
+/**
+ * Devices an admin still owes a group (owedAdds.ts) never bring back a person the group has let go.
+ * Over a real relay with real clients and real MLS: Ben has a client and more devices that exist as
+ * key package events signed by his own key; one commit may carry only one or two of them, so the
+ * rest are owed. While they are owed, Ben is removed by another admin — in a commit that wins the
+ * race against Ana's, or by an admin whose clock is behind — or he leaves; Ana's device drops his
+ * owed devices and never adds him again. Besides: devices owed are not lost when the commit taking
+ * them is given up, and a device that is no longer an admin drops the list.
+ */
+import {
+  createDeviceIdentity,
+  createKeyPackage,
+  members as mlsMembers,
+  RALLY_GROUP_DATA_EXTENSION,
+} from "@rally/protocol/mls";
+import { buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
+import type { NostrEvent } from "nostr-tools/core";
+import { finalizeEvent } from "nostr-tools/pure";
+import { describe, expect, it } from "vitest";
+import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
+import { loadOwedAdds, processOwedAdds, proposeOwedAdds } from "../../src/group/owedAdds.ts";
+import type { Rally } from "../../src/rallyClient.ts";
+import { acceptAll, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+
+const w = useWorld("owed-adds-removed");
+
+/**
+ * Publishes key packages of `n` more devices of `c`'s person (signed by their key, never online),
+ * `ageSeconds` older than now (an invite takes the newest first).
+ */
+async function moreDevices(c: Rally, n: number, ageSeconds = 0): Promise<void> {
+  const { secretKey } = c.core.requireSecrets();
+  for (let i = 0; i < n; i++) {
+    const kp = await createKeyPackage(createDeviceIdentity(secretKey));
+    const template = buildKeyPackageEvent({
+      keyPackage: kp.keyPackage,
+      slot: newKeyPackageSlot(),
+      extensions: [RALLY_GROUP_DATA_EXTENSION],
+      relays: [w.relay.url],
+    });
+    const event = finalizeEvent(
+      { ...template, created_at: template.created_at - ageSeconds },
+      secretKey,
+    ) as NostrEvent;
+    await c.core.transport.publishNow(event, [w.relay.url]);
+  }
+}
+
+/** How many devices of `pubkey` are in the group's tree on `c`. */
+async function devicesIn(c: Rally, group: string, pubkey: string): Promise<number> {
+  const m = mlsMembers(await loadState(c.core.store, group)).find((x) => x.pubkey === pubkey);
+  return m?.devices.length ?? 0;
+}
+
+/** Forgets `c`'s unsettled commit in `group`, as a device does with one that can never be sent. */
+async function giveUpPending(c: Rally, group: string, eventId: string): Promise<void> {
+  await c.core.exclusive(async () => {
+    await c.core.transport.outbox.discard(eventId);
+    const rec = await c.groupsSvc.record(group);
+    await c.core.store.batch([...dropPendingOps(group), c.groupsSvc.putRecord({ ...rec, pending: null })]);
+  });
+}
+
+/** Ana adds Ben's devices herself, so that those one commit cannot carry stay owed. */
+async function addDirectly(ana: Rally, group: string, ben: string): Promise<void> {
+  const found = await ana.groupsSvc.findDevices(await ana.groupsSvc.record(group), ben);
+  await ana.core.exclusive(() => ana.groupsSvc.propose(group, { type: "add", invitees: found.invitees }));
+  await ana.deliver(8_000);
+  await ana.syncer.settle(group);
+  await ana.deliver(8_000); // the welcomes, once the commit won
+}
+
+describe("devices owed to a group and people who are no longer in it", { timeout: 300_000 }, () => {
+  it("does not add a member's further devices again when a removal of them won the race", async () => {
+    const ana = await person(w, "Ana");
+    const cy = await person(w, "Cy");
+    const ben = await person(w, "Ben");
+    const g = await ana.createGroup({ name: "Tenants" });
+    await ana.invite(g.id, await npubOf(cy));
+    await acceptAll(cy);
+    await ana.setAdmin(g.id, await npubOf(cy), true);
+    await ana.invite(g.id, await npubOf(ben));
+    for (const c of [ana, cy]) await c.sync();
+    const benKey = await pubkeyOf(ben);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(1);
+
+    // Ben has three more devices; Ana's commit carries one (two are owed) while Cy, on the same
+    // epoch, removes Ben with a commit that wins (made again until its event id is lower).
+    await moreDevices(ben, 3);
+    ana.groupsSvc.addLimit = 1;
+    const found = await ana.groupsSvc.findDevices(await ana.groupsSvc.record(g.id), benKey);
+    expect(found.invitees).toHaveLength(3);
+    const mine = await ana.core.exclusive(() =>
+      ana.groupsSvc.propose(g.id, { type: "add", invitees: found.invitees }),
+    );
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(2);
+    const realNow = cy.core.now;
+    const start = cy.core.now();
+    for (let i = 0; ; i++) {
+      cy.core.now = () => start - i;
+      const theirs = await cy.core.exclusive(() =>
+        cy.groupsSvc.propose(g.id, { type: "remove", pubkeys: [benKey] }),
+      );
+      if (theirs.eventId < mine.eventId) break;
+      await giveUpPending(cy, g.id, theirs.eventId);
+    }
+    cy.core.now = realNow;
+    await cy.deliver(8_000);
+    await cy.sync();
+
+    for (let i = 0; i < 3; i++) await ana.sync();
+    await cy.sync();
+    for (const c of [ana, cy]) {
+      expect((await c.groupsSvc.record(g.id)).members).not.toContain(benKey);
+      expect(await devicesIn(c, g.id, benKey)).toBe(0);
+    }
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+  });
+
+  it("does not add a person again who left while devices of theirs were owed", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 1, 600);
+    const g = await ana.createGroup({ name: "Orchard" });
+    const benKey = await pubkeyOf(ben);
+    ana.groupsSvc.addLimit = 1;
+    // Ben's own client first (its key package is the newest), the other device owed.
+    await addDirectly(ana, g.id, benKey);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(1);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(1);
+
+    await ben.sync();
+    await acceptAll(ben);
+    expect((await ben.groups()).map((x) => x.id)).toContain(g.id);
+    await ben.leave(g.id);
+    await ben.deliver(8_000);
+
+    for (let i = 0; i < 3; i++) await ana.sync();
+    const rec = await ana.groupsSvc.record(g.id);
+    expect(rec.members).not.toContain(benKey);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(0);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+  });
+
+  it("does not add a person again whom an admin with a clock behind removed", async () => {
+    const ana = await person(w, "Ana");
+    const cy = await person(w, "Cy", { offsetMs: -45_000 });
+    const ben = await person(w, "Ben");
+    const g = await ana.createGroup({ name: "Barn" });
+    await ana.invite(g.id, await npubOf(cy));
+    await acceptAll(cy);
+    await ana.setAdmin(g.id, await npubOf(cy), true);
+    await cy.sync();
+    await moreDevices(ben, 3);
+    const benKey = await pubkeyOf(ben);
+    ana.groupsSvc.addLimit = 2;
+    await addDirectly(ana, g.id, benKey);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(2);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(2);
+
+    await cy.sync();
+    await cy.remove(g.id, await npubOf(ben));
+    await cy.sync();
+    for (let i = 0; i < 3; i++) await ana.sync();
+    expect((await ana.groupsSvc.record(g.id)).members).not.toContain(benKey);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(0);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+
+    // Invited again on purpose, Ben comes back with every device.
+    const again = await ana.invite(g.id, await npubOf(ben));
+    expect(again.devices + again.waiting).toBe(4);
+    for (let i = 0; i < 3 && (await devicesIn(ana, g.id, benKey)) < 4; i++) await ana.sync();
+    expect(await devicesIn(ana, g.id, benKey)).toBe(4);
+  });
+
+  it("keeps devices owed until the commit taking them is adopted, so a commit given up loses none", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    await moreDevices(ben, 2);
+    const g = await ana.createGroup({ name: "Garden" });
+    const benKey = await pubkeyOf(ben);
+    ana.groupsSvc.addLimit = 1;
+    await addDirectly(ana, g.id, benKey);
+    expect(await devicesIn(ana, g.id, benKey)).toBe(1);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(2);
+
+    // The next commit takes one owed device; it stays owed while that commit is unsettled, and the
+    // commit is then given up (as one every relay refused).
+    const next = await ana.core.exclusive(() => proposeOwedAdds(ana.groupsSvc, g.id));
+    expect(next.proposed).toBe(true);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(2);
+    const pending = (await ana.groupsSvc.record(g.id)).pending;
+    if (!pending) throw new Error("expected a commit of the owed devices");
+    await giveUpPending(ana, g.id, pending.eventId);
+
+    for (let i = 0; i < 4 && (await devicesIn(ana, g.id, benKey)) < 3; i++) await ana.sync();
+    expect(await devicesIn(ana, g.id, benKey)).toBe(3);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+  });
+
+  it("drops the devices it owes when it is no longer an admin", async () => {
+    const ana = await person(w, "Ana");
+    const cy = await person(w, "Cy");
+    const ben = await person(w, "Ben");
+    const g = await ana.createGroup({ name: "Workshop" });
+    await ana.invite(g.id, await npubOf(cy));
+    await acceptAll(cy);
+    await ana.setAdmin(g.id, await npubOf(cy), true);
+    await cy.sync();
+    await moreDevices(ben, 1);
+    const benKey = await pubkeyOf(ben);
+    cy.groupsSvc.addLimit = 1;
+    await addDirectly(cy, g.id, benKey);
+    expect(await loadOwedAdds(cy.core.store, g.id)).toHaveLength(1);
+
+    await ana.sync();
+    await ana.setAdmin(g.id, await npubOf(cy), false);
+    await cy.sync();
+    expect((await cy.groupsSvc.record(g.id)).admins).not.toContain(await pubkeyOf(cy));
+    await cy.core.exclusive(() => processOwedAdds(cy.groupsSvc));
+    expect(await loadOwedAdds(cy.core.store, g.id)).toEqual([]);
+    expect(await devicesIn(cy, g.id, benKey)).toBe(1);
+  });
+});
