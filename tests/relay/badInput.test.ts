@@ -4,6 +4,9 @@
  * NIP-01 answer; the connection and the relay keep working for everyone; nothing is logged about
  * clients or what they sent.
  */
+import type { ServerResponse } from "node:http";
+import net from "node:net";
+import { startRelayServer } from "@rally/relay";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
 import { NostrSocket, newSigner } from "./support/nostrSocket.ts";
@@ -249,6 +252,50 @@ describe("malformed HTTP, answered on the raw socket", () => {
       expectSecurityHeaders(answer, what);
     }
     await stillWorks(s);
+  });
+
+  it("is not answered in the middle of another response on the same connection", async () => {
+    // A response that goes on until the test ends it, so the bad request comes while it is open.
+    const held: ServerResponse[] = [];
+    const server = await startRelayServer({
+      port: 0,
+      verifier: "js",
+      http: (req, res) => {
+        if (req.url !== "/slow") return false;
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.write("part1-");
+        held.push(res);
+        return true;
+      },
+    });
+    try {
+      const bad = {
+        unparsable: "BOGUS\x01 / HTTP/1.1\r\n\r\n",
+        refusedUpgrade: upgradeRequest({ "Sec-WebSocket-Version": "7" }),
+      };
+      for (const [what, request] of Object.entries(bad)) {
+        const socket = net.connect(server.port, "127.0.0.1");
+        socket.on("error", () => {});
+        let got = "";
+        const part1 = new Promise<void>((resolve) =>
+          socket.on("data", (d: Buffer) => {
+            got += d.toString("utf8");
+            if (got.includes("part1-")) resolve();
+          }),
+        );
+        const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+        // A finished response, then the held one (pipelined behind it), then the bad request.
+        socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        await part1;
+        socket.write(request);
+        await closed;
+        // The connection is closed without a word written into the open response (as Node does).
+        expect(got.slice(got.indexOf("part1-")), what).toBe("part1-\r\n");
+      }
+    } finally {
+      for (const res of held) res.end();
+      await server.close();
+    }
   });
 });
 

@@ -84,6 +84,8 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   /** Serve Prometheus text metrics at `GET /metrics` on the same port (`metrics.ts`). Default off. */
   metrics?: boolean;
   log?: Log;
+  /** Told of each event this process stored (not duplicates), after it is stored. */
+  onSaved?: (event: NostrEvent) => void;
   /** Clock in unix seconds (tests). */
   now?: () => number;
 }
@@ -187,6 +189,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     verifier,
     relayHosts,
     log,
+    ...(options.onSaved ? { onSaved: options.onSaved } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(sharedWithOtherProcesses(store) ? { shareEphemeral: store.announce } : {}),
     ...(options.verifyPool
@@ -206,15 +209,21 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     }),
   );
 
-  // Sockets with a response under way: a malformed request after it on the same connection must
-  // not be answered in the middle of that response (Node's own rule for its `clientError` answer).
-  const responding = new WeakSet<Duplex>();
+  // Responses under way per connection, counted from each request until its response closes
+  // (keyed on the request's socket: a pipelined response waiting its turn has no `res.socket` yet).
+  // A malformed request, or an upgrade refused, after them on the same connection must not be
+  // answered in the middle of one (Node's own rule for its `clientError` answer): that connection
+  // is closed instead.
+  const responding = new WeakMap<Duplex, number>();
+  const busy = (socket: Duplex): boolean => (responding.get(socket) ?? 0) > 0;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const socket = res.socket;
-    if (socket) {
-      responding.add(socket);
-      res.once("close", () => responding.delete(socket));
-    }
+    const socket = req.socket;
+    responding.set(socket, (responding.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const left = (responding.get(socket) ?? 1) - 1;
+      if (left > 0) responding.set(socket, left);
+      else responding.delete(socket);
+    });
     applyHeaders(res, baseHeaders);
     if (req.method === "OPTIONS") {
       res.writeHead(204, CORS).end();
@@ -286,7 +295,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     : http.createServer(handle);
   // A request Node cannot parse: answered as Node would, with the security headers.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || responding.has(socket)) {
+    if (!socket.writable || busy(socket)) {
       socket.destroy();
       return;
     }
@@ -301,6 +310,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   // An upgrade request `ws` finds malformed: answered here rather than by `ws` (which would write
   // its own bare response), with the statuses and headers `ws` uses plus the security headers.
   wss.on("wsClientError", (error: Error, socket: Duplex, req: IncomingMessage) => {
+    if (busy(socket)) {
+      socket.destroy();
+      return;
+    }
     if (req.method !== "GET") {
       answerRaw(socket, 405, baseHeaders, `${error.message}\n`, { Allow: "GET" });
       return;
@@ -325,6 +338,10 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     );
     const admitted = caps.admit(address);
     if (!admitted.ok) {
+      if (busy(socket)) {
+        socket.destroy();
+        return;
+      }
       // With when to try again (RFC 9110 §10.2.3).
       answerRaw(socket, 503, baseHeaders, `${admitted.why}; try again later\n`, { "Retry-After": "10" });
       return;
