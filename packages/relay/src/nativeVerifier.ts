@@ -18,6 +18,24 @@ interface NativeSchnorr {
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
+/**
+ * The field types NIP-01 gives an event, checked as nostr-tools' `validateEvent` does before its
+ * `verifyEvent` hashes: a signature over the JSON of `kind: "1"` or `content: 5` is a valid
+ * signature of something that is not an event. (The relay parses events before they get here; this
+ * verifier is exported, and other callers may not.)
+ */
+export function hasEventShape(event: EventFields): boolean {
+  const e = event as unknown as Record<string, unknown>;
+  if (typeof e.kind !== "number" || typeof e.content !== "string" || typeof e.created_at !== "number")
+    return false;
+  if (!Array.isArray(e.tags)) return false;
+  for (const tag of e.tags as unknown[]) {
+    if (!Array.isArray(tag)) return false;
+    for (const item of tag as unknown[]) if (typeof item !== "string") return false;
+  }
+  return true;
+}
+
 /** Where the native binding's module is, for worker threads to load the very same file. */
 export function nativeSchnorrPath(): string | undefined {
   try {
@@ -52,6 +70,7 @@ function nativeVerifier(schnorr: NativeSchnorr): EventVerifier {
         // Buffer.from(…, "hex") stops silently at the first bad digit, so shapes are checked first.
         if (typeof id !== "string" || typeof pubkey !== "string" || typeof sig !== "string") return false;
         if (!HEX64.test(id) || !HEX64.test(pubkey) || !HEX128.test(sig)) return false;
+        if (!hasEventShape(event)) return false;
         const hash = createHash("sha256")
           .update(JSON.stringify([0, pubkey, event.created_at, event.kind, event.tags, event.content]))
           .digest("hex");

@@ -12,6 +12,17 @@ export const VERIFY_WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const HEX64 = /^[a-f0-9]{64}$/;
+// NIP-01's field types, as nostr-tools' validateEvent checks them before hashing (nativeVerifier.ts
+// hasEventShape): other shapes are left to the relay thread.
+function shaped(e) {
+  if (typeof e.kind !== "number" || typeof e.content !== "string" || typeof e.created_at !== "number") return false;
+  if (!Array.isArray(e.tags)) return false;
+  for (const tag of e.tags) {
+    if (!Array.isArray(tag)) return false;
+    for (const item of tag) if (typeof item !== "string") return false;
+  }
+  return true;
+}
 async function load() {
   if (workerData.backend === "native" && workerData.nativePath) {
     const schnorr = require(workerData.nativePath);
@@ -41,7 +52,7 @@ parentPort.on("message", async (msg) => {
       const p = JSON.parse(lines[i]);
       // The seven fields in NIP-01 order: a fresh object, as the relay thread's verifier uses.
       const e = { id: p.id, pubkey: p.pubkey, created_at: p.created_at, kind: p.kind, tags: p.tags, content: p.content, sig: p.sig };
-      if (typeof e.pubkey === "string" && HEX64.test(e.pubkey)) {
+      if (typeof e.pubkey === "string" && HEX64.test(e.pubkey) && shaped(e)) {
         const id = createHash("sha256")
           .update(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]))
           .digest("hex");
