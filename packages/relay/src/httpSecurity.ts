@@ -42,7 +42,7 @@ export function applyHeaders(res: ServerResponse, headers: Readonly<Record<strin
  * A whole HTTP/1.1 response as text, to write straight to a socket where Node gives no
  * `ServerResponse` (an upgrade refused before a WebSocket exists, a request too malformed to
  * parse): `security` (`securityHeaders`) first, then `headers`, and a plain-text `body`, after
- * which the connection closes.
+ * which the connection closes. Throws when a header name or value holds CR, LF or NUL.
  */
 export function rawHttpResponse(
   status: number,
@@ -58,6 +58,11 @@ export function rawHttpResponse(
     "Content-Length": String(Buffer.byteLength(body)),
   };
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\n`;
-  for (const [name, value] of Object.entries(all)) head += `${name}: ${value}\r\n`;
+  for (const [name, value] of Object.entries(all)) {
+    // A line break would end the header early and start one (or a body) of the text's choosing.
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value))
+      throw new Error(`an HTTP header holds a line break or NUL: ${JSON.stringify(name)}`);
+    head += `${name}: ${value}\r\n`;
+  }
   return `${head}\r\n${body}`;
 }

@@ -35,7 +35,11 @@ export function textFrames(messages: readonly string[]): Buffer {
       out.writeUInt32BE(n >>> 0, at + 4);
       at += 8;
     }
-    at += out.write(messages[i]!, at, n, "utf8");
+    // The buffer is not zeroed: a write short of the measured length would send old memory.
+    const written = out.write(messages[i]!, at, n, "utf8");
+    if (written !== n) throw new Error(`framing wrote ${written} of a message's ${n} bytes`);
+    at += n;
   }
+  if (at !== total) throw new Error(`framing filled ${at} of ${total} bytes`);
   return out;
 }

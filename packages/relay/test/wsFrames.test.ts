@@ -70,6 +70,17 @@ describe("textFrames", () => {
     );
   });
 
+  it("frames text with lone surrogates (written as U+FFFD) at each length form's edges", async () => {
+    // Each lone surrogate is 3 bytes both when measured and when written, as `ws` encodes it.
+    const messages = [124, 125, 126, 65_535, 65_536].flatMap((n) => [
+      `${"x".repeat(n - 3)}\ud800`,
+      `\udfff${"x".repeat(n - 3)}`,
+    ]);
+    const framed = textFrames(messages);
+    expect(framed.equals(Buffer.concat(messages.map(wsFrame)))).toBe(true);
+    expect(await readBack(framed)).toEqual(messages.map((m) => Buffer.from(m).toString("utf8")));
+  });
+
   it("is empty for no messages", () => {
     expect(textFrames([]).length).toBe(0);
   });
