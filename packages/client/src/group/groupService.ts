@@ -37,6 +37,7 @@ import {
   groupData,
   groupId,
   isMlsEngineError,
+  MAX_DEVICES_PER_PERSON,
   members as mlsMembers,
   parseKeyPackage,
   proposeLeave,
@@ -90,6 +91,9 @@ import {
 import { leftNoticeOps } from "./notices.ts";
 import { owedAfterAdd, type UnusableDevice, unusableWords } from "./owedAddsRecord.ts";
 import { shortNpub, toNpub } from "./people.ts";
+
+/** Why a device beyond the most a person may have in a group is not added. */
+export const TOO_MANY_DEVICES = `too many devices (a person may have at most ${MAX_DEVICES_PER_PERSON} in a group)`;
 
 export class GroupService {
   /**
@@ -365,9 +369,16 @@ export class GroupService {
       .map(([, f]) => ({ pubkey, reason: f.reason }));
     const devices = new Set<string>();
     const out: Invitee[] = [];
+    // As many devices as a person may have in a group (the limit a member adding their own devices
+    // keeps to, permissions.ts), the newest first: the others are named as not added.
+    const room = Math.max(0, MAX_DEVICES_PER_PERSON - inGroup.size);
     for (const found of [...bySlot.values()].sort((a, b) => b.createdAt - a.createdAt)) {
       if (inGroup.has(found.device) || devices.has(found.device)) continue;
       devices.add(found.device);
+      if (out.length >= room) {
+        unusable.push({ pubkey, reason: TOO_MANY_DEVICES });
+        continue;
+      }
       out.push({
         pubkey,
         keyPackageEvent: found.event,

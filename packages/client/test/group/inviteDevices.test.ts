@@ -5,8 +5,8 @@
  * (in the same `invite`, or at the admin's next sync after a restart); a device whose key package
  * has expired is not added, and the admin is told which and why (in the result and in the chat).
  * A commit adding further devices of someone already in the group that loses a race to another
- * admin's commit is proposed again on top of the winner. And at the relay's real limits: a person
- * with 340 devices is added in two commits (the first carries 325, as many as fit a kind 445 event).
+ * admin's commit is proposed again on top of the winner. A person may have at most 16 devices in a
+ * group (permissions.ts): of 20, the 16 newest are added and the other 4 named as too many.
  */
 import {
   createDeviceIdentity,
@@ -19,6 +19,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { TOO_MANY_DEVICES } from "../../src/group/groupService.ts";
 import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
 import { loadOwedAdds } from "../../src/group/owedAdds.ts";
 import { shortNpub } from "../../src/group/people.ts";
@@ -177,16 +178,21 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
     expect(await devicesIn(ana, g.id, benKey)).toBe(3);
   });
 
-  it("adds all of 340 devices, more than one commit carries within the relay's limits", async () => {
+  it("adds at most 16 devices of one person, the newest, and names the others as not added", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 339);
+    await moreDevices(ben, 19);
     const g = await ana.createGroup({ name: "Federation" });
+    ana.groupsSvc.addLimit = 6;
 
     const outcome = await ana.invite(g.id, await npubOf(ben));
-    expect(outcome).toEqual({ devices: 340, waiting: 0, unusable: [] });
-    expect(await devicesIn(ana, g.id, await pubkeyOf(ben))).toBe(340);
-    // It took more than one commit: the epoch moved once per commit (creation is epoch 0).
-    expect((await ana.groupsSvc.record(g.id)).epoch).toBeGreaterThan(1);
+    const tooMany = { reason: TOO_MANY_DEVICES };
+    expect(outcome).toEqual({ devices: 16, waiting: 0, unusable: [tooMany, tooMany, tooMany, tooMany] });
+    expect(await devicesIn(ana, g.id, await pubkeyOf(ben))).toBe(16);
+    // Six a commit: three commits (creation is epoch 0).
+    expect((await ana.groupsSvc.record(g.id)).epoch).toBe(3);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+    // Invited again, nothing more is added: the group holds as many of his devices as it may.
+    await expect(ana.invite(g.id, await npubOf(ben))).rejects.toThrow(/already in/);
   });
 });

@@ -83,6 +83,7 @@ export {
 } from "./keyPackage.ts";
 export type { Member, MemberDevice } from "./members.ts";
 export { type CommitRank, compareCommits, orderForProcessing, pickWinningCommit } from "./ordering.ts";
+export { MAX_DEVICES_PER_PERSON } from "./permissions.ts";
 export {
   decodeState,
   type EncodedState,
