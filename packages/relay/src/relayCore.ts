@@ -79,6 +79,8 @@ export interface RelayCoreOptions {
   shareEphemeral?: (event: NostrEvent, json: string) => void;
   /** Checks clients' events on worker threads; without it they are checked on this thread. */
   verifyPool?: VerifyPool;
+  /** Told of each event this process stored (not duplicates), after it is stored. */
+  onSaved?: (event: NostrEvent) => void;
 }
 
 export interface RelayStats {
@@ -240,6 +242,7 @@ export class RelayCore {
     }
     if (outcome.status === "saved") {
       this.counters.eventsSaved++;
+      this.options.onSaved?.(event);
       this.fanOut(event, outcome.json);
     }
     return {
@@ -485,6 +488,7 @@ export class Connection {
     switch (outcome.status) {
       case "saved":
         this.core.counters.eventsSaved++;
+        this.core.options.onSaved?.(event);
         this.ok(event.id, true, "");
         this.core.fanOut(event, outcome.json);
         return;

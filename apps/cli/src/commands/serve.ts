@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { RelayServer } from "@rally/relay";
+import { defaultPolicies, type RelayServer, resolveLimits } from "@rally/relay";
 import type { Command } from "commander";
 import { databaseUrl, shownDatabase } from "../cli/database.ts";
 import { addMetricsFlag, type MetricsFlag } from "../cli/metricsFlag.ts";
@@ -20,6 +20,7 @@ import {
 } from "../cli/verifyWorkersFlag.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
 import { publicPagesHandler } from "../serve/public/handler.ts";
+import { PublicFaceKeys, publicAnswerWork } from "../serve/publicAnswerWork.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
 import { startRelayOrExplain } from "./relay.ts";
@@ -80,12 +81,20 @@ export function register(program: Command): void {
         fallbackOrigin: () => (relay ? relay.url.replace(/^ws/, "http") : "http://localhost"),
       });
       const app = staticFileHandler({ root: WEB_DIST });
+      const limitOptions = relayLimitOptions(opts);
+      // Wraps to the groups' public keys it serves must carry the answers' proof of work.
+      const publicKeys = new PublicFaceKeys();
       const server = await startRelayOrExplain(dataDir, {
         port: opts.port,
         host: opts.host,
         dataDir,
         ...(opts.db ? { database: opts.db } : {}),
-        ...relayLimitOptions(opts),
+        ...limitOptions,
+        policies: [
+          ...defaultPolicies(resolveLimits(limitOptions.limits), limitOptions),
+          publicAnswerWork(publicKeys.has),
+        ],
+        onSaved: publicKeys.saw,
         metrics: opts.metrics === true,
         ...verifyWorkersOption(opts),
         publicUrls: edge.publicUrls,
@@ -93,6 +102,7 @@ export function register(program: Command): void {
         http: (req, res) => pages(req, res) || app(req, res),
       });
       relay = server;
+      await publicKeys.load(server.local);
       const web = server.url.replace(/^ws/, "http");
       const shown = {
         ...(edge.publicUrls.length > 0 ? { publicUrls: edge.publicUrls } : {}),
