@@ -528,6 +528,15 @@ export class Rally implements RallyClient {
         const next = await proposeOwedAdds(this.groupsSvc, group).catch(() => null);
         if (!next) break;
         unusable.push(...next.unusable.filter((u) => u.pubkey === pubkey).map((u) => ({ reason: u.reason })));
+        // Devices of other people owed to the group, given up on meanwhile: a notice each, as a sync would.
+        for (const other of new Set(next.unusable.map((u) => u.pubkey).filter((p) => p !== pubkey))) {
+          await recordUnusable(
+            this.groupsSvc,
+            group,
+            other,
+            next.unusable.filter((u) => u.pubkey === other),
+          );
+        }
         if (!next.proposed) break;
         const now = (await this.groupsSvc.record(group)).pending;
         if (now?.intent.type === "add")

@@ -281,9 +281,11 @@ export function unusableDeviceNoticeOps(input: {
   reasons: readonly string[];
   epoch: number;
   at: number;
+  /** Tells apart two notices about one person in the same second (hex, chosen by the caller). */
+  nonce: string;
 }): WriteOp[] {
   if (input.reasons.length === 0) return [];
-  const id = `unusable-${input.at}-${input.subject.slice(0, 16)}`;
+  const id = `unusable-${input.at}-${input.subject.slice(0, 16)}-${input.nonce}`;
   const record: NoticeRecord = {
     v: 1,
     group: input.group,

@@ -17,6 +17,7 @@
 import { members as mlsMembers, parseKeyPackage } from "@rally/protocol/mls";
 import { parseKeyPackageEvent } from "@rally/protocol/wire";
 import { RallyError } from "../errors.ts";
+import { bytesToHex } from "../hex.ts";
 import type { GroupRecord, Intent, Invitee } from "./groupRecord.ts";
 import type { GroupService } from "./groupService.ts";
 import { loadState } from "./mlsStore.ts";
@@ -165,6 +166,7 @@ export async function recordUnusable(
       reasons: list.map((u) => u.reason),
       epoch: rec.epoch,
       at: svc.core.now(),
+      nonce: bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(8))),
     }),
   );
   svc.core.emit("chat", group);

@@ -5,7 +5,8 @@
  * rest are owed. While they are owed, Ben is removed by another admin — in a commit that wins the
  * race against Ana's, or by an admin whose clock is behind — or he leaves; Ana's device drops his
  * owed devices and never adds him again. Besides: devices owed are not lost when the commit taking
- * them is given up, and a device that is no longer an admin drops the list.
+ * them is given up, and a device that is no longer an admin drops the list. Devices given up on
+ * are each named in a notice, whoever's invitation they came from, however close in time.
  */
 import {
   createDeviceIdentity,
@@ -18,7 +19,8 @@ import type { NostrEvent } from "nostr-tools/core";
 import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
-import { loadOwedAdds, processOwedAdds, proposeOwedAdds } from "../../src/group/owedAdds.ts";
+import { loadOwedAdds, processOwedAdds, proposeOwedAdds, recordUnusable } from "../../src/group/owedAdds.ts";
+import { shortNpub } from "../../src/group/people.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { acceptAll, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
 
@@ -28,10 +30,13 @@ const w = useWorld("owed-adds-removed");
  * Publishes key packages of `n` more devices of `c`'s person (signed by their key, never online),
  * `ageSeconds` older than now (an invite takes the newest first).
  */
-async function moreDevices(c: Rally, n: number, ageSeconds = 0): Promise<void> {
+async function moreDevices(c: Rally, n: number, ageSeconds = 0, lifetimeSeconds?: number): Promise<void> {
   const { secretKey } = c.core.requireSecrets();
   for (let i = 0; i < n; i++) {
-    const kp = await createKeyPackage(createDeviceIdentity(secretKey));
+    const kp = await createKeyPackage(
+      createDeviceIdentity(secretKey),
+      lifetimeSeconds ? { now: c.core.now() - ageSeconds, lifetimeSeconds } : {},
+    );
     const template = buildKeyPackageEvent({
       keyPackage: kp.keyPackage,
       slot: newKeyPackageSlot(),
@@ -220,5 +225,52 @@ describe("devices owed to a group and people who are no longer in it", { timeout
     await cy.core.exclusive(() => processOwedAdds(cy.groupsSvc));
     expect(await loadOwedAdds(cy.core.store, g.id)).toEqual([]);
     expect(await devicesIn(cy, g.id, benKey)).toBe(1);
+  });
+
+  it("names a device of someone else given up on while inviting a person", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    // Ben's second device has a key package that expires in five minutes.
+    await moreDevices(ben, 1, 600, 900);
+    const g = await ana.createGroup({ name: "Harbour" });
+    const benKey = await pubkeyOf(ben);
+    ana.groupsSvc.addLimit = 1;
+    await addDirectly(ana, g.id, benKey);
+    expect(await loadOwedAdds(ana.core.store, g.id)).toHaveLength(1);
+
+    // Ten minutes on, Ana invites Dee: the owed device of Ben's can no longer be added.
+    w.clock.offsetMs += 600_000;
+    try {
+      const dee = await person(w, "Dee");
+      const outcome = await ana.invite(g.id, await npubOf(dee));
+      expect(outcome).toEqual({ devices: 1, waiting: 0, unusable: [] });
+      expect(await loadOwedAdds(ana.core.store, g.id)).toEqual([]);
+      const lines = (await ana.chatHistory(g.id)).filter((e) => e.type === "notice").map((e) => e.text);
+      expect(lines).toContain(
+        `A device of ${shortNpub(benKey)} could not be added: its key package expired before it could be added`,
+      );
+    } finally {
+      w.clock.offsetMs -= 600_000;
+    }
+  });
+
+  it("keeps two notices about one person made in the same second", async () => {
+    const ana = await person(w, "Ana");
+    const ben = await person(w, "Ben");
+    const g = await ana.createGroup({ name: "Quarry" });
+    const benKey = await pubkeyOf(ben);
+    const realNow = ana.core.now;
+    const second = ana.core.now();
+    ana.core.now = () => second;
+    try {
+      await recordUnusable(ana.groupsSvc, g.id, benKey, [{ reason: "its key package has expired" }]);
+      await recordUnusable(ana.groupsSvc, g.id, benKey, [{ reason: "its key package has expired" }]);
+    } finally {
+      ana.core.now = realNow;
+    }
+    const lines = (await ana.chatHistory(g.id)).filter((e) => e.type === "notice").map((e) => e.text);
+    expect(
+      lines.filter((l) => l.startsWith(`A device of ${shortNpub(benKey)} could not be added`)),
+    ).toHaveLength(2);
   });
 });
