@@ -8,12 +8,14 @@ import type { NostrEvent } from "@rally/protocol/nostr";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRelayServer } from "../../packages/relay/src/server.ts";
 import { eventStoreConformance } from "../../packages/relay/src/store/conformance.ts";
 import { PostgresEventStore } from "../../packages/relay/src/store/postgres.ts";
 import { migratePostgres, POSTGRES_MIGRATIONS } from "../../packages/relay/src/store/postgresMigrations.ts";
 import { type EventStore, QueryTimeoutError } from "../../packages/relay/src/store/types.ts";
 import { storeMatchesReference } from "../../packages/relay/test/storeFuzz.ts";
 import { type PostgresHandle, startPostgres } from "../helpers/postgres.ts";
+import { NostrSocket } from "./support/nostrSocket.ts";
 
 const sk = generateSecretKey();
 const signed = (kind: number, created_at: number, tags: string[][]): NostrEvent =>
@@ -143,6 +145,50 @@ describe("PostgreSQL reads with a deadline", () => {
       expect(await store.queryKeys({ kinds: [1] }, { now })).toHaveLength(1);
     } finally {
       await locker.end();
+      await store.close();
+    }
+  });
+});
+
+describe("PostgreSQL reads waiting for a connection", () => {
+  it("stop at the deadline once a connection comes free past it, without a round trip", async () => {
+    const store = await PostgresEventStore.open(await cluster.createDatabase(), { maxConnections: 1 });
+    const held = await store.pool.connect();
+    try {
+      await held.query("SELECT 1");
+      const now = 1_800_000_000;
+      const count = store.count([{ kinds: [1] }], { now, deadline: performance.now() + 50 });
+      const keys = store.queryKeys({ kinds: [1] }, { now, deadline: performance.now() + 50 });
+      // The only connection comes free well after both deadlines.
+      setTimeout(() => held.release(), 400);
+      await expect(count).rejects.toThrow(QueryTimeoutError);
+      await expect(keys).rejects.toThrow(QueryTimeoutError);
+      // The connection went back to the pool and reads again.
+      expect(await store.count([{ kinds: [1] }], { now, deadline: performance.now() + 600_000 })).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a relay's request on PostgreSQL", () => {
+  it("shares one time budget across its reads, the wait for a connection included", async () => {
+    const store = await PostgresEventStore.open(await cluster.createDatabase(), { maxConnections: 1 });
+    await store.saveBatch([signed(1, 1_700_000_000, [["t", "x"]])]);
+    const relay = await startRelayServer({ port: 0, store, verifier: "js", limits: { queryBudgetMs: 500 } });
+    const socket = await NostrSocket.open(relay.url);
+    try {
+      // Within the budget: both filters read.
+      expect((await socket.req("fast", { kinds: [1] }, { "#t": ["x"] })).events).toHaveLength(1);
+      // The first filter's read waits for the only connection until well past the budget: the
+      // request is closed as too long rather than the second filter starting on a fresh budget.
+      const held = await store.pool.connect();
+      setTimeout(() => held.release(), 1_500);
+      const slow = await socket.req("slow", { kinds: [1] }, { "#t": ["x"] });
+      expect(slow.closed).toMatch(/^error: query took too long/);
+    } finally {
+      await socket.close();
+      await relay.close();
       await store.close();
     }
   });

@@ -521,9 +521,10 @@ export class Connection {
 
   /**
    * One store read in its turn (`queryQueue.ts`), given a deadline of what is left of the request's
-   * time budget; what the read held the event loop for is taken off the budget. A read past it
-   * fails with `QueryTimeoutError`, also from a store that could not stop part-way (its answer
-   * comes too late to be sent).
+   * time budget; what the read held the event loop for is taken off the budget, and for a store
+   * that reads off this thread (PostgreSQL) the wall time until it settles, so a request's reads
+   * share one budget there too. A read past it fails with `QueryTimeoutError`, also from a store
+   * that could not stop part-way (its answer comes too late to be sent).
    */
   private budgetedRead<T>(budget: TimeBudget, read: (deadline: number) => Promise<T>): Promise<T> {
     return this.core.queries.run(this.transport.address ?? "", async () => {
@@ -531,12 +532,21 @@ export class Connection {
       const reading = read(started + budget.leftMs);
       // A synchronous store reads within the call: the time until the promise settles would also
       // count others' work queued before it.
-      budget.leftMs -= performance.now() - started;
+      const called = performance.now();
+      budget.leftMs -= called - started;
       if (budget.leftMs < 0) {
         reading.catch(() => {});
         throw new QueryTimeoutError();
       }
-      return reading;
+      if (!this.core.options.store.readsOffThread) return reading;
+      let found: T;
+      try {
+        found = await reading;
+      } finally {
+        budget.leftMs -= performance.now() - called;
+      }
+      if (budget.leftMs < 0) throw new QueryTimeoutError();
+      return found;
     });
   }
 

@@ -64,6 +64,12 @@ export interface CountOptions extends QueryOptions {
 
 export interface EventStore {
   /**
+   * True when reads wait on another process (a database server) rather than run within the call:
+   * a request's reads are then charged the wall time until each settles, so its time budget is
+   * shared across them. A store that reads within the call is charged that call's time.
+   */
+  readonly readsOffThread?: boolean;
+  /**
    * Applies events in order in one atomic, durable transaction and resolves after it commits.
    * Rules: an existing id is a `duplicate`; a replaceable (0, 3, 10000–19999) or addressable
    * (30000–39999, keyed by `d`) event replaces an older version of the same key and is `superseded`
