@@ -11,7 +11,15 @@ import { defaultPolicies, type RelayServer, resolveLimits } from "@rally/relay";
 import type { Command } from "commander";
 import { databaseUrl, shownDatabase } from "../cli/database.ts";
 import { addMetricsFlag, type MetricsFlag } from "../cli/metricsFlag.ts";
-import { CliError, errorMessage, globalOptions, info, portNumber, printResult } from "../cli/output.ts";
+import {
+  CliError,
+  errorMessage,
+  globalOptions,
+  info,
+  portNumber,
+  positiveInt,
+  printResult,
+} from "../cli/output.ts";
 import { addRelayLimitFlags, type RelayLimitFlags, relayLimitOptions } from "../cli/relayLimits.ts";
 import {
   addVerifyWorkersFlag,
@@ -19,7 +27,7 @@ import {
   verifyWorkersOption,
 } from "../cli/verifyWorkersFlag.ts";
 import { collectUrl, edgeOptions } from "../serve/edgeOptions.ts";
-import { publicPagesHandler } from "../serve/public/handler.ts";
+import { DEFAULT_SEALED_PER_HOUR, publicPagesHandler } from "../serve/public/handler.ts";
 import { PublicFaceKeys, publicAnswerWork } from "../serve/publicAnswerWork.ts";
 import { staticFileHandler } from "../serve/staticFiles.ts";
 import { ensureWebBuild, WEB_DIST } from "../serve/webBuild.ts";
@@ -35,6 +43,7 @@ interface ServeOptions extends RelayLimitFlags, MetricsFlag, VerifyWorkersFlag {
   publicUrl?: string[];
   tlsCert?: string;
   tlsKey?: string;
+  sealedAnswersPerHour: number;
 }
 
 export function register(program: Command): void {
@@ -58,6 +67,12 @@ export function register(program: Command): void {
     )
     .option("--tls-cert <file>", "speak HTTPS with this PEM certificate chain (with --tls-key)")
     .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option(
+      "--sealed-answers-per-hour <n>",
+      "answers from the public pages this node seals itself (for browsers without JavaScript), per hour in all",
+      positiveInt("--sealed-answers-per-hour"),
+      DEFAULT_SEALED_PER_HOUR,
+    )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const { home } = globalOptions(cmd);
       const dataDir = path.resolve(opts.data ?? path.join(home, "relay"));
@@ -77,6 +92,7 @@ export function register(program: Command): void {
       const origin = edge.publicUrls[0]?.replace(/^ws/i, "http").replace(/\/+$/, "");
       const pages = publicPagesHandler({
         relay: () => relay?.local,
+        sealedPerHour: opts.sealedAnswersPerHour,
         ...(origin ? { origin } : {}),
         fallbackOrigin: () => (relay ? relay.url.replace(/^ws/, "http") : "http://localhost"),
       });

@@ -4,7 +4,8 @@
  * - `POST /e/<naddr>/answer`: counted per address first (429 with Retry-After past the limit), then
  *   the form is checked (400 with what is wrong, the typed values kept), wrapped to the group's
  *   public key with a fresh throwaway key (mining its proof of work; 503 when this node is already
- *   sealing as many answers as it takes at once), and handed to the relay as if a client had sent it. The
+ *   sealing as many answers as it takes at once, or has sealed as many as it does in an hour; the
+ *   mining stops if the person's connection closes), and handed to the relay as if a client had sent it. The
  *   person gets a private link holding the throwaway secret. Name and contact live only in this
  *   request and inside the wrap: nothing here stores or logs them.
  *   With JavaScript on, the page's script sends only a `wrap` field instead: the answer sealed in
@@ -44,7 +45,7 @@ import type { AnswerRateLimit } from "./rateLimit.ts";
 import { addressKey } from "./rateLimit.ts";
 import type { PageReader } from "./reading.ts";
 import { NO_STORE, readBody, SCRIPT_PAGE, sendNotFound, sendPage } from "./respond.ts";
-import { SealingSlots } from "./sealingSlots.ts";
+import type { SealingSlots } from "./sealingSlots.ts";
 
 /**
  * Far above what the form's fields allow (1300 characters, up to 4 bytes each, encoded) and above a
@@ -52,12 +53,26 @@ import { SealingSlots } from "./sealingSlots.ts";
  */
 const MAX_FORM_BYTES = 64 * 1024;
 const GONE = "There is no public event at this address (it may have been taken down).";
-/** Answers this process seals at once for people without JavaScript (sealingSlots.ts). */
-const sealing = new SealingSlots();
+/** Lets the node serve others between slices of mining; throws to stop the mining. */
+export type MiningPause = () => Promise<void>;
+
+const nextTurn: MiningPause = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** The person's connection closed while their answer was being sealed: the work stops there. */
+class AnswerAbandoned extends Error {}
+
+/** The key under which the node-wide budget of sealed answers is counted (one bucket). */
+const NODE = "node";
 
 export interface AnswerContext {
   reader: PageReader;
   limit: AnswerRateLimit;
+  /** Answers this process seals at once for people without JavaScript (sealingSlots.ts). */
+  sealing: SealingSlots;
+  /** Answers this node seals per hour for everyone together (one bucket, key "node"). */
+  sealedPerHour: AnswerRateLimit;
+  /** Between slices of mining (default: the next turn of the event loop). */
+  pause?: MiningPause;
   /** `http(s)://host[:port]` as the person reached this node. */
   origin: string;
 }
@@ -118,7 +133,7 @@ export async function handleAnswer(
   const now = relay.now();
   const ended = eventEndsAt(event.time) <= now;
   const organiser = await ctx.reader.organiser(event.pubkey);
-  const refuse = (status: number, problem: string) =>
+  const refuse = (status: number, problem: string, headers: Record<string, string> = {}) =>
     sendPage(
       req,
       res,
@@ -132,7 +147,7 @@ export async function handleAnswer(
         now,
         answer: { values, problems: [problem] },
       }),
-      { ...SCRIPT_PAGE, ...NO_STORE },
+      { ...SCRIPT_PAGE, ...NO_STORE, ...headers },
     );
   if (ended) return refuse(400, "This event is over; it takes no more answers.");
   if (event.cancelled) return refuse(400, "This event is cancelled; it takes no more answers.");
@@ -158,18 +173,43 @@ export async function handleAnswer(
     return sendPage(req, res, 200, page, { ...SCRIPT_PAGE, ...NO_STORE });
   }
   if (!/^\d{1,2}$/.test(values.guests)) return refuse(400, "Guests must be a whole number from 0 to 20.");
-  if (!sealing.take())
+  if (!ctx.sealing.take())
     return refuse(
       503,
       "This node is sealing other answers just now; please send yours again in a few seconds.",
     );
+  // Sealing costs this node a second or more of its one thread; per address it is limited above,
+  // and all together to so many an hour, so addresses in many networks cannot keep it busy.
+  const budget = ctx.sealedPerHour.take(NODE);
+  if (!budget.ok) {
+    ctx.sealing.release();
+    const minutes = Math.ceil(budget.retryAfter / 60);
+    return refuse(
+      503,
+      `This node has sealed as many answers as it can this hour. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}, or answer with JavaScript on (your browser then seals the answer itself).`,
+      { "Retry-After": String(budget.retryAfter) },
+    );
+  }
+  // A person who gave up (closed the page, a client that drops the connection) stops the mining at
+  // the next slice, and nothing is stored for them.
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+  };
+  res.once("close", onClose);
+  const basePause = ctx.pause ?? nextTurn;
+  const pause: MiningPause = async () => {
+    await basePause();
+    if (gone) throw new AnswerAbandoned();
+  };
 
   const throwaway = generateSecretKey();
   try {
     let wrap: NostrEvent;
     try {
       // Mined here for the person without JavaScript (about a second, in slices: this node keeps
-      // serving meanwhile); the limit per address and the sealing slots bound how much is asked.
+      // serving meanwhile); the limit per address, the sealing slots and the hourly budget bound how
+      // much is asked.
       wrap = await wrapPublicAnswer(
         {
           event: event.address,
@@ -182,19 +222,23 @@ export async function handleAnswer(
         throwaway,
         event.pubkey,
         now,
+        { pause },
       );
     } catch (error) {
+      if (error instanceof AnswerAbandoned) return;
       // The refusal names the field and the rule, never what was typed.
       if (error instanceof MarmotError) return refuse(400, error.message);
       throw error;
     }
+    if (gone) return;
     const stored = await relay.publish(wrap);
     if (!stored.accepted)
       return refuse(503, "This node could not keep your answer just now; please send it again.");
     const replyUrl = `${ctx.origin}/reply/${Buffer.from(throwaway).toString("hex")}?e=${event.naddr}`;
     sendPage(req, res, 200, answerTakenPage({ event, replyUrl }), NO_STORE);
   } finally {
-    sealing.release();
+    res.off("close", onClose);
+    ctx.sealing.release();
     throwaway.fill(0);
   }
 }

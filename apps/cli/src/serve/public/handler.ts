@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeNpub } from "@rally/client";
 import type { LocalRelay } from "@rally/relay";
-import { handleAnswer, handleReply } from "./answers.ts";
+import { handleAnswer, handleReply, type MiningPause } from "./answers.ts";
 import { handleReplyShell, handleReplyWraps } from "./browserReply.ts";
 import { feed } from "./feeds.ts";
 import { ANSWER_SCRIPT_PATH } from "./layout.ts";
@@ -38,6 +38,7 @@ import { AnswerRateLimit } from "./rateLimit.ts";
 import { MAX_LISTED, PageReader } from "./reading.ts";
 import { ICS, SCRIPT_PAGE, send, sendNotFound, sendPage } from "./respond.ts";
 import { answerScript, sendAnswerScript } from "./script.ts";
+import { SealingSlots } from "./sealingSlots.ts";
 import { STYLESHEET, STYLESHEET_PATH } from "./style.ts";
 import { readerZone } from "./timeText.ts";
 
@@ -49,7 +50,16 @@ export interface PublicPagesOptions {
   /** The listening address, `http://host:port`, when the Host header is unusable. */
   fallbackOrigin: () => string;
   limit?: AnswerRateLimit;
+  /** Answers this node seals for people without JavaScript, per hour, all together. Default 120. */
+  sealedPerHour?: number;
+  /** Answers sealed at once (default `MAX_SEALING`). */
+  sealing?: SealingSlots;
+  /** Between slices of mining an answer (default: the next turn of the event loop). */
+  pause?: MiningPause;
 }
+
+/** Default of `sealedPerHour`: about a minute of this node's thread an hour at most, at ~0.5 s each. */
+export const DEFAULT_SEALED_PER_HOUR = 120;
 
 type Route =
   | { kind: "css" }
@@ -172,6 +182,9 @@ export function publicPagesHandler(
   options: PublicPagesOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const limit = options.limit ?? new AnswerRateLimit();
+  const sealing = options.sealing ?? new SealingSlots();
+  const perHour = options.sealedPerHour ?? DEFAULT_SEALED_PER_HOUR;
+  const sealedPerHour = new AnswerRateLimit({ burst: perHour, windowSeconds: 3600, maxAddresses: 1 });
 
   const originOf = (req: IncomingMessage): string => {
     if (options.origin) return options.origin;
@@ -200,7 +213,14 @@ export function publicPagesHandler(
       case "directory":
         return directoryRoute(req, res, route.ics, url, reader, origin);
       case "answer":
-        return handleAnswer(req, res, route.naddr, { reader, limit, origin });
+        return handleAnswer(req, res, route.naddr, {
+          reader,
+          limit,
+          origin,
+          sealing,
+          sealedPerHour,
+          ...(options.pause ? { pause: options.pause } : {}),
+        });
       case "reply":
         return handleReply(req, res, route.secret, url, reader);
       case "replyShell":
