@@ -21,6 +21,37 @@ const w = useWorld("face-flood", ["--max-limit", "200"]);
 const pool = new SimplePool();
 afterAll(() => pool.close([w.relay.url]));
 
+/** Sends an event to the relay, waiting out its limit of events per second when it says so. */
+async function send(event: NostrEvent): Promise<void> {
+  for (;;) {
+    try {
+      await Promise.any(pool.publish([w.relay.url], event));
+      return;
+    } catch (error) {
+      const why = error instanceof AggregateError ? String(error.errors[0]) : String(error);
+      if (!why.includes("rate-limited")) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** `count` wraps to `groupKey` without work, `perSecond` dated each second back from `now`. */
+async function junk(groupKey: string, now: number, count: number, perSecond: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await send(
+      finalizeEvent(
+        {
+          kind: 1059,
+          created_at: now - Math.floor(i / perSecond),
+          tags: [["p", groupKey]],
+          content: `junk ${i}`,
+        },
+        generateSecretKey(),
+      ),
+    );
+  }
+}
+
 describe("answers from the web under a flood", { timeout: 300_000 }, () => {
   it("more junk dated now than a relay returns at once does not hide an older honest answer", async () => {
     const alice = await person(w, "Alice");
@@ -46,23 +77,55 @@ describe("answers from the web under a flood", { timeout: 300_000 }, () => {
       groupKey,
       alice.core.now() - 3_600,
     );
-    await Promise.any(pool.publish([w.relay.url], honest as NostrEvent));
+    await send(honest as NostrEvent);
     // 250 wraps to the group key without work, dated in the last five seconds: newer than the honest
     // one, and more than the relay returns for one request.
-    const now = alice.core.now();
-    for (let i = 0; i < 250; i++) {
-      const junk = finalizeEvent(
-        { kind: 1059, created_at: now - (i % 5), tags: [["p", groupKey]], content: `junk ${i}` },
-        generateSecretKey(),
-      );
-      await Promise.any(pool.publish([w.relay.url], junk));
-    }
+    await junk(groupKey, alice.core.now(), 250, 50);
 
     const before = { ...alice.face.answerWraps };
     await alice.sync();
     const web = (await alice.eventAnswers(g.id, event.id)).filter((a) => a.via === "web");
     expect(web.map((a) => a.name)).toEqual(["Hana"]);
     expect(alice.face.answerWraps.skipped - before.skipped).toBe(250);
+    expect(alice.face.answerWraps.opened - before.opened).toBe(1);
+  });
+  it("a flood longer than one round's pages is read on over the next rounds; the answer is found", async () => {
+    const alice = await person(w, "Bea");
+    const g = await alice.createGroup({ name: "Choir" });
+    const face = await alice.setPublicFace(g.id, { name: "Choir" });
+    const event = await alice.createEvent(g.id, {
+      title: "Rehearsal",
+      start: "2030-06-02",
+      location: "Hall",
+    });
+    await alice.publishEvent(g.id, event.id);
+    await alice.deliver(8_000);
+    const groupKey = decode(face.npub).data as string;
+    const [published] = await pool.querySync([w.relay.url], { authors: [groupKey], kinds: [31922] });
+    const d = published?.tags.find((t) => t[0] === "d")?.[1];
+    await alice.sync();
+
+    const honest = await wrapPublicAnswer(
+      { event: `31922:${groupKey}:${d}`, name: "Ines", contact: null, status: "going", guests: 0, note: "" },
+      generateSecretKey(),
+      groupKey,
+      alice.core.now() - 3_600,
+    );
+    await send(honest as NostrEvent);
+    // 2,500 junk wraps, 100 a second over the last 25 seconds: 13 pages of 200, more than the 10 a
+    // round reads.
+    await junk(groupKey, alice.core.now(), 2_500, 100);
+
+    const before = { ...alice.face.answerWraps };
+    await alice.sync();
+    const listed = async () =>
+      (await alice.eventAnswers(g.id, event.id)).filter((a) => a.via === "web").map((a) => a.name);
+    expect(await listed()).toEqual([]);
+    expect(alice.face.answerWraps.skipped - before.skipped).toBe(2_000);
+    // The next round goes on from the oldest wrap read, not from the newest again.
+    await alice.sync();
+    expect(await listed()).toEqual(["Ines"]);
+    expect(alice.face.answerWraps.skipped - before.skipped).toBe(2_500);
     expect(alice.face.answerWraps.opened - before.opened).toBe(1);
   });
 });
