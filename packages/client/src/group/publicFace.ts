@@ -75,11 +75,14 @@ function occurrenceOf(address: string, e: CalendarEventState): string | null {
 const WRAP_BACKDATING_SECONDS = 3 * 86_400;
 
 /**
- * Wraps asked of a relay per request: at most strfry's default cap (500), so a page shorter than
- * this is the end. Pages per sync round are bounded so a flood cannot hold sync up; the sweep goes
- * on next round from where it stopped.
+ * Wraps asked of a relay per request (below strfry's default cap, 500). A relay may cap lower, so
+ * only a page of fewer than `ANSWER_PAGE_END` wraps is taken as the end; a longer one, even short
+ * of the size asked, is followed by another (one more request when many answers came lately).
+ * Pages per sync round are bounded so a flood cannot hold sync up; the sweep goes on next round
+ * from where it stopped.
  */
 const ANSWER_PAGE_SIZE = 200;
+const ANSWER_PAGE_END = 50;
 const ANSWER_PAGES_PER_ROUND = 10;
 
 /** Where reading a relay's answer wraps got to (under `keys.cursor(relay, "answers <key>")`). */
@@ -576,7 +579,7 @@ export class PublicFace {
         if (!report.any) break; // unreachable: tried again next round from the same point
         const { ops, fresh } = await this.takeAnswers(rec, face, secret, events, byD);
         const oldest = Math.min(...events.map((e) => e.created_at));
-        const done = events.length < ANSWER_PAGE_SIZE || (sweep.since !== undefined && oldest <= sweep.since);
+        const done = events.length < ANSWER_PAGE_END || (sweep.since !== undefined && oldest <= sweep.since);
         if (done) {
           next = { last: sweep.startedAt };
         } else {
