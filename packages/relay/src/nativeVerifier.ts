@@ -9,31 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import type { EventFields, EventVerifier } from "@rally/protocol/nostr";
+import { type EventFields, type EventVerifier, isLowerHex } from "@rally/protocol/nostr";
+import { validateEvent } from "nostr-tools/pure";
 
 interface NativeSchnorr {
   verify(msg: Uint8Array, sig: Uint8Array, key: Uint8Array): boolean;
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-const HEX128 = /^[0-9a-f]{128}$/;
-
-/**
- * The field types NIP-01 gives an event, checked as nostr-tools' `validateEvent` does before its
- * `verifyEvent` hashes: a signature over the JSON of `kind: "1"` or `content: 5` is a valid
- * signature of something that is not an event. (The relay parses events before they get here; this
- * verifier is exported, and other callers may not.)
- */
-export function hasEventShape(event: EventFields): boolean {
-  const e = event as unknown as Record<string, unknown>;
-  if (typeof e.kind !== "number" || typeof e.content !== "string" || typeof e.created_at !== "number")
-    return false;
-  if (!Array.isArray(e.tags)) return false;
-  for (const tag of e.tags as unknown[]) {
-    if (!Array.isArray(tag)) return false;
-    for (const item of tag as unknown[]) if (typeof item !== "string") return false;
-  }
-  return true;
 }
 
 /** Where the native binding's module is, for worker threads to load the very same file. */
@@ -67,10 +47,10 @@ function nativeVerifier(schnorr: NativeSchnorr): EventVerifier {
     verify(event: EventFields): boolean {
       try {
         const { id, pubkey, sig } = event;
-        // Buffer.from(…, "hex") stops silently at the first bad digit, so shapes are checked first.
-        if (typeof id !== "string" || typeof pubkey !== "string" || typeof sig !== "string") return false;
-        if (!HEX64.test(id) || !HEX64.test(pubkey) || !HEX128.test(sig)) return false;
-        if (!hasEventShape(event)) return false;
+        // Buffer.from(…, "hex") stops silently at the first bad digit, so shapes are checked first;
+        // and a signature over the JSON of `kind: "1"` or `content: 5` signs something that is not
+        // an event: the field types are checked as nostr-tools' own verifier checks them.
+        if (!isLowerHex(id, 64) || !isLowerHex(sig, 128) || !validateEvent(event)) return false;
         const hash = createHash("sha256")
           .update(JSON.stringify([0, pubkey, event.created_at, event.kind, event.tags, event.content]))
           .digest("hex");

@@ -11,18 +11,10 @@
 export const VERIFY_WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
-const HEX64 = /^[a-f0-9]{64}$/;
-// NIP-01's field types, as nostr-tools' validateEvent checks them before hashing (nativeVerifier.ts
-// hasEventShape): other shapes are left to the relay thread.
-function shaped(e) {
-  if (typeof e.kind !== "number" || typeof e.content !== "string" || typeof e.created_at !== "number") return false;
-  if (!Array.isArray(e.tags)) return false;
-  for (const tag of e.tags) {
-    if (!Array.isArray(tag)) return false;
-    for (const item of tag) if (typeof item !== "string") return false;
-  }
-  return true;
-}
+// nostr-tools' own checks of NIP-01's field types (a lowercase 32-byte pubkey, a numeric kind and
+// created_at, string content, tags of strings), loaded for every backend: other shapes are left to
+// the relay thread, which refuses them in plain words.
+const pure = import(workerData.pureUrl);
 async function load() {
   if (workerData.backend === "native" && workerData.nativePath) {
     const schnorr = require(workerData.nativePath);
@@ -38,12 +30,13 @@ async function load() {
     const nw = await (await import(workerData.wasmUrl)).initNostrWasm();
     return (e) => { try { nw.verifyEvent(e); return true; } catch { return false; } };
   }
-  const pure = await import(workerData.pureUrl);
-  return (e) => { try { return pure.verifyEvent(e); } catch { return false; } };
+  const { verifyEvent } = await pure;
+  return (e) => { try { return verifyEvent(e); } catch { return false; } };
 }
 const ready = load();
 parentPort.on("message", async (msg) => {
   const verify = await ready;
+  const { validateEvent } = await pure;
   const lines = msg.events.split("\\n");
   const codes = new Uint8Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
@@ -52,7 +45,7 @@ parentPort.on("message", async (msg) => {
       const p = JSON.parse(lines[i]);
       // The seven fields in NIP-01 order: a fresh object, as the relay thread's verifier uses.
       const e = { id: p.id, pubkey: p.pubkey, created_at: p.created_at, kind: p.kind, tags: p.tags, content: p.content, sig: p.sig };
-      if (typeof e.pubkey === "string" && HEX64.test(e.pubkey) && shaped(e)) {
+      if (validateEvent(e)) {
         const id = createHash("sha256")
           .update(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]))
           .digest("hex");
