@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadNativeVerifier } from "@rally/relay";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { startRelay } from "../helpers/relay.ts";
@@ -121,9 +122,16 @@ describe("rally relay run", () => {
     });
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     while (!stdout.includes("\n")) await new Promise((r) => setTimeout(r, 20));
-    const line = JSON.parse(stdout.trim()) as { url: string; port: number; dataDir: string };
+    const line = JSON.parse(stdout.trim()) as {
+      url: string;
+      port: number;
+      dataDir: string;
+      signatures: string;
+    };
     expect(line.url).toBe(`ws://127.0.0.1:${line.port}`);
     expect(line.dataDir).toBe(dir);
+    // It says how it checks signatures: natively where bcrypto's binding was built, else in WASM.
+    expect(line.signatures).toBe(loadNativeVerifier() ? "native" : "wasm");
     const s = await NostrSocket.open(line.url);
     const e = newSigner().sign({ kind: 1 });
     expect((await s.publish(e))[2]).toBe(true);
