@@ -521,7 +521,6 @@ export class GroupService {
         ? await owedAfterAdd(
             this.core.store,
             id,
-            this.core.now(),
             intent.invitees,
             wanted.invitees.slice(intent.invitees.length),
           )

@@ -13,8 +13,6 @@ export const owedAddsKey = (group: string) => `adds-owed/${group}`;
 
 export interface OwedAdd {
   invitee: Invitee;
-  /** Unix seconds: when it was left for a later commit. */
-  at: number;
 }
 
 export interface OwedAdds {
@@ -49,7 +47,6 @@ export async function loadOwedAdds(store: Store, group: string): Promise<OwedAdd
 export async function owedAfterAdd(
   store: Store,
   group: string,
-  now: number,
   taken: readonly Invitee[],
   rest: readonly Invitee[],
 ): Promise<WriteOp[]> {
@@ -60,7 +57,7 @@ export async function owedAfterAdd(
   for (const i of rest) {
     if (i.via || known.has(i.keyPackageEvent.id) || gone.has(i.keyPackageEvent.id)) continue;
     known.add(i.keyPackageEvent.id);
-    out.push({ invitee: i, at: now });
+    out.push({ invitee: i });
   }
   if (out.length === before.length) return [];
   return owedAddsOps(group, out);
