@@ -1,73 +1,23 @@
-/**
- * Inviting a person adds every device they publish a key package for. Over a real relay with real
- * clients: Ben has a real client and four more devices that exist as key package events signed by
- * his own key. When one commit may carry only two devices, the rest follow in the commits after it
- * (in the same `invite`, or at the admin's next sync after a restart); a device whose key package
- * has expired is not added, and the admin is told which and why (in the result and in the chat).
- * A commit adding further devices of someone already in the group that loses a race to another
- * admin's commit is proposed again on top of the winner. A person may have at most 16 devices in a
- * group (permissions.ts): of 20, the 16 newest are added and the other 4 named as too many.
- */
-import {
-  createDeviceIdentity,
-  createKeyPackage,
-  members as mlsMembers,
-  RALLY_GROUP_DATA_EXTENSION,
-} from "@rally/protocol/mls";
-import { buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
-import type { NostrEvent } from "nostr-tools/core";
-import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { TOO_MANY_DEVICES } from "../../src/group/groupService.ts";
-import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
+import { dropPendingOps } from "../../src/group/mlsStore.ts";
 import { loadOwedAdds } from "../../src/group/owedAdds.ts";
 import { shortNpub } from "../../src/group/people.ts";
 import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
-import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
+import { createRallyClient } from "../../src/rallyClient.ts";
 import { acceptAll, homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+import { devicesIn, moreDevices } from "./otherDevices.ts";
 
 const w = useWorld("invite-devices");
-
-/** Publishes key packages of `n` more devices of `c`'s person (signed by their key, never online). */
-async function moreDevices(c: Rally, n: number, options: { expired?: boolean } = {}): Promise<void> {
-  const { secretKey } = c.core.requireSecrets();
-  const now = Math.floor(Date.now() / 1000);
-  const events: NostrEvent[] = [];
-  for (let i = 0; i < n; i++) {
-    const kp = await createKeyPackage(
-      createDeviceIdentity(secretKey),
-      options.expired ? { now: now - 7_200, lifetimeSeconds: 3_600 } : {},
-    );
-    const event = finalizeEvent(
-      buildKeyPackageEvent({
-        keyPackage: kp.keyPackage,
-        slot: newKeyPackageSlot(),
-        extensions: [RALLY_GROUP_DATA_EXTENSION],
-        relays: [w.relay.url],
-      }),
-      secretKey,
-    ) as NostrEvent;
-    events.push(event);
-  }
-  for (let i = 0; i < events.length; i += 50) {
-    await Promise.all(events.slice(i, i + 50).map((e) => c.core.transport.publishNow(e, [w.relay.url])));
-  }
-}
-
-/** How many devices of `pubkey` are in the group's tree on `c`. */
-async function devicesIn(c: Rally, group: string, pubkey: string): Promise<number> {
-  const m = mlsMembers(await loadState(c.core.store, group)).find((x) => x.pubkey === pubkey);
-  return m?.devices.length ?? 0;
-}
 
 describe("inviting a person with several devices", { timeout: 300_000 }, () => {
   it("adds every device, in as many commits as it takes", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 4);
+    await moreDevices(ben, w.relay.url, 4);
     const g = await ana.createGroup({ name: "Choir" });
     ana.groupsSvc.addLimit = 2;
 
@@ -80,8 +30,10 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
   it("adds the good devices and tells the admin about one whose key package expired", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 2);
-    await moreDevices(ben, 1, { expired: true });
+    await moreDevices(ben, w.relay.url, 2);
+    await moreDevices(ben, w.relay.url, 1, {
+      keyPackage: { now: Math.floor(Date.now() / 1000) - 7_200, lifetimeSeconds: 3_600 },
+    });
     const g = await ana.createGroup({ name: "Allotment" });
 
     const outcome = await ana.invite(g.id, await npubOf(ben));
@@ -102,7 +54,7 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
   it("remembers the devices still to add across a restart and adds them at the next sync", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 3);
+    await moreDevices(ben, w.relay.url, 3);
     const g = await ana.createGroup({ name: "Orchard" });
     const benKey = await pubkeyOf(ben);
     ana.groupsSvc.addLimit = 2;
@@ -146,7 +98,7 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
 
     // Ben has two more devices; Ana adds them while Cy, on the same epoch, renames the group with a
     // commit that wins (the lower event id: Cy's is made again until it is lower).
-    await moreDevices(ben, 2);
+    await moreDevices(ben, w.relay.url, 2);
     const found = await ana.groupsSvc.findDevices(await ana.groupsSvc.record(g.id), benKey);
     expect(found.invitees).toHaveLength(2);
     const mine = await ana.core.exclusive(() =>
@@ -181,7 +133,7 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
   it("adds at most 16 devices of one person, the newest, and names the others as not added", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 19);
+    await moreDevices(ben, w.relay.url, 19);
     const g = await ana.createGroup({ name: "Federation" });
     ana.groupsSvc.addLimit = 6;
 

@@ -1,61 +1,12 @@
-/**
- * Devices an admin still owes a group (owedAdds.ts) never bring back a person the group has let go.
- * Over a real relay with real clients and real MLS: Ben has a client and more devices that exist as
- * key package events signed by his own key; one commit may carry only one or two of them, so the
- * rest are owed. While they are owed, Ben is removed by another admin — in a commit that wins the
- * race against Ana's, or by an admin whose clock is behind — or he leaves; Ana's device drops his
- * owed devices and never adds him again. Besides: devices owed are not lost when the commit taking
- * them is given up, and a device that is no longer an admin drops the list. Devices given up on
- * are each named in a notice, whoever's invitation they came from, however close in time.
- */
-import {
-  createDeviceIdentity,
-  createKeyPackage,
-  members as mlsMembers,
-  RALLY_GROUP_DATA_EXTENSION,
-} from "@rally/protocol/mls";
-import { buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
-import type { NostrEvent } from "nostr-tools/core";
-import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { dropPendingOps, loadState } from "../../src/group/mlsStore.ts";
+import { dropPendingOps } from "../../src/group/mlsStore.ts";
 import { loadOwedAdds, processOwedAdds, proposeOwedAdds, recordUnusable } from "../../src/group/owedAdds.ts";
 import { shortNpub } from "../../src/group/people.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { acceptAll, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+import { devicesIn, moreDevices } from "./otherDevices.ts";
 
 const w = useWorld("owed-adds-removed");
-
-/**
- * Publishes key packages of `n` more devices of `c`'s person (signed by their key, never online),
- * `ageSeconds` older than now (an invite takes the newest first).
- */
-async function moreDevices(c: Rally, n: number, ageSeconds = 0, lifetimeSeconds?: number): Promise<void> {
-  const { secretKey } = c.core.requireSecrets();
-  for (let i = 0; i < n; i++) {
-    const kp = await createKeyPackage(
-      createDeviceIdentity(secretKey),
-      lifetimeSeconds ? { now: c.core.now() - ageSeconds, lifetimeSeconds } : {},
-    );
-    const template = buildKeyPackageEvent({
-      keyPackage: kp.keyPackage,
-      slot: newKeyPackageSlot(),
-      extensions: [RALLY_GROUP_DATA_EXTENSION],
-      relays: [w.relay.url],
-    });
-    const event = finalizeEvent(
-      { ...template, created_at: template.created_at - ageSeconds },
-      secretKey,
-    ) as NostrEvent;
-    await c.core.transport.publishNow(event, [w.relay.url]);
-  }
-}
-
-/** How many devices of `pubkey` are in the group's tree on `c`. */
-async function devicesIn(c: Rally, group: string, pubkey: string): Promise<number> {
-  const m = mlsMembers(await loadState(c.core.store, group)).find((x) => x.pubkey === pubkey);
-  return m?.devices.length ?? 0;
-}
 
 /** Forgets `c`'s unsettled commit in `group`, as a device does with one that can never be sent. */
 async function giveUpPending(c: Rally, group: string, eventId: string): Promise<void> {
@@ -91,7 +42,7 @@ describe("devices owed to a group and people who are no longer in it", { timeout
 
     // Ben has three more devices; Ana's commit carries one (two are owed) while Cy, on the same
     // epoch, removes Ben with a commit that wins (made again until its event id is lower).
-    await moreDevices(ben, 3);
+    await moreDevices(ben, w.relay.url, 3);
     ana.groupsSvc.addLimit = 1;
     const found = await ana.groupsSvc.findDevices(await ana.groupsSvc.record(g.id), benKey);
     expect(found.invitees).toHaveLength(3);
@@ -125,7 +76,7 @@ describe("devices owed to a group and people who are no longer in it", { timeout
   it("does not add a person again who left while devices of theirs were owed", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 1, 600);
+    await moreDevices(ben, w.relay.url, 1, { eventAgeSeconds: 600 });
     const g = await ana.createGroup({ name: "Orchard" });
     const benKey = await pubkeyOf(ben);
     ana.groupsSvc.addLimit = 1;
@@ -156,7 +107,7 @@ describe("devices owed to a group and people who are no longer in it", { timeout
     await acceptAll(cy);
     await ana.setAdmin(g.id, await npubOf(cy), true);
     await cy.sync();
-    await moreDevices(ben, 3);
+    await moreDevices(ben, w.relay.url, 3);
     const benKey = await pubkeyOf(ben);
     ana.groupsSvc.addLimit = 2;
     await addDirectly(ana, g.id, benKey);
@@ -181,7 +132,7 @@ describe("devices owed to a group and people who are no longer in it", { timeout
   it("keeps devices owed until the commit taking them is adopted, so a commit given up loses none", async () => {
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
-    await moreDevices(ben, 2);
+    await moreDevices(ben, w.relay.url, 2);
     const g = await ana.createGroup({ name: "Garden" });
     const benKey = await pubkeyOf(ben);
     ana.groupsSvc.addLimit = 1;
@@ -212,7 +163,7 @@ describe("devices owed to a group and people who are no longer in it", { timeout
     await acceptAll(cy);
     await ana.setAdmin(g.id, await npubOf(cy), true);
     await cy.sync();
-    await moreDevices(ben, 1);
+    await moreDevices(ben, w.relay.url, 1);
     const benKey = await pubkeyOf(ben);
     cy.groupsSvc.addLimit = 1;
     await addDirectly(cy, g.id, benKey);
@@ -231,7 +182,10 @@ describe("devices owed to a group and people who are no longer in it", { timeout
     const ana = await person(w, "Ana");
     const ben = await person(w, "Ben");
     // Ben's second device has a key package that expires in five minutes.
-    await moreDevices(ben, 1, 600, 900);
+    await moreDevices(ben, w.relay.url, 1, {
+      eventAgeSeconds: 600,
+      keyPackage: { now: ben.core.now() - 600, lifetimeSeconds: 900 },
+    });
     const g = await ana.createGroup({ name: "Harbour" });
     const benKey = await pubkeyOf(ben);
     ana.groupsSvc.addLimit = 1;
