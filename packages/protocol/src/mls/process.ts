@@ -96,7 +96,7 @@ export type ProcessResult =
       byAdmin: boolean;
       /** This device was removed: the state can no longer send or read new epochs. */
       removedSelf: boolean;
-      /** The new epoch. */
+      /** The epoch the commit began (for a removed device too, whose state stays in the one before). */
       epoch: number;
     }
   | {
@@ -345,6 +345,7 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
     }
     const before = people(client.ratchetTree);
     const after = people(next.ratchetTree);
+    const removedSelf = next.groupActiveState.kind === "removedFromGroup";
     const oldData = extensionBytes(client);
     const newData = extensionBytes(next);
     return {
@@ -357,8 +358,10 @@ async function processDecoded(mls: MlsContext, state: GroupState, msg: MlsMessag
         left: [...leaving].filter((p) => !after.has(p)),
         groupDataChanged: !(oldData && newData && bytesEqual(oldData, newData)),
         byAdmin: groupView(client).admins.includes(committer),
-        removedSelf: next.groupActiveState.kind === "removedFromGroup",
-        epoch: Number(next.groupContext.epoch),
+        removedSelf,
+        // ts-mls leaves a removed member's state in the epoch it was removed from; the commit still
+        // began the next one, and a notice filed under it must come after the change before it.
+        epoch: removedSelf ? Number(client.groupContext.epoch) + 1 : Number(next.groupContext.epoch),
       },
       persist: "all",
     };

@@ -32,6 +32,11 @@ describe("removal", () => {
     c = (await process(c, removal.commit)).state;
     const bobAfter = await process(bob0, removal.commit);
     expect(bobAfter.result).toMatchObject({ kind: "commit", removedSelf: true });
+    // The removal began an epoch for Bob too: what he files under it comes after the epoch before.
+    expect(bobAfter.result).toMatchObject({ epoch: Number(unwrapState(removal.state).groupContext.epoch) });
+    expect(Number(unwrapState(bobAfter.state).groupContext.epoch)).toBe(
+      Number(unwrapState(bob0).groupContext.epoch),
+    );
     expect(isActive(bobAfter.state)).toBe(false);
     const savedAfter = encodeState(bobAfter.state);
 
