@@ -35,6 +35,11 @@ export interface DeviceInfo {
  */
 export interface DeviceJoining {
   state: "requested" | "ready" | "done";
+  /**
+   * The code ("482 915") the person's other device shows for this device's request: they confirm it
+   * there, which tells their own device from anyone else who saw the link.
+   */
+  code: string;
   /** Groups and history parts the other device sent, as far as known, and parts stored. */
   groups: number;
   parts: number;
@@ -43,8 +48,14 @@ export interface DeviceJoining {
 
 /** Where a device link made on this device stands. */
 export interface DeviceLinkProgress {
-  state: "waiting" | "answered" | "linked" | "expired";
-  /** The new device's name, once it asked. */
+  /**
+   * "asked": requests wait for the person to confirm one by its code (`confirmDeviceLink`);
+   * "closed": two requests showed one code (someone else saw the link) or the person refused them.
+   */
+  state: "waiting" | "asked" | "answered" | "linked" | "expired" | "closed";
+  /** The requests waiting to be confirmed: each device's name and code (several if the link was seen). */
+  asks: { name: string; code: string }[];
+  /** The new device's name, once it was answered. */
   name: string | null;
   /** Groups it was added to, and history parts sent to it. */
   groups: number;
@@ -529,7 +540,21 @@ export interface RallyClient {
    * device of this person opens to be linked: this device then adds it to every group and sends it
    * the history it holds, when it next syncs.
    */
-  linkDevice(options?: { expiresInSeconds?: number }): Promise<{ link: string; expiresAt: number }>;
+  linkDevice(options?: {
+    expiresInSeconds?: number;
+    /**
+     * Wait for the person to confirm the code the new device shows (`confirmDeviceLink`), so that
+     * someone who saw the link gets nothing (default). False answers the first request unasked.
+     */
+    confirm?: boolean;
+  }): Promise<{ link: string; expiresAt: number }>;
+  /**
+   * Links the device that asked with `code` (as it shows it: "482 915"). Refuses a code no request
+   * has, and closes the link when two requests have it (someone else saw the link).
+   */
+  confirmDeviceLink(code: string): Promise<{ name: string }>;
+  /** Closes this device's open links without answering anyone; how many were closed. */
+  refuseDeviceLinks(): Promise<number>;
   /** The links this device made and where each stands. */
   deviceLinks(): Promise<DeviceLinkProgress[]>;
   /**

@@ -33,6 +33,7 @@ export type RallyErrorCode =
   | "unknown-link"
   | "link-expired"
   | "link-damaged"
+  | "link-seen"
   | "forbidden"
   | "no-public-face"
   | "not-published"

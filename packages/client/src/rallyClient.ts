@@ -320,8 +320,18 @@ export class Rally implements RallyClient {
 
   // --- devices ---
 
-  linkDevice(options: { expiresInSeconds?: number } = {}): Promise<{ link: string; expiresAt: number }> {
+  linkDevice(
+    options: { expiresInSeconds?: number; confirm?: boolean } = {},
+  ): Promise<{ link: string; expiresAt: number }> {
     return this.run(() => this.deviceLinksSvc.make(options), null);
+  }
+
+  confirmDeviceLink(code: string): Promise<{ name: string }> {
+    return this.run(() => this.deviceLinksSvc.confirm(code));
+  }
+
+  refuseDeviceLinks(): Promise<number> {
+    return this.run(() => this.deviceLinksSvc.refuse(), null);
   }
 
   deviceLinks(): Promise<DeviceLinkProgress[]> {

@@ -36,6 +36,15 @@ export function register(program: Command): void {
         ]);
         // Restoring groups after recovery: what was found, in plain words (stderr).
         for (const note of report.notes ?? []) info(cmd, note);
+        // A device link of this device waiting for its person to confirm a code.
+        for (const l of await client.deviceLinks()) {
+          if (l.state !== "asked") continue;
+          for (const a of l.asks)
+            info(
+              cmd,
+              `"${a.name}" asks to be linked with the code ${a.code}: if your new device shows it, run rally device confirm ${a.code.replace(" ", "")}`,
+            );
+        }
         if (report.failed > 0) throw syncRefused(report.refused);
       });
     });

@@ -3,10 +3,15 @@
  * are protocol `wire/deviceLink.ts`).
  *
  * On the existing device: `make` keeps the link's one-time key (kv `devicelink/<link pubkey>`);
- * each sync round (`process`) reads what came to that key over a connection authenticated as it,
- * answers the first request only (single use, until the expiry), and when the new device says it is
- * ready — signed by the person's own key — adds its key package to every group the person is in
- * (any member may add their own devices) and sends it the history this device holds, in parts.
+ * each sync round (`process`) reads what came to that key over a connection authenticated as it.
+ * A request is kept with its code (`deviceLinkCode`) until the person confirms the code their new
+ * device shows (`confirm`); only that request is answered (single use, until the expiry). Whoever
+ * else saw the link can ask too, but never with the code the person's own device shows, and two
+ * requests with one code mean the link is out: it is closed and nobody is answered. A link made
+ * with `confirm: false` (scripts, tests) answers the first request unasked, as links did before.
+ * When the new device says it is ready — signed by the person's own key — this device adds its key
+ * package to every group the person is in (any member may add their own devices) and sends it the
+ * history this device holds, in parts.
  *
  * On the new device: `begin` sends the request from a fresh key and keeps that key (kv
  * `devicejoin`); each round reads the answer (the person's words: the account is made from them and
@@ -21,9 +26,11 @@ import { KIND_KEY_PACKAGE } from "@rally/protocol/nostr";
 import {
   DEVICE_LINK_SECONDS,
   type DeviceLinkMessage,
+  deviceLinkCode,
   deviceLinkUrl,
   historyParts,
   MAX_DEVICE_NAME_CHARS,
+  normalizeDeviceLinkCode,
   openDeviceLinkMessage,
   parseDeviceLink,
   parseKeyPackageEvent,
@@ -39,6 +46,7 @@ import { originOf } from "../group/inviteLinks.ts";
 import { loadState } from "../group/mlsStore.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import type { StoredRumor } from "../store/store.ts";
+import { type Ask, pickAsk } from "./linkAsks.ts";
 
 const LINK_PREFIX = "devicelink/";
 const JOIN_KEY = "devicejoin";
@@ -49,6 +57,9 @@ const devicesKey = (signatureKey: string) => `mydevice/${signatureKey}`;
 const partKey = (group: string, part: number) => `devicehistory/${group}/${String(part).padStart(6, "0")}`;
 const partPrefix = (group: string) => `devicehistory/${group}/`;
 
+/** Requests a link keeps while it waits for its person to confirm one: more are dropped. */
+const MAX_ASKS = 8;
+
 /** The existing device's record of one link it made. */
 interface LinkMade {
   id: string;
@@ -56,7 +67,11 @@ interface LinkMade {
   url: string;
   relays: string[];
   expiresAt: number;
-  state: "waiting" | "answered" | "linked";
+  /** "closed": two requests showed one code, or the person refused them; nobody is answered. */
+  state: "waiting" | "answered" | "linked" | "closed";
+  /** Whether a request waits for the person to confirm its code (absent: links made before, no). */
+  confirm?: boolean;
+  asks?: Ask[];
   requester?: string;
   name?: string;
   groups?: number;
@@ -97,8 +112,10 @@ export class DeviceLinks {
     await this.core.store.batch([{ op: "put", key: DEVICE_NAME_KEY, value: checkDeviceName(name) }]);
   }
 
-  /** A new link on the existing device. */
-  async make(options: { expiresInSeconds?: number } = {}): Promise<{ link: string; expiresAt: number }> {
+  /** A new link on the existing device; `confirm` (default true) waits for the person to confirm a code. */
+  async make(
+    options: { expiresInSeconds?: number; confirm?: boolean } = {},
+  ): Promise<{ link: string; expiresAt: number }> {
     const account = this.core.requireAccount();
     this.core.requireSecrets();
     const seconds = options.expiresInSeconds ?? DEVICE_LINK_SECONDS;
@@ -123,6 +140,8 @@ export class DeviceLinks {
       relays: account.relays,
       expiresAt,
       state: "waiting",
+      confirm: options.confirm ?? true,
+      asks: [],
     };
     await this.core.store.batch([{ op: "put", key: LINK_PREFIX + id, value: record }]);
     return { link: url, expiresAt };
@@ -132,12 +151,72 @@ export class DeviceLinks {
   async made(): Promise<DeviceLinkProgress[]> {
     const rows = await this.core.store.list<LinkMade>(LINK_PREFIX);
     return rows.map(({ value: l }) => ({
-      state: l.state === "linked" ? "linked" : this.core.now() > l.expiresAt ? "expired" : l.state,
+      state: linkState(l, this.core.now()),
+      asks: l.state === "waiting" ? (l.asks ?? []).map((a) => ({ name: a.name, code: a.code })) : [],
       name: l.name ?? null,
       groups: l.groups ?? 0,
       parts: l.parts ?? 0,
       expiresAt: l.expiresAt,
     }));
+  }
+
+  /**
+   * Answers the request whose code the person read on their new device (`deviceLinkCode`), after
+   * reading what else came to the link. Refused, with nothing sent: a code no request has, and a
+   * code two requests have (someone else has the link: it is closed).
+   */
+  async confirm(code: string): Promise<{ name: string }> {
+    this.core.requireAccount();
+    const wanted = normalizeDeviceLinkCode(code);
+    if (wanted === null)
+      throw rallyError(
+        "bad-input",
+        'A device link code is six digits, as the new device shows it: "482 915".',
+      );
+    await this.processMade();
+    const now = this.core.now();
+    const open = (await this.core.store.list<LinkMade>(LINK_PREFIX)).filter(
+      ({ value: l }) => l.state === "waiting" && now <= l.expiresAt,
+    );
+    const choice = pickAsk(
+      open.flatMap(({ key, value: l }) => (l.asks ?? []).map((ask) => ({ key, link: l, ask }))),
+      wanted,
+    );
+    if (choice.kind === "none") {
+      throw rallyError(
+        "bad-input",
+        open.some(({ value: l }) => (l.asks ?? []).length > 0)
+          ? `No device asked with the code ${wanted}. Check the code your new device shows; if it shows another one, someone else may have your link: make a new one.`
+          : "No device has asked to be linked yet: open the link on your new device first.",
+      );
+    }
+    if (choice.kind === "twice") {
+      for (const { key, link } of choice.matches) await this.close(key, link);
+      throw rallyError(
+        "link-seen",
+        `Two devices asked with the code ${wanted}: someone else has seen your link. Nothing was linked and the link is closed; make a new one, and show it to nobody.`,
+      );
+    }
+    const { key, link, ask } = choice.match;
+    await this.answer(key, link, ask.requester, ask.name, hexToBytes(link.secretKey));
+    return { name: ask.name };
+  }
+
+  /** Closes this device's open links (none of the requests was the person's): nobody is answered. */
+  async refuse(): Promise<number> {
+    const now = this.core.now();
+    let closed = 0;
+    for (const { key, value: l } of await this.core.store.list<LinkMade>(LINK_PREFIX)) {
+      if (l.state !== "waiting" || now > l.expiresAt) continue;
+      await this.close(key, l);
+      closed++;
+    }
+    return closed;
+  }
+
+  private async close(key: string, link: LinkMade): Promise<void> {
+    await this.core.store.batch([{ op: "put", key, value: { ...link, state: "closed", asks: [] } }]);
+    this.core.emit("account");
   }
 
   /** On a device without an account: asks the device that made `link` to link this one. */
@@ -198,7 +277,8 @@ export class DeviceLinks {
       : 0;
     const complete =
       j.state === "ready" && j.done !== undefined && stored >= parts && joined >= j.done.groups;
-    return { state: complete ? "done" : j.state, groups, parts, stored };
+    const code = deviceLinkCode(j.linkPubkey, getPublicKey(hexToBytes(j.secretKey)));
+    return { state: complete ? "done" : j.state, code, groups, parts, stored };
   }
 
   /** One round of both sides; under the device lock, after the groups caught up. */
@@ -353,24 +433,15 @@ export class DeviceLinks {
   ): Promise<LinkMade> {
     const now = this.core.now();
     if (message.step === "request") {
-      // Single use: the first request within the time answers; any later one is ignored.
+      // Single use: one request within the time is answered; any later one is ignored.
       if (link.state !== "waiting" || now > link.expiresAt) return link;
-      const account = this.core.requireAccount();
-      const answer = wrapDeviceLinkMessage({
-        message: {
-          step: "answer",
-          words: this.core.requireSecrets().words,
-          name: account.name,
-          relays: account.relays,
-          from: await this.name(),
-        },
-        senderSecretKey: secret,
-        recipientPubkey: sender,
-        now,
-      });
-      const next: LinkMade = { ...link, state: "answered", requester: sender, name: message.name };
+      if (!link.confirm) return this.answer(key, link, sender, message.name, secret);
+      const asks = link.asks ?? [];
+      if (asks.some((a) => a.requester === sender) || asks.length >= MAX_ASKS) return link;
+      const ask: Ask = { requester: sender, name: message.name, code: deviceLinkCode(link.id, sender) };
+      const next: LinkMade = { ...link, asks: [...asks, ask] };
       await this.core.store.batch([{ op: "put", key, value: next }]);
-      await this.core.transport.outbox.enqueue(answer as NostrEvent, link.relays, { label: "device link" });
+      this.core.emit("account");
       return next;
     }
     if (message.step === "ready") {
@@ -379,6 +450,34 @@ export class DeviceLinks {
       return this.addDevice(key, link, message.keyPackage, message.name, secret);
     }
     return link;
+  }
+
+  /** Sends the person's words to the device that asked from `requester`: the link is used. */
+  private async answer(
+    key: string,
+    link: LinkMade,
+    requester: string,
+    name: string,
+    secret: Uint8Array,
+  ): Promise<LinkMade> {
+    const account = this.core.requireAccount();
+    const answer = wrapDeviceLinkMessage({
+      message: {
+        step: "answer",
+        words: this.core.requireSecrets().words,
+        name: account.name,
+        relays: account.relays,
+        from: await this.name(),
+      },
+      senderSecretKey: secret,
+      recipientPubkey: requester,
+      now: this.core.now(),
+    });
+    const next: LinkMade = { ...link, state: "answered", requester, name, asks: [] };
+    await this.core.store.batch([{ op: "put", key, value: next }]);
+    await this.core.transport.outbox.enqueue(answer as NostrEvent, link.relays, { label: "device link" });
+    this.core.emit("account");
+    return next;
   }
 
   /** Adds the new device to every group this person is in, then sends it the history. */
@@ -565,6 +664,14 @@ export class DeviceLinks {
     }
     return next;
   }
+}
+
+/** Where a link stands, as the person reads it. */
+function linkState(l: LinkMade, now: number): DeviceLinkProgress["state"] {
+  if (l.state === "linked" || l.state === "closed") return l.state;
+  if (now > l.expiresAt) return "expired";
+  if (l.state === "waiting" && (l.asks ?? []).length > 0) return "asked";
+  return l.state;
 }
 
 /** A device name: 1–60 characters of plain text. */

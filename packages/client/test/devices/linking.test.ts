@@ -52,6 +52,17 @@ describe("linking a device", () => {
     const laptop = await blankDevice("alice-laptop");
     await laptop.addDevice(link, "Laptop");
     await laptop.deliver(8_000);
+    // Nothing is answered until Alice confirms the code her laptop shows.
+    await alice.sync();
+    const code = (await laptop.deviceJoining())?.code as string;
+    expect(code).toMatch(/^[0-9]{3} [0-9]{3}$/);
+    expect((await alice.deviceLinks()).map((l) => [l.state, l.asks])).toEqual([
+      ["asked", [{ name: "Laptop", code }]],
+    ]);
+    await laptop.sync();
+    expect(await laptop.account()).toBeNull();
+    expect(await alice.confirmDeviceLink(code.replace(" ", ""))).toEqual({ name: "Laptop" });
+    await alice.deliver(8_000);
     await settleLink(alice, laptop, 3);
 
     expect((await laptop.account())?.pubkey).toBe(await pubkeyOf(alice));
@@ -157,6 +168,83 @@ describe("linking a device", () => {
       .map((e) => ("text" in e ? e.text : ""));
     expect(afterRevoke).toContain("Alice removed a device");
   }, 300_000);
+
+  it("gives nothing to someone who saw the link: only the code the person confirms is answered", async () => {
+    const erin = await person(w, "Erin");
+    const g = await groupWith(erin, [], "Night Shelter");
+    await erin.sendChat(g, "rota for December");
+    await erin.deliver(8_000);
+    const { link } = await erin.linkDevice();
+    // Someone who saw the QR code opens the link first, under the same name; then Erin's phone.
+    const stranger = await blankDevice("erin-stranger");
+    await stranger.addDevice(link, "Phone");
+    await stranger.deliver(8_000);
+    const phone = await blankDevice("erin-phone");
+    await phone.addDevice(link, "Phone");
+    await phone.deliver(8_000);
+    await erin.sync();
+    const [progress] = await erin.deviceLinks();
+    const phoneCode = (await phone.deviceJoining())?.code as string;
+    const strangerCode = (await stranger.deviceJoining())?.code as string;
+    expect(phoneCode).not.toBe(strangerCode);
+    expect(progress?.state).toBe("asked");
+    expect(progress?.asks.map((a) => a.code).sort()).toEqual([phoneCode, strangerCode].sort());
+
+    // A code nobody asked with, or no code at all, answers nobody.
+    const other = phoneCode === "000 000" || strangerCode === "000 000" ? "000 001" : "000 000";
+    await expect(erin.confirmDeviceLink(other)).rejects.toMatchObject({ code: "bad-input" });
+    await expect(erin.confirmDeviceLink("12345")).rejects.toThrow(/six digits/);
+    expect(await erin.confirmDeviceLink(phoneCode)).toEqual({ name: "Phone" });
+    await erin.deliver(8_000);
+    await settleLink(erin, phone, 1);
+    expect(await chatTexts(phone, g)).toContain("rota for December");
+
+    // The stranger's device got nothing, then or later; the link is used.
+    for (let i = 0; i < 3; i++) {
+      await stranger.sync();
+      await erin.sync();
+    }
+    expect(await stranger.account()).toBeNull();
+    expect((await stranger.deviceJoining())?.state).toBe("requested");
+    await expect(erin.confirmDeviceLink(strangerCode)).rejects.toMatchObject({ code: "bad-input" });
+    expect((await erin.deviceLinks()).map((l) => l.state)).toEqual(["linked"]);
+    expect((await erin.devices()).map((d) => d.name).sort()).toEqual(["First device", "Phone"]);
+  }, 180_000);
+
+  it("closes a link its person refuses: the device that asked gets nothing", async () => {
+    const fay = await person(w, "Fay");
+    const { link } = await fay.linkDevice();
+    const stranger = await blankDevice("fay-stranger");
+    await stranger.addDevice(link, "Tablet");
+    await stranger.deliver(8_000);
+    await fay.sync();
+    expect((await fay.deviceLinks())[0]?.state).toBe("asked");
+    expect(await fay.refuseDeviceLinks()).toBe(1);
+    expect((await fay.deviceLinks()).map((l) => [l.state, l.asks])).toEqual([["closed", []]]);
+    const code = (await stranger.deviceJoining())?.code as string;
+    await expect(fay.confirmDeviceLink(code)).rejects.toMatchObject({ code: "bad-input" });
+    // A later request on the closed link is not kept either.
+    const late = await blankDevice("fay-late");
+    await late.addDevice(link, "Laptop");
+    await late.deliver(8_000);
+    for (let i = 0; i < 2; i++) {
+      await fay.sync();
+      await stranger.sync();
+    }
+    expect(await stranger.account()).toBeNull();
+    expect((await fay.deviceLinks())[0]?.asks).toEqual([]);
+    expect(await fay.refuseDeviceLinks()).toBe(0);
+  }, 120_000);
+
+  it("answers the first request unasked when the link was made so (scripts)", async () => {
+    const gus = await person(w, "Gus");
+    const { link } = await gus.linkDevice({ confirm: false });
+    const laptop = await blankDevice("gus-laptop");
+    await laptop.addDevice(link, "Laptop");
+    await laptop.deliver(8_000);
+    await settleLink(gus, laptop, 0);
+    expect((await laptop.account())?.pubkey).toBe(await pubkeyOf(gus));
+  }, 120_000);
 
   it("refuses a damaged, expired or wrong link in plain words", async () => {
     const dana = await person(w, "Dana");

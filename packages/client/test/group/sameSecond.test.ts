@@ -35,7 +35,7 @@ function holdableClock(): { offsetMs: number; held: number | null } {
 }
 
 async function secondDevice(existing: Rally, name: string): Promise<Rally> {
-  const { link } = await existing.linkDevice();
+  const { link } = await existing.linkDevice({ confirm: false });
   const fresh = await createRallyClient({
     store: await openHomeVault(path.join(w.root, name)),
     WebSocket: WebSocket as unknown as WebSocketConstructor,

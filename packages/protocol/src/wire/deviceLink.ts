@@ -5,7 +5,10 @@
  * travels as NIP-59 gift wraps, so a relay sees neither who links nor what passes:
  *
  * 1. request — new device → L, from a fresh key n of the new device: its name (kind 1450, `step`
- *    "request"). Anyone holding the link can send one; the existing device answers the first only.
+ *    "request"). Anyone holding the link can send one. Both devices show the same short code, made
+ *    from L and n (`deviceLinkCode`); the existing device answers only the request whose code its
+ *    person confirmed, so someone who saw the link first (a QR code over a shoulder, a shared
+ *    screen) gets nothing. A link made to answer the first request unasked (scripts) still can.
  * 2. answer — L → n: the person's recovery words, name and relays (`step` "answer").
  * 3. ready — new device, now signing as the person → L: its name and its key package's event id
  *    (`step` "ready"). The existing device accepts it only from the person's own key.
@@ -16,6 +19,8 @@
  *
  * Runs in: Node and browsers (pure).
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
 import type { NostrEvent } from "../nostr/event.ts";
 import { KIND_DEVICE_LINK } from "../nostr/kinds.ts";
 import { fail } from "./errors.ts";
@@ -49,6 +54,34 @@ export type DeviceLinkMessage =
 
 const PREFIX = "#device=";
 const HEX64 = /^[0-9a-f]{64}$/;
+const CODE_LABEL = new TextEncoder().encode("rally device link code v1");
+
+/**
+ * The code both devices show for one request: six digits ("482 915") from SHA-256 over a label, the
+ * link's public key and the requesting device's key. Whoever holds the link can read every request
+ * and try keys until one gives the same code (a million tries), so a code seen twice among a link's
+ * requests means someone else has the link: the existing device then links neither.
+ */
+export function deviceLinkCode(linkPubkey: string, requesterPubkey: string): string {
+  if (!HEX64.test(linkPubkey) || !HEX64.test(requesterPubkey))
+    return fail("malformed", "A device link code is made from two public keys (64 hex digits each).");
+  const input = new Uint8Array(CODE_LABEL.length + 64);
+  input.set(CODE_LABEL);
+  input.set(hexToBytes(linkPubkey), CODE_LABEL.length);
+  input.set(hexToBytes(requesterPubkey), CODE_LABEL.length + 32);
+  const h = sha256(input);
+  // 32 bits reduced mod 10^6: some codes come one time in 4,295 more often than others; no matter.
+  const n =
+    (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>> 0;
+  const digits = String(n % 1_000_000).padStart(6, "0");
+  return `${digits.slice(0, 3)} ${digits.slice(3)}`;
+}
+
+/** A code as a person types it ("482915", "482-915", " 482 915 ") in the form `deviceLinkCode` gives. */
+export function normalizeDeviceLinkCode(text: string): string | null {
+  const digits = typeof text === "string" ? text.replace(/[\s-]/g, "") : "";
+  return /^[0-9]{6}$/.test(digits) ? `${digits.slice(0, 3)} ${digits.slice(3)}` : null;
+}
 
 function toBase64Url(text: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(text)))

@@ -3,8 +3,10 @@
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import {
+  deviceLinkCode,
   deviceLinkUrl,
   historyParts,
+  normalizeDeviceLinkCode,
   openDeviceLinkMessage,
   parseDeviceLink,
   wrapDeviceLinkMessage,
@@ -13,6 +15,29 @@ import {
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("device links", () => {
+  it("gives both devices one six-digit code per request, another for another device", () => {
+    const link = getPublicKey(generateSecretKey());
+    const n = getPublicKey(generateSecretKey());
+    const code = deviceLinkCode(link, n);
+    expect(code).toMatch(/^[0-9]{3} [0-9]{3}$/);
+    expect(deviceLinkCode(link, n)).toBe(code);
+    // Another requester, or the same requester on another link: (almost always) another code.
+    const others = new Set(
+      Array.from({ length: 20 }, () => deviceLinkCode(link, getPublicKey(generateSecretKey()))),
+    );
+    expect(others.size).toBeGreaterThan(15);
+    expect(deviceLinkCode(n, link)).not.toBe(code);
+    // A known value, so that every implementation agrees.
+    expect(deviceLinkCode("0".repeat(64), "f".repeat(64))).toBe("177 477");
+    expect(() => deviceLinkCode("xyz", n)).toThrow(/64 hex digits/);
+    expect(() => deviceLinkCode(link, n.toUpperCase())).toThrow(/64 hex digits/);
+    // What a person types.
+    for (const typed of ["482915", "482 915", " 482-915 ", "482  915"])
+      expect(normalizeDeviceLinkCode(typed)).toBe("482 915");
+    for (const typed of ["48291", "4829156", "48a915", "", "４８２９１５"])
+      expect(normalizeDeviceLinkCode(typed)).toBeNull();
+  });
+
   it("round-trips, expires, and names damage and invite links plainly", () => {
     const k = hex(generateSecretKey());
     const url = deviceLinkUrl(
