@@ -44,6 +44,67 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+/** A `rally` process left running: its output so far, its end, and a way to type into it or stop it. */
+interface Running {
+  output: () => string;
+  stderr: () => string;
+  type: (line: string) => void;
+  stop: () => void;
+  ended: Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts `rally ARGS` and leaves it running. With `tty`, it runs on a terminal of its own (util-linux
+ * `script`), as when a person types the command; `output` is then everything the terminal showed.
+ */
+function start(args: string[], options: { input?: string; tty?: boolean } = {}): Running {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const child = options.tty
+    ? spawn(
+        "script",
+        ["-q", "-e", "-c", [process.execPath, rallyBin, ...args].map(quote).join(" "), "/dev/null"],
+        {
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      )
+    : spawn(process.execPath, [rallyBin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const ended = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
+  );
+  return {
+    output: () => stdout,
+    stderr: () => stderr,
+    type: (line) => child.stdin?.write(`${line}\n`),
+    stop: () => child.kill("SIGKILL"),
+    ended,
+  };
+}
+
+/** Waits (checking every half second, at most `rounds` times) until `ready` holds; its last value. */
+async function until<T>(
+  ready: () => T | Promise<T>,
+  rounds = 120,
+  between?: () => Promise<unknown>,
+): Promise<T> {
+  for (let i = 0; i < rounds; i++) {
+    const value = await ready();
+    if (value) return value;
+    await (between ? between() : new Promise((r) => setTimeout(r, 500)));
+  }
+  throw new Error("gave up waiting");
+}
+
+const CODE = /the code is ([0-9]{3} [0-9]{3})/;
+
 /** Runs `rally ARGS` in the background; resolves with its output when it ends. */
 function background(
   args: string[],
@@ -111,6 +172,120 @@ describe("rally device", { timeout: 300_000 }, () => {
     await bob.ok("chat", "send", GROUP, "after the laptop was revoked");
     const laptopSees = (await laptop.ok<{ text: string }[]>("chat", "list", GROUP)).map((m) => m.text);
     expect(laptopSees).not.toContain("after the laptop was revoked");
+  });
+
+  it("links only the device whose code the person confirms; someone who saw the link gets nothing", async () => {
+    const dana = new Person("Dana Dill", root);
+    await dana.createAccount(relay.url);
+    await dana.ok("group", "create", "Seed Swap");
+    await dana.ok("chat", "send", "Seed Swap", "bring envelopes");
+    const { link } = await dana.ok<{ link: string }>("device", "link", "--no-wait", "--confirm");
+
+    // Someone who saw the link opens it first, under the same name; then Dana's phone.
+    const strangerHome = path.join(root, "dana-stranger");
+    const stranger = start(["device", "add", "--name", "Phone", "--home", strangerHome], {
+      input: `${link}\n`,
+    });
+    const phoneHome = path.join(root, "dana-phone");
+    const phone = start(["device", "add", "--name", "Phone", "--home", phoneHome, "--json"], { input: link });
+    try {
+      const phoneCode = (await until(() => CODE.exec(phone.stderr())))[1] as string;
+      const strangerCode = (await until(() => CODE.exec(stranger.stderr())))[1] as string;
+      expect(phoneCode).not.toBe(strangerCode);
+      // Dana's sync says who asked, with each code.
+      const asked = await until(
+        async () => {
+          const r = await dana.run("sync");
+          return r.stderr.includes(phoneCode) && r.stderr.includes(strangerCode) ? r.stderr : "";
+        },
+        30,
+        () => new Promise((r) => setTimeout(r, 1000)),
+      );
+      expect(asked).toMatch(/"Phone" asks to be linked with the code/);
+
+      const wrong = await dana.fails("device", "confirm", "12345");
+      expect(wrong.error).toMatch(/six digits/);
+      const other = [phoneCode, strangerCode].includes("000 000") ? "000001" : "000000";
+      expect((await dana.fails("device", "confirm", other)).error).toMatch(/No device asked with the code/);
+      expect(await dana.ok("device", "confirm", phoneCode.replace(" ", ""))).toEqual({ name: "Phone" });
+      const added = await until(
+        async () => {
+          await dana.ok("sync");
+          return Promise.race([phone.ended, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+        },
+        40,
+        async () => undefined,
+      );
+      expect(added.code, added.stderr).toBe(0);
+      expect(JSON.parse(added.stdout)).toMatchObject({ name: "Phone" });
+      const texts = (await rally(["chat", "list", "Seed Swap", "--home", phoneHome, "--json"])).stdout;
+      expect(texts).toContain("bring envelopes");
+
+      // The stranger, still waiting, never gets the account.
+      for (let i = 0; i < 3; i++) await dana.ok("sync");
+      expect(stranger.stderr()).not.toMatch(/History|adding this one/);
+    } finally {
+      stranger.stop();
+      phone.stop();
+    }
+    await stranger.ended;
+    const strangerAccount = await rally(["account", "show", "--home", strangerHome, "--json"]);
+    expect(strangerAccount.code).not.toBe(0);
+    expect(JSON.parse(strangerAccount.stdout).error).toMatch(/account/i);
+  });
+
+  it("at a terminal, asks for the code the new device shows and links only that device", async () => {
+    const eve = new Person("Eve Elder", root);
+    await eve.createAccount(relay.url);
+    const linking = start(["device", "link", "--home", eve.home], { tty: true });
+    const tabletHome = path.join(root, "eve-tablet");
+    let tablet: Running | undefined;
+    try {
+      const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
+      tablet = start(["device", "add", "--name", "Tablet", "--home", tabletHome, "--json"], { input: link });
+      const t = tablet;
+      const code = (await until(() => CODE.exec(t.stderr())))[1] as string;
+      await until(() => linking.output().includes("Type the code"));
+      expect(linking.output()).toContain(`"Tablet" asks to be linked with the code ${code}.`);
+      // A mistyped code is refused in plain words and asked for again.
+      const before = linking.output().split("Type the code").length;
+      linking.type(code === "999 999" ? "999 998" : "999 999");
+      await until(() => linking.output().split("Type the code").length > before);
+      expect(linking.output()).toMatch(/No device asked with the code/);
+      linking.type(code);
+      const linked = await linking.ended;
+      expect(linked.code, linked.stdout).toBe(0);
+      expect(linked.stdout).toMatch(/Linked Tablet: added to 0 groups/);
+      const added = await t.ended;
+      expect(added.code, added.stderr).toBe(0);
+      expect(JSON.parse(added.stdout)).toMatchObject({ name: "Tablet" });
+    } finally {
+      linking.stop();
+      tablet?.stop();
+    }
+  });
+
+  it("at a terminal, Enter refuses: the link closes and nobody is linked", async () => {
+    const finn = new Person("Finn Fennel", root);
+    await finn.createAccount(relay.url);
+    const linking = start(["device", "link", "--home", finn.home], { tty: true });
+    const strangerHome = path.join(root, "finn-stranger");
+    let stranger: Running | undefined;
+    try {
+      const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
+      stranger = start(["device", "add", "--name", "Laptop", "--home", strangerHome], { input: link });
+      await until(() => linking.output().includes("Type the code"));
+      linking.type("");
+      const refused = await linking.ended;
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/Nobody was linked, and the link is closed/);
+      for (let i = 0; i < 2; i++) await finn.ok("sync");
+      expect(stranger.stderr()).not.toMatch(/History|adding this one/);
+    } finally {
+      linking.stop();
+      stranger?.stop();
+    }
+    expect((await rally(["account", "show", "--home", strangerHome, "--json"])).code).not.toBe(0);
   });
 
   it("refuses bad links and names in plain words", async () => {

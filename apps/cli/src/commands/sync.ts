@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { notSent, withClient } from "../cli/client.ts";
-import { CliError, globalOptions, info, printResult } from "../cli/output.ts";
+import { CliError, globalOptions, info, printResult, warn } from "../cli/output.ts";
 
 export function register(program: Command): void {
   program
@@ -36,12 +36,11 @@ export function register(program: Command): void {
         ]);
         // Restoring groups after recovery: what was found, in plain words (stderr).
         for (const note of report.notes ?? []) info(cmd, note);
-        // A device link of this device waiting for its person to confirm a code.
+        // A device link of this device waiting for its person to confirm a code (stderr, with --json too).
         for (const l of await client.deviceLinks()) {
           if (l.state !== "asked") continue;
           for (const a of l.asks)
-            info(
-              cmd,
+            warn(
               `"${a.name}" asks to be linked with the code ${a.code}: if your new device shows it, run rally device confirm ${a.code.replace(" ", "")}`,
             );
         }
