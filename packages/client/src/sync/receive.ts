@@ -4,9 +4,10 @@
  *   fetch kind 445 by the routing tags of each group's current and retained epochs
  *   → skip event ids the group already processed (store `seen`: replays are ignored)
  *   → unwrap with the tag's epoch key (forged or damaged events are ignored and remembered)
- *   → order: by epoch; proposals, then application messages, then commits (the engine's rule:
- *     earliest created_at, then lowest id — the first commit of the current epoch wins, the rest
- *     are dropped)
+ *   → order: by epoch; proposals, then application messages, then commits (the engine's rule,
+ *     `compareCommits`: among the commits of one epoch that apply, an admin's wins over a member's,
+ *     then the lowest event id; `created_at` counts for nothing, since any sender chooses it; the
+ *     others are dropped, or rolled back when the winner arrives later)
  *   → MLS process (the engine enforces admin rules) → inner rumor → sender check → store
  *   → persist the state: the message part only, unless the epoch changed.
  *
