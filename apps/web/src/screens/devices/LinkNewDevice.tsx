@@ -2,12 +2,23 @@
  * "Link a new device": a single-use link (QR code and text to copy) that the new device opens, a
  * countdown to its expiry, and the link's progress. While it is in progress this device syncs every
  * two seconds, since each step of the link happens in a sync round.
+ *
+ * Links are always made with confirmation: whoever opens the link only asks, and nobody gets the
+ * account until the person links the request whose code their own new device shows. Someone who saw
+ * the link (a QR code over a shoulder, a shared screen) can ask too, but with another code, so it is
+ * listed beside the person's own device, and "Not mine" closes the link answering nobody.
  */
 import type { DeviceLinkProgress } from "@rally/client";
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useAction, useClient } from "../../app/client.tsx";
 import { useSyncOften } from "../../app/syncOften.ts";
-import { countdown, linkInProgress, linkProgressText } from "../../lib/deviceLinkText.ts";
+import {
+  CHECK_CODE_NOTE,
+  countdown,
+  linkInProgress,
+  linkProgressText,
+  severalAskedText,
+} from "../../lib/deviceLinkText.ts";
 import { ErrorNote } from "../../ui/Notice.tsx";
 import { QrCode } from "../../ui/QrCode.tsx";
 
@@ -17,9 +28,11 @@ export function LinkNewDevice({ onLinked }: { onLinked: () => void }) {
   const [progress, setProgress] = useState<DeviceLinkProgress | undefined>(undefined);
   const [copied, setCopied] = useState(false);
   const make = useAction(async () => {
-    const next = await client.linkDevice();
+    const next = await client.linkDevice({ confirm: true });
     setCopied(false);
     setProgress(undefined);
+    confirm.clearError();
+    refuse.clearError();
     setMade(next);
   });
 
@@ -29,6 +42,21 @@ export function LinkNewDevice({ onLinked }: { onLinked: () => void }) {
     setProgress(mine);
     if (mine?.state === "linked") onLinked();
   };
+  // Either one changes the link (answered, or closed when two requests had the code): read it again.
+  const confirm = useAction(async (code: string) => {
+    try {
+      await client.confirmDeviceLink(code);
+    } finally {
+      await read();
+    }
+  });
+  const refuse = useAction(async () => {
+    try {
+      await client.refuseDeviceLinks();
+    } finally {
+      await read();
+    }
+  });
   // biome-ignore lint/correctness/useExhaustiveDependencies: read once when a link is made.
   useEffect(() => {
     void read();
@@ -44,7 +72,7 @@ export function LinkNewDevice({ onLinked }: { onLinked: () => void }) {
         Open the link on your other device (phone, laptop) to use Rally there with the same account and
         groups. The link works once, for ten minutes, and only while this device is open.
       </p>
-      {!showLink && (
+      {!showLink && progress?.state !== "asked" && (
         <button type="button" className="secondary" disabled={make.busy} onClick={() => void make.run()}>
           {make.busy ? "Making link…" : made ? "Link another device" : "Link a new device"}
         </button>
@@ -80,6 +108,63 @@ export function LinkNewDevice({ onLinked }: { onLinked: () => void }) {
           {linkProgressText(progress)}
         </p>
       )}
+      {progress?.state === "asked" && (
+        <Asks
+          asks={progress.asks}
+          busy={confirm.busy || refuse.busy}
+          onLink={(code) => void confirm.run(code)}
+          onRefuse={() => void refuse.run()}
+        />
+      )}
+      <ErrorNote>{confirm.error ?? refuse.error}</ErrorNote>
+    </div>
+  );
+}
+
+/** The requests waiting for the person: each device's name, its code in large digits, and a button. */
+function Asks({
+  asks,
+  busy,
+  onLink,
+  onRefuse,
+}: {
+  asks: DeviceLinkProgress["asks"];
+  busy: boolean;
+  onLink: (code: string) => void;
+  onRefuse: () => void;
+}) {
+  const id = useId();
+  const several = severalAskedText(asks.length);
+  return (
+    <div className="link-asks">
+      {several && <p className="banner">{several}</p>}
+      <ul className="link-ask-list" aria-label="Devices asking to be linked">
+        {asks.map((ask, i) => {
+          // Two requests may share a name (anyone can type "Laptop") and, rarely, a code.
+          const codeId = `${id}-code-${i}`;
+          return (
+            <li key={codeId}>
+              <span className="device-name">{ask.name}</span>
+              <span className="link-code" id={codeId}>
+                {ask.code}
+              </span>
+              <button
+                type="button"
+                className="primary"
+                disabled={busy}
+                aria-describedby={codeId}
+                onClick={() => onLink(ask.code)}
+              >
+                Link {ask.name}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <p className="muted">{CHECK_CODE_NOTE}</p>
+      <button type="button" className="secondary" disabled={busy} onClick={onRefuse}>
+        Not mine
+      </button>
     </div>
   );
 }

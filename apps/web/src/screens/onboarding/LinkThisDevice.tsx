@@ -3,12 +3,14 @@
  * (pasted, or opened as a `#device=` URL), a name for this device, then the progress until the
  * account, the groups and every part of their history are here. The "linking" step is remembered,
  * so closing the page meanwhile comes back to the progress; this device syncs every two seconds
- * until it is done, since each step happens in a sync round.
+ * until it is done, since each step happens in a sync round. Until the other device answers, this one
+ * shows its code: the person links it there only if the other device shows the same code, which
+ * tells their own device from anyone else who opened the same link.
  */
 import { useEffect, useRef, useState } from "react";
 import { useAction, useClient, useLive } from "../../app/client.tsx";
 import { useSyncOften } from "../../app/syncOften.ts";
-import { joiningDone, joiningText } from "../../lib/deviceLinkText.ts";
+import { joiningCodeText, joiningDone, joiningText } from "../../lib/deviceLinkText.ts";
 import { TextArea, TextField } from "../../ui/Field.tsx";
 import { ErrorNote } from "../../ui/Notice.tsx";
 
@@ -91,6 +93,15 @@ export function LinkingProgress({ onDone, onCancel }: { onDone: () => void; onCa
     <>
       <h1>Linking this device</h1>
       <p className="lead">Keep Rally open on your other device until this finishes.</p>
+      {j?.state === "requested" && (
+        <section className="link-code-box" aria-label="Code for this device">
+          <p>{joiningCodeText(j.code)}</p>
+          {/* The same code in large digits, to hold beside the other screen; the sentence reads it out. */}
+          <p className="link-code" aria-hidden="true">
+            {j.code}
+          </p>
+        </section>
+      )}
       <p role="status" className="link-progress">
         {lost ? "This device is not being linked." : joiningText(j)}
       </p>
