@@ -94,10 +94,10 @@ async function until<T>(
   ready: () => T | Promise<T>,
   rounds = 120,
   between?: () => Promise<unknown>,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   for (let i = 0; i < rounds; i++) {
     const value = await ready();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     await (between ? between() : new Promise((r) => setTimeout(r, 500)));
   }
   throw new Error("gave up waiting");

@@ -669,6 +669,8 @@ export class DeviceLinks {
 /** Where a link stands, as the person reads it. */
 function linkState(l: LinkMade, now: number): DeviceLinkProgress["state"] {
   if (l.state === "linked" || l.state === "closed") return l.state;
+  // A link answered in time goes on past its expiry: adding the device and its history take a while.
+  if (l.state === "answered") return "answered";
   if (now > l.expiresAt) return "expired";
   if (l.state === "waiting" && (l.asks ?? []).length > 0) return "asked";
   return l.state;
