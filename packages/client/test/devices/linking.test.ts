@@ -1,39 +1,13 @@
 // Linking a second device of the same person (docs/PROTOCOL.md "Linking a device"): the existing
 // device adds it to every group and hands over the history it holds; it reads and writes as the
 // person; revoking it takes it out of every group.
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import type { WebSocketConstructor } from "../../src/net/websocket.ts";
-import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
-import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
-import { createRallyClient, type Rally } from "../../src/rallyClient.ts";
 import { chatTexts, groupWith, memberKeys, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+import { blankDevice as blank, settleLink } from "./linkDevices.ts";
 
 const w = useWorld("device-linking");
 
-async function blankDevice(name: string): Promise<Rally> {
-  const client = await createRallyClient({
-    store: await openHomeVault(path.join(w.root, name)),
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    mlsCrypto: nodeCryptoBackend(),
-    fetchTimeoutMs: 8_000,
-  });
-  w.clients.push(client);
-  return client;
-}
-
-/** Sync rounds on both devices until the new one holds `groups` groups and all history parts. */
-async function settleLink(existing: Rally, fresh: Rally, groups: number): Promise<void> {
-  for (let i = 0; i < 12; i++) {
-    await fresh.sync();
-    await existing.sync();
-    await fresh.sync();
-    const j = await fresh.deviceJoining();
-    if (j?.state === "done" && (await fresh.groups()).length >= groups) return;
-  }
-  throw new Error(`not linked: ${JSON.stringify(await fresh.deviceJoining())}`);
-}
+const blankDevice = (name: string) => blank(w, name);
 
 describe("linking a device", () => {
   it("adds it to every group with the history, and both devices act as the person", async () => {
