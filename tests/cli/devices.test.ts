@@ -201,7 +201,7 @@ describe("rally device", { timeout: 300_000 }, () => {
         30,
         () => new Promise((r) => setTimeout(r, 1000)),
       );
-      expect(asked).toMatch(/"Phone" asks to be linked with the code/);
+      expect(asked).toMatch(/Code [0-9]{3} [0-9]{3}: a device named "Phone" asks to be linked/);
 
       const wrong = await dana.fails("device", "confirm", "12345");
       expect(wrong.error).toMatch(/six digits/);
@@ -246,7 +246,7 @@ describe("rally device", { timeout: 300_000 }, () => {
       const t = tablet;
       const code = (await until(() => CODE.exec(t.stderr())))[1] as string;
       await until(() => linking.output().includes("Type the code"));
-      expect(linking.output()).toContain(`"Tablet" asks to be linked with the code ${code}.`);
+      expect(linking.output()).toContain(`Code ${code}: a device named "Tablet" asks to be linked.`);
       // A mistyped code is refused in plain words and asked for again.
       const before = linking.output().split("Type the code").length;
       linking.type(code === "999 999" ? "999 998" : "999 999");
@@ -313,7 +313,13 @@ describe("rally device", { timeout: 300_000 }, () => {
       "--json",
     ]);
     expect(JSON.parse(invite.stdout).error).toMatch(/invite link to a group/);
-    const { link } = await alice.ok<{ link: string }>("device", "link", "--no-wait");
+    // Without a terminal, a link answers the first device unasked, and says so; --confirm does not.
+    const made = await alice.run("device", "link", "--no-wait");
+    expect(made.stderr).toMatch(/answers the first device that opens it/);
+    const { link } = JSON.parse(made.stdout) as { link: string };
+    const asking = await alice.run("device", "link", "--no-wait", "--confirm");
+    expect(asking.code).toBe(0);
+    expect(asking.stderr).not.toMatch(/answers the first device/);
     const noName = await rally(["device", "add", link, "--name", "   ", "--home", fresh, "--json"]);
     expect(JSON.parse(noName.stdout).error).toMatch(/name/);
     const hasAccount = await bob.run("device", "add", link, "--name", "Phone");

@@ -34,9 +34,16 @@ async function syncUntil(
   done: () => Promise<boolean>,
   say: () => Promise<void>,
   over: () => Promise<boolean> = async () => false,
+  /** Whether the work is under way at the deadline: then it is given one more wait. */
+  underWay: () => Promise<boolean> = async () => false,
 ): Promise<boolean> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
+  let deadline = Date.now() + WAIT_MS;
+  let extended = false;
+  while (Date.now() < deadline || (!extended && (await underWay()))) {
+    if (Date.now() >= deadline) {
+      extended = true;
+      deadline = Date.now() + WAIT_MS;
+    }
     try {
       await client.sync();
     } catch {
@@ -70,7 +77,8 @@ async function confirmAsked(client: RallyClient, expiresAt: number, told: Set<st
   const fresh = l.asks.filter((a) => !told.has(a.code));
   for (const a of fresh) {
     told.add(a.code);
-    warn(`"${a.name}" asks to be linked with the code ${a.code}.`);
+    // The code first: a name is the asker's to choose, and cannot push the code out of place.
+    warn(`Code ${a.code}: a device named "${a.name}" asks to be linked.`);
   }
   if (l.asks.length > 1 && fresh.length > 0)
     warn(
@@ -127,6 +135,10 @@ export function register(program: Command): void {
               ? ["When it asks, check its code and link it with: rally device confirm CODE"]
               : []),
           ]);
+          if (!confirm)
+            warn(
+              "This link answers the first device that opens it, asking nobody (no terminal to confirm a code on). Anyone who sees it first gets your account: --confirm asks for the new device's code.",
+            );
           if (!opts.wait) return;
           const told = new Set<string>();
           let said = "";
@@ -160,8 +172,22 @@ export function register(program: Command): void {
               (await client.deviceLinks()).some(
                 (l) => l.state === "closed" && l.expiresAt === made.expiresAt,
               ),
+            // Answered in time: adding the device and sending its history may take longer.
+            async () =>
+              (await client.deviceLinks()).some(
+                (l) => l.state === "answered" && l.expiresAt === made.expiresAt,
+              ),
           );
-          if (!linked) throw new CliError("No device was linked before the link expired: make a new one.");
+          if (!linked) {
+            const l = (await client.deviceLinks()).find((x) => x.expiresAt === made.expiresAt);
+            throw new CliError(
+              l?.state === "closed"
+                ? "Nobody was linked: the link is closed. Make a new one, and show it to nobody else."
+                : l?.state === "answered"
+                  ? "The new device was answered but is not linked yet: keep both devices online and run rally sync on each."
+                  : "No device was linked before the link expired: make a new one.",
+            );
+          }
         },
       );
     });

@@ -41,7 +41,7 @@ export function register(program: Command): void {
           if (l.state !== "asked") continue;
           for (const a of l.asks)
             warn(
-              `"${a.name}" asks to be linked with the code ${a.code}: if your new device shows it, run rally device confirm ${a.code.replace(" ", "")}`,
+              `Code ${a.code}: a device named "${a.name}" asks to be linked. If your new device shows this code, run rally device confirm ${a.code.replace(" ", "")}`,
             );
         }
         if (report.failed > 0) throw syncRefused(report.refused);

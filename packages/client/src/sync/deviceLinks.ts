@@ -20,12 +20,13 @@
  *
  * Runs in: Node and browsers. Every step runs under the device lock.
  */
-import { signEvent } from "@rally/protocol/identity";
+import { personFromRecoveryWords, signEvent } from "@rally/protocol/identity";
 import { members as mlsMembers, parseKeyPackage } from "@rally/protocol/mls";
 import { KIND_KEY_PACKAGE } from "@rally/protocol/nostr";
 import {
   DEVICE_LINK_SECONDS,
   type DeviceLinkMessage,
+  deviceLinkAccountCheck,
   deviceLinkCode,
   deviceLinkUrl,
   historyParts,
@@ -57,8 +58,17 @@ const devicesKey = (signatureKey: string) => `mydevice/${signatureKey}`;
 const partKey = (group: string, part: number) => `devicehistory/${group}/${String(part).padStart(6, "0")}`;
 const partPrefix = (group: string) => `devicehistory/${group}/`;
 
-/** Requests a link keeps while it waits for its person to confirm one: more are dropped. */
+/**
+ * Requests a link keeps while it waits for its person to confirm one. One more closes the link: a
+ * request dropped unread could be the person's own, leaving only a stranger's with its code.
+ */
 const MAX_ASKS = 8;
+/**
+ * Gift wraps read to a link per relay and round. A legitimate link gets a handful (requests, one
+ * "ready"); a full page means a flood that could hide the person's request, and closes a link
+ * still waiting (relays answer newest first, and a stranger dates their wraps "now").
+ */
+const LINK_PAGE = 100;
 
 /** The existing device's record of one link it made. */
 interface LinkMade {
@@ -85,6 +95,8 @@ interface LinkJoining {
   relays: string[];
   name: string;
   state: "requested" | "ready";
+  /** The link's check of the person's key (`deviceLinkAccountCheck`); absent for older links. */
+  accountCheck?: string;
   /** History parts expected per group (from each group's first part seen), and those stored. */
   expected: Record<string, number>;
   stored: Record<string, number[]>;
@@ -130,7 +142,12 @@ export class DeviceLinks {
     const expiresAt = this.core.now() + seconds;
     const origin = this.core.options.origin ?? originOf(account.relays[0] ?? "");
     const url = deviceLinkUrl(
-      { linkSecretKey: bytesToHex(secret), relays: account.relays, expiresAt },
+      {
+        linkSecretKey: bytesToHex(secret),
+        relays: account.relays,
+        expiresAt,
+        accountCheck: deviceLinkAccountCheck(id, account.pubkey),
+      },
       origin,
     );
     const record: LinkMade = {
@@ -235,10 +252,11 @@ export class DeviceLinks {
       throw rallyError("bad-input", (e as Error).message);
     }
     const linkPubkey = getPublicKey(hexToBytes(parsed.linkSecretKey));
-    const existing = await this.core.store.get<LinkJoining>(JOIN_KEY);
-    if (existing && existing.linkPubkey !== linkPubkey) {
-      throw rallyError("bad-input", "This device is already being linked through another link.");
-    }
+    // The same link again resumes (the request is sent again); another one — the person made a new
+    // link after the first was closed or expired — starts over with a fresh key. Without an account
+    // nothing was answered yet, so nothing is lost.
+    const kept = await this.core.store.get<LinkJoining>(JOIN_KEY);
+    const existing = kept?.linkPubkey === linkPubkey ? kept : null;
     const secret = existing ? hexToBytes(existing.secretKey) : generateSecretKey();
     const record: LinkJoining = existing ?? {
       linkPubkey,
@@ -248,6 +266,7 @@ export class DeviceLinks {
       state: "requested",
       expected: {},
       stored: {},
+      ...(parsed.accountCheck ? { accountCheck: parsed.accountCheck } : {}),
     };
     const request = wrapDeviceLinkMessage({
       message: { step: "request", name: deviceName },
@@ -393,12 +412,16 @@ export class DeviceLinks {
   private async processMade(): Promise<void> {
     const now = this.core.now();
     for (const { key, value: link } of await this.core.store.list<LinkMade>(LINK_PREFIX)) {
-      if (link.state === "linked" || now > link.expiresAt + 3600) continue;
+      if (link.state === "linked" || link.state === "closed" || now > link.expiresAt + 3600) continue;
       const secret = hexToBytes(link.secretKey);
       const pool = this.core.transport.linkPool(secret, link.id);
       const { events } = await this.core.transport.fetch(pool, link.relays, [
-        { kinds: [1059], "#p": [link.id] },
+        { kinds: [1059], "#p": [link.id], limit: LINK_PAGE },
       ]);
+      if (link.state === "waiting" && events.length >= LINK_PAGE) {
+        await this.close(key, link);
+        continue;
+      }
 
       const seenGroup = `devicelink ${link.id}`;
       const seen = await this.core.store.seen(
@@ -435,10 +458,23 @@ export class DeviceLinks {
     if (message.step === "request") {
       // Single use: one request within the time is answered; any later one is ignored.
       if (link.state !== "waiting" || now > link.expiresAt) return link;
-      if (!link.confirm) return this.answer(key, link, sender, message.name, secret);
+      let name: string;
+      try {
+        name = checkDeviceName(message.name);
+      } catch {
+        // Rally never sends such a name: a stranger's, made to mislead the person. Close the link.
+        await this.close(key, link);
+        return { ...link, state: "closed", asks: [] };
+      }
+      // Only a link made to answer unasked does (links made before codes wait for one too).
+      if (link.confirm === false) return this.answer(key, link, sender, name, secret);
       const asks = link.asks ?? [];
-      if (asks.some((a) => a.requester === sender) || asks.length >= MAX_ASKS) return link;
-      const ask: Ask = { requester: sender, name: message.name, code: deviceLinkCode(link.id, sender) };
+      if (asks.some((a) => a.requester === sender)) return link;
+      if (asks.length >= MAX_ASKS) {
+        await this.close(key, link);
+        return { ...link, state: "closed", asks: [] };
+      }
+      const ask: Ask = { requester: sender, name, code: deviceLinkCode(link.id, sender) };
       const next: LinkMade = { ...link, asks: [...asks, ask] };
       await this.core.store.batch([{ op: "put", key, value: next }]);
       this.core.emit("account");
@@ -447,7 +483,7 @@ export class DeviceLinks {
     if (message.step === "ready") {
       // Only the person's own key can say the new device is ready: it was given the words.
       if (link.state !== "answered" || sender !== this.svc.me() || !link.requester) return link;
-      return this.addDevice(key, link, message.keyPackage, message.name, secret);
+      return this.addDevice(key, link, message.keyPackage, message.name);
     }
     return link;
   }
@@ -486,7 +522,6 @@ export class DeviceLinks {
     link: LinkMade,
     keyPackageId: string,
     name: string,
-    secret: Uint8Array,
   ): Promise<LinkMade> {
     const me = this.svc.me();
     let groups = 0;
@@ -501,12 +536,14 @@ export class DeviceLinks {
       await this.svc.propose(rec.id, { type: "add", invitees });
       await this.settle(rec.id);
       groups++;
-      parts += await this.sendHistory(rec.id, link, secret);
+      parts += await this.sendHistory(rec.id, link);
     }
     const newDevice = await this.newDeviceKey(keyPackageId);
+    // Sealed by the person's key, as the history: the new device, now the person, knows it, while
+    // the link's key is known to anyone who saw the link.
     const done = wrapDeviceLinkMessage({
       message: { step: "done", groups, parts },
-      senderSecretKey: secret,
+      senderSecretKey: this.core.requireSecrets().secretKey,
       recipientPubkey: link.requester as string,
       now: this.core.now(),
     });
@@ -537,7 +574,7 @@ export class DeviceLinks {
   }
 
   /** Sends one group's records to the new device in parts; the number of parts. */
-  private async sendHistory(group: string, link: LinkMade, secret: Uint8Array): Promise<number> {
+  private async sendHistory(group: string, link: LinkMade): Promise<number> {
     const rumors = await this.core.store.rumors({ group });
     const records = rumors.reverse().map((r) => JSON.stringify(r));
     const parts = historyParts(records);
@@ -545,7 +582,7 @@ export class DeviceLinks {
     for (const [i, part] of parts.entries()) {
       const wrap = wrapDeviceLinkMessage({
         message: { step: "history", group, part: i, parts: parts.length, records: part },
-        senderSecretKey: secret,
+        senderSecretKey: this.core.requireSecrets().secretKey,
         recipientPubkey: link.requester as string,
         now,
       });
@@ -577,10 +614,22 @@ export class DeviceLinks {
       } catch {
         continue;
       }
-      // Only the link's own key speaks for the existing device.
-      if (opened.sender !== record.linkPubkey) continue;
+      // The answer comes from the link's key; what follows (history, done) from the person's own key,
+      // which only their devices hold (anyone who saw the link holds the link's key). Until the
+      // answer made the account here, those wait for a later round.
       const m = opened.message;
+      const from = m.step === "answer" ? record.linkPubkey : this.core.account?.pubkey;
+      if (from === undefined) continue;
+      if (opened.sender !== from) {
+        if (this.core.account)
+          await this.core.store.batch([
+            { op: "markSeen", group: seenGroup, ids: [wrap.id], at: this.core.now() },
+          ]);
+        continue;
+      }
       if (m.step === "answer" && record.state === "requested") {
+        // Anyone who saw the link holds its key: only words of the account the link is for count.
+        if (!answersFor(record, m.words)) continue;
         record = await this.onAnswer(record, m);
       } else if (m.step === "history") {
         record = await this.onHistory(record, m);
@@ -663,6 +712,17 @@ export class DeviceLinks {
       this.core.emit("events", group);
     }
     return next;
+  }
+}
+
+/** Whether an answer's words make the account the link was made for (any, for older links). */
+function answersFor(record: LinkJoining, words: string): boolean {
+  if (record.accountCheck === undefined) return true;
+  try {
+    const { pubkey } = personFromRecoveryWords(words);
+    return deviceLinkAccountCheck(record.linkPubkey, pubkey) === record.accountCheck;
+  } catch {
+    return false;
   }
 }
 

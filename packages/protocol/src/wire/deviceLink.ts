@@ -9,7 +9,9 @@
  *    from L and n (`deviceLinkCode`); the existing device answers only the request whose code its
  *    person confirmed, so someone who saw the link first (a QR code over a shoulder, a shared
  *    screen) gets nothing. A link made to answer the first request unasked (scripts) still can.
- * 2. answer — L → n: the person's recovery words, name and relays (`step` "answer").
+ * 2. answer — L → n: the person's recovery words, name and relays (`step` "answer"). The link
+ *    carries a check of the person's key (`deviceLinkAccountCheck`): the new device takes only an
+ *    answer whose words make that key, since anyone holding L could answer it too.
  * 3. ready — new device, now signing as the person → L: its name and its key package's event id
  *    (`step` "ready"). The existing device accepts it only from the person's own key.
  * 4. history — L → n: the records the existing device holds of one group, in numbered parts
@@ -20,7 +22,7 @@
  * Runs in: Node and browsers (pure).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { hexToBytes } from "@noble/hashes/utils.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import type { NostrEvent } from "../nostr/event.ts";
 import { KIND_DEVICE_LINK } from "../nostr/kinds.ts";
 import { fail } from "./errors.ts";
@@ -43,6 +45,13 @@ export interface DeviceLink {
   relays: string[];
   /** Unix seconds. */
   expiresAt: number;
+  /**
+   * Which account the link is for, without naming it: `deviceLinkAccountCheck` of the link's key
+   * and the person's key (32 hex digits). Anyone who saw the link holds its key and could answer
+   * the new device with another account's words; the new device takes only words of this one.
+   * Absent in links made before it existed.
+   */
+  accountCheck?: string;
 }
 
 export type DeviceLinkMessage =
@@ -77,6 +86,27 @@ export function deviceLinkCode(linkPubkey: string, requesterPubkey: string): str
   return `${digits.slice(0, 3)} ${digits.slice(3)}`;
 }
 
+const ACCOUNT_LABEL = new TextEncoder().encode("rally device link account v1");
+const ACCOUNT_CHECK = /^[0-9a-f]{32}$/;
+
+/**
+ * The link's account check: the first 16 bytes of SHA-256 over a label, the link's public key and
+ * the person's public key, in hex. It names nobody to whoever sees the link (the link's key is
+ * fresh), and no other account's words give it.
+ */
+export function deviceLinkAccountCheck(linkPubkey: string, personPubkey: string): string {
+  if (!HEX64.test(linkPubkey) || !HEX64.test(personPubkey))
+    return fail(
+      "malformed",
+      "A device link's account check is made from two public keys (64 hex digits each).",
+    );
+  const input = new Uint8Array(ACCOUNT_LABEL.length + 64);
+  input.set(ACCOUNT_LABEL);
+  input.set(hexToBytes(linkPubkey), ACCOUNT_LABEL.length);
+  input.set(hexToBytes(personPubkey), ACCOUNT_LABEL.length + 32);
+  return bytesToHex(sha256(input).subarray(0, 16));
+}
+
 /** A code as a person types it ("482915", "482-915", " 482 915 ") in the form `deviceLinkCode` gives. */
 export function normalizeDeviceLinkCode(text: string): string | null {
   const digits = typeof text === "string" ? text.replace(/[\s-]/g, "") : "";
@@ -99,7 +129,13 @@ function fromBase64Url(text: string): string {
 /** The link's URL: the secret only in the fragment, never sent to a server. */
 export function deviceLinkUrl(link: DeviceLink, origin: string): string {
   const payload = toBase64Url(
-    JSON.stringify({ v: 1, k: link.linkSecretKey, r: link.relays, x: link.expiresAt }),
+    JSON.stringify({
+      v: 1,
+      k: link.linkSecretKey,
+      r: link.relays,
+      x: link.expiresAt,
+      ...(link.accountCheck ? { a: link.accountCheck } : {}),
+    }),
   );
   return `${origin.replace(/\/+$/, "")}/${PREFIX}${payload}`;
 }
@@ -113,7 +149,7 @@ export function parseDeviceLink(text: string, now: number): DeviceLink {
     return fail("malformed", "That is an invite link to a group, not a device link: use rally join.");
   }
   const payload = at >= 0 ? trimmed.slice(at + PREFIX.length) : trimmed;
-  let value: { v?: unknown; k?: unknown; r?: unknown; x?: unknown };
+  let value: { v?: unknown; k?: unknown; r?: unknown; x?: unknown; a?: unknown };
   try {
     value = JSON.parse(fromBase64Url(payload)) as typeof value;
   } catch {
@@ -124,7 +160,8 @@ export function parseDeviceLink(text: string, now: number): DeviceLink {
     typeof value.k !== "string" ||
     !HEX64.test(value.k) ||
     typeof value.x !== "number" ||
-    !Array.isArray(value.r)
+    !Array.isArray(value.r) ||
+    (value.a !== undefined && (typeof value.a !== "string" || !ACCOUNT_CHECK.test(value.a)))
   ) {
     return fail("malformed", "This device link is damaged: copy it again from the other device.");
   }
@@ -135,7 +172,12 @@ export function parseDeviceLink(text: string, now: number): DeviceLink {
     );
   }
   const relays = normalizeRelayList(value.r as string[], "device link relays", 1, 8);
-  return { linkSecretKey: value.k, relays, expiresAt: value.x };
+  return {
+    linkSecretKey: value.k,
+    relays,
+    expiresAt: value.x,
+    ...(typeof value.a === "string" ? { accountCheck: value.a } : {}),
+  };
 }
 
 /** One step of a link, sealed from `senderSecretKey` to `recipientPubkey`. */

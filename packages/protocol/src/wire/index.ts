@@ -18,6 +18,7 @@ export {
   DEVICE_LINK_SECONDS,
   type DeviceLink,
   type DeviceLinkMessage,
+  deviceLinkAccountCheck,
   deviceLinkCode,
   deviceLinkUrl,
   HISTORY_PART_BYTES,
