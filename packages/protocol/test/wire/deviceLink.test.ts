@@ -3,6 +3,7 @@
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import {
+  deviceLinkAccountCheck,
   deviceLinkCode,
   deviceLinkUrl,
   historyParts,
@@ -36,6 +37,30 @@ describe("device links", () => {
       expect(normalizeDeviceLinkCode(typed)).toBe("482 915");
     for (const typed of ["48291", "4829156", "48a915", "", "４８２９１５"])
       expect(normalizeDeviceLinkCode(typed)).toBeNull();
+  });
+
+  it("carries a check of its account that names nobody; a damaged one is refused", () => {
+    const k = hex(generateSecretKey());
+    const L = getPublicKey(Uint8Array.from(Buffer.from(k, "hex")));
+    const person = getPublicKey(generateSecretKey());
+    const check = deviceLinkAccountCheck(L, person);
+    expect(check).toMatch(/^[0-9a-f]{32}$/);
+    expect(deviceLinkAccountCheck(L, getPublicKey(generateSecretKey()))).not.toBe(check);
+    const url = deviceLinkUrl(
+      { linkSecretKey: k, relays: ["ws://127.0.0.1:7447"], expiresAt: 2_000, accountCheck: check },
+      "http://127.0.0.1:7447",
+    );
+    expect(url).not.toContain(person);
+    expect(parseDeviceLink(url, 1_000).accountCheck).toBe(check);
+    const payload = (v: object) => `http://x/#device=${Buffer.from(JSON.stringify(v)).toString("base64url")}`;
+    for (const a of ["xyz", 5, "0".repeat(31), "A".repeat(32)])
+      expect(() =>
+        parseDeviceLink(payload({ v: 1, k, r: ["ws://127.0.0.1:7447"], x: 2_000, a }), 1_000),
+      ).toThrow(/damaged/);
+    // Links made before the check still read.
+    expect(
+      parseDeviceLink(payload({ v: 1, k, r: ["ws://127.0.0.1:7447"], x: 2_000 }), 1_000).accountCheck,
+    ).toBe(undefined);
   });
 
   it("round-trips, expires, and names damage and invite links plainly", () => {
