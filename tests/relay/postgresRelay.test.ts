@@ -162,6 +162,42 @@ describe("--db", () => {
     }
   });
 
+  it("two rally serve processes on one database agree on the public keys that need proof of work", async () => {
+    const db = await cluster.createDatabase();
+    const first = await startServe({ args: ["--no-build", "--db", db] });
+    const second = await startServe({ args: ["--no-build", "--db", db] });
+    try {
+      const atFirst = await NostrSocket.open(first.relay);
+      const atSecond = await NostrSocket.open(second.relay);
+      const group = newSigner();
+      // The second process already runs when the group's public calendar reaches the first.
+      const calendar = group.sign({
+        kind: 31924,
+        tags: [
+          ["d", "rally"],
+          ["title", "Allotment"],
+        ],
+        content: "",
+      });
+      expect((await atFirst.publish(calendar))[2]).toBe(true);
+      const stranger = newSigner();
+      let answer: unknown[] = [];
+      for (let i = 0; i < 20; i++) {
+        const junk = stranger.sign({ kind: 1059, tags: [["p", group.pubkey]], content: `junk ${i}` });
+        answer = await atSecond.publish(junk);
+        if (answer[2] === false) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(answer[2]).toBe(false);
+      expect(String(answer[3])).toMatch(/^pow: /);
+      await atFirst.close();
+      await atSecond.close();
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+
   it("refuses what is not a PostgreSQL connection string, and an unreachable database, in plain words", () => {
     const run = (db: string) =>
       spawnSync(process.execPath, [rallyBin, "relay", "--port", "0", "--db", db], {

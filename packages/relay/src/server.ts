@@ -12,7 +12,13 @@ import http, { type IncomingMessage, type ServerResponse, STATUS_CODES } from "n
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type EventVerifier, type Filter, loadVerifier, type NostrEvent } from "@rally/protocol/nostr";
+import {
+  type EventVerifier,
+  type Filter,
+  isEphemeralKind,
+  loadVerifier,
+  type NostrEvent,
+} from "@rally/protocol/nostr";
 import { type WebSocket, WebSocketServer } from "ws";
 import { authHosts } from "./authHosts.ts";
 import { addressKey, clientAddress } from "./clientAddress.ts";
@@ -84,7 +90,10 @@ export interface RelayServerOptions extends DefaultPolicyOptions {
   /** Serve Prometheus text metrics at `GET /metrics` on the same port (`metrics.ts`). Default off. */
   metrics?: boolean;
   log?: Log;
-  /** Told of each event this process stored (not duplicates), after it is stored. */
+  /**
+   * Told of each event stored (not duplicates), after it is stored: by this process, and on a
+   * database shared with other relay processes, by any of them (as they announce it).
+   */
   onSaved?: (event: NostrEvent) => void;
   /** Clock in unix seconds (tests). */
   now?: () => number;
@@ -440,8 +449,14 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `${secure ? "wss" : "ws"}://${urlHost}:${actualPort}`;
-  // Events other relay processes store in the same database go to this one's live subscriptions.
-  if (sharedWithOtherProcesses(store)) await store.watchOthers((event, json) => core.fanOut(event, json));
+  // Events other relay processes store in the same database go to this one's live subscriptions,
+  // and to `onSaved` as this one's own would (a stored event, ephemeral ones aside): what a process
+  // keeps track of (a node's public keys) must not depend on which process took the event.
+  if (sharedWithOtherProcesses(store))
+    await store.watchOthers((event, json) => {
+      if (!isEphemeralKind(event.kind)) options.onSaved?.(event);
+      core.fanOut(event, json);
+    });
   relayHosts.push(
     ...authHosts({
       publicUrls,
