@@ -64,7 +64,6 @@ import { GroupService } from "./group/groupService.ts";
 import { InviteLinks } from "./group/inviteLinks.ts";
 import { processKeyUpdates } from "./group/keyUpdates.ts";
 import { loadOwedAdds, processOwedAdds, proposeOwedAdds, recordUnusable } from "./group/owedAdds.ts";
-import { processOwnDevices } from "./group/ownDevices.ts";
 import { parsePerson, shortNpub, toNpub } from "./group/people.ts";
 import {
   adminsAfter,
@@ -146,8 +145,6 @@ export class Rally implements RallyClient {
     this.syncer.roundHooks.push(() => processKeyUpdates(this.groupsSvc).then(() => undefined));
     // Devices of an invited person that did not fit the invitation's commit (owedAdds.ts).
     this.syncer.roundHooks.push(() => processOwedAdds(this.groupsSvc));
-    // The person's other devices, after one of theirs came in through an invite link (ownDevices.ts).
-    this.syncer.roundHooks.push(() => processOwnDevices(this.groupsSvc).then(() => undefined));
     // Public faces follow the group: rotation, edits of published events, answers from the web.
     this.syncer.roundHooks.push(() => this.face.process());
     this.defaultRelays = options.defaultRelays;

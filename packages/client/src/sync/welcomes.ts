@@ -34,7 +34,6 @@ import type { JoinSent } from "../group/inviteLinks.ts";
 import { joinedKeyUpdateOp } from "../group/keyUpdates.ts";
 import { stateOps } from "../group/mlsStore.ts";
 import { joinedNoticeOps } from "../group/notices.ts";
-import { ownDevicesDueOp } from "../group/ownDevices.ts";
 import { hexToBytes } from "../hex.ts";
 import { keys } from "../store/keys.ts";
 import type { WriteOp } from "../store/store.ts";
@@ -135,8 +134,6 @@ export async function processWelcomes(
             key: answered.key,
             value: { ...answered.value, state: "joined", groupId: joined.id },
           },
-          // Let in through a link, this device alone is in: it adds the person's others (ownDevices.ts).
-          ...(fromOwnDevice ? [] : [ownDevicesDueOp(joined.id, svc.core.now())]),
         ]);
       }
       outcome.joined.push({ id: joined.id, autoAccepted: true });

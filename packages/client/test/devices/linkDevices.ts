@@ -1,6 +1,6 @@
 /**
- * A person's second device in tests: a client with no account on its own home, and linking it to
- * an existing device over the world's relay (sync rounds on both until it holds every group).
+ * A person's second device in tests: a client with no account on its own home, and the sync rounds
+ * on both devices that link it over the world's relay (until it holds every group).
  */
 import path from "node:path";
 import WebSocket from "ws";
@@ -32,14 +32,4 @@ export async function settleLink(existing: Rally, fresh: Rally, groups: number):
     if (j?.state === "done" && (await fresh.groups()).length >= groups) return;
   }
   throw new Error(`not linked: ${JSON.stringify(await fresh.deviceJoining())}`);
-}
-
-/** A new device of `existing`'s person, linked without a code (as a script links), in `groups` groups. */
-export async function linkedDevice(w: World, existing: Rally, name: string, groups: number): Promise<Rally> {
-  const { link } = await existing.linkDevice({ confirm: false });
-  const fresh = await blankDevice(w, name);
-  await fresh.addDevice(link, name);
-  await fresh.deliver(8_000);
-  await settleLink(existing, fresh, groups);
-  return fresh;
 }
