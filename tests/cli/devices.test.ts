@@ -67,7 +67,9 @@ function start(args: string[], options: { input?: string; tty?: boolean } = {}):
           stdio: ["pipe", "pipe", "pipe"],
         },
       )
-    : spawn(process.execPath, [rallyBin, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    : spawn(process.execPath, [rallyBin, ...args], {
+        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
   if (options.input !== undefined) child.stdin?.end(options.input);
   let stdout = "";
   let stderr = "";
@@ -105,26 +107,18 @@ async function until<T>(
 
 const CODE = /the code is ([0-9]{3} [0-9]{3})/;
 
-/** Runs `rally ARGS` in the background; resolves with its output when it ends. */
-function background(
-  args: string[],
-  input?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [rallyBin, ...args], {
-      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    if (input !== undefined) child.stdin?.end(input);
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+/**
+ * A new person runs `rally device link` on a terminal of its own; once it shows the link, a device
+ * with no account (its home: `home`) asks to be linked as `name` and waits.
+ */
+async function linkAtTerminal(personName: string, name: string) {
+  const person = new Person(personName, root);
+  await person.createAccount(relay.url);
+  const linking = start(["device", "link", "--home", person.home], { tty: true });
+  const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
+  const home = path.join(root, `${personName.split(" ")[0]?.toLowerCase()}-${name.toLowerCase()}`);
+  const asking = start(["device", "add", "--name", name, "--home", home, "--json"], { input: link });
+  return { person, linking, asking, home };
 }
 
 describe("rally device", { timeout: 300_000 }, () => {
@@ -133,10 +127,9 @@ describe("rally device", { timeout: 300_000 }, () => {
     expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#device=[A-Za-z0-9_-]+$/);
 
     // The new device waits, with progress on stderr, while the existing one syncs.
-    const adding = background(
-      ["device", "add", "--name", "Laptop", "--home", laptop.home, "--json"],
-      `${link}\n`,
-    );
+    const adding = start(["device", "add", "--name", "Laptop", "--home", laptop.home, "--json"], {
+      input: `${link}\n`,
+    }).ended;
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 1500));
       await alice.ok("sync");
@@ -235,15 +228,8 @@ describe("rally device", { timeout: 300_000 }, () => {
   });
 
   it("at a terminal, asks for the code the new device shows and links only that device", async () => {
-    const eve = new Person("Eve Elder", root);
-    await eve.createAccount(relay.url);
-    const linking = start(["device", "link", "--home", eve.home], { tty: true });
-    const tabletHome = path.join(root, "eve-tablet");
-    let tablet: Running | undefined;
+    const { linking, asking: t } = await linkAtTerminal("Eve Elder", "Tablet");
     try {
-      const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
-      tablet = start(["device", "add", "--name", "Tablet", "--home", tabletHome, "--json"], { input: link });
-      const t = tablet;
       const code = (await until(() => CODE.exec(t.stderr())))[1] as string;
       await until(() => linking.output().includes("Type the code"));
       expect(linking.output()).toContain(`Code ${code}: a device named "Tablet" asks to be linked.`);
@@ -261,19 +247,18 @@ describe("rally device", { timeout: 300_000 }, () => {
       expect(JSON.parse(added.stdout)).toMatchObject({ name: "Tablet" });
     } finally {
       linking.stop();
-      tablet?.stop();
+      t.stop();
     }
   });
 
   it("at a terminal, Enter refuses: the link closes and nobody is linked", async () => {
-    const finn = new Person("Finn Fennel", root);
-    await finn.createAccount(relay.url);
-    const linking = start(["device", "link", "--home", finn.home], { tty: true });
-    const strangerHome = path.join(root, "finn-stranger");
-    let stranger: Running | undefined;
+    const {
+      person: finn,
+      linking,
+      asking: stranger,
+      home: strangerHome,
+    } = await linkAtTerminal("Finn Fennel", "Laptop");
     try {
-      const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
-      stranger = start(["device", "add", "--name", "Laptop", "--home", strangerHome], { input: link });
       await until(() => linking.output().includes("Type the code"));
       linking.type("");
       const refused = await linking.ended;
@@ -283,7 +268,7 @@ describe("rally device", { timeout: 300_000 }, () => {
       expect(stranger.stderr()).not.toMatch(/History|adding this one/);
     } finally {
       linking.stop();
-      stranger?.stop();
+      stranger.stop();
     }
     expect((await rally(["account", "show", "--home", strangerHome, "--json"])).code).not.toBe(0);
   });
