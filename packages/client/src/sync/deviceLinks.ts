@@ -46,6 +46,7 @@ import type { GroupService } from "../group/groupService.ts";
 import { originOf } from "../group/inviteLinks.ts";
 import { loadState } from "../group/mlsStore.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
+import type { RelayPool } from "../net/relayPool.ts";
 import type { StoredRumor } from "../store/store.ts";
 import { type Ask, pickAsk } from "./linkAsks.ts";
 
@@ -64,11 +65,16 @@ const partPrefix = (group: string) => `devicehistory/${group}/`;
  */
 const MAX_ASKS = 8;
 /**
- * Gift wraps read to a link per relay and round. A legitimate link gets a handful (requests, one
- * "ready"); a full page means a flood that could hide the person's request, and closes a link
- * still waiting (relays answer newest first, and a stranger dates their wraps "now").
+ * Gift wraps to a link that mean a flood. A legitimate link gets a handful (requests, one "ready");
+ * a stranger who floods it could hide the person's request (relays answer newest first and may
+ * answer fewer than asked, and a stranger dates their wraps "now"), so the wraps are read page by
+ * page, back in time, and this many close a link still waiting.
  */
-const LINK_PAGE = 100;
+const LINK_FLOOD = 20;
+/** Pages of wraps read per link and round, at most (an answered link looks for its "ready"). */
+const LINK_PAGES = 10;
+/** How long after its expiry an answered link is still read for the new device's "ready". */
+const ANSWERED_GRACE = 24 * 3600;
 
 /** The existing device's record of one link it made. */
 interface LinkMade {
@@ -190,15 +196,26 @@ export class DeviceLinks {
         "bad-input",
         'A device link code is six digits, as the new device shows it: "482 915".',
       );
+    const waiting = new Set(
+      (await this.core.store.list<LinkMade>(LINK_PREFIX))
+        .filter(({ value: l }) => l.state === "waiting")
+        .map(({ key }) => key),
+    );
     await this.processMade();
     const now = this.core.now();
-    const open = (await this.core.store.list<LinkMade>(LINK_PREFIX)).filter(
-      ({ value: l }) => l.state === "waiting" && now <= l.expiresAt,
-    );
+    const links = await this.core.store.list<LinkMade>(LINK_PREFIX);
+    const open = links.filter(({ value: l }) => l.state === "waiting" && now <= l.expiresAt);
+    const closedNow = links.some(({ key, value: l }) => waiting.has(key) && l.state === "closed");
     const choice = pickAsk(
       open.flatMap(({ key, value: l }) => (l.asks ?? []).map((ask) => ({ key, link: l, ask }))),
       wanted,
     );
+    if (choice.kind === "none" && closedNow) {
+      throw rallyError(
+        "link-seen",
+        "Your link was closed before anyone was linked: more requests came than your own device would send, so someone else has seen it. Make a new one, and show it to nobody.",
+      );
+    }
     if (choice.kind === "none") {
       throw rallyError(
         "bad-input",
@@ -412,13 +429,11 @@ export class DeviceLinks {
   private async processMade(): Promise<void> {
     const now = this.core.now();
     for (const { key, value: link } of await this.core.store.list<LinkMade>(LINK_PREFIX)) {
-      if (link.state === "linked" || link.state === "closed" || now > link.expiresAt + 3600) continue;
+      if (link.state === "linked" || link.state === "closed") continue;
+      if (now > link.expiresAt + (link.state === "answered" ? ANSWERED_GRACE : 3600)) continue;
       const secret = hexToBytes(link.secretKey);
-      const pool = this.core.transport.linkPool(secret, link.id);
-      const { events } = await this.core.transport.fetch(pool, link.relays, [
-        { kinds: [1059], "#p": [link.id], limit: LINK_PAGE },
-      ]);
-      if (link.state === "waiting" && events.length >= LINK_PAGE) {
+      const events = await this.linkWraps(this.core.transport.linkPool(secret, link.id), link);
+      if (link.state === "waiting" && events.length >= LINK_FLOOD) {
         await this.close(key, link);
         continue;
       }
@@ -445,6 +460,29 @@ export class DeviceLinks {
         await this.core.store.batch([seenOp]);
       }
     }
+  }
+
+  /**
+   * The wraps to a link, newest first, page by page back in time (a relay may answer fewer than
+   * asked): until a page brings nothing, a waiting link has `LINK_FLOOD`, or `LINK_PAGES` were read.
+   */
+  private async linkWraps(pool: RelayPool, link: LinkMade): Promise<NostrEvent[]> {
+    const found = new Map<string, NostrEvent>();
+    let until: number | undefined;
+    for (let page = 0; page < LINK_PAGES; page++) {
+      const filter = {
+        kinds: [1059],
+        "#p": [link.id],
+        limit: LINK_FLOOD,
+        ...(until === undefined ? {} : { until }),
+      };
+      const { events } = await this.core.transport.fetch(pool, link.relays, [filter]);
+      for (const e of events) found.set(e.id, e);
+      if (events.length === 0 || (link.state === "waiting" && found.size >= LINK_FLOOD)) break;
+      // Strictly older next: a second a relay answered only in part is not read again.
+      until = Math.min(...events.map((e) => e.created_at)) - 1;
+    }
+    return [...found.values()];
   }
 
   private async onMessage(
@@ -730,7 +768,7 @@ function answersFor(record: LinkJoining, words: string): boolean {
 function linkState(l: LinkMade, now: number): DeviceLinkProgress["state"] {
   if (l.state === "linked" || l.state === "closed") return l.state;
   // A link answered in time goes on past its expiry: adding the device and its history take a while.
-  if (l.state === "answered") return "answered";
+  if (l.state === "answered") return now > l.expiresAt + ANSWERED_GRACE ? "expired" : "answered";
   if (now > l.expiresAt) return "expired";
   if (l.state === "waiting" && (l.asks ?? []).length > 0) return "asked";
   return l.state;
@@ -745,8 +783,10 @@ export function checkDeviceName(name: unknown): string {
   if ([...n].length > MAX_DEVICE_NAME_CHARS) {
     throw rallyError("bad-input", `A device name may be at most ${MAX_DEVICE_NAME_CHARS} characters.`);
   }
+  // Control characters, line and paragraph separators, and invisible formatting (bidi overrides,
+  // zero-width characters): a name is shown beside a code, and must not move or hide one.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(n))
-    throw rallyError("bad-input", "A device name cannot contain control characters.");
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/u.test(n))
+    throw rallyError("bad-input", "A device name cannot contain control or invisible formatting characters.");
   return n;
 }

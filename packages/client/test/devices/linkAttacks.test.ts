@@ -12,13 +12,15 @@ import { chatTexts, groupWith, person, pubkeyOf, useWorld } from "../world.ts";
 import { blankDevice, settleLink } from "./linkDevices.ts";
 
 const w = useWorld("device-link-attacks");
+/** A relay that answers at most 10 events per filter, whatever a client asks for. */
+const capped = useWorld("device-link-capped", ["--max-limit", "10"]);
 const now = () => Math.floor(Date.now() / 1000) + Math.round(w.clock.offsetMs / 1000);
 
 /** What a stranger holding `link` can do with the relay. */
-function stranger(via: Rally, link: string) {
+function stranger(via: Rally, link: string, relay = w.relay.url) {
   const secret = hexToBytes(parseDeviceLink(link, now()).linkSecretKey);
   const L = getPublicKey(secret);
-  const relays = [w.relay.url];
+  const relays = [relay];
   return {
     L,
     secret,
@@ -100,6 +102,28 @@ describe("someone who saw a device link", { timeout: 240_000 }, () => {
     expect(await phone.account()).toBeNull();
   });
 
+  it("floods it on a relay that answers fewer than asked: the link reads back in time, and closes", async () => {
+    const fox = await person(capped, "Fox");
+    const { link } = await fox.linkDevice();
+    const phone = await blankDevice(capped, "fox-phone");
+    await phone.addDevice(link, "Phone");
+    await phone.deliver(8_000);
+    const s = stranger(fox, link, capped.relay.url);
+    // 25 junk wraps over three seconds, all newer than the phone's request.
+    for (let i = 0; i < 25; i++) {
+      const junk = finalizeEvent(
+        { kind: 1059, created_at: now() + 1 + (i % 3), tags: [["p", s.L]], content: `junk ${i}` },
+        generateSecretKey(),
+      ) as NostrEvent;
+      await s.publish(junk);
+    }
+    await fox.sync();
+    expect(await linkState(fox)).toEqual({ state: "closed", asks: 0 });
+    await expect(fox.confirmDeviceLink((await phone.deviceJoining())?.code as string)).rejects.toMatchObject({
+      code: "bad-input",
+    });
+  });
+
   it("asks with the code the person's device shows: two requests with one code close the link", async () => {
     const cai = await person(w, "Cai");
     const { link } = await cai.linkDevice();
@@ -135,6 +159,12 @@ describe("someone who saw a device link", { timeout: 240_000 }, () => {
     await s.publish(s.request(generateSecretKey(), "Phone\u001b[2K code 000 000"));
     await dev.sync();
     expect(await linkState(dev)).toEqual({ state: "closed", asks: 0 });
+    // A right-to-left override, which would show a stranger's code as another: refused the same way.
+    const again = await dev.linkDevice();
+    const t = stranger(dev, again.link);
+    await t.publish(t.request(generateSecretKey(), "Laptop\u202e"));
+    await dev.sync();
+    expect((await dev.deviceLinks()).map((l) => l.state)).toEqual(["closed", "closed"]);
   });
 
   it("answers the new device first, with another account, and sends it history: the device takes neither", async () => {
