@@ -144,7 +144,7 @@ function Asks({
           const codeId = `${id}-code-${i}`;
           return (
             <li key={codeId}>
-              <span className="device-name">{ask.name}</span>
+              <bdi className="device-name">{ask.name}</bdi>
               <span className="link-code" id={codeId}>
                 {ask.code}
               </span>
