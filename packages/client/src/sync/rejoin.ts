@@ -3,13 +3,14 @@
  *
  * The recovered device's side: once, after `recover`, it reads the account backup from the
  * person's relays and, for each group listed, sends a rejoin request (its key package, signed as
- * the person) gift-wrapped to each admin the backup names and to the person, on their inbox
+ * the person) gift-wrapped to each admin the backup names other than the person, on their inbox
  * relays and the group's relays. The group shows as "rejoining" until the welcome that answers the
  * request (it carries `rejoinAnswer` over the request's secret nonce) is joined automatically.
  *
- * Every other device's side, each sync round: it reads rejoin requests among the gift wraps to the
- * person, and lets the device in when this device may — it is an admin of the group, or a device of
- * the same person — and the person asking already has leaves in the group. The one commit adds the
+ * Every other device's side, each sync round: it reads rejoin requests among the gift wraps to its
+ * person, and lets the device in when this device may — it is an admin of the group and a device
+ * of another person (a device of the person asking is one they are recovering from: lost, or
+ * seized) — and the person asking already has leaves in the group. The one commit adds the
  * new key package and removes the person's other leaves (the lost devices); members see "Alice's
  * device was restored".
  *
@@ -149,7 +150,9 @@ export class Rejoin {
       if (rec?.status !== "active") groups.push(g);
     }
     // Where each recipient reads gift wraps: their inbox relays (kind 10050), else the group's.
-    const people = [...new Set([me, ...groups.flatMap((g) => g.admins)])];
+    // Admins other than the person: a device of the person's own that still answers is one of the
+    // devices the person is recovering from — lost, or seized — and must not be the one to decide.
+    const people = [...new Set(groups.flatMap((g) => g.admins))].filter((p) => p !== me);
     const lookIn = [...new Set([...account.relays, ...groups.flatMap((g) => g.relays)])];
     const inboxes = new Map<string, { relays: string[]; at: number }>();
     if (lookIn.length > 0 && people.length > 0) {
@@ -173,7 +176,7 @@ export class Rejoin {
       const nonce = bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
       const answer = rejoinAnswer(nonce, g.id, me, kp.eventId);
       const inbox = [...new Set([...account.relays, ...g.relays])].slice(0, 8);
-      for (const to of new Set([...g.admins, me])) {
+      for (const to of new Set(g.admins.filter((a) => a !== me))) {
         const wrap = wrapRejoinRequest({
           group: g.id,
           personSecretKey: secretKey,
@@ -291,7 +294,10 @@ export class Rejoin {
       const state = await loadState(this.core.store, rec.id);
       // Only a person the group has comes back this way; anyone new is an admin's invitation.
       const theirs = mlsMembers(state).find((m) => m.pubkey === req.person);
-      if (!theirs || (!isAdmin(state, me as PubkeyHex) && me !== req.person)) {
+      // Only another person's admin device answers. A device of the person asking is one of the
+      // devices they are recovering from: were it seized, it would let the new device in and keep
+      // its own leaf (nobody can commit their own removal), and the person would think it gone.
+      if (!theirs || me === req.person || !isAdmin(state, me as PubkeyHex)) {
         await drop();
         continue;
       }
@@ -309,8 +315,7 @@ export class Rejoin {
       }
       // One commit per group and round; a group busy with another change waits for the next round.
       if (rec.pending || done.has(rec.id)) continue;
-      const ownLeaf = me === req.person ? await this.ownDevice(rec.id) : null;
-      const retire = theirs.devices.map((d) => d.signaturePublicKey).filter((k) => k !== ownLeaf);
+      const retire = theirs.devices.map((d) => d.signaturePublicKey);
       const via = { link: REJOIN_LINK, request: req.requestId };
       const answerRecord: JoinRequestRecord = {
         id: req.requestId,
@@ -341,13 +346,5 @@ export class Rejoin {
         // The group changed under us, or a rule refused it: tried again next round.
       }
     }
-  }
-
-  private async ownDevice(group: string): Promise<string | null> {
-    const state = await loadState(this.core.store, group);
-    const mine = mlsMembers(state).find((m) => m.pubkey === this.svc.me());
-    const identity = await this.svc.account.keyPackages.identity();
-    const key = bytesToHex(identity.signaturePublicKey);
-    return mine?.devices.some((d) => d.signaturePublicKey === key) ? key : null;
   }
 }

@@ -118,6 +118,47 @@ describe("restoring every group after losing every device", () => {
     );
   }, 240_000);
 
+  it("a device the person recovers from (seized, still online) does not let the new one in; an admin does, and retires it", async () => {
+    const dora = await person(w, "Dora");
+    const bob = await person(w, "Bob");
+    const doraPk = await pubkeyOf(dora);
+    // Dora is an admin of her group, Bob too.
+    const g = await groupWith(dora, [bob], "Dora's group");
+    await dora.setAdmin(g, await npubOf(bob), true);
+    for (const c of [dora, bob]) await c.sync();
+    const words = await dora.recoveryWords();
+    const [seized] = await devicesOf(bob, g, doraPk);
+    await dora.sync(); // the backup reaches the relay
+
+    // Her phone was taken; she recovers on a new device. The phone stays online, syncing.
+    const restored = await freshDevice(w, "Dora");
+    await restored.recoverAccount({ words, relays: [w.relay.url] });
+    await restored.sync();
+    await restored.deliver(8_000);
+    for (let i = 0; i < 2; i++) {
+      await dora.sync();
+      await dora.deliver(8_000);
+    }
+    await restored.sync();
+    expect((await restored.groups()).map((x) => x.status)).toEqual(["rejoining"]);
+    expect(await devicesOf(dora, g, doraPk)).toEqual([seized]);
+
+    // Bob's device lets the new one in and retires the phone in the same commit.
+    await bob.sync();
+    await bob.deliver(8_000);
+    await restored.sync();
+    expect((await restored.groups()).map((x) => x.status)).toEqual(["active"]);
+    const now = await devicesOf(bob, g, doraPk);
+    expect(now).toHaveLength(1);
+    expect(now).not.toContain(seized);
+    await bob.sendChat(g, "new meeting place");
+    await bob.deliver(8_000);
+    await dora.sync();
+    await restored.sync();
+    expect(await chatTexts(restored, g)).toContain("new meeting place");
+    expect(await chatTexts(dora, g)).not.toContain("new meeting place");
+  }, 240_000);
+
   it("says so when there is no backup, and refuses a backup made under other words", async () => {
     const dan = await person(w, "Dan");
     const danWords = await dan.recoveryWords();
