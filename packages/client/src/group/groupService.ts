@@ -47,7 +47,7 @@ import {
   updateGroupData,
   type Welcome,
 } from "@rally/protocol/mls";
-import { KIND_INBOX_RELAYS } from "@rally/protocol/nostr";
+import { KIND_INBOX_RELAYS, KIND_KEY_PACKAGE } from "@rally/protocol/nostr";
 import {
   encodeInnerRumor,
   inboxRelaysFilter,
@@ -319,10 +319,20 @@ export class GroupService {
       const seen = failed.get(slot);
       if (!seen || createdAt > seen.createdAt) failed.set(slot, { createdAt, reason });
     };
+    // The newest event of each slot, empty or not, across every relay: a device that was revoked
+    // had its slot emptied by a newer event (deviceLinks.ts `withdrawKeyPackages`), and a relay that
+    // missed it still serves the old key package, which must not bring the device back.
+    const newest = new Map<string, number>();
+    for (const e of events) {
+      if (e.pubkey !== pubkey || e.kind !== KIND_KEY_PACKAGE) continue;
+      const slot = e.tags.find((t) => t[0] === "d")?.[1];
+      if (typeof slot === "string" && e.created_at > (newest.get(slot) ?? -1)) newest.set(slot, e.created_at);
+    }
     let inbox: string[] | undefined;
     let inboxAt = -1;
     for (const e of events) {
       if (e.pubkey !== pubkey) continue;
+      if (e.kind === KIND_KEY_PACKAGE && e.content === "") continue; // an emptied slot: nothing to add
       if (e.kind === KIND_INBOX_RELAYS) {
         try {
           const parsed = parseInboxRelaysEvent(e);
@@ -342,6 +352,7 @@ export class GroupService {
         fail(`event ${e.id}`, e.created_at, "its key package event could not be read");
         continue;
       }
+      if (kp.createdAt < (newest.get(kp.slot) ?? kp.createdAt)) continue; // replaced since
       try {
         const info = await parseKeyPackage(kp.keyPackage);
         if (info.pubkey !== pubkey) {
