@@ -21,11 +21,19 @@ import {
   decodeDeviceIdentity,
   encodeDeviceIdentity,
   LAST_RESORT_EXTENSION,
+  parseKeyPackage,
   RALLY_GROUP_DATA_EXTENSION,
 } from "@rally/protocol/mls";
-import { buildInboxRelaysEvent, buildKeyPackageEvent, newKeyPackageSlot } from "@rally/protocol/wire";
+import { KIND_KEY_PACKAGE } from "@rally/protocol/nostr";
+import {
+  buildInboxRelaysEvent,
+  buildKeyPackageEvent,
+  newKeyPackageSlot,
+  parseKeyPackageEvent,
+} from "@rally/protocol/wire";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Device } from "../device.ts";
+import { rallyError } from "../errors.ts";
 import { bytesToHex, hexToBytes } from "../hex.ts";
 import { Outbox } from "../net/outbox.ts";
 import { keys } from "../store/keys.ts";
@@ -167,6 +175,65 @@ export class KeyPackages {
     await this.core.store.batch([{ op: "put", key: keys.keyPackage(eventId), value: { ...kp, used: true } }]);
     const record = await this.deviceRecord();
     if (record.current === eventId) await this.publishNew();
+  }
+
+  /**
+   * Empties, on the account's relays, the key package slots of the person's devices that `which`
+   * picks (by the device's MLS signature key and the slot): an addressable event replaced by a newer,
+   * empty one, so nobody inviting the person adds those devices again. This device's own slot is
+   * never emptied. Returns how many slots were; throws when no relay answers.
+   */
+  async withdraw(which: (signatureKey: string, slot: string) => boolean): Promise<number> {
+    const account = this.core.requireAccount();
+    const { secretKey } = this.core.requireSecrets();
+    const own = (await this.deviceRecord()).slot;
+    const { events, report } = await this.core.transport.fetch(
+      this.core.transport.anonymous,
+      account.relays,
+      [{ kinds: [KIND_KEY_PACKAGE], authors: [account.pubkey] }],
+    );
+    if (!report.any)
+      throw rallyError(
+        "unreachable",
+        `Could not reach any relay (${account.relays.join(", ")}) to withdraw the key packages of your other devices: run the command again once one is up.`,
+      );
+    const slots = new Map<string, number>();
+    for (const e of events) {
+      try {
+        const kp = parseKeyPackageEvent(e);
+        if (kp.slot === own) continue;
+        if (which((await parseKeyPackage(kp.keyPackage)).signaturePublicKey, kp.slot)) {
+          slots.set(kp.slot, Math.max(slots.get(kp.slot) ?? 0, e.created_at));
+        }
+      } catch {
+        // Not a key package (an emptied slot, or damaged): nothing to withdraw.
+      }
+    }
+    const ops: WriteOp[] = [];
+    for (const [slot, at] of slots) {
+      // NIP-70 protected, as the key package it replaces: only the person may publish it. Dated
+      // after it, so that every relay keeps the empty one (NIP-01: the newer replaces).
+      const empty = signEvent(
+        {
+          kind: KIND_KEY_PACKAGE,
+          created_at: Math.max(this.core.now(), at + 1),
+          tags: [["d", slot], ["-"]],
+          content: "",
+        },
+        secretKey,
+      );
+      ops.push(
+        Outbox.prepare(empty as NostrEvent, account.relays, {
+          label: "withdrawn key package",
+          now: this.core.nowMs(),
+        }).op,
+      );
+    }
+    if (ops.length > 0) {
+      await this.core.store.batch(ops);
+      this.core.wakeOutbox();
+    }
+    return slots.size;
   }
 
   private async pruneOps(keep: string): Promise<WriteOp[]> {

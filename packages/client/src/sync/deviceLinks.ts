@@ -20,9 +20,8 @@
  *
  * Runs in: Node and browsers. Every step runs under the device lock.
  */
-import { personFromRecoveryWords, signEvent } from "@rally/protocol/identity";
+import { personFromRecoveryWords } from "@rally/protocol/identity";
 import { members as mlsMembers, parseKeyPackage } from "@rally/protocol/mls";
-import { KIND_KEY_PACKAGE } from "@rally/protocol/nostr";
 import {
   DEVICE_LINK_SECONDS,
   type DeviceLinkMessage,
@@ -380,50 +379,10 @@ export class DeviceLinks {
       await this.settle(rec.id);
       groups++;
     }
-    await this.withdrawKeyPackages(device.id);
+    await this.svc.account.keyPackages.withdraw((key) => key.startsWith(device.id));
     const names = await this.core.store.list(`mydevice/${device.id}`);
     await this.core.store.batch(names.map((r) => ({ op: "delete" as const, key: r.key })));
     return groups;
-  }
-
-  /**
-   * Empties the key package slot of a revoked device on the person's relays (an addressable event
-   * replaced by a newer, empty one), so nobody inviting the person adds that device again.
-   */
-  private async withdrawKeyPackages(deviceId: string): Promise<number> {
-    const account = this.core.requireAccount();
-    const { secretKey } = this.core.requireSecrets();
-    const { events } = await this.core.transport.fetch(this.core.transport.anonymous, account.relays, [
-      { kinds: [KIND_KEY_PACKAGE], authors: [this.svc.me()] },
-    ]);
-    const slots = new Map<string, number>();
-    for (const e of events) {
-      try {
-        const kp = parseKeyPackageEvent(e);
-        if ((await parseKeyPackage(kp.keyPackage)).signaturePublicKey.startsWith(deviceId)) {
-          slots.set(kp.slot, Math.max(slots.get(kp.slot) ?? 0, e.created_at));
-        }
-      } catch {
-        // Not a key package (an emptied slot, or damaged): nothing to withdraw.
-      }
-    }
-    for (const [slot, at] of slots) {
-      // NIP-70 protected, as the key package it replaces: only the person may publish it. Dated
-      // after it, so that every relay keeps the empty one (NIP-01: the newer replaces).
-      const empty = signEvent(
-        {
-          kind: KIND_KEY_PACKAGE,
-          created_at: Math.max(this.core.now(), at + 1),
-          tags: [["d", slot], ["-"]],
-          content: "",
-        },
-        secretKey,
-      );
-      await this.core.transport.outbox.enqueue(empty as NostrEvent, account.relays, {
-        label: "withdrawn key package",
-      });
-    }
-    return slots.size;
   }
 
   private async processMade(): Promise<void> {

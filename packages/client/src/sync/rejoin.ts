@@ -1,8 +1,9 @@
 /**
  * Coming back into every group after losing every device (docs/PROTOCOL.md "Account backup").
  *
- * The recovered device's side: once, after `recover`, it reads the account backup from the
- * person's relays and, for each group listed, sends a rejoin request (its key package, signed as
+ * The recovered device's side: once, after `recover`, it empties the key package slots of the
+ * person's other devices (they are lost, or seized: no later invitation may add them), reads the
+ * account backup from the person's relays and, for each group listed, sends a rejoin request (its key package, signed as
  * the person) gift-wrapped to each admin the backup names other than the person, on their inbox
  * relays and the group's relays. The group shows as "rejoining" until the welcome that answers the
  * request (it carries `rejoinAnswer` over the request's secret nonce) is joined automatically.
@@ -134,6 +135,13 @@ export class Rejoin {
     }
     const found = await fetchBackup(this.core);
     if (found.state === "unreachable") return; // next round
+    // Every device of the person but this one is lost (or seized): their key packages go, so that
+    // no later invitation adds them back. Once, with the backup read; a relay down: next round.
+    try {
+      await this.svc.account.keyPackages.withdraw(() => true);
+    } catch {
+      return;
+    }
     const now = this.core.now();
     if (found.state !== "found") {
       this.notes.push(found.state === "none" ? NO_BACKUP_NOTE : OTHER_WORDS_NOTE);

@@ -157,6 +157,10 @@ describe("restoring every group after losing every device", () => {
     await restored.sync();
     expect(await chatTexts(restored, g)).toContain("new meeting place");
     expect(await chatTexts(dora, g)).not.toContain("new meeting place");
+
+    // A later invitation adds only the new device: the restore withdrew the phone's key package.
+    const later = await bob.createGroup({ name: "Bob's new group" });
+    expect(await bob.invite(later.id, await npubOf(dora))).toEqual({ devices: 1, waiting: 0, unusable: [] });
   }, 240_000);
 
   it("says so when there is no backup, and refuses a backup made under other words", async () => {
