@@ -320,13 +320,16 @@ export class GroupService {
       if (!seen || createdAt > seen.createdAt) failed.set(slot, { createdAt, reason });
     };
     // The newest event of each slot, empty or not, across every relay: a device that was revoked
-    // had its slot emptied by a newer event (deviceLinks.ts `withdrawKeyPackages`), and a relay that
+    // had its slot emptied by a newer event (`KeyPackages.withdraw`), and a relay that
     // missed it still serves the old key package, which must not bring the device back.
     const newest = new Map<string, number>();
+    const emptied = new Set<string>();
     for (const e of events) {
       if (e.pubkey !== pubkey || e.kind !== KIND_KEY_PACKAGE) continue;
       const slot = e.tags.find((t) => t[0] === "d")?.[1];
-      if (typeof slot === "string" && e.created_at > (newest.get(slot) ?? -1)) newest.set(slot, e.created_at);
+      if (typeof slot !== "string") continue;
+      if (e.created_at > (newest.get(slot) ?? -1)) newest.set(slot, e.created_at);
+      if (e.content === "") emptied.add(`${slot}:${e.created_at}`);
     }
     let inbox: string[] | undefined;
     let inboxAt = -1;
@@ -352,7 +355,9 @@ export class GroupService {
         fail(`event ${e.id}`, e.created_at, "its key package event could not be read");
         continue;
       }
-      if (kp.createdAt < (newest.get(kp.slot) ?? kp.createdAt)) continue; // replaced since
+      // Replaced since, or emptied in the same second (an empty event wins a tie: withdrawing is final).
+      if (kp.createdAt < (newest.get(kp.slot) ?? kp.createdAt) || emptied.has(`${kp.slot}:${kp.createdAt}`))
+        continue;
       try {
         const info = await parseKeyPackage(kp.keyPackage);
         if (info.pubkey !== pubkey) {

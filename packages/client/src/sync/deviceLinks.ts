@@ -204,7 +204,10 @@ export class DeviceLinks {
     const now = this.core.now();
     const links = await this.core.store.list<LinkMade>(LINK_PREFIX);
     const open = links.filter(({ value: l }) => l.state === "waiting" && now <= l.expiresAt);
-    const closedNow = links.some(({ key, value: l }) => waiting.has(key) && l.state === "closed");
+    // A link closed now, or earlier and not expired, with nothing else open: tell why.
+    const closedNow =
+      links.some(({ key, value: l }) => waiting.has(key) && l.state === "closed") ||
+      (open.length === 0 && links.some(({ value: l }) => l.state === "closed" && now <= l.expiresAt));
     const choice = pickAsk(
       open.flatMap(({ key, value: l }) => (l.asks ?? []).map((ask) => ({ key, link: l, ask }))),
       wanted,
@@ -212,7 +215,7 @@ export class DeviceLinks {
     if (choice.kind === "none" && closedNow) {
       throw rallyError(
         "link-seen",
-        "Your link was closed before anyone was linked: more requests came than your own device would send, so someone else has seen it. Make a new one, and show it to nobody.",
+        "Your link was closed before anyone was linked: more requests came than your own device sends, or one no Rally device would send, so someone else may have seen it. Make a new one, and show it to nobody.",
       );
     }
     if (choice.kind === "none") {
@@ -423,7 +426,9 @@ export class DeviceLinks {
 
   /**
    * The wraps to a link, newest first, page by page back in time (a relay may answer fewer than
-   * asked): until a page brings nothing, a waiting link has `LINK_FLOOD`, or `LINK_PAGES` were read.
+   * asked): until a page brings nothing new, a waiting link has `LINK_FLOOD`, or `LINK_PAGES` were
+   * read. Each page goes strictly further back, so a second that a relay answering fewer than
+   * `LINK_FLOOD` events filled with a stranger's junk is left part-read (PROTOCOL.md section 18).
    */
   private async linkWraps(pool: RelayPool, link: LinkMade): Promise<NostrEvent[]> {
     const found = new Map<string, NostrEvent>();
@@ -436,10 +441,15 @@ export class DeviceLinks {
         ...(until === undefined ? {} : { until }),
       };
       const { events } = await this.core.transport.fetch(pool, link.relays, [filter]);
-      for (const e of events) found.set(e.id, e);
-      if (events.length === 0 || (link.state === "waiting" && found.size >= LINK_FLOOD)) break;
-      // Strictly older next: a second a relay answered only in part is not read again.
-      until = Math.min(...events.map((e) => e.created_at)) - 1;
+      let fresh = 0;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const e of events) {
+        if (!found.has(e.id)) fresh++;
+        found.set(e.id, e);
+        if (e.created_at < oldest) oldest = e.created_at;
+      }
+      if (fresh === 0 || (link.state === "waiting" && found.size >= LINK_FLOOD)) break;
+      until = oldest - 1;
     }
     return [...found.values()];
   }
@@ -743,9 +753,10 @@ export function checkDeviceName(name: unknown): string {
     throw rallyError("bad-input", `A device name may be at most ${MAX_DEVICE_NAME_CHARS} characters.`);
   }
   // Control characters, line and paragraph separators, and invisible formatting (bidi overrides,
-  // zero-width characters): a name is shown beside a code, and must not move or hide one.
+  // zero-width spaces): a name is shown beside a code, and must not move or hide one. The two
+  // joiners stay: Persian words (ZWNJ) and emoji sequences (ZWJ) need them, and they move nothing.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/u.test(n))
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/u.test(n))
     throw rallyError("bad-input", "A device name cannot contain control or invisible formatting characters.");
   return n;
 }

@@ -66,7 +66,7 @@ describe("someone who saw a device link", { timeout: 240_000 }, () => {
     await ann.sync();
     expect(await linkState(ann)).toEqual({ state: "closed", asks: 0 });
     const code = (await phone.deviceJoining())?.code as string;
-    await expect(ann.confirmDeviceLink(code)).rejects.toMatchObject({ code: "bad-input" });
+    await expect(ann.confirmDeviceLink(code)).rejects.toMatchObject({ code: "link-seen" });
     await phone.sync();
     expect(await phone.account()).toBeNull();
 
@@ -120,7 +120,7 @@ describe("someone who saw a device link", { timeout: 240_000 }, () => {
     await fox.sync();
     expect(await linkState(fox)).toEqual({ state: "closed", asks: 0 });
     await expect(fox.confirmDeviceLink((await phone.deviceJoining())?.code as string)).rejects.toMatchObject({
-      code: "bad-input",
+      code: "link-seen",
     });
   });
 

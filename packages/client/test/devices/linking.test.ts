@@ -196,7 +196,7 @@ describe("linking a device", () => {
     expect(await fay.refuseDeviceLinks()).toBe(1);
     expect((await fay.deviceLinks()).map((l) => [l.state, l.asks])).toEqual([["closed", []]]);
     const code = (await stranger.deviceJoining())?.code as string;
-    await expect(fay.confirmDeviceLink(code)).rejects.toMatchObject({ code: "bad-input" });
+    await expect(fay.confirmDeviceLink(code)).rejects.toMatchObject({ code: "link-seen" });
     // A later request on the closed link is not kept either.
     const late = await blankDevice("fay-late");
     await late.addDevice(link, "Laptop");
