@@ -111,8 +111,11 @@ export function register(program: Command): void {
             `Account restored: ${a.name}.`,
             ...accountLines(a),
             "",
-            "Your groups' keys stay on the devices that held them: ask a group admin to invite you again",
-            "(with the address above) and your groups come back on this device.",
+            "Run rally sync: it finds the list of your groups on your relays and asks their admins to let",
+            "this device back in; a group whose only admin was you needs a new invitation.",
+            "Your other devices now count as lost: admins remove them as they let this one in, and no",
+            "invitation adds them again. If you still use one, link this device from it instead",
+            "(rally device link there, rally device add here).",
           ]),
       );
     });

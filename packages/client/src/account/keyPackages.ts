@@ -183,19 +183,22 @@ export class KeyPackages {
    * empty one, so nobody inviting the person adds those devices again. This device's own slot is
    * never emptied. Returns how many slots were; throws when no relay answers.
    */
-  async withdraw(which: (signatureKey: string, slot: string) => boolean): Promise<number> {
+  async withdraw(
+    which: (signatureKey: string, slot: string) => boolean,
+    /** Relays besides the account's where key packages of the person may be (a backup's). */
+    alsoOn: readonly string[] = [],
+  ): Promise<number> {
     const account = this.core.requireAccount();
     const { secretKey } = this.core.requireSecrets();
     const own = (await this.deviceRecord()).slot;
-    const { events, report } = await this.core.transport.fetch(
-      this.core.transport.anonymous,
-      account.relays,
-      [{ kinds: [KIND_KEY_PACKAGE], authors: [account.pubkey] }],
-    );
+    const relays = [...new Set([...account.relays, ...alsoOn])];
+    const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, relays, [
+      { kinds: [KIND_KEY_PACKAGE], authors: [account.pubkey] },
+    ]);
     if (!report.any)
       throw rallyError(
         "unreachable",
-        `Could not reach any relay (${account.relays.join(", ")}) to withdraw the key packages of your other devices: run the command again once one is up.`,
+        `Could not reach any relay (${relays.join(", ")}) to withdraw the key packages of your other devices: run the command again once one is up.`,
       );
     const slots = new Map<string, number>();
     for (const e of events) {
@@ -223,7 +226,7 @@ export class KeyPackages {
         secretKey,
       );
       ops.push(
-        Outbox.prepare(empty as NostrEvent, account.relays, {
+        Outbox.prepare(empty as NostrEvent, relays, {
           label: "withdrawn key package",
           now: this.core.nowMs(),
         }).op,

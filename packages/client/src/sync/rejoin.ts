@@ -127,7 +127,10 @@ export class Rejoin {
     if (!account.recovered || (await this.core.store.get(BACKUP_READ_KEY)) !== undefined) return;
     // A device linked by another device of the person gets its account from the words too, but its
     // groups come from that device: asking back in would have admins retire the person's devices.
-    if ((await this.core.store.get(LINKED_DEVICE_KEY)) !== undefined) {
+    // Only one that was answered (its joining record got the words); a link that went nowhere,
+    // followed by `recover`, is a recovery.
+    const joining = await this.core.store.get<{ state?: string }>(LINKED_DEVICE_KEY);
+    if (joining?.state === "ready") {
       await this.core.store.batch([
         { op: "put", key: BACKUP_READ_KEY, value: { at: this.core.now(), linked: true } },
       ]);
@@ -136,9 +139,14 @@ export class Rejoin {
     const found = await fetchBackup(this.core);
     if (found.state === "unreachable") return; // next round
     // Every device of the person but this one is lost (or seized): their key packages go, so that
-    // no later invitation adds them back. Once, with the backup read; a relay down: next round.
+    // no later invitation adds them back — on the account's relays and on every relay the backup
+    // names, which inviters read too. Once, with the backup read; no relay answering: next round.
+    const backupRelays =
+      found.state === "found"
+        ? [...found.backup.relays, ...found.backup.groups.flatMap((g) => g.relays)]
+        : [];
     try {
-      await this.svc.account.keyPackages.withdraw(() => true);
+      await this.svc.account.keyPackages.withdraw(() => true, backupRelays);
     } catch {
       return;
     }
@@ -153,9 +161,13 @@ export class Rejoin {
     const kp = await this.svc.account.keyPackages.current();
     const me = account.pubkey;
     const groups = [];
+    const noAdmin: string[] = [];
     for (const g of backup.groups) {
       const rec = await this.core.store.get<GroupRecord>(keys.group(g.id));
-      if (rec?.status !== "active") groups.push(g);
+      if (rec?.status === "active") continue;
+      // Only another person's admin device answers: with none, nobody could (PROTOCOL.md 17).
+      if (g.admins.some((a) => a !== me)) groups.push(g);
+      else noAdmin.push(g.name);
     }
     // Where each recipient reads gift wraps: their inbox relays (kind 10050), else the group's.
     // Admins other than the person: a device of the person's own that still answers is one of the
@@ -224,6 +236,11 @@ export class Rejoin {
     if (groups.length > 0) {
       this.notes.push(
         `Found a backup of ${groups.length} group(s) on your relays; asked their admins to let this device back in.`,
+      );
+    }
+    if (noAdmin.length > 0) {
+      this.notes.push(
+        `Nobody but you is an admin of ${noAdmin.map((n) => `"${n}"`).join(", ")}, so nobody can let this device back in there: link it from a device still in the group (rally device link), or ask a member to invite you again once someone is an admin.`,
       );
     }
     this.core.emit("groups");
@@ -323,6 +340,15 @@ export class Rejoin {
       }
       // One commit per group and round; a group busy with another change waits for the next round.
       if (rec.pending || done.has(rec.id)) continue;
+      // A request answered late — read from a relay long after, or replayed — may be from a device
+      // the person has since lost again and recovered from: that recovery emptied its key package
+      // slot. Only a key package still the newest of its slot is let in.
+      const current = await this.stillPublished(req, device, rec.relays);
+      if (current === "unreachable") continue;
+      if (!current) {
+        await drop();
+        continue;
+      }
       const retire = theirs.devices.map((d) => d.signaturePublicKey);
       const via = { link: REJOIN_LINK, request: req.requestId };
       const answerRecord: JoinRequestRecord = {
@@ -354,5 +380,36 @@ export class Rejoin {
         // The group changed under us, or a rule refused it: tried again next round.
       }
     }
+  }
+
+  /**
+   * Whether the device of a rejoin request still publishes in its key package slot, on the
+   * person's relays and the group's: every newer event there is a key package of the same device
+   * (it rotates one after each welcome). An emptied slot — the person recovered again, or revoked
+   * the device — or another device's key package means it is gone.
+   */
+  private async stillPublished(
+    req: RejoinRequest,
+    device: string,
+    groupRelays: readonly string[],
+  ): Promise<boolean | "unreachable"> {
+    const kp = req.keyPackageEvent;
+    const slot = kp.tags.find((t) => t[0] === "d")?.[1];
+    if (typeof slot !== "string") return false;
+    const relays = [...new Set([...req.inboxRelays, ...groupRelays])];
+    const { events, report } = await this.core.transport.fetch(this.core.transport.anonymous, relays, [
+      { kinds: [kp.kind], authors: [req.person], "#d": [slot] },
+    ]);
+    if (!report.any) return "unreachable";
+    for (const e of events) {
+      if (e.id === kp.id || e.created_at < kp.created_at) continue;
+      try {
+        if ((await parseKeyPackage(parseKeyPackageEvent(e).keyPackage)).signaturePublicKey !== device)
+          return false;
+      } catch {
+        return false; // emptied (or unreadable): the device is gone
+      }
+    }
+    return true;
   }
 }

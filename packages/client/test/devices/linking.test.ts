@@ -218,6 +218,13 @@ describe("linking a device", () => {
     await laptop.deliver(8_000);
     await settleLink(gus, laptop, 0);
     expect((await laptop.account())?.pubkey).toBe(await pubkeyOf(gus));
+    // A linked device is not a recovery: it leaves the person's other key packages alone, and an
+    // invitation adds both devices.
+    for (let i = 0; i < 2; i++) await laptop.sync();
+    await laptop.deliver(8_000);
+    const host = await person(w, "Hana");
+    const g = await host.createGroup({ name: "Orchard" });
+    expect(await host.invite(g.id, await npubOf(gus))).toEqual({ devices: 2, waiting: 0, unusable: [] });
   }, 120_000);
 
   it("refuses a damaged, expired or wrong link in plain words", async () => {

@@ -163,6 +163,63 @@ describe("restoring every group after losing every device", () => {
     expect(await bob.invite(later.id, await npubOf(dora))).toEqual({ devices: 1, waiting: 0, unusable: [] });
   }, 240_000);
 
+  it("an old request read late (the device since lost again) does not bring that device back", async () => {
+    const eli = await person(w, "Eli");
+    const bob = await person(w, "Bob");
+    const cat = await person(w, "Cat");
+    const eliPk = await pubkeyOf(eli);
+    const g = await groupWith(eli, [bob, cat], "Eli's group");
+    for (const x of [bob, cat]) await eli.setAdmin(g, await npubOf(x), true);
+    for (const c of [eli, bob, cat]) await c.sync();
+    const words = await eli.recoveryWords();
+    await eli.sync();
+    await eli.close();
+
+    // Eli restores on a first device; Bob lets it in. Cat is away all along.
+    const first = await freshDevice(w, "Eli");
+    await first.recoverAccount({ words, relays: [w.relay.url] });
+    await first.sync();
+    await first.deliver(8_000);
+    await bob.sync();
+    await bob.deliver(8_000);
+    await first.sync();
+    const [firstDevice] = await devicesOf(bob, g, eliPk);
+    // That device is taken too; Eli restores again, and Bob lets the second one in.
+    const second = await freshDevice(w, "Eli");
+    await second.recoverAccount({ words, relays: [w.relay.url] });
+    await second.sync();
+    await second.deliver(8_000);
+    await bob.sync();
+    await bob.deliver(8_000);
+    await second.sync();
+    const [secondDevice] = await devicesOf(bob, g, eliPk);
+    expect(secondDevice).not.toBe(firstDevice);
+
+    // Cat comes back and reads both requests: neither changes anything now.
+    await cat.sync();
+    await cat.deliver(8_000);
+    expect(await devicesOf(cat, g, eliPk)).toEqual([secondDevice]);
+    await bob.sync();
+    await second.sync();
+    expect(await devicesOf(bob, g, eliPk)).toEqual([secondDevice]);
+    expect((await second.groups()).map((x) => x.status)).toEqual(["active"]);
+  }, 240_000);
+
+  it("tells the person of a group nobody else administers, instead of waiting for it", async () => {
+    const fay = await person(w, "Fay");
+    const bob = await person(w, "Bob");
+    await groupWith(fay, [bob], "Fay's choir");
+    for (const c of [fay, bob]) await c.sync();
+    const words = await fay.recoveryWords();
+    await fay.sync();
+    await fay.close();
+    const restored = await freshDevice(w, "Fay");
+    await restored.recoverAccount({ words, relays: [w.relay.url] });
+    const report = await restored.sync();
+    expect(report.notes?.join(" ")).toMatch(/Nobody but you is an admin of "Fay's choir"/);
+    expect(await restored.groups()).toEqual([]);
+  }, 120_000);
+
   it("says so when there is no backup, and refuses a backup made under other words", async () => {
     const dan = await person(w, "Dan");
     const danWords = await dan.recoveryWords();
