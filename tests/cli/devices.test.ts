@@ -3,15 +3,12 @@
  * add LINK --name NAME` on a new home (the link also on standard input), `rally device list` and
  * `rally device revoke ID`. The new device reads the group's history and writes as the person.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RelayHandle, startRelay } from "../helpers/relay.ts";
-import { Person, rally, tempRoot } from "./support.ts";
+import { Person, rally, startRally, tempRoot } from "./support.ts";
 
-const rallyBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../apps/cli/bin/rally.js");
 const GROUP = "Allotment Rota";
 let relay: RelayHandle;
 let root: string;
@@ -44,53 +41,6 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** A `rally` process left running: its output so far, its end, and a way to type into it or stop it. */
-interface Running {
-  output: () => string;
-  stderr: () => string;
-  type: (line: string) => void;
-  stop: () => void;
-  ended: Promise<{ code: number; stdout: string; stderr: string }>;
-}
-
-/**
- * Starts `rally ARGS` and leaves it running. With `tty`, it runs on a terminal of its own (util-linux
- * `script`), as when a person types the command; `output` is then everything the terminal showed.
- */
-function start(args: string[], options: { input?: string; tty?: boolean } = {}): Running {
-  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const child = options.tty
-    ? spawn(
-        "script",
-        ["-q", "-e", "-c", [process.execPath, rallyBin, ...args].map(quote).join(" "), "/dev/null"],
-        {
-          stdio: ["pipe", "pipe", "pipe"],
-        },
-      )
-    : spawn(process.execPath, [rallyBin, ...args], {
-        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-      });
-  if (options.input !== undefined) child.stdin?.end(options.input);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    stdout += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  const ended = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
-  );
-  return {
-    output: () => stdout,
-    stderr: () => stderr,
-    type: (line) => child.stdin?.write(`${line}\n`),
-    stop: () => child.kill("SIGKILL"),
-    ended,
-  };
-}
-
 /** Waits (checking every half second, at most `rounds` times) until `ready` holds; its last value. */
 async function until<T>(
   ready: () => T | Promise<T>,
@@ -114,10 +64,10 @@ const CODE = /the code is ([0-9]{3} [0-9]{3})/;
 async function linkAtTerminal(personName: string, name: string) {
   const person = new Person(personName, root);
   await person.createAccount(relay.url);
-  const linking = start(["device", "link", "--home", person.home], { tty: true });
+  const linking = startRally(["device", "link", "--home", person.home], { tty: true });
   const link = (await until(() => /https?:\/\/\S+#device=[A-Za-z0-9_-]+/.exec(linking.output())))[0];
   const home = path.join(root, `${personName.split(" ")[0]?.toLowerCase()}-${name.toLowerCase()}`);
-  const asking = start(["device", "add", "--name", name, "--home", home, "--json"], { input: link });
+  const asking = startRally(["device", "add", "--name", name, "--home", home, "--json"], { input: link });
   return { person, linking, asking, home };
 }
 
@@ -127,7 +77,7 @@ describe("rally device", { timeout: 300_000 }, () => {
     expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#device=[A-Za-z0-9_-]+$/);
 
     // The new device waits, with progress on stderr, while the existing one syncs.
-    const adding = start(["device", "add", "--name", "Laptop", "--home", laptop.home, "--json"], {
+    const adding = startRally(["device", "add", "--name", "Laptop", "--home", laptop.home, "--json"], {
       input: `${link}\n`,
     }).ended;
     for (let i = 0; i < 20; i++) {
@@ -176,11 +126,13 @@ describe("rally device", { timeout: 300_000 }, () => {
 
     // Someone who saw the link opens it first, under the same name; then Dana's phone.
     const strangerHome = path.join(root, "dana-stranger");
-    const stranger = start(["device", "add", "--name", "Phone", "--home", strangerHome], {
+    const stranger = startRally(["device", "add", "--name", "Phone", "--home", strangerHome], {
       input: `${link}\n`,
     });
     const phoneHome = path.join(root, "dana-phone");
-    const phone = start(["device", "add", "--name", "Phone", "--home", phoneHome, "--json"], { input: link });
+    const phone = startRally(["device", "add", "--name", "Phone", "--home", phoneHome, "--json"], {
+      input: link,
+    });
     try {
       const phoneCode = (await until(() => CODE.exec(phone.stderr())))[1] as string;
       const strangerCode = (await until(() => CODE.exec(stranger.stderr())))[1] as string;
@@ -305,6 +257,10 @@ describe("rally device", { timeout: 300_000 }, () => {
     const asking = await alice.run("device", "link", "--no-wait", "--confirm");
     expect(asking.code).toBe(0);
     expect(asking.stderr).not.toMatch(/answers the first device/);
+    // Refusing closes both open links (neither was used), and a second refusal finds none.
+    expect(await alice.ok("device", "refuse")).toEqual({ closed: 2 });
+    expect(await alice.ok("device", "refuse")).toEqual({ closed: 0 });
+    expect((await alice.fails("device", "confirm", "123456")).error).toMatch(/closed|No device/);
     const noName = await rally(["device", "add", link, "--name", "   ", "--home", fresh, "--json"]);
     expect(JSON.parse(noName.stdout).error).toMatch(/name/);
     const hasAccount = await bob.run("device", "add", link, "--name", "Phone");

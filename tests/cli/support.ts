@@ -17,36 +17,76 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A `rally` process left running: its output so far, its end, and a way to type into it or stop it. */
+export interface Running {
+  output: () => string;
+  stderr: () => string;
+  type: (line: string) => void;
+  stop: () => void;
+  ended: Promise<RunResult>;
+}
+
+/**
+ * Starts `rally ARGS` and leaves it running. `input`, when given, is written to its standard input,
+ * which is then closed. With `tty`, it runs on a terminal of its own (util-linux `script`), as when
+ * a person types the command; `output` is then everything the terminal showed.
+ */
+export function startRally(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | Uint8Array; tty?: boolean } = {},
+): Running {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const spawnOptions = { cwd: repoRoot, env: { ...process.env, ...options.env } };
+  const child = options.tty
+    ? spawn(
+        "script",
+        ["-q", "-e", "-c", [process.execPath, rallyBin, ...args].map(quote).join(" "), "/dev/null"],
+        {
+          ...spawnOptions,
+          stdio: ["pipe", "pipe", "pipe"],
+        },
+      )
+    : spawn(process.execPath, [rallyBin, ...args], {
+        ...spawnOptions,
+        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
+  const ended = new Promise<RunResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  return {
+    output: () => stdout,
+    stderr: () => stderr,
+    type: (line) => child.stdin?.write(`${line}\n`),
+    stop: () => child.kill("SIGKILL"),
+    ended,
+  };
+}
+
 /**
  * Runs `rally ARGS` and collects its output (never throws on a non-zero exit). `input`, when given,
  * is written to its standard input, which is then closed.
  */
-export function rally(
+export async function rally(
   args: string[],
   options: { env?: Record<string, string>; input?: string | Uint8Array } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [rallyBin, ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...options.env },
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  const run = startRally(args, options);
+  const timer = setTimeout(run.stop, 120_000);
+  try {
+    return await run.ended;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One person: a home folder and shorthands for running commands as them. */
