@@ -8,8 +8,8 @@ import type { WebSocketConstructor } from "../../src/net/websocket.ts";
 import { nodeCryptoBackend } from "../../src/platform/node/nodeCrypto.ts";
 import { openHomeVault } from "../../src/platform/node/nodeVault.ts";
 import { createRallyClient } from "../../src/rallyClient.ts";
-import { acceptAll, homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
-import { devicesIn, moreDevices } from "./otherDevices.ts";
+import { homeOf, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
+import { devicesIn, moreDevices, twoAdminsAndBen } from "./otherDevices.ts";
 
 const w = useWorld("invite-devices");
 
@@ -84,16 +84,7 @@ describe("inviting a person with several devices", { timeout: 300_000 }, () => {
   });
 
   it("adds a member's further devices again when the commit carrying them lost a race", async () => {
-    const ana = await person(w, "Ana");
-    const cy = await person(w, "Cy");
-    const ben = await person(w, "Ben");
-    const g = await ana.createGroup({ name: "Tenants" });
-    await ana.invite(g.id, await npubOf(cy));
-    await acceptAll(cy);
-    await ana.setAdmin(g.id, await npubOf(cy), true);
-    await ana.invite(g.id, await npubOf(ben));
-    for (const c of [ana, cy]) await c.sync();
-    const benKey = await pubkeyOf(ben);
+    const { ana, cy, ben, g, benKey } = await twoAdminsAndBen(w);
     expect(await devicesIn(ana, g.id, benKey)).toBe(1);
 
     // Ben has two more devices; Ana adds them while Cy, on the same epoch, renames the group with a

@@ -14,6 +14,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import { finalizeEvent } from "nostr-tools/pure";
 import { loadState } from "../../src/group/mlsStore.ts";
 import type { Rally } from "../../src/rallyClient.ts";
+import { acceptAll, npubOf, person, pubkeyOf, type World } from "../world.ts";
 
 export interface MoreDevicesOptions {
   /** The key package events are dated this much before now (an invite takes the newest first). */
@@ -51,4 +52,21 @@ export async function moreDevices(
 export async function devicesIn(c: Rally, group: string, pubkey: string): Promise<number> {
   const m = mlsMembers(await loadState(c.core.store, group)).find((x) => x.pubkey === pubkey);
   return m?.devices.length ?? 0;
+}
+
+/**
+ * Ana's group "Tenants" with Cy as a second admin and Ben a member with one device, all synced: the
+ * stage for a commit of Ana's about Ben's devices racing one of Cy's.
+ */
+export async function twoAdminsAndBen(w: World) {
+  const ana = await person(w, "Ana");
+  const cy = await person(w, "Cy");
+  const ben = await person(w, "Ben");
+  const g = await ana.createGroup({ name: "Tenants" });
+  await ana.invite(g.id, await npubOf(cy));
+  await acceptAll(cy);
+  await ana.setAdmin(g.id, await npubOf(cy), true);
+  await ana.invite(g.id, await npubOf(ben));
+  for (const c of [ana, cy]) await c.sync();
+  return { ana, cy, ben, g, benKey: await pubkeyOf(ben) };
 }

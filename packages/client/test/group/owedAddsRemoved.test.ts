@@ -4,7 +4,7 @@ import { loadOwedAdds, processOwedAdds, proposeOwedAdds, recordUnusable } from "
 import { shortNpub } from "../../src/group/people.ts";
 import type { Rally } from "../../src/rallyClient.ts";
 import { acceptAll, npubOf, person, pubkeyOf, useWorld } from "../world.ts";
-import { devicesIn, moreDevices } from "./otherDevices.ts";
+import { devicesIn, moreDevices, twoAdminsAndBen } from "./otherDevices.ts";
 
 const w = useWorld("owed-adds-removed");
 
@@ -28,16 +28,7 @@ async function addDirectly(ana: Rally, group: string, ben: string): Promise<void
 
 describe("devices owed to a group and people who are no longer in it", { timeout: 300_000 }, () => {
   it("does not add a member's further devices again when a removal of them won the race", async () => {
-    const ana = await person(w, "Ana");
-    const cy = await person(w, "Cy");
-    const ben = await person(w, "Ben");
-    const g = await ana.createGroup({ name: "Tenants" });
-    await ana.invite(g.id, await npubOf(cy));
-    await acceptAll(cy);
-    await ana.setAdmin(g.id, await npubOf(cy), true);
-    await ana.invite(g.id, await npubOf(ben));
-    for (const c of [ana, cy]) await c.sync();
-    const benKey = await pubkeyOf(ben);
+    const { ana, cy, ben, g, benKey } = await twoAdminsAndBen(w);
     expect(await devicesIn(ana, g.id, benKey)).toBe(1);
 
     // Ben has three more devices; Ana's commit carries one (two are owed) while Cy, on the same
