@@ -170,6 +170,14 @@ describe("linking a device", () => {
     await expect(erin.confirmDeviceLink("12345")).rejects.toThrow(/six digits/);
     expect(await erin.confirmDeviceLink(phoneCode)).toEqual({ name: "Phone" });
     await erin.deliver(8_000);
+    // Answered in time, the link reads as answered past its expiry, for a day, and then as expired.
+    const { expiresAt } = (await erin.deviceLinks())[0] as { expiresAt: number };
+    const nowSeconds = Math.floor((Date.now() + w.clock.offsetMs) / 1000);
+    w.clock.offsetMs += (expiresAt - nowSeconds + 2 * 3600) * 1000;
+    expect((await erin.deviceLinks()).map((l) => l.state)).toEqual(["answered"]);
+    w.clock.offsetMs += 23 * 3600 * 1000;
+    expect((await erin.deviceLinks()).map((l) => l.state)).toEqual(["expired"]);
+    w.clock.offsetMs = 0;
     await settleLink(erin, phone, 1);
     expect(await chatTexts(phone, g)).toContain("rota for December");
 
