@@ -34,6 +34,7 @@ import {
   stopWorld,
   type World,
 } from "../world.ts";
+import { allotmentSeedSwap } from "./publishedEvent.ts";
 
 useWebSocketImplementation(WebSocket);
 
@@ -367,15 +368,7 @@ describe("public face", { timeout: 300_000 }, () => {
 
   it("a stranger's flood of wraps without proof of work straight to the relay is skipped unopened; the honest answer is listed", async () => {
     const alice = await person("Alice");
-    const g = await alice.createGroup({ name: "Allotment" });
-    const face = await alice.setPublicFace(g.id, { name: "Allotment" });
-    const event = await alice.createEvent(g.id, {
-      title: "Seed swap",
-      start: "2030-05-02",
-      location: "Shed 3",
-    });
-    await alice.publishEvent(g.id, event.id);
-    await alice.deliver(8_000);
+    const { g, face, event } = await allotmentSeedSwap(alice);
     const groupKey = groupKeyOf(face.npub);
     const published = (await shown(groupKey, [31922]))[0] as NostrEvent;
     const address = `31922:${groupKey}:${tag(published, "d")}`;

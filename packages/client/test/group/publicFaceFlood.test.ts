@@ -13,6 +13,7 @@ import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { person, useWorld } from "../world.ts";
+import { allotmentSeedSwap } from "./publishedEvent.ts";
 
 useWebSocketImplementation(WebSocket);
 
@@ -56,15 +57,7 @@ async function junk(groupKey: string, now: number, count: number, perSecond: num
 describe("answers from the web under a flood", { timeout: 300_000 }, () => {
   it("more junk dated now than a relay returns at once does not hide an older honest answer", async () => {
     const alice = await person(w, "Alice");
-    const g = await alice.createGroup({ name: "Allotment" });
-    const face = await alice.setPublicFace(g.id, { name: "Allotment" });
-    const event = await alice.createEvent(g.id, {
-      title: "Seed swap",
-      start: "2030-05-02",
-      location: "Shed 3",
-    });
-    await alice.publishEvent(g.id, event.id);
-    await alice.deliver(8_000);
+    const { g, face, event } = await allotmentSeedSwap(alice);
     const groupKey = decode(face.npub).data as string;
     const [published] = await pool.querySync([w.relay.url], { authors: [groupKey], kinds: [31922] });
     const d = published?.tags.find((t) => t[0] === "d")?.[1];
